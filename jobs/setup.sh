@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what is missing (Debian packages, as root), then configures and
+# builds lesde into build/ (or $LESDE_BUILD). Installs nothing when every
+# package is present. Usage: jobs/setup.sh [--test] [--sanitize]
+#   --test      also the packages the test suite needs
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build_pkgs=(build-essential cmake pkg-config git openmpi-bin libopenmpi-dev
+            libhdf5-openmpi-dev hdf5-tools libopenblas-dev libgsl-dev libinih-dev
+            libglpk-dev libpng-dev zlib1g-dev gnuplot-nox dataset-fashion-mnist)
+test_pkgs=(python3 python3-numpy python3-h5py python3-torch)
+
+want=("${build_pkgs[@]}")
+for arg in "$@"; do
+  case "$arg" in
+    --test) want+=("${test_pkgs[@]}") ;;
+    *) echo "setup.sh: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for p in "${want[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  [ "$status" = installed ] || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "lesde: missing Debian packages: ${missing[*]}" >&2
+    echo "lesde: run as root, or: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "lesde: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+build=${LESDE_BUILD:-build}
+cmake_args=(-DCMAKE_BUILD_TYPE=Release)
+[ "${CI:-}" = true ] && cmake_args+=(-DLESDE_WERROR=ON)
+cmake -S . -B "$build" "${cmake_args[@]}" >/dev/null
+cmake --build "$build" -j "$(nproc)" >/dev/null
+echo "lesde: built $build/lesde" >&2

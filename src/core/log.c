@@ -1,0 +1,88 @@
+#include "core/log.h"
+
+#include <stdarg.h>
+#include <time.h>
+#include <unistd.h>
+
+static int quiet_flag;
+
+void log_set_quiet(int quiet) { quiet_flag = quiet; }
+
+void log_info(const char *fmt, ...)
+{
+    if (quiet_flag)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("lesde: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+void log_warn(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("lesde: warning: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+double log_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+void log_progress_start(log_progress *p, double interval)
+{
+    p->start = p->last = log_now();
+    p->interval = interval;
+    p->tty = isatty(2);
+    p->drawn = 0;
+}
+
+static void fmt_duration(char *buf, size_t n, double s)
+{
+    if (!(s >= 0) || s > 1e8)
+        snprintf(buf, n, "?");
+    else if (s < 120)
+        snprintf(buf, n, "%.0fs", s);
+    else if (s < 7200)
+        snprintf(buf, n, "%.0fm%02.0fs", s / 60 - 0.5, (double)((long)s % 60));
+    else
+        snprintf(buf, n, "%.0fh%02.0fm", s / 3600 - 0.5, (double)(((long)s / 60) % 60));
+}
+
+void log_progress_update(log_progress *p, const char *label, long done,
+                         long failed, long total, int force)
+{
+    if (quiet_flag)
+        return;
+    double now = log_now();
+    double every = p->tty ? 0.25 : p->interval;
+    if (!force && now - p->last < every)
+        return;
+    p->last = now;
+    double el = now - p->start;
+    long fin = done + failed;
+    double rate = el > 0 ? fin / el * 60.0 : 0;
+    char eta[32], elapsed[32];
+    fmt_duration(eta, sizeof eta, fin > 0 ? (total - fin) * el / fin : -1);
+    fmt_duration(elapsed, sizeof elapsed, el);
+    fprintf(stderr, "%slesde: %s: %ld done, %ld failed, %ld total, %.1f/min, elapsed %s, ETA %s%s",
+            p->tty ? "\r" : "", label, done, failed, total, rate, elapsed, eta,
+            p->tty ? "\033[K" : "\n");
+    p->drawn = p->tty;
+    fflush(stderr);
+}
+
+void log_progress_end(log_progress *p)
+{
+    if (p->drawn && !quiet_flag)
+        fputc('\n', stderr);
+    p->drawn = 0;
+}
