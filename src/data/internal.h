@@ -1,0 +1,26 @@
+/* data/internal.h: helpers shared by the loaders of src/data (not public). */
+#ifndef LESDE_DATA_INTERNAL_H
+#define LESDE_DATA_INTERNAL_H
+
+#include <stdint.h>
+
+#include "data/data.h"
+
+/* Checks k in 1..max_k, per_class >= 1, and class_ids (if not NULL) distinct
+ * values in 0..max_k-1; `what` names the dataset in messages. */
+int data_check_classes(const char *what, int k, const int *class_ids, int max_k,
+                       int per_class, lesde_err *e);
+
+/* Picks per_class source samples of each class class_ids[j] (NULL: j) out of
+ * n_src labelled src_label, without replacement, with stream
+ * (seed, purpose, 1 + class id) per class, and places them in an order
+ * shuffled by stream (seed, purpose, 0): pick[i] is the source index of
+ * sample i and label[i] its label j. `what` names the source in messages. */
+int data_pick(const unsigned char *src_label, long n_src, int k,
+              const int *class_ids, int per_class, uint64_t seed, int purpose,
+              const char *what, long *pick, int *label, lesde_err *e);
+
+/* A random permutation of 0..n-1 from stream (seed, purpose, 0). */
+int data_permutation(int *perm, int n, uint64_t seed, int purpose, lesde_err *e);
+
+#endif
