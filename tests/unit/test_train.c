@@ -1,0 +1,116 @@
+/* train: checkpoint schedule, the "final" metric, and learning on GeoMNIST.
+ *
+ * The learning checks are the issue's acceptance: K = 3, 500 per class,
+ * 10,000 iterations, seeds 0..2: median final validation accuracy >= 0.93;
+ * with p_err = 2/3 (labels carry no information) within 0.12 of 1/3. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "train/train.h"
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void test_checkpoints(void)
+{
+    long t[200];
+    int n = train_checkpoints(10000, 101, 0, t);
+    CHECK(n == 101, "linear count %d", n);
+    CHECK(t[0] == 0 && t[100] == 10000 && t[1] == 100 && t[50] == 5000, "linear values");
+    n = train_checkpoints(7, 8, 0, t);
+    CHECK(n == 8 && t[7] == 7, "every iteration: %d", n);
+    for (int i = 0; i < 8; i++)
+        CHECK(t[i] == i, "t[%d] = %ld", i, t[i]);
+    n = train_checkpoints(100000, 50, 1, t);
+    CHECK(t[0] == 0 && t[1] == 1 && t[n - 1] == 100000, "log ends: %ld %ld %ld", t[0], t[1],
+          t[n - 1]);
+    int inc = 1;
+    for (int i = 1; i < n; i++)
+        inc &= t[i] > t[i - 1];
+    CHECK(inc, "log strictly increasing");
+    CHECK(n >= 45 && n <= 50, "log distinct count %d", n);
+    /* log spacing: ratio between late neighbours is about constant */
+    double r1 = (double)t[n - 1] / t[n - 2], r2 = (double)t[n - 2] / t[n - 3];
+    CHECK(fabs(r1 - r2) < 0.02, "log ratios %g %g", r1, r2);
+}
+
+static void test_final_mean(void)
+{
+    long t[] = {0, 50, 90, 95, 96, 100};
+    double v[] = {0, 0, 0, 1, 2, 3};
+    CHECK_NEAR(train_final_mean(t, v, 6), 2.0, 1e-15);
+}
+
+static void test_config_check(void)
+{
+    train_config c;
+    lesde_err e;
+    train_config_default(&c);
+    CHECK(train_config_check(&c, &e) == LESDE_OK, "defaults valid: %s", e.msg);
+    c.k = 1;
+    CHECK(train_config_check(&c, &e) == LESDE_USAGE && strstr(e.msg, "classes"), "K=1: %s", e.msg);
+    train_config_default(&c);
+    c.p_err = 1.5;
+    CHECK(train_config_check(&c, &e) == LESDE_USAGE && strstr(e.msg, "p_err"), "p_err: %s", e.msg);
+    train_config_default(&c);
+    c.lr = 0;
+    CHECK(train_config_check(&c, &e) == LESDE_USAGE && strstr(e.msg, "lr"), "lr: %s", e.msg);
+    train_config_default(&c);
+    c.iters = 0;
+    CHECK(train_config_check(&c, &e) == LESDE_USAGE && strstr(e.msg, "iterations"), "iters");
+}
+
+/* Median over seeds 0..2 of the final validation accuracy at p_err. */
+static double median_final(double p_err, double *loss0)
+{
+    double acc[3];
+    for (int s = 0; s < 3; s++) {
+        train_config c;
+        train_config_default(&c);
+        c.p_err = p_err;
+        c.seed = (uint64_t)s;
+        c.fit = 0;
+        train_result r;
+        lesde_err e = {0};
+        int rc = train_run(&c, &r, &e);
+        CHECK(rc == LESDE_OK, "train_run: %s", e.msg);
+        if (rc)
+            return NAN;
+        acc[s] = r.final_val_acc;
+        if (loss0)
+            *loss0 = r.val_loss[0];
+        /* Recorder invariants on the way. */
+        CHECK(r.C == 101 && r.t[0] == 0 && r.t[r.C - 1] == 10000, "schedule");
+        CHECK(r.n_probe == 300, "probe size %d", r.n_probe);
+        int bad = 0;
+        for (int i = 0; i < r.n_probe; i++)
+            bad += r.probe_index[i] < 0 || r.probe_index[i] >= 1500;
+        CHECK(bad == 0, "probe indices in range");
+        for (long i = 0; i < c.iters; i++)
+            bad += r.sample_index[i] < 0 || r.sample_index[i] >= 1500;
+        CHECK(bad == 0, "sample indices in range");
+        printf("  p_err %.4f seed %d: final val acc %.4f loss %.4f (%.2f s)\n", p_err, s,
+               r.final_val_acc, r.final_val_loss, r.train_seconds);
+        train_result_free(&r);
+    }
+    qsort(acc, 3, sizeof acc[0], cmp_double);
+    return acc[1];
+}
+
+int main(void)
+{
+    test_checkpoints();
+    test_final_mean();
+    test_config_check();
+    double loss0 = 0;
+    double clean = median_final(0.0, NULL);
+    CHECK(clean >= 0.93, "clean GeoMNIST median final accuracy %.4f >= 0.93", clean);
+    double random = median_final(2.0 / 3.0, &loss0);
+    CHECK(fabs(random - 1.0 / 3.0) <= 0.12, "p_err 2/3 median %.4f within 0.12 of 1/3", random);
+    CHECK(fabs(loss0 - log(3.0)) < 0.15, "initial loss %.4f near ln 3", loss0);
+    return check_done("test_train");
+}
