@@ -1,0 +1,357 @@
+/* fields: what each kind of task records, and how it is packed. */
+#include "store/fields.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/cnn.h"
+#include "store/store.h"
+
+enum {
+    /* task bookkeeping */
+    F_STATUS, F_RANK, F_WALL, F_FINISHED, F_MESSAGE,
+    /* train */
+    F_T, F_XBAR_PROBE, F_XBAR_VAL, F_PROBE_LOSS, F_PROBE_ACC, F_VAL_LOSS, F_VAL_ACC,
+    F_FINAL_ACC, F_FINAL_LOSS, F_SNAP_C, F_SNAP_LOGITS, F_PROBE_INDEX, F_PROBE_LABEL,
+    F_PROBE_CLEAN, F_SAMPLE_INDEX, F_TRAIN_SEC, F_FIT_SEC, F_INIT0,
+    F_FIT_A = F_INIT0 + CNN_NUM_TENSORS, F_FIT_B, F_FIT_ALPHA, F_FIT_BETA, F_R_ALPHA, F_R_BETA,
+    F_R_ALPHA_SLOPE, F_R_BETA_SLOPE, F_SIM, F_RD, F_ETF, F_SPREAD, F_SNAP_SEP_FRAC,
+    F_SNAP_SEP_ALL, F_SNAP_NC1,
+    F_TRAIN_X, F_TRAIN_LABEL, F_TRAIN_CLEAN, F_VAL_X, F_VAL_LABEL,
+    /* sde */
+    F_OBS_T, F_SEP_ALL, F_SEP_FRAC, F_SDE_ETF, F_MARGIN
+};
+
+size_t field_elsize(field_type t)
+{
+    switch (t) {
+    case FT_F64: case FT_I64: return 8;
+    case FT_I32: return 4;
+    case FT_I8: return 1;
+    case FT_STR: return STORE_MSG_LEN;
+    }
+    return 0;
+}
+
+long field_size(const field *f)
+{
+    long n = 1;
+    for (int i = 0; i < f->ndim; i++)
+        n *= f->dims[i];
+    return n;
+}
+
+int fields_maxima(const spec *s, int study, int save_data, field_maxima *m)
+{
+    const spec_study *st = &s->studies[study];
+    memset(m, 0, sizeof *m);
+    m->save_data = save_data;
+    m->ckpt_shared = 1;
+    for (long p = 0; p < st->n_points; p++) {
+        spec_task t;
+        if (spec_task_get(s, st->first_task + p * st->n_seeds, &t))
+            return -1;
+        if (st->kind == SPEC_SDE) {
+            le_sde_config c;
+            if (spec_task_sde(s, &t, &c))
+                return -1;
+            if (c.n_obs > m->O)
+                m->O = c.n_obs;
+            continue;
+        }
+        train_config c;
+        if (spec_task_train(s, &t, &c))
+            return -1;
+        long ck[c.checkpoints];
+        long C = train_checkpoints(c.iters, c.checkpoints, c.log_spacing, ck);
+        if (!m->ckpt_t) {
+            m->ckpt_t = malloc(sizeof(long) * C);
+            if (!m->ckpt_t)
+                return -1;
+            memcpy(m->ckpt_t, ck, sizeof(long) * C);
+        } else if (C != m->C || memcmp(ck, m->ckpt_t, sizeof(long) * C)) {
+            m->ckpt_shared = 0;
+        }
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+        m->K = MAX(m->K, c.k);
+        m->C = MAX(m->C, C);
+        m->S = MAX(m->S, MAX(0, c.snapshots < C ? c.snapshots : C));
+        m->NP = MAX(m->NP, (long)c.probe_per_class * c.k);
+        m->T = MAX(m->T, c.iters);
+        m->CH = MAX(m->CH, data_kind_channels(c.dataset));
+        m->NT = MAX(m->NT, (long)c.train_per_class * c.k);
+        m->NV = MAX(m->NV, (long)c.val_per_class * c.k);
+        m->fit |= c.fit;
+#undef MAX
+    }
+    return 0;
+}
+
+void fields_maxima_free(field_maxima *m)
+{
+    free(m->ckpt_t);
+    m->ckpt_t = NULL;
+}
+
+static field *add(field *out, int *n, const char *name, field_type type, int id,
+                  int summarize, const char *units, const char *desc, int ndim, ...)
+{
+    field *f = &out[(*n)++];
+    memset(f, 0, sizeof *f);
+    snprintf(f->name, sizeof f->name, "%s", name);
+    f->type = type;
+    f->id = id;
+    f->summarize = summarize;
+    f->units = units;
+    f->desc = desc;
+    f->ndim = ndim;
+    va_list ap;
+    va_start(ap, ndim);
+    for (int i = 0; i < ndim; i++) {
+        f->dims[i] = va_arg(ap, long);
+        f->dimname[i] = va_arg(ap, const char *);
+    }
+    va_end(ap);
+    return f;
+}
+
+int fields_list(spec_kind kind, const field_maxima *m, field *out)
+{
+    int n = 0;
+    add(out, &n, "status", FT_I8, F_STATUS, 0, "", "0 pending, 1 done, 2 failed", 0);
+    add(out, &n, "rank", FT_I32, F_RANK, 0, "", "MPI rank that ran the task", 0)->timing = 1;
+    add(out, &n, "wall_seconds", FT_F64, F_WALL, 0, "s", "wall time of the task", 0)->timing = 1;
+    add(out, &n, "finished_at", FT_F64, F_FINISHED, 0, "s since 1970",
+        "when the task's status was written", 0)->timing = 1;
+    add(out, &n, "message", FT_STR, F_MESSAGE, 0, "", "why the task failed", 0);
+    if (kind == SPEC_SDE) {
+        add(out, &n, "obs_t", FT_F64, F_OBS_T, 0, "iterations", "observation times", 1, m->O, "obs");
+        add(out, &n, "sep_all", FT_F64, F_SEP_ALL, 1, "", "1 if every pair of classes is linearly separable", 1, m->O, "obs");
+        add(out, &n, "sep_frac", FT_F64, F_SEP_FRAC, 1, "", "fraction of linearly separable class pairs", 1, m->O, "obs");
+        add(out, &n, "etf_dev", FT_F64, F_SDE_ETF, 1, "", "max |cos(mean_k, mean_l) + 1/(K-1)|", 1, m->O, "obs");
+        add(out, &n, "margin", FT_F64, F_MARGIN, 1, "feature units", "margin along the class-mean direction", 1, m->O, "obs");
+        return n;
+    }
+    long K = m->K, C = m->C, S = m->S, NP = m->NP;
+    add(out, &n, "t", FT_I64, F_T, 0, "iterations", "checkpoint iterations", 1, C, "checkpoint");
+    add(out, &n, "xbar_probe", FT_F64, F_XBAR_PROBE, 1, "logit", "mean probe logits by training label", 3, C, "checkpoint", K, "class", K, "feature");
+    add(out, &n, "xbar_val", FT_F64, F_XBAR_VAL, 1, "logit", "mean validation logits by clean label", 3, C, "checkpoint", K, "class", K, "feature");
+    add(out, &n, "probe_loss", FT_F64, F_PROBE_LOSS, 1, "nats", "probe cross-entropy (training labels)", 1, C, "checkpoint");
+    add(out, &n, "probe_acc", FT_F64, F_PROBE_ACC, 1, "", "probe accuracy (training labels)", 1, C, "checkpoint");
+    add(out, &n, "val_loss", FT_F64, F_VAL_LOSS, 1, "nats", "validation cross-entropy (clean labels)", 1, C, "checkpoint");
+    add(out, &n, "val_acc", FT_F64, F_VAL_ACC, 1, "", "validation accuracy (clean labels)", 1, C, "checkpoint");
+    add(out, &n, "final_val_acc", FT_F64, F_FINAL_ACC, 1, "", "mean validation accuracy over the last 5% of iterations", 0);
+    add(out, &n, "final_val_loss", FT_F64, F_FINAL_LOSS, 1, "nats", "mean validation loss over the last 5% of iterations", 0);
+    add(out, &n, "snap_checkpoint", FT_I32, F_SNAP_C, 0, "", "checkpoint index of each snapshot", 1, S, "snapshot");
+    add(out, &n, "snap_logits", FT_F64, F_SNAP_LOGITS, 0, "logit", "per-sample probe logits at snapshots", 3, S, "snapshot", NP, "probe_sample", K, "feature");
+    add(out, &n, "probe_index", FT_I32, F_PROBE_INDEX, 0, "", "probe sample's index in the training set", 1, NP, "probe_sample");
+    add(out, &n, "probe_label", FT_I32, F_PROBE_LABEL, 0, "", "probe sample's training label", 1, NP, "probe_sample");
+    add(out, &n, "probe_clean_label", FT_I32, F_PROBE_CLEAN, 0, "", "probe sample's clean label", 1, NP, "probe_sample");
+    add(out, &n, "sample_index", FT_I32, F_SAMPLE_INDEX, 0, "", "training sample drawn at each SGD step", 1, m->T, "iteration");
+    add(out, &n, "train_seconds", FT_F64, F_TRAIN_SEC, 0, "s", "training wall time", 0)->timing = 1;
+    add(out, &n, "fit_seconds", FT_F64, F_FIT_SEC, 0, "s", "LE fit wall time", 0)->timing = 1;
+    /* Initial parameters, PyTorch names and layouts. */
+    static const char *init_names[CNN_NUM_TENSORS] = {
+        "init/conv1.weight", "init/conv1.bias", "init/conv2.weight", "init/conv2.bias",
+        "init/fc1.weight", "init/fc1.bias", "init/fc2.weight", "init/fc2.bias",
+        "init/fc3.weight", "init/fc3.bias"};
+    long shapes[CNN_NUM_TENSORS][4] = {{6, m->CH, 5, 5}, {6}, {16, 6, 5, 5}, {16},
+                                       {120, 400}, {120}, {84, 120}, {84}, {K, 84}, {K}};
+    int nd[CNN_NUM_TENSORS] = {4, 1, 4, 1, 2, 1, 2, 1, 2, 1};
+    for (int i = 0; i < CNN_NUM_TENSORS; i++) {
+        field *f = add(out, &n, init_names[i], FT_F64, F_INIT0 + i, 0, "",
+                       "initial parameters (PyTorch layout)", 0);
+        f->ndim = nd[i];
+        memcpy(f->dims, shapes[i], sizeof(long) * 4);
+    }
+    if (m->fit) {
+        add(out, &n, "fit/A", FT_F64, F_FIT_A, 1, "", "Ahat(t), integral of alpha", 2, 2L, "model", C, "checkpoint");
+        add(out, &n, "fit/B", FT_F64, F_FIT_B, 1, "", "Bhat(t), integral of beta", 2, 2L, "model", C, "checkpoint");
+        add(out, &n, "fit/alpha", FT_F64, F_FIT_ALPHA, 1, "1/iteration", "alphahat(t), Savitzky-Golay derivative of Ahat", 2, 2L, "model", C, "checkpoint");
+        add(out, &n, "fit/beta", FT_F64, F_FIT_BETA, 1, "1/iteration", "betahat(t)", 2, 2L, "model", C, "checkpoint");
+        add(out, &n, "fit/r_alpha", FT_F64, F_R_ALPHA, 1, "", "tail index of alpha from Ahat", 1, 2L, "model");
+        add(out, &n, "fit/r_beta", FT_F64, F_R_BETA, 1, "", "tail index of beta from Bhat", 1, 2L, "model");
+        add(out, &n, "fit/r_alpha_slope", FT_F64, F_R_ALPHA_SLOPE, 1, "", "tail index of alpha: -slope of log|alphahat| vs log(1+t)", 1, 2L, "model");
+        add(out, &n, "fit/r_beta_slope", FT_F64, F_R_BETA_SLOPE, 1, "", "tail index of beta: -slope of log|betahat| vs log(1+t)", 1, 2L, "model");
+        add(out, &n, "fit/sim", FT_F64, F_SIM, 1, "logit", "LE-ODE simulated from Xbar(0) with the model's alphahat, betahat", 4, 2L, "model", C, "checkpoint", K, "class", K, "feature");
+        add(out, &n, "fit/rd", FT_F64, F_RD, 1, "", "relative difference RD_k(t), genuine vs simulated (not rescaled)", 3, 2L, "model", C, "checkpoint", K, "class");
+        add(out, &n, "fit/etf_dev", FT_F64, F_ETF, 1, "", "max |cos(Xbar^k, Xbar^l) + 1/(K-1)| of the probe means", 1, C, "checkpoint");
+        add(out, &n, "fit/norm_spread", FT_F64, F_SPREAD, 1, "", "std_k |Xbar^k| / mean_k |Xbar^k|", 1, C, "checkpoint");
+        add(out, &n, "fit/snap_sep_frac", FT_F64, F_SNAP_SEP_FRAC, 1, "", "fraction of linearly separable class pairs of probe logits", 1, S, "snapshot");
+        add(out, &n, "fit/snap_sep_all", FT_F64, F_SNAP_SEP_ALL, 1, "", "1 if all pairs of probe logits are separable", 1, S, "snapshot");
+        add(out, &n, "fit/snap_nc1", FT_F64, F_SNAP_NC1, 1, "", "NC1 of probe logits", 1, S, "snapshot");
+    }
+    if (m->save_data) {
+        add(out, &n, "data/train_x", FT_F64, F_TRAIN_X, 0, "pixel", "training images", 4, m->NT, "train_sample", m->CH, NULL, 32L, NULL, 32L, NULL);
+        add(out, &n, "data/train_label", FT_I32, F_TRAIN_LABEL, 0, "", "training label (after pollution)", 1, m->NT, "train_sample");
+        add(out, &n, "data/train_clean_label", FT_I32, F_TRAIN_CLEAN, 0, "", "clean label", 1, m->NT, "train_sample");
+        add(out, &n, "data/val_x", FT_F64, F_VAL_X, 0, "pixel", "validation images", 4, m->NV, "val_sample", m->CH, NULL, 32L, NULL, 32L, NULL);
+        add(out, &n, "data/val_label", FT_I32, F_VAL_LABEL, 0, "", "clean validation label", 1, m->NV, "val_sample");
+    }
+    return n;
+}
+
+/* Copies src [sd0][sd1]...[sd_{n-1}] into dst [dd0]...[dd_{n-1}] (dd >= sd),
+ * leaving the padding as it was (the caller pre-fills it). */
+static void pad_copy(const void *src, const long *sd, void *dst, const long *dd, int n,
+                     size_t el)
+{
+    if (n == 0) {
+        memcpy(dst, src, el);
+        return;
+    }
+    long sinner = 1, dinner = 1;
+    for (int i = 1; i < n; i++) {
+        sinner *= sd[i];
+        dinner *= dd[i];
+    }
+    for (long i = 0; i < sd[0]; i++)
+        pad_copy((const char *)src + i * sinner * el, sd + 1, (char *)dst + i * dinner * el,
+                 dd + 1, n - 1, el);
+}
+
+static void fill_pad(const field *f, void *buf)
+{
+    long n = field_size(f);
+    switch (f->type) {
+    case FT_F64: for (long i = 0; i < n; i++) ((double *)buf)[i] = NAN; break;
+    case FT_I64: for (long i = 0; i < n; i++) ((int64_t *)buf)[i] = -1; break;
+    case FT_I32: for (long i = 0; i < n; i++) ((int32_t *)buf)[i] = -1; break;
+    case FT_I8: memset(buf, 0, n); break;
+    case FT_STR: memset(buf, 0, n * STORE_MSG_LEN); break;
+    }
+}
+
+/* Copies n doubles/ints with source dims sd into f's padded buffer. */
+static void put(const field *f, void *buf, const void *src, int n, ...)
+{
+    long sd[4];
+    va_list ap;
+    va_start(ap, n);
+    for (int i = 0; i < n; i++)
+        sd[i] = va_arg(ap, long);
+    va_end(ap);
+    pad_copy(src, sd, buf, f->dims, n, field_elsize(f->type));
+}
+
+static void put_ints(void *buf, const int *src, long n)
+{
+    for (long i = 0; i < n; i++)
+        ((int32_t *)buf)[i] = src[i];
+}
+
+/* Gathers one value per model from a fit result. */
+static void per_model(const double *v, void *buf)
+{
+    memcpy(buf, v, sizeof(double) * LE_NUM_MODELS);
+}
+
+void fields_pack_train(const field *f, const train_result *r, void *buf)
+{
+    fill_pad(f, buf);
+    long K = r->K, C = r->C, S = r->S, NP = r->n_probe;
+    const le_fit_result *ft = &r->fit;
+    switch (f->id) {
+    case F_T:
+        for (long c = 0; c < C; c++)
+            ((int64_t *)buf)[c] = r->t[c];
+        break;
+    case F_XBAR_PROBE: put(f, buf, r->xbar_probe, 3, C, K, K); break;
+    case F_XBAR_VAL: put(f, buf, r->xbar_val, 3, C, K, K); break;
+    case F_PROBE_LOSS: put(f, buf, r->probe_loss, 1, C); break;
+    case F_PROBE_ACC: put(f, buf, r->probe_acc, 1, C); break;
+    case F_VAL_LOSS: put(f, buf, r->val_loss, 1, C); break;
+    case F_VAL_ACC: put(f, buf, r->val_acc, 1, C); break;
+    case F_FINAL_ACC: *(double *)buf = r->final_val_acc; break;
+    case F_FINAL_LOSS: *(double *)buf = r->final_val_loss; break;
+    case F_SNAP_C: put_ints(buf, r->snap_c, S); break;
+    case F_SNAP_LOGITS: put(f, buf, r->snap_logits, 3, S, NP, K); break;
+    case F_PROBE_INDEX: put_ints(buf, r->probe_index, NP); break;
+    case F_PROBE_LABEL: put_ints(buf, r->probe_label, NP); break;
+    case F_PROBE_CLEAN: put_ints(buf, r->probe_clean, NP); break;
+    case F_SAMPLE_INDEX: put_ints(buf, r->sample_index, r->t[C - 1]); break;
+    case F_TRAIN_SEC: *(double *)buf = r->train_seconds; break;
+    case F_FIT_SEC: *(double *)buf = r->fit_seconds; break;
+    case F_FIT_A: case F_FIT_B: case F_FIT_ALPHA: case F_FIT_BETA:
+        if (r->fitted)
+            for (int m = 0; m < LE_NUM_MODELS; m++) {
+                double *const *src = f->id == F_FIT_A ? ft->A : f->id == F_FIT_B ? ft->B
+                                   : f->id == F_FIT_ALPHA ? ft->alpha : ft->beta;
+                memcpy((double *)buf + m * f->dims[1], src[m], sizeof(double) * C);
+            }
+        break;
+    case F_R_ALPHA: if (r->fitted) per_model(ft->r_alpha, buf); break;
+    case F_R_BETA: if (r->fitted) per_model(ft->r_beta, buf); break;
+    case F_R_ALPHA_SLOPE: if (r->fitted) per_model(ft->r_alpha_slope, buf); break;
+    case F_R_BETA_SLOPE: if (r->fitted) per_model(ft->r_beta_slope, buf); break;
+    case F_SIM:
+        if (r->fitted)
+            for (int m = 0; m < LE_NUM_MODELS; m++)
+                pad_copy(ft->sim[m], (long[]){C, K, K},
+                         (double *)buf + m * f->dims[1] * f->dims[2] * f->dims[3], f->dims + 1,
+                         3, sizeof(double));
+        break;
+    case F_RD:
+        if (r->fitted)
+            for (int m = 0; m < LE_NUM_MODELS; m++)
+                pad_copy(ft->rd[m], (long[]){C, K}, (double *)buf + m * f->dims[1] * f->dims[2],
+                         f->dims + 1, 2, sizeof(double));
+        break;
+    case F_ETF: if (r->fitted) put(f, buf, ft->etf_dev, 1, C); break;
+    case F_SPREAD: if (r->fitted) put(f, buf, ft->norm_spread, 1, C); break;
+    case F_SNAP_SEP_FRAC: case F_SNAP_SEP_ALL: case F_SNAP_NC1:
+        if (r->fitted)
+            for (long s = 0; s < S; s++) {
+                const le_sample_measures *sm = &r->snap_measures[s];
+                ((double *)buf)[s] = f->id == F_SNAP_SEP_FRAC ? sm->sep_frac
+                                   : f->id == F_SNAP_SEP_ALL ? sm->sep_all : sm->nc1;
+            }
+        break;
+    case F_TRAIN_X: case F_VAL_X: {
+        const data_set *ds = f->id == F_TRAIN_X ? &r->train : &r->val;
+        if (ds->x)
+            put(f, buf, ds->x, 4, (long)ds->n, (long)ds->c, (long)ds->h, (long)ds->w);
+        break;
+    }
+    case F_TRAIN_LABEL: if (r->train.x) put_ints(buf, r->train.train_label, r->train.n); break;
+    case F_TRAIN_CLEAN: if (r->train.x) put_ints(buf, r->train.label, r->train.n); break;
+    case F_VAL_LABEL: if (r->val.x) put_ints(buf, r->val.label, r->val.n); break;
+    default:
+        if (f->id >= F_INIT0 && f->id < F_INIT0 + CNN_NUM_TENSORS) {
+            /* Walk the flat initial parameters to this tensor: sizes depend
+             * on the task's own channels and K, not on the study maxima. */
+            int ti = f->id - F_INIT0;
+            long ch = r->channels;
+            long shp[CNN_NUM_TENSORS][4] = {{6, ch, 5, 5}, {6}, {16, 6, 5, 5}, {16},
+                                            {120, 400}, {120}, {84, 120}, {84}, {K, 84}, {K}};
+            int nd[CNN_NUM_TENSORS] = {4, 1, 4, 1, 2, 1, 2, 1, 2, 1};
+            long off = 0;
+            for (int i = 0; i < ti; i++) {
+                long sz = 1;
+                for (int d = 0; d < nd[i]; d++)
+                    sz *= shp[i][d];
+                off += sz;
+            }
+            pad_copy(r->init_params + off, shp[ti], buf, f->dims, nd[ti], sizeof(double));
+        }
+        break;
+    }
+}
+
+void fields_pack_sde(const field *f, const le_sde_result *r, void *buf)
+{
+    fill_pad(f, buf);
+    long O = r->n_obs;
+    switch (f->id) {
+    case F_OBS_T: put(f, buf, r->t, 1, O); break;
+    case F_SEP_ALL: put(f, buf, r->sep_all, 1, O); break;
+    case F_SEP_FRAC: put(f, buf, r->sep_frac, 1, O); break;
+    case F_SDE_ETF: put(f, buf, r->etf_dev, 1, O); break;
+    case F_MARGIN: put(f, buf, r->margin, 1, O); break;
+    default: break;
+    }
+}

@@ -1,0 +1,101 @@
+/* store: the HDF5 store of a sweep (the only module that knows HDF5).
+ *
+ * One file per sweep. Root attributes describe its provenance; each study
+ * is a group /study/<name> holding one dataset per recorded quantity, shaped
+ * [axis_1]...[axis_n][seed][per-task dims], with the grid axes, seeds and
+ * per-task dimensions attached as HDF5 dimension scales. Every group and
+ * dataset is created at the start (collectively, fixed shapes, allocated
+ * early, flushed); afterwards a task only overwrites raw bytes of its own
+ * slots, its `status` last. Raw writes never touch HDF5 metadata, so a store
+ * survives a killed process and resumes. `lesde train` writes the same
+ * layout: a store of a one-task spec.
+ *
+ * Parallel use: pass the MPI communicator (all its ranks call create, open
+ * and close together; writes are independent). Serial use: MPI_COMM_NULL. */
+#ifndef LESDE_STORE_STORE_H
+#define LESDE_STORE_STORE_H
+
+#include <mpi.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "le/le.h"
+#include "spec/spec.h"
+#include "train/train.h"
+
+#define STORE_LAYOUT_VERSION 1
+
+/* Task status values in the `status` datasets. */
+enum { STORE_PENDING = 0, STORE_DONE = 1, STORE_FAILED = 2 };
+
+typedef struct store store;
+
+typedef struct {
+    MPI_Comm comm;        /* MPI_COMM_NULL: serial (sec2 driver) */
+    int save_data;        /* also record training / validation images */
+    const char *mpi_info; /* "key=value,key=value" MPI-IO hints, or NULL */
+} store_opts;
+
+/* Creates a new store for spec s (fails if path exists). Collective. */
+int store_create(const char *path, const spec *s, const store_opts *o, store **out,
+                 lesde_err *e);
+/* Opens an existing store for writing; refuses one whose spec hash differs
+ * from s's (LESDE_USAGE, naming both sweeps). Collective. */
+int store_open(const char *path, const spec *s, const store_opts *o, store **out,
+               lesde_err *e);
+/* Closes (collective in parallel mode). NULL is fine. */
+int store_close(store *st, lesde_err *e);
+
+/* Status of every task, by global task id: status[s->n_tasks]. */
+int store_read_status(store *st, int8_t *status, lesde_err *e);
+
+/* Writes a finished task: its data, then its status (independent I/O). */
+int store_write_train(store *st, const spec_task *t, const train_result *r,
+                      double wall_seconds, int rank, lesde_err *e);
+int store_write_sde(store *st, const spec_task *t, const le_sde_result *r,
+                    double wall_seconds, int rank, lesde_err *e);
+int store_write_failed(store *st, const spec_task *t, const char *message,
+                       double wall_seconds, int rank, lesde_err *e);
+
+/* Computes the summaries across seeds (mean, std, 95% t-interval, count)
+ * of every per-task curve and scalar and writes them into the pre-created
+ * /study/<name>/summary datasets. Serial: call after the sweep's store is
+ * closed (lesde sweep does, and lesde summarize). */
+int store_summarize(const char *path, lesde_err *e);
+
+/* ---- reading, for status and report ---- */
+
+/* Reads the spec text and hash of a store (serial). *text is malloc'ed. */
+int store_read_spec(const char *path, char **text, char *hash17, lesde_err *e);
+
+/* Reads one dataset of a study as doubles: its shape and data (malloc'ed).
+ * name is relative to the study group, e.g. "val_acc" or "summary/mean/val_acc". */
+typedef struct {
+    int ndim;
+    long dims[32];
+    long size;
+    double *data;
+} store_array;
+int store_read_array(const char *path, const char *study, const char *name,
+                     store_array *a, lesde_err *e);
+void store_array_free(store_array *a);
+/* Reads the fixed-length failure messages of a study, [n_tasks][STORE_MSG_LEN]. */
+#define STORE_MSG_LEN 256
+int store_read_messages(const char *path, const char *study, char **msgs, long *n,
+                        lesde_err *e);
+/* Does the study have that dataset? */
+int store_has(const char *path, const char *study, const char *name);
+
+/* Writes the LE fit of a trajectory to a new HDF5 file (serial): t [C],
+ * xbar [C][K][p] and fit/<name> laid out as in a train store (model axis
+ * first), with the tail indices, sources and options as attributes. */
+int store_write_fit(const char *path, const double *t, int C, const double *xbar, int K,
+                    int p, const le_fit_result *r, const le_fit_opts *o,
+                    const char *source, lesde_err *e);
+
+/* Writes a dataset's images and labels to a new HDF5 file (serial):
+ * x [n][c][h][w], label [n], train_label [n], with the given attributes. */
+int store_write_images(const char *path, const data_set *ds, const char *dataset_name,
+                       long seed, lesde_err *e);
+
+#endif
