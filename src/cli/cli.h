@@ -1,0 +1,29 @@
+/* cli: the `lesde` command and its subcommands, one file each. */
+#ifndef LESDE_CLI_CLI_H
+#define LESDE_CLI_CLI_H
+
+#include "core/err.h"
+
+int cmd_train(int argc, char **argv);
+int cmd_data(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_summarize(int argc, char **argv);
+int cmd_fit(int argc, char **argv);
+int cmd_simulate(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+
+/* Prints "lesde: <msg>" and returns e->code. */
+int cli_fail(const lesde_err *e);
+/* Prints "lesde: <cmd>: <msg>" and the --help hint; returns LESDE_USAGE. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Strict number parsing: the whole string must be a number. 0 on success. */
+int cli_long(const char *s, long *out);
+int cli_double(const char *s, double *out);
+
+/* The exit-code paragraph every --help shows. */
+extern const char cli_exit_codes[];
+
+#endif

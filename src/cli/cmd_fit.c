@@ -1,0 +1,206 @@
+/* lesde fit: the LE fit of mean logits from a CSV file or a lesde store. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "le/le.h"
+#include "le/sample.h"
+#include "store/store.h"
+
+static void help(void)
+{
+    printf("Usage: lesde fit INPUT [OPTIONS]\n\n"
+           "Fits the LE dynamics (le-sde.md sections 3-5) to genuine mean logits and\n"
+           "writes Ahat, Bhat, alphahat, betahat under the I- and L-model, both tail-index\n"
+           "estimates, the LE-ODE simulated from the run's Xbar(0), RD_k(t) and etf_dev.\n\n"
+           "INPUT is either\n"
+           "  a CSV file with header t,class,x0,...,x{p-1} and one row per checkpoint and\n"
+           "  class (e.g. from a PyTorch training log), or\n"
+           "  a lesde HDF5 store (lesde train / sweep): the probe means of one task.\n\n"
+           "Options:\n"
+           "  --out FILE.h5       write the fit as HDF5\n"
+           "  --csv FILE.csv      write a CSV summary (one row per checkpoint; the tail\n"
+           "                      indices in '#' comment lines at the top)\n"
+           "  --study NAME        study of a store (default: its first train study)\n"
+           "  --task N            task index within the study (default 0)\n"
+           "  --sg-order N        Savitzky-Golay order (default 2)\n"
+           "  --sg-window ITERS   Savitzky-Golay window in iterations (default T/20)\n"
+           "  --tail-frac F       tail window for tail indices (default 0.1)\n"
+           "  --interpolate       accept unevenly spaced t (interpolated for the\n"
+           "                      derivative); without it uneven spacing is an error\n"
+           "  -h, --help          this help\n\n%s",
+           cli_exit_codes);
+}
+
+/* Loads t [C] and xbar [C][K][K] of task `task` of a train study. */
+static int load_store(const char *path, const char *study, long task, double **t, int *C,
+                      double **xbar, int *K, lesde_err *e)
+{
+    store_array at, ax;
+    if (store_read_array(path, study, "t", &at, e))
+        return e->code;
+    if (store_read_array(path, study, "xbar_probe", &ax, e)) {
+        store_array_free(&at);
+        return e->code;
+    }
+    long Cmax = at.dims[at.ndim - 1], Kmax = ax.dims[ax.ndim - 1];
+    long ntask = at.size / Cmax;
+    int rc = LESDE_OK;
+    if (task < 0 || task >= ntask) {
+        rc = err_set(e, LESDE_USAGE, "%s: study %s has tasks 0..%ld, not %ld", path, study,
+                     ntask - 1, task);
+        goto out;
+    }
+    const double *tt = at.data + task * Cmax, *xx = ax.data + task * Cmax * Kmax * Kmax;
+    int c = 0, k = 0;
+    while (c < Cmax && tt[c] >= 0)
+        c++;
+    while (k < Kmax && isfinite(xx[k * Kmax]))
+        k++;
+    if (c < 2 || k < 2) {
+        rc = err_set(e, LESDE_USAGE, "%s: task %ld of study %s has no trajectory (not done?)",
+                     path, task, study);
+        goto out;
+    }
+    *t = malloc(sizeof(double) * c);
+    *xbar = malloc(sizeof(double) * c * k * k);
+    if (!*t || !*xbar) {
+        rc = err_set(e, LESDE_FAIL, "out of memory");
+        goto out;
+    }
+    for (int i = 0; i < c; i++) {
+        (*t)[i] = tt[i];
+        for (int a = 0; a < k; a++)
+            for (int b = 0; b < k; b++)
+                (*xbar)[(i * k + a) * k + b] = xx[(i * Kmax + a) * Kmax + b];
+    }
+    *C = c;
+    *K = k;
+out:
+    store_array_free(&at);
+    store_array_free(&ax);
+    return rc;
+}
+
+static int write_csv(const char *path, const double *t, const le_fit_result *r, lesde_err *e)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return err_set(e, LESDE_FAIL, "%s: cannot write", path);
+    const char *mn[2] = {"I", "L"};
+    for (int m = 0; m < LE_NUM_MODELS; m++)
+        fprintf(f, "# %s-model: r_alpha %.6g, r_beta %.6g, r_alpha_slope %.6g, r_beta_slope %.6g\n",
+                mn[m], r->r_alpha[m], r->r_beta[m], r->r_alpha_slope[m], r->r_beta_slope[m]);
+    fprintf(f, "t,A_I,B_I,alpha_I,beta_I,A_L,B_L,alpha_L,beta_L,etf_dev,norm_spread");
+    for (int m = 0; m < LE_NUM_MODELS; m++)
+        for (int k = 0; k < r->K; k++)
+            fprintf(f, ",rd_%s_%d", mn[m], k);
+    fputc('\n', f);
+    for (int c = 0; c < r->C; c++) {
+        fprintf(f, "%.17g", t[c]);
+        for (int m = 0; m < LE_NUM_MODELS; m++)
+            fprintf(f, ",%.10g,%.10g,%.10g,%.10g", r->A[m][c], r->B[m][c], r->alpha[m][c],
+                    r->beta[m][c]);
+        fprintf(f, ",%.10g,%.10g", r->etf_dev[c], r->norm_spread[c]);
+        for (int m = 0; m < LE_NUM_MODELS; m++)
+            for (int k = 0; k < r->K; k++)
+                fprintf(f, ",%.10g", r->rd[m][c * r->K + k]);
+        fputc('\n', f);
+    }
+    if (fclose(f))
+        return err_set(e, LESDE_FAIL, "%s: cannot write (disk full?)", path);
+    return LESDE_OK;
+}
+
+int cmd_fit(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"out", 1, 0, 'o'}, {"csv", 1, 0, 'c'}, {"study", 1, 0, 's'}, {"task", 1, 0, 't'},
+        {"sg-order", 1, 0, 'O'}, {"sg-window", 1, 0, 'w'}, {"tail-frac", 1, 0, 'f'},
+        {"interpolate", 0, 0, 'i'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    le_fit_opts fo;
+    le_fit_opts_default(&fo);
+    const char *out = NULL, *csv = NULL, *study = "train";
+    long task = 0, v;
+    int interp = 0;
+    optind = 1;
+    opterr = 0;
+    for (int ch; (ch = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
+        switch (ch) {
+        case 'h': help(); return 0;
+        case 'o': out = optarg; break;
+        case 'c': csv = optarg; break;
+        case 's': study = optarg; break;
+        case 't':
+            if (cli_long(optarg, &task) || task < 0)
+                return cli_usage("fit", "--task needs an index >= 0, not '%s'", optarg);
+            break;
+        case 'O':
+            if (cli_long(optarg, &v) || v < 1 || v > 6)
+                return cli_usage("fit", "--sg-order must be in 1..6, not '%s'", optarg);
+            fo.sg_order = (int)v;
+            break;
+        case 'w':
+            if (cli_double(optarg, &fo.sg_window) || fo.sg_window < 0)
+                return cli_usage("fit", "--sg-window needs iterations >= 0, not '%s'", optarg);
+            break;
+        case 'f':
+            if (cli_double(optarg, &fo.tail_frac) || fo.tail_frac <= 0 || fo.tail_frac > 1)
+                return cli_usage("fit", "--tail-frac must be in (0, 1], not '%s'", optarg);
+            break;
+        case 'i': interp = 1; break;
+        default:
+            return cli_usage("fit", "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return cli_usage("fit", "one INPUT (CSV or lesde HDF5) is required");
+    const char *in = argv[optind];
+    FILE *f = fopen(in, "rb");
+    if (!f)
+        return fprintf(stderr, "lesde: %s: cannot open\n", in), 2;
+    unsigned char sig[8] = {0};
+    size_t got = fread(sig, 1, 8, f);
+    fclose(f);
+    int is_h5 = got == 8 && !memcmp(sig, "\211HDF\r\n\032\n", 8);
+
+    lesde_err e = {0};
+    double *t = NULL, *xbar = NULL;
+    int C = 0, K = 0, p = 0, rc;
+    if (is_h5) {
+        rc = load_store(in, study, task, &t, &C, &xbar, &K, &e);
+        p = K;
+    } else {
+        rc = le_csv_read(in, !interp, &t, &C, &xbar, &K, &p, &e);
+    }
+    if (rc)
+        return cli_fail(&e);
+    le_fit_result r;
+    rc = le_fit(t, C, xbar, K, p, &fo, &r, &e);
+    if (!rc && out)
+        rc = store_write_fit(out, t, C, xbar, K, p, &r, &fo, in, &e);
+    if (!rc && csv)
+        rc = write_csv(csv, t, &r, &e);
+    if (!rc) {
+        printf("%s: %d checkpoints (t = %g .. %g), K = %d, p = %d\n", in, C, t[0], t[C - 1], K, p);
+        printf("model  r_alpha  r_beta   r_alpha(slope) r_beta(slope)  final RD (mean over k)\n");
+        for (int m = 0; m < LE_NUM_MODELS; m++) {
+            double rd = 0;
+            for (int k = 0; k < K; k++)
+                rd += r.rd[m][(C - 1) * K + k] / K;
+            printf("%-6s %-8.4f %-8.4f %-14.4f %-14.4f %.4f\n", m ? "L" : "I", r.r_alpha[m],
+                   r.r_beta[m], r.r_alpha_slope[m], r.r_beta_slope[m], rd);
+        }
+        if (out)
+            printf("wrote %s\n", out);
+        if (csv)
+            printf("wrote %s\n", csv);
+        le_fit_free(&r);
+    }
+    free(t);
+    free(xbar);
+    return rc ? cli_fail(&e) : 0;
+}

@@ -1,0 +1,106 @@
+/* lesde status / lesde summarize: look at a store. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "spec/spec.h"
+#include "store/store.h"
+
+static int one_store_arg(const char *cmd, int argc, char **argv, const char *usage,
+                         const char **path)
+{
+    static const struct option opts[] = {{"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    optind = 1;
+    opterr = 0;
+    for (int ch; (ch = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
+        if (ch == 'h') {
+            printf("%s\n%s", usage, cli_exit_codes);
+            return -1;
+        }
+        return cli_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+    }
+    if (optind != argc - 1)
+        return cli_usage(cmd, "one STORE is required");
+    *path = argv[optind];
+    return 0;
+}
+
+int cmd_status(int argc, char **argv)
+{
+    const char *path;
+    int rc = one_store_arg("status", argc, argv,
+                           "Usage: lesde status STORE\n\n"
+                           "Prints done / failed / pending tasks per study of a store, and\n"
+                           "the message of every failed task. Changes nothing; works while a\n"
+                           "sweep is writing the store.\n", &path);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    lesde_err e = {0};
+    char *text = NULL, hash[17];
+    if (store_read_spec(path, &text, hash, &e))
+        return cli_fail(&e);
+    spec s;
+    if (spec_parse(&s, text, path, NULL, 0, &e)) {
+        free(text);
+        err_prefix(&e, "%s: the spec inside the store does not parse", path);
+        return cli_fail(&e);
+    }
+    free(text);
+    printf("store %s: sweep '%s', spec hash %s, %ld tasks\n", path, s.name, hash, s.n_tasks);
+    long tot[3] = {0, 0, 0};
+    for (int i = 0; i < s.n_studies && !rc; i++) {
+        const spec_study *st = &s.studies[i];
+        store_array a;
+        if ((rc = store_read_array(path, st->name, "status", &a, &e)))
+            break;
+        long n[3] = {0, 0, 0};
+        for (long k = 0; k < a.size; k++) {
+            int v = (int)a.data[k];
+            n[v == STORE_DONE ? 0 : v == STORE_FAILED ? 1 : 2]++;
+        }
+        printf("  %-20s %-5s %6ld done %6ld failed %6ld pending\n", st->name,
+               st->kind == SPEC_TRAIN ? "train" : "sde", n[0], n[1], n[2]);
+        for (int k = 0; k < 3; k++)
+            tot[k] += n[k];
+        if (n[1]) {
+            char *msgs = NULL;
+            long nm = 0;
+            if (!store_read_messages(path, st->name, &msgs, &nm, &e)) {
+                for (long k = 0; k < a.size && k < nm; k++)
+                    if ((int)a.data[k] == STORE_FAILED) {
+                        spec_task t;
+                        spec_task_get(&s, st->first_task + k, &t);
+                        printf("    failed: task %ld (point %ld, seed %llu): %s\n", t.id,
+                               t.point, (unsigned long long)t.seed, msgs + k * STORE_MSG_LEN);
+                    }
+            }
+            free(msgs);
+        }
+        store_array_free(&a);
+    }
+    spec_free(&s);
+    if (rc)
+        return cli_fail(&e);
+    printf("total: %ld done, %ld failed, %ld pending\n", tot[0], tot[1], tot[2]);
+    return 0;
+}
+
+int cmd_summarize(int argc, char **argv)
+{
+    const char *path;
+    int rc = one_store_arg("summarize", argc, argv,
+                           "Usage: lesde summarize STORE\n\n"
+                           "Recomputes the summaries across seeds (mean, std, 95% t-interval,\n"
+                           "count of done seeds) of every curve and scalar of every study,\n"
+                           "into STORE's summary/ datasets. lesde sweep does this at its end.\n",
+                           &path);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    lesde_err e = {0};
+    if (store_summarize(path, &e))
+        return cli_fail(&e);
+    printf("summarized %s\n", path);
+    return 0;
+}

@@ -1,0 +1,137 @@
+/* lesde sweep: run a spec into a store, on one process or many MPI ranks. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "core/log.h"
+#include "run/run.h"
+#include "spec/spec.h"
+
+#define MAX_SETS 64
+
+static void help(void)
+{
+    printf("Usage: lesde sweep SPEC [OPTIONS]\n"
+           "       mpirun -n N lesde sweep SPEC [OPTIONS]\n"
+           "       srun --mpi=pmix lesde sweep SPEC [OPTIONS]\n\n"
+           "Runs every task of the sweep spec SPEC (an INI file, see sweep/) into one\n"
+           "parallel-HDF5 store. Rank 0 hands the tasks out, longest first, and computes\n"
+           "too. Run the same command again to resume: only tasks not done are run.\n\n"
+           "Options:\n"
+           "  --store FILE        the store (default results/<sweep name>/store.h5)\n"
+           "  --set KEY=VALUE     override a spec key: study.NAME.key=value or\n"
+           "                      sweep.key=value (repeatable)\n"
+           "  --dry-run           print the tasks per study, an estimate of the core-hours\n"
+           "                      and the ranks needed for --wall; runs nothing\n"
+           "  --wall HOURS        target wall time for --dry-run (default 1)\n"
+           "  --new               delete an existing store and start over\n"
+           "  --retry-failed      run failed tasks again on resume\n"
+           "  --grace SECONDS     after SIGTERM/SIGINT/SIGUSR1, how long running tasks may\n"
+           "                      go on before they are abandoned (default 60)\n"
+           "  --mpi-info K=V,...  MPI-IO hints for the store (e.g. romio_cb_write=enable,\n"
+           "                      striping_factor=8)\n"
+           "  --progress SECONDS  seconds between progress lines when stderr is not a\n"
+           "                      terminal (default 10)\n"
+           "  --quiet             no progress\n"
+           "  -h, --help          this help\n\n"
+           "On SIGTERM, SIGINT or SIGUSR1 the sweep stops handing out tasks, lets running\n"
+           "tasks finish, closes the store and exits 3; run it again to resume.\n\n%s",
+           cli_exit_codes);
+}
+
+int cli_dry_run(const spec *s, double wall_hours);
+
+static int mkdir_p(const char *dir)
+{
+    char buf[8192];
+    snprintf(buf, sizeof buf, "%s", dir);
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, 0777) && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    return mkdir(buf, 0777) && errno != EEXIST ? -1 : 0;
+}
+
+int cmd_sweep(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"store", 1, 0, 's'}, {"set", 1, 0, 'S'}, {"dry-run", 0, 0, 'n'},
+        {"wall", 1, 0, 'w'}, {"new", 0, 0, 'N'}, {"retry-failed", 0, 0, 'r'},
+        {"grace", 1, 0, 'g'}, {"mpi-info", 1, 0, 'm'}, {"progress", 1, 0, 'p'},
+        {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    run_opts o = {.grace = 60, .progress_every = 10};
+    const char *sets[MAX_SETS];
+    int n_sets = 0, dry = 0;
+    double wall = 1;
+    optind = 1;
+    opterr = 0;
+    for (int ch; (ch = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
+        switch (ch) {
+        case 'h': help(); return 0;
+        case 's': o.store_path = optarg; break;
+        case 'S':
+            if (n_sets == MAX_SETS)
+                return cli_usage("sweep", "at most %d --set", MAX_SETS);
+            sets[n_sets++] = optarg;
+            break;
+        case 'n': dry = 1; break;
+        case 'w':
+            if (cli_double(optarg, &wall) || wall <= 0)
+                return cli_usage("sweep", "--wall needs positive hours, not '%s'", optarg);
+            break;
+        case 'N': o.new_store = 1; break;
+        case 'r': o.retry_failed = 1; break;
+        case 'g':
+            if (cli_double(optarg, &o.grace) || o.grace < 0)
+                return cli_usage("sweep", "--grace needs seconds >= 0, not '%s'", optarg);
+            break;
+        case 'm': o.mpi_info = optarg; break;
+        case 'p':
+            if (cli_double(optarg, &o.progress_every) || o.progress_every <= 0)
+                return cli_usage("sweep", "--progress needs seconds > 0, not '%s'", optarg);
+            break;
+        case 'q': o.quiet = 1; break;
+        default:
+            return cli_usage("sweep", "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return cli_usage("sweep", optind < argc ? "one SPEC only" : "SPEC is required");
+    const char *path = argv[optind];
+
+    lesde_err e = {0};
+    spec s;
+    if (dry) { /* no MPI, no store */
+        if (spec_load(&s, path, sets, n_sets, &e))
+            return cli_fail(&e);
+        int rc = cli_dry_run(&s, wall);
+        spec_free(&s);
+        return rc;
+    }
+    if (run_init(NULL, NULL))
+        return fprintf(stderr, "lesde: MPI could not start\n"), 1;
+    int rank = run_rank();
+    int rc = spec_load(&s, path, sets, n_sets, &e);
+    if (rc)
+        return run_finalize(rank == 0 ? cli_fail(&e) : rc);
+    char def[4200];
+    if (!o.store_path) {
+        snprintf(def, sizeof def, "results/%s", s.name);
+        if (rank == 0 && mkdir_p(def))
+            fprintf(stderr, "lesde: cannot create directory %s\n", def);
+        snprintf(def, sizeof def, "results/%s/store.h5", s.name);
+        o.store_path = def;
+    }
+    rc = run_sweep(&s, &o, &e);
+    if (rc && rank == 0)
+        cli_fail(&e);
+    spec_free(&s);
+    return run_finalize(rc);
+}

@@ -1,0 +1,408 @@
+/* run: master / worker scheduling of a sweep over MPI (see run.h). */
+#include "run/run.h"
+
+#include <cblas.h>
+#include <mpi.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "le/le.h"
+#include "store/store.h"
+#include "train/train.h"
+
+enum { TAG_REQ = 11, TAG_TASK = 12 };
+/* What a rank reports of the task it just finished. */
+enum { R_NONE = 0, R_DONE = 1, R_FAILED = 2, R_ABANDONED = 3, R_FATAL = 4 };
+/* A request is {last task id, its R_ code, wants more, saw a stop signal}. */
+#define REQ_LEN 4
+
+/* Set by the signal handler; a handler can only talk through a global. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig) { stop_signal = sig; }
+
+typedef struct {
+    const spec *s;
+    const run_opts *o;
+    store *st;
+    int rank, size;
+    int trivial;          /* benchmark: tasks do nothing */
+    long *queue, nq, next;/* master: pending task ids, longest first */
+    int active;           /* master: workers not yet told to stop */
+    int stopping;         /* no more handing out */
+    int interrupted;      /* a stop signal, or an abandoned task */
+    int fatal;            /* a store write failed somewhere */
+    int any_failed;
+    long done, failed, total;
+    double stop_seen;     /* log_now() when this rank noticed the stop */
+    MPI_Request req;
+    int64_t reqbuf[REQ_LEN];
+    log_progress prog;
+} sched;
+
+int run_init(int *argc, char ***argv)
+{
+    int provided;
+    if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
+        return LESDE_FAIL;
+    /* Ranks are the parallelism: one BLAS thread each. */
+    openblas_set_num_threads(1);
+    return LESDE_OK;
+}
+
+int run_finalize(int code)
+{
+    MPI_Finalize();
+    return code;
+}
+
+int run_rank(void)
+{
+    int r = 0;
+    MPI_Comm_rank(MPI_COMM_WORLD, &r);
+    return r;
+}
+
+int run_size(void)
+{
+    int n = 1;
+    MPI_Comm_size(MPI_COMM_WORLD, &n);
+    return n;
+}
+
+static void nap(long usec)
+{
+    struct timespec ts = {0, usec * 1000};
+    nanosleep(&ts, NULL);
+}
+
+/* Waits for a request without spinning a core: test, then sleep a little. */
+static void wait_gently(MPI_Request *r)
+{
+    int flag = 0;
+    for (int i = 0; !flag; i++) {
+        MPI_Test(r, &flag, MPI_STATUS_IGNORE);
+        if (!flag && i > 20)
+            nap(i < 200 ? 50 : 500);
+    }
+}
+
+static void gentle_barrier(void)
+{
+    MPI_Request r;
+    MPI_Ibarrier(MPI_COMM_WORLD, &r);
+    wait_gently(&r);
+}
+
+static void notice_stop(sched *m)
+{
+    if (stop_signal && m->stop_seen == 0) {
+        m->stop_seen = log_now();
+        m->stopping = m->interrupted = 1;
+        if (m->rank == 0) {
+            log_progress_end(&m->prog);
+            log_info("signal %d: no more tasks are handed out; running tasks finish "
+                     "(abandoned after %g s); the sweep resumes when run again",
+                     (int)stop_signal, m->o->grace);
+        }
+    }
+}
+
+static void account(sched *m, int64_t status)
+{
+    switch (status) {
+    case R_DONE: m->done++; break;
+    case R_FAILED: m->failed++; m->any_failed = 1; break;
+    case R_ABANDONED: m->interrupted = 1; break;
+    case R_FATAL: m->fatal = 1; m->stopping = 1; break;
+    default: break;
+    }
+}
+
+/* Master: answers every request waiting, without blocking. */
+static void master_service(sched *m)
+{
+    notice_stop(m);
+    while (m->size > 1 && m->active > 0) {
+        int flag = 0;
+        MPI_Status stt;
+        MPI_Test(&m->req, &flag, &stt);
+        if (!flag)
+            break;
+        account(m, m->reqbuf[1]);
+        if (m->reqbuf[3]) /* that rank saw a stop signal */
+            m->stopping = m->interrupted = 1;
+        int64_t reply = -1;
+        if (m->reqbuf[2] && !m->stopping && m->next < m->nq)
+            reply = m->queue[m->next++];
+        MPI_Send(&reply, 1, MPI_INT64_T, stt.MPI_SOURCE, TAG_TASK, MPI_COMM_WORLD);
+        if (reply < 0)
+            m->active--;
+        if (m->active > 0)
+            MPI_Irecv(m->reqbuf, REQ_LEN, MPI_INT64_T, MPI_ANY_SOURCE, TAG_REQ,
+                      MPI_COMM_WORLD, &m->req);
+    }
+    if (!m->trivial)
+        log_progress_update(&m->prog, m->s->name, m->done, m->failed, m->total, 0);
+}
+
+/* Between training steps: serve requests (rank 0), and abandon the task
+ * once a stop is older than the grace time. */
+static int poll_cb(void *ctx, long it)
+{
+    (void)it;
+    sched *m = ctx;
+    if (m->rank == 0)
+        master_service(m);
+    else
+        notice_stop(m);
+    return m->stop_seen > 0 && log_now() - m->stop_seen > m->o->grace;
+}
+
+/* Runs task id and records it; returns an R_ code. */
+static int run_task(sched *m, long id)
+{
+    if (m->trivial)
+        return R_DONE;
+    spec_task t;
+    lesde_err e = {0};
+    if (spec_task_get(m->s, id, &t))
+        return R_FATAL;
+    const spec_study *ss = &m->s->studies[t.study];
+    double t0 = log_now();
+    int rc, w;
+    if (ss->kind == SPEC_TRAIN) {
+        train_config c;
+        train_result r;
+        rc = spec_task_train(m->s, &t, &c);
+        c.poll = poll_cb;
+        c.poll_ctx = m;
+        if (!rc)
+            rc = train_run(&c, &r, &e);
+        if (rc == LESDE_INTERRUPTED)
+            return R_ABANDONED;
+        w = rc ? store_write_failed(m->st, &t, e.msg, log_now() - t0, m->rank, &e)
+               : store_write_train(m->st, &t, &r, log_now() - t0, m->rank, &e);
+        if (!rc)
+            train_result_free(&r);
+    } else {
+        le_sde_config c;
+        le_sde_result r;
+        rc = spec_task_sde(m->s, &t, &c);
+        if (!rc)
+            rc = le_sde_run(&c, &r, &e);
+        w = rc ? store_write_failed(m->st, &t, e.msg, log_now() - t0, m->rank, &e)
+               : store_write_sde(m->st, &t, &r, log_now() - t0, m->rank, &e);
+        if (!rc)
+            le_sde_free(&r);
+        if (m->rank == 0)
+            master_service(m);
+    }
+    if (w) {
+        log_progress_end(&m->prog);
+        fprintf(stderr, "lesde: rank %d: %s\n", m->rank, e.msg);
+        return R_FATAL;
+    }
+    return rc ? R_FAILED : R_DONE;
+}
+
+static void worker_loop(sched *m)
+{
+    int64_t msg[REQ_LEN] = {-1, R_NONE, 1, 0};
+    for (;;) {
+        notice_stop(m);
+        msg[3] = m->stop_seen > 0;
+        MPI_Send(msg, REQ_LEN, MPI_INT64_T, 0, TAG_REQ, MPI_COMM_WORLD);
+        int64_t id = -1;
+        MPI_Request r;
+        MPI_Irecv(&id, 1, MPI_INT64_T, 0, TAG_TASK, MPI_COMM_WORLD, &r);
+        wait_gently(&r);
+        if (id < 0)
+            break;
+        int status = run_task(m, id);
+        account(m, status);
+        msg[0] = id;
+        msg[1] = status;
+        msg[2] = status != R_FATAL && status != R_ABANDONED;
+    }
+}
+
+static void master_loop(sched *m)
+{
+    m->active = m->size - 1;
+    if (m->active > 0)
+        MPI_Irecv(m->reqbuf, REQ_LEN, MPI_INT64_T, MPI_ANY_SOURCE, TAG_REQ, MPI_COMM_WORLD,
+                  &m->req);
+    for (;;) {
+        master_service(m);
+        if (!m->stopping && m->next < m->nq) {
+            int status = run_task(m, m->queue[m->next++]);
+            account(m, status);
+            if (status == R_ABANDONED)
+                m->stopping = 1;
+            continue;
+        }
+        if (m->active == 0)
+            break;
+        nap(500);
+    }
+    if (!m->trivial)
+        log_progress_update(&m->prog, m->s->name, m->done, m->failed, m->total, 1);
+    log_progress_end(&m->prog);
+}
+
+typedef struct {
+    long id;
+    double cost;
+} costed;
+
+static int by_cost(const void *a, const void *b)
+{
+    const costed *x = a, *y = b;
+    if (x->cost != y->cost)
+        return x->cost > y->cost ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Rank 0: the pending tasks, longest first. */
+static int build_queue(sched *m, lesde_err *e)
+{
+    long n = m->s->n_tasks;
+    int8_t *status = malloc(n ? n : 1);
+    costed *c = malloc(sizeof(costed) * (n ? n : 1));
+    m->queue = malloc(sizeof(long) * (n ? n : 1));
+    if (!status || !c || !m->queue) {
+        free(status);
+        free(c);
+        return err_set(e, LESDE_FAIL, "out of memory");
+    }
+    int rc = store_read_status(m->st, status, e);
+    long k = 0;
+    for (long id = 0; !rc && id < n; id++) {
+        if (status[id] == STORE_DONE) {
+            m->done++;
+            continue;
+        }
+        if (status[id] == STORE_FAILED && !m->o->retry_failed) {
+            m->failed++;
+            m->any_failed = 1;
+            continue;
+        }
+        spec_task t;
+        spec_task_get(m->s, id, &t);
+        c[k].id = id;
+        c[k++].cost = t.cost;
+    }
+    qsort(c, k, sizeof *c, by_cost);
+    for (long i = 0; i < k; i++)
+        m->queue[i] = c[i].id;
+    m->nq = k;
+    m->total = n;
+    free(status);
+    free(c);
+    return rc;
+}
+
+/* The same code on every rank; the collective calls line up. */
+int run_sweep(const spec *s, const run_opts *o, lesde_err *e)
+{
+    sched m = {.s = s, .o = o, .rank = run_rank(), .size = run_size()};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
+    log_set_quiet(o->quiet || m.rank != 0);
+    log_progress_start(&m.prog, o->progress_every > 0 ? o->progress_every : 10);
+
+    int exists = 0;
+    if (m.rank == 0) {
+        if (o->new_store && access(o->store_path, F_OK) == 0 && unlink(o->store_path) != 0)
+            exists = -1;
+        else
+            exists = access(o->store_path, F_OK) == 0;
+    }
+    MPI_Bcast(&exists, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (exists < 0)
+        return err_set(e, LESDE_FAIL, "%s: cannot remove the old store for --new",
+                       o->store_path);
+    store_opts so = {.comm = MPI_COMM_WORLD, .mpi_info = o->mpi_info};
+    int rc = exists ? store_open(o->store_path, s, &so, &m.st, e)
+                    : store_create(o->store_path, s, &so, &m.st, e);
+    if (rc)
+        return rc;
+    if (m.rank == 0) {
+        rc = build_queue(&m, e);
+        log_info("%s: %ld tasks, %ld done, %ld failed, %ld to run on %d rank%s -> %s",
+                 s->name, m.total, m.done, m.failed, m.nq, m.size, m.size > 1 ? "s" : "",
+                 o->store_path);
+    }
+    MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (!rc) {
+        if (m.rank == 0)
+            master_loop(&m);
+        else
+            worker_loop(&m);
+    }
+    /* Ranks done early wait here asleep, not spinning in a collective. */
+    gentle_barrier();
+    int flags[2] = {m.interrupted || m.stop_seen > 0, m.fatal}, all[2];
+    MPI_Allreduce(flags, all, 2, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    lesde_err ce = {0};
+    int crc = store_close(m.st, &ce);
+    int code = rc ? rc : LESDE_OK;
+    if (m.rank == 0 && !rc) {
+        if (crc)
+            code = err_set(e, LESDE_FAIL, "%s", ce.msg);
+        else if (!m.trivial && store_summarize(o->store_path, e))
+            code = LESDE_FAIL;
+        else if (all[1])
+            code = err_set(e, LESDE_FAIL, "the store could not be written (see above); "
+                           "finished tasks are kept and resume");
+        else if (all[0])
+            code = err_set(e, LESDE_INTERRUPTED, "interrupted: %ld of %ld tasks done; "
+                           "run the same command again to resume", m.done, m.total);
+        else if (m.any_failed)
+            code = err_set(e, LESDE_FAIL, "%ld of %ld tasks failed (lesde status %s)",
+                           m.failed, m.total, o->store_path);
+        else
+            log_info("%s: all %ld tasks done", s->name, m.total);
+    }
+    gentle_barrier();
+    MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (m.rank != 0 && code && !rc)
+        err_set(e, code, "sweep ended with status %d", code);
+    free(m.queue);
+    return code;
+}
+
+double run_bench_overhead(long n)
+{
+    static const run_opts o = {.grace = 1e9, .quiet = 1};
+    sched m = {.o = &o, .rank = run_rank(), .size = run_size(), .trivial = 1};
+    log_progress_start(&m.prog, 1e9);
+    if (m.rank == 0) {
+        m.queue = malloc(sizeof(long) * n);
+        for (long i = 0; m.queue && i < n; i++)
+            m.queue[i] = i;
+        m.nq = m.queue ? n : 0;
+    }
+    gentle_barrier();
+    double t0 = MPI_Wtime();
+    if (m.rank == 0)
+        master_loop(&m);
+    else
+        worker_loop(&m);
+    gentle_barrier();
+    double dt = MPI_Wtime() - t0;
+    free(m.queue);
+    return dt / n * 1e6;
+}

@@ -1,0 +1,41 @@
+/* run: the sweep's scheduler (the only module besides store that knows MPI).
+ *
+ * Rank 0 is the master: it hands task ids out on request, longest first,
+ * and computes tasks itself, answering requests between training steps (a
+ * poll callback), so with N ranks on N cores every core computes. Waiting is
+ * done by testing a non-blocking receive and sleeping, never by a blocking
+ * receive, which Open MPI busy-polls. SIGTERM, SIGINT and SIGUSR1 stop the
+ * handing out; running tasks finish, or are abandoned after the grace time;
+ * the store is closed and the sweep exits LESDE_INTERRUPTED (resumable). */
+#ifndef LESDE_RUN_RUN_H
+#define LESDE_RUN_RUN_H
+
+#include "core/err.h"
+#include "spec/spec.h"
+
+typedef struct {
+    const char *store_path;
+    int new_store;        /* --new: delete an existing store first */
+    int retry_failed;     /* run failed tasks again */
+    double grace;         /* seconds a running task may go on after a stop signal */
+    const char *mpi_info; /* MPI-IO hints "key=value,..." */
+    int quiet;
+    double progress_every;/* seconds between progress lines when not a terminal */
+} run_opts;
+
+/* MPI start and end for the commands that use MPI; run_rank/run_size after. */
+int run_init(int *argc, char ***argv);
+int run_finalize(int code);
+int run_rank(void);
+int run_size(void);
+
+/* Runs the sweep; every rank calls it. Returns LESDE_OK, LESDE_FAIL (some
+ * task failed, or a fatal error in e), LESDE_USAGE (bad store), or
+ * LESDE_INTERRUPTED; the same value on every rank. */
+int run_sweep(const spec *s, const run_opts *o, lesde_err *e);
+
+/* Scheduling overhead benchmark: n trivial tasks through the same
+ * master/worker protocol; returns microseconds per task (rank 0). */
+double run_bench_overhead(long n);
+
+#endif
