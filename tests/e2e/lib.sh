@@ -1,0 +1,30 @@
+# Shared helpers of the end-to-end tests (sourced, not run).
+set -uo pipefail
+LESDE=${LESDE_BIN:-$(pwd)/build/lesde}
+ROOT=$(pwd)
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
+# Open MPI: more ranks than cores, and no spinning while a rank waits.
+MPIRUN=(mpirun --oversubscribe --mca mpi_yield_when_idle 1 --bind-to none)
+TMP=$(mktemp -d /tmp/lesde-e2e.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+PASS=0
+FAIL=0
+
+ok() { PASS=$((PASS + 1)); }
+bad() { FAIL=$((FAIL + 1)); echo "FAIL: $*" >&2; }
+check() { # check DESCRIPTION COMMAND...: passes when the command succeeds
+  local what=$1; shift
+  if "$@"; then ok; else bad "$what"; fi
+}
+# expect_exit CODE DESCRIPTION COMMAND...: runs it, stderr to $TMP/err
+expect_exit() {
+  local code=$1 what=$2; shift 2
+  "$@" >"$TMP/out" 2>"$TMP/err"
+  local rc=$?
+  if [ "$rc" -eq "$code" ]; then ok; else
+    bad "$what: exit $rc, expected $code; stderr: $(head -c 400 "$TMP/err")"; fi
+}
+finish() {
+  echo "$(basename "$0" .sh): $PASS passed, $FAIL failed"
+  [ "$FAIL" -eq 0 ]
+}

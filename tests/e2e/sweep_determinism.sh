@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The smoke spec on 1 process (no mpirun), 2 and 3 ranks gives identical
+# task data (every dataset but the timing fields), and a complete store.
+source "$(dirname "$0")/lib.sh"
+SPEC=$ROOT/tests/specs/smoke.ini
+expect_exit 0 "sweep, one process" "$LESDE" sweep "$SPEC" --store "$TMP/n1.h5" --quiet
+expect_exit 0 "sweep, 2 ranks" "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" --store "$TMP/n2.h5" --quiet
+expect_exit 0 "sweep, 3 ranks" "${MPIRUN[@]}" -n 3 "$LESDE" sweep "$SPEC" --store "$TMP/n3.h5" --quiet
+expect_exit 0 "status" "$LESDE" status "$TMP/n2.h5"
+check "all done" grep -q "total: .* 0 failed, 0 pending" "$TMP/out"
+check "1 vs 2 ranks equal" /usr/bin/python3 "$ROOT/tests/compare_stores.py" "$TMP/n1.h5" "$TMP/n2.h5"
+check "1 vs 3 ranks equal" /usr/bin/python3 "$ROOT/tests/compare_stores.py" "$TMP/n1.h5" "$TMP/n3.h5"
+# The 3-rank run did use every rank.
+check "3 ranks all worked" /usr/bin/python3 -c "
+import h5py, numpy as np, sys
+f = h5py.File('$TMP/n3.h5', 'r')
+ranks = set()
+for s in f['study']:
+    ranks |= set(np.asarray(f['study'][s]['rank']).ravel().tolist())
+sys.exit(0 if {0, 1, 2} <= ranks else 1)"
+finish

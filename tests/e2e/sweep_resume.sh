@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Kill and resume: kill -9 the whole mpirun at five random moments, resuming
+# each time; the final store equals an uninterrupted run's, and no task whose
+# status was written is computed again (its finished_at stays the same).
+# Then SIGTERM: exit 3, and a resume completes.
+source "$(dirname "$0")/lib.sh"
+SPEC=$ROOT/tests/specs/smoke.ini
+# Longer training tasks, so that the kills land mid-sweep.
+SET=(--set study.train.iters=15000)
+start=$(date +%s.%N)
+expect_exit 0 "reference sweep" "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" "${SET[@]}" --store "$TMP/ref.h5" --quiet
+D=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
+echo "reference sweep: $D s" >&2
+
+kill_tree() { # SIGKILL a process and all its descendants at once
+  local pids=$1 frontier=$1
+  while [ -n "$frontier" ]; do
+    frontier=$(for p in $frontier; do pgrep -P "$p"; done)
+    pids="$pids $frontier"
+  done
+  kill -9 $pids 2>/dev/null
+}
+finished_at() { /usr/bin/python3 - "$1" <<'PY'
+import h5py, numpy as np, sys
+f = h5py.File(sys.argv[1], "r")
+for s in sorted(f["study"]):
+    st = np.asarray(f["study"][s]["status"]).ravel()
+    fin = np.asarray(f["study"][s]["finished_at"]).ravel()
+    for i in np.nonzero(st == 1)[0]:
+        print(s, i, repr(fin[i]))
+PY
+}
+RANDOM=$$
+midway=0
+for round in 1 2 3 4 5; do
+  "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" "${SET[@]}" --store "$TMP/s.h5" --quiet >/dev/null 2>"$TMP/err.$round" &
+  pid=$!
+  # a random moment in the first half of an uninterrupted run's length
+  sleep "$(awk -v d="$D" -v r="$RANDOM" 'BEGIN { print 0.5 + d / 2 * r / 32768 }')"
+  kill_tree "$pid"
+  wait "$pid" 2>/dev/null
+  if [ ! -e "$TMP/s.h5" ]; then bad "round $round: no store"; continue; fi
+  expect_exit 0 "round $round: status after kill -9" "$LESDE" status "$TMP/s.h5"
+  finished_at "$TMP/s.h5" >"$TMP/done.$round"
+  n=$(wc -l <"$TMP/done.$round")
+  echo "round $round: $n tasks done" >&2
+  [ "$n" -gt 0 ] && [ "$n" -lt 20 ] && midway=$((midway + 1))
+done
+check "at least two kills landed mid-sweep ($midway)" test "$midway" -ge 2
+expect_exit 0 "final resume" "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" "${SET[@]}" --store "$TMP/s.h5" --quiet
+finished_at "$TMP/s.h5" >"$TMP/done.final"
+for round in 1 2 3 4 5; do
+  check "round $round: done tasks not computed again" \
+    bash -c "comm -23 <(sort '$TMP/done.$round') <(sort '$TMP/done.final') | wc -l | grep -qx 0"
+done
+check "resumed store equals the uninterrupted one" \
+  /usr/bin/python3 "$ROOT/tests/compare_stores.py" "$TMP/ref.h5" "$TMP/s.h5"
+
+# Signals: stop handing out, finish running tasks, exit 3; then resume.
+# mpirun turns a SIGTERM of its own into a kill of the job, but forwards
+# SIGUSR1; Slurm signals the ranks themselves. All three ways are tested.
+interrupt() { # interrupt NAME SIGNAL TARGET(mpirun|ranks|single)
+  local name=$1 sig=$2 target=$3 store=$TMP/$1.h5 pid rc
+  if [ "$target" = single ]; then
+    "$LESDE" sweep "$SPEC" "${SET[@]}" --store "$store" --grace 30 >/dev/null 2>"$TMP/$name.err" &
+  else
+    "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" "${SET[@]}" --store "$store" --grace 30 >/dev/null 2>"$TMP/$name.err" &
+  fi
+  pid=$!
+  for _ in $(seq 1 300); do  # until a task is done
+    sleep 0.2
+    "$LESDE" status "$store" 2>/dev/null | grep -q "total: [1-9]" && break
+  done
+  case $target in
+    ranks) pkill "-$sig" -P "$pid" ;;
+    *) kill "-$sig" "$pid" ;;
+  esac
+  wait "$pid"
+  rc=$?
+  if [ "$rc" -eq 3 ]; then ok; else bad "$name: exit $rc, expected 3: $(tail -3 "$TMP/$name.err")"; fi
+  check "$name: says it resumes" grep -q "run the same command again to resume" "$TMP/$name.err"
+  check "$name: tasks left pending" sh -c "'$LESDE' status '$store' | grep -q 'total: .* [1-9][0-9]* pending'"
+  expect_exit 0 "$name: resume" "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" "${SET[@]}" --store "$store" --quiet
+  check "$name: resumed store equals the reference" \
+    /usr/bin/python3 "$ROOT/tests/compare_stores.py" "$TMP/ref.h5" "$store"
+}
+interrupt term-ranks TERM ranks
+interrupt usr1-mpirun USR1 mpirun
+interrupt term-single TERM single
+finish

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Spec errors and store protection: every malformed spec in tests/specs/bad
+# gives one line "file:line: ..." with its expected line, exit 2, no store;
+# a different spec on an existing store is refused and the store untouched.
+source "$(dirname "$0")/lib.sh"
+n=0
+for f in "$ROOT"/tests/specs/bad/*.ini; do
+  n=$((n + 1))
+  line=$(sed -n 's/^; *expect-line: *\([^ ]*\).*/\1/p' "$f" | head -1)
+  read -r -a args <<<"$(sed -n 's/^; *args: *//p' "$f" | head -1)"
+  rm -f "$TMP/bad.h5"
+  expect_exit 2 "$(basename "$f")" "$LESDE" sweep "$f" "${args[@]}" --store "$TMP/bad.h5" --quiet
+  check "$(basename "$f"): one line" test "$(wc -l <"$TMP/err")" -eq 1
+  check "$(basename "$f"): says $f:$line:" grep -qF "$f:$line:" "$TMP/err"
+  check "$(basename "$f"): no store" test ! -e "$TMP/bad.h5"
+done
+check "at least 15 malformed specs" test "$n" -ge 15
+
+SPEC=$ROOT/tests/specs/smoke.ini
+expect_exit 0 "small sweep" "$LESDE" sweep "$SPEC" --store "$TMP/s.h5" --quiet \
+  --set study.sde.n_obs=3
+sum=$(md5sum <"$TMP/s.h5")
+expect_exit 2 "other spec refused" "$LESDE" sweep "$SPEC" --store "$TMP/s.h5" --quiet
+check "refusal says another spec" grep -q "another spec" "$TMP/err"
+check "store untouched" test "$(md5sum <"$TMP/s.h5")" = "$sum"
+expect_exit 0 "same spec resumes (nothing to do)" "$LESDE" sweep "$SPEC" --store "$TMP/s.h5" \
+  --quiet --set study.sde.n_obs=3
+expect_exit 0 "--new starts over" "$LESDE" sweep "$SPEC" --store "$TMP/s.h5" --quiet --new
+expect_exit 0 "dry run" "$LESDE" sweep "$SPEC" --dry-run
+check "dry run estimates core-hours" grep -q "core-hours" "$TMP/out"
+check "dry run prints ranks" grep -q "ranks for a wall time" "$TMP/out"
+finish

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# lesde train / data from the command line: help, version, a real small run,
+# and bad input (one clear line, exit 2 or 1, no file left behind).
+source "$(dirname "$0")/lib.sh"
+
+expect_exit 0 "lesde --help" "$LESDE" --help
+check "help lists exit codes" grep -q "interrupted but resumable" "$TMP/out"
+expect_exit 0 "lesde --version" "$LESDE" --version
+check "version printed" grep -q "^lesde " "$TMP/out"
+for cmd in train data sweep status summarize bench; do
+  expect_exit 0 "lesde $cmd --help" "$LESDE" "$cmd" --help
+  check "$cmd --help says Usage" grep -q "^Usage: " "$TMP/out"
+done
+expect_exit 2 "unknown command" "$LESDE" frobnicate
+expect_exit 2 "no command" "$LESDE"
+
+# A small real run.
+expect_exit 0 "small train" "$LESDE" train --quiet --iters 300 --train-per-class 40 \
+  --val-per-class 20 --checkpoints 11 --probe-per-class 10 --out "$TMP/run.h5"
+check "run file exists" test -s "$TMP/run.h5"
+check "no temporary left" test ! -e "$TMP/run.h5.tmp"
+check "h5dump reads it" h5dump -H "$TMP/run.h5" >/dev/null
+check "parameters as attributes" sh -c "h5dump -a /study/train/lr '$TMP/run.h5' | grep -q 0.005"
+
+# Bad input: exit 2, one line naming the problem, no file.
+bad_case() { # bad_case WORD ARGS...
+  local word=$1; shift
+  rm -f "$TMP/bad.h5"
+  expect_exit 2 "train $*" "$LESDE" train --quiet --iters 50 --checkpoints 6 "$@" --out "$TMP/bad.h5"
+  check "message names '$word' for: $*" grep -qi -- "$word" "$TMP/err"
+  check "one line for: $*" test "$(wc -l <"$TMP/err")" -eq 1
+  check "no file for: $*" test ! -e "$TMP/bad.h5" -a ! -e "$TMP/bad.h5.tmp"
+}
+bad_case classes --classes 1
+bad_case classes --classes 7
+bad_case p_err --p-err 1.5
+bad_case p_err --p-err -0.1
+bad_case p-err --p-err abc
+bad_case iterations --iters 0
+bad_case iterations --iters -5
+bad_case lr --lr 0
+bad_case lr --lr -1
+bad_case dataset --dataset mnist3d
+bad_case option --frobnicate 3
+# Unwritable output: exit 1, nothing left behind.
+expect_exit 1 "unwritable output" "$LESDE" train --quiet --iters 50 --checkpoints 6 --out /nonexistent/dir/x.h5
+check "names the path" grep -q "/nonexistent/dir/x.h5" "$TMP/err"
+check "no file" test ! -e /nonexistent/dir/x.h5.tmp
+expect_exit 2 "missing --out" "$LESDE" train --iters 50
+
+# lesde data
+expect_exit 0 "data png" "$LESDE" data geomnist --classes 6 --per-class 8 --png "$TMP/g.png"
+check "png signature" sh -c "head -c 8 '$TMP/g.png' | od -An -tx1 | grep -q '89 50 4e 47'"
+expect_exit 0 "data h5" "$LESDE" data geomnist --classes 3 --per-class 5 --out "$TMP/g.h5"
+check "data h5 has x" sh -c "h5dump -H '$TMP/g.h5' | grep -q 'DATASET \"x\"'"
+expect_exit 2 "data K=7" "$LESDE" data geomnist --classes 7 --png "$TMP/x.png"
+finish
