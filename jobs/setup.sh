@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 build_pkgs=(build-essential cmake pkg-config git openmpi-bin libopenmpi-dev
             libhdf5-openmpi-dev hdf5-tools libopenblas-dev libgsl-dev libinih-dev
             libglpk-dev libpng-dev zlib1g-dev gnuplot-nox dataset-fashion-mnist)
-test_pkgs=(python3 python3-numpy python3-h5py python3-torch)
+test_pkgs=(python3 python3-numpy python3-h5py python3-torch slurm-wlm munge)
 
 want=("${build_pkgs[@]}")
 for arg in "$@"; do
