@@ -1,0 +1,146 @@
+/* bench: how fast the CNN trains and infers (cnn_bench in cnn.h).
+ *
+ * Medians, not means: the machine may be shared, and a median over blocks
+ * of steps ignores the blocks another process stole time from. */
+#include <cblas.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "core/err.h"
+#include "core/rng.h"
+#include "nn/cnn.h"
+
+enum {
+    BENCH_POOL = 64,   /* distinct random training inputs, cycled */
+    BENCH_BLOCK = 20,  /* steps per timed block: ~1.5 ms, shorter than a
+                        * scheduler time slice, so on a busy machine most
+                        * blocks run undisturbed and the median ignores
+                        * the rest */
+    INFER_REPEATS = 7
+};
+
+static double clock_s(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+static double now_s(void) { return clock_s(CLOCK_MONOTONIC); }
+/* This thread's CPU time: what the step costs when it has the core to
+ * itself, even on a machine shared with other jobs. */
+static double cpu_s(void) { return clock_s(CLOCK_THREAD_CPUTIME_ID); }
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+int cnn_bench(int in_channels, int k, int steps, int infer_n,
+              cnn_bench_result *out)
+{
+    if (!out || steps < 1 || infer_n < 1 || in_channels < 1 || k < 2)
+        return LESDE_USAGE;
+    cnn *net = cnn_create(in_channels, k);
+    if (!net)
+        return LESDE_FAIL;
+    /* Ranks are the parallelism (design.md): time one thread, as in a sweep. */
+    openblas_set_num_threads(1);
+
+    size_t in_size = (size_t)in_channels * 32 * 32;
+    int nblocks = steps >= BENCH_BLOCK ? steps / BENCH_BLOCK : 1;
+    int block = steps >= BENCH_BLOCK ? BENCH_BLOCK : steps;
+    double *xs = malloc(sizeof(double) * in_size * BENCH_POOL);
+    double *xi = malloc(sizeof(double) * in_size * (size_t)infer_n);
+    double *logits = malloc(sizeof(double) * (size_t)k * (size_t)infer_n);
+    size_t ntimes = (size_t)(nblocks > INFER_REPEATS ? nblocks : INFER_REPEATS);
+    double *times = malloc(sizeof(double) * 2 * ntimes), *cpu = times + ntimes;
+    int labels[BENCH_POOL];
+    gsl_rng *r = rng_stream(20240601, RNG_DATA_TRAIN, 0);
+    if (!xs || !xi || !logits || !times || !r) {
+        free(xs), free(xi), free(logits), free(times);
+        if (r)
+            gsl_rng_free(r);
+        cnn_free(net);
+        return LESDE_FAIL;
+    }
+    for (size_t i = 0; i < in_size * BENCH_POOL; i++)
+        xs[i] = gsl_rng_uniform(r);
+    for (int i = 0; i < BENCH_POOL; i++)
+        labels[i] = (int)gsl_rng_uniform_int(r, (unsigned long)k);
+    for (size_t i = 0; i < in_size * (size_t)infer_n; i++)
+        xi[i] = gsl_rng_uniform(r);
+    gsl_rng_free(r);
+    cnn_init(net, 1);
+
+    const double lr = 0.005;
+    double sink = 0.0; /* keeps the loss live */
+    /* mode 0: cnn_train_step, 1: cnn_train_step_nograd */
+    for (int mode = 0; mode < 2; mode++) {
+        double (*step)(cnn *, const double *, int, double) =
+            mode ? cnn_train_step_nograd : cnn_train_step;
+        int warm = steps / 10 > 200 ? steps / 10 : 200;
+        for (int s = 0; s < warm; s++)
+            sink += step(net, xs + (size_t)(s % BENCH_POOL) * in_size,
+                         labels[s % BENCH_POOL], lr);
+        for (int b = 0; b < nblocks; b++) {
+            double t0 = now_s(), c0 = cpu_s();
+            for (int s = 0; s < block; s++) {
+                int j = (b * block + s) % BENCH_POOL;
+                sink += step(net, xs + (size_t)j * in_size, labels[j], lr);
+            }
+            times[b] = (now_s() - t0) * 1e6 / block;
+            cpu[b] = (cpu_s() - c0) * 1e6 / block;
+        }
+        if (mode == 1) {
+            out->us_per_step_nograd = median(times, nblocks);
+            continue;
+        }
+        double best = times[0];
+        for (int b = 1; b < nblocks; b++)
+            best = times[b] < best ? times[b] : best;
+        out->us_per_step = median(times, nblocks);
+        out->us_per_step_best = best;
+        out->us_per_step_cpu = median(cpu, nblocks);
+    }
+    out->in_channels = in_channels;
+    out->k = k;
+    out->steps = nblocks * block;
+    out->infer_n = infer_n;
+
+    cnn_infer(net, xi, infer_n, logits); /* warm-up */
+    for (int i = 0; i < INFER_REPEATS; i++) {
+        double t0 = now_s();
+        cnn_infer(net, xi, infer_n, logits);
+        times[i] = now_s() - t0;
+        sink += logits[0];
+    }
+    /* the least disturbed repeat (as timeit): a throughput, not a latency */
+    double t = times[0];
+    for (int i = 1; i < INFER_REPEATS; i++)
+        t = times[i] < t ? times[i] : t;
+    out->infer_samples_per_s = infer_n / t;
+    out->infer_gflops = cnn_forward_flops(net) * infer_n / t * 1e-9;
+
+    free(xs), free(xi), free(logits), free(times);
+    cnn_free(net);
+    return sink == sink ? LESDE_OK : LESDE_FAIL; /* NaN: training diverged */
+}
+
+void cnn_bench_print(FILE *f, const cnn_bench_result *r)
+{
+    fprintf(f, "lesde_us_per_step %.1f\n", r->us_per_step);
+    fprintf(f, "lesde_us_per_step_best %.1f\n", r->us_per_step_best);
+    fprintf(f, "lesde_us_per_step_cpu %.1f\n", r->us_per_step_cpu);
+    fprintf(f, "lesde_us_per_step_nograd %.1f\n", r->us_per_step_nograd);
+    fprintf(f, "lesde_bench_config channels=%d k=%d steps=%d infer_n=%d\n",
+            r->in_channels, r->k, r->steps, r->infer_n);
+    fprintf(f, "lesde_infer_samples_per_s %.0f\n", r->infer_samples_per_s);
+    fprintf(f, "lesde_infer_gflops %.2f\n", r->infer_gflops);
+}
