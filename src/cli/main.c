@@ -27,6 +27,7 @@ static const struct {
     {"summarize", cmd_summarize, "(re)compute the summaries across seeds of a store"},
     {"fit", cmd_fit, "fit the LE dynamics to mean logits (CSV or a lesde file)"},
     {"simulate", cmd_simulate, "one gamma-schedule LE-SDE task, over seeds"},
+    {"report", cmd_report, "figures and tables of a store"},
     {"bench", cmd_bench, "benchmarks: training step, inference"},
 };
 #define N_COMMANDS (int)(sizeof commands / sizeof commands[0])

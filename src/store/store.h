@@ -98,4 +98,17 @@ int store_write_fit(const char *path, const double *t, int C, const double *xbar
 int store_write_images(const char *path, const data_set *ds, const char *dataset_name,
                        long seed, lesde_err *e);
 
+/* Root attributes of a store (provenance: sweep_name, spec_hash, created,
+ * lesde_version, git_revision, library versions, ...) as text, sorted by
+ * name: strings as stored, numbers %.17g. *attrs is malloc'ed; free it with
+ * store_attrs_free. */
+typedef struct {
+    char name[64];
+    char *value;
+} store_attr;
+int store_read_attrs(const char *path, store_attr **attrs, int *n, lesde_err *e);
+/* The value of attribute name, or NULL. */
+const char *store_attr_get(const store_attr *attrs, int n, const char *name);
+void store_attrs_free(store_attr *attrs, int n);
+
 #endif

@@ -1,0 +1,85 @@
+/* lesde report: figures, tables and an index page of a store. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "report/report.h"
+
+static void help(void)
+{
+    printf("Usage: lesde report STORE --out DIR [OPTIONS]\n\n"
+           "Draws the figures of a store with gnuplot (PNG, pngcairo) and writes its\n"
+           "tables and an index page into DIR (created if missing):\n"
+           "  fig2      Ahat, Bhat, alphahat, betahat over t, I- and L-model\n"
+           "  fig3a-d   validation loss / accuracy over t per p_err, tail indices and\n"
+           "            final accuracy / separable fraction against p_err\n"
+           "  fig4      simulated LE-ODE against genuine mean logits (one task)\n"
+           "  fig5      RD_k(t), I- against L-model\n"
+           "  gamma     P(separable) against s per observation time (sde studies)\n"
+           "  kabl      final validation accuracy against rho, one curve per K\n"
+           "  collapse  etf_dev over t per grid point\n"
+           "each for whatever studies fit it (by kind and axis keys); a figure no study\n"
+           "fits is skipped with a line saying so. Tables: summary.csv / summary.md (one\n"
+           "row per train grid point), pstar.csv (the transition estimate p_hat* per K:\n"
+           "%s), summary_sde.csv; index.html shows everything offline.\n"
+           "Every figure's gnuplot script NAME.gp and data NAME.dat stay in DIR: edit\n"
+           "and run 'gnuplot NAME.gp' there to redraw it.\n\n"
+           "Options:\n"
+           "  --out DIR         output directory (required)\n"
+           "  --study NAME      only this study\n"
+           "  --gnuplot PROG    the gnuplot program (default: gnuplot)\n"
+           "  --quiet           print only the index path and p_hat*\n"
+           "  -h, --help        this help\n\n"
+           "Prints the path of index.html and p_hat* per K at the end.\n\n%s",
+           REPORT_PSTAR_METHOD, cli_exit_codes);
+}
+
+int cmd_report(int argc, char **argv)
+{
+    static const struct option opts[] = {{"out", 1, 0, 'o'},     {"study", 1, 0, 's'},
+                                         {"gnuplot", 1, 0, 'g'}, {"quiet", 0, 0, 'q'},
+                                         {"help", 0, 0, 'h'},    {0, 0, 0, 0}};
+    report_opts o = {0};
+    o.log = stdout;
+    optind = 1;
+    opterr = 0;
+    for (int ch; (ch = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
+        switch (ch) {
+        case 'h': help(); return 0;
+        case 'o': o.out_dir = optarg; break;
+        case 's': o.study = optarg; break;
+        case 'g': o.gnuplot = optarg; break;
+        case 'q': o.log = NULL; break;
+        case ':': return cli_usage("report", "%s needs a value", argv[optind - 1]);
+        default: return cli_usage("report", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return cli_usage("report", "one STORE is required");
+    if (!o.out_dir || !o.out_dir[0])
+        return cli_usage("report", "--out DIR is required");
+    o.store = argv[optind];
+    lesde_err e = {0};
+    report_result r;
+    if (report_run(&o, &r, &e))
+        return cli_fail(&e);
+    if (o.log)
+        printf("%d figures, %d tables, %d skipped\n", r.n_figures, r.n_tables, r.n_skipped);
+    printf("index: %s\n", r.index);
+    for (int i = 0; i < r.n_pstar; i++) {
+        const report_pstar *ps = &r.pstar[i];
+        printf("p_hat* %s%s%s K=%d: ", ps->study, ps->slice[0] ? " " : "", ps->slice, ps->K);
+        if (isfinite(ps->p_hat) && ps->at_first)
+            printf("%.4g, already at the first grid point", ps->p_hat);
+        else if (isfinite(ps->p_hat))
+            printf("%.4g", ps->p_hat);
+        else
+            printf("not reached");
+        printf(" (p* = %.4g; accuracy level 1/K + %.2g)\n", ps->p_star, REPORT_PSTAR_MARGIN);
+    }
+    report_result_free(&r);
+    return 0;
+}

@@ -1,0 +1,941 @@
+/* report figures across a grid: fig3 (label pollution), kabl (K
+ * ablation), gamma (gamma schedules); and the p_hat* estimates. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/internal.h"
+
+static const char *const pollution_keys[] = {"p_err", "rho", NULL};
+static const char *const kabl_keys[] = {"classes", "p_err", "rho", NULL};
+static const char *const gamma_keys[] = {"s", NULL};
+
+static int varies_p_err(const spec_study *st)
+{
+    return st->kind == SPEC_TRAIN &&
+           (spec_axis_find(st, "p_err") >= 0 || spec_axis_find(st, "rho") >= 0);
+}
+
+/* The points of slice k with a done seed, ordered by p_err (then by index). */
+static int slice_points(const report_study *rs, const int *slice, int k, long *pts)
+{
+    int n = 0;
+    for (long p = 0; p < rs->P; p++) {
+        if (slice[p] != k || !report_summarized(rs, p))
+            continue;
+        int i = n++;
+        while (i > 0 && rs->pt[pts[i - 1]].p_err > rs->pt[p].p_err) {
+            pts[i] = pts[i - 1];
+            i--;
+        }
+        pts[i] = p;
+    }
+    return n;
+}
+
+/* Slice buffers of a study: slice[P], name[P][256]. */
+typedef struct {
+    int *slice;
+    char (*name)[256];
+    long *pts;
+    int n;
+} slices;
+
+static int slices_make(report_ctx *c, const report_study *rs, const char *const *keys, slices *sl)
+{
+    size_t P = (size_t)(rs->P ? rs->P : 1);
+    sl->slice = malloc(sizeof(int) * P);
+    sl->name = malloc(sizeof *sl->name * P);
+    sl->pts = malloc(sizeof(long) * P);
+    if (!sl->slice || !sl->name || !sl->pts ||
+        (sl->n = report_slices(rs, keys, sl->slice, sl->name)) < 0)
+        return err_set(c->e, LESDE_FAIL, "out of memory");
+    return LESDE_OK;
+}
+
+static void slices_free(slices *sl)
+{
+    free(sl->slice);
+    free(sl->name);
+    free(sl->pts);
+}
+
+static int read_stats(report_ctx *c, const report_study *rs, const char *name, store_array *a)
+{
+    static const char *const stat[3] = {"mean", "ci_lo", "ci_hi"};
+    char path[160];
+    for (int k = 0; k < 3; k++) {
+        snprintf(path, sizeof path, "summary/%s/%s", stat[k], name);
+        if (report_read(c, rs, path, &a[k])) {
+            for (int j = 0; j < k; j++)
+                store_array_free(&a[j]);
+            return c->e->code;
+        }
+    }
+    return LESDE_OK;
+}
+
+static void free3(store_array *a)
+{
+    for (int k = 0; k < 3; k++)
+        store_array_free(&a[k]);
+}
+
+/* Writes " mean lo hi" of element i of the three arrays. */
+static void put3(FILE *d, const store_array *a, long i)
+{
+    for (int k = 0; k < 3; k++) {
+        fputc(' ', d);
+        report_gp_num(d, a[k].data && i < a[k].size ? a[k].data[i] : NAN);
+    }
+}
+
+/* Legend of a point of a pollution curve (enhanced text). */
+static void point_title(const report_study *rs, long p, char *out, size_t size)
+{
+    const char *rho = report_axis_label(rs, p, "rho");
+    if (rho)
+        snprintf(out, size, "ρ = %s (p_{err} = %.3g)", rho, rs->pt[p].p_err);
+    else
+        snprintf(out, size, "p_{err} = %.4g", rs->pt[p].p_err);
+}
+
+static void full_title(char *out, size_t size, const char *study, const char *slice,
+                       const char *what)
+{
+    snprintf(out, size, "%s%s%s: %s", study, slice[0] ? ", " : "", slice, what);
+}
+
+/* A vertical marker at x with a label at its top. */
+static void vline(FILE *f, double x, const char *label, const char *color, const char *dt)
+{
+    fprintf(f,
+            "set arrow from %.9g, graph 0 to %.9g, graph 1 nohead dt %s lw 1.5 lc rgb '%s' "
+            "front\n",
+            x, x, dt, color);
+    fprintf(f, "set label '%s' at %.9g, graph 0.97 offset 0.6,0 left tc rgb '%s' front\n", label, x,
+            color);
+}
+
+/* ---- p_hat* ---- */
+
+int report_pstar_all(report_ctx *c)
+{
+    for (int i = 0; i < c->s.n_studies; i++) {
+        const report_study *rs = &c->rs[i];
+        if (!rs->st || !varies_p_err(rs->st))
+            continue;
+        slices sl = {0};
+        if (slices_make(c, rs, pollution_keys, &sl)) {
+            slices_free(&sl);
+            return c->e->code;
+        }
+        int rc = LESDE_OK;
+        for (int k = 0; k < sl.n && !rc; k++) {
+            int n = slice_points(rs, sl.slice, k, sl.pts);
+            double *x = malloc(sizeof(double) * (size_t)(n + 1));
+            double *y = malloc(sizeof(double) * (size_t)(n + 1));
+            report_pstar *np = realloc(c->pstar, sizeof *np * (size_t)(c->n_pstar + 1));
+            if (!x || !y || !np) {
+                free(x);
+                free(y);
+                if (np)
+                    c->pstar = np;
+                rc = err_set(c->e, LESDE_FAIL, "out of memory");
+                break;
+            }
+            c->pstar = np;
+            int distinct = 0;
+            for (int j = 0; j < n; j++) {
+                x[j] = rs->pt[sl.pts[j]].p_err;
+                y[j] = rs->pt[sl.pts[j]].acc[0];
+                distinct += j == 0 || x[j] != x[j - 1];
+            }
+            if (distinct >= 2) {
+                int K = rs->pt[sl.pts[0]].K;
+                report_pstar *ps = &c->pstar[c->n_pstar++];
+                memset(ps, 0, sizeof *ps);
+                snprintf(ps->study, sizeof ps->study, "%s", rs->st->name);
+                snprintf(ps->slice, sizeof ps->slice, "%s", sl.name[k]);
+                ps->K = K;
+                ps->p_star = report_p_star(K);
+                ps->level = 1.0 / K + REPORT_PSTAR_MARGIN;
+                ps->p_hat = report_pstar_interp(x, y, n, ps->level);
+                for (int j = 0; j < n; j++)
+                    if (isfinite(y[j])) {
+                        ps->at_first = y[j] <= ps->level;
+                        break;
+                    }
+            }
+            free(x);
+            free(y);
+        }
+        slices_free(&sl);
+        if (rc)
+            return rc;
+    }
+    return LESDE_OK;
+}
+
+static const report_pstar *find_pstar(const report_ctx *c, const char *study, const char *slice)
+{
+    for (int i = 0; i < c->n_pstar; i++)
+        if (!strcmp(c->pstar[i].study, study) && !strcmp(c->pstar[i].slice, slice))
+            return &c->pstar[i];
+    return NULL;
+}
+
+/* ---- fig3 ---- */
+
+/* fig3a / fig3b: a validation curve over t, one per p_err, with bands. */
+static int draw_tcurves(report_ctx *c, const report_study *rs, const char *slice, const long *pts,
+                        int n, int acc)
+{
+    const char *kind = acc ? "fig3b" : "fig3a";
+    store_array t, s[3];
+    if (report_read(c, rs, "t", &t))
+        return c->e->code;
+    int rc = read_stats(c, rs, acc ? "val_acc" : "val_loss", s);
+    if (rc) {
+        store_array_free(&t);
+        return rc;
+    }
+    int K = rs->pt[pts[0]].K;
+    char base[256], dat[300];
+    report_file_base(base, sizeof base, kind, rs->st->name, slice);
+    report_gp g = {0};
+    FILE *d = NULL;
+    if ((rc = report_gp_open(&g, c, base, 1000, 650)) == LESDE_OK &&
+        !(d = report_gp_data(&g, "", dat, sizeof dat)))
+        rc = c->e->code;
+    long C = s[0].dims[s[0].ndim - 1];
+    double ymax = acc ? 1 : log((double)K);
+    if (!rc) {
+        fprintf(d,
+                "# %s%s%s: one block per p_err (gnuplot index): t, mean, ci_lo, ci_hi of "
+                "the validation %s across seeds\n",
+                rs->st->name, slice[0] ? ", " : "", slice, acc ? "accuracy" : "loss (nats)");
+        for (int i = 0; i < n; i++) {
+            long p = pts[i], nt = 0;
+            const double *tv = report_point_t(rs, &t, p, &nt);
+            fprintf(d, "%s# %s\n", i ? "\n\n" : "", rs->label[p]);
+            for (long k = 0; k < nt && k < C; k++) {
+                double m = s[0].data[p * C + k];
+                if (!isfinite(m))
+                    continue;
+                ymax = m > ymax ? m : ymax;
+                report_gp_num(d, tv[k]);
+                put3(d, s, p * C + k);
+                fputc('\n', d);
+            }
+        }
+        rc = report_gp_data_close(&g, d, dat);
+    }
+    if (!rc) {
+        FILE *f = g.f;
+        char title[512];
+        full_title(title, sizeof title, rs->st->name, slice,
+                   acc ? "validation accuracy (mean over seeds, 95% bands)"
+                       : "validation loss (mean over seeds, 95% bands)");
+        fputs("set title ", f);
+        report_gp_str(f, title);
+        fprintf(f, "\nset xlabel 't (iterations)'\nset ylabel '%s'\n",
+                acc ? "validation accuracy (clean labels)" : "validation cross-entropy (nats)");
+        /* Bands are clamped to the y range: a polygon wholly outside it
+         * would leave a gap in the band. */
+        fprintf(f, "ylo = 0; yhi = %.6g\nset yrange [ylo:yhi]\n", acc ? 1.02 : ymax * 1.08);
+        fputs("set key outside right top Left reverse width 1\n"
+              "band = 'filledcurves fs transparent solid 0.13 noborder noautoscale notitle'\n"
+              "plot ",
+              f);
+        for (int i = 0; i < n; i++) {
+            char lt[160];
+            point_title(rs, pts[i], lt, sizeof lt);
+            const char *clr = report_color(i);
+            fprintf(f,
+                    "'%s' index %d using 1:($3<ylo?ylo:$3):($4>yhi?yhi:$4) with @band "
+                    "fc rgb '%s', \\\n"
+                    "  '' index %d using 1:2 with lines lw 2 lc rgb '%s' %s title '%s', \\\n  ",
+                    dat, i, clr, i, clr, i >= 10 ? "dt (8,5)" : "", lt);
+        }
+        if (acc)
+            fprintf(f, "%.9g with lines dt 2 lw 1.5 lc rgb 'black' title 'chance 1/K = %.3g'\n",
+                    1.0 / K, 1.0 / K);
+        else
+            fprintf(f,
+                    "%.9g with lines dt 2 lw 1.5 lc rgb 'black' "
+                    "title 'ln K = %.3g (initial loss)'\n",
+                    log((double)K), log((double)K));
+        rc = report_gp_run(&g);
+    } else {
+        report_gp_abort(&g);
+    }
+    store_array_free(&t);
+    free3(s);
+    if (rc)
+        return rc;
+    char png[300], cap[1024];
+    snprintf(png, sizeof png, "%s.png", base);
+    snprintf(cap, sizeof cap,
+             "Study %s%s%s: validation %s over training, one curve per p_err, mean over done "
+             "seeds with 95%% t-interval bands; the dashed line is %s (slides Figure 3%s).",
+             rs->st->name, slice[0] ? ", " : "", slice, acc ? "accuracy" : "loss",
+             acc ? "chance, 1/K" : "the loss at initialisation, ln K", acc ? "b" : "a");
+    return report_add_fig(c, png, kind,
+                          acc ? "Figure 3b: validation accuracy" : "Figure 3a: validation loss",
+                          rs->st->name, slice, cap);
+}
+
+/* The x range of a p_err plot: the grid, and p* in it. */
+static void p_err_range(FILE *f, const report_study *rs, const long *pts, int n, double extra)
+{
+    double lo = rs->pt[pts[0]].p_err, hi = rs->pt[pts[n - 1]].p_err;
+    if (isfinite(extra)) {
+        lo = extra < lo ? extra : lo;
+        hi = extra > hi ? extra : hi;
+    }
+    double pad = (hi - lo) * 0.04 + 1e-3;
+    fprintf(f, "set xrange [%.9g:%.9g]\n", lo - pad, hi + pad);
+}
+
+/* fig3c: tail indices against p_err, I-model and L-model panels. */
+static int draw_tail(report_ctx *c, const report_study *rs, const char *slice, const long *pts,
+                     int n)
+{
+    static const char *const rname[4] = {"fit/r_alpha", "fit/r_beta", "fit/r_alpha_slope",
+                                         "fit/r_beta_slope"};
+    store_array s[4][3];
+    memset(s, 0, sizeof s);
+    int rc = LESDE_OK;
+    for (int q = 0; q < 4 && !rc; q++)
+        rc = read_stats(c, rs, rname[q], s[q]);
+    int K = rs->pt[pts[0]].K;
+    char base[256], dat[300];
+    report_file_base(base, sizeof base, "fig3c", rs->st->name, slice);
+    report_gp g = {0};
+    FILE *d = NULL;
+    if (!rc && (rc = report_gp_open(&g, c, base, 1400, 1000)) == LESDE_OK &&
+        !(d = report_gp_data(&g, "", dat, sizeof dat)))
+        rc = c->e->code;
+    if (!rc) {
+        fprintf(d,
+                "# %s%s%s: p_err, rho, then for model I, L and for r_alpha, r_beta, "
+                "r_alpha_slope, r_beta_slope: mean, ci_lo, ci_hi across seeds\n",
+                rs->st->name, slice[0] ? ", " : "", slice);
+        for (int i = 0; i < n; i++) {
+            long p = pts[i];
+            report_gp_num(d, rs->pt[p].p_err);
+            fputc(' ', d);
+            report_gp_num(d, rs->pt[p].rho);
+            for (int m = 0; m < 2; m++)
+                for (int q = 0; q < 4; q++)
+                    put3(d, s[q], p * 2 + m);
+            fputc('\n', d);
+        }
+        rc = report_gp_data_close(&g, d, dat);
+    }
+    if (!rc) {
+        FILE *f = g.f;
+        char title[512];
+        full_title(title, sizeof title, rs->st->name, slice,
+                   "tail indices of α̂(t) and β̂(t) (mean over seeds, 95% intervals)");
+        /* Two estimators in two rows: the slope one can sit far from the
+         * other (log|alphahat| of a noisy derivative) and would flatten it. */
+        fputs("set multiplot layout 2,2 title ", f);
+        report_gp_str(f, title);
+        fputs(" font ',13' margins 0.07,0.98,0.13,0.9 spacing 0.08,0.13\n"
+              "set xlabel 'label pollution p_{err}'\n",
+              f);
+        p_err_range(f, rs, pts, n, report_p_star(K));
+        char pl[64];
+        snprintf(pl, sizeof pl, "p* = %.3g", report_p_star(K));
+        vline(f, report_p_star(K), pl, "#555555", "2");
+        static const char *const mname[2] = {"I", "L"};
+        static const char *const how[2] = {"from Â, B̂:  1 - avg log|Â| / log(1+t)",
+                                           "from the slope of log|α̂|, log|β̂| against log(1+t)"};
+        for (int e = 0; e < 2; e++)
+            for (int m = 0; m < 2; m++) {
+                fprintf(f, "set title '%s-model, %s'\n", mname[m], how[e]);
+                fprintf(f, "set ylabel 'tail index r̂%s'\n", e ? " (slope)" : "");
+                if (e == 0 && m == 0)
+                    fputs("set key at screen 0.5, screen 0.012 center bottom horizontal "
+                          "maxrows 1 width 2\n",
+                          f);
+                else
+                    fputs("unset key\n", f);
+                fputs("plot ", f);
+                for (int ab = 0; ab < 2; ab++) {
+                    int q = e * 2 + ab, col = 3 + (m * 4 + q) * 3;
+                    const char *clr = report_color(ab ? 3 : 0);
+                    fprintf(f,
+                            "'%s' using 1:%d:%d:%d with yerrorbars lc rgb '%s' pt 7 ps 0.7 "
+                            "noautoscale notitle, \\\n  "
+                            "'' using 1:%d with linespoints lw 2 pt 7 ps 1 lc rgb '%s' "
+                            "title '%s', \\\n  ",
+                            dat, col, col + 1, col + 2, clr, col, clr,
+                            ab ? "r̂_β   (β̂ ∝ t^{-r})" : "r̂_α   (α̂ ∝ t^{-r})");
+                }
+                fputs("1 with lines lc rgb '#888888' dt 3 lw 1.5 title 'r = 1'\n", f);
+            }
+        rc = report_gp_run(&g);
+    } else {
+        report_gp_abort(&g);
+    }
+    for (int q = 0; q < 4; q++)
+        free3(s[q]);
+    if (rc)
+        return rc;
+    char png[300], cap[1024];
+    snprintf(png, sizeof png, "%s.png", base);
+    snprintf(cap, sizeof cap,
+             "Study %s%s%s: tail indices of alphahat and betahat against p_err under the "
+             "I-model (left) and L-model (right), mean over seeds with 95%% t-intervals; top: "
+             "from Ahat, Bhat (1 - avg log|Ahat| / log(1+t) over the tail window), bottom: "
+             "minus the least-squares slope of log|alphahat|, log|betahat| against log(1+t); "
+             "p* = (K-1)/K marked (slides Figure 3c-d).",
+             rs->st->name, slice[0] ? ", " : "", slice);
+    return report_add_fig(c, png, "fig3c", "Figure 3c-d: tail indices against p_err", rs->st->name,
+                          slice, cap);
+}
+
+/* fig3d: final validation accuracy and separable fraction against p_err. */
+static int draw_final(report_ctx *c, const report_study *rs, const char *slice, const long *pts,
+                      int n)
+{
+    int K = rs->pt[pts[0]].K;
+    char base[256], dat[300];
+    report_file_base(base, sizeof base, "fig3d", rs->st->name, slice);
+    report_gp g = {0};
+    FILE *d = NULL;
+    int rc = report_gp_open(&g, c, base, 1000, 650);
+    if (!rc && !(d = report_gp_data(&g, "", dat, sizeof dat)))
+        rc = c->e->code;
+    int any_sep = 0;
+    if (!rc) {
+        fprintf(d,
+                "# %s%s%s: p_err, rho, final validation accuracy (mean, ci_lo, ci_hi), "
+                "separable fraction of the probe logits at the last snapshot (mean, "
+                "ci_lo, ci_hi)\n",
+                rs->st->name, slice[0] ? ", " : "", slice);
+        for (int i = 0; i < n; i++) {
+            const report_point *pt = &rs->pt[pts[i]];
+            any_sep |= isfinite(pt->sep[0]);
+            fprintf(d, "%.9g %.9g", pt->p_err, pt->rho);
+            for (int k = 0; k < 3; k++) {
+                fputc(' ', d);
+                report_gp_num(d, pt->acc[k]);
+            }
+            for (int k = 0; k < 3; k++) {
+                fputc(' ', d);
+                report_gp_num(d, pt->sep[k]);
+            }
+            fputc('\n', d);
+        }
+        rc = report_gp_data_close(&g, d, dat);
+    }
+    const report_pstar *ps = find_pstar(c, rs->st->name, slice);
+    if (!rc) {
+        FILE *f = g.f;
+        char title[512];
+        full_title(title, sizeof title, rs->st->name, slice,
+                   "separation against label pollution (mean over seeds, 95% intervals)");
+        fputs("set title ", f);
+        report_gp_str(f, title);
+        fputs("\nset xlabel 'label pollution p_{err}'\n"
+              "set ylabel 'final validation accuracy / separable fraction'\n"
+              "set yrange [-0.02:1.1]\nset key below Left reverse width 1\n",
+              f);
+        p_err_range(f, rs, pts, n, report_p_star(K));
+        char pl[64];
+        snprintf(pl, sizeof pl, "p* = %.3g", report_p_star(K));
+        vline(f, report_p_star(K), pl, "#555555", "2");
+        if (ps && isfinite(ps->p_hat)) {
+            /* Right-aligned left of its line: p* is usually just right of it. */
+            snprintf(pl, sizeof pl, "p̂* = %.3g", ps->p_hat);
+            fprintf(f,
+                    "set arrow from %.9g, graph 0 to %.9g, graph 0.9 nohead dt 3 lw 2 "
+                    "lc rgb '%s' front\n",
+                    ps->p_hat, ps->p_hat, report_color(0));
+            fprintf(f,
+                    "set label '%s' at %.9g, graph 0.9 offset -0.6,0 right tc rgb '%s' "
+                    "front\n",
+                    pl, ps->p_hat, report_color(0));
+        }
+        const char *ca = report_color(0), *cs = report_color(2);
+        fprintf(f,
+                "plot '%s' using 1:3:4:5 with yerrorbars lc rgb '%s' pt 7 ps 0.8 "
+                "noautoscale notitle, \\\n"
+                "  '' using 1:3 with lines lw 2 lc rgb '%s' title 'final validation accuracy'",
+                dat, ca, ca);
+        if (any_sep)
+            fprintf(f,
+                    ", \\\n  '' using 1:6:7:8 with yerrorbars lc rgb '%s' pt 5 ps 0.8 "
+                    "noautoscale notitle, \\\n"
+                    "  '' using 1:6 with lines lw 2 dt (8,5) lc rgb '%s' "
+                    "title 'separable fraction of class pairs (probe logits by clean "
+                    "label, last snapshot)'",
+                    cs, cs);
+        fprintf(f, ", \\\n  %.9g with lines dt 2 lw 1.5 lc rgb 'black' title 'chance 1/K = %.3g'",
+                1.0 / K, 1.0 / K);
+        fprintf(f,
+                ", \\\n  %.9g with lines dt 3 lw 1 lc rgb '%s' title 'level of p̂*: 1/K + %.2g'\n",
+                1.0 / K + REPORT_PSTAR_MARGIN, ca, REPORT_PSTAR_MARGIN);
+        rc = report_gp_run(&g);
+    } else {
+        report_gp_abort(&g);
+    }
+    if (rc)
+        return rc;
+    char png[300], cap[1024];
+    snprintf(png, sizeof png, "%s.png", base);
+    snprintf(cap, sizeof cap,
+             "Study %s%s%s: final validation accuracy (mean over the last 5%% of iterations) "
+             "and the fraction of linearly separable class pairs of the probe logits (grouped by "
+             "clean label) at the "
+             "last snapshot, against p_err, mean over seeds with 95%% t-intervals; p* = "
+             "(K-1)/K and the estimate p_hat* (%s) marked.%s",
+             rs->st->name, slice[0] ? ", " : "", slice, REPORT_PSTAR_METHOD,
+             any_sep ? "" : " No separability data in this study (fit = false).");
+    return report_add_fig(c, png, "fig3d", "Figure 3: final accuracy and separability",
+                          rs->st->name, slice, cap);
+}
+
+int report_fig3(report_ctx *c)
+{
+    int any = 0;
+    for (int i = 0; i < c->s.n_studies; i++) {
+        const report_study *rs = &c->rs[i];
+        if (!rs->st || !varies_p_err(rs->st))
+            continue;
+        any = 1;
+        slices sl = {0};
+        int rc = slices_make(c, rs, pollution_keys, &sl);
+        for (int k = 0; k < sl.n && !rc; k++) {
+            int n = slice_points(rs, sl.slice, k, sl.pts);
+            if (n < 2) {
+                rc = report_skip(c,
+                                 "skipped fig3 for study %s%s%s: fewer than 2 p_err values "
+                                 "with done tasks and summaries",
+                                 rs->st->name, sl.name[k][0] ? ", " : "", sl.name[k]);
+                continue;
+            }
+            rc = draw_tcurves(c, rs, sl.name[k], sl.pts, n, 0);
+            if (!rc)
+                rc = draw_tcurves(c, rs, sl.name[k], sl.pts, n, 1);
+            if (!rc && rs->fit)
+                rc = draw_tail(c, rs, sl.name[k], sl.pts, n);
+            if (!rc)
+                rc = draw_final(c, rs, sl.name[k], sl.pts, n);
+        }
+        slices_free(&sl);
+        if (rc)
+            return rc;
+    }
+    if (!any)
+        return report_skip(c, "skipped fig3: no train study with a p_err or rho axis");
+    return LESDE_OK;
+}
+
+/* ---- K ablation ---- */
+
+static int draw_kabl(report_ctx *c, const report_study *rs, const char *slice, const long *pts,
+                     int n)
+{
+    int ka = spec_axis_find(rs->st, "classes");
+    char base[256], dat[300];
+    report_file_base(base, sizeof base, "kabl", rs->st->name, slice);
+    report_gp g = {0};
+    FILE *d = NULL;
+    int rc = report_gp_open(&g, c, base, 1000, 650);
+    if (!rc && !(d = report_gp_data(&g, "", dat, sizeof dat)))
+        rc = c->e->code;
+    int Ks[64], nK = 0;
+    /* Error bars of the K at one rho would overlap: shift each K a little. */
+    double xlo = INFINITY, xhi = -INFINITY;
+    for (int i = 0; i < n; i++) {
+        xlo = fmin(xlo, rs->pt[pts[i]].rho);
+        xhi = fmax(xhi, rs->pt[pts[i]].rho);
+    }
+    double span = xhi > xlo ? xhi - xlo : 1, nA = rs->st->axes[ka].n;
+    if (!rc) {
+        fprintf(d,
+                "# %s%s%s: one block per K (gnuplot index): rho, final validation accuracy "
+                "(mean, ci_lo, ci_hi), p_err, rho shifted by K for the error bars\n",
+                rs->st->name, slice[0] ? ", " : "", slice);
+        for (int v = 0; v < rs->st->axes[ka].n && nK < 64; v++) {
+            int first = 1;
+            /* Points of this K by rho (pts are by p_err, the same order within a K). */
+            for (int i = 0; i < n; i++) {
+                long p = pts[i];
+                if (spec_point_coord(rs->st, p, ka) != v)
+                    continue;
+                const report_point *pt = &rs->pt[p];
+                if (first) {
+                    fprintf(d, "%s# K = %d\n", nK ? "\n\n" : "", pt->K);
+                    Ks[nK++] = pt->K;
+                    first = 0;
+                }
+                fprintf(d, "%.9g", pt->rho);
+                for (int k = 0; k < 3; k++) {
+                    fputc(' ', d);
+                    report_gp_num(d, pt->acc[k]);
+                }
+                fprintf(d, " %.9g %.9g\n", pt->p_err,
+                        pt->rho + (v - (nA - 1) / 2.0) * 0.012 * span);
+            }
+        }
+        rc = report_gp_data_close(&g, d, dat);
+    }
+    if (!rc) {
+        FILE *f = g.f;
+        char title[512];
+        full_title(title, sizeof title, rs->st->name, slice,
+                   "K ablation (mean over seeds, 95% intervals)");
+        fputs("set title ", f);
+        report_gp_str(f, title);
+        fputs("\nset xlabel 'ρ = p_{err} / p*,   p* = (K-1)/K'\n"
+              "set ylabel 'final validation accuracy'\n"
+              "set yrange [0:1.05]\nset key outside right top Left reverse width 1\n",
+              f);
+        fprintf(f, "set xrange [%.9g:%.9g]\n", fmin(xlo, 1.0) - 0.04 * span,
+                fmax(xhi, 1.0) + 0.04 * span);
+        vline(f, 1.0, "ρ = 1", "#555555", "2");
+        fputs("plot ", f);
+        for (int j = 0; j < nK; j++) {
+            const char *clr = report_color(j);
+            fprintf(f,
+                    "%s'%s' index %d using 6:2:3:4 with yerrorbars lc rgb '%s' pt 7 ps 0.8 "
+                    "noautoscale notitle, \\\n"
+                    "  '' index %d using 6:2 with lines lw 2 lc rgb '%s' title 'K = %d', \\\n"
+                    "  %.9g with lines dt 3 lw 1.5 lc rgb '%s' title 'chance 1/%d'",
+                    j ? ", \\\n  " : "", dat, j, clr, j, clr, Ks[j], 1.0 / Ks[j], clr, Ks[j]);
+        }
+        fputc('\n', f);
+        rc = report_gp_run(&g);
+    } else {
+        report_gp_abort(&g);
+    }
+    if (rc)
+        return rc;
+    char png[300], cap[1024];
+    snprintf(png, sizeof png, "%s.png", base);
+    snprintf(cap, sizeof cap,
+             "Study %s%s%s: final validation accuracy against rho = p_err K/(K-1), one curve "
+             "per number of classes K (dotted: its chance level 1/K), mean over seeds with "
+             "95%% t-intervals; every K's transition p* = (K-1)/K sits at rho = 1.",
+             rs->st->name, slice[0] ? ", " : "", slice);
+    return report_add_fig(c, png, "kabl", "K ablation: accuracy against rho", rs->st->name, slice,
+                          cap);
+}
+
+int report_kabl(report_ctx *c)
+{
+    int any = 0;
+    for (int i = 0; i < c->s.n_studies; i++) {
+        const report_study *rs = &c->rs[i];
+        if (!rs->st || !varies_p_err(rs->st) || spec_axis_find(rs->st, "classes") < 0)
+            continue;
+        any = 1;
+        slices sl = {0};
+        int rc = slices_make(c, rs, kabl_keys, &sl);
+        for (int k = 0; k < sl.n && !rc; k++) {
+            int n = slice_points(rs, sl.slice, k, sl.pts);
+            if (n < 2) {
+                rc = report_skip(c,
+                                 "skipped kabl for study %s%s%s: fewer than 2 grid points "
+                                 "with done tasks and summaries",
+                                 rs->st->name, sl.name[k][0] ? ", " : "", sl.name[k]);
+                continue;
+            }
+            rc = draw_kabl(c, rs, sl.name[k], sl.pts, n);
+        }
+        slices_free(&sl);
+        if (rc)
+            return rc;
+    }
+    if (!any)
+        return report_skip(c, "skipped kabl: no train study with a classes axis and a rho or "
+                              "p_err axis");
+    return LESDE_OK;
+}
+
+/* ---- gamma schedules ---- */
+
+static int draw_gamma(report_ctx *c, const report_study *rs, const char *slice, const int *sl,
+                      int k)
+{
+    int sa = spec_axis_find(rs->st, "s");
+    store_array s[3], ot;
+    if (read_stats(c, rs, "sep_all", s))
+        return c->e->code;
+    if (report_read(c, rs, "obs_t", &ot)) {
+        free3(s);
+        return c->e->code;
+    }
+    long O = s[0].dims[s[0].ndim - 1];
+    /* The observation times of the slice: those of its first done task. */
+    const double *tv = NULL;
+    long p_first = -1;
+    int n_done = 0;
+    for (long p = 0; p < rs->P; p++) {
+        if (sl[p] != k || !report_summarized(rs, p))
+            continue;
+        n_done = n_done > rs->pt[p].n_done ? n_done : rs->pt[p].n_done;
+        if (p_first < 0) {
+            p_first = p;
+            tv = ot.data + (p * rs->S + report_first_done(rs, p)) * O;
+        }
+    }
+    char base[256], dat[300];
+    report_file_base(base, sizeof base, "gamma", rs->st->name, slice);
+    report_gp g = {0};
+    FILE *d = NULL;
+    int rc = LESDE_OK;
+    if (p_first < 0)
+        rc = report_skip(c, "skipped gamma for study %s%s%s: no done task with summaries",
+                         rs->st->name, slice[0] ? ", " : "", slice);
+    else if ((rc = report_gp_open(&g, c, base, 1000, 650)) == LESDE_OK &&
+             !(d = report_gp_data(&g, "", dat, sizeof dat)))
+        rc = c->e->code;
+    int nb = 0, blocks[64];
+    if (!rc && d) {
+        fprintf(d,
+                "# %s%s%s: one block per observation time (gnuplot index): s, P(all pairs "
+                "separable) = mean of sep_all across seeds, ci_lo, ci_hi\n",
+                rs->st->name, slice[0] ? ", " : "", slice);
+        for (long o = 0; o < O && nb < 64; o++) {
+            if (!isfinite(tv[o]))
+                continue;
+            fprintf(d, "%s# t = %.6g\n", nb ? "\n\n" : "", tv[o]);
+            /* Points by s: the axis order is the spec's, sorted here. */
+            for (int v = 0; v < rs->st->axes[sa].n; v++)
+                for (long p = 0; p < rs->P; p++) {
+                    if (sl[p] != k || !report_summarized(rs, p) ||
+                        spec_point_coord(rs->st, p, sa) != v)
+                        continue;
+                    fprintf(d, "%.9g", rs->st->axes[sa].values[v]);
+                    put3(d, s, p * O + o);
+                    fputc('\n', d);
+                }
+            blocks[nb++] = (int)o;
+        }
+        rc = report_gp_data_close(&g, d, dat);
+    }
+    if (!rc && g.f) {
+        FILE *f = g.f;
+        char title[512];
+        full_title(title, sizeof title, rs->st->name, slice,
+                   "separation of the LE-SDE against the tail index s of γ");
+        fputs("set title ", f);
+        report_gp_str(f, title);
+        fputs("\nset xlabel 's,   γ(t) = c (1+t)^{-s}'\n"
+              "set ylabel 'P(all class pairs linearly separable)'\n"
+              "set yrange [-0.03:1.1]\n"
+              "set key outside right top Left reverse width 1 title 'observed at'\n",
+              f);
+        const spec_axis *ax = &rs->st->axes[sa];
+        double lo = 1, hi = 1;
+        for (int v = 0; v < ax->n; v++) {
+            lo = fmin(lo, ax->values[v]);
+            hi = fmax(hi, ax->values[v]);
+        }
+        fprintf(f, "set xrange [%.9g:%.9g]\n", lo - 0.04 * (hi - lo), hi + 0.04 * (hi - lo));
+        vline(f, 1.0, "s = 1", "#555555", "2");
+        fputs("plot ", f);
+        /* Curves of late times often coincide: earlier ones are drawn wider,
+         * every other one dashed, each with its point type, so that all stay
+         * visible. */
+        for (int j = 0; j < nb; j++) {
+            const char *clr = report_color(j);
+            double lw = 1.5 + 3.5 * (nb - 1 - j) / (nb > 1 ? nb - 1 : 1);
+            fprintf(f,
+                    "%s'%s' index %d using 1:2:3:4 with yerrorbars lc rgb '%s' pt 7 ps 0.7 "
+                    "noautoscale notitle, \\\n"
+                    "  '' index %d using 1:2 with linespoints lw %.2g dt %s pt %d ps 1.2 "
+                    "lc rgb '%s' title 't = %.3g'",
+                    j ? ", \\\n  " : "", dat, j, clr, j, lw, j % 2 ? "(6,4)" : "1", 4 + 2 * (j % 4),
+                    clr, tv[blocks[j]]);
+        }
+        fputc('\n', f);
+        rc = report_gp_run(&g);
+    } else {
+        report_gp_abort(&g);
+    }
+    free3(s);
+    store_array_free(&ot);
+    if (rc || p_first < 0)
+        return rc;
+    char png[300], cap[1024];
+    snprintf(png, sizeof png, "%s.png", base);
+    snprintf(cap, sizeof cap,
+             "Study %s%s%s: probability (over up to %d seeds) that every pair of classes of "
+             "the simulated LE-SDE samples is linearly separable, against the tail index s of "
+             "gamma(t) = c (1+t)^-s, one curve per observation time, with 95%% t-intervals. "
+             "The separation theorem puts the boundary at s = 1 as t grows.",
+             rs->st->name, slice[0] ? ", " : "", slice, n_done);
+    return report_add_fig(c, png, "gamma", "Gamma schedules: P(separable) against s", rs->st->name,
+                          slice, cap);
+}
+
+int report_gamma(report_ctx *c)
+{
+    int any = 0;
+    for (int i = 0; i < c->s.n_studies; i++) {
+        const report_study *rs = &c->rs[i];
+        if (!rs->st || rs->st->kind != SPEC_SDE || spec_axis_find(rs->st, "s") < 0)
+            continue;
+        any = 1;
+        slices sl = {0};
+        int rc = slices_make(c, rs, gamma_keys, &sl);
+        for (int k = 0; k < sl.n && !rc; k++)
+            rc = draw_gamma(c, rs, sl.name[k], sl.slice, k);
+        slices_free(&sl);
+        if (rc)
+            return rc;
+    }
+    if (!any)
+        return report_skip(c, "skipped gamma: no sde study with an s axis");
+    return LESDE_OK;
+}
+
+/* ---- neural collapse ---- */
+
+#define COLLAPSE_MAX_CURVES 16
+
+/* One figure: etf_dev over t for the points pts[0..n-1] of a slice. */
+static int draw_collapse(report_ctx *c, const report_study *rs, const char *slice, const long *pts,
+                         int n, int by_p_err)
+{
+    store_array t, etf;
+    if (report_read(c, rs, "t", &t))
+        return c->e->code;
+    int rc = report_read(c, rs, "summary/mean/fit/etf_dev", &etf);
+    char base[256], dat[300];
+    report_file_base(base, sizeof base, "collapse", rs->st->name, slice);
+    report_gp g = {0};
+    FILE *d = NULL;
+    if (!rc && (rc = report_gp_open(&g, c, base, 1000, 650)) == LESDE_OK &&
+        !(d = report_gp_data(&g, "", dat, sizeof dat)))
+        rc = c->e->code;
+    int nd = n < COLLAPSE_MAX_CURVES ? n : COLLAPSE_MAX_CURVES;
+    if (!rc) {
+        long C = etf.dims[etf.ndim - 1];
+        fprintf(d,
+                "# %s%s%s: one block per grid point (gnuplot index): t, etf_dev (mean "
+                "across seeds)\n",
+                rs->st->name, slice[0] ? ", " : "", slice);
+        for (int i = 0; i < nd; i++) {
+            long p = pts[i], nt = 0;
+            const double *tv = report_point_t(rs, &t, p, &nt);
+            fprintf(d, "%s# %s\n", i ? "\n\n" : "", rs->label[p]);
+            for (long k = 0; k < nt && k < C; k++) {
+                report_gp_num(d, tv[k]);
+                fputc(' ', d);
+                report_gp_num(d, etf.data[p * C + k]);
+                fputc('\n', d);
+            }
+        }
+        rc = report_gp_data_close(&g, d, dat);
+    }
+    int K = rs->pt[pts[0]].K, sameK = 1;
+    for (int i = 0; i < nd; i++)
+        sameK &= rs->pt[pts[i]].K == K;
+    if (!rc) {
+        FILE *f = g.f;
+        char title[512];
+        full_title(title, sizeof title, rs->st->name, slice,
+                   "neural collapse of the probe class means (mean over seeds)");
+        fputs("set title ", f);
+        report_gp_str(f, title);
+        fputs("\nset xlabel 't (iterations)'\n"
+              "set ylabel 'etf\\_dev = max_{k≠l} |cos(X̄^k, X̄^l) + 1/(K-1)|'\n"
+              "set key outside right top Left reverse width 1\nset yrange [0:*]\nplot ",
+              f);
+        for (int i = 0; i < nd; i++) {
+            long p = pts[i];
+            fprintf(f, "'%s' index %d using 1:2 with lines lw 2 lc rgb '%s' %s title ", dat, i,
+                    report_color(i), i >= 10 ? "dt (8,5)" : "");
+            if (by_p_err) {
+                char lt[160];
+                point_title(rs, p, lt, sizeof lt);
+                fprintf(f, "'%s', \\\n  ", lt);
+            } else {
+                report_gp_str(f, rs->label[p][0] ? rs->label[p] : rs->st->name);
+                fputs(", \\\n  ", f);
+            }
+        }
+        /* All class means aligned (cos = 1), as at initialisation. */
+        if (sameK)
+            fprintf(f,
+                    "%.9g with lines dt 2 lw 1.5 lc rgb 'black' title 'aligned means: "
+                    "K/(K-1) = %.3g'\n",
+                    (double)K / (K - 1), (double)K / (K - 1));
+        else
+            fputs("NaN notitle\n", f);
+        rc = report_gp_run(&g);
+    } else {
+        report_gp_abort(&g);
+    }
+    store_array_free(&t);
+    store_array_free(&etf);
+    if (rc)
+        return rc;
+    char png[300], cap[1024];
+    snprintf(png, sizeof png, "%s.png", base);
+    snprintf(cap, sizeof cap,
+             "Study %s%s%s: deviation of the probe class means from a simplex equiangular "
+             "tight frame over training, one curve per grid point (mean over done seeds); 0 is "
+             "a perfect ETF, K/(K-1) means all class means point the same way.%s",
+             rs->st->name, slice[0] ? ", " : "", slice,
+             n > nd ? " Only the first 16 grid points are drawn." : "");
+    return report_add_fig(c, png, "collapse", "Neural collapse: etf_dev over t", rs->st->name,
+                          slice, cap);
+}
+
+int report_collapse(report_ctx *c)
+{
+    int any = 0;
+    for (int i = 0; i < c->s.n_studies; i++) {
+        const report_study *rs = &c->rs[i];
+        if (!rs->st || rs->st->kind != SPEC_TRAIN || !rs->fit)
+            continue;
+        /* One figure per K (and other axes) when p_err varies, else one. */
+        int by = varies_p_err(rs->st);
+        static const char *const all[] = {NULL};
+        slices sl = {0};
+        int rc = slices_make(c, rs, by ? pollution_keys : all, &sl);
+        if (!rc && !by)
+            for (long p = 0; p < rs->P; p++)
+                sl.slice[p] = 0;
+        if (!rc && !by) {
+            sl.n = rs->P ? 1 : 0;
+            sl.name[0][0] = '\0';
+        }
+        for (int k = 0; k < sl.n && !rc; k++) {
+            int n = 0;
+            if (by) {
+                n = slice_points(rs, sl.slice, k, sl.pts);
+            } else {
+                for (long p = 0; p < rs->P; p++)
+                    if (report_summarized(rs, p))
+                        sl.pts[n++] = p;
+            }
+            any = 1;
+            if (n == 0) {
+                rc = report_skip(c,
+                                 "skipped collapse for study %s%s%s: no done task with "
+                                 "summaries",
+                                 rs->st->name, sl.name[k][0] ? ", " : "", sl.name[k]);
+                continue;
+            }
+            rc = draw_collapse(c, rs, sl.name[k], sl.pts, n, by);
+        }
+        slices_free(&sl);
+        if (rc)
+            return rc;
+    }
+    if (!any)
+        return report_skip(c, "skipped collapse: no train study with a fit");
+    return LESDE_OK;
+}

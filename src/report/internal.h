@@ -1,0 +1,135 @@
+/* report internals: the loaded store, the figure list, gnuplot helpers. */
+#ifndef LESDE_REPORT_INTERNAL_H
+#define LESDE_REPORT_INTERNAL_H
+
+#include <stdio.h>
+
+#include "report/report.h"
+#include "spec/spec.h"
+#include "store/store.h"
+
+/* One study of the store, with what every figure and table needs per point. */
+typedef struct {
+    const spec_study *st;
+    long P;           /* grid points */
+    int S;            /* seeds */
+    double *status;   /* [P][S] */
+    report_point *pt; /* [P] (train) */
+    char **label;     /* [P] "key=label, ..." of every axis ("" without axes) */
+    double *n_sum;    /* [P] seeds in the summaries across seeds (0: none yet) */
+    int fit;          /* has fit/A (train) */
+    long n_done;
+} report_study;
+
+typedef struct {
+    char png[256]; /* file name inside the output directory */
+    char kind[16]; /* fig2, fig3, ... */
+    char title[256];
+    char caption[1024];
+} report_fig;
+
+/* A table for summary.md and the index page. */
+typedef struct {
+    char title[256];
+    char note[1024];
+    report_table t;
+} report_ntable;
+
+typedef struct {
+    const report_opts *o;
+    const char *gnuplot;
+    spec s;
+    char hash[17];
+    store_attr *attrs;
+    int n_attrs;
+    report_study *rs; /* [s.n_studies]; st NULL when filtered out by --study */
+    report_fig *figs;
+    int n_figs, cap_figs;
+    char **skipped; /* "skipped ..." lines, for the index page */
+    int n_skipped;
+    report_pstar *pstar;
+    int n_pstar;
+    report_ntable *tabs; /* the Markdown / HTML tables */
+    int n_tabs;
+    char **files; /* the table files written (names in DIR) */
+    int n_files;
+    lesde_err *e;
+} report_ctx;
+
+/* Reads a dataset of a study; on failure sets c->e and returns non-zero. */
+int report_read(report_ctx *c, const report_study *rs, const char *name, store_array *a);
+/* The checkpoint iterations of point p: t of its first done seed (nt of
+ * them, -1 padding dropped), or NULL when no seed is done. t is the study's
+ * `t` array. */
+const double *report_point_t(const report_study *rs, const store_array *t, long p, long *nt);
+/* Point p has done seeds and their summaries across seeds. */
+int report_summarized(const report_study *rs, long p);
+/* The first done seed of point p, or -1. */
+int report_first_done(const report_study *rs, long p);
+/* Value of axis `key` at point p as text (NULL when key is not an axis). */
+const char *report_axis_label(const report_study *rs, long p, const char *key);
+
+/* Groups the points of a study by their coordinates on every axis whose key
+ * is not in free[] (NULL-terminated): slice[p] in 0..n-1, slices numbered in
+ * the order of their first point; name[k] "key=label, ..." of the fixed axes
+ * ("" when there are none). Returns n, or -1 (out of memory). */
+int report_slices(const report_study *rs, const char *const *free_keys, int *slice,
+                  char (*name)[256]);
+
+/* "KIND-STUDY[-SLICE]" made safe for a file name. */
+void report_file_base(char *out, size_t size, const char *kind, const char *study,
+                      const char *slice);
+
+/* Records a written figure / a skipped one (also printed on o->log). */
+int report_add_fig(report_ctx *c, const char *png, const char *kind, const char *title,
+                   const char *study, const char *slice, const char *caption);
+int report_skip(report_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- gnuplot ---- */
+
+typedef struct {
+    report_ctx *c;
+    char base[256]; /* NAME of NAME.gp / NAME.png */
+    FILE *f;        /* the script being written */
+} report_gp;
+
+/* Opens DIR/NAME.gp and writes the terminal (pngcairo w x h) and output. */
+int report_gp_open(report_gp *g, report_ctx *c, const char *base, int w, int h);
+/* Opens DIR/NAME<suffix>.dat for writing; its file name in *name. */
+FILE *report_gp_data(report_gp *g, const char *suffix, char *name, size_t size);
+/* Closes a data file (checking every write). */
+int report_gp_data_close(report_gp *g, FILE *f, const char *name);
+/* Closes the script, runs gnuplot on it in DIR, checks the PNG. */
+int report_gp_run(report_gp *g);
+/* Abandons a script (after an error). */
+void report_gp_abort(report_gp *g);
+/* Writes text as a single-quoted gnuplot string for enhanced text, with
+ * enhanced-mode characters of user text (_ ^ { } @ & ~) taken literally. */
+void report_gp_str(FILE *f, const char *text);
+/* A number for a data file or script ("NaN" when not finite). */
+void report_gp_num(FILE *f, double v);
+/* The i-th colour of the palette ("#rrggbb"), cycling. */
+const char *report_color(int i);
+/* Checks that gnuplot runs and has the pngcairo terminal. */
+int report_gp_check(const char *gnuplot, lesde_err *e);
+/* Quotes s for a POSIX shell into out ('...'). */
+int report_shell_quote(const char *s, char *out, size_t size);
+
+/* ---- figures (figs_*.c) and tables (tables.c), each over every study ---- */
+
+int report_fig2(report_ctx *c);
+int report_fig4(report_ctx *c);
+int report_fig5(report_ctx *c);
+int report_collapse(report_ctx *c);
+int report_fig3(report_ctx *c);
+int report_kabl(report_ctx *c);
+int report_gamma(report_ctx *c);
+/* p_hat* per K (and per value of the other axes) of every train study
+ * whose p_err varies; fills c->pstar. */
+int report_pstar_all(report_ctx *c);
+/* Writes summary.csv, summary.md, pstar.csv, summary_sde.csv; fills c->tabs
+ * and c->files. */
+int report_tables(report_ctx *c);
+int report_index(report_ctx *c, const char *path);
+
+#endif

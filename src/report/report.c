@@ -1,0 +1,432 @@
+/* report: loads a store (spec, provenance, per-point statistics) and writes
+ * the figures, tables and index page. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "report/internal.h"
+
+int report_read(report_ctx *c, const report_study *rs, const char *name, store_array *a)
+{
+    if (store_read_array(c->o->store, rs->st->name, name, a, c->e))
+        return err_prefix(c->e, "%s", c->o->store);
+    return LESDE_OK;
+}
+
+int report_summarized(const report_study *rs, long p)
+{
+    return rs->pt[p].n_done > 0 && rs->n_sum[p] > 0;
+}
+
+int report_first_done(const report_study *rs, long p)
+{
+    for (int q = 0; q < rs->S; q++)
+        if ((int)rs->status[p * rs->S + q] == STORE_DONE)
+            return q;
+    return -1;
+}
+
+const double *report_point_t(const report_study *rs, const store_array *t, long p, long *nt)
+{
+    int q = report_first_done(rs, p);
+    *nt = 0;
+    if (q < 0 || t->ndim < 1)
+        return NULL;
+    long C = t->dims[t->ndim - 1];
+    const double *v = t->data + (p * rs->S + q) * C;
+    while (*nt < C && v[*nt] >= 0)
+        (*nt)++;
+    return v;
+}
+
+const char *report_axis_label(const report_study *rs, long p, const char *key)
+{
+    int a = spec_axis_find(rs->st, key);
+    if (a < 0)
+        return NULL;
+    return rs->st->axes[a].labels[spec_point_coord(rs->st, p, a)];
+}
+
+void report_file_base(char *out, size_t size, const char *kind, const char *study,
+                      const char *slice)
+{
+    size_t n = (size_t)snprintf(out, size, "%s-%s", kind, study);
+    if (n >= size || !slice || !slice[0])
+        return;
+    /* "key=a, key=b" -> "-key_a-key_b": safe in any file system and shell. */
+    out[n++] = '-';
+    for (const char *s = slice; *s && n + 1 < size; s++) {
+        char ch = *s;
+        if (ch == ' ')
+            continue;
+        if (ch == ',')
+            ch = '-';
+        else if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                   (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == '_'))
+            ch = '_';
+        out[n++] = ch;
+    }
+    out[n < size ? n : size - 1] = '\0';
+}
+
+static int is_free(const char *key, const char *const *free_keys)
+{
+    for (int i = 0; free_keys && free_keys[i]; i++)
+        if (!strcmp(key, free_keys[i]))
+            return 1;
+    return 0;
+}
+
+int report_slices(const report_study *rs, const char *const *free_keys, int *slice,
+                  char (*name)[256])
+{
+    const spec_study *st = rs->st;
+    long *first = malloc(sizeof(long) * (size_t)(rs->P ? rs->P : 1));
+    if (!first)
+        return -1;
+    int n = 0;
+    for (long p = 0; p < rs->P; p++) {
+        int k;
+        for (k = 0; k < n; k++) {
+            int same = 1;
+            for (int a = 0; a < st->n_axes && same; a++)
+                if (!is_free(st->axes[a].key, free_keys) &&
+                    spec_point_coord(st, p, a) != spec_point_coord(st, first[k], a))
+                    same = 0;
+            if (same)
+                break;
+        }
+        if (k == n) {
+            first[n] = p;
+            size_t len = 0;
+            name[n][0] = '\0';
+            for (int a = 0; a < st->n_axes; a++)
+                if (!is_free(st->axes[a].key, free_keys) && len < 255)
+                    len += (size_t)snprintf(name[n] + len, 256 - len, "%s%s=%s", len ? ", " : "",
+                                            st->axes[a].key,
+                                            st->axes[a].labels[spec_point_coord(st, p, a)]);
+            n++;
+        }
+        slice[p] = k;
+    }
+    free(first);
+    return n;
+}
+
+int report_add_fig(report_ctx *c, const char *png, const char *kind, const char *title,
+                   const char *study, const char *slice, const char *caption)
+{
+    if (c->n_figs == c->cap_figs) {
+        int cap = c->cap_figs ? 2 * c->cap_figs : 32;
+        report_fig *nf = realloc(c->figs, sizeof *nf * (size_t)cap);
+        if (!nf)
+            return err_set(c->e, LESDE_FAIL, "out of memory");
+        c->figs = nf;
+        c->cap_figs = cap;
+    }
+    report_fig *f = &c->figs[c->n_figs++];
+    snprintf(f->png, sizeof f->png, "%s", png);
+    snprintf(f->kind, sizeof f->kind, "%s", kind);
+    snprintf(f->title, sizeof f->title, "%s (%s%s%s)", title, study, slice[0] ? ", " : "", slice);
+    snprintf(f->caption, sizeof f->caption, "%s", caption);
+    if (c->o->log)
+        fprintf(c->o->log, "wrote %s/%s\n", c->o->out_dir, png);
+    return LESDE_OK;
+}
+
+int report_skip(report_ctx *c, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    char **ns = realloc(c->skipped, sizeof *ns * (size_t)(c->n_skipped + 1));
+    if (!ns || !(ns[c->n_skipped] = strdup(line))) {
+        if (ns)
+            c->skipped = ns;
+        return err_set(c->e, LESDE_FAIL, "out of memory");
+    }
+    c->skipped = ns;
+    c->n_skipped++;
+    if (c->o->log)
+        fprintf(c->o->log, "%s\n", line);
+    return LESDE_OK;
+}
+
+/* ---- loading ---- */
+
+/* Reads summary/<stat>/<name> when the store has it (else leaves a empty). */
+static int read_opt(report_ctx *c, const report_study *rs, const char *name, store_array *a)
+{
+    memset(a, 0, sizeof *a);
+    if (!store_has(c->o->store, rs->st->name, name))
+        return LESDE_OK;
+    return report_read(c, rs, name, a);
+}
+
+static double at(const store_array *a, long i)
+{
+    return a->data && i >= 0 && i < a->size ? a->data[i] : NAN;
+}
+
+/* Fills the per-point statistics of a train study. */
+static int load_train(report_ctx *c, report_study *rs)
+{
+    static const char *const stat[3] = {"mean", "ci_lo", "ci_hi"};
+    static const char *const rname[4] = {"r_alpha", "r_beta", "r_alpha_slope", "r_beta_slope"};
+    store_array acc[3], loss[3], sep[3], r[4];
+    store_array *all[13] = {&acc[0], &acc[1], &acc[2], &loss[0], &loss[1], &loss[2], &sep[0],
+                            &sep[1], &sep[2], &r[0],   &r[1],    &r[2],    &r[3]};
+    for (int i = 0; i < 13; i++)
+        memset(all[i], 0, sizeof *all[i]);
+    int rc = LESDE_OK;
+    char name[128];
+    for (int k = 0; k < 3 && !rc; k++) {
+        snprintf(name, sizeof name, "summary/%s/final_val_acc", stat[k]);
+        rc = read_opt(c, rs, name, &acc[k]);
+        snprintf(name, sizeof name, "summary/%s/final_val_loss", stat[k]);
+        rc = rc ? rc : read_opt(c, rs, name, &loss[k]);
+        snprintf(name, sizeof name, "summary/%s/fit/snap_sep_frac_clean", stat[k]);
+        rc = rc ? rc : read_opt(c, rs, name, &sep[k]);
+    }
+    for (int q = 0; q < 4 && !rc; q++) {
+        snprintf(name, sizeof name, "summary/mean/fit/%s", rname[q]);
+        rc = read_opt(c, rs, name, &r[q]);
+    }
+    long nsnap = sep[0].data ? sep[0].dims[sep[0].ndim - 1] : 0;
+    for (long p = 0; p < rs->P && !rc; p++) {
+        report_point *pt = &rs->pt[p];
+        for (int k = 0; k < 3; k++) {
+            pt->acc[k] = at(&acc[k], p);
+            pt->loss[k] = at(&loss[k], p);
+        }
+        /* The last snapshot this point has (padding is NaN). */
+        long s = sep[0].data ? report_last_finite(sep[0].data + p * nsnap, nsnap) : -1;
+        for (int k = 0; k < 3; k++)
+            pt->sep[k] = s >= 0 ? at(&sep[k], p * nsnap + s) : NAN;
+        for (int m = 0; m < 2; m++)
+            for (int q = 0; q < 4; q++)
+                pt->r[m][q] = at(&r[q], p * 2 + m);
+    }
+    for (int i = 0; i < 13; i++)
+        store_array_free(all[i]);
+    return rc;
+}
+
+static int load_study(report_ctx *c, report_study *rs, const spec_study *st)
+{
+    rs->st = st;
+    rs->P = st->n_points;
+    rs->S = st->n_seeds;
+    store_array a;
+    if (report_read(c, rs, "status", &a))
+        return c->e->code;
+    if (a.size != rs->P * rs->S) {
+        store_array_free(&a);
+        return err_set(c->e, LESDE_FAIL, "%s: study %s: status has %ld entries, the spec %ld",
+                       c->o->store, st->name, a.size, rs->P * rs->S);
+    }
+    rs->status = a.data;
+    rs->pt = calloc((size_t)rs->P, sizeof *rs->pt);
+    rs->label = calloc((size_t)rs->P, sizeof *rs->label);
+    if (!rs->pt || !rs->label)
+        return err_set(c->e, LESDE_FAIL, "out of memory");
+    for (long p = 0; p < rs->P; p++) {
+        char buf[1024];
+        size_t len = 0;
+        buf[0] = '\0';
+        for (int ax = 0; ax < st->n_axes && len < sizeof buf; ax++)
+            len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s=%s", len ? ", " : "",
+                                    st->axes[ax].key,
+                                    st->axes[ax].labels[spec_point_coord(st, p, ax)]);
+        if (!(rs->label[p] = strdup(buf)))
+            return err_set(c->e, LESDE_FAIL, "out of memory");
+        report_point *pt = &rs->pt[p];
+        pt->n_seeds = rs->S;
+        for (int q = 0; q < rs->S; q++)
+            pt->n_done += (int)rs->status[p * rs->S + q] == STORE_DONE;
+        rs->n_done += pt->n_done;
+        if (st->kind != SPEC_TRAIN)
+            continue;
+        spec_task t;
+        train_config tc;
+        if (spec_task_get(&c->s, st->first_task + p * st->n_seeds, &t) ||
+            spec_task_train(&c->s, &t, &tc))
+            return err_set(c->e, LESDE_FAIL, "%s: study %s: cannot expand point %ld", c->o->store,
+                           st->name, p);
+        pt->K = tc.k;
+        pt->p_err = tc.p_err;
+        pt->rho = report_rho(tc.p_err, tc.k);
+    }
+    /* Summaries are written at the end of a sweep: a killed sweep has done
+     * tasks but none. The figures need them; say what to do. */
+    rs->n_sum = calloc((size_t)(rs->P ? rs->P : 1), sizeof *rs->n_sum);
+    if (!rs->n_sum)
+        return err_set(c->e, LESDE_FAIL, "out of memory");
+    const char *nname = st->kind == SPEC_TRAIN ? "summary/n/final_val_acc" : "summary/n/sep_all";
+    if (store_has(c->o->store, st->name, nname)) {
+        if (report_read(c, rs, nname, &a))
+            return c->e->code;
+        int any = 0;
+        for (long p = 0; p < rs->P && p < a.size; p++) {
+            rs->n_sum[p] = isfinite(a.data[p]) ? a.data[p] : 0;
+            any |= rs->n_sum[p] > 0;
+        }
+        store_array_free(&a);
+        if (rs->n_done && !any)
+            fprintf(stderr,
+                    "lesde: warning: study %s has done tasks but no summaries across seeds "
+                    "(was the sweep killed?); run 'lesde summarize %s' first\n",
+                    st->name, c->o->store);
+    }
+    if (st->kind != SPEC_TRAIN)
+        return LESDE_OK;
+    rs->fit = store_has(c->o->store, st->name, "fit/A");
+    return load_train(c, rs);
+}
+
+/* Creates dir (and its parents) and checks that files can be written in it. */
+static int prepare_dir(const char *dir, lesde_err *e)
+{
+    char p[4096];
+    if (snprintf(p, sizeof p, "%s", dir) >= (int)sizeof p || !p[0])
+        return err_set(e, LESDE_USAGE, "bad output directory '%s'", dir);
+    for (char *s = p + 1;; s++) {
+        char ch = *s;
+        if (ch == '/' || ch == '\0') {
+            *s = '\0';
+            if (mkdir(p, 0777) && errno != EEXIST)
+                return err_set(e, LESDE_FAIL, "%s: cannot create directory: %s", p,
+                               strerror(errno));
+            *s = ch;
+        }
+        if (!ch)
+            break;
+    }
+    struct stat sb;
+    if (stat(dir, &sb) || !S_ISDIR(sb.st_mode))
+        return err_set(e, LESDE_FAIL, "%s: not a directory", dir);
+    char probe[4200];
+    snprintf(probe, sizeof probe, "%s/.lesde-report-probe", dir);
+    FILE *f = fopen(probe, "w");
+    if (!f)
+        return err_set(e, LESDE_FAIL, "%s: directory not writable: %s", dir, strerror(errno));
+    int bad = fputs("probe\n", f) < 0;
+    bad |= fclose(f) != 0;
+    remove(probe);
+    if (bad)
+        return err_set(e, LESDE_FAIL, "%s: cannot write in the directory (disk full?)", dir);
+    return LESDE_OK;
+}
+
+static void ctx_free(report_ctx *c)
+{
+    for (int i = 0; c->rs && i < c->s.n_studies; i++) {
+        report_study *rs = &c->rs[i];
+        free(rs->status);
+        free(rs->n_sum);
+        free(rs->pt);
+        for (long p = 0; rs->label && p < rs->P; p++)
+            free(rs->label[p]);
+        free(rs->label);
+    }
+    free(c->rs);
+    free(c->figs);
+    for (int i = 0; i < c->n_tabs; i++)
+        report_table_free(&c->tabs[i].t);
+    free(c->tabs);
+    for (int i = 0; i < c->n_files; i++)
+        free(c->files[i]);
+    free(c->files);
+    for (int i = 0; i < c->n_skipped; i++)
+        free(c->skipped[i]);
+    free(c->skipped);
+    store_attrs_free(c->attrs, c->n_attrs);
+    spec_free(&c->s);
+}
+
+int report_run(const report_opts *o, report_result *r, lesde_err *e)
+{
+    memset(r, 0, sizeof *r);
+    report_ctx c;
+    memset(&c, 0, sizeof c);
+    c.o = o;
+    c.e = e;
+    c.gnuplot = o->gnuplot && o->gnuplot[0] ? o->gnuplot : "gnuplot";
+    char *text = NULL;
+    if (store_read_spec(o->store, &text, c.hash, e))
+        return e->code;
+    int rc = spec_parse(&c.s, text, o->store, NULL, 0, e);
+    free(text);
+    if (rc) {
+        err_prefix(e, "%s: the spec inside the store does not parse", o->store);
+        return e->code;
+    }
+    if (o->study) {
+        int found = 0;
+        for (int i = 0; i < c.s.n_studies; i++)
+            found |= !strcmp(c.s.studies[i].name, o->study);
+        if (!found) {
+            char names[512] = "";
+            size_t len = 0;
+            for (int i = 0; i < c.s.n_studies && len < sizeof names; i++)
+                len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "",
+                                        c.s.studies[i].name);
+            rc = err_set(e, LESDE_USAGE, "%s: no study '%s' (studies: %s)", o->store, o->study,
+                         names);
+            goto out;
+        }
+    }
+    if ((rc = prepare_dir(o->out_dir, e)) || (rc = report_gp_check(c.gnuplot, e)) ||
+        (rc = store_read_attrs(o->store, &c.attrs, &c.n_attrs, e)))
+        goto out;
+    c.rs = calloc((size_t)c.s.n_studies, sizeof *c.rs);
+    if (!c.rs) {
+        rc = err_set(e, LESDE_FAIL, "out of memory");
+        goto out;
+    }
+    for (int i = 0; i < c.s.n_studies && !rc; i++) {
+        const spec_study *st = &c.s.studies[i];
+        if (o->study && strcmp(st->name, o->study))
+            continue;
+        rc = load_study(&c, &c.rs[i], st);
+    }
+    if (rc)
+        goto out;
+    /* p_hat* first: fig3d marks it. */
+    int (*const steps[])(report_ctx *) = {report_pstar_all, report_fig2,    report_fig3,
+                                          report_fig4,      report_fig5,    report_gamma,
+                                          report_kabl,      report_collapse};
+    for (size_t k = 0; k < sizeof steps / sizeof steps[0] && !rc; k++)
+        rc = steps[k](&c);
+    if (!rc)
+        rc = report_tables(&c);
+    snprintf(r->index, sizeof r->index, "%s/index.html", o->out_dir);
+    if (!rc)
+        rc = report_index(&c, r->index);
+    if (!rc) {
+        r->n_figures = c.n_figs;
+        r->n_skipped = c.n_skipped;
+        r->n_tables = c.n_files;
+        r->pstar = c.pstar;
+        r->n_pstar = c.n_pstar;
+        c.pstar = NULL;
+    }
+out:
+    free(c.pstar);
+    ctx_free(&c);
+    return rc;
+}
+
+void report_result_free(report_result *r)
+{
+    free(r->pstar);
+    r->pstar = NULL;
+    r->n_pstar = 0;
+}

@@ -1,0 +1,125 @@
+/* report: figures, tables and an index page of a lesde store.
+ *
+ * report_run reads a store through the store API only (no HDF5, no MPI
+ * here), decides from each study's kind and axis keys which figures fit it,
+ * writes for every figure a gnuplot script NAME.gp and its data NAME*.dat
+ * into the output directory, runs gnuplot (pngcairo) on it, and writes the
+ * tables (summary.csv / .md, pstar.csv, summary_sde.csv) and index.html.
+ * The .gp and .dat files stay: `cd DIR && gnuplot NAME.gp` redraws a figure.
+ *
+ * Figures (le-sde.md sections 3-7; the slides' Figures 2-5):
+ *   fig2      Ahat, Bhat, alphahat, betahat over t, I- and L-model
+ *   fig3a..d  validation loss / accuracy over t per p_err, tail indices and
+ *             final accuracy / separable fraction against p_err
+ *   fig4      simulated LE-ODE against genuine mean logits, one task
+ *   fig5      RD_k(t), I- against L-model
+ *   gamma     P(separable) against s, one curve per observation time
+ *   kabl      final validation accuracy against rho, one curve per K
+ *   collapse  etf_dev over t per grid point
+ *
+ * The pure pieces (p_hat*, rho, table rows) are exposed for the unit tests. */
+#ifndef LESDE_REPORT_REPORT_H
+#define LESDE_REPORT_REPORT_H
+
+#include <stdio.h>
+
+#include "core/err.h"
+#include "spec/spec.h"
+
+typedef struct {
+    const char *store;   /* the store to report on */
+    const char *out_dir; /* created if missing */
+    const char *study;   /* only this study (NULL: every study) */
+    const char *gnuplot; /* the gnuplot program (NULL: "gnuplot") */
+    FILE *log;           /* "wrote ..." / "skipped ..." lines (NULL: none) */
+} report_opts;
+
+/* The transition estimate of one K (and one value of every other axis). */
+typedef struct {
+    char study[SPEC_NAME_MAX];
+    char slice[256]; /* the other fixed axes, "key=value, ..." or "" */
+    int K;
+    double p_star; /* (K-1)/K */
+    double level;  /* 1/K + REPORT_PSTAR_MARGIN */
+    double p_hat;  /* NaN: not reached */
+    int at_first;  /* at the level already at the first grid point: no
+                      transition resolved */
+} report_pstar;
+
+typedef struct {
+    char index[4200]; /* path of index.html */
+    int n_figures, n_skipped, n_tables;
+    report_pstar *pstar;
+    int n_pstar;
+} report_result;
+
+/* Writes everything. Errors: LESDE_USAGE for a missing / foreign store or an
+ * unknown study, LESDE_FAIL for an unwritable DIR, a missing gnuplot or a
+ * gnuplot failure (with gnuplot's message). */
+int report_run(const report_opts *o, report_result *r, lesde_err *e);
+void report_result_free(report_result *r);
+
+/* ---- pure computations ---- */
+
+/* p_hat*: accuracy level that marks the transition, above chance 1/K. */
+#define REPORT_PSTAR_MARGIN 0.05
+#define REPORT_PSTAR_METHOD                                                                        \
+    "the smallest p_err at which the mean final validation accuracy, linearly "                    \
+    "interpolated between grid points, falls to 1/K + 0.05"
+
+/* The smallest x at which y, linearly interpolated between consecutive
+ * points (x ascending; non-finite points skipped), falls to level or below;
+ * x[first] when the first finite point is already there; NaN when y never
+ * reaches level (or there are no finite points). */
+double report_pstar_interp(const double *x, const double *y, int n, double level);
+/* p* = (K-1)/K, where the labels carry no information. */
+double report_p_star(int K);
+/* rho = p_err / p* = p_err K / (K-1): every K's transition sits at rho = 1. */
+double report_rho(double p_err, int K);
+/* Index of the last finite value of v[0..n-1], or -1. */
+long report_last_finite(const double *v, long n);
+
+/* A table of text cells, written as CSV, Markdown or HTML. */
+typedef struct {
+    int ncol, nrow, cap;
+    char **head; /* [ncol] */
+    char **cell; /* [nrow * ncol], NULL: empty */
+} report_table;
+
+int report_table_init(report_table *t, int ncol);
+void report_table_free(report_table *t);
+int report_table_head(report_table *t, int col, const char *name);
+/* Appends an empty row; returns its index, or -1 when out of memory. */
+int report_table_row(report_table *t);
+int report_table_set(report_table *t, int row, int col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* A number: %.6g, or "NaN" when not finite. */
+int report_table_num(report_table *t, int row, int col, double v);
+/* Writers: 0, or -1 when a write failed. CSV quotes cells with , " or newline. */
+int report_table_csv(const report_table *t, FILE *f);
+int report_table_md(const report_table *t, FILE *f);
+int report_table_html(const report_table *t, FILE *f);
+/* Writes s with &, <, >, " escaped. */
+int report_html_escape(FILE *f, const char *s);
+
+/* The statistics of one grid point of a train study. */
+typedef struct {
+    int K;
+    double p_err, rho;
+    int n_done, n_seeds;
+    double acc[3], loss[3]; /* final validation accuracy / loss: mean, ci_lo, ci_hi */
+    double r[2][4];         /* [I, L][r_alpha, r_beta, r_alpha_slope, r_beta_slope] */
+    double sep[3];          /* separable fraction at the last snapshot: mean, lo, hi */
+} report_point;
+
+/* The columns of the train summary: study, K, p_err, rho, the n_axes extra
+ * axis keys, then the statistics. md: intervals in one cell "m [lo, hi]",
+ * no study column (one Markdown table per study). Returns the column count. */
+int report_train_columns(const char *const *axis_keys, int n_axes, int md, const char **names,
+                         int max);
+/* Appends one grid point's row to t (whose columns came from
+ * report_train_columns with the same n_axes and md). */
+int report_train_row(report_table *t, const char *study, const char *const *axis_labels, int n_axes,
+                     const report_point *pt, int md);
+
+#endif

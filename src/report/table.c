@@ -1,0 +1,311 @@
+/* report tables: the pure computations (p_hat*, rho) and text tables
+ * written as CSV, Markdown and HTML. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/report.h"
+
+double report_pstar_interp(const double *x, const double *y, int n, double level)
+{
+    int prev = -1;
+    for (int i = 0; i < n; i++) {
+        if (!isfinite(x[i]) || !isfinite(y[i]))
+            continue;
+        if (y[i] <= level) {
+            if (prev < 0)
+                return x[i];
+            /* y[prev] > level >= y[i]: the crossing lies between them. */
+            double f = (y[prev] - level) / (y[prev] - y[i]);
+            return x[prev] + f * (x[i] - x[prev]);
+        }
+        prev = i;
+    }
+    return NAN;
+}
+
+double report_p_star(int K)
+{
+    return K >= 2 ? (double)(K - 1) / K : NAN;
+}
+
+double report_rho(double p_err, int K)
+{
+    return K >= 2 ? p_err * K / (K - 1) : NAN;
+}
+
+long report_last_finite(const double *v, long n)
+{
+    for (long i = n - 1; i >= 0; i--)
+        if (isfinite(v[i]))
+            return i;
+    return -1;
+}
+
+/* ---- tables ---- */
+
+int report_table_init(report_table *t, int ncol)
+{
+    memset(t, 0, sizeof *t);
+    t->ncol = ncol;
+    t->head = calloc((size_t)ncol, sizeof *t->head);
+    return t->head ? 0 : -1;
+}
+
+void report_table_free(report_table *t)
+{
+    for (int c = 0; t->head && c < t->ncol; c++)
+        free(t->head[c]);
+    for (long i = 0; t->cell && i < (long)t->nrow * t->ncol; i++)
+        free(t->cell[i]);
+    free(t->head);
+    free(t->cell);
+    memset(t, 0, sizeof *t);
+}
+
+int report_table_head(report_table *t, int col, const char *name)
+{
+    if (col < 0 || col >= t->ncol)
+        return -1;
+    free(t->head[col]);
+    t->head[col] = strdup(name);
+    return t->head[col] ? 0 : -1;
+}
+
+int report_table_row(report_table *t)
+{
+    if (t->nrow == t->cap) {
+        int cap = t->cap ? 2 * t->cap : 16;
+        char **nc = realloc(t->cell, sizeof *nc * (size_t)cap * (size_t)t->ncol);
+        if (!nc)
+            return -1;
+        t->cell = nc;
+        t->cap = cap;
+    }
+    for (int c = 0; c < t->ncol; c++)
+        t->cell[(long)t->nrow * t->ncol + c] = NULL;
+    return t->nrow++;
+}
+
+int report_table_set(report_table *t, int row, int col, const char *fmt, ...)
+{
+    if (row < 0 || row >= t->nrow || col < 0 || col >= t->ncol)
+        return -1;
+    va_list ap, ap2;
+    va_start(ap, fmt);
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *s = n < 0 ? NULL : malloc((size_t)n + 1);
+    if (s)
+        vsnprintf(s, (size_t)n + 1, fmt, ap2);
+    va_end(ap2);
+    if (!s)
+        return -1;
+    char **slot = &t->cell[(long)row * t->ncol + col];
+    free(*slot);
+    *slot = s;
+    return 0;
+}
+
+int report_table_num(report_table *t, int row, int col, double v)
+{
+    if (!isfinite(v))
+        return report_table_set(t, row, col, "NaN");
+    return report_table_set(t, row, col, "%.6g", v);
+}
+
+static const char *cell(const report_table *t, int row, int col)
+{
+    const char *s = row < 0 ? t->head[col] : t->cell[(long)row * t->ncol + col];
+    return s ? s : "";
+}
+
+static void csv_cell(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\n\r")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+int report_table_csv(const report_table *t, FILE *f)
+{
+    for (int r = -1; r < t->nrow; r++)
+        for (int c = 0; c < t->ncol; c++) {
+            csv_cell(f, cell(t, r, c));
+            fputc(c + 1 < t->ncol ? ',' : '\n', f);
+        }
+    return ferror(f) ? -1 : 0;
+}
+
+static void md_cell(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '|')
+            fputc('\\', f);
+        fputc(*s == '\n' ? ' ' : *s, f);
+    }
+}
+
+int report_table_md(const report_table *t, FILE *f)
+{
+    for (int r = -1; r < t->nrow; r++) {
+        for (int c = 0; c < t->ncol; c++) {
+            fputs("| ", f);
+            md_cell(f, cell(t, r, c));
+            fputc(' ', f);
+        }
+        fputs("|\n", f);
+        if (r < 0) {
+            for (int c = 0; c < t->ncol; c++)
+                fputs(c ? "|---:" : "|:---", f);
+            fputs("|\n", f);
+        }
+    }
+    return ferror(f) ? -1 : 0;
+}
+
+int report_html_escape(FILE *f, const char *s)
+{
+    for (; *s; s++)
+        switch (*s) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        default: fputc(*s, f);
+        }
+    return ferror(f) ? -1 : 0;
+}
+
+int report_table_html(const report_table *t, FILE *f)
+{
+    fputs("<table>\n", f);
+    for (int r = -1; r < t->nrow; r++) {
+        fputs("<tr>", f);
+        for (int c = 0; c < t->ncol; c++) {
+            fputs(r < 0 ? "<th>" : "<td>", f);
+            report_html_escape(f, cell(t, r, c));
+            fputs(r < 0 ? "</th>" : "</td>", f);
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n", f);
+    return ferror(f) ? -1 : 0;
+}
+
+/* ---- the train summary ---- */
+
+int report_train_columns(const char *const *axis_keys, int n_axes, int md, const char **names,
+                         int max)
+{
+    static const char *const csv_stats[] = {
+        "n_done",           "n_seeds",        "final_val_acc",     "final_val_acc_lo",
+        "final_val_acc_hi", "final_val_loss", "final_val_loss_lo", "final_val_loss_hi"};
+    static const char *const md_stats[] = {"done", "final val acc [95% CI]",
+                                           "final val loss [95% CI]"};
+    static const char *const r_csv[2][4] = {
+        {"r_alpha_I", "r_beta_I", "r_alpha_slope_I", "r_beta_slope_I"},
+        {"r_alpha_L", "r_beta_L", "r_alpha_slope_L", "r_beta_slope_L"}};
+    static const char *const r_md[2][4] = {
+        {"r_alpha I", "r_beta I", "r_alpha I (slope)", "r_beta I (slope)"},
+        {"r_alpha L", "r_beta L", "r_alpha L (slope)", "r_beta L (slope)"}};
+    int n = 0;
+#define ADD(s)                                                                                     \
+    do {                                                                                           \
+        if (n >= max)                                                                              \
+            return -1;                                                                             \
+        names[n++] = (s);                                                                          \
+    } while (0)
+    if (!md)
+        ADD("study");
+    ADD("K");
+    ADD("p_err");
+    ADD("rho");
+    for (int a = 0; a < n_axes; a++)
+        ADD(axis_keys[a]);
+    if (md)
+        for (int i = 0; i < 3; i++)
+            ADD(md_stats[i]);
+    else
+        for (int i = 0; i < 8; i++)
+            ADD(csv_stats[i]);
+    for (int m = 0; m < 2; m++)
+        for (int q = 0; q < 4; q++)
+            ADD(md ? r_md[m][q] : r_csv[m][q]);
+    if (md) {
+        ADD("separable frac [95% CI]");
+    } else {
+        ADD("sep_frac");
+        ADD("sep_frac_lo");
+        ADD("sep_frac_hi");
+    }
+#undef ADD
+    return n;
+}
+
+/* "m [lo, hi]" with whatever parts are finite. */
+static int set_interval(report_table *t, int row, int col, const double *v)
+{
+    if (!isfinite(v[0]))
+        return report_table_set(t, row, col, "NaN");
+    if (!isfinite(v[1]) || !isfinite(v[2]))
+        return report_table_set(t, row, col, "%.4g", v[0]);
+    return report_table_set(t, row, col, "%.4g [%.4g, %.4g]", v[0], v[1], v[2]);
+}
+
+int report_train_row(report_table *t, const char *study, const char *const *axis_labels, int n_axes,
+                     const report_point *pt, int md)
+{
+    int row = report_table_row(t);
+    if (row < 0)
+        return -1;
+    int c = 0, rc = 0;
+    if (!md)
+        rc |= report_table_set(t, row, c++, "%s", study);
+    rc |= report_table_set(t, row, c++, "%d", pt->K);
+    rc |= report_table_num(t, row, c++, pt->p_err);
+    rc |= report_table_num(t, row, c++, pt->rho);
+    for (int a = 0; a < n_axes; a++)
+        rc |= report_table_set(t, row, c++, "%s", axis_labels[a] ? axis_labels[a] : "");
+    if (md) {
+        rc |= report_table_set(t, row, c++, "%d/%d", pt->n_done, pt->n_seeds);
+        rc |= set_interval(t, row, c++, pt->acc);
+        rc |= set_interval(t, row, c++, pt->loss);
+    } else {
+        rc |= report_table_set(t, row, c++, "%d", pt->n_done);
+        rc |= report_table_set(t, row, c++, "%d", pt->n_seeds);
+        for (int i = 0; i < 3; i++)
+            rc |= report_table_num(t, row, c++, pt->acc[i]);
+        for (int i = 0; i < 3; i++)
+            rc |= report_table_num(t, row, c++, pt->loss[i]);
+    }
+    for (int m = 0; m < 2; m++)
+        for (int q = 0; q < 4; q++)
+            rc |= md && isfinite(pt->r[m][q]) ? report_table_set(t, row, c++, "%.4g", pt->r[m][q])
+                                              : report_table_num(t, row, c++, pt->r[m][q]);
+    if (md) {
+        rc |= set_interval(t, row, c++, pt->sep);
+    } else {
+        for (int i = 0; i < 3; i++)
+            rc |= report_table_num(t, row, c++, pt->sep[i]);
+    }
+    if (rc || c != t->ncol) {
+        /* Leave the table as it was. */
+        for (int k = 0; k < t->ncol; k++)
+            free(t->cell[(long)row * t->ncol + k]);
+        t->nrow--;
+        return -1;
+    }
+    return 0;
+}

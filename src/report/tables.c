@@ -1,0 +1,391 @@
+/* report tables of a store: summary.csv / summary.md (train grid points),
+ * pstar.csv (the transition estimate per K), summary_sde.csv (sde). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/internal.h"
+
+#define MAX_COLS 96
+
+/* Axis keys of a study that are not implied by the fixed columns. */
+static int extra_key(const char *key, int train)
+{
+    if (!train)
+        return 1;
+    return strcmp(key, "classes") && strcmp(key, "p_err") && strcmp(key, "rho");
+}
+
+/* The union of the extra axis keys of every study of a kind, in order. */
+static int union_keys(const report_ctx *c, spec_kind kind, const char **keys, int max)
+{
+    int n = 0;
+    for (int i = 0; i < c->s.n_studies; i++) {
+        const report_study *rs = &c->rs[i];
+        if (!rs->st || rs->st->kind != kind)
+            continue;
+        for (int a = 0; a < rs->st->n_axes; a++) {
+            const char *k = rs->st->axes[a].key;
+            if (!extra_key(k, kind == SPEC_TRAIN))
+                continue;
+            int seen = 0;
+            for (int j = 0; j < n; j++)
+                seen |= !strcmp(keys[j], k);
+            if (!seen && n < max)
+                keys[n++] = k;
+        }
+    }
+    return n;
+}
+
+static report_ntable *new_tab(report_ctx *c, int ncol, const char *title)
+{
+    report_ntable *nt = realloc(c->tabs, sizeof *nt * (size_t)(c->n_tabs + 1));
+    if (!nt) {
+        err_set(c->e, LESDE_FAIL, "out of memory");
+        return NULL;
+    }
+    c->tabs = nt;
+    report_ntable *t = &c->tabs[c->n_tabs];
+    memset(t, 0, sizeof *t);
+    if (report_table_init(&t->t, ncol)) {
+        err_set(c->e, LESDE_FAIL, "out of memory");
+        return NULL;
+    }
+    c->n_tabs++;
+    snprintf(t->title, sizeof t->title, "%s", title);
+    return t;
+}
+
+static int add_file(report_ctx *c, const char *name)
+{
+    char **nf = realloc(c->files, sizeof *nf * (size_t)(c->n_files + 1));
+    if (!nf || !(nf[c->n_files] = strdup(name))) {
+        if (nf)
+            c->files = nf;
+        return err_set(c->e, LESDE_FAIL, "out of memory");
+    }
+    c->files = nf;
+    c->n_files++;
+    return LESDE_OK;
+}
+
+static int write_csv(report_ctx *c, const char *name, const report_table *t)
+{
+    char path[4400];
+    snprintf(path, sizeof path, "%s/%s", c->o->out_dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return err_set(c->e, LESDE_FAIL, "%s: cannot write", path);
+    int bad = report_table_csv(t, f);
+    if (fclose(f) || bad)
+        return err_set(c->e, LESDE_FAIL, "%s: cannot write (disk full?)", path);
+    return add_file(c, name);
+}
+
+static int set_heads(report_table *t, const char *const *names, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (report_table_head(t, i, names[i]))
+            return -1;
+    return 0;
+}
+
+/* ---- train ---- */
+
+static int train_tables(report_ctx *c)
+{
+    const char *keys[SPEC_MAX_AXES * 4], *names[MAX_COLS];
+    int nk = union_keys(c, SPEC_TRAIN, keys, SPEC_MAX_AXES * 4);
+    int nc = report_train_columns(keys, nk, 0, names, MAX_COLS);
+    if (nc < 0)
+        return err_set(c->e, LESDE_FAIL, "too many grid axes for summary.csv (%d)", nk);
+    report_table csv;
+    if (report_table_init(&csv, nc) || set_heads(&csv, names, nc)) {
+        report_table_free(&csv);
+        return err_set(c->e, LESDE_FAIL, "out of memory");
+    }
+    int rc = LESDE_OK;
+    for (int i = 0; i < c->s.n_studies && !rc; i++) {
+        const report_study *rs = &c->rs[i];
+        if (!rs->st || rs->st->kind != SPEC_TRAIN)
+            continue;
+        /* This study's own extra axes, for its Markdown table. */
+        const char *own[SPEC_MAX_AXES];
+        int no = 0;
+        for (int a = 0; a < rs->st->n_axes; a++)
+            if (extra_key(rs->st->axes[a].key, 1))
+                own[no++] = rs->st->axes[a].key;
+        const char *mnames[MAX_COLS];
+        int mc = report_train_columns(own, no, 1, mnames, MAX_COLS);
+        char title[256];
+        snprintf(title, sizeof title, "Train study %s", rs->st->name);
+        report_ntable *mt = new_tab(c, mc, title);
+        if (!mt || set_heads(&mt->t, mnames, mc)) {
+            rc = mt ? err_set(c->e, LESDE_FAIL, "out of memory") : c->e->code;
+            break;
+        }
+        snprintf(mt->note, sizeof mt->note,
+                 "One row per grid point: done seeds out of all; final validation accuracy "
+                 "and loss (mean over the last 5%% of iterations) with 95%% t-intervals "
+                 "across seeds; tail indices of alphahat, betahat (mean across seeds) under "
+                 "the I- and L-model, from Ahat, Bhat and from the slope of log|alphahat|; "
+                 "fraction of linearly separable class pairs of the probe logits at the last "
+                 "snapshot. rho = p_err K/(K-1).");
+        for (long p = 0; p < rs->P && !rc; p++) {
+            const char *lab[SPEC_MAX_AXES * 4];
+            for (int j = 0; j < nk; j++)
+                lab[j] = report_axis_label(rs, p, keys[j]);
+            const char *olab[SPEC_MAX_AXES];
+            for (int j = 0; j < no; j++)
+                olab[j] = report_axis_label(rs, p, own[j]);
+            if (report_train_row(&csv, rs->st->name, lab, nk, &rs->pt[p], 0) ||
+                report_train_row(&mt->t, rs->st->name, olab, no, &rs->pt[p], 1))
+                rc = err_set(c->e, LESDE_FAIL, "out of memory");
+        }
+    }
+    if (!rc)
+        rc = write_csv(c, "summary.csv", &csv);
+    report_table_free(&csv);
+    return rc;
+}
+
+static int pstar_tables(report_ctx *c)
+{
+    if (!c->n_pstar)
+        return LESDE_OK;
+    static const char *const cn[] = {"study",      "other_axes",     "K",     "p_star", "level",
+                                     "p_hat_star", "at_first_point", "method"};
+    static const char *const mn[] = {"study",        "other axes",       "K",
+                                     "p* = (K-1)/K", "level 1/K + 0.05", "p̂*"};
+    report_table csv;
+    report_ntable *mt = new_tab(c, 6, "Transition estimate p̂* per K");
+    if (!mt || report_table_init(&csv, 8))
+        return mt ? err_set(c->e, LESDE_FAIL, "out of memory") : c->e->code;
+    int rc = set_heads(&csv, cn, 8) || set_heads(&mt->t, mn, 6);
+    snprintf(mt->note, sizeof mt->note,
+             "Method: p̂* is %s; \"not reached\" when it never falls that far; \"at the first "
+             "grid point\" when the accuracy is that low already at the smallest p_err (no "
+             "transition resolved: did the network learn?). p* = (K-1)/K is where the labels "
+             "carry no information.",
+             REPORT_PSTAR_METHOD);
+    for (int i = 0; i < c->n_pstar && !rc; i++) {
+        const report_pstar *ps = &c->pstar[i];
+        int r1 = report_table_row(&csv), r2 = report_table_row(&mt->t);
+        if (r1 < 0 || r2 < 0) {
+            rc = -1;
+            break;
+        }
+        rc |= report_table_set(&csv, r1, 0, "%s", ps->study);
+        rc |= report_table_set(&csv, r1, 1, "%s", ps->slice);
+        rc |= report_table_set(&csv, r1, 2, "%d", ps->K);
+        rc |= report_table_num(&csv, r1, 3, ps->p_star);
+        rc |= report_table_num(&csv, r1, 4, ps->level);
+        rc |= report_table_num(&csv, r1, 5, ps->p_hat);
+        rc |= report_table_set(&csv, r1, 6, "%d", ps->at_first);
+        rc |= report_table_set(&csv, r1, 7, "%s", REPORT_PSTAR_METHOD);
+        rc |= report_table_set(&mt->t, r2, 0, "%s", ps->study);
+        rc |= report_table_set(&mt->t, r2, 1, "%s", ps->slice[0] ? ps->slice : "-");
+        rc |= report_table_set(&mt->t, r2, 2, "%d", ps->K);
+        rc |= report_table_set(&mt->t, r2, 3, "%.4g", ps->p_star);
+        rc |= report_table_set(&mt->t, r2, 4, "%.4g", ps->level);
+        if (isfinite(ps->p_hat) && ps->at_first)
+            rc |= report_table_set(&mt->t, r2, 5, "%.4g (at the first grid point)", ps->p_hat);
+        else if (isfinite(ps->p_hat))
+            rc |= report_table_set(&mt->t, r2, 5, "%.4g", ps->p_hat);
+        else
+            rc |= report_table_set(&mt->t, r2, 5, "not reached");
+    }
+    if (rc)
+        rc = err_set(c->e, LESDE_FAIL, "out of memory");
+    else
+        rc = write_csv(c, "pstar.csv", &csv);
+    report_table_free(&csv);
+    return rc;
+}
+
+/* ---- sde ---- */
+
+typedef struct {
+    store_array s[3], frac, ot;
+} sde_data;
+
+static void sde_free(sde_data *d)
+{
+    for (int k = 0; k < 3; k++)
+        store_array_free(&d->s[k]);
+    store_array_free(&d->frac);
+    store_array_free(&d->ot);
+}
+
+static int sde_read(report_ctx *c, const report_study *rs, sde_data *d)
+{
+    static const char *const stat[3] = {"mean", "ci_lo", "ci_hi"};
+    memset(d, 0, sizeof *d);
+    char name[128];
+    for (int k = 0; k < 3; k++) {
+        snprintf(name, sizeof name, "summary/%s/sep_all", stat[k]);
+        if (report_read(c, rs, name, &d->s[k]))
+            return c->e->code;
+    }
+    if (report_read(c, rs, "summary/mean/sep_frac", &d->frac) ||
+        report_read(c, rs, "obs_t", &d->ot))
+        return c->e->code;
+    return LESDE_OK;
+}
+
+static int sde_tables(report_ctx *c)
+{
+    const char *keys[SPEC_MAX_AXES * 4];
+    int nk = union_keys(c, SPEC_SDE, keys, SPEC_MAX_AXES * 4);
+    int any = 0;
+    for (int i = 0; i < c->s.n_studies; i++)
+        any |= c->rs[i].st && c->rs[i].st->kind == SPEC_SDE;
+    if (!any)
+        return LESDE_OK;
+    const char *names[MAX_COLS];
+    int nc = 0;
+    names[nc++] = "study";
+    for (int j = 0; j < nk && nc < MAX_COLS - 9; j++)
+        names[nc++] = keys[j];
+    static const char *const tail[] = {
+        "n_done",         "n_seeds",        "obs",     "t", "p_separable",
+        "p_separable_lo", "p_separable_hi", "sep_frac"};
+    for (int j = 0; j < 8; j++)
+        names[nc++] = tail[j];
+    report_table csv;
+    if (report_table_init(&csv, nc) || set_heads(&csv, names, nc)) {
+        report_table_free(&csv);
+        return err_set(c->e, LESDE_FAIL, "out of memory");
+    }
+    int rc = LESDE_OK;
+    for (int i = 0; i < c->s.n_studies && !rc; i++) {
+        const report_study *rs = &c->rs[i];
+        if (!rs->st || rs->st->kind != SPEC_SDE)
+            continue;
+        sde_data d;
+        if ((rc = sde_read(c, rs, &d))) {
+            sde_free(&d);
+            break;
+        }
+        long O = d.s[0].dims[d.s[0].ndim - 1];
+        /* Markdown: one column per observation time of the first done point. */
+        long p0 = -1;
+        for (long p = 0; p < rs->P && p0 < 0; p++)
+            if (rs->pt[p].n_done)
+                p0 = p;
+        const double *t0 =
+            p0 >= 0 ? d.ot.data + (p0 * rs->S + report_first_done(rs, p0)) * O : NULL;
+        long no = 0;
+        while (t0 && no < O && isfinite(t0[no]))
+            no++;
+        int ma = rs->st->n_axes;
+        char title[256];
+        snprintf(title, sizeof title, "SDE study %s: P(all pairs separable)", rs->st->name);
+        report_ntable *mt = new_tab(c, ma + 1 + (int)no, title);
+        if (!mt) {
+            sde_free(&d);
+            rc = c->e->code;
+            break;
+        }
+        snprintf(mt->note, sizeof mt->note,
+                 "Fraction of seeds whose simulated samples are pairwise linearly separable, "
+                 "per grid point and observation time t (iterations), with its 95%% "
+                 "t-interval.");
+        for (int a = 0; a < ma; a++)
+            rc |= report_table_head(&mt->t, a, rs->st->axes[a].key);
+        rc |= report_table_head(&mt->t, ma, "done");
+        for (long o = 0; o < no; o++) {
+            char h[64];
+            snprintf(h, sizeof h, "t = %.3g", t0[o]);
+            rc |= report_table_head(&mt->t, ma + 1 + (int)o, h);
+        }
+        for (long p = 0; p < rs->P && !rc; p++) {
+            int q = report_first_done(rs, p);
+            const double *tp = q >= 0 ? d.ot.data + (p * rs->S + q) * O : NULL;
+            int r2 = report_table_row(&mt->t);
+            if (r2 < 0) {
+                rc = -1;
+                break;
+            }
+            for (int a = 0; a < ma; a++)
+                rc |= report_table_set(&mt->t, r2, a, "%s",
+                                       rs->st->axes[a].labels[spec_point_coord(rs->st, p, a)]);
+            rc |= report_table_set(&mt->t, r2, ma, "%d/%d", rs->pt[p].n_done, rs->S);
+            for (long o = 0; o < no; o++) {
+                double m = d.s[0].data[p * O + o], lo = d.s[1].data[p * O + o],
+                       hi = d.s[2].data[p * O + o];
+                char at[48] = "";
+                if (tp && tp[o] != t0[o])
+                    snprintf(at, sizeof at, " @t=%.3g", tp[o]);
+                if (isfinite(lo) && isfinite(hi))
+                    rc |= report_table_set(&mt->t, r2, ma + 1 + (int)o, "%.3g [%.3g, %.3g]%s", m,
+                                           lo, hi, at);
+                else
+                    rc |= report_table_set(&mt->t, r2, ma + 1 + (int)o, "%.3g%s", m, at);
+            }
+            for (long o = 0; o < O && !rc; o++) {
+                if (tp && !isfinite(tp[o]))
+                    continue;
+                int r1 = report_table_row(&csv);
+                if (r1 < 0) {
+                    rc = -1;
+                    break;
+                }
+                int col = 0;
+                rc |= report_table_set(&csv, r1, col++, "%s", rs->st->name);
+                for (int j = 0; j < nk; j++) {
+                    const char *l = report_axis_label(rs, p, keys[j]);
+                    rc |= report_table_set(&csv, r1, col++, "%s", l ? l : "");
+                }
+                rc |= report_table_set(&csv, r1, col++, "%d", rs->pt[p].n_done);
+                rc |= report_table_set(&csv, r1, col++, "%d", rs->S);
+                rc |= report_table_set(&csv, r1, col++, "%ld", o);
+                rc |= report_table_num(&csv, r1, col++, tp ? tp[o] : NAN);
+                for (int k = 0; k < 3; k++)
+                    rc |= report_table_num(&csv, r1, col++, d.s[k].data[p * O + o]);
+                rc |= report_table_num(&csv, r1, col++, d.frac.data[p * O + o]);
+            }
+        }
+        sde_free(&d);
+        if (rc && rc != c->e->code)
+            rc = err_set(c->e, LESDE_FAIL, "out of memory");
+    }
+    if (!rc)
+        rc = write_csv(c, "summary_sde.csv", &csv);
+    report_table_free(&csv);
+    return rc;
+}
+
+/* summary.md: every Markdown table with its title and note. */
+static int write_md(report_ctx *c)
+{
+    char path[4400];
+    snprintf(path, sizeof path, "%s/summary.md", c->o->out_dir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return err_set(c->e, LESDE_FAIL, "%s: cannot write", path);
+    fprintf(f, "# lesde report: sweep %s\n\nStore `%s`, spec hash `%s`.\n", c->s.name, c->o->store,
+            c->hash);
+    for (int i = 0; i < c->n_tabs; i++) {
+        fprintf(f, "\n## %s\n\n%s\n\n", c->tabs[i].title, c->tabs[i].note);
+        report_table_md(&c->tabs[i].t, f);
+    }
+    int bad = ferror(f);
+    if (fclose(f) || bad)
+        return err_set(c->e, LESDE_FAIL, "%s: cannot write (disk full?)", path);
+    return add_file(c, "summary.md");
+}
+
+int report_tables(report_ctx *c)
+{
+    int rc = train_tables(c);
+    if (!rc)
+        rc = pstar_tables(c);
+    if (!rc)
+        rc = sde_tables(c);
+    if (!rc)
+        rc = write_md(c);
+    return rc;
+}

@@ -1,0 +1,122 @@
+/* Reading a store's root attributes (provenance), for lesde report. */
+#include <hdf5.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/store.h"
+
+typedef struct {
+    store_attr *a;
+    int n, cap;
+    int oom;
+} attr_list;
+
+/* One attribute as text: strings as they are, numbers %.17g, arrays
+ * comma-separated. NULL on a type this does not render (compound, ...). */
+static char *attr_text(hid_t a)
+{
+    hid_t t = H5Aget_type(a), sp = H5Aget_space(a);
+    hssize_t n = H5Sget_simple_extent_npoints(sp);
+    char *out = NULL;
+    H5T_class_t cls = H5Tget_class(t);
+    if (cls == H5T_STRING && !H5Tis_variable_str(t) && n == 1) {
+        size_t len = H5Tget_size(t);
+        hid_t mt = H5Tcopy(H5T_C_S1);
+        H5Tset_size(mt, len);
+        out = calloc(len + 1, 1);
+        if (out && H5Aread(a, mt, out) < 0) {
+            free(out);
+            out = NULL;
+        }
+        H5Tclose(mt);
+    } else if ((cls == H5T_FLOAT || cls == H5T_INTEGER) && n >= 1 && n <= 4096) {
+        double *v = malloc(sizeof(double) * (size_t)n);
+        out = malloc((size_t)n * 26 + 1);
+        if (v && out && H5Aread(a, H5T_NATIVE_DOUBLE, v) >= 0) {
+            size_t len = 0;
+            for (hssize_t i = 0; i < n; i++)
+                len += (size_t)sprintf(out + len, "%s%.17g", i ? "," : "", v[i]);
+        } else {
+            free(out);
+            out = NULL;
+        }
+        free(v);
+    }
+    H5Sclose(sp);
+    H5Tclose(t);
+    return out;
+}
+
+static herr_t collect(hid_t obj, const char *name, const H5A_info_t *info, void *op)
+{
+    (void)info;
+    attr_list *l = op;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    if (a < 0)
+        return 0;
+    char *v = attr_text(a);
+    H5Aclose(a);
+    if (!v)
+        return 0;
+    if (l->n == l->cap) {
+        int cap = l->cap ? 2 * l->cap : 32;
+        store_attr *na = realloc(l->a, sizeof *na * (size_t)cap);
+        if (!na) {
+            free(v);
+            l->oom = 1;
+            return 1; /* stop iterating */
+        }
+        l->a = na;
+        l->cap = cap;
+    }
+    snprintf(l->a[l->n].name, sizeof l->a[l->n].name, "%s", name);
+    l->a[l->n++].value = v;
+    return 0;
+}
+
+int store_read_attrs(const char *path, store_attr **attrs, int *n, lesde_err *e)
+{
+    *attrs = NULL;
+    *n = 0;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (access(path, F_OK) != 0)
+        return err_set(e, LESDE_USAGE, "%s: no such store", path);
+    if (H5Fis_hdf5(path) <= 0)
+        return err_set(e, LESDE_USAGE, "%s: not an HDF5 file, or damaged (truncated?)", path);
+    /* No file lock: the report may look at a store a sweep is writing. */
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_file_locking(fapl, 0, 1);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    H5Pclose(fapl);
+    if (f < 0)
+        return err_set(e, LESDE_FAIL, "%s: cannot open the store (damaged?)", path);
+    attr_list l = {0};
+    hsize_t idx = 0;
+    herr_t rc = H5Aiterate2(f, H5_INDEX_NAME, H5_ITER_INC, &idx, collect, &l);
+    H5Fclose(f);
+    if (l.oom || rc < 0) {
+        store_attrs_free(l.a, l.n);
+        return err_set(e, LESDE_FAIL, "%s: cannot read the root attributes%s", path,
+                       l.oom ? " (out of memory)" : "");
+    }
+    *attrs = l.a;
+    *n = l.n;
+    return LESDE_OK;
+}
+
+const char *store_attr_get(const store_attr *attrs, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(attrs[i].name, name))
+            return attrs[i].value;
+    return NULL;
+}
+
+void store_attrs_free(store_attr *attrs, int n)
+{
+    for (int i = 0; attrs && i < n; i++)
+        free(attrs[i].value);
+    free(attrs);
+}

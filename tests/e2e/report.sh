@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# lesde report: a tiny sweep of both kinds, then the report. Every expected
+# figure is a valid, non-empty PNG with its .gp/.dat beside it and is shown
+# by index.html; summary.csv has one row per train grid point and the
+# documented columns; absent kinds are skipped with a line; errors exit with
+# the documented codes.
+source "$(dirname "$0")/lib.sh"
+SPEC=$ROOT/tests/specs/report.ini
+STORE=$TMP/r.h5
+OUT=$TMP/report  # not $TMP/out: expect_exit writes stdout there
+expect_exit 0 "sweep" "$LESDE" sweep "$SPEC" --store "$STORE" --quiet
+
+expect_exit 0 "report" "$LESDE" report "$STORE" --out "$OUT"
+cp "$TMP/out" "$TMP/report.out"
+
+is_png() { # a PNG signature and a non-empty file
+  [ -s "$1" ] && [ "$(od -An -tx1 -N8 "$1" | tr -d ' \n')" = "89504e470d0a1a0a" ]
+}
+figs="fig2-pollution fig3a-pollution fig3b-pollution fig3c-pollution fig3d-pollution
+      fig4-pollution fig5-pollution collapse-pollution gamma-gamma"
+for f in $figs; do
+  check "$f.png is a PNG" is_png "$OUT/$f.png"
+  check "$f.gp kept" test -s "$OUT/$f.gp"
+  check "$f.dat kept" test -s "$OUT/$f.dat"
+done
+n=$(ls "$OUT"/*.png | wc -l)
+check "9 figures, not $n" test "$n" -eq 9
+for p in "$OUT"/*.png; do
+  check "index shows $(basename "$p")" grep -qF "<img src=\"$(basename "$p")\"" "$OUT/index.html"
+done
+check "index links summary.csv" grep -qF 'href="summary.csv"' "$OUT/index.html"
+check "index has the spec hash" grep -qF "$(h5dump -a /spec_hash "$STORE" 2>/dev/null |
+  sed -n 's/.*(0): "\([0-9a-f]*\)".*/\1/p')" "$OUT/index.html"
+check "index has no external resources" bash -c "! grep -qiE '(src|href)=\"(https?:)?//' '$OUT/index.html'"
+
+# summary.csv: a header and one row per grid point (2), 23 columns each.
+check "summary.csv: 3 lines" test "$(wc -l <"$OUT/summary.csv")" -eq 3
+check "summary.csv: 23 columns" test "$(awk -F, '{print NF}' "$OUT/summary.csv" | sort -u)" = 23
+check "summary.csv header" grep -q '^study,K,p_err,rho,n_done,n_seeds,final_val_acc,' "$OUT/summary.csv"
+check "summary.csv: both seeds done" test "$(awk -F, 'NR > 1 {print $5}' "$OUT/summary.csv" | sort -u)" = 2
+check "summary.csv: p_err 0 and 0.7" test "$(awk -F, 'NR > 1 {print $3}' "$OUT/summary.csv" | tr '\n' ' ')" = "0 0.7 "
+check "summary.md states the p_hat* method" grep -q "linearly interpolated between grid points" "$OUT/summary.md"
+check "pstar.csv: one K" test "$(wc -l <"$OUT/pstar.csv")" -eq 2
+check "summary_sde.csv: 2 points x 3 times" test "$(wc -l <"$OUT/summary_sde.csv")" -eq 7
+
+# stdout: skipped kinds, the index and p_hat*.
+out=$TMP/report.out
+check "skipped kabl" grep -q '^skipped kabl: no train study with a classes axis' "$out"
+check "prints index.html" grep -qF "index: $OUT/index.html" "$out"
+check "prints p_hat* for K=3" grep -qE \
+  '^p_hat\* pollution K=3: ([0-9.]+(, already at the first grid point)?|not reached) \(p\* = 0.6667' "$out"
+check "pstar.csv states the method" grep -q "linearly interpolated between grid points" "$OUT/pstar.csv"
+
+# A researcher redraws a figure from its script.
+rm -f "$OUT/fig5-pollution.png"
+check "gnuplot redraws from the kept script" bash -c "cd '$OUT' && gnuplot fig5-pollution.gp"
+check "redrawn PNG" is_png "$OUT/fig5-pollution.png"
+
+# --study: only that study; the train figures are skipped, with a line each.
+expect_exit 0 "report --study gamma" "$LESDE" report "$STORE" --out "$TMP/g" --study gamma
+for k in fig2 fig3 fig4 fig5 collapse; do
+  check "--study gamma: skipped $k" grep -q "^skipped $k: no train study" "$TMP/out"
+done
+check "--study gamma: one figure" test "$(ls "$TMP"/g/*.png | wc -l)" -eq 1
+check "--study gamma: summary.csv header only" test "$(wc -l <"$TMP/g/summary.csv")" -eq 1
+
+# Errors.
+expect_exit 2 "missing store" "$LESDE" report "$TMP/none.h5" --out "$TMP/x"
+check "missing store: one line" test "$(wc -l <"$TMP/err")" -eq 1
+echo "not a store" >"$TMP/text.h5"
+expect_exit 2 "not a store" "$LESDE" report "$TMP/text.h5" --out "$TMP/x"
+check "not a store: one line" test "$(wc -l <"$TMP/err")" -eq 1
+expect_exit 0 "an HDF5 file of another kind" "$LESDE" data geomnist --per-class 2 --out "$TMP/imgs.h5"
+expect_exit 2 "HDF5 but not a lesde store" "$LESDE" report "$TMP/imgs.h5" --out "$TMP/x"
+check "not a lesde store: says so" grep -q "not a lesde store" "$TMP/err"
+expect_exit 2 "unknown study" "$LESDE" report "$STORE" --out "$TMP/x" --study nope
+check "unknown study names the studies" grep -q "gamma, pollution" "$TMP/err"
+expect_exit 2 "no --out" "$LESDE" report "$STORE"
+touch "$TMP/file"
+expect_exit 1 "DIR not writable" "$LESDE" report "$STORE" --out "$TMP/file/sub"
+check "DIR not writable: says so" grep -q "cannot create directory\|not writable\|not a directory" "$TMP/err"
+expect_exit 1 "gnuplot missing" "$LESDE" report "$STORE" --out "$TMP/y" --gnuplot "$TMP/no-gnuplot"
+check "gnuplot missing: clear error" grep -q "gnuplot not found" "$TMP/err"
+expect_exit 0 "--help" "$LESDE" report --help
+check "--help lists exit codes" grep -q "Exit status" "$TMP/out"
+finish

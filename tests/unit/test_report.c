@@ -1,0 +1,332 @@
+/* test_report: the pure pieces of lesde report: the p_hat* interpolation,
+ * rho and p*, grid slices, the train summary rows and the CSV / Markdown /
+ * HTML writers. (The figures and the index page are tested end to end by
+ * tests/e2e/report.sh.) */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "report/internal.h"
+#include "report/report.h"
+
+/* ---- p_hat* ---- */
+
+static void test_pstar(void)
+{
+    const double lvl3 = 1.0 / 3 + REPORT_PSTAR_MARGIN;
+    /* A transition between grid points: linear interpolation. */
+    double x[] = {0, 0.3, 0.5, 0.6667, 0.8};
+    double y[] = {0.98, 0.92, 0.54, 0.33, 0.22};
+    double want = 0.5 + (0.54 - lvl3) / (0.54 - 0.33) * (0.6667 - 0.5);
+    CHECK_NEAR(report_pstar_interp(x, y, 5, lvl3), want, 1e-12);
+    CHECK(want > 0.62 && want < 0.63, "the crossing lies between 0.5 and 2/3: %g", want);
+
+    /* Never falls to the level: NaN, "not reached". */
+    double hi[] = {0.98, 0.95, 0.9, 0.8, 0.7};
+    CHECK(isnan(report_pstar_interp(x, hi, 5, lvl3)), "not reached is NaN");
+    /* No points at all, or none finite. */
+    CHECK(isnan(report_pstar_interp(x, y, 0, lvl3)), "no points is NaN");
+    double nans[] = {NAN, NAN, NAN, NAN, NAN};
+    CHECK(isnan(report_pstar_interp(x, nans, 5, lvl3)), "all NaN is NaN");
+
+    /* Already at chance at the first grid point: that point. */
+    double low[] = {0.35, 0.34, 0.33, 0.33, 0.33};
+    CHECK_NEAR(report_pstar_interp(x, low, 5, lvl3), 0.0, 0);
+    /* Exactly at the level on a grid point: that point. */
+    double at[] = {0.9, 0.7, lvl3, 0.3, 0.2};
+    CHECK_NEAR(report_pstar_interp(x, at, 5, lvl3), 0.5, 1e-12);
+    /* A NaN grid point (no done seed) is skipped: interpolate across it. */
+    double gap[] = {0.9, NAN, 0.5, 0.2, 0.2};
+    double xg[] = {0, 0.25, 0.5, 0.75, 1};
+    double wg = 0.5 + (0.5 - lvl3) / (0.5 - 0.2) * 0.25;
+    CHECK_NEAR(report_pstar_interp(xg, gap, 5, lvl3), wg, 1e-12);
+    double gap2[] = {0.9, NAN, 0.2, 0.2, 0.2};
+    double wg2 = 0 + (0.9 - lvl3) / (0.9 - 0.2) * 0.5;
+    CHECK_NEAR(report_pstar_interp(xg, gap2, 5, lvl3), wg2, 1e-12);
+    /* The first crossing, even if accuracy rises again after it. */
+    double back[] = {0.9, 0.3, 0.9, 0.9, 0.9};
+    double wb = 0 + (0.9 - lvl3) / (0.9 - 0.3) * 0.25;
+    CHECK_NEAR(report_pstar_interp(xg, back, 5, lvl3), wb, 1e-12);
+    /* K = 2: level 0.55. */
+    double x2[] = {0, 0.25, 0.5};
+    double y2[] = {0.98, 0.88, 0.45};
+    double w2 = 0.25 + (0.88 - 0.55) / (0.88 - 0.45) * 0.25;
+    CHECK_NEAR(report_pstar_interp(x2, y2, 3, 0.5 + REPORT_PSTAR_MARGIN), w2, 1e-12);
+}
+
+/* ---- rho, p* ---- */
+
+static void test_rho(void)
+{
+    CHECK_NEAR(report_p_star(2), 0.5, 0);
+    CHECK_NEAR(report_p_star(3), 2.0 / 3, 1e-15);
+    CHECK_NEAR(report_p_star(10), 0.9, 1e-15);
+    CHECK(isnan(report_p_star(1)), "K = 1 has no p*");
+    /* Every K's transition at rho = 1. */
+    for (int K = 2; K <= 10; K++)
+        CHECK_NEAR(report_rho(report_p_star(K), K), 1.0, 1e-14);
+    CHECK_NEAR(report_rho(0.5, 3), 0.75, 1e-15);
+    CHECK_NEAR(report_rho(0.5, 2), 1.0, 1e-15);
+    CHECK_NEAR(report_rho(0, 4), 0.0, 0);
+    CHECK_NEAR(report_rho(0.9, 4), 1.2, 1e-14);
+    CHECK(isnan(report_rho(0.5, 1)), "K = 1 has no rho");
+    double v[] = {1, NAN, 3, NAN, NAN};
+    CHECK(report_last_finite(v, 5) == 2, "last finite of {1, NaN, 3, NaN, NaN}");
+    CHECK(report_last_finite(v, 2) == 0, "last finite of {1, NaN}");
+    CHECK(report_last_finite(v + 3, 2) == -1, "no finite value");
+}
+
+/* ---- slices of a grid ---- */
+
+static const char *spec_text = "[sweep]\nname = t\nseeds = 0..1\n"
+                               "[study.k]\nkind = train\nclasses = 2, 3\n"
+                               "rho = 0, 0.5, 1\nlr = 0.01, 0.02\n"
+                               "[study.one]\nkind = train\n";
+
+static void test_slices(void)
+{
+    spec s;
+    lesde_err e = {0};
+    int rc = spec_parse(&s, spec_text, "slices.ini", NULL, 0, &e);
+    CHECK(rc == 0, "spec parses: %s", e.msg);
+    if (rc)
+        return;
+    const spec_study *st = &s.studies[0];
+    CHECK(!strcmp(st->name, "k") && st->n_points == 12, "study k has 12 points");
+    report_study rs = {0};
+    rs.st = st;
+    rs.P = st->n_points;
+    rs.S = st->n_seeds;
+    int slice[12];
+    char name[12][256];
+    /* fig3 / p_hat*: p_err and rho vary, classes and lr fixed: 4 slices. */
+    static const char *const pol[] = {"p_err", "rho", NULL};
+    int n = report_slices(&rs, pol, slice, name);
+    CHECK(n == 4, "4 slices (classes x lr), got %d", n);
+    CHECK(!strcmp(name[0], "classes=2, lr=0.01"), "slice 0 named '%s'", name[0]);
+    int count[12] = {0};
+    for (long p = 0; p < rs.P; p++) {
+        CHECK(slice[p] >= 0 && slice[p] < n, "slice index in range");
+        count[slice[p]]++;
+        /* Points of one slice share classes and lr. */
+        int a_k = spec_axis_find(st, "classes"), a_lr = spec_axis_find(st, "lr");
+        for (long q = 0; q < p; q++)
+            if (slice[q] == slice[p])
+                CHECK(spec_point_coord(st, q, a_k) == spec_point_coord(st, p, a_k) &&
+                          spec_point_coord(st, q, a_lr) == spec_point_coord(st, p, a_lr),
+                      "points %ld and %ld share a slice", q, p);
+    }
+    for (int k = 0; k < n; k++)
+        CHECK(count[k] == 3, "slice %d has the 3 rho values, not %d", k, count[k]);
+    /* kabl: classes free as well: slices by lr. */
+    static const char *const kab[] = {"classes", "p_err", "rho", NULL};
+    n = report_slices(&rs, kab, slice, name);
+    CHECK(n == 2 && !strcmp(name[1], "lr=0.02"), "2 slices by lr, got %d ('%s')", n, name[1]);
+    /* Everything free: one slice with an empty name. */
+    static const char *const all[] = {"classes", "rho", "lr", NULL};
+    n = report_slices(&rs, all, slice, name);
+    CHECK(n == 1 && name[0][0] == '\0', "one unnamed slice");
+    /* A study without axes: one point, one slice. */
+    report_study one = {0};
+    one.st = &s.studies[1];
+    one.P = one.st->n_points;
+    n = report_slices(&one, pol, slice, name);
+    CHECK(n == 1 && one.P == 1 && name[0][0] == '\0', "no axes: one slice");
+    spec_free(&s);
+}
+
+/* ---- tables ---- */
+
+/* Reads a whole file written by a table writer. */
+static char *written(int (*w)(const report_table *, FILE *), const report_table *t)
+{
+    FILE *f = tmpfile();
+    if (!f)
+        return NULL;
+    int rc = w(t, f);
+    long n = ftell(f);
+    rewind(f);
+    char *buf = calloc((size_t)n + 1, 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    if (rc) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+static report_point a_point(void)
+{
+    report_point pt;
+    memset(&pt, 0, sizeof pt);
+    pt.K = 3;
+    pt.p_err = 0.5;
+    pt.rho = 0.75;
+    pt.n_done = 4;
+    pt.n_seeds = 5;
+    pt.acc[0] = 0.9;
+    pt.acc[1] = 0.8;
+    pt.acc[2] = 1;
+    pt.loss[0] = 0.25;
+    pt.loss[1] = NAN; /* one seed: no interval */
+    pt.loss[2] = NAN;
+    for (int m = 0; m < 2; m++)
+        for (int q = 0; q < 4; q++)
+            pt.r[m][q] = 0.5 + m + 0.125 * q;
+    pt.sep[0] = NAN;
+    pt.sep[1] = NAN;
+    pt.sep[2] = NAN;
+    return pt;
+}
+
+static int col_of(const report_table *t, const char *name)
+{
+    for (int c = 0; c < t->ncol; c++)
+        if (!strcmp(t->head[c], name))
+            return c;
+    return -1;
+}
+
+static void test_train_rows(void)
+{
+    const char *names[64];
+    /* CSV: study, K, p_err, rho, extra axes, 8 counts / accuracy / loss, 8
+     * tail indices, 3 separability: 23 without extra axes. */
+    int nc = report_train_columns(NULL, 0, 0, names, 64);
+    CHECK(nc == 23, "23 CSV columns, got %d", nc);
+    CHECK(!strcmp(names[0], "study") && !strcmp(names[1], "K") && !strcmp(names[3], "rho"),
+          "leading columns");
+    const char *keys[] = {"lr", "dataset"};
+    CHECK(report_train_columns(keys, 2, 0, names, 64) == 25, "25 columns with 2 axes");
+    CHECK(!strcmp(names[4], "lr") && !strcmp(names[5], "dataset"), "axis columns after rho");
+    CHECK(report_train_columns(keys, 2, 0, names, 10) == -1, "too many columns is an error");
+    int mc = report_train_columns(keys, 1, 1, names, 64);
+    CHECK(mc == 16, "16 Markdown columns with 1 axis, got %d", mc);
+
+    report_table t;
+    CHECK(report_table_init(&t, report_train_columns(keys, 1, 0, names, 64)) == 0, "init");
+    for (int c = 0; c < t.ncol; c++)
+        report_table_head(&t, c, names[c]);
+    report_point pt = a_point();
+    const char *lab[] = {"0.01"};
+    CHECK(report_train_row(&t, "pollution", lab, 1, &pt, 0) == 0, "csv row");
+    CHECK(t.nrow == 1, "one row");
+#define CELL(name) (t.cell[col_of(&t, name)] ? t.cell[col_of(&t, name)] : "")
+    CHECK(!strcmp(CELL("study"), "pollution"), "study cell '%s'", CELL("study"));
+    CHECK(!strcmp(CELL("K"), "3") && !strcmp(CELL("p_err"), "0.5") && !strcmp(CELL("rho"), "0.75"),
+          "K, p_err, rho");
+    CHECK(!strcmp(CELL("lr"), "0.01"), "axis cell");
+    CHECK(!strcmp(CELL("n_done"), "4") && !strcmp(CELL("n_seeds"), "5"), "counts");
+    CHECK(!strcmp(CELL("final_val_acc"), "0.9") && !strcmp(CELL("final_val_acc_hi"), "1"),
+          "accuracy '%s'", CELL("final_val_acc"));
+    CHECK(!strcmp(CELL("final_val_loss_lo"), "NaN"), "NaN written as NaN: '%s'",
+          CELL("final_val_loss_lo"));
+    CHECK(!strcmp(CELL("r_alpha_I"), "0.5") && !strcmp(CELL("r_beta_L"), "1.625") &&
+              !strcmp(CELL("r_beta_slope_L"), "1.875"),
+          "tail indices by model: %s %s %s", CELL("r_alpha_I"), CELL("r_beta_L"),
+          CELL("r_beta_slope_L"));
+    CHECK(!strcmp(CELL("sep_frac"), "NaN"), "no fit: NaN separability");
+#undef CELL
+    /* A row of the wrong width is refused. */
+    CHECK(report_train_row(&t, "x", lab, 0, &pt, 0) != 0, "mismatched row is an error");
+    CHECK(t.nrow == 1, "a refused row leaves the table as it was");
+    CHECK(report_train_row(&t, "second", lab, 1, &pt, 0) == 0 && t.nrow == 2, "second row");
+
+    char *csv = written(report_table_csv, &t);
+    CHECK(csv != NULL, "csv written");
+    if (csv) {
+        CHECK(!strncmp(csv, "study,K,p_err,rho,lr,n_done,", 28), "csv header: %.40s", csv);
+        int lines = 0;
+        for (char *s = csv; *s; s++)
+            lines += *s == '\n';
+        CHECK(lines == 3, "header + 2 rows, got %d lines", lines);
+    }
+    free(csv);
+    report_table_free(&t);
+
+    /* Markdown: intervals in one cell, no study column. */
+    report_table m;
+    mc = report_train_columns(keys, 1, 1, names, 64);
+    report_table_init(&m, mc);
+    for (int c = 0; c < mc; c++)
+        report_table_head(&m, c, names[c]);
+    CHECK(report_train_row(&m, "pollution", lab, 1, &pt, 1) == 0, "md row");
+    CHECK(!strcmp(m.cell[col_of(&m, "final val acc [95% CI]")], "0.9 [0.8, 1]"),
+          "interval cell '%s'", m.cell[col_of(&m, "final val acc [95% CI]")]);
+    CHECK(!strcmp(m.cell[col_of(&m, "final val loss [95% CI]")], "0.25"),
+          "no interval: the mean alone");
+    CHECK(!strcmp(m.cell[col_of(&m, "done")], "4/5"), "done of all");
+    char *md = written(report_table_md, &m);
+    CHECK(md && strstr(md, "| K | p_err | rho | lr | done |") && strstr(md, "|:---|---:|"),
+          "markdown header and rule: %.80s", md ? md : "");
+    free(md);
+    report_table_free(&m);
+}
+
+static void test_writers(void)
+{
+    report_table t;
+    report_table_init(&t, 3);
+    report_table_head(&t, 0, "name");
+    report_table_head(&t, 1, "value");
+    report_table_head(&t, 2, "note");
+    int r = report_table_row(&t);
+    report_table_set(&t, r, 0, "a,b");
+    report_table_set(&t, r, 1, "%d", 42);
+    report_table_set(&t, r, 2, "say \"hi\" | <b>&");
+    r = report_table_row(&t);
+    report_table_num(&t, r, 1, NAN);
+    report_table_num(&t, r, 2, 1.0 / 3);
+    CHECK(report_table_set(&t, 5, 0, "x") == -1 && report_table_set(&t, 0, 3, "x") == -1,
+          "out-of-range cells are refused");
+
+    char *csv = written(report_table_csv, &t);
+    CHECK(csv && !strcmp(csv, "name,value,note\n"
+                              "\"a,b\",42,\"say \"\"hi\"\" | <b>&\"\n"
+                              ",NaN,0.333333\n"),
+          "csv quoting: [%s]", csv ? csv : "");
+    free(csv);
+    char *md = written(report_table_md, &t);
+    CHECK(md && strstr(md, "| a,b | 42 | say \"hi\" \\| <b>& |"), "md escapes '|': [%s]",
+          md ? md : "");
+    free(md);
+    char *html = written(report_table_html, &t);
+    CHECK(html && strstr(html, "<td>say &quot;hi&quot; | &lt;b&gt;&amp;</td>") &&
+              strstr(html, "<th>name</th>"),
+          "html escapes: [%s]", html ? html : "");
+    free(html);
+    report_table_free(&t);
+
+    /* Shell quoting of paths handed to gnuplot. */
+    char q[64];
+    CHECK(report_shell_quote("a b", q, sizeof q) == 0 && !strcmp(q, "'a b'"), "quote: %s", q);
+    CHECK(report_shell_quote("it's", q, sizeof q) == 0 && !strcmp(q, "'it'\\''s'"),
+          "quote a quote: %s", q);
+    CHECK(report_shell_quote("0123456789", q, 8) == -1, "too long is refused");
+    /* gnuplot strings: quotes doubled, enhanced-text characters literal. */
+    FILE *f = tmpfile();
+    if (f) {
+        report_gp_str(f, "p_err=0, it's {x}^2");
+        rewind(f);
+        char buf[128] = "";
+        CHECK(fgets(buf, sizeof buf, f) != NULL, "read back");
+        CHECK(!strcmp(buf, "'p\\_err=0, it''s \\{x\\}\\^2'"), "gnuplot string: %s", buf);
+        fclose(f);
+    }
+}
+
+int main(void)
+{
+    test_pstar();
+    test_rho();
+    test_slices();
+    test_train_rows();
+    test_writers();
+    return check_done("test_report");
+}
