@@ -20,7 +20,7 @@ enum {
     F_PROBE_CLEAN, F_SAMPLE_INDEX, F_TRAIN_SEC, F_FIT_SEC, F_INIT0,
     F_FIT_A = F_INIT0 + CNN_NUM_TENSORS, F_FIT_B, F_FIT_ALPHA, F_FIT_BETA, F_R_ALPHA, F_R_BETA,
     F_R_ALPHA_SLOPE, F_R_BETA_SLOPE, F_SIM, F_RD, F_ETF, F_SPREAD, F_SNAP_SEP_FRAC,
-    F_SNAP_SEP_ALL, F_SNAP_NC1,
+    F_SNAP_SEP_ALL, F_SNAP_NC1, F_SNAP_SEP_FRAC_CLEAN, F_SNAP_SEP_ALL_CLEAN, F_SNAP_NC1_CLEAN,
     F_TRAIN_X, F_TRAIN_LABEL, F_TRAIN_CLEAN, F_VAL_X, F_VAL_LABEL,
     /* sde */
     F_OBS_T, F_SEP_ALL, F_SEP_FRAC, F_SDE_ETF, F_MARGIN
@@ -184,6 +184,9 @@ int fields_list(spec_kind kind, const field_maxima *m, field *out)
         add(out, &n, "fit/snap_sep_frac", FT_F64, F_SNAP_SEP_FRAC, 1, "", "fraction of linearly separable class pairs of probe logits", 1, S, "snapshot");
         add(out, &n, "fit/snap_sep_all", FT_F64, F_SNAP_SEP_ALL, 1, "", "1 if all pairs of probe logits are separable", 1, S, "snapshot");
         add(out, &n, "fit/snap_nc1", FT_F64, F_SNAP_NC1, 1, "", "NC1 of probe logits", 1, S, "snapshot");
+        add(out, &n, "fit/snap_sep_frac_clean", FT_F64, F_SNAP_SEP_FRAC_CLEAN, 1, "", "fraction of linearly separable class pairs of probe logits by clean label", 1, S, "snapshot");
+        add(out, &n, "fit/snap_sep_all_clean", FT_F64, F_SNAP_SEP_ALL_CLEAN, 1, "", "1 if all pairs of probe logits are separable by clean label", 1, S, "snapshot");
+        add(out, &n, "fit/snap_nc1_clean", FT_F64, F_SNAP_NC1_CLEAN, 1, "", "NC1 of probe logits by clean label", 1, S, "snapshot");
     }
     if (m->save_data) {
         add(out, &n, "data/train_x", FT_F64, F_TRAIN_X, 0, "pixel", "training images", 4, m->NT, "train_sample", m->CH, NULL, 32L, NULL, 32L, NULL);
@@ -304,11 +307,13 @@ void fields_pack_train(const field *f, const train_result *r, void *buf)
     case F_ETF: if (r->fitted) put(f, buf, ft->etf_dev, 1, C); break;
     case F_SPREAD: if (r->fitted) put(f, buf, ft->norm_spread, 1, C); break;
     case F_SNAP_SEP_FRAC: case F_SNAP_SEP_ALL: case F_SNAP_NC1:
+    case F_SNAP_SEP_FRAC_CLEAN: case F_SNAP_SEP_ALL_CLEAN: case F_SNAP_NC1_CLEAN:
         if (r->fitted)
             for (long s = 0; s < S; s++) {
-                const le_sample_measures *sm = &r->snap_measures[s];
-                ((double *)buf)[s] = f->id == F_SNAP_SEP_FRAC ? sm->sep_frac
-                                   : f->id == F_SNAP_SEP_ALL ? sm->sep_all : sm->nc1;
+                int clean = f->id >= F_SNAP_SEP_FRAC_CLEAN;
+                const le_sample_measures *sm = clean ? &r->snap_clean[s] : &r->snap_measures[s];
+                int what = clean ? f->id - F_SNAP_SEP_FRAC_CLEAN : f->id - F_SNAP_SEP_FRAC;
+                ((double *)buf)[s] = what == 0 ? sm->sep_frac : what == 1 ? sm->sep_all : sm->nc1;
             }
         break;
     case F_TRAIN_X: case F_VAL_X: {

@@ -214,7 +214,8 @@ int train_run(const train_config *cfg, train_result *out, lesde_err *e)
         }
         int i = (int)gsl_rng_uniform_int(sgd, (unsigned long)tr.n);
         out->sample_index[it] = i;
-        double loss = cnn_train_step(net, tr.x + (size_t)i * img, tr.train_label[i], cfg->lr);
+        double loss =
+            cnn_train_step_nograd(net, tr.x + (size_t)i * img, tr.train_label[i], cfg->lr);
         if (!(loss <= DIVERGED_LOSS)) { /* also true for NaN */
             rc = err_set(e, LESDE_FAIL, "diverged at iteration %ld (loss %g, lr %g)",
                          it + 1, loss, cfg->lr);
@@ -240,13 +241,19 @@ int train_run(const train_config *cfg, train_result *out, lesde_err *e)
             goto done;
         }
         out->snap_measures = calloc(out->S ? out->S : 1, sizeof(le_sample_measures));
-        if (!out->snap_measures) {
+        out->snap_clean = calloc(out->S ? out->S : 1, sizeof(le_sample_measures));
+        if (!out->snap_measures || !out->snap_clean) {
             rc = err_set(e, LESDE_FAIL, "out of memory");
             goto done;
         }
         for (int k = 0; k < out->S; k++) {
-            rc = le_measure_samples(out->snap_logits + (size_t)k * np * K, probe_lab, np, K,
-                                    K, &out->snap_measures[k], e);
+            /* By training label (what SGD separates) and by clean label (what
+             * generalises): with pollution only the second can be separable
+             * unless the network memorises the flipped labels. */
+            const double *x = out->snap_logits + (size_t)k * np * K;
+            rc = le_measure_samples(x, probe_lab, np, K, K, &out->snap_measures[k], e);
+            if (!rc)
+                rc = le_measure_samples(x, out->probe_clean, np, K, K, &out->snap_clean[k], e);
             if (rc) {
                 err_prefix(e, "separability at snapshot %d", k);
                 goto done;
@@ -292,6 +299,7 @@ void train_result_free(train_result *r)
     free(r->sample_index);
     free(r->init_params);
     free(r->snap_measures);
+    free(r->snap_clean);
     if (r->fitted)
         le_fit_free(&r->fit);
     data_free(&r->train);

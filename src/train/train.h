@@ -68,7 +68,8 @@ typedef struct {
     double train_seconds, fit_seconds;
     int fitted;
     le_fit_result fit;    /* when fitted */
-    le_sample_measures *snap_measures; /* [S] when fitted */
+    le_sample_measures *snap_measures; /* [S] of probe logits by training label */
+    le_sample_measures *snap_clean;    /* [S] the same by clean label */
     data_set train, val;  /* the data, kept when save_data */
 } train_result;
 
