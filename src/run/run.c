@@ -241,7 +241,9 @@ static void master_loop(sched *m)
                   &m->req);
     for (;;) {
         master_service(m);
-        if (!m->stopping && m->next < m->nq) {
+        /* The overhead benchmark sends every task through the protocol. */
+        int self = !(m->trivial && m->size > 1);
+        if (self && !m->stopping && m->next < m->nq) {
             int status = run_task(m, m->queue[m->next++]);
             account(m, status);
             if (status == R_ABANDONED)
@@ -250,7 +252,7 @@ static void master_loop(sched *m)
         }
         if (m->active == 0)
             break;
-        nap(500);
+        nap(m->trivial ? 20 : 500);
     }
     if (!m->trivial)
         log_progress_update(&m->prog, m->s->name, m->done, m->failed, m->total, 1);

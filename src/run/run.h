@@ -34,8 +34,9 @@ int run_size(void);
  * LESDE_INTERRUPTED; the same value on every rank. */
 int run_sweep(const spec *s, const run_opts *o, lesde_err *e);
 
-/* Scheduling overhead benchmark: n trivial tasks through the same
- * master/worker protocol; returns microseconds per task (rank 0). */
+/* Scheduling overhead benchmark: n trivial tasks, all handed out by rank 0
+ * to the other ranks through the same request / reply protocol (rank 0
+ * computes none); returns wall microseconds per task. */
 double run_bench_overhead(long n);
 
 #endif

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Scheduling overhead per task: N trivial tasks handed out by rank 0 to the
+# other ranks over the master/worker protocol. Usage: bench/sched.sh [N] [RANKS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
+n=${1:-10000}
+ranks=${2:-2}
+mpirun --oversubscribe --bind-to none -n "$ranks" "${LESDE_BIN:-build/lesde}" bench --sched "$n"

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Speed-up of a train-only sweep from 1 to 2 ranks (bench/specs/speedup.ini).
+# Prints the wall seconds of each and their ratio.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
+lesde=${LESDE_BIN:-build/lesde}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+wall() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N)
+         awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }'; }
+one=$(wall "$lesde" sweep bench/specs/speedup.ini --store "$tmp/1.h5" --quiet)
+two=$(wall mpirun --oversubscribe --bind-to none -n 2 "$lesde" sweep bench/specs/speedup.ini --store "$tmp/2.h5" --quiet)
+echo "speedup_1rank_seconds $one"
+echo "speedup_2rank_seconds $two"
+awk -v a="$one" -v b="$two" 'BEGIN { printf "speedup_ratio %.2f\n", a / b }'
