@@ -3,18 +3,22 @@
 # builds lesde into build/ (or $LESDE_BUILD). Installs nothing when every
 # package is present. Usage: jobs/setup.sh [--test] [--sanitize]
 #   --test      also the packages the test suite needs
+#   --sanitize  build with AddressSanitizer + UBSan (-DLESDE_SANITIZE=ON),
+#               into build-asan/ unless $LESDE_BUILD says otherwise
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_pkgs=(build-essential cmake pkg-config git openmpi-bin libopenmpi-dev
             libhdf5-openmpi-dev hdf5-tools libopenblas-dev libgsl-dev libinih-dev
             libglpk-dev libpng-dev zlib1g-dev gnuplot-nox dataset-fashion-mnist)
-test_pkgs=(python3 python3-numpy python3-h5py python3-torch slurm-wlm munge)
+test_pkgs=(python3 python3-numpy python3-h5py python3-torch slurm-wlm munge valgrind)
 
 want=("${build_pkgs[@]}")
+sanitize=OFF
 for arg in "$@"; do
   case "$arg" in
     --test) want+=("${test_pkgs[@]}") ;;
+    --sanitize) sanitize=ON ;;
     *) echo "setup.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -36,8 +40,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-build=${LESDE_BUILD:-build}
-cmake_args=(-DCMAKE_BUILD_TYPE=Release)
+# A sanitized build never lands in the shared build/ by accident.
+if [ "$sanitize" = ON ]; then build=${LESDE_BUILD:-build-asan}; else build=${LESDE_BUILD:-build}; fi
+cmake_args=(-DCMAKE_BUILD_TYPE=Release -DLESDE_SANITIZE=$sanitize)
 [ "${CI:-}" = true ] && cmake_args+=(-DLESDE_WERROR=ON)
 cmake -S . -B "$build" "${cmake_args[@]}" >/dev/null
 cmake --build "$build" -j "$(nproc)" >/dev/null

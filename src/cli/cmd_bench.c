@@ -141,10 +141,11 @@ int cli_dry_run(const spec *s, double wall_hours)
     if (longest > wall)
         printf("no number of ranks meets a wall time of %.2f h: the longest task alone "
                "takes %.2f h\n", wall_hours, longest / 3600);
-    else
+    else {
+        long minutes = lround(wall_hours * 1.2 * 60); /* 20% headroom for the request */
         printf("ranks for a wall time of %.2f h: %ld (e.g. %ld node%s of 32 cores, "
-               "sbatch --time=%02d:%02d:00)\n", wall_hours, ranks, (ranks + 31) / 32,
-               (ranks + 31) / 32 > 1 ? "s" : "", (int)(wall_hours * 1.2),
-               (int)fmod(wall_hours * 1.2 * 60, 60));
+               "sbatch --time=%02ld:%02ld:00)\n", wall_hours, ranks, (ranks + 31) / 32,
+               (ranks + 31) / 32 > 1 ? "s" : "", minutes / 60, minutes % 60);
+    }
     return 0;
 }

@@ -101,8 +101,31 @@ static double median_final(double p_err, double *loss0)
     return acc[1];
 }
 
+/* Real images: Fashion-MNIST T-shirt against trouser (classes 0, 1),
+ * 5,000 steps: final validation accuracy at least 0.95. */
+static void test_fashion_mnist(void)
+{
+    train_config c;
+    train_config_default(&c);
+    c.dataset = DATA_FASHION_MNIST;
+    c.k = 2;
+    c.iters = 5000;
+    c.checkpoints = 51;
+    c.fit = 0;
+    train_result r;
+    lesde_err e = {0};
+    int rc = train_run(&c, &r, &e);
+    CHECK(rc == LESDE_OK, "fashion-mnist run: %s", e.msg);
+    if (rc)
+        return;
+    printf("  fashion-mnist K=2: final val acc %.4f (%.2f s)\n", r.final_val_acc, r.train_seconds);
+    CHECK(r.final_val_acc >= 0.95, "fashion-mnist K=2 accuracy %.4f >= 0.95", r.final_val_acc);
+    train_result_free(&r);
+}
+
 int main(void)
 {
+    test_fashion_mnist();
     test_checkpoints();
     test_final_mean();
     test_config_check();

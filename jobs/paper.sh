@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The whole reproduction: every study of sweep/paper.ini (Figures 2-5, the
+# gamma schedules, the K ablation) into one store, then its report.
+# Inside a Slurm allocation (salloc / sbatch) it runs under srun --mpi=pmix
+# on every allocated task; elsewhere under mpirun on every local core.
+# Slow at the paper's scale: size it first with
+#   build/lesde sweep sweep/paper.ini --dry-run --wall HOURS
+# and on a cluster prefer slurm/submit.sh sweep/paper.ini (requeue on time limit).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x build/lesde ] || jobs/setup.sh
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
+out=${LESDE_RESULTS:-results/paper}
+mkdir -p "$out"
+if [ -n "${SLURM_JOB_ID:-}" ] && srun --mpi=list 2>&1 | grep -q pmix; then
+  launch=(srun --mpi=pmix)
+else
+  launch=(mpirun --oversubscribe --bind-to none -n "${LESDE_RANKS:-$(nproc)}")
+fi
+set +e
+"${launch[@]}" build/lesde sweep sweep/paper.ini --store "$out/store.h5" "$@"
+rc=$?
+set -e
+if [ "$rc" -ne 0 ] && [ "$rc" -ne 1 ]; then
+  [ "$rc" -eq 3 ] && echo "lesde: interrupted; run jobs/paper.sh again to resume" >&2
+  exit "$rc"
+fi
+build/lesde report "$out/store.h5" --out "$out/report"
+echo "open $(pwd)/$out/report/index.html"
+exit "$rc"
