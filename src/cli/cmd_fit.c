@@ -1,5 +1,6 @@
 /* lesde fit: the LE fit of mean logits from a CSV file or a lesde store. */
 #include <getopt.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,11 @@ static void help(void)
            "  --tail-frac F       tail window for tail indices (default 0.1)\n"
            "  --interpolate       accept unevenly spaced t (interpolated for the\n"
            "                      derivative); without it uneven spacing is an error\n"
+           "  --paths N           also simulate N noisy LE-SDE paths per model from\n"
+           "                      Xbar(0) (noise on the start and Brownian noise of scale\n"
+           "                      noise-scale |Xbar^k(0)| / sqrt(K)); mean and std go to --out\n"
+           "  --noise-scale X     noise scale of the paths (default 0.05)\n"
+           "  --seed S            seed of the paths (default 0)\n"
            "  -h, --help          this help\n\n%s",
            cli_exit_codes);
 }
@@ -115,16 +121,45 @@ static int write_csv(const char *path, const double *t, const le_fit_result *r, 
     return LESDE_OK;
 }
 
+/* Noisy LE-SDE paths (le-sde.md section 5) from each model's fitted
+ * alphahat, betahat, integrated by the trapezoid rule. */
+static int simulate_paths(const double *t, int C, const double *xbar, int K, int p,
+                          const le_fit_result *r, uint64_t seed, store_fit_paths *out,
+                          lesde_err *e)
+{
+    double *A = malloc(sizeof(double) * C), *B = malloc(sizeof(double) * C);
+    int rc = A && B ? LESDE_OK : err_set(e, LESDE_FAIL, "out of memory");
+    for (int m = 0; m < LE_NUM_MODELS && !rc; m++) {
+        out->mean[m] = malloc(sizeof(double) * C * K * p);
+        out->std[m] = malloc(sizeof(double) * C * K * p);
+        if (!out->mean[m] || !out->std[m]) {
+            rc = err_set(e, LESDE_FAIL, "out of memory");
+            break;
+        }
+        le_cumtrapz(t, r->alpha[m], C, A);
+        le_cumtrapz(t, r->beta[m], C, B);
+        rc = le_paths(t, A, B, C, xbar, K, p, (le_model)m, out->paths, out->noise_scale, seed,
+                      out->mean[m], out->std[m], e);
+        if (rc)
+            err_prefix(e, "%s-model paths", m ? "L" : "I");
+    }
+    free(A);
+    free(B);
+    return rc;
+}
+
 int cmd_fit(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"out", 1, 0, 'o'}, {"csv", 1, 0, 'c'}, {"study", 1, 0, 's'}, {"task", 1, 0, 't'},
         {"sg-order", 1, 0, 'O'}, {"sg-window", 1, 0, 'w'}, {"tail-frac", 1, 0, 'f'},
-        {"interpolate", 0, 0, 'i'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+        {"interpolate", 0, 0, 'i'}, {"paths", 1, 0, 'P'}, {"noise-scale", 1, 0, 'N'},
+        {"seed", 1, 0, 'S'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     le_fit_opts fo;
     le_fit_opts_default(&fo);
     const char *out = NULL, *csv = NULL, *study = "train";
-    long task = 0, v;
+    long task = 0, v, npaths = 0, seed = 0;
+    double noise_scale = 0.05;
     int interp = 0;
     optind = 1;
     opterr = 0;
@@ -152,6 +187,18 @@ int cmd_fit(int argc, char **argv)
                 return cli_usage("fit", "--tail-frac must be in (0, 1], not '%s'", optarg);
             break;
         case 'i': interp = 1; break;
+        case 'P':
+            if (cli_long(optarg, &npaths) || npaths < 0 || npaths > 100000)
+                return cli_usage("fit", "--paths must be in 0..100000, not '%s'", optarg);
+            break;
+        case 'N':
+            if (cli_double(optarg, &noise_scale) || noise_scale < 0)
+                return cli_usage("fit", "--noise-scale needs a number >= 0, not '%s'", optarg);
+            break;
+        case 'S':
+            if (cli_long(optarg, &seed) || seed < 0)
+                return cli_usage("fit", "--seed needs an integer >= 0, not '%s'", optarg);
+            break;
         default:
             return cli_usage("fit", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
@@ -180,8 +227,11 @@ int cmd_fit(int argc, char **argv)
         return cli_fail(&e);
     le_fit_result r;
     rc = le_fit(t, C, xbar, K, p, &fo, &r, &e);
+    store_fit_paths paths = {.paths = (int)npaths, .noise_scale = noise_scale};
+    if (!rc && npaths > 0)
+        rc = simulate_paths(t, C, xbar, K, p, &r, (uint64_t)seed, &paths, &e);
     if (!rc && out)
-        rc = store_write_fit(out, t, C, xbar, K, p, &r, &fo, in, &e);
+        rc = store_write_fit(out, t, C, xbar, K, p, &r, &fo, &paths, in, &e);
     if (!rc && csv)
         rc = write_csv(csv, t, &r, &e);
     if (!rc) {
@@ -194,11 +244,25 @@ int cmd_fit(int argc, char **argv)
             printf("%-6s %-8.4f %-8.4f %-14.4f %-14.4f %.4f\n", m ? "L" : "I", r.r_alpha[m],
                    r.r_beta[m], r.r_alpha_slope[m], r.r_beta_slope[m], rd);
         }
+        if (npaths > 0) {
+            double spread[LE_NUM_MODELS] = {0, 0};
+            size_t last = (size_t)(C - 1) * K * p;
+            for (int m = 0; m < LE_NUM_MODELS; m++)
+                for (int i = 0; i < K * p; i++)
+                    spread[m] += paths.std[m][last + i] / (K * p);
+            printf("%ld noisy paths: mean std at T across coordinates: I %.4g, L %.4g\n",
+                   npaths, spread[0], spread[1]);
+        }
         if (out)
             printf("wrote %s\n", out);
         if (csv)
             printf("wrote %s\n", csv);
+    }
+    if (!rc || r.C)
         le_fit_free(&r);
+    for (int m = 0; m < LE_NUM_MODELS; m++) {
+        free(paths.mean[m]);
+        free(paths.std[m]);
     }
     free(t);
     free(xbar);

@@ -92,7 +92,7 @@ static void attr_s(hid_t obj, const char *name, const char *v)
 
 int store_write_fit(const char *path, const double *t, int C, const double *xbar, int K,
                     int p, const le_fit_result *r, const le_fit_opts *o,
-                    const char *source, lesde_err *e)
+                    const store_fit_paths *paths, const char *source, lesde_err *e)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     char tmp[4200];
@@ -136,6 +136,18 @@ int store_write_fit(const char *path, const double *t, int C, const double *xbar
     if (!rc)
         rc |= write_ds(f, "fit/sim", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 4, mcx, buf,
                        "LE-ODE from Xbar(0) with each model's alphahat, betahat");
+    for (int w = 0; paths && paths->paths > 0 && w < 2 && !rc; w++) {
+        for (int k = 0; k < LE_NUM_MODELS; k++)
+            memcpy(buf + k * ncx, w ? paths->std[k] : paths->mean[k], sizeof(double) * ncx);
+        rc |= write_ds(f, w ? "fit/paths_std" : "fit/paths_mean", H5T_IEEE_F64LE,
+                       H5T_NATIVE_DOUBLE, 4, mcx, buf,
+                       w ? "std across noisy LE-SDE paths [model][checkpoint][class][feature]"
+                         : "mean across noisy LE-SDE paths [model][checkpoint][class][feature]");
+    }
+    if (paths && paths->paths > 0) {
+        attr_d(f, "paths", paths->paths);
+        attr_d(f, "noise_scale", paths->noise_scale);
+    }
     for (int k = 0; !rc && k < LE_NUM_MODELS; k++)
         memcpy(buf + k * nck, r->rd[k], sizeof(double) * nck);
     if (!rc)

@@ -88,10 +88,17 @@ int store_has(const char *path, const char *study, const char *name);
 
 /* Writes the LE fit of a trajectory to a new HDF5 file (serial): t [C],
  * xbar [C][K][p] and fit/<name> laid out as in a train store (model axis
- * first), with the tail indices, sources and options as attributes. */
+ * first), with the tail indices, sources and options as attributes; with
+ * paths (may be NULL), fit/paths_mean and fit/paths_std [model][C][K][p]. */
+typedef struct {
+    int paths;              /* 0: none */
+    double noise_scale;
+    double *mean[LE_NUM_MODELS]; /* [C][K][p] across paths, per model */
+    double *std[LE_NUM_MODELS];
+} store_fit_paths;
 int store_write_fit(const char *path, const double *t, int C, const double *xbar, int K,
                     int p, const le_fit_result *r, const le_fit_opts *o,
-                    const char *source, lesde_err *e);
+                    const store_fit_paths *paths, const char *source, lesde_err *e);
 
 /* Writes a dataset's images and labels to a new HDF5 file (serial):
  * x [n][c][h][w], label [n], train_label [n], with the given attributes. */
