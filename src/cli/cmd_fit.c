@@ -227,6 +227,7 @@ int cmd_fit(int argc, char **argv)
         return cli_fail(&e);
     le_fit_result r;
     rc = le_fit(t, C, xbar, K, p, &fo, &r, &e);
+    int fitted = rc == LESDE_OK;
     store_fit_paths paths = {.paths = (int)npaths, .noise_scale = noise_scale};
     if (!rc && npaths > 0)
         rc = simulate_paths(t, C, xbar, K, p, &r, (uint64_t)seed, &paths, &e);
@@ -258,7 +259,7 @@ int cmd_fit(int argc, char **argv)
         if (csv)
             printf("wrote %s\n", csv);
     }
-    if (!rc || r.C)
+    if (fitted)
         le_fit_free(&r);
     for (int m = 0; m < LE_NUM_MODELS; m++) {
         free(paths.mean[m]);
