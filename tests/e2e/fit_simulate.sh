@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# lesde fit on a CSV (the PyTorch user's path) and on a store agree; bad CSVs
+# give one line with the row; lesde simulate reproduces the two sides of the
+# separation theorem.
+source "$(dirname "$0")/lib.sh"
+
+expect_exit 0 "train" "$LESDE" train --quiet --iters 2000 --train-per-class 60 --val-per-class 30 \
+  --checkpoints 41 --probe-per-class 20 --out "$TMP/run.h5"
+# The run's probe means as the CSV a PyTorch log would give.
+/usr/bin/python3 - "$TMP/run.h5" "$TMP/xbar.csv" <<'PY'
+import sys, h5py, numpy as np
+g = h5py.File(sys.argv[1], "r")["study/train"]
+t, x = np.asarray(g["t"])[0], np.asarray(g["xbar_probe"])[0]
+with open(sys.argv[2], "w") as f:
+    f.write("t,class," + ",".join(f"x{j}" for j in range(x.shape[2])) + "\n")
+    for c in range(len(t)):
+        for k in range(x.shape[1]):
+            f.write(f"{t[c]},{k}," + ",".join(repr(v) for v in x[c, k]) + "\n")
+PY
+expect_exit 0 "fit a CSV" "$LESDE" fit "$TMP/xbar.csv" --csv "$TMP/a.csv" --out "$TMP/a.h5"
+expect_exit 0 "fit a store" "$LESDE" fit "$TMP/run.h5" --csv "$TMP/b.csv"
+check "CSV and store fits agree" cmp -s "$TMP/a.csv" "$TMP/b.csv"
+check "the fit equals the one lesde train wrote" /usr/bin/python3 -c "
+import h5py, numpy as np, sys
+a = h5py.File('$TMP/a.h5', 'r'); g = h5py.File('$TMP/run.h5', 'r')['study/train']
+ok = all(np.allclose(np.asarray(a['fit/' + n]), np.asarray(g['fit/' + n])[0], rtol=0, atol=0, equal_nan=True)
+         for n in ('A', 'B', 'alpha', 'beta', 'rd', 'r_alpha', 'r_beta'))
+sys.exit(0 if ok else 1)"
+check "CSV summary has a row per checkpoint" test "$(grep -vc '^#' "$TMP/a.csv")" -eq 42
+
+# Bad CSVs: exit 2, one line "file:line: ..." naming the row.
+bad_csv() { # bad_csv NAME LINE CONTENT [fit options]
+  local name=$1 line=$2 content=$3; shift 3
+  printf '%b' "$content" >"$TMP/$name.csv"
+  expect_exit 2 "bad CSV $name" "$LESDE" fit "$TMP/$name.csv" "$@"
+  check "bad CSV $name: line $line named" grep -q "$name.csv:$line:" "$TMP/err"
+  check "bad CSV $name: one line" test "$(wc -l <"$TMP/err")" -eq 1
+}
+H='t,class,x0,x1\n'
+bad_csv ragged 3 "${H}0,0,1,2\n0,1,3\n"
+bad_csv nonnumeric 3 "${H}0,0,1,2\n0,1,3,abc\n"
+bad_csv unsorted 6 "${H}0,0,1,2\n0,1,3,4\n10,0,1,2\n10,1,3,4\n5,0,1,2\n5,1,3,4\n"
+bad_csv duplicate 5 "${H}0,0,1,2\n0,1,3,4\n10,0,1,2\n10,0,1,2\n"
+bad_csv missing_class 4 "${H}0,0,1,2\n0,1,3,4\n10,0,1,2\n20,0,1,2\n20,1,3,4\n"
+bad_csv uneven 8 "${H}0,0,1,2\n0,1,3,4\n10,0,1,2\n10,1,3,4\n20,0,1,2\n20,1,3,4\n35,0,1,2\n35,1,3,4\n"
+bad_csv header 1 "time,class,x0\n0,0,1\n"
+printf 't,class,x0,x1\n0,0,1,2\n0,1,3,4\n10,0,1.5,2\n10,1,3,4.5\n20,0,2,2\n20,1,3,5\n35,0,3,2\n35,1,3,6\n' >"$TMP/uneven_ok.csv"
+expect_exit 0 "uneven accepted with --interpolate" "$LESDE" fit "$TMP/uneven_ok.csv" --interpolate
+expect_exit 2 "missing input" "$LESDE" fit "$TMP/none.csv"
+
+# The separation theorem at t = 1e12: s = 0.5 separates, s = 1.5 does not.
+expect_exit 0 "simulate s=0.5" "$LESDE" simulate --s 0.5 --T 1e12 --n-obs 5 --reps 10 --out "$TMP/s.h5"
+check "s=0.5: P(separable) = 1 at T" sh -c "grep -F 1e+12 '$TMP/out' | awk '{ exit !(\$1 == 1e12 && \$2 == 1) }'"
+check "simulate wrote a store" sh -c "'$LESDE' status '$TMP/s.h5' | grep -q 'total: 10 done'"
+expect_exit 0 "simulate s=1.5" "$LESDE" simulate --s 1.5 --T 1e12 --n-obs 5 --reps 10
+check "s=1.5: P(separable) = 0 at T" sh -c "tail -1 '$TMP/out' | awk '{ exit !(\$2 == 0) }'"
+expect_exit 2 "simulate L-model with p != K" "$LESDE" simulate --p 5 --model L
+expect_exit 2 "simulate bad number" "$LESDE" simulate --s abc
+finish
