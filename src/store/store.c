@@ -674,7 +674,14 @@ static int is_tail(const field *f)
            !strcmp(f->name, "message");
 }
 
-int store_write_train(store *st, const spec_task *t, const train_result *r,
+/* Packs one field of a finished task's result (train_result or le_sde_result). */
+typedef void (*pack_fn)(const field *f, const void *result, void *buf);
+
+static void pack_train(const field *f, const void *r, void *buf) { fields_pack_train(f, r, buf); }
+static void pack_sde(const field *f, const void *r, void *buf) { fields_pack_sde(f, r, buf); }
+
+/* Every data field of a task, then its bookkeeping with status last. */
+static int write_task(store *st, const spec_task *t, pack_fn pack, const void *result,
                       double wall_seconds, int rank, lesde_err *e)
 {
     study_h *h = &st->st[t->study];
@@ -685,29 +692,23 @@ int store_write_train(store *st, const spec_task *t, const train_result *r,
     for (int fi = 0; fi < h->nf && !rc; fi++) {
         if (is_tail(&h->f[fi]))
             continue;
-        fields_pack_train(&h->f[fi], r, buf);
+        pack(&h->f[fi], result, buf);
         rc = write_slot(st, t, fi, buf, e);
     }
     free(buf);
     return rc ? rc : write_tail(st, t, STORE_DONE, NULL, wall_seconds, rank, e);
 }
 
+int store_write_train(store *st, const spec_task *t, const train_result *r,
+                      double wall_seconds, int rank, lesde_err *e)
+{
+    return write_task(st, t, pack_train, r, wall_seconds, rank, e);
+}
+
 int store_write_sde(store *st, const spec_task *t, const le_sde_result *r,
                     double wall_seconds, int rank, lesde_err *e)
 {
-    study_h *h = &st->st[t->study];
-    void *buf = slot_buffer(h);
-    if (!buf)
-        return err_set(e, LESDE_FAIL, "out of memory");
-    int rc = LESDE_OK;
-    for (int fi = 0; fi < h->nf && !rc; fi++) {
-        if (is_tail(&h->f[fi]))
-            continue;
-        fields_pack_sde(&h->f[fi], r, buf);
-        rc = write_slot(st, t, fi, buf, e);
-    }
-    free(buf);
-    return rc ? rc : write_tail(st, t, STORE_DONE, NULL, wall_seconds, rank, e);
+    return write_task(st, t, pack_sde, r, wall_seconds, rank, e);
 }
 
 int store_write_failed(store *st, const spec_task *t, const char *message,
