@@ -38,17 +38,19 @@ int cmd_status(int argc, char **argv)
     if (rc)
         return rc < 0 ? 0 : rc;
     lesde_err e = {0};
-    char *text = NULL, hash[17];
-    if (store_read_spec(path, &text, hash, &e))
-        return cli_fail(&e);
     spec s;
-    if (spec_parse(&s, text, path, NULL, 0, &e)) {
-        free(text);
-        err_prefix(&e, "%s: the spec inside the store does not parse", path);
+    if (store_load_spec(path, &s, &e))
         return cli_fail(&e);
+    printf("store %s: sweep '%s', spec hash %s, %ld tasks\n", path, s.name, s.hash, s.n_tasks);
+    if (s.overrides[0]) { /* one per line in the store */
+        printf("  with");
+        for (const char *o = s.overrides; *o;) {
+            size_t n = strcspn(o, "\n");
+            printf(" --set %.*s", (int)n, o);
+            o += n + (o[n] == '\n');
+        }
+        printf("\n");
     }
-    free(text);
-    printf("store %s: sweep '%s', spec hash %s, %ld tasks\n", path, s.name, hash, s.n_tasks);
     long tot[3] = {0, 0, 0};
     for (int i = 0; i < s.n_studies && !rc; i++) {
         const spec_study *st = &s.studies[i];

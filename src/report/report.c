@@ -359,15 +359,10 @@ int report_run(const report_opts *o, report_result *r, lesde_err *e)
     c.o = o;
     c.e = e;
     c.gnuplot = o->gnuplot && o->gnuplot[0] ? o->gnuplot : "gnuplot";
-    char *text = NULL;
-    if (store_read_spec(o->store, &text, c.hash, e))
+    if (store_load_spec(o->store, &c.s, e))
         return e->code;
-    int rc = spec_parse(&c.s, text, o->store, NULL, 0, e);
-    free(text);
-    if (rc) {
-        err_prefix(e, "%s: the spec inside the store does not parse", o->store);
-        return e->code;
-    }
+    snprintf(c.hash, sizeof c.hash, "%s", c.s.hash);
+    int rc = LESDE_OK;
     if (o->study) {
         int found = 0;
         for (int i = 0; i < c.s.n_studies; i++)

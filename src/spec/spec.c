@@ -681,8 +681,20 @@ int spec_parse(spec *s, const char *text, const char *filename, const char *cons
     const char *file = filename ? filename : "<spec>";
     snprintf(s->path, sizeof s->path, "%s", file);
     s->text = strdup(text);
-    if (!s->text)
+    /* Kept so a store can record them: its readers re-parse text + overrides. */
+    size_t olen = 1;
+    for (int i = 0; i < n_sets; i++)
+        olen += strlen(sets[i]) + 1;
+    s->overrides = calloc(olen, 1);
+    if (!s->text || !s->overrides) {
+        spec_free(s);
         return spec_nomem(e);
+    }
+    for (int i = 0; i < n_sets; i++) {
+        strcat(s->overrides, sets[i]);
+        if (i + 1 < n_sets)
+            strcat(s->overrides, "\n");
+    }
     spec_raw raw;
     int rc = spec_raw_read(&raw, text, file, e);
     for (int i = 0; rc == LESDE_OK && i < n_sets; i++)
@@ -755,6 +767,7 @@ void spec_free(spec *s)
     free(s->description);
     free(s->canonical);
     free(s->text);
+    free(s->overrides);
     memset(s, 0, sizeof *s);
 }
 

@@ -77,6 +77,7 @@ typedef struct {
     char path[4096];
     char *text;               /* the file as read */
     char *canonical;          /* the canonical expanded form (hashed) */
+    char *overrides;          /* the --set arguments it was parsed with, one per line */
     char hash[17];            /* 64-bit FNV-1a of canonical, hex */
     char *description;        /* [sweep] description, or NULL */
     int n_seeds;              /* [sweep] seeds (studies may override them) */

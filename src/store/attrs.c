@@ -22,10 +22,12 @@ static char *attr_text(hid_t a)
     char *out = NULL;
     H5T_class_t cls = H5Tget_class(t);
     if (cls == H5T_STRING && !H5Tis_variable_str(t) && n == 1) {
+        /* One byte more than stored: a null-padded string of exactly len
+         * characters (as h5py writes) keeps its last one on conversion. */
         size_t len = H5Tget_size(t);
         hid_t mt = H5Tcopy(H5T_C_S1);
-        H5Tset_size(mt, len);
-        out = calloc(len + 1, 1);
+        H5Tset_size(mt, len + 1);
+        out = calloc(len + 2, 1);
         if (out && H5Aread(a, mt, out) < 0) {
             free(out);
             out = NULL;

@@ -65,6 +65,10 @@ int store_summarize(const char *path, lesde_err *e);
 
 /* ---- reading, for status and report ---- */
 
+/* The spec a store was made with: its text parsed with the --set overrides
+ * of the sweep that made it, checked against the stored hash (serial). */
+int store_load_spec(const char *path, spec *s, lesde_err *e);
+
 /* Reads the spec text and hash of a store (serial). *text is malloc'ed. */
 int store_read_spec(const char *path, char **text, char *hash17, lesde_err *e);
 
