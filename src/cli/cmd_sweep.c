@@ -35,7 +35,7 @@ static void help(void)
            "  --mpi-info K=V,...  MPI-IO hints for the store (e.g. romio_cb_write=enable,\n"
            "                      striping_factor=8)\n"
            "  --progress SECONDS  seconds between progress lines when stderr is not a\n"
-           "                      terminal (default 10)\n"
+           "                      terminal (default 5)\n"
            "  --quiet             no progress\n"
            "  -h, --help          this help\n\n"
            "On SIGTERM, SIGINT or SIGUSR1 the sweep stops handing out tasks, lets running\n"
@@ -66,7 +66,7 @@ int cmd_sweep(int argc, char **argv)
         {"wall", 1, 0, 'w'}, {"new", 0, 0, 'N'}, {"retry-failed", 0, 0, 'r'},
         {"grace", 1, 0, 'g'}, {"mpi-info", 1, 0, 'm'}, {"progress", 1, 0, 'p'},
         {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-    run_opts o = {.grace = 60, .progress_every = 10};
+    run_opts o = {.grace = 60, .progress_every = 5};
     const char *sets[MAX_SETS];
     int n_sets = 0, dry = 0;
     double wall = 1;
