@@ -1,9 +1,39 @@
 #!/usr/bin/env bash
 # The test command: installs and builds what is missing, then runs every
-# test (unit, end-to-end under mpirun) with ctest.
+# test with ctest, twice:
+#   1. build/ (or $LESDE_BUILD): unit, end-to-end (under mpirun) and Slurm
+#      tests; the valgrind test runs build-valgrind/lesde, a build without
+#      -march=native (valgrind lacks AVX-512).
+#   2. build-asan/ (or $LESDE_ASAN_BUILD): unit and end-to-end tests under
+#      AddressSanitizer + UBSan; any finding aborts the test. Left out:
+#      e2e.sweep_resume (five kill -9 rounds and three signal rounds of
+#      15,000-step sweeps, timed against an uninterrupted run: minutes
+#      under ASan, and it tests timing, not memory), e2e.valgrind (valgrind
+#      cannot run an ASan binary) and the Slurm tests (ctest -L 'unit|e2e').
+# Arguments go to both ctest runs (e.g. -R spec). LESDE_SANITIZE=0 skips 2.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$PWD
 jobs/setup.sh --test
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
-cd "${LESDE_BUILD:-build}"
-ctest --output-on-failure --timeout 1500 "$@"
+cmake -S . -B build-valgrind -DCMAKE_BUILD_TYPE=Release -DLESDE_NATIVE=OFF >/dev/null
+cmake --build build-valgrind --target lesde -j "$(nproc)" >/dev/null
+export LESDE_VALGRIND_BIN=$root/build-valgrind/lesde
+status=0
+(cd "${LESDE_BUILD:-build}" && ctest --output-on-failure --timeout 1500 "$@") || status=1
+
+if [ "${LESDE_SANITIZE:-1}" != 0 ]; then
+  asan=${LESDE_ASAN_BUILD:-build-asan}
+  LESDE_BUILD=$asan jobs/setup.sh --test --sanitize
+  # Every finding is fatal. Leaks inside Open MPI's own start-up are
+  # suppressed (tests/lsan.supp), recognised by full stacks (no fast unwind:
+  # the MPI libraries have no frame pointers). Two tests at a time: the
+  # long unit.test_train (statistics over 7 training runs, ~5 min under
+  # ASan) beside the end-to-end tests.
+  export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1:fast_unwind_on_malloc=0
+  export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
+  export LSAN_OPTIONS=suppressions=$root/tests/lsan.supp:print_suppressions=0
+  (cd "$asan" && ctest -j 2 -L 'unit|e2e' -E '^e2e\.(sweep_resume|valgrind)$' \
+     --output-on-failure --timeout 1500 "$@") || status=1
+fi
+exit $status

@@ -55,11 +55,21 @@ int cmd_status(int argc, char **argv)
     for (int i = 0; i < s.n_studies && !rc; i++) {
         const spec_study *st = &s.studies[i];
         store_array a;
-        if ((rc = store_read_array(path, st->name, "status", &a, &e)))
+        if ((rc = store_read_array(path, st->name, "status", &a, &e))) {
+            err_prefix(&e, "%s", path);
             break;
+        }
+        /* A damaged store may hold any shape and value: check, never index
+         * or convert blindly. */
+        if (a.size != st->n_tasks) {
+            rc = err_set(&e, LESDE_FAIL, "%s: study %s has %ld status entries for %ld tasks "
+                         "(damaged store?)", path, st->name, a.size, st->n_tasks);
+            store_array_free(&a);
+            break;
+        }
         long n[3] = {0, 0, 0};
         for (long k = 0; k < a.size; k++) {
-            int v = (int)a.data[k];
+            double v = a.data[k];
             n[v == STORE_DONE ? 0 : v == STORE_FAILED ? 1 : 2]++;
         }
         printf("  %-20s %-5s %6ld done %6ld failed %6ld pending\n", st->name,
@@ -71,7 +81,7 @@ int cmd_status(int argc, char **argv)
             long nm = 0;
             if (!store_read_messages(path, st->name, &msgs, &nm, &e)) {
                 for (long k = 0; k < a.size && k < nm; k++)
-                    if ((int)a.data[k] == STORE_FAILED) {
+                    if (a.data[k] == STORE_FAILED) {
                         spec_task t;
                         spec_task_get(&s, st->first_task + k, &t);
                         printf("    failed: task %ld (point %ld, seed %llu): %s\n", t.id,

@@ -1,6 +1,7 @@
 /* lesde: an MPI-distributed experiment sweeper for LE-SDE studies. */
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +90,9 @@ int main(int argc, char **argv)
     gsl_set_error_handler_off();
     /* One BLAS thread per process: ranks are the parallelism. */
     openblas_set_num_threads(1);
+    /* A file-size limit (ulimit -f) must fail the write with EFBIG, which
+     * lesde reports, not kill it in the middle of a store write. */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -106,8 +106,12 @@ int le_csv_read(const char *path, int need_even, double **t_out, int *C_out,
         len = getline(&line, &linecap, f);
         lineno++;
         if (len < 0) {
-            rc = err_set(e, LESDE_USAGE, "%s:%d: empty file (expected the header "
-                         "t,class,x0,...,x{p-1})", path, lineno);
+            /* fopen opens a directory; only reading it fails (EISDIR). */
+            if (ferror(f))
+                rc = err_set(e, LESDE_USAGE, "%s: cannot read: %s", path, strerror(errno));
+            else
+                rc = err_set(e, LESDE_USAGE, "%s:%d: empty file (expected the header "
+                             "t,class,x0,...,x{p-1})", path, lineno);
             goto out;
         }
         line[strcspn(line, "\r\n")] = '\0';

@@ -364,11 +364,11 @@ int run_sweep(const spec *s, const run_opts *o, lesde_err *e)
     if (m.rank == 0 && !rc) {
         if (crc)
             code = err_set(e, LESDE_FAIL, "%s", ce.msg);
-        else if (!m.trivial && store_summarize(o->store_path, e))
-            code = LESDE_FAIL;
-        else if (all[1])
+        else if (all[1]) /* no summaries on a store that fails writes: a resume makes them */
             code = err_set(e, LESDE_FAIL, "the store could not be written (see above); "
                            "finished tasks are kept and resume");
+        else if (!m.trivial && store_summarize(o->store_path, e))
+            code = LESDE_FAIL;
         else if (all[0])
             code = err_set(e, LESDE_INTERRUPTED, "interrupted: %ld of %ld tasks done; "
                            "run the same command again to resume", m.done, m.total);

@@ -342,6 +342,12 @@ static void trim(const char **a, const char **b)
 
 int spec_raw_override(spec_raw *r, const char *set, const char *file, lesde_err *e)
 {
+    /* A file line never holds a line break, an argument may: refuse it
+     * before it is echoed into a message (errors are one line). */
+    for (const char *c = set; *c; c++)
+        if ((unsigned char)*c < 0x20 && *c != '\t')
+            return spec_error(e, file, SPEC_LINE_SET,
+                              "a --set holds a control character (0x%02x)", (unsigned char)*c);
     const char *eq = strchr(set, '=');
     if (!eq)
         return spec_error(e, file, SPEC_LINE_SET,

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "store/h5err.h"
 #include "store/store.h"
 
 typedef struct {
@@ -91,9 +92,12 @@ int store_read_attrs(const char *path, store_attr **attrs, int *n, lesde_err *e)
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     H5Pset_file_locking(fapl, 0, 1);
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    char why[256];
+    store_h5_cause(why, sizeof why); /* before H5Pclose clears it */
     H5Pclose(fapl);
     if (f < 0)
-        return err_set(e, LESDE_FAIL, "%s: cannot open the store (damaged?)", path);
+        return err_set(e, LESDE_FAIL, "%s: cannot open the store: %s", path,
+                       why[0] ? why : "damaged?");
     attr_list l = {0};
     hsize_t idx = 0;
     herr_t rc = H5Aiterate2(f, H5_INDEX_NAME, H5_ITER_INC, &idx, collect, &l);

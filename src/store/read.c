@@ -1,5 +1,6 @@
 /* Reading a store (status, report) and writing its summaries across seeds. */
 #include <hdf5.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 
 #include <gsl/gsl_cdf.h>
 
+#include "store/h5err.h"
 #include "store/store.h"
 
 /* Opens a store read-only (or for summaries, read-write) without taking
@@ -26,10 +28,12 @@ static hid_t open_serial(const char *path, int write, lesde_err *e)
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     H5Pset_file_locking(fapl, 0, 1);
     hid_t f = H5Fopen(path, write ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl);
+    char why[256];
+    store_h5_cause(why, sizeof why); /* before H5Pclose clears it */
     H5Pclose(fapl);
     if (f < 0) {
-        err_set(e, LESDE_FAIL, "%s: cannot open the store%s", path,
-                write ? " for writing (read-only?)" : " (damaged?)");
+        err_set(e, LESDE_FAIL, "%s: cannot open the store%s: %s", path,
+                write ? " for writing" : "", why[0] ? why : write ? "read-only?" : "damaged?");
         return -1;
     }
     if (H5Aexists(f, "spec_hash") <= 0 || H5Aexists(f, "creator") <= 0) {
@@ -45,16 +49,23 @@ static char *read_str_attr(hid_t obj, const char *name)
     hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
     if (a < 0)
         return NULL;
-    hid_t t = H5Aget_type(a);
-    size_t n = H5Tget_size(t);
-    char *buf = calloc(n + 1, 1);
-    hid_t mt = H5Tcopy(H5T_C_S1);
-    H5Tset_size(mt, n);
-    if (buf && H5Aread(a, mt, buf) < 0) {
-        free(buf);
-        buf = NULL;
+    hid_t t = H5Aget_type(a), sp = H5Aget_space(a);
+    char *buf = NULL;
+    /* Only one fixed-length string fits the buffer: another program's
+     * attribute of that name may be an array or a number. */
+    if (H5Tget_class(t) == H5T_STRING && !H5Tis_variable_str(t) &&
+        H5Sget_simple_extent_npoints(sp) == 1) {
+        size_t n = H5Tget_size(t);
+        buf = calloc(n + 1, 1);
+        hid_t mt = H5Tcopy(H5T_C_S1);
+        H5Tset_size(mt, n);
+        if (buf && H5Aread(a, mt, buf) < 0) {
+            free(buf);
+            buf = NULL;
+        }
+        H5Tclose(mt);
     }
-    H5Tclose(mt);
+    H5Sclose(sp);
     H5Tclose(t);
     H5Aclose(a);
     return buf;
@@ -90,13 +101,19 @@ static int read_dataset(hid_t f, const char *study, const char *name, store_arra
     hsize_t dims[32];
     a->ndim = H5Sget_simple_extent_dims(sp, dims, NULL);
     a->size = 1;
-    for (int i = 0; i < a->ndim; i++) {
+    int big = a->ndim < 0;
+    for (int i = 0; i < a->ndim && !big; i++) {
+        /* A damaged file may claim any shape: refuse, do not overflow. */
+        hsize_t room = (hsize_t)(LONG_MAX / sizeof(double)) / (hsize_t)(a->size ? a->size : 1);
+        big = dims[i] > room;
         a->dims[i] = (long)dims[i];
-        a->size *= (long)dims[i];
+        a->size *= big ? 1 : (long)dims[i];
     }
-    a->data = malloc(sizeof(double) * (a->size ? a->size : 1));
+    a->data = big ? NULL : malloc(sizeof(double) * (a->size ? a->size : 1));
     int rc = LESDE_OK;
-    if (!a->data)
+    if (big)
+        rc = err_set(e, LESDE_FAIL, "%s: impossible shape (damaged store?)", p);
+    else if (!a->data)
         rc = err_set(e, LESDE_FAIL, "out of memory reading %s", p);
     else if (a->size && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, a->data) < 0)
         rc = err_set(e, LESDE_FAIL, "cannot read %s", p);
@@ -186,14 +203,18 @@ typedef struct {
 } sum_ctx;
 
 static int write_stat(hid_t f, const char *study, const char *stat, const char *name,
-                      const double *v)
+                      const double *v, long n)
 {
     char p[512];
     snprintf(p, sizeof p, "/study/%s/summary/%s/%s", study, stat, name);
     hid_t d = H5Dopen2(f, p, H5P_DEFAULT);
     if (d < 0)
         return -1;
-    herr_t rc = H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
+    /* H5S_ALL writes the whole dataset: it must be the n values of v. */
+    hid_t sp = H5Dget_space(d);
+    herr_t rc = H5Sget_simple_extent_npoints(sp) != n
+                    ? -1 : H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
+    H5Sclose(sp);
     H5Dclose(d);
     return rc < 0 ? -1 : 0;
 }
@@ -244,7 +265,7 @@ static int summarize_one(sum_ctx *c, const char *name)
         }
     static const char *stats[5] = {"mean", "std", "ci_lo", "ci_hi", "n"};
     for (int k = 0; k < 5; k++) {
-        if (!out[k] || write_stat(c->f, c->study, stats[k], name, out[k]))
+        if (!out[k] || write_stat(c->f, c->study, stats[k], name, out[k], c->points * per))
             rc = -1;
         free(out[k]);
     }
@@ -291,6 +312,13 @@ int store_summarize(const char *path, lesde_err *e)
         hid_t a = H5Aopen(g, "n_seeds", H5P_DEFAULT);
         H5Aread(a, H5T_NATIVE_DOUBLE, &seeds);
         H5Aclose(a);
+        if (!(seeds >= 1 && seeds <= (double)st.size)) { /* damaged: no division by 0 */
+            rc = err_set(e, LESDE_FAIL, "%s: study %s: bad n_seeds attribute (damaged store?)",
+                         path, study);
+            H5Gclose(g);
+            store_array_free(&st);
+            break;
+        }
         sum_ctx c = {f, study, st.data, st.size / (long)seeds, (long)seeds, 0, e};
         snprintf(p, sizeof p, "/study/%s/summary/mean", study);
         name_list *l = calloc(1, sizeof *l);

@@ -1,12 +1,14 @@
 /* store: the HDF5 store (see store.h for the layout and its guarantees). */
 #include "store/store.h"
 
+#include <errno.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,6 +18,7 @@
 #include <gsl/gsl_version.h>
 
 #include "store/fields.h"
+#include "store/h5err.h"
 
 typedef struct {
     hid_t group;
@@ -108,9 +111,11 @@ static char *attr_read_str(hid_t obj, const char *name)
     if (H5Aexists(obj, name) <= 0)
         return NULL;
     hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    hid_t t = H5Aget_type(a);
+    hid_t t = H5Aget_type(a), sp = H5Aget_space(a);
     char *buf = NULL;
-    if (H5Tget_class(t) == H5T_STRING && !H5Tis_variable_str(t)) {
+    /* One fixed-length string only: an array would overflow buf. */
+    if (H5Tget_class(t) == H5T_STRING && !H5Tis_variable_str(t) &&
+        H5Sget_simple_extent_npoints(sp) == 1) {
         size_t n = H5Tget_size(t);
         buf = calloc(n + 1, 1);
         hid_t mt = H5Tcopy(H5T_C_S1);
@@ -121,6 +126,7 @@ static char *attr_read_str(hid_t obj, const char *name)
         }
         H5Tclose(mt);
     }
+    H5Sclose(sp);
     H5Tclose(t);
     H5Aclose(a);
     return buf;
@@ -313,7 +319,8 @@ static int study_create(store *st, int i, lesde_err *e)
         close_type(f->type, ft);
         close_type(f->type, mt);
         if (h->dset[fi] < 0) {
-            rc = err_set(e, LESDE_FAIL, "cannot create dataset %s/%s", path, f->name);
+            rc = err_set(e, LESDE_FAIL, "cannot create dataset %s/%s (disk full?)", path,
+                        f->name);
             break;
         }
         attr_str(h->dset[fi], "units", f->units);
@@ -364,7 +371,7 @@ static int study_create(store *st, int i, lesde_err *e)
                                       H5P_DEFAULT);
                 H5Sclose(ssp);
                 if (sd < 0) {
-                    rc = err_set(e, LESDE_FAIL, "cannot create %s/%s", path, name);
+                    rc = err_set(e, LESDE_FAIL, "cannot create %s/%s (disk full?)", path, name);
                     break;
                 }
                 for (int g = 0; g < h->ngrid - 1; g++)
@@ -414,6 +421,7 @@ static void provenance(hid_t root, const spec *s)
     attr_str(root, "sweep_name", s->name);
     attr_str(root, "spec_hash", s->hash);
     attr_str(root, "spec_text", s->text ? s->text : "");
+    attr_str(root, "spec_overrides", s->overrides ? s->overrides : "");
     attr_str(root, "spec_canonical", s->canonical ? s->canonical : "");
     char buf[512];
     time_t now = time(NULL);
@@ -442,42 +450,142 @@ static void provenance(hid_t root, const spec *s)
     attr_str(root, "glpk_version", glp_version());
 }
 
-int store_create(const char *path, const spec *s, const store_opts *o, store **out,
-                 lesde_err *e)
+/* Bytes of the raw data of a store: every slot of every task, and the
+ * summaries (the metadata adds little). */
+static double store_bytes(const store *st)
+{
+    double b = 0;
+    for (int i = 0; i < st->s->n_studies; i++) {
+        const spec_study *ss = &st->s->studies[i];
+        const study_h *h = &st->st[i];
+        for (int fi = 0; fi < h->nf; fi++) {
+            double n = (double)field_size(&h->f[fi]);
+            b += n * field_elsize(h->f[fi].type) * ss->n_tasks;
+            if (h->f[fi].summarize)
+                b += n * sizeof(double) * N_STATS * ss->n_points;
+        }
+    }
+    return b;
+}
+
+/* The whole store is allocated at creation: refuse at once, with the
+ * sizes, when its directory has not the room for the raw data alone (a
+ * creation that fails half-way says less). Rank 0 decides for all. */
+static int check_space(const store *st, const char *path, MPI_Comm comm, lesde_err *e)
+{
+    double need = 0, avail = -1;
+    if (!st->parallel || st->rank == 0) {
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s", path);
+        char *slash = strrchr(dir, '/');
+        if (!slash)
+            snprintf(dir, sizeof dir, ".");
+        else if (slash == dir)
+            dir[1] = '\0'; /* "/x.h5" is in "/" */
+        else
+            *slash = '\0';
+        struct statvfs fs;
+        need = store_bytes(st); /* a lower bound: never refuse a store that fits */
+        if (statvfs(dir, &fs) == 0)
+            avail = (double)fs.f_bavail * fs.f_frsize;
+    }
+    if (st->parallel) {
+        double v[2] = {need, avail};
+        MPI_Bcast(v, 2, MPI_DOUBLE, 0, comm);
+        need = v[0], avail = v[1];
+    }
+    if (avail >= 0 && avail < need)
+        return err_set(e, LESDE_FAIL, "%s: no room for the store: it needs at least %.1f MB, "
+                       "the disk has %.1f MB free", path, need / 1e6, avail / 1e6);
+    return LESDE_OK;
+}
+
+static int create_here(const char *path, const spec *s, const store_opts *o, store **out,
+                       lesde_err *e)
 {
     quiet_hdf5();
     *out = NULL;
     store *st = store_alloc(s, o);
     if (!st)
         return err_set(e, LESDE_FAIL, "out of memory");
+    int rc = LESDE_OK;
+    for (int i = 0; i < s->n_studies && !rc; i++)
+        rc = study_setup(st, i, o ? o->save_data : 0, e);
+    if (!rc)
+        rc = check_space(st, path, st->parallel ? o->comm : MPI_COMM_NULL, e);
+    if (rc) {
+        store_close(st, NULL);
+        return rc;
+    }
     hid_t fapl = make_fapl(o, e);
     if (fapl < 0) {
         store_close(st, NULL);
         return e ? e->code : LESDE_USAGE;
     }
     st->file = H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+    char why[256];
+    store_h5_cause(why, sizeof why); /* before H5Pclose clears it */
     H5Pclose(fapl);
     if (st->file < 0) {
         store_close(st, NULL);
-        return err_set(e, LESDE_FAIL, "%s: cannot create the store (exists, or the "
-                       "directory is missing or not writable)", path);
+        return err_set(e, LESDE_FAIL, "%s: cannot create the store: %s", path,
+                       why[0] ? why : "exists, or the directory is missing or not writable");
     }
     provenance(st->file, s);
-    int rc = LESDE_OK;
-    for (int i = 0; i < s->n_studies && !rc; i++) {
-        rc = study_setup(st, i, o ? o->save_data : 0, e);
-        if (!rc)
-            rc = study_create(st, i, e);
-    }
+    for (int i = 0; i < s->n_studies && !rc; i++)
+        if ((rc = study_create(st, i, e)) != LESDE_OK)
+            err_prefix(e, "%s", path);
     /* Everything that is metadata is written now; from here on, raw bytes. */
     if (!rc && H5Fflush(st->file, H5F_SCOPE_GLOBAL) < 0)
         rc = err_set(e, LESDE_FAIL, "%s: cannot flush the new store (disk full?)", path);
     if (rc) {
+        /* Remove the half-made store, so that the next run starts over
+         * instead of refusing a damaged file. Emptying it first gives back
+         * the space HDF5 needs to close it when the disk is full (a close
+         * that fails leaves HDF5 to crash at exit). */
+        int writer = !st->parallel || st->rank == 0;
+        if (writer && truncate(path, 0) != 0)
+            writer = 0;
         store_close(st, NULL);
+        if (writer)
+            unlink(path);
         return rc;
     }
     *out = st;
     return LESDE_OK;
+}
+
+/* With several ranks, rank 0 alone creates the store (MPI-IO on
+ * MPI_COMM_SELF, so the hints still apply), then every rank opens it: an
+ * error half-way through the creation (a full disk) cannot leave the other
+ * ranks waiting in one of HDF5's collective calls. */
+int store_create(const char *path, const spec *s, const store_opts *o, store **out,
+                 lesde_err *e)
+{
+    int size = 1, rank = 0;
+    if (o && o->comm != MPI_COMM_NULL) {
+        MPI_Comm_size(o->comm, &size);
+        MPI_Comm_rank(o->comm, &rank);
+    }
+    if (size == 1)
+        return create_here(path, s, o, out, e);
+    *out = NULL;
+    int rc = LESDE_OK;
+    if (rank == 0) {
+        store_opts so = *o;
+        so.comm = MPI_COMM_SELF;
+        store *st;
+        rc = create_here(path, s, &so, &st, e);
+        if (!rc && (rc = store_close(st, e)) != LESDE_OK)
+            unlink(path);
+    }
+    MPI_Bcast(&rc, 1, MPI_INT, 0, o->comm);
+    if (rc) {
+        if (rank != 0)
+            err_set(e, rc, "%s: rank 0 could not create the store", path);
+        return rc;
+    }
+    return store_open(path, s, o, out, e);
 }
 
 static int open_datasets(store *st, int i, lesde_err *e)
@@ -493,6 +601,15 @@ static int open_datasets(store *st, int i, lesde_err *e)
         if (h->dset[fi] < 0)
             return err_set(e, LESDE_FAIL, "store has no dataset %s/%s (damaged?)", path,
                            h->f[fi].name);
+        /* Reads and writes trust the spec's shape: a damaged file must not
+         * make them overrun a buffer. */
+        hid_t sp = H5Dget_space(h->dset[fi]);
+        long long np = H5Sget_simple_extent_npoints(sp);
+        H5Sclose(sp);
+        if (np != (long long)st->s->studies[i].n_tasks * field_size(&h->f[fi]))
+            return err_set(e, LESDE_FAIL, "dataset %s/%s has %lld values, not the %lld of its "
+                           "spec (damaged store?)", path, h->f[fi].name, np,
+                           (long long)st->s->studies[i].n_tasks * field_size(&h->f[fi]));
     }
     return LESDE_OK;
 }
@@ -513,11 +630,16 @@ int store_open(const char *path, const spec *s, const store_opts *o, store **out
         return e ? e->code : LESDE_USAGE;
     }
     st->file = H5Fopen(path, H5F_ACC_RDWR, fapl);
+    char why[256];
+    store_h5_cause(why, sizeof why); /* before H5Pclose clears it */
     H5Pclose(fapl);
     if (st->file < 0) {
         store_close(st, NULL);
-        return err_set(e, LESDE_FAIL, "%s: cannot open the store for writing "
-                       "(read-only, locked by a running sweep, or damaged)", path);
+        /* MPI-IO seldom says why; a read-only file is the usual reason. */
+        if (!why[0] && access(path, W_OK) != 0)
+            snprintf(why, sizeof why, "read-only (%s)", strerror(errno));
+        return err_set(e, LESDE_FAIL, "%s: cannot open the store for writing: %s", path,
+                       why[0] ? why : "read-only, or damaged");
     }
     char *creator = attr_read_str(st->file, "creator");
     char *hash = attr_read_str(st->file, "spec_hash");
@@ -545,8 +667,8 @@ int store_open(const char *path, const spec *s, const store_opts *o, store **out
                 rc = study_setup(st, i, 1, e);
             }
         }
-        if (!rc)
-            rc = open_datasets(st, i, e);
+        if (!rc && (rc = open_datasets(st, i, e)) != LESDE_OK)
+            err_prefix(e, "%s", path);
     }
     if (rc) {
         store_close(st, NULL);

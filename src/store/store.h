@@ -4,7 +4,7 @@
  * is a group /study/<name> holding one dataset per recorded quantity, shaped
  * [axis_1]...[axis_n][seed][per-task dims], with the grid axes, seeds and
  * per-task dimensions attached as HDF5 dimension scales. Every group and
- * dataset is created at the start (collectively, fixed shapes, allocated
+ * dataset is created at the start (by rank 0, fixed shapes, allocated
  * early, flushed); afterwards a task only overwrites raw bytes of its own
  * slots, its `status` last. Raw writes never touch HDF5 metadata, so a store
  * survives a killed process and resumes. `lesde train` writes the same
@@ -36,7 +36,10 @@ typedef struct {
     const char *mpi_info; /* "key=value,key=value" MPI-IO hints, or NULL */
 } store_opts;
 
-/* Creates a new store for spec s (fails if path exists). Collective. */
+/* Creates a new store for spec s (fails if path exists). Collective: rank 0
+ * creates the file alone, then every rank opens it. Refuses at once when
+ * the disk has not the room for the raw data; a creation that fails
+ * half-way (a full disk) removes the file. */
 int store_create(const char *path, const spec *s, const store_opts *o, store **out,
                  lesde_err *e);
 /* Opens an existing store for writing; refuses one whose spec hash differs

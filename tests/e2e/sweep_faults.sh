@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Faults: diverging tasks are recorded as failed with their message, the
-# sweep goes on and exits 1; lesde status shows what failed; resume does
-# not rerun failed tasks unless --retry-failed.
+# Faults: diverging tasks (lr = 10) are recorded as failed with their
+# message ("diverged at iteration N"), the sweep goes on (the other tasks
+# and their summaries are written) and exits 1, on 2 ranks and on one;
+# lesde status shows what failed; resume does not rerun failed tasks unless
+# --retry-failed.
 source "$(dirname "$0")/lib.sh"
 SPEC=$ROOT/tests/specs/diverge.ini
 expect_exit 1 "sweep with diverging tasks" "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" --store "$TMP/d.h5" --quiet
@@ -14,8 +16,28 @@ import h5py, numpy as np, sys
 f = h5py.File('$TMP/d.h5', 'r'); g = f['study/lr']
 lr = np.asarray(g['axis/lr']); st = np.asarray(g['status'])
 sys.exit(0 if list(lr) == [0.005, 10] and (st[0] == 1).all() and (st[1] == 2).all() else 1)"
+# The sweep went on past the failures: the good tasks' results and their
+# summaries are there, the failed tasks hold no data and count in no mean,
+# and each message names the iteration and the loss.
+check "failed tasks: no data, summaries of done seeds only, messages" /usr/bin/python3 -c "
+import h5py, numpy as np, re, sys
+g = h5py.File('$TMP/d.h5', 'r')['study/lr']
+acc = np.asarray(g['final_val_acc']); n = np.asarray(g['summary/n/final_val_acc'])
+msg = [m.decode() for m in np.asarray(g['message']).ravel()]
+ok = np.isfinite(acc[0]).all() and np.isnan(acc[1]).all() and np.isnan(np.asarray(g['val_acc'])[1]).all()
+ok &= list(n) == [2, 0] and msg[:2] == ['', '']
+ok &= all(re.fullmatch(r'diverged at iteration [0-9]+ \\(loss [0-9.e+]+, lr 10\\)', m) for m in msg[2:])
+sys.exit(0 if ok else 1)"
+expect_exit 1 "one process: the same" "$LESDE" sweep "$SPEC" --store "$TMP/d1.h5" --quiet
+check "one process: 2 failed" grep -q "^lesde: 2 of 4 tasks failed" "$TMP/err"
+check "one process: the same statuses" /usr/bin/python3 -c "
+import h5py, numpy as np, sys
+a, b = (np.asarray(h5py.File(p, 'r')['study/lr/status']) for p in ('$TMP/d.h5', '$TMP/d1.h5'))
+sys.exit(0 if (a == b).all() else 1)"
 expect_exit 1 "resume leaves failed tasks" "$LESDE" sweep "$SPEC" --store "$TMP/d.h5"
 check "nothing rerun" grep -q "0 to run" "$TMP/err"
 expect_exit 1 "--retry-failed reruns them" "$LESDE" sweep "$SPEC" --store "$TMP/d.h5" --retry-failed
 check "2 rerun" grep -q "2 to run" "$TMP/err"
+expect_exit 0 "status after the rerun" "$LESDE" status "$TMP/d.h5"
+check "still 2 done, 2 failed" grep -q "total: 2 done, 2 failed, 0 pending" "$TMP/out"
 finish

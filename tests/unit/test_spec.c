@@ -666,6 +666,76 @@ static int write_bad(const char *dir)
     return 0;
 }
 
+/* ---- inputs the fuzzer (tests/fuzz/fuzz_spec.c) found ---- */
+
+/* Splits a fuzz input as fuzz_spec.c does: the spec up to the first NUL,
+ * then up to 4 NUL-separated --set overrides; parsing must fail cleanly
+ * with a one-line message. */
+static void expect_fuzz_refused(const char *what, const char *input, size_t size)
+{
+    char *buf = malloc(size + 1);
+    if (!buf)
+        return;
+    memcpy(buf, input, size);
+    buf[size] = '\0';
+    const char *sets[4];
+    int n_sets = 0;
+    for (size_t i = strlen(buf) + 1; i < size && n_sets < 4; i += strlen(buf + i) + 1)
+        sets[n_sets++] = buf + i;
+    spec s;
+    lesde_err e = {0};
+    int rc = spec_parse(&s, buf, "fuzz.ini", sets, n_sets, &e);
+    CHECK(rc == LESDE_USAGE, "%s: rc %d", what, rc);
+    CHECK(e.msg[0] && !strchr(e.msg, '\n'), "%s: not one line: '%s'", what, e.msg);
+    if (rc == LESDE_OK)
+        spec_free(&s);
+    free(buf);
+}
+
+static void test_fuzz_found(void)
+{
+    /* A --set holding line breaks (here the rest of a spec) was echoed into
+     * a message of several lines. */
+    static const char set_newline[] =
+        "; smoke.ini -- a small sweep of both kinds (20 tasks) for the end-to-end\n"
+        "; tests: well under a mi\x1c""\000te on 2 cores.\n"
+        "[sweep]\n"
+        "name        = smoke\n"
+        "seeds de\n"
+        "classes  = 3\n"
+        "n        = 20\n"
+        "s        = 0.5, 1.5             ; an E-SDE runs\n"
+        "\000\000\000\000\000\000\000\x01""train]\n"
+        "kind            = train\n"
+        "dataset         = geomnist\n"
+        "classes         = 3\n"
+        "train_per_class = 60\n"
+        "val_per_class   = 60\n"
+        "probe_per_class = 20\n"
+        "p_err           = 0, 0.5        ; an axis: 2 points x 5 seeds\n"
+        "iters           = 300\n"
+        "lr              = 0.005\n"
+        "checkpoints     = 11\n"
+        "snapshots       = 2\n"
+        "\n"
+        "[study.sde]\n"
+        "kind     = sde\n"
+        "classes  = 3\n"
+        "n        = 20\n"
+        "s        = 0.5, 1.5             ; an axis: 2 points x 0 seeds\n"
+        "T        = 1e6\n"
+        "n_obs    = 5\n";
+    CHECK(sizeof set_newline - 1 == 669, "the input is %zu bytes", sizeof set_newline - 1);
+    expect_fuzz_refused("--set with line breaks", set_newline, sizeof set_newline - 1);
+    spec s;
+    lesde_err e = {0};
+    const char *sets[1] = {"study.a.iters=5\n[study.b]"};
+    CHECK(spec_parse(&s, "[study.a]\nkind = train\n", "nl.ini", sets, 1, &e) == LESDE_USAGE &&
+              strstr(e.msg, "nl.ini:--set: ") == e.msg && strstr(e.msg, "control character") &&
+              !strchr(e.msg, '\n'),
+          "newline in --set: '%s'", e.msg);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--write-bad") == 0)
@@ -677,5 +747,6 @@ int main(int argc, char **argv)
     test_missing_file();
     test_smoke("tests/specs/smoke.ini");
     test_details();
+    test_fuzz_found();
     return check_done("test_spec");
 }

@@ -1,5 +1,6 @@
 /* store: what a task wrote reads back equal to what was computed, the layout
  * (shapes, padding, scales), status handling, spec mismatch, summaries. */
+#include <hdf5.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,6 +13,65 @@ static const char *spec_a =
     "[sweep]\nname = t\nseeds = 0..1\n"
     "[study.tr]\nkind = train\nclasses = 2, 3\ntrain_per_class = 30\nval_per_class = 20\n"
     "iters = 200\ncheckpoints = 11\nprobe_per_class = 10\nsnapshots = 2\n";
+
+/* Copies the first `keep` bytes of src to dst (all of it: keep < 0). */
+static void copy_file(const char *src, const char *dst, long keep)
+{
+    FILE *in = fopen(src, "rb"), *out = fopen(dst, "wb");
+    char buf[65536];
+    size_t n;
+    long done = 0;
+    while (in && out && (keep < 0 || done < keep) && (n = fread(buf, 1, sizeof buf, in)) > 0) {
+        if (keep >= 0 && done + (long)n > keep)
+            n = (size_t)(keep - done);
+        fwrite(buf, 1, n, out);
+        done += (long)n;
+    }
+    if (in)
+        fclose(in);
+    if (out)
+        fclose(out);
+}
+
+/* An HDF5 file with lesde's root attribute names, spec_hash and spec_text
+ * being arrays of strings (another program's idea of them). */
+static void write_impostor(const char *path)
+{
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, 16);
+    hid_t one = H5Screate(H5S_SCALAR);
+    hsize_t n = 64;
+    hid_t many = H5Screate_simple(1, &n, NULL);
+    char buf[64 * 16];
+    memset(buf, 'x', sizeof buf);
+    hid_t a = H5Acreate2(f, "creator", t, one, H5P_DEFAULT, H5P_DEFAULT);
+    H5Awrite(a, t, "lesde\0xxxxxxxxxx");
+    H5Aclose(a);
+    const char *names[2] = {"spec_hash", "spec_text"};
+    for (int i = 0; i < 2; i++) {
+        a = H5Acreate2(f, names[i], t, many, H5P_DEFAULT, H5P_DEFAULT);
+        H5Awrite(a, t, buf);
+        H5Aclose(a);
+    }
+    H5Sclose(many);
+    H5Sclose(one);
+    H5Tclose(t);
+    H5Fclose(f);
+}
+
+/* Replaces /study/tr/status of a store by a dataset of n values. */
+static void resize_status(const char *path, hsize_t n)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    H5Ldelete(f, "/study/tr/status", H5P_DEFAULT);
+    hid_t sp = H5Screate_simple(1, &n, NULL);
+    hid_t d = H5Dcreate2(f, "/study/tr/status", H5T_STD_I8LE, sp, H5P_DEFAULT, H5P_DEFAULT,
+                         H5P_DEFAULT);
+    H5Dclose(d);
+    H5Sclose(sp);
+    H5Fclose(f);
+}
 
 static int same(const double *a, const double *b, long n)
 {
@@ -116,6 +176,37 @@ int main(void)
     fclose(f);
     CHECK(store_open("/tmp/lesde_test_garbage.h5", &s, &so, &st, &e) == LESDE_USAGE &&
               strstr(e.msg, "not an HDF5"), "garbage: %s", e.msg);
+    /* A truncated store: refused, saying so. */
+    const char *cut = "/tmp/lesde_test_cut.h5";
+    copy_file(path, cut, 4096);
+    char *text = NULL, hash[17];
+    CHECK(store_read_spec(cut, &text, hash, &e) == LESDE_FAIL && strstr(e.msg, "truncated") &&
+              !text, "truncated, read: %s", e.msg);
+    CHECK(store_open(cut, &s, &so, &st, &e) == LESDE_FAIL && strstr(e.msg, "truncated"),
+          "truncated, open: %s", e.msg);
+    unlink(cut);
+    /* lesde's attribute names as arrays: their reader overflowed its buffer
+     * (found with tests/e2e/store_faults.sh's h5py impostor). */
+    const char *imp = "/tmp/lesde_test_impostor.h5";
+    write_impostor(imp);
+    text = NULL;
+    CHECK(store_read_spec(imp, &text, hash, &e) != LESDE_OK && !text, "impostor read: %s",
+          e.msg);
+    CHECK(store_open(imp, &s, &so, &st, &e) == LESDE_USAGE && strstr(e.msg, "not a lesde store"),
+          "impostor open: %s", e.msg);
+    spec si;
+    CHECK(store_load_spec(imp, &si, &e) == LESDE_USAGE && strstr(e.msg, "not a lesde store"),
+          "impostor load: %s", e.msg);
+    unlink(imp);
+    /* A status dataset of another size than the spec's: store_read_status
+     * read the whole dataset into a buffer of the spec's size. */
+    const char *big = "/tmp/lesde_test_resized.h5";
+    copy_file(path, big, -1);
+    resize_status(big, 1000);
+    CHECK(store_open(big, &s, &so, &st, &e) == LESDE_FAIL && strstr(e.msg, "damaged store") &&
+              strstr(e.msg, "status"), "resized status: %s", e.msg);
+    unlink(big);
+
     train_result_free(&r);
     spec_free(&s);
     unlink(path);

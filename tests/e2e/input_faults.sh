@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Bad input files and arguments not covered elsewhere (docs/errors.md lists
+# them all): each gives one line "lesde: ..." naming the problem and the
+# documented exit code, and leaves no output file behind.
+source "$(dirname "$0")/lib.sh"
+SPEC=$ROOT/tests/specs/smoke.ini
+
+# refused CODE WORDS ARGS...: lesde ARGS exits CODE with one line matching WORDS
+refused() {
+  local code=$1 words=$2; shift 2
+  expect_exit "$code" "lesde $*" "$LESDE" "$@"
+  check "lesde $*: one line" test "$(wc -l <"$TMP/err")" -eq 1
+  check "lesde $*: says '$words'" grep -qE "^lesde: .*($words)" "$TMP/err"
+}
+
+# Specs that are not text, or not files.
+printf '\xff\xfe[sweep]\nseeds = 0\n' >"$TMP/bom16.ini"
+head -c 4096 /dev/urandom >"$TMP/random.ini"
+printf '[sweep]\nname = %0300d\n' 0 >"$TMP/long.ini"
+refused 2 "bom16.ini:1: expected 'key = value'" sweep "$TMP/bom16.ini" --store "$TMP/s.h5"
+refused 2 "random.ini:[0-9]+: " sweep "$TMP/random.ini" --store "$TMP/s.h5"
+refused 2 "long.ini:2: line longer than 198 characters" sweep "$TMP/long.ini" --store "$TMP/s.h5"
+refused 1 "cannot read the spec: Is a directory" sweep "$TMP" --store "$TMP/s.h5"
+refused 1 "cannot read the spec: No such file" sweep "$TMP/none.ini" --store "$TMP/s.h5"
+# Overrides and options of lesde sweep.
+refused 2 "smoke.ini:--set: a --set holds a control character \(0x0a\)" \
+  sweep "$SPEC" --store "$TMP/s.h5" --set "$(printf 'study.train.iters=5\n[study.x]')"
+sets=()
+for _ in $(seq 65); do sets+=(--set study.train.iters=5); done
+refused 2 "at most 64 --set" sweep "$SPEC" --store "$TMP/s.h5" "${sets[@]}"
+refused 2 "MPI-IO hint 'nokv' is not key=value" sweep "$SPEC" --store "$TMP/s.h5" --mpi-info nokv
+refused 2 "--grace needs seconds >= 0" sweep "$SPEC" --store "$TMP/s.h5" --grace -1
+refused 2 "--progress needs seconds > 0" sweep "$SPEC" --store "$TMP/s.h5" --progress 0
+refused 2 "--wall needs positive hours" sweep "$SPEC" --dry-run --wall 0
+refused 2 "one SPEC only" sweep "$SPEC" "$SPEC"
+check "no store left by the refusals" test ! -e "$TMP/s.h5"
+
+# Dataset files: Fashion-MNIST (IDX, gzip) and CIFAR-10 (binary batches).
+T=(train --quiet --iters 50 --checkpoints 6 --snapshots 1 --train-per-class 2 --val-per-class 2
+   --probe-per-class 1 --out "$TMP/run.h5")
+mkdir -p "$TMP/fm" "$TMP/cf"
+/usr/bin/python3 - "$TMP/fm" <<'PY'
+import gzip, struct, sys
+d = sys.argv[1]
+idx = lambda dims, data: bytes([0, 0, 8, len(dims)]) + b"".join(struct.pack(">I", n) for n in dims) + bytes(data)
+open(d + "/train-labels-idx1-ubyte.gz", "wb").write(gzip.compress(idx([20], [i % 10 for i in range(20)])))
+open(d + "/train-images-idx3-ubyte.gz", "wb").write(gzip.compress(idx([20, 28, 28], [0] * (20 * 784 - 5))))
+PY
+refused 1 "train-images-idx3-ubyte.gz: truncated IDX data: 15675 of 15680 bytes" "${T[@]}" --dataset fashion-mnist --data-dir "$TMP/fm"
+echo "plain junk, not gzip nor IDX" >"$TMP/fm/train-images-idx3-ubyte.gz"
+refused 1 "not an IDX file: bad magic .* \(and not gzip-compressed\)" "${T[@]}" --dataset fashion-mnist --data-dir "$TMP/fm"
+refused 1 "cannot open: No such file or directory" "${T[@]}" --dataset fashion-mnist --data-dir "$TMP/none"
+head -c $((3073 * 3 + 5)) /dev/zero >"$TMP/cf/data_batch_1.bin"
+refused 1 "data_batch_1.bin: truncated or not a CIFAR-10 binary batch: 9224 bytes" "${T[@]}" --dataset cifar10 --data-dir "$TMP/cf"
+for i in 1 2 3 4 5; do { printf '\x2a'; head -c 3072 /dev/zero; } >"$TMP/cf/data_batch_$i.bin"; done
+refused 1 "record 0 has label 42, not 0..9" "${T[@]}" --dataset cifar10 --data-dir "$TMP/cf"
+for i in 1 2 3 4 5; do head -c 3073 /dev/zero >"$TMP/cf/data_batch_$i.bin"; done
+rm "$TMP/cf/data_batch_3.bin"
+refused 1 "data_batch_3.bin: cannot open: No such file or directory; lesde expects the CIFAR-10 binary version" \
+  "${T[@]}" --dataset cifar10 --data-dir "$TMP/cf"
+check "no run file left by the refusals" test ! -e "$TMP/run.h5" -a ! -e "$TMP/run.h5.tmp"
+
+# In a sweep, a task whose data cannot be read fails with that message and
+# the sweep goes on.
+printf '[sweep]\nseeds = 0..1\n[study.c]\nkind = train\ndataset = cifar10\ndata_dir = %s\niters = 20\ncheckpoints = 3\nsnapshots = 1\n' \
+  "$TMP/cf" >"$TMP/cf.ini"
+expect_exit 1 "sweep without the data" "$LESDE" sweep "$TMP/cf.ini" --store "$TMP/cf.h5" --quiet
+check "sweep without the data: 2 failed" grep -q "^lesde: 2 of 2 tasks failed" "$TMP/err"
+expect_exit 0 "status names the missing file" "$LESDE" status "$TMP/cf.h5"
+check "status names the missing file" grep -q "failed: task 1 .*data_batch_3.bin: cannot open" "$TMP/out"
+
+# Arguments of the other commands.
+refused 2 "status: one STORE is required" status
+refused 2 "status: unknown option '--frob'" status --frob "$TMP/x.h5"
+refused 2 "summarize: one STORE is required" summarize "$TMP/a.h5" "$TMP/b.h5"
+refused 2 "data: unknown dataset 'mnist'" data mnist --png "$TMP/x.png"
+refused 2 "data: nothing to do" data geomnist
+refused 2 "simulate: T must be >= 1, not 0.5" simulate --T 0.5
+refused 2 "fit: one INPUT \(CSV or lesde HDF5\) is required" fit
+refused 2 "bench: bad option '--frob'" bench --frob
+
+# lesde train killed (SIGTERM; a background job ignores SIGINT): no FILE.h5;
+# the next run replaces the .tmp.
+"$LESDE" train --quiet --iters 1000000 --checkpoints 6 --snapshots 1 --out "$TMP/k.h5" \
+  2>/dev/null &
+pid=$!
+sleep 1
+kill -TERM "$pid"
+wait "$pid"
+check "train after SIGTERM: no file" test ! -e "$TMP/k.h5"
+expect_exit 0 "train again" "$LESDE" train --quiet --iters 20 --checkpoints 3 --snapshots 1 \
+  --train-per-class 5 --val-per-class 5 --probe-per-class 2 --out "$TMP/k.h5"
+check "train again: the file, no .tmp" test -s "$TMP/k.h5" -a ! -e "$TMP/k.h5.tmp"
+
+# A diverging lesde train: the message, exit 1, no file.
+refused 1 "diverged at iteration [0-9]+ \(loss [0-9.e+]+, lr 10\)" train --quiet --iters 300 --lr 10 \
+  --checkpoints 6 --snapshots 1 --train-per-class 40 --val-per-class 20 --probe-per-class 10 \
+  --out "$TMP/div.h5"
+check "diverged train: no file" test ! -e "$TMP/div.h5" -a ! -e "$TMP/div.h5.tmp"
+
+# lesde fit inputs besides the CSV rows (tests/e2e/fit_simulate.sh has those).
+refused 2 "cannot read: Is a directory" fit "$TMP"
+: >"$TMP/empty.csv"
+refused 2 "empty.csv:1: empty file" fit "$TMP/empty.csv"
+head -c 3000 /dev/urandom >"$TMP/random.csv"
+refused 2 "random.csv:1: bad header" fit "$TMP/random.csv"
+finish
