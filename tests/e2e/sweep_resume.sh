@@ -20,6 +20,18 @@ kill_tree() { # SIGKILL a process and all its descendants at once
   done
   kill -9 $pids 2>/dev/null
 }
+remaining() { /usr/bin/python3 - "$TMP/ref.h5" "$1" <<'PY'
+import h5py, numpy as np, os, sys
+ref = h5py.File(sys.argv[1], "r")
+cur = h5py.File(sys.argv[2], "r") if os.path.exists(sys.argv[2]) else None
+left = 0.0
+for s in ref["study"]:
+    wall = np.asarray(ref["study"][s]["wall_seconds"]).ravel()
+    done = np.asarray(cur["study"][s]["status"]).ravel() == 1 if cur else np.zeros(wall.shape, bool)
+    left += wall[~done].sum()
+print(left / 2)
+PY
+}
 finished_at() { /usr/bin/python3 - "$1" <<'PY'
 import h5py, numpy as np, sys
 f = h5py.File(sys.argv[1], "r")
@@ -35,8 +47,9 @@ midway=0
 for round in 1 2 3 4 5; do
   "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" "${SET[@]}" --store "$TMP/s.h5" --quiet >/dev/null 2>"$TMP/err.$round" &
   pid=$!
-  # a random moment in the first half of an uninterrupted run's length
-  sleep "$(awk -v d="$D" -v r="$RANDOM" 'BEGIN { print 0.5 + d / 2 * r / 32768 }')"
+  # a random moment within the work still to do: what the pending tasks
+  # took in the reference run, over 2 ranks (plus start-up)
+  sleep "$(awk -v d="$(remaining "$TMP/s.h5")" -v r="$RANDOM" 'BEGIN { print 0.5 + 0.7 * d * r / 32768 }')"
   kill_tree "$pid"
   wait "$pid" 2>/dev/null
   if [ ! -e "$TMP/s.h5" ]; then bad "round $round: no store"; continue; fi
