@@ -55,10 +55,12 @@ static char *read_str_attr(hid_t obj, const char *name)
      * attribute of that name may be an array or a number. */
     if (H5Tget_class(t) == H5T_STRING && !H5Tis_variable_str(t) &&
         H5Sget_simple_extent_npoints(sp) == 1) {
+        /* One byte more than stored: a null-padded string of exactly n
+         * characters (as h5py writes) keeps its last one on conversion. */
         size_t n = H5Tget_size(t);
-        buf = calloc(n + 1, 1);
+        buf = calloc(n + 2, 1);
         hid_t mt = H5Tcopy(H5T_C_S1);
-        H5Tset_size(mt, n);
+        H5Tset_size(mt, n + 1);
         if (buf && H5Aread(a, mt, buf) < 0) {
             free(buf);
             buf = NULL;
@@ -69,6 +71,20 @@ static char *read_str_attr(hid_t obj, const char *name)
     H5Tclose(t);
     H5Aclose(a);
     return buf;
+}
+
+int store_read_root_strs(const char *path, const char *const *names, int n, char **values,
+                         lesde_err *e)
+{
+    for (int i = 0; i < n; i++)
+        values[i] = NULL;
+    hid_t f = open_serial(path, 0, e);
+    if (f < 0)
+        return e ? e->code : LESDE_FAIL;
+    for (int i = 0; i < n; i++)
+        values[i] = read_str_attr(f, names[i]);
+    H5Fclose(f);
+    return LESDE_OK;
 }
 
 int store_read_spec(const char *path, char **text, char *hash17, lesde_err *e)

@@ -72,6 +72,14 @@ int store_summarize(const char *path, lesde_err *e);
  * of the sweep that made it, checked against the stored hash (serial). */
 int store_load_spec(const char *path, spec *s, lesde_err *e);
 
+/* Reads the root string attributes names[n] of a store by name (serial):
+ * values[i] malloc'ed, NULL when absent or not one string. Fails when path
+ * is not a lesde store. Unlike store_read_attrs it reads no other
+ * attribute, so a damaged attribute elsewhere (on which HDF5 1.10 may
+ * crash while listing them) does not matter. */
+int store_read_root_strs(const char *path, const char *const *names, int n, char **values,
+                         lesde_err *e);
+
 /* Reads the spec text and hash of a store (serial). *text is malloc'ed. */
 int store_read_spec(const char *path, char **text, char *hash17, lesde_err *e);
 
