@@ -44,15 +44,14 @@ static hid_t open_serial(const char *path, int write, lesde_err *e)
     return f;
 }
 
-static char *read_str_attr(hid_t obj, const char *name)
+char *store_attr_str(hid_t obj, const char *name)
 {
     hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
     if (a < 0)
         return NULL;
     hid_t t = H5Aget_type(a), sp = H5Aget_space(a);
     char *buf = NULL;
-    /* Only one fixed-length string fits the buffer: another program's
-     * attribute of that name may be an array or a number. */
+    /* Only one fixed-length string fits the buffer. */
     if (H5Tget_class(t) == H5T_STRING && !H5Tis_variable_str(t) &&
         H5Sget_simple_extent_npoints(sp) == 1) {
         /* One byte more than stored: a null-padded string of exactly n
@@ -82,7 +81,7 @@ int store_read_root_strs(const char *path, const char *const *names, int n, char
     if (f < 0)
         return e ? e->code : LESDE_FAIL;
     for (int i = 0; i < n; i++)
-        values[i] = read_str_attr(f, names[i]);
+        values[i] = store_attr_str(f, names[i]);
     H5Fclose(f);
     return LESDE_OK;
 }
@@ -92,8 +91,8 @@ int store_read_spec(const char *path, char **text, char *hash17, lesde_err *e)
     hid_t f = open_serial(path, 0, e);
     if (f < 0)
         return e ? e->code : LESDE_FAIL;
-    *text = read_str_attr(f, "spec_text");
-    char *h = read_str_attr(f, "spec_hash");
+    *text = store_attr_str(f, "spec_text");
+    char *h = store_attr_str(f, "spec_hash");
     snprintf(hash17, 17, "%s", h ? h : "");
     free(h);
     H5Fclose(f);

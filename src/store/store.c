@@ -105,33 +105,6 @@ static int attr_num(hid_t obj, const char *name, double v)
     return rc < 0 ? -1 : 0;
 }
 
-/* Reads a string attribute into a malloc'ed buffer (NULL if absent). */
-static char *attr_read_str(hid_t obj, const char *name)
-{
-    if (H5Aexists(obj, name) <= 0)
-        return NULL;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    hid_t t = H5Aget_type(a), sp = H5Aget_space(a);
-    char *buf = NULL;
-    /* One fixed-length string only: an array would overflow buf. */
-    if (H5Tget_class(t) == H5T_STRING && !H5Tis_variable_str(t) &&
-        H5Sget_simple_extent_npoints(sp) == 1) {
-        size_t n = H5Tget_size(t);
-        buf = calloc(n + 1, 1);
-        hid_t mt = H5Tcopy(H5T_C_S1);
-        H5Tset_size(mt, n);
-        if (buf && H5Aread(a, mt, buf) < 0) {
-            free(buf);
-            buf = NULL;
-        }
-        H5Tclose(mt);
-    }
-    H5Sclose(sp);
-    H5Tclose(t);
-    H5Aclose(a);
-    return buf;
-}
-
 /* ---- file access ---- */
 
 static hid_t make_fapl(const store_opts *o, lesde_err *e)
@@ -641,9 +614,9 @@ int store_open(const char *path, const spec *s, const store_opts *o, store **out
         return err_set(e, LESDE_FAIL, "%s: cannot open the store for writing: %s", path,
                        why[0] ? why : "read-only, or damaged");
     }
-    char *creator = attr_read_str(st->file, "creator");
-    char *hash = attr_read_str(st->file, "spec_hash");
-    char *name = attr_read_str(st->file, "sweep_name");
+    char *creator = store_attr_str(st->file, "creator");
+    char *hash = store_attr_str(st->file, "spec_hash");
+    char *name = store_attr_str(st->file, "sweep_name");
     int rc = LESDE_OK;
     if (!creator || strcmp(creator, "lesde") || !hash)
         rc = err_set(e, LESDE_USAGE, "%s: not a lesde store (no lesde attributes)", path);
