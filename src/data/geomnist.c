@@ -1,11 +1,21 @@
-/* GeoMNIST: 32x32 grayscale images of rotated, blurred geometric shapes
- * (le-sde.md section 8).
+/* GeoMNIST: 32x32 grayscale images of rotated, blurred geometric shapes,
+ * built the way the reference implementation builds them (le-sde.md
+ * section 8):
  *
- * A sample is a binary shape centred in the frame (its centroid on the
- * frame's centre), its sizes jittered by up to +-1 px, rotated by an angle
- * of an even spread over [0, 176] degrees, rendered with 4x4 supersampling
- * (coverage in [0, 1], i.e. anti-aliased), then Gaussian-blurred with
- * sigma uniform in [0.9, 1.1] (zero outside the frame). */
+ *   1. a binary mask, pixel (r, c) set when its centre lies in the shape;
+ *      shapes are laid out around the point (16, 16) of index coordinates;
+ *   2. rotated about the frame's centre (15.5, 15.5) by a cubic B-spline
+ *      interpolation of that mask (zero outside the frame), which rings a
+ *      little: values reach slightly below 0 and above 1, as in the
+ *      reference, and are kept;
+ *   3. Gaussian-blurred with sigma uniform in [0.9, 1.1] (kernel radius
+ *      4 sigma, edges reflected).
+ *
+ * Within a class, sample i of n has angle 176 i / n degrees and a size (or
+ * a shift) that grows with i, so size and angle go together, as in the
+ * reference; the set's permutation then shuffles them. The validation set
+ * takes the angles half a step further on, so its images sit between the
+ * training ones. */
 #include "data/data.h"
 
 #include <math.h>
@@ -19,139 +29,190 @@
 
 enum { SHAPE_ELLIPSE, SHAPE_RECTANGLE, SHAPE_TRIANGLE, SHAPE_CROSS, SHAPE_RING, SHAPE_DIAMOND };
 
-/* Two size parameters per shape (pixels) and how far each is jittered.
- * Areas stay between the rectangle's (128) and the ellipse's (226) so total
- * ink does not tell the classes apart. */
-static const struct {
-    const char *name;
-    double size[2];
-    double jitter[2];
-} shapes[DATA_GEOMNIST_MAX_K] = {
-    /* semi-axes x, y: area pi*6*12 = 226 */
-    [SHAPE_ELLIPSE] = {"ellipse", {6.0, 12.0}, {1.0, 1.0}},
-    /* half-sides x, y: area 8*16 = 128 */
-    [SHAPE_RECTANGLE] = {"rectangle", {4.0, 8.0}, {1.0, 1.0}},
-    /* half-width, half-height (20 wide, 16 high, apex up): area 160 */
-    [SHAPE_TRIANGLE] = {"triangle", {10.0, 8.0}, {1.0, 1.0}},
-    /* plus sign, arm half-length and half-thickness: area 2*18*5-25 = 155 */
-    [SHAPE_CROSS] = {"cross", {9.0, 2.5}, {1.0, 0.5}},
-    /* annulus, outer radius and width: area pi*(9^2-5.5^2) = 159 */
-    [SHAPE_RING] = {"ring", {9.0, 3.5}, {1.0, 0.5}},
-    /* rhombus, half-diagonals x, y: area 2*8*12 = 192 */
-    [SHAPE_DIAMOND] = {"diamond", {8.0, 12.0}, {1.0, 1.0}},
+static const char *const shape_names[DATA_GEOMNIST_MAX_K] = {
+    "ellipse", "rectangle", "triangle", "cross", "ring", "diamond",
 };
 
 const char *data_geomnist_name(int cls)
 {
-    return cls >= 0 && cls < DATA_GEOMNIST_MAX_K ? shapes[cls].name : "unknown";
+    return cls >= 0 && cls < DATA_GEOMNIST_MAX_K ? shape_names[cls] : "unknown";
 }
 
-/* Is point (x, y) of the shape's own frame (centroid at 0, y down) inside? */
-static int inside(int shape, const double *p, double x, double y)
-{
-    double ax = fabs(x), ay = fabs(y);
-    switch (shape) {
-    case SHAPE_ELLIPSE:
-        return (x * x) / (p[0] * p[0]) + (y * y) / (p[1] * p[1]) <= 1.0;
-    case SHAPE_RECTANGLE:
-        return ax <= p[0] && ay <= p[1];
-    case SHAPE_TRIANGLE: {
-        /* Box of half-sizes p[0] x p[1], apex at the top; the centroid sits
-         * p[1]/3 below the box centre, so the apex is at -4/3 p[1] and the
-         * base at +2/3 p[1]. */
-        double top = -4.0 / 3.0 * p[1], base = 2.0 / 3.0 * p[1];
-        if (y < top || y > base)
-            return 0;
-        return ax <= p[0] * (y - top) / (2.0 * p[1]);
-    }
-    case SHAPE_CROSS:
-        return (ax <= p[1] && ay <= p[0]) || (ay <= p[1] && ax <= p[0]);
-    case SHAPE_RING: {
-        double r2 = x * x + y * y, in = p[0] - p[1];
-        return r2 <= p[0] * p[0] && r2 >= in * in;
-    }
-    case SHAPE_DIAMOND:
-        return ax / p[0] + ay / p[1] <= 1.0;
-    }
-    return 0;
-}
-
-/* Radius around the centroid that holds the whole shape. */
-static double reach(int shape, const double *p)
-{
-    switch (shape) {
-    case SHAPE_ELLIPSE:
-    case SHAPE_DIAMOND:
-        return fmax(p[0], p[1]);
-    case SHAPE_RECTANGLE:
-    case SHAPE_CROSS:
-        return hypot(p[0], p[1]);
-    case SHAPE_TRIANGLE:
-        return fmax(4.0 / 3.0 * p[1], hypot(p[0], 2.0 / 3.0 * p[1]));
-    case SHAPE_RING:
-        return p[0];
-    }
-    return DATA_SIDE;
-}
-
-#define SUB 4 /* supersampling: SUB x SUB points per pixel */
+#define S DATA_SIDE
 #define PI 3.14159265358979323846
 
-/* Renders shape (sizes p, angle theta in radians) into img [32][32]. */
-static void render(double *img, int shape, const double *p, double theta)
+/* Is the point (r, c) inside the triangle a, b, c (edges included)? */
+static int in_triangle(const double v[3][2], double r, double c)
 {
-    const int S = DATA_SIDE;
-    const double c0 = 0.5 * S, cs = cos(theta), sn = sin(theta);
-    /* A pixel whose centre is farther than reach + half a diagonal holds
-     * no part of the shape. */
-    double far = reach(shape, p) + 0.75;
-    for (int i = 0; i < S; i++)
-        for (int j = 0; j < S; j++) {
-            double px = j + 0.5 - c0, py = i + 0.5 - c0;
-            if (px * px + py * py > far * far) {
-                img[i * S + j] = 0.0;
-                continue;
+    int neg = 0, pos = 0;
+    for (int k = 0; k < 3; k++) {
+        const double *p = v[k], *q = v[(k + 1) % 3];
+        double cross = (q[0] - p[0]) * (c - p[1]) - (q[1] - p[1]) * (r - p[0]);
+        neg |= cross < 0;
+        pos |= cross > 0;
+    }
+    return !(neg && pos);
+}
+
+/* Binary mask [32][32] of a shape; u in [0, 1) is the sample's place in
+ * its class (sizes or shifts grow with it). The first three are the
+ * reference's shapes: an ellipse of semi-axes 5..7 by 10..14 px, a
+ * rectangle of 9 x 17 px and a triangle of base 20 px and height 21.9 px
+ * (apex left), the last two shifted diagonally by -1..1 px. The others
+ * extend the set for the K ablation, centred, with areas in the same
+ * range (about 150 to 230 px) so total ink does not tell classes apart. */
+void data_geo_mask(double *img, int shape, double u)
+{
+    const double cr = 0.5 * S, cc = 0.5 * S, d = -1.0 + 2.0 * u;
+    for (int r = 0; r < S; r++)
+        for (int c = 0; c < S; c++) {
+            double y = r - cr, x = c - cc, ay = fabs(y), ax = fabs(x);
+            int in = 0;
+            switch (shape) {
+            case SHAPE_ELLIPSE: {
+                double a = 5.0 + 2.0 * u, b = 2.0 * a;
+                in = (y * y) / (a * a) + (x * x) / (b * b) < 1.0;
+                break;
             }
-            int hits = 0;
-            for (int a = 0; a < SUB; a++) {
-                double y = i + (a + 0.5) / SUB - c0;
-                for (int b = 0; b < SUB; b++) {
-                    double x = j + (b + 0.5) / SUB - c0;
-                    /* Rotate the frame point back into the shape's frame. */
-                    hits += inside(shape, p, cs * x + sn * y, -sn * x + cs * y);
-                }
+            case SHAPE_RECTANGLE: {
+                /* Corners at centre -4, -8 and +4, +8, shifted by d, then
+                 * truncated to pixels: 9 rows by 17 columns. */
+                int r0 = (int)floor(cr - 4.0 + d), c0 = (int)floor(cc - 8.0 + d);
+                in = r >= r0 && r <= r0 + 8 && c >= c0 && c <= c0 + 16;
+                break;
             }
-            img[i * S + j] = (double)hits / (SUB * SUB);
+            case SHAPE_TRIANGLE: {
+                const double v[3][2] = {{cr + d, cc - 8.0 * sqrt(3.0) + d},
+                                        {cr + 10.0 + d, cc + 8.0 + d},
+                                        {cr - 10.0 + d, cc + 8.0 + d}};
+                in = in_triangle(v, r, c);
+                break;
+            }
+            case SHAPE_CROSS: { /* plus sign: arms 8..10 px, 5 px thick */
+                double arm = 8.0 + 2.0 * u;
+                in = (ax <= 2.5 && ay <= arm) || (ay <= 2.5 && ax <= arm);
+                break;
+            }
+            case SHAPE_RING: { /* annulus: outer radius 8.5..10.5, 3.5 px wide */
+                double out = 8.5 + 2.0 * u, r2 = x * x + y * y;
+                in = r2 <= out * out && r2 >= (out - 3.5) * (out - 3.5);
+                break;
+            }
+            case SHAPE_DIAMOND: /* rhombus: half-diagonals 7..9 by 11..13 px */
+                in = ax / (7.0 + 2.0 * u) + ay / (11.0 + 2.0 * u) <= 1.0;
+                break;
+            }
+            img[r * S + c] = in;
         }
 }
 
-#define BLUR_R 4 /* kernel radius: ceil(3 * 1.1) */
-
-/* Separable Gaussian blur of img [32][32] in place, zero outside the frame;
- * the kernel sums to 1, so values stay in [0, 1]. */
-static void blur(double *img, double sigma)
+/* Mirror index into [0, n): -1 -> 1, n -> n - 2 (whole-sample symmetry,
+ * the boundary of the B-spline coefficients). */
+static int mirror(int i, int n)
 {
-    const int S = DATA_SIDE;
-    double k[2 * BLUR_R + 1], sum = 0, tmp[DATA_SIDE * DATA_SIDE];
-    for (int d = -BLUR_R; d <= BLUR_R; d++)
-        sum += k[d + BLUR_R] = exp(-0.5 * d * d / (sigma * sigma));
-    for (int d = 0; d <= 2 * BLUR_R; d++)
+    int period = 2 * n - 2;
+    i = abs(i) % period;
+    return i < n ? i : period - i;
+}
+
+/* Cubic B-spline coefficients of n samples at x[0], x[stride], ... in
+ * place: the recursive filter of pole sqrt(3) - 2 run forward and back. */
+static void spline_coeffs_1d(double *x, int n, int stride)
+{
+    const double z = sqrt(3.0) - 2.0;
+    double zk = 1.0, sum = 0.0;
+    for (int k = 0; k < n; k++) {
+        x[k * stride] *= 6.0; /* gain (1 - z)(1 - 1/z) */
+        sum += zk * x[k * stride];
+        zk *= z;
+    }
+    /* Causal start, mirror-extended: z^n < 1e-17 for n = 32. */
+    x[0] = sum;
+    for (int k = 1; k < n; k++)
+        x[k * stride] += z * x[(k - 1) * stride];
+    x[(n - 1) * stride] = z / (z * z - 1.0) * (x[(n - 1) * stride] + z * x[(n - 2) * stride]);
+    for (int k = n - 2; k >= 0; k--)
+        x[k * stride] = z * (x[(k + 1) * stride] - x[k * stride]);
+}
+
+/* Cubic B-spline weights at the four knots around t = i0 + f. */
+static void bspline_weights(double f, double w[4])
+{
+    double g = 1.0 - f;
+    w[0] = g * g * g / 6.0;
+    w[1] = 2.0 / 3.0 - f * f + 0.5 * f * f * f;
+    w[2] = 2.0 / 3.0 - g * g + 0.5 * g * g * g;
+    w[3] = f * f * f / 6.0;
+}
+
+/* out [32][32] = in rotated by deg degrees about (15.5, 15.5), counter-
+ * clockwise as displayed (rows down); in is overwritten with its spline
+ * coefficients. Points that fall outside the frame are 0. */
+void data_geo_rotate(double *in, double *out, double deg)
+{
+    for (int r = 0; r < S; r++)
+        spline_coeffs_1d(in + r * S, S, 1);
+    for (int c = 0; c < S; c++)
+        spline_coeffs_1d(in + c, S, S);
+    const double ct = 0.5 * (S - 1), cs = cos(deg * (PI / 180.0)), sn = sin(deg * (PI / 180.0));
+    for (int r = 0; r < S; r++)
+        for (int c = 0; c < S; c++) {
+            double dr = r - ct, dc = c - ct;
+            double y = ct + cs * dr + sn * dc, x = ct - sn * dr + cs * dc;
+            if (y < -1e-9 || y > S - 1 + 1e-9 || x < -1e-9 || x > S - 1 + 1e-9) {
+                out[r * S + c] = 0.0;
+                continue;
+            }
+            int iy = (int)floor(y), ix = (int)floor(x);
+            double wy[4], wx[4], v = 0.0;
+            bspline_weights(y - iy, wy);
+            bspline_weights(x - ix, wx);
+            for (int a = 0; a < 4; a++) {
+                const double *row = in + mirror(iy - 1 + a, S) * S;
+                double h = 0.0;
+                for (int b = 0; b < 4; b++)
+                    h += wx[b] * row[mirror(ix - 1 + b, S)];
+                v += wy[a] * h;
+            }
+            out[r * S + c] = v;
+        }
+}
+
+#define BLUR_R 4 /* kernel radius: (int)(4 sigma + 0.5) for sigma <= 1.1 */
+
+/* Reflect index into [0, n): -1 -> 0, n -> n - 1 (half-sample symmetry). */
+static int reflect(int i, int n)
+{
+    if (i < 0)
+        i = -i - 1;
+    return i >= n ? 2 * n - 1 - i : i;
+}
+
+/* Separable Gaussian blur of img [32][32] in place, edges reflected; the
+ * kernel sums to 1. */
+void data_geo_blur(double *img, double sigma)
+{
+    double k[2 * BLUR_R + 1], sum = 0, tmp[S * S];
+    int rad = (int)(4.0 * sigma + 0.5);
+    if (rad > BLUR_R)
+        rad = BLUR_R;
+    for (int d = -rad; d <= rad; d++)
+        sum += k[d + rad] = exp(-0.5 * d * d / (sigma * sigma));
+    for (int d = 0; d <= 2 * rad; d++)
         k[d] /= sum;
     for (int i = 0; i < S; i++)
         for (int j = 0; j < S; j++) {
             double v = 0;
-            for (int d = -BLUR_R; d <= BLUR_R; d++)
-                if (j + d >= 0 && j + d < S)
-                    v += k[d + BLUR_R] * img[i * S + j + d];
+            for (int d = -rad; d <= rad; d++)
+                v += k[d + rad] * img[i * S + reflect(j + d, S)];
             tmp[i * S + j] = v;
         }
     for (int i = 0; i < S; i++)
         for (int j = 0; j < S; j++) {
             double v = 0;
-            for (int d = -BLUR_R; d <= BLUR_R; d++)
-                if (i + d >= 0 && i + d < S)
-                    v += k[d + BLUR_R] * tmp[(i + d) * S + j];
-            img[i * S + j] = v < 0 ? 0 : v > 1 ? 1 : v;
+            for (int d = -rad; d <= rad; d++)
+                v += k[d + rad] * tmp[reflect(i + d, S) * S + j];
+            img[i * S + j] = v;
         }
 }
 
@@ -162,8 +223,8 @@ int data_geomnist_ids(data_set *ds, int k, const int *class_ids, int per_class,
     int rc = data_check_classes("geomnist", k, class_ids, DATA_GEOMNIST_MAX_K, per_class, e);
     if (rc)
         return rc;
-    int n = k * per_class, px = DATA_SIDE * DATA_SIDE;
-    if ((rc = data_alloc(ds, n, 1, DATA_SIDE, DATA_SIDE, k, e)))
+    int n = k * per_class, px = S * S;
+    if ((rc = data_alloc(ds, n, 1, S, S, k, e)))
         return rc;
     int *perm = malloc((size_t)n * sizeof *perm);
     if (!perm) {
@@ -172,6 +233,8 @@ int data_geomnist_ids(data_set *ds, int k, const int *class_ids, int per_class,
     }
     if ((rc = data_permutation(perm, n, seed, purpose, e)))
         goto out;
+    /* Validation samples sit half a step after the training ones. */
+    double offset = purpose == RNG_DATA_VAL ? 0.5 : 0.0;
     for (int j = 0; j < k; j++) {
         int shape = class_ids ? class_ids[j] : j;
         /* One stream per shape: a shape's images do not depend on k. */
@@ -181,17 +244,13 @@ int data_geomnist_ids(data_set *ds, int k, const int *class_ids, int per_class,
             goto out;
         }
         for (int i = 0; i < per_class; i++) {
-            /* Evenly spread angles; the set's permutation shuffles them. */
-            double deg = per_class > 1 ? 176.0 * i / (per_class - 1) : 0.0;
-            double p[2];
-            for (int q = 0; q < 2; q++)
-                p[q] = shapes[shape].size[q] +
-                       shapes[shape].jitter[q] * (2.0 * gsl_rng_uniform(r) - 1.0);
+            double u = (i + offset) / per_class, bin[S * S];
             double sigma = 0.9 + 0.2 * gsl_rng_uniform(r);
             int at = perm[j * per_class + i];
             double *img = ds->x + (size_t)at * px;
-            render(img, shape, p, deg * (PI / 180.0));
-            blur(img, sigma);
+            data_geo_mask(bin, shape, u);
+            data_geo_rotate(bin, img, 176.0 * u);
+            data_geo_blur(img, sigma);
             ds->label[at] = ds->train_label[at] = j;
         }
         gsl_rng_free(r);

@@ -23,4 +23,14 @@ int data_pick(const unsigned char *src_label, long n_src, int k,
 /* A random permutation of 0..n-1 from stream (seed, purpose, 0). */
 int data_permutation(int *perm, int n, uint64_t seed, int purpose, lesde_err *e);
 
+/* GeoMNIST's three steps (geomnist.c), open to the tests; images are
+ * [32][32], row-major. The binary mask of shape (a class id) at place u in
+ * [0, 1) of its class. */
+void data_geo_mask(double *img, int shape, double u);
+/* out = in rotated by deg degrees about the frame's centre, cubic B-spline
+ * interpolation; in is overwritten with its spline coefficients. */
+void data_geo_rotate(double *in, double *out, double deg);
+/* Gaussian blur in place, radius (int)(4 sigma + 0.5) <= 4, edges reflected. */
+void data_geo_blur(double *img, double sigma);
+
 #endif
