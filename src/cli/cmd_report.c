@@ -24,7 +24,7 @@ static void help(void)
            "each for whatever studies fit it (by kind and axis keys); a figure no study\n"
            "fits is skipped with a line saying so. Tables: summary.csv / summary.md (one\n"
            "row per train grid point), pstar.csv (the transition estimate p_hat* per K:\n"
-           "%s), summary_sde.csv; index.html shows everything offline.\n"
+           "%s; and p_stall: %s), summary_sde.csv; index.html shows everything offline.\n"
            "Every figure's gnuplot script NAME.gp and data NAME.dat stay in DIR: edit\n"
            "and run 'gnuplot NAME.gp' there to redraw it.\n\n"
            "Options:\n"
@@ -34,7 +34,17 @@ static void help(void)
            "  --quiet           print only the index path and p_hat*\n"
            "  -h, --help        this help\n\n"
            "Prints the path of index.html and p_hat* per K at the end.\n\n%s",
-           REPORT_PSTAR_METHOD, cli_exit_codes);
+           REPORT_PSTAR_METHOD, REPORT_STALL_METHOD, cli_exit_codes);
+}
+
+static void print_estimate(double v, int at_first)
+{
+    if (isfinite(v) && at_first)
+        printf("%.4g, already at the first grid point", v);
+    else if (isfinite(v))
+        printf("%.4g", v);
+    else
+        printf("not reached");
 }
 
 int cmd_report(int argc, char **argv)
@@ -72,13 +82,10 @@ int cmd_report(int argc, char **argv)
     for (int i = 0; i < r.n_pstar; i++) {
         const report_pstar *ps = &r.pstar[i];
         printf("p_hat* %s%s%s K=%d: ", ps->study, ps->slice[0] ? " " : "", ps->slice, ps->K);
-        if (isfinite(ps->p_hat) && ps->at_first)
-            printf("%.4g, already at the first grid point", ps->p_hat);
-        else if (isfinite(ps->p_hat))
-            printf("%.4g", ps->p_hat);
-        else
-            printf("not reached");
-        printf(" (p* = %.4g; accuracy level 1/K + %.2g)\n", ps->p_star, REPORT_PSTAR_MARGIN);
+        print_estimate(ps->p_hat, ps->at_first);
+        printf(" (p* = %.4g; accuracy crosses 1/K); p_stall ", ps->p_star);
+        print_estimate(ps->p_stall, ps->at_first);
+        printf(" (accuracy crosses 1/K + %.2g)\n", REPORT_STALL_MARGIN);
     }
     report_result_free(&r);
     return 0;

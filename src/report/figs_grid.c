@@ -160,11 +160,12 @@ int report_pstar_all(report_ctx *c)
                 snprintf(ps->slice, sizeof ps->slice, "%s", sl.name[k]);
                 ps->K = K;
                 ps->p_star = report_p_star(K);
-                ps->level = 1.0 / K + REPORT_PSTAR_MARGIN;
+                ps->level = 1.0 / K;
                 ps->p_hat = report_pstar_interp(x, y, n, ps->level);
+                ps->p_stall = report_pstar_interp(x, y, n, ps->level + REPORT_STALL_MARGIN);
                 for (int j = 0; j < n; j++)
                     if (isfinite(y[j])) {
-                        ps->at_first = y[j] <= ps->level;
+                        ps->at_first = y[j] <= ps->level + REPORT_STALL_MARGIN;
                         break;
                     }
             }
@@ -450,17 +451,23 @@ static int draw_final(report_ctx *c, const report_study *rs, const char *slice, 
         char pl[64];
         snprintf(pl, sizeof pl, "p* = %.3g", report_p_star(K));
         vline(f, report_p_star(K), pl, "#555555", "2");
-        if (ps && isfinite(ps->p_hat)) {
-            /* Right-aligned left of its line: p* is usually just right of it. */
-            snprintf(pl, sizeof pl, "p̂* = %.3g", ps->p_hat);
+        /* Each estimate right-aligned left of its line, at its own height:
+         * p* and p_hat* may nearly coincide. */
+        const double est[2] = {ps ? ps->p_hat : NAN, ps ? ps->p_stall : NAN};
+        const char *const est_name[2] = {"p̂*", "p_{stall}"}, *const est_y[2] = {"0.9", "0.8"};
+        for (int q = 0; q < 2; q++) {
+            if (!isfinite(est[q]))
+                continue;
+            const char *col = q ? "#888888" : report_color(0);
+            snprintf(pl, sizeof pl, "%s = %.3g", est_name[q], est[q]);
             fprintf(f,
-                    "set arrow from %.9g, graph 0 to %.9g, graph 0.9 nohead dt 3 lw 2 "
+                    "set arrow from %.9g, graph 0 to %.9g, graph %s nohead dt 3 lw 2 "
                     "lc rgb '%s' front\n",
-                    ps->p_hat, ps->p_hat, report_color(0));
+                    est[q], est[q], est_y[q], col);
             fprintf(f,
-                    "set label '%s' at %.9g, graph 0.9 offset -0.6,0 right tc rgb '%s' "
+                    "set label '%s' at %.9g, graph %s offset -0.6,0 right tc rgb '%s' "
                     "front\n",
-                    pl, ps->p_hat, report_color(0));
+                    pl, est[q], est_y[q], col);
         }
         const char *ca = report_color(0), *cs = report_color(2);
         fprintf(f,
@@ -479,23 +486,24 @@ static int draw_final(report_ctx *c, const report_study *rs, const char *slice, 
         fprintf(f, ", \\\n  %.9g with lines dt 2 lw 1.5 lc rgb 'black' title 'chance 1/K = %.3g'",
                 1.0 / K, 1.0 / K);
         fprintf(f,
-                ", \\\n  %.9g with lines dt 3 lw 1 lc rgb '%s' title 'level of p̂*: 1/K + %.2g'\n",
-                1.0 / K + REPORT_PSTAR_MARGIN, ca, REPORT_PSTAR_MARGIN);
+                ", \\\n  %.9g with lines dt 3 lw 1 lc rgb '#888888' title 'level of p_{stall}: "
+                "1/K + %.2g'\n",
+                1.0 / K + REPORT_STALL_MARGIN, REPORT_STALL_MARGIN);
         rc = report_gp_run(&g);
     } else {
         report_gp_abort(&g);
     }
     if (rc)
         return rc;
-    char png[300], cap[1024];
+    char png[300], cap[2048];
     snprintf(png, sizeof png, "%s.png", base);
     snprintf(cap, sizeof cap,
              "Study %s%s%s: final validation accuracy (mean over the last 5%% of iterations) "
              "and the fraction of linearly separable class pairs of the probe logits (grouped by "
              "clean label) at the "
              "last snapshot, against p_err, mean over seeds with 95%% t-intervals; p* = "
-             "(K-1)/K and the estimate p_hat* (%s) marked.%s",
-             rs->st->name, slice[0] ? ", " : "", slice, REPORT_PSTAR_METHOD,
+             "(K-1)/K, the estimate p_hat* (%s) and p_stall (%s) marked.%s",
+             rs->st->name, slice[0] ? ", " : "", slice, REPORT_PSTAR_METHOD, REPORT_STALL_METHOD,
              any_sep ? "" : " No separability data in this study (fit = false).");
     return report_add_fig(c, png, "fig3d", "Figure 3: final accuracy and separability",
                           rs->st->name, slice, cap);

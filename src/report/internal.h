@@ -25,13 +25,13 @@ typedef struct {
     char png[256]; /* file name inside the output directory */
     char kind[16]; /* fig2, fig3, ... */
     char title[256];
-    char caption[1024];
+    char caption[2048];
 } report_fig;
 
 /* A table for summary.md and the index page. */
 typedef struct {
     char title[256];
-    char note[1024];
+    char note[2048];
     report_table t;
 } report_ntable;
 

@@ -39,11 +39,14 @@ typedef struct {
     char study[SPEC_NAME_MAX];
     char slice[256]; /* the other fixed axes, "key=value, ..." or "" */
     int K;
-    double p_star; /* (K-1)/K */
-    double level;  /* 1/K + REPORT_PSTAR_MARGIN */
-    double p_hat;  /* NaN: not reached */
-    int at_first;  /* at the level already at the first grid point: no
-                      transition resolved */
+    double p_star;  /* (K-1)/K */
+    double level;   /* 1/K: chance */
+    double p_hat;   /* where the accuracy falls to chance; NaN: not reached */
+    double p_stall; /* where it falls to 1/K + REPORT_STALL_MARGIN; NaN: not
+                       reached */
+    int at_first;   /* at 1/K + REPORT_STALL_MARGIN already at the first grid
+                       point: the network did not learn, no transition
+                       resolved */
 } report_pstar;
 
 typedef struct {
@@ -61,11 +64,23 @@ void report_result_free(report_result *r);
 
 /* ---- pure computations ---- */
 
-/* p_hat*: accuracy level that marks the transition, above chance 1/K. */
-#define REPORT_PSTAR_MARGIN 0.05
+/* p_hat*: where the accuracy crosses chance. Below p* the most frequent
+ * training label of a class is its own, so whatever the network learns
+ * puts it above chance; past p* it learns the polluted mapping and falls
+ * below. How far from chance, and how soon, shrinks as p_err nears p*;
+ * the sign does not, so the crossing estimates p* even when T is short. */
 #define REPORT_PSTAR_METHOD                                                                        \
     "the smallest p_err at which the mean final validation accuracy, linearly "                    \
-    "interpolated between grid points, falls to 1/K + 0.05"
+    "interpolated between grid points, falls to chance 1/K (below p* the network is "            \
+    "right more often than chance, past p* it learns the polluted mapping and is right "           \
+    "less often)"
+/* p_stall: where the network stops learning within the run's iterations;
+ * at finite T it sits below p*, since near p* the signal, 1 - rho of the
+ * labels, is too weak to learn from in T steps. */
+#define REPORT_STALL_MARGIN 0.05
+#define REPORT_STALL_METHOD                                                                        \
+    "the smallest p_err at which the interpolated accuracy falls to 1/K + 0.05: where "           \
+    "learning stalls within the run's iterations"
 
 /* The smallest x at which y, linearly interpolated between consecutive
  * points (x ascending; non-finite points skipped), falls to level or below;

@@ -151,25 +151,36 @@ static int train_tables(report_ctx *c)
     return rc;
 }
 
+/* One estimate in the Markdown table: the value, or why there is none. */
+static int pstar_cell(report_table *t, int row, int col, double v, int at_first)
+{
+    if (isfinite(v) && at_first)
+        return report_table_set(t, row, col, "%.4g (at the first grid point)", v);
+    if (isfinite(v))
+        return report_table_set(t, row, col, "%.4g", v);
+    return report_table_set(t, row, col, "not reached");
+}
+
 static int pstar_tables(report_ctx *c)
 {
     if (!c->n_pstar)
         return LESDE_OK;
-    static const char *const cn[] = {"study",      "other_axes",     "K",     "p_star", "level",
-                                     "p_hat_star", "at_first_point", "method"};
-    static const char *const mn[] = {"study",        "other axes",       "K",
-                                     "p* = (K-1)/K", "level 1/K + 0.05", "p̂*"};
+    static const char *const cn[] = {"study",   "other_axes",     "K",      "p_star",
+                                     "p_hat_star", "p_stall",     "at_first_point", "method",
+                                     "stall_method"};
+    static const char *const mn[] = {"study", "other axes", "K", "p* = (K-1)/K",
+                                     "p̂* (crosses 1/K)", "p_stall (crosses 1/K + 0.05)"};
     report_table csv;
     report_ntable *mt = new_tab(c, 6, "Transition estimate p̂* per K");
-    if (!mt || report_table_init(&csv, 8))
+    if (!mt || report_table_init(&csv, 9))
         return mt ? err_set(c->e, LESDE_FAIL, "out of memory") : c->e->code;
-    int rc = set_heads(&csv, cn, 8) || set_heads(&mt->t, mn, 6);
+    int rc = set_heads(&csv, cn, 9) || set_heads(&mt->t, mn, 6);
     snprintf(mt->note, sizeof mt->note,
-             "Method: p̂* is %s; \"not reached\" when it never falls that far; \"at the first "
-             "grid point\" when the accuracy is that low already at the smallest p_err (no "
-             "transition resolved: did the network learn?). p* = (K-1)/K is where the labels "
-             "carry no information.",
-             REPORT_PSTAR_METHOD);
+             "Method: p̂* is %s. p_stall is %s; at finite T it lies below p*. \"not reached\" "
+             "when the accuracy never falls that far; \"at the first grid point\" when it is "
+             "at 1/K + 0.05 already at the smallest p_err (no transition resolved: did the "
+             "network learn?). p* = (K-1)/K is where the labels carry no information.",
+             REPORT_PSTAR_METHOD, REPORT_STALL_METHOD);
     for (int i = 0; i < c->n_pstar && !rc; i++) {
         const report_pstar *ps = &c->pstar[i];
         int r1 = report_table_row(&csv), r2 = report_table_row(&mt->t);
@@ -181,21 +192,17 @@ static int pstar_tables(report_ctx *c)
         rc |= report_table_set(&csv, r1, 1, "%s", ps->slice);
         rc |= report_table_set(&csv, r1, 2, "%d", ps->K);
         rc |= report_table_num(&csv, r1, 3, ps->p_star);
-        rc |= report_table_num(&csv, r1, 4, ps->level);
-        rc |= report_table_num(&csv, r1, 5, ps->p_hat);
+        rc |= report_table_num(&csv, r1, 4, ps->p_hat);
+        rc |= report_table_num(&csv, r1, 5, ps->p_stall);
         rc |= report_table_set(&csv, r1, 6, "%d", ps->at_first);
         rc |= report_table_set(&csv, r1, 7, "%s", REPORT_PSTAR_METHOD);
+        rc |= report_table_set(&csv, r1, 8, "%s", REPORT_STALL_METHOD);
         rc |= report_table_set(&mt->t, r2, 0, "%s", ps->study);
         rc |= report_table_set(&mt->t, r2, 1, "%s", ps->slice[0] ? ps->slice : "-");
         rc |= report_table_set(&mt->t, r2, 2, "%d", ps->K);
         rc |= report_table_set(&mt->t, r2, 3, "%.4g", ps->p_star);
-        rc |= report_table_set(&mt->t, r2, 4, "%.4g", ps->level);
-        if (isfinite(ps->p_hat) && ps->at_first)
-            rc |= report_table_set(&mt->t, r2, 5, "%.4g (at the first grid point)", ps->p_hat);
-        else if (isfinite(ps->p_hat))
-            rc |= report_table_set(&mt->t, r2, 5, "%.4g", ps->p_hat);
-        else
-            rc |= report_table_set(&mt->t, r2, 5, "not reached");
+        rc |= pstar_cell(&mt->t, r2, 4, ps->p_hat, ps->at_first);
+        rc |= pstar_cell(&mt->t, r2, 5, ps->p_stall, ps->at_first);
     }
     if (rc)
         rc = err_set(c->e, LESDE_FAIL, "out of memory");

@@ -48,8 +48,9 @@ out=$TMP/report.out
 check "skipped kabl" grep -q '^skipped kabl: no train study with a classes axis' "$out"
 check "prints index.html" grep -qF "index: $OUT/index.html" "$out"
 check "prints p_hat* for K=3" grep -qE \
-  '^p_hat\* pollution K=3: ([0-9.]+(, already at the first grid point)?|not reached) \(p\* = 0.6667' "$out"
+  '^p_hat\* pollution K=3: ([0-9.]+(, already at the first grid point)?|not reached) \(p\* = 0.6667; accuracy crosses 1/K\); p_stall ([0-9.]+(, already at the first grid point)?|not reached) \(accuracy crosses 1/K \+ 0.05\)$' "$out"
 check "pstar.csv states the method" grep -q "linearly interpolated between grid points" "$OUT/pstar.csv"
+check "pstar.csv header" grep -q '^study,other_axes,K,p_star,p_hat_star,p_stall,at_first_point,method,stall_method$' "$OUT/pstar.csv"
 
 # A researcher redraws a figure from its script.
 rm -f "$OUT/fig5-pollution.png"

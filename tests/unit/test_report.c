@@ -15,7 +15,7 @@
 
 static void test_pstar(void)
 {
-    const double lvl3 = 1.0 / 3 + REPORT_PSTAR_MARGIN;
+    const double lvl3 = 1.0 / 3 + REPORT_STALL_MARGIN;
     /* A transition between grid points: linear interpolation. */
     double x[] = {0, 0.3, 0.5, 0.6667, 0.8};
     double y[] = {0.98, 0.92, 0.54, 0.33, 0.22};
@@ -53,7 +53,18 @@ static void test_pstar(void)
     double x2[] = {0, 0.25, 0.5};
     double y2[] = {0.98, 0.88, 0.45};
     double w2 = 0.25 + (0.88 - 0.55) / (0.88 - 0.45) * 0.25;
-    CHECK_NEAR(report_pstar_interp(x2, y2, 3, 0.5 + REPORT_PSTAR_MARGIN), w2, 1e-12);
+    CHECK_NEAR(report_pstar_interp(x2, y2, 3, 0.5 + REPORT_STALL_MARGIN), w2, 1e-12);
+
+    /* p_hat* proper, at chance: a quickstart-like curve that stays a little
+     * above 1/3 at 0.6 and dips below it at 2/3 crosses between them, near
+     * p*, while the stall level is crossed before 0.6. */
+    double xq[] = {0, 0.3, 0.5, 0.6, 2.0 / 3, 0.7, 0.8};
+    double yq[] = {1.0, 0.959, 0.539, 0.363, 0.3326, 0.3255, 0.212};
+    double wq = 0.6 + (0.363 - 1.0 / 3) / (0.363 - 0.3326) * (2.0 / 3 - 0.6);
+    CHECK_NEAR(report_pstar_interp(xq, yq, 7, 1.0 / 3), wq, 1e-12);
+    CHECK(wq > 0.66 && wq < 2.0 / 3, "chance crossing %g", wq);
+    double sq = report_pstar_interp(xq, yq, 7, lvl3);
+    CHECK(sq > 0.5 && sq < 0.6, "stall crossing %g", sq);
 }
 
 /* ---- rho, p* ---- */
