@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # The experiments' acceptance, on a reduced sweep (tests/specs/experiments.ini)
-# that fits the CI budget (~1 min on 2 cores):
-#  * final validation accuracy, mean of 3 seeds: >= 0.94 at p_err = 0,
+# that fits the CI budget (~1.5 min on 2 cores):
+#  * final validation accuracy, mean of seeds 0-3: >= 0.94 at p_err = 0,
 #    within 0.1 of 1/3 at p_err = 2/3, below 1/3 at p_err = 0.8;
+#  * at p_err = 0.3, >= 0.92: the acceptance (>= 0.94) is for the 8-seed mean
+#    of the quickstart (0.959); seeds 0-3 give 0.944 here, single seeds
+#    0.92-0.99, and a build that rounds differently (the ASan pass) takes
+#    another SGD path, so the bound is one seed's spread (0.02) lower;
+#  * p_hat* (the report's pstar.csv) in [0.6, 0.72], from p_err 0, 0.3,
+#    0.6, 2/3, 0.8 (the full grid of ten values adds nothing near p*);
 #  * P(pairwise separable) at T = 1e12 over 10 seeds: >= 0.9 for s <= 0.6,
 #    <= 0.1 for s >= 1.1;
 #  * the report draws Figure 3 and the gamma figure from the same store.
-# Not asserted here: p_err = 0.3 and p_hat* need the full grid of ten p_err
-# values and 8 seeds (jobs/quickstart.sh, 5-8 minutes), beyond this budget.
 source "$(dirname "$0")/lib.sh"
 SPEC=$ROOT/tests/specs/experiments.ini
 expect_exit 0 "reduced experiments sweep" "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" \
@@ -19,7 +23,8 @@ p = f["study/pollution"]
 acc = np.asarray(p["summary/mean/final_val_acc"])
 perr = np.asarray(p["axis/p_err"])
 print("final accuracy by p_err:", dict(zip(np.round(perr, 4), np.round(acc, 4))))
-ok = acc[0] >= 0.94 and abs(acc[1] - 1 / 3) <= 0.1 and acc[2] < 1 / 3
+at = {round(float(q), 4): float(a) for q, a in zip(perr, acc)}
+ok = at[0] >= 0.94 and at[0.3] >= 0.92 and abs(at[0.6667] - 1 / 3) <= 0.1 and at[0.8] < 1 / 3
 g = f["study/gamma"]
 s = np.asarray(g["axis/s"])
 psep = np.asarray(g["summary/mean/sep_all"])[..., -1].ravel()  # at T = 1e12
@@ -31,4 +36,8 @@ expect_exit 0 "report" "$LESDE" report "$TMP/x.h5" --out "$TMP/report" --quiet
 for fig in fig3a-pollution fig3d-pollution gamma-gamma; do
   check "report drew $fig" sh -c "ls '$TMP/report/'$fig*.png >/dev/null 2>&1"
 done
+phat=$(awk -F, '$1 == "pollution" {print $5}' "$TMP/report/pstar.csv")
+echo "p_hat* = $phat"
+check "p_hat* in [0.6, 0.72]" awk -v p="$phat" 'BEGIN {exit !(p != "" && p >= 0.6 && p <= 0.72)}'
+
 finish
