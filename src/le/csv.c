@@ -239,6 +239,15 @@ int le_csv_read(const char *path, int need_even, double **t_out, int *C_out,
     gstart[ngroups] = nrows;
 
     int K = maxcls + 1, C = ngroups;
+    /* le_fit would refuse these too, but without the file's name. */
+    if (C < 2 || K < 2) {
+        rc = err_set(e, LESDE_USAGE,
+                     C < 2 ? "%s:%d: only one checkpoint (t = %.17g); a fit needs at least 2"
+                           : "%s:%d: only class 0 (from t = %.17g); a fit needs at least 2 "
+                             "classes",
+                     path, rows[0].line, rows[0].t);
+        goto out;
+    }
     for (int g = 0; g < C; g++) {
         int a = gstart[g], b = gstart[g + 1];
         if (b - a == K)

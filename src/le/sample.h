@@ -115,9 +115,10 @@ void le_cumtrapz(const double *t, const double *f, int C, double *out);
 /* Reads a CSV with header "t,class,x0,...,x{p-1}" and one row per
  * checkpoint and class (rows sorted by t; classes 0..K-1 at every
  * checkpoint, in any order within it) into *t [C] and *xbar [C][K][p]
- * (malloc'd; free them). need_even: uneven t spacing is an error. Accepts
- * CRLF, a UTF-8 BOM and trailing blank lines; x fields may be nan/inf, t
- * and class may not. Errors are LESDE_USAGE with "<path>:<line>: ...". */
+ * (malloc'd; free them); C >= 2 and K >= 2, as a fit needs. need_even:
+ * uneven t spacing is an error. Accepts CRLF, a UTF-8 BOM and trailing
+ * blank lines; x fields may be nan/inf, t and class may not. Errors are
+ * LESDE_USAGE with "<path>:<line>: ...". */
 int le_csv_read(const char *path, int need_even, double **t, int *C,
                 double **xbar, int *K, int *p, lesde_err *e);
 

@@ -627,6 +627,8 @@ static void test_csv(void)
     csv_bad("t,class,x0,x1\n0,0,1,2\n0,1,1,2\n10,0,1,2\n10,1,1,2\n20,0,1,2\n20,1,1,2\n"
             "35,0,1,2\n35,1,1,2\n", 1, 8, "uneven");
     csv_bad("t,class,x0,x1\n0,0,1,2\n0,1,1,2\n\n10,0,1,2\n10,1,1,2\n", 0, 4, "blank");
+    csv_bad("t,class,x0,x1\n0,0,1,2\n0,1,1,2\n", 0, 2, "only one checkpoint");
+    csv_bad("t,class,x0,x1\n0,0,1,2\n10,0,1,2\n20,0,1,2\n", 0, 2, "only class 0");
     /* uneven spacing is fine without need_even */
     path = write_file("uneven.csv", "t,class,x0,x1\n0,0,1,2\n0,1,1,2\n10,0,1,2\n10,1,1,2\n"
                                     "25,0,1,2\n25,1,nan,2\n");
