@@ -71,7 +71,7 @@ void report_result_free(report_result *r);
  * the sign does not, so the crossing estimates p* even when T is short. */
 #define REPORT_PSTAR_METHOD                                                                        \
     "the smallest p_err at which the mean final validation accuracy, linearly "                    \
-    "interpolated between grid points, falls to chance 1/K (below p* the network is "            \
+    "interpolated between grid points, falls to chance 1/K (below p* the network is "              \
     "right more often than chance, past p* it learns the polluted mapping and is right "           \
     "less often)"
 /* p_stall: where the network stops learning within the run's iterations;
@@ -79,7 +79,7 @@ void report_result_free(report_result *r);
  * labels, is too weak to learn from in T steps. */
 #define REPORT_STALL_MARGIN 0.05
 #define REPORT_STALL_METHOD                                                                        \
-    "the smallest p_err at which the interpolated accuracy falls to 1/K + 0.05: where "           \
+    "the smallest p_err at which the interpolated accuracy falls to 1/K + 0.05: where "            \
     "learning stalls within the run's iterations"
 
 /* The smallest x at which y, linearly interpolated between consecutive

@@ -165,11 +165,12 @@ static int pstar_tables(report_ctx *c)
 {
     if (!c->n_pstar)
         return LESDE_OK;
-    static const char *const cn[] = {"study",   "other_axes",     "K",      "p_star",
-                                     "p_hat_star", "p_stall",     "at_first_point", "method",
-                                     "stall_method"};
-    static const char *const mn[] = {"study", "other axes", "K", "p* = (K-1)/K",
-                                     "p̂* (crosses 1/K)", "p_stall (crosses 1/K + 0.05)"};
+    static const char *const cn[] = {"study",          "other_axes", "K",
+                                     "p_star",         "p_hat_star", "p_stall",
+                                     "at_first_point", "method",     "stall_method"};
+    static const char *const mn[] = {
+        "study",        "other axes",       "K",
+        "p* = (K-1)/K", "p̂* (crosses 1/K)", "p_stall (crosses 1/K + 0.05)"};
     report_table csv;
     report_ntable *mt = new_tab(c, 6, "Transition estimate p̂* per K");
     if (!mt || report_table_init(&csv, 9))
