@@ -61,6 +61,32 @@ static void slices_free(slices *sl)
     free(sl->pts);
 }
 
+/* Draws one figure (or set) from the points pts[0..n-1] of one slice. */
+typedef int (*slice_draw)(report_ctx *c, const report_study *rs, const char *slice,
+                          const long *pts, int n);
+
+/* Calls draw for every slice of rs over keys; a slice with fewer than 2
+ * points (done and summarized) is skipped with a line naming fig and what
+ * the points are. */
+static int each_slice(report_ctx *c, const report_study *rs, const char *const *keys,
+                      const char *fig, const char *points, slice_draw draw)
+{
+    slices sl = {0};
+    int rc = slices_make(c, rs, keys, &sl);
+    for (int k = 0; k < sl.n && !rc; k++) {
+        int n = slice_points(rs, sl.slice, k, sl.pts);
+        if (n < 2)
+            rc = report_skip(c,
+                             "skipped %s for study %s%s%s: fewer than 2 %s with done tasks "
+                             "and summaries",
+                             fig, rs->st->name, sl.name[k][0] ? ", " : "", sl.name[k], points);
+        else
+            rc = draw(c, rs, sl.name[k], sl.pts, n);
+    }
+    slices_free(&sl);
+    return rc;
+}
+
 static int read_stats(report_ctx *c, const report_study *rs, const char *name, store_array *a)
 {
     static const char *const stat[3] = {"mean", "ci_lo", "ci_hi"};
@@ -509,6 +535,21 @@ static int draw_final(report_ctx *c, const report_study *rs, const char *slice, 
                           rs->st->name, slice, cap);
 }
 
+/* Figure 3 of one slice: loss and accuracy curves, tail indices (with a
+ * fit), final accuracy and separability. */
+static int draw_fig3(report_ctx *c, const report_study *rs, const char *slice, const long *pts,
+                     int n)
+{
+    int rc = draw_tcurves(c, rs, slice, pts, n, 0);
+    if (!rc)
+        rc = draw_tcurves(c, rs, slice, pts, n, 1);
+    if (!rc && rs->fit)
+        rc = draw_tail(c, rs, slice, pts, n);
+    if (!rc)
+        rc = draw_final(c, rs, slice, pts, n);
+    return rc;
+}
+
 int report_fig3(report_ctx *c)
 {
     int any = 0;
@@ -517,26 +558,7 @@ int report_fig3(report_ctx *c)
         if (!rs->st || !varies_p_err(rs->st))
             continue;
         any = 1;
-        slices sl = {0};
-        int rc = slices_make(c, rs, pollution_keys, &sl);
-        for (int k = 0; k < sl.n && !rc; k++) {
-            int n = slice_points(rs, sl.slice, k, sl.pts);
-            if (n < 2) {
-                rc = report_skip(c,
-                                 "skipped fig3 for study %s%s%s: fewer than 2 p_err values "
-                                 "with done tasks and summaries",
-                                 rs->st->name, sl.name[k][0] ? ", " : "", sl.name[k]);
-                continue;
-            }
-            rc = draw_tcurves(c, rs, sl.name[k], sl.pts, n, 0);
-            if (!rc)
-                rc = draw_tcurves(c, rs, sl.name[k], sl.pts, n, 1);
-            if (!rc && rs->fit)
-                rc = draw_tail(c, rs, sl.name[k], sl.pts, n);
-            if (!rc)
-                rc = draw_final(c, rs, sl.name[k], sl.pts, n);
-        }
-        slices_free(&sl);
+        int rc = each_slice(c, rs, pollution_keys, "fig3", "p_err values", draw_fig3);
         if (rc)
             return rc;
     }
@@ -645,20 +667,7 @@ int report_kabl(report_ctx *c)
         if (!rs->st || !varies_p_err(rs->st) || spec_axis_find(rs->st, "classes") < 0)
             continue;
         any = 1;
-        slices sl = {0};
-        int rc = slices_make(c, rs, kabl_keys, &sl);
-        for (int k = 0; k < sl.n && !rc; k++) {
-            int n = slice_points(rs, sl.slice, k, sl.pts);
-            if (n < 2) {
-                rc = report_skip(c,
-                                 "skipped kabl for study %s%s%s: fewer than 2 grid points "
-                                 "with done tasks and summaries",
-                                 rs->st->name, sl.name[k][0] ? ", " : "", sl.name[k]);
-                continue;
-            }
-            rc = draw_kabl(c, rs, sl.name[k], sl.pts, n);
-        }
-        slices_free(&sl);
+        int rc = each_slice(c, rs, kabl_keys, "kabl", "grid points", draw_kabl);
         if (rc)
             return rc;
     }
