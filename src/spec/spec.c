@@ -613,12 +613,23 @@ static int canonical(spec *s, lesde_err *e)
         return spec_nomem(e);
     }
     s->canonical = b.buf;
-    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a 64 */
-    for (size_t i = 0; i < b.len; i++) {
-        h ^= (unsigned char)b.buf[i];
-        h *= 0x100000001b3ULL;
+    /* FNV-1a 64 over every line but the description and data_dir: neither
+     * changes a result, and a store moved to a cluster, where the data
+     * lives elsewhere, or a description edited must still resume. */
+    uint64_t h = 0xcbf29ce484222325ULL, h_all = h;
+    for (const char *line = b.buf; *line;) {
+        const char *end = strchr(line, '\n');
+        end = end ? end + 1 : line + strlen(line);
+        int kept = strncmp(line, "description =", 13) && strncmp(line, "data_dir =", 10);
+        for (const char *q = line; q < end; q++) {
+            h_all = (h_all ^ (unsigned char)*q) * 0x100000001b3ULL;
+            if (kept)
+                h = (h ^ (unsigned char)*q) * 0x100000001b3ULL;
+        }
+        line = end;
     }
     snprintf(s->hash, sizeof s->hash, "%016" PRIx64, h);
+    snprintf(s->hash_all, sizeof s->hash_all, "%016" PRIx64, h_all);
     return LESDE_OK;
 }
 

@@ -78,7 +78,10 @@ typedef struct {
     char *text;               /* the file as read */
     char *canonical;          /* the canonical expanded form (hashed) */
     char *overrides;          /* the --set arguments it was parsed with, one per line */
-    char hash[17];            /* 64-bit FNV-1a of canonical, hex */
+    char hash[17];            /* 64-bit FNV-1a of canonical but its description
+                                 and data_dir lines, hex */
+    char hash_all[17];        /* of all of canonical: what stores written
+                                 before 2026-11-28 hold; still accepted */
     char *description;        /* [sweep] description, or NULL */
     int n_seeds;              /* [sweep] seeds (studies may override them) */
     uint64_t *seeds;

@@ -25,6 +25,10 @@ check "refusal says another spec" grep -q "another spec" "$TMP/err"
 check "store untouched" test "$(md5sum <"$TMP/s.h5")" = "$sum"
 expect_exit 0 "same spec resumes (nothing to do)" "$LESDE" sweep "$SPEC" --store "$TMP/s.h5" \
   --quiet --set study.sde.n_obs=3
+# description and data_dir change no result: the store resumes.
+expect_exit 0 "an edited description resumes" "$LESDE" sweep "$SPEC" --store "$TMP/s.h5" \
+  --set study.sde.n_obs=3 --set "sweep.description=edited"
+check "edited description: nothing to run" grep -q ", 0 to run" "$TMP/err" "$TMP/out"
 expect_exit 0 "--new starts over" "$LESDE" sweep "$SPEC" --store "$TMP/s.h5" --quiet --new
 expect_exit 0 "dry run" "$LESDE" sweep "$SPEC" --dry-run
 check "dry run estimates core-hours" grep -q "core-hours" "$TMP/out"

@@ -187,11 +187,28 @@ static void test_good(void)
         const char *pe = strstr(kab, "p_err =");
         CHECK(pe && pe > pol, "kablate has no p_err line");
     }
+    /* The hash: FNV-1a of the canonical form without its description and
+     * data_dir lines (which change no result). */
     uint64_t fnv = 0xcbf29ce484222325ULL;
-    for (const char *c = s.canonical; *c; c++)
-        fnv = (fnv ^ (unsigned char)*c) * 0x100000001b3ULL;
+    int at_line = 1, skip = 0, skipped = 0;
+    for (const char *c = s.canonical; *c; c++) {
+        if (at_line)
+            skipped += skip = !strncmp(c, "description =", 13) || !strncmp(c, "data_dir =", 10);
+        if (!skip)
+            fnv = (fnv ^ (unsigned char)*c) * 0x100000001b3ULL;
+        at_line = *c == '\n';
+    }
     char hex[17];
     snprintf(hex, sizeof hex, "%016llx", (unsigned long long)fnv);
+    CHECK(skipped >= 2, "canonical form has %d description / data_dir lines", skipped);
+    /* hash_all (what older stores hold): FNV-1a of all of it. */
+    fnv = 0xcbf29ce484222325ULL;
+    for (const char *c = s.canonical; *c; c++)
+        fnv = (fnv ^ (unsigned char)*c) * 0x100000001b3ULL;
+    char hex_all[17];
+    snprintf(hex_all, sizeof hex_all, "%016llx", (unsigned long long)fnv);
+    CHECK(strcmp(hex_all, s.hash_all) == 0 && strcmp(s.hash_all, s.hash) != 0,
+          "hash_all %s is FNV-1a %s of the whole canonical form", s.hash_all, hex_all);
     CHECK(strcmp(hex, s.hash) == 0, "hash %s is FNV-1a %s of the canonical form", s.hash, hex);
     spec_free(&s);
     CHECK(s.studies == NULL && s.canonical == NULL, "spec_free clears");
@@ -300,10 +317,12 @@ static void test_hash(void)
         {"study.kablate.fit=true"},  {"study.kablate.class_ids=0 1"},
         {"sweep.description=other"}, {"study.pollution.seeds=0..1"},
         {"study.gamma.p=classes"}, /* the default: no change */
+        {"study.kablate.data_dir=/elsewhere"}, /* changes no result: no change */
     };
     for (int i = 0; i < (int)(sizeof sets / sizeof sets[0]); i++) {
         int rc = hash_of(good, sets[i], 1, h);
-        int expect_same = i == 8;
+        /* description and data_dir change no result: the same hash */
+        int expect_same = i == 6 || i == 8 || i == 9;
         if (i == 5) { /* 2 ids for classes 2, 5, 10: refused (K = 5) */
             CHECK(rc == LESDE_USAGE, "class_ids 0 1 with classes 2, 5, 10 refused");
             continue;
