@@ -1,4 +1,5 @@
 /* store_load_spec: re-read the spec a store was made with. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,9 @@ int store_load_spec(const char *path, spec *s, lesde_err *e)
         rc = err_set(e, LESDE_USAGE, "%s: its spec gives hash %s here, not the stored %s "
                      "(written by another lesde version?)", path, s->hash, hash);
         spec_free(s);
+    } else {
+        /* An older store holds hash_all: give the hash the store holds. */
+        snprintf(s->hash, sizeof s->hash, "%s", hash);
     }
 out:
     free(buf);

@@ -69,7 +69,8 @@ int store_summarize(const char *path, lesde_err *e);
 /* ---- reading, for status and report ---- */
 
 /* The spec a store was made with: its text parsed with the --set overrides
- * of the sweep that made it, checked against the stored hash (serial). */
+ * of the sweep that made it, checked against the stored hash (serial);
+ * s->hash is then the stored one (an older store holds hash_all). */
 int store_load_spec(const char *path, spec *s, lesde_err *e);
 
 /* Reads the root string attributes names[n] of a store by name (serial):
