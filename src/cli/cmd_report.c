@@ -19,6 +19,8 @@ static void help(void)
            "  fig4      simulated LE-ODE against genuine mean logits (one task)\n"
            "  fig5      RD_k(t), I- against L-model\n"
            "  gamma     P(separable) against s per observation time (sde studies)\n"
+           "  sept      P(separable) over observation time per grid point (sde studies,\n"
+           "            the boundary schedule too)\n"
            "  kabl      final validation accuracy against rho, one curve per K\n"
            "  collapse  etf_dev over t per grid point\n"
            "each for whatever studies fit it (by kind and axis keys); a figure no study\n"

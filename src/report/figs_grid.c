@@ -62,24 +62,25 @@ static void slices_free(slices *sl)
 }
 
 /* Draws one figure (or set) from the points pts[0..n-1] of one slice. */
-typedef int (*slice_draw)(report_ctx *c, const report_study *rs, const char *slice,
-                          const long *pts, int n);
+typedef int (*slice_draw)(report_ctx *c, const report_study *rs, const char *slice, const long *pts,
+                          int n);
 
-/* Calls draw for every slice of rs over keys; a slice with fewer than 2
- * points (done and summarized) is skipped with a line naming fig and what
- * the points are. */
-static int each_slice(report_ctx *c, const report_study *rs, const char *const *keys,
+/* Calls draw for every slice of rs over keys; a slice with fewer than
+ * min_n points (done and summarized) is skipped with a line naming fig and
+ * what the points are. */
+static int each_slice(report_ctx *c, const report_study *rs, const char *const *keys, int min_n,
                       const char *fig, const char *points, slice_draw draw)
 {
     slices sl = {0};
     int rc = slices_make(c, rs, keys, &sl);
     for (int k = 0; k < sl.n && !rc; k++) {
         int n = slice_points(rs, sl.slice, k, sl.pts);
-        if (n < 2)
+        if (n < min_n)
             rc = report_skip(c,
-                             "skipped %s for study %s%s%s: fewer than 2 %s with done tasks "
+                             "skipped %s for study %s%s%s: fewer than %d %s with done tasks "
                              "and summaries",
-                             fig, rs->st->name, sl.name[k][0] ? ", " : "", sl.name[k], points);
+                             fig, rs->st->name, sl.name[k][0] ? ", " : "", sl.name[k], min_n,
+                             points);
         else
             rc = draw(c, rs, sl.name[k], sl.pts, n);
     }
@@ -131,6 +132,15 @@ static void full_title(char *out, size_t size, const char *study, const char *sl
                        const char *what)
 {
     snprintf(out, size, "%s%s%s: %s", study, slice[0] ? ", " : "", slice, what);
+}
+
+/* "set title '<study>, <slice>: <what>'" (no newline). */
+static void set_title(FILE *f, const report_study *rs, const char *slice, const char *what)
+{
+    char title[512];
+    full_title(title, sizeof title, rs->st->name, slice, what);
+    fputs("set title ", f);
+    report_gp_str(f, title);
 }
 
 /* A vertical marker at x with a label at its top. */
@@ -261,12 +271,9 @@ static int draw_tcurves(report_ctx *c, const report_study *rs, const char *slice
     }
     if (!rc) {
         FILE *f = g.f;
-        char title[512];
-        full_title(title, sizeof title, rs->st->name, slice,
-                   acc ? "validation accuracy (mean over seeds, 95% bands)"
-                       : "validation loss (mean over seeds, 95% bands)");
-        fputs("set title ", f);
-        report_gp_str(f, title);
+        set_title(f, rs, slice,
+                  acc ? "validation accuracy (mean over seeds, 95% bands)"
+                      : "validation loss (mean over seeds, 95% bands)");
         fprintf(f, "\nset xlabel 't (iterations)'\nset ylabel '%s'\n",
                 acc ? "validation accuracy (clean labels)" : "validation cross-entropy (nats)");
         /* Bands are clamped to the y range: a polygon wholly outside it
@@ -464,11 +471,8 @@ static int draw_final(report_ctx *c, const report_study *rs, const char *slice, 
     const report_pstar *ps = find_pstar(c, rs->st->name, slice);
     if (!rc) {
         FILE *f = g.f;
-        char title[512];
-        full_title(title, sizeof title, rs->st->name, slice,
-                   "separation against label pollution (mean over seeds, 95% intervals)");
-        fputs("set title ", f);
-        report_gp_str(f, title);
+        set_title(f, rs, slice,
+                  "separation against label pollution (mean over seeds, 95% intervals)");
         fputs("\nset xlabel 'label pollution p_{err}'\n"
               "set ylabel 'final validation accuracy / separable fraction'\n"
               "set yrange [-0.02:1.1]\nset key below Left reverse width 1\n",
@@ -558,7 +562,7 @@ int report_fig3(report_ctx *c)
         if (!rs->st || !varies_p_err(rs->st))
             continue;
         any = 1;
-        int rc = each_slice(c, rs, pollution_keys, "fig3", "p_err values", draw_fig3);
+        int rc = each_slice(c, rs, pollution_keys, 2, "fig3", "p_err values", draw_fig3);
         if (rc)
             return rc;
     }
@@ -619,11 +623,7 @@ static int draw_kabl(report_ctx *c, const report_study *rs, const char *slice, c
     }
     if (!rc) {
         FILE *f = g.f;
-        char title[512];
-        full_title(title, sizeof title, rs->st->name, slice,
-                   "K ablation (mean over seeds, 95% intervals)");
-        fputs("set title ", f);
-        report_gp_str(f, title);
+        set_title(f, rs, slice, "K ablation (mean over seeds, 95% intervals)");
         fputs("\nset xlabel 'ρ = p_{err} / p*,   p* = (K-1)/K'\n"
               "set ylabel 'final validation accuracy'\n"
               "set yrange [0:1.05]\nset key outside right top Left reverse width 1\n",
@@ -667,7 +667,7 @@ int report_kabl(report_ctx *c)
         if (!rs->st || !varies_p_err(rs->st) || spec_axis_find(rs->st, "classes") < 0)
             continue;
         any = 1;
-        int rc = each_slice(c, rs, kabl_keys, "kabl", "grid points", draw_kabl);
+        int rc = each_slice(c, rs, kabl_keys, 2, "kabl", "grid points", draw_kabl);
         if (rc)
             return rc;
     }
@@ -741,11 +741,7 @@ static int draw_gamma(report_ctx *c, const report_study *rs, const char *slice, 
     }
     if (!rc && g.f) {
         FILE *f = g.f;
-        char title[512];
-        full_title(title, sizeof title, rs->st->name, slice,
-                   "separation of the LE-SDE against the tail index s of γ");
-        fputs("set title ", f);
-        report_gp_str(f, title);
+        set_title(f, rs, slice, "separation of the LE-SDE against the tail index s of γ");
         fputs("\nset xlabel 's,   γ(t) = c (1+t)^{-s}'\n"
               "set ylabel 'P(all class pairs linearly separable)'\n"
               "set yrange [-0.03:1.1]\n"
@@ -816,6 +812,136 @@ int report_gamma(report_ctx *c)
     return LESDE_OK;
 }
 
+/* ---- separation over time (sde studies) ---- */
+
+#define SEPT_MAX_CURVES 16
+
+/* The axes a separation-over-time figure draws as curves: s when the study
+ * has it (one figure per value of the other axes), else every axis (one
+ * figure, e.g. the boundary schedule per n). keys holds SPEC_MAX_AXES + 1. */
+static void sept_keys(const report_study *rs, const char **keys)
+{
+    int n = 0;
+    if (spec_axis_find(rs->st, "s") >= 0)
+        keys[n++] = "s";
+    else
+        for (int a = 0; a < rs->st->n_axes; a++)
+            keys[n++] = rs->st->axes[a].key;
+    keys[n] = NULL;
+}
+
+/* One figure: P(all pairs separable) against the observation time, one
+ * curve per point pts[0..n-1] of a slice, named by the curve axes. */
+static int draw_sept(report_ctx *c, const report_study *rs, const char *slice, const long *pts,
+                     int n)
+{
+    store_array s[3], ot;
+    if (read_stats(c, rs, "sep_all", s))
+        return c->e->code;
+    if (report_read(c, rs, "obs_t", &ot)) {
+        free3(s);
+        return c->e->code;
+    }
+    long O = s[0].dims[s[0].ndim - 1];
+    const char *keys[SPEC_MAX_AXES + 1];
+    sept_keys(rs, keys);
+    int nd = n < SEPT_MAX_CURVES ? n : SEPT_MAX_CURVES, n_done = 0;
+    char base[256], dat[300];
+    report_file_base(base, sizeof base, "sept", rs->st->name, slice);
+    report_gp g = {0};
+    FILE *d = NULL;
+    int rc = report_gp_open(&g, c, base, 1000, 650);
+    if (!rc && !(d = report_gp_data(&g, "", dat, sizeof dat)))
+        rc = c->e->code;
+    if (!rc) {
+        fprintf(d,
+                "# %s%s%s: one block per grid point (gnuplot index): t, P(all pairs "
+                "separable) = mean of sep_all across seeds, ci_lo, ci_hi\n",
+                rs->st->name, slice[0] ? ", " : "", slice);
+        for (int i = 0; i < nd; i++) {
+            long p = pts[i];
+            const double *tv = ot.data + (p * rs->S + report_first_done(rs, p)) * O;
+            n_done = n_done > rs->pt[p].n_done ? n_done : rs->pt[p].n_done;
+            fprintf(d, "%s# %s\n", i ? "\n\n" : "", rs->label[p]);
+            for (long o = 0; o < O; o++) {
+                if (!isfinite(tv[o]) || tv[o] <= 0) /* log axis */
+                    continue;
+                fprintf(d, "%.9g", tv[o]);
+                put3(d, s, p * O + o);
+                fputc('\n', d);
+            }
+        }
+        rc = report_gp_data_close(&g, d, dat);
+    }
+    if (!rc) {
+        FILE *f = g.f;
+        set_title(f, rs, slice,
+                  "separation of the LE-SDE over time (mean over seeds, 95% intervals)");
+        fputs("\nset xlabel 'observation time t (iterations)'\nset logscale x\n"
+              "set format x '10^{%L}'\n"
+              "set ylabel 'P(all class pairs linearly separable)'\n"
+              "set yrange [-0.03:1.1]\n"
+              "set key outside right top Left reverse width 1\nplot ",
+              f);
+        for (int i = 0; i < nd; i++) {
+            long p = pts[i];
+            char lt[256];
+            int len = 0;
+            lt[0] = '\0';
+            for (int k = 0; keys[k] && len < (int)sizeof lt - 1; k++) {
+                const char *v = report_axis_label(rs, p, keys[k]);
+                len += snprintf(lt + len, sizeof lt - (size_t)len, "%s%s = %s", k ? ", " : "",
+                                keys[k], v ? v : "?");
+            }
+            const char *clr = report_color(i);
+            fprintf(f,
+                    "%s'%s' index %d using 1:2:3:4 with yerrorbars lc rgb '%s' pt 7 ps 0.6 "
+                    "noautoscale notitle, \\\n"
+                    "  '' index %d using 1:2 with linespoints lw 2 %s pt 7 ps 0.6 "
+                    "lc rgb '%s' title ",
+                    i ? ", \\\n  " : "", dat, i, clr, i, i >= 10 ? "dt (8,5)" : "", clr);
+            report_gp_str(f, lt[0] ? lt : rs->st->name);
+        }
+        fputc('\n', f);
+        rc = report_gp_run(&g);
+    } else {
+        report_gp_abort(&g);
+    }
+    free3(s);
+    store_array_free(&ot);
+    if (rc)
+        return rc;
+    char png[300], cap[1024];
+    snprintf(png, sizeof png, "%s.png", base);
+    snprintf(cap, sizeof cap,
+             "Study %s%s%s: probability (over up to %d seeds) that every pair of classes of "
+             "the simulated LE-SDE samples is linearly separable, against the observation "
+             "time (log scale), one curve per grid point, with 95%% t-intervals.%s",
+             rs->st->name, slice[0] ? ", " : "", slice, n_done,
+             n > nd ? " Only the first 16 grid points are drawn." : "");
+    return report_add_fig(c, png, "sept", "LE-SDE: P(separable) over time", rs->st->name, slice,
+                          cap);
+}
+
+int report_sept(report_ctx *c)
+{
+    int any = 0;
+    for (int i = 0; i < c->s.n_studies; i++) {
+        const report_study *rs = &c->rs[i];
+        if (!rs->st || rs->st->kind != SPEC_SDE)
+            continue;
+        any = 1;
+        const char *keys[SPEC_MAX_AXES + 1];
+        sept_keys(rs, keys);
+        int rc = each_slice(c, rs, keys, 1, "sept", "grid points", draw_sept);
+        if (rc)
+            return rc;
+    }
+    if (!any)
+        return report_skip(c, "skipped sept: no sde study");
+    return LESDE_OK;
+}
+
 /* ---- neural collapse ---- */
 
 #define COLLAPSE_MAX_CURVES 16
@@ -860,11 +986,7 @@ static int draw_collapse(report_ctx *c, const report_study *rs, const char *slic
         sameK &= rs->pt[pts[i]].K == K;
     if (!rc) {
         FILE *f = g.f;
-        char title[512];
-        full_title(title, sizeof title, rs->st->name, slice,
-                   "neural collapse of the probe class means (mean over seeds)");
-        fputs("set title ", f);
-        report_gp_str(f, title);
+        set_title(f, rs, slice, "neural collapse of the probe class means (mean over seeds)");
         fputs("\nset xlabel 't (iterations)'\n"
               "set ylabel 'etf\\_dev = max_{k≠l} |cos(X̄^k, X̄^l) + 1/(K-1)|'\n"
               "set key outside right top Left reverse width 1\nset yrange [0:*]\nplot ",

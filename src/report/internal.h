@@ -124,6 +124,9 @@ int report_collapse(report_ctx *c);
 int report_fig3(report_ctx *c);
 int report_kabl(report_ctx *c);
 int report_gamma(report_ctx *c);
+/* P(separable) over the observation time of every sde study (the boundary
+ * schedule, which has no s, included). */
+int report_sept(report_ctx *c);
 /* p_hat* per K (and per value of the other axes) of every train study
  * whose p_err varies; fills c->pstar. */
 int report_pstar_all(report_ctx *c);

@@ -395,9 +395,9 @@ int report_run(const report_opts *o, report_result *r, lesde_err *e)
     if (rc)
         goto out;
     /* p_hat* first: fig3d marks it. */
-    int (*const steps[])(report_ctx *) = {report_pstar_all, report_fig2,    report_fig3,
-                                          report_fig4,      report_fig5,    report_gamma,
-                                          report_kabl,      report_collapse};
+    int (*const steps[])(report_ctx *) = {report_pstar_all, report_fig2,  report_fig3,
+                                          report_fig4,      report_fig5,  report_gamma,
+                                          report_sept,      report_kabl,  report_collapse};
     for (size_t k = 0; k < sizeof steps / sizeof steps[0] && !rc; k++)
         rc = steps[k](&c);
     if (!rc)

@@ -17,14 +17,16 @@ is_png() { # a PNG signature and a non-empty file
   [ -s "$1" ] && [ "$(od -An -tx1 -N8 "$1" | tr -d ' \n')" = "89504e470d0a1a0a" ]
 }
 figs="fig2-pollution fig3a-pollution fig3b-pollution fig3c-pollution fig3d-pollution
-      fig4-pollution fig5-pollution collapse-pollution gamma-gamma"
+      fig4-pollution fig5-pollution collapse-pollution gamma-gamma sept-gamma sept-boundary"
 for f in $figs; do
   check "$f.png is a PNG" is_png "$OUT/$f.png"
   check "$f.gp kept" test -s "$OUT/$f.gp"
   check "$f.dat kept" test -s "$OUT/$f.dat"
 done
 n=$(ls "$OUT"/*.png | wc -l)
-check "9 figures, not $n" test "$n" -eq 9
+check "11 figures, not $n" test "$n" -eq 11
+check "sept-gamma: a curve per s" test "$(grep -c "title 's = " "$OUT/sept-gamma.gp")" -eq 2
+check "sept-boundary: one curve named after its study" grep -q "title 'boundary'" "$OUT/sept-boundary.gp"
 for p in "$OUT"/*.png; do
   check "index shows $(basename "$p")" grep -qF "<img src=\"$(basename "$p")\"" "$OUT/index.html"
 done
@@ -41,7 +43,7 @@ check "summary.csv: both seeds done" test "$(awk -F, 'NR > 1 {print $5}' "$OUT/s
 check "summary.csv: p_err 0 and 0.7" test "$(awk -F, 'NR > 1 {print $3}' "$OUT/summary.csv" | tr '\n' ' ')" = "0 0.7 "
 check "summary.md states the p_hat* method" grep -q "linearly interpolated between grid points" "$OUT/summary.md"
 check "pstar.csv: one K" test "$(wc -l <"$OUT/pstar.csv")" -eq 2
-check "summary_sde.csv: 2 points x 3 times" test "$(wc -l <"$OUT/summary_sde.csv")" -eq 7
+check "summary_sde.csv: (2 + 1) points x 3 times" test "$(wc -l <"$OUT/summary_sde.csv")" -eq 10
 
 # stdout: skipped kinds, the index and p_hat*.
 out=$TMP/report.out
@@ -62,7 +64,7 @@ expect_exit 0 "report --study gamma" "$LESDE" report "$STORE" --out "$TMP/g" --s
 for k in fig2 fig3 fig4 fig5 collapse; do
   check "--study gamma: skipped $k" grep -q "^skipped $k: no train study" "$TMP/out"
 done
-check "--study gamma: one figure" test "$(ls "$TMP"/g/*.png | wc -l)" -eq 1
+check "--study gamma: two figures (gamma, sept)" test "$(ls "$TMP"/g/*.png | wc -l)" -eq 2
 check "--study gamma: summary.csv header only" test "$(wc -l <"$TMP/g/summary.csv")" -eq 1
 
 # Errors.
