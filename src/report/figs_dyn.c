@@ -165,16 +165,12 @@ static int draw_fig2(report_ctx *c, const report_study *rs, long p)
         free_n(s[q], 3);
     if (rc)
         return rc;
-    char png[300], cap[1024];
-    snprintf(png, sizeof png, "%s.png", base);
-    snprintf(cap, sizeof cap,
-             "Study %s at %s: Ahat, Bhat (left) and their Savitzky-Golay derivatives "
-             "alphahat, betahat (right) under the I-model (top) and L-model (bottom); "
-             "mean over %d done seeds with 95%% t-intervals (slides Figure 2).",
-             rs->st->name, rs->label[p][0] ? rs->label[p] : "its only grid point",
-             rs->pt[p].n_done);
-    return report_add_fig(c, png, "fig2", "Figure 2: estimated A, B, alpha, beta", rs->st->name, "",
-                          cap);
+    return report_add_fig(
+        c, base, "fig2", "Figure 2: estimated A, B, alpha, beta", rs->st->name, "",
+        "Study %s at %s: Ahat, Bhat (left) and their Savitzky-Golay derivatives "
+        "alphahat, betahat (right) under the I-model (top) and L-model (bottom); "
+        "mean over %d done seeds with 95%% t-intervals (slides Figure 2).",
+        rs->st->name, rs->label[p][0] ? rs->label[p] : "its only grid point", rs->pt[p].n_done);
 }
 
 int report_fig2(report_ctx *c)
@@ -290,18 +286,14 @@ static int draw_fig4(report_ctx *c, const report_study *rs, long p)
     store_array_free(&sim);
     if (rc)
         return rc;
-    char png[300], cap[1024];
-    snprintf(png, sizeof png, "%s.png", base);
-    snprintf(cap, sizeof cap,
-             "Study %s at %s, seed %llu: per class k (columns), the K coordinates of the "
-             "genuine mean probe logits of the samples trained as class k (solid) against "
-             "the LE-ODE simulated from the same Xbar(0) with the I-model's (top) and "
-             "L-model's (bottom) alphahat, betahat and H, not rescaled (slides Figure 4).%s",
-             rs->st->name, rs->label[p][0] ? rs->label[p] : "its only grid point",
-             (unsigned long long)rs->st->seeds[q],
-             K > nk ? " Only the first 5 classes are drawn." : "");
-    return report_add_fig(c, png, "fig4", "Figure 4: simulated vs genuine dynamics", rs->st->name,
-                          "", cap);
+    return report_add_fig(
+        c, base, "fig4", "Figure 4: simulated vs genuine dynamics", rs->st->name, "",
+        "Study %s at %s, seed %llu: per class k (columns), the K coordinates of the "
+        "genuine mean probe logits of the samples trained as class k (solid) against "
+        "the LE-ODE simulated from the same Xbar(0) with the I-model's (top) and "
+        "L-model's (bottom) alphahat, betahat and H, not rescaled (slides Figure 4).%s",
+        rs->st->name, rs->label[p][0] ? rs->label[p] : "its only grid point",
+        (unsigned long long)rs->st->seeds[q], K > nk ? " Only the first 5 classes are drawn." : "");
 }
 
 int report_fig4(report_ctx *c)
@@ -373,16 +365,12 @@ static int draw_fig5(report_ctx *c, const report_study *rs, long p)
     store_array_free(&rd);
     if (rc)
         return rc;
-    char png[300], cap[1024];
-    snprintf(png, sizeof png, "%s.png", base);
-    snprintf(cap, sizeof cap,
-             "Study %s at %s: RD_k(t) between the genuine mean logits of class k and the "
-             "LE-ODE simulated with the L-model (solid) and the I-model (dashed), mean over "
-             "%d seeds; lower is better (slides Figure 5).",
-             rs->st->name, rs->label[p][0] ? rs->label[p] : "its only grid point",
-             rs->pt[p].n_done);
-    return report_add_fig(c, png, "fig5", "Figure 5: RD_k, I- against L-model", rs->st->name, "",
-                          cap);
+    return report_add_fig(
+        c, base, "fig5", "Figure 5: RD_k, I- against L-model", rs->st->name, "",
+        "Study %s at %s: RD_k(t) between the genuine mean logits of class k and the "
+        "LE-ODE simulated with the L-model (solid) and the I-model (dashed), mean over "
+        "%d seeds; lower is better (slides Figure 5).",
+        rs->st->name, rs->label[p][0] ? rs->label[p] : "its only grid point", rs->pt[p].n_done);
 }
 
 int report_fig5(report_ctx *c)

@@ -309,16 +309,13 @@ static int draw_tcurves(report_ctx *c, const report_study *rs, const char *slice
     free3(s);
     if (rc)
         return rc;
-    char png[300], cap[1024];
-    snprintf(png, sizeof png, "%s.png", base);
-    snprintf(cap, sizeof cap,
-             "Study %s%s%s: validation %s over training, one curve per p_err, mean over done "
-             "seeds with 95%% t-interval bands; the dashed line is %s (slides Figure 3%s).",
-             rs->st->name, slice[0] ? ", " : "", slice, acc ? "accuracy" : "loss",
-             acc ? "chance, 1/K" : "the loss at initialisation, ln K", acc ? "b" : "a");
-    return report_add_fig(c, png, kind,
-                          acc ? "Figure 3b: validation accuracy" : "Figure 3a: validation loss",
-                          rs->st->name, slice, cap);
+    return report_add_fig(
+        c, base, kind, acc ? "Figure 3b: validation accuracy" : "Figure 3a: validation loss",
+        rs->st->name, slice,
+        "Study %s%s%s: validation %s over training, one curve per p_err, mean over done "
+        "seeds with 95%% t-interval bands; the dashed line is %s (slides Figure 3%s).",
+        rs->st->name, slice[0] ? ", " : "", slice, acc ? "accuracy" : "loss",
+        acc ? "chance, 1/K" : "the loss at initialisation, ln K", acc ? "b" : "a");
 }
 
 /* The x range of a p_err plot: the grid, and p* in it. */
@@ -420,17 +417,14 @@ static int draw_tail(report_ctx *c, const report_study *rs, const char *slice, c
         free3(s[q]);
     if (rc)
         return rc;
-    char png[300], cap[1024];
-    snprintf(png, sizeof png, "%s.png", base);
-    snprintf(cap, sizeof cap,
-             "Study %s%s%s: tail indices of alphahat and betahat against p_err under the "
-             "I-model (left) and L-model (right), mean over seeds with 95%% t-intervals; top: "
-             "from Ahat, Bhat (1 - avg log|Ahat| / log(1+t) over the tail window), bottom: "
-             "minus the least-squares slope of log|alphahat|, log|betahat| against log(1+t); "
-             "p* = (K-1)/K marked (slides Figure 3c-d).",
-             rs->st->name, slice[0] ? ", " : "", slice);
-    return report_add_fig(c, png, "fig3c", "Figure 3c-d: tail indices against p_err", rs->st->name,
-                          slice, cap);
+    return report_add_fig(
+        c, base, "fig3c", "Figure 3c-d: tail indices against p_err", rs->st->name, slice,
+        "Study %s%s%s: tail indices of alphahat and betahat against p_err under the "
+        "I-model (left) and L-model (right), mean over seeds with 95%% t-intervals; top: "
+        "from Ahat, Bhat (1 - avg log|Ahat| / log(1+t) over the tail window), bottom: "
+        "minus the least-squares slope of log|alphahat|, log|betahat| against log(1+t); "
+        "p* = (K-1)/K marked (slides Figure 3c-d).",
+        rs->st->name, slice[0] ? ", " : "", slice);
 }
 
 /* fig3d: final validation accuracy and separable fraction against p_err. */
@@ -525,18 +519,15 @@ static int draw_final(report_ctx *c, const report_study *rs, const char *slice, 
     }
     if (rc)
         return rc;
-    char png[300], cap[2048];
-    snprintf(png, sizeof png, "%s.png", base);
-    snprintf(cap, sizeof cap,
-             "Study %s%s%s: final validation accuracy (mean over the last 5%% of iterations) "
-             "and the fraction of linearly separable class pairs of the probe logits (grouped by "
-             "clean label) at the "
-             "last snapshot, against p_err, mean over seeds with 95%% t-intervals; p* = "
-             "(K-1)/K, the estimate p_hat* (%s) and p_stall (%s) marked.%s",
-             rs->st->name, slice[0] ? ", " : "", slice, REPORT_PSTAR_METHOD, REPORT_STALL_METHOD,
-             any_sep ? "" : " No separability data in this study (fit = false).");
-    return report_add_fig(c, png, "fig3d", "Figure 3: final accuracy and separability",
-                          rs->st->name, slice, cap);
+    return report_add_fig(
+        c, base, "fig3d", "Figure 3: final accuracy and separability", rs->st->name, slice,
+        "Study %s%s%s: final validation accuracy (mean over the last 5%% of iterations) "
+        "and the fraction of linearly separable class pairs of the probe logits (grouped by "
+        "clean label) at the "
+        "last snapshot, against p_err, mean over seeds with 95%% t-intervals; p* = "
+        "(K-1)/K, the estimate p_hat* (%s) and p_stall (%s) marked.%s",
+        rs->st->name, slice[0] ? ", " : "", slice, REPORT_PSTAR_METHOD, REPORT_STALL_METHOD,
+        any_sep ? "" : " No separability data in this study (fit = false).");
 }
 
 /* Figure 3 of one slice: loss and accuracy curves, tail indices (with a
@@ -648,15 +639,12 @@ static int draw_kabl(report_ctx *c, const report_study *rs, const char *slice, c
     }
     if (rc)
         return rc;
-    char png[300], cap[1024];
-    snprintf(png, sizeof png, "%s.png", base);
-    snprintf(cap, sizeof cap,
-             "Study %s%s%s: final validation accuracy against rho = p_err K/(K-1), one curve "
-             "per number of classes K (dotted: its chance level 1/K), mean over seeds with "
-             "95%% t-intervals; every K's transition p* = (K-1)/K sits at rho = 1.",
-             rs->st->name, slice[0] ? ", " : "", slice);
-    return report_add_fig(c, png, "kabl", "K ablation: accuracy against rho", rs->st->name, slice,
-                          cap);
+    return report_add_fig(
+        c, base, "kabl", "K ablation: accuracy against rho", rs->st->name, slice,
+        "Study %s%s%s: final validation accuracy against rho = p_err K/(K-1), one curve "
+        "per number of classes K (dotted: its chance level 1/K), mean over seeds with "
+        "95%% t-intervals; every K's transition p* = (K-1)/K sits at rho = 1.",
+        rs->st->name, slice[0] ? ", " : "", slice);
 }
 
 int report_kabl(report_ctx *c)
@@ -779,16 +767,13 @@ static int draw_gamma(report_ctx *c, const report_study *rs, const char *slice, 
     store_array_free(&ot);
     if (rc || p_first < 0)
         return rc;
-    char png[300], cap[1024];
-    snprintf(png, sizeof png, "%s.png", base);
-    snprintf(cap, sizeof cap,
-             "Study %s%s%s: probability (over up to %d seeds) that every pair of classes of "
-             "the simulated LE-SDE samples is linearly separable, against the tail index s of "
-             "gamma(t) = c (1+t)^-s, one curve per observation time, with 95%% t-intervals. "
-             "The separation theorem puts the boundary at s = 1 as t grows.",
-             rs->st->name, slice[0] ? ", " : "", slice, n_done);
-    return report_add_fig(c, png, "gamma", "Gamma schedules: P(separable) against s", rs->st->name,
-                          slice, cap);
+    return report_add_fig(
+        c, base, "gamma", "Gamma schedules: P(separable) against s", rs->st->name, slice,
+        "Study %s%s%s: probability (over up to %d seeds) that every pair of classes of "
+        "the simulated LE-SDE samples is linearly separable, against the tail index s of "
+        "gamma(t) = c (1+t)^-s, one curve per observation time, with 95%% t-intervals. "
+        "The separation theorem puts the boundary at s = 1 as t grows.",
+        rs->st->name, slice[0] ? ", " : "", slice, n_done);
 }
 
 int report_gamma(report_ctx *c)
@@ -911,16 +896,13 @@ static int draw_sept(report_ctx *c, const report_study *rs, const char *slice, c
     store_array_free(&ot);
     if (rc)
         return rc;
-    char png[300], cap[1024];
-    snprintf(png, sizeof png, "%s.png", base);
-    snprintf(cap, sizeof cap,
-             "Study %s%s%s: probability (over up to %d seeds) that every pair of classes of "
-             "the simulated LE-SDE samples is linearly separable, against the observation "
-             "time (log scale), one curve per grid point, with 95%% t-intervals.%s",
-             rs->st->name, slice[0] ? ", " : "", slice, n_done,
-             n > nd ? " Only the first 16 grid points are drawn." : "");
-    return report_add_fig(c, png, "sept", "LE-SDE: P(separable) over time", rs->st->name, slice,
-                          cap);
+    return report_add_fig(
+        c, base, "sept", "LE-SDE: P(separable) over time", rs->st->name, slice,
+        "Study %s%s%s: probability (over up to %d seeds) that every pair of classes of "
+        "the simulated LE-SDE samples is linearly separable, against the observation "
+        "time (log scale), one curve per grid point, with 95%% t-intervals.%s",
+        rs->st->name, slice[0] ? ", " : "", slice, n_done,
+        n > nd ? " Only the first 16 grid points are drawn." : "");
 }
 
 int report_sept(report_ctx *c)
@@ -1020,16 +1002,13 @@ static int draw_collapse(report_ctx *c, const report_study *rs, const char *slic
     store_array_free(&etf);
     if (rc)
         return rc;
-    char png[300], cap[1024];
-    snprintf(png, sizeof png, "%s.png", base);
-    snprintf(cap, sizeof cap,
-             "Study %s%s%s: deviation of the probe class means from a simplex equiangular "
-             "tight frame over training, one curve per grid point (mean over done seeds); 0 is "
-             "a perfect ETF, K/(K-1) means all class means point the same way.%s",
-             rs->st->name, slice[0] ? ", " : "", slice,
-             n > nd ? " Only the first 16 grid points are drawn." : "");
-    return report_add_fig(c, png, "collapse", "Neural collapse: etf_dev over t", rs->st->name,
-                          slice, cap);
+    return report_add_fig(
+        c, base, "collapse", "Neural collapse: etf_dev over t", rs->st->name, slice,
+        "Study %s%s%s: deviation of the probe class means from a simplex equiangular "
+        "tight frame over training, one curve per grid point (mean over done seeds); 0 is "
+        "a perfect ETF, K/(K-1) means all class means point the same way.%s",
+        rs->st->name, slice[0] ? ", " : "", slice,
+        n > nd ? " Only the first 16 grid points are drawn." : "");
 }
 
 int report_collapse(report_ctx *c)

@@ -80,9 +80,11 @@ int report_slices(const report_study *rs, const char *const *free_keys, int *sli
 void report_file_base(char *out, size_t size, const char *kind, const char *study,
                       const char *slice);
 
-/* Records a written figure / a skipped one (also printed on o->log). */
-int report_add_fig(report_ctx *c, const char *png, const char *kind, const char *title,
-                   const char *study, const char *slice, const char *caption);
+/* Records a written figure, BASE.png, with its caption (printf-style) / a
+ * skipped one (also printed on o->log). */
+int report_add_fig(report_ctx *c, const char *base, const char *kind, const char *title,
+                   const char *study, const char *slice, const char *caption, ...)
+    __attribute__((format(printf, 7, 8)));
 int report_skip(report_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- gnuplot ---- */

@@ -118,8 +118,8 @@ int report_slices(const report_study *rs, const char *const *free_keys, int *sli
     return n;
 }
 
-int report_add_fig(report_ctx *c, const char *png, const char *kind, const char *title,
-                   const char *study, const char *slice, const char *caption)
+int report_add_fig(report_ctx *c, const char *base, const char *kind, const char *title,
+                   const char *study, const char *slice, const char *caption, ...)
 {
     if (c->n_figs == c->cap_figs) {
         int cap = c->cap_figs ? 2 * c->cap_figs : 32;
@@ -130,12 +130,15 @@ int report_add_fig(report_ctx *c, const char *png, const char *kind, const char 
         c->cap_figs = cap;
     }
     report_fig *f = &c->figs[c->n_figs++];
-    snprintf(f->png, sizeof f->png, "%s", png);
+    snprintf(f->png, sizeof f->png, "%s.png", base);
     snprintf(f->kind, sizeof f->kind, "%s", kind);
     snprintf(f->title, sizeof f->title, "%s (%s%s%s)", title, study, slice[0] ? ", " : "", slice);
-    snprintf(f->caption, sizeof f->caption, "%s", caption);
+    va_list ap;
+    va_start(ap, caption);
+    vsnprintf(f->caption, sizeof f->caption, caption, ap);
+    va_end(ap);
     if (c->o->log)
-        fprintf(c->o->log, "wrote %s/%s\n", c->o->out_dir, png);
+        fprintf(c->o->log, "wrote %s/%s\n", c->o->out_dir, f->png);
     return LESDE_OK;
 }
 
