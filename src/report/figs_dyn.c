@@ -47,28 +47,6 @@ static int each_fit_study(report_ctx *c, const char *kind, int need_sum,
     return LESDE_OK;
 }
 
-/* Reads summary/{mean,ci_lo,ci_hi}/<name> into a[3]. */
-static int read_stats(report_ctx *c, const report_study *rs, const char *name, store_array *a)
-{
-    static const char *const stat[3] = {"mean", "ci_lo", "ci_hi"};
-    char path[160];
-    for (int k = 0; k < 3; k++) {
-        snprintf(path, sizeof path, "summary/%s/%s", stat[k], name);
-        if (report_read(c, rs, path, &a[k])) {
-            for (int j = 0; j < k; j++)
-                store_array_free(&a[j]);
-            return c->e->code;
-        }
-    }
-    return LESDE_OK;
-}
-
-static void free_n(store_array *a, int n)
-{
-    for (int i = 0; i < n; i++)
-        store_array_free(&a[i]);
-}
-
 /* ---- fig2 ---- */
 
 static int draw_fig2(report_ctx *c, const report_study *rs, long p)
@@ -80,7 +58,7 @@ static int draw_fig2(report_ctx *c, const report_study *rs, long p)
         return c->e->code;
     int rc = LESDE_OK;
     for (int q = 0; q < 4 && !rc; q++)
-        rc = read_stats(c, rs, q_name[q], s[q]);
+        rc = report_read_stats(c, rs, q_name[q], s[q]);
     report_gp g = {0};
     char base[256], dat[300];
     report_file_base(base, sizeof base, "fig2", rs->st->name, NULL);
@@ -162,7 +140,7 @@ static int draw_fig2(report_ctx *c, const report_study *rs, long p)
     }
     store_array_free(&t);
     for (int q = 0; q < 4; q++)
-        free_n(s[q], 3);
+        report_free_stats(s[q]);
     if (rc)
         return rc;
     return report_add_fig(

@@ -88,27 +88,6 @@ static int each_slice(report_ctx *c, const report_study *rs, const char *const *
     return rc;
 }
 
-static int read_stats(report_ctx *c, const report_study *rs, const char *name, store_array *a)
-{
-    static const char *const stat[3] = {"mean", "ci_lo", "ci_hi"};
-    char path[160];
-    for (int k = 0; k < 3; k++) {
-        snprintf(path, sizeof path, "summary/%s/%s", stat[k], name);
-        if (report_read(c, rs, path, &a[k])) {
-            for (int j = 0; j < k; j++)
-                store_array_free(&a[j]);
-            return c->e->code;
-        }
-    }
-    return LESDE_OK;
-}
-
-static void free3(store_array *a)
-{
-    for (int k = 0; k < 3; k++)
-        store_array_free(&a[k]);
-}
-
 /* Writes " mean lo hi" of element i of the three arrays. */
 static void put3(FILE *d, const store_array *a, long i)
 {
@@ -233,7 +212,7 @@ static int draw_tcurves(report_ctx *c, const report_study *rs, const char *slice
     store_array t, s[3];
     if (report_read(c, rs, "t", &t))
         return c->e->code;
-    int rc = read_stats(c, rs, acc ? "val_acc" : "val_loss", s);
+    int rc = report_read_stats(c, rs, acc ? "val_acc" : "val_loss", s);
     if (rc) {
         store_array_free(&t);
         return rc;
@@ -306,7 +285,7 @@ static int draw_tcurves(report_ctx *c, const report_study *rs, const char *slice
         report_gp_abort(&g);
     }
     store_array_free(&t);
-    free3(s);
+    report_free_stats(s);
     if (rc)
         return rc;
     return report_add_fig(
@@ -340,7 +319,7 @@ static int draw_tail(report_ctx *c, const report_study *rs, const char *slice, c
     memset(s, 0, sizeof s);
     int rc = LESDE_OK;
     for (int q = 0; q < 4 && !rc; q++)
-        rc = read_stats(c, rs, rname[q], s[q]);
+        rc = report_read_stats(c, rs, rname[q], s[q]);
     int K = rs->pt[pts[0]].K;
     char base[256], dat[300];
     report_file_base(base, sizeof base, "fig3c", rs->st->name, slice);
@@ -414,7 +393,7 @@ static int draw_tail(report_ctx *c, const report_study *rs, const char *slice, c
         report_gp_abort(&g);
     }
     for (int q = 0; q < 4; q++)
-        free3(s[q]);
+        report_free_stats(s[q]);
     if (rc)
         return rc;
     return report_add_fig(
@@ -672,10 +651,10 @@ static int draw_gamma(report_ctx *c, const report_study *rs, const char *slice, 
 {
     int sa = spec_axis_find(rs->st, "s");
     store_array s[3], ot;
-    if (read_stats(c, rs, "sep_all", s))
+    if (report_read_stats(c, rs, "sep_all", s))
         return c->e->code;
     if (report_read(c, rs, "obs_t", &ot)) {
-        free3(s);
+        report_free_stats(s);
         return c->e->code;
     }
     long O = s[0].dims[s[0].ndim - 1];
@@ -763,7 +742,7 @@ static int draw_gamma(report_ctx *c, const report_study *rs, const char *slice, 
     } else {
         report_gp_abort(&g);
     }
-    free3(s);
+    report_free_stats(s);
     store_array_free(&ot);
     if (rc || p_first < 0)
         return rc;
@@ -821,10 +800,10 @@ static int draw_sept(report_ctx *c, const report_study *rs, const char *slice, c
                      int n)
 {
     store_array s[3], ot;
-    if (read_stats(c, rs, "sep_all", s))
+    if (report_read_stats(c, rs, "sep_all", s))
         return c->e->code;
     if (report_read(c, rs, "obs_t", &ot)) {
-        free3(s);
+        report_free_stats(s);
         return c->e->code;
     }
     long O = s[0].dims[s[0].ndim - 1];
@@ -892,7 +871,7 @@ static int draw_sept(report_ctx *c, const report_study *rs, const char *slice, c
     } else {
         report_gp_abort(&g);
     }
-    free3(s);
+    report_free_stats(s);
     store_array_free(&ot);
     if (rc)
         return rc;

@@ -58,6 +58,10 @@ typedef struct {
 
 /* Reads a dataset of a study; on failure sets c->e and returns non-zero. */
 int report_read(report_ctx *c, const report_study *rs, const char *name, store_array *a);
+/* Reads summary/{mean,ci_lo,ci_hi}/<name> into a[3] (nothing left
+ * allocated on failure); report_free_stats frees the three. */
+int report_read_stats(report_ctx *c, const report_study *rs, const char *name, store_array *a);
+void report_free_stats(store_array *a);
 /* The checkpoint iterations of point p: t of its first done seed (nt of
  * them, -1 padding dropped), or NULL when no seed is done. t is the study's
  * `t` array. */

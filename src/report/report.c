@@ -18,6 +18,27 @@ int report_read(report_ctx *c, const report_study *rs, const char *name, store_a
     return LESDE_OK;
 }
 
+int report_read_stats(report_ctx *c, const report_study *rs, const char *name, store_array *a)
+{
+    static const char *const stat[3] = {"mean", "ci_lo", "ci_hi"};
+    char path[160];
+    for (int k = 0; k < 3; k++) {
+        snprintf(path, sizeof path, "summary/%s/%s", stat[k], name);
+        if (report_read(c, rs, path, &a[k])) {
+            for (int j = 0; j < k; j++)
+                store_array_free(&a[j]);
+            return c->e->code;
+        }
+    }
+    return LESDE_OK;
+}
+
+void report_free_stats(store_array *a)
+{
+    for (int k = 0; k < 3; k++)
+        store_array_free(&a[k]);
+}
+
 int report_summarized(const report_study *rs, long p)
 {
     return rs->pt[p].n_done > 0 && rs->n_sum[p] > 0;
