@@ -42,20 +42,28 @@ static double s_coord(const double *x, int K, int k)
     return (x[k] - m) / sqrt((K - 1.0) / K);
 }
 
+void le_centre(const double *x, int K, int p, double mean_scale, double dev_scale, double *out)
+{
+    for (int j = 0; j < p; j++) {
+        double c = 0;
+        for (int k = 0; k < K; k++)
+            c += x[k * p + j];
+        c /= K;
+        if (mean_scale != 0)
+            for (int k = 0; k < K; k++)
+                out[k * p + j] = c * mean_scale + (x[k * p + j] - c) * dev_scale;
+        else
+            for (int k = 0; k < K; k++)
+                out[k * p + j] = (x[k * p + j] - c) * dev_scale;
+    }
+}
+
 void le_ode_closed_form_j(const double *x0, int K, int p, le_model H, double A,
                           double B, double Jb, double *xt)
 {
     if (H == LE_MODEL_I) {
         /* c(t) = c(0) e^{(A+(K-1)B)/K}, D_k(t) = D_k(0) e^{(A-B)/K}, per coordinate */
-        double ec = exp((A + (K - 1) * B) / K), ed = exp((A - B) / K);
-        for (int j = 0; j < p; j++) {
-            double c = 0;
-            for (int k = 0; k < K; k++)
-                c += x0[k * p + j];
-            c /= K;
-            for (int k = 0; k < K; k++)
-                xt[k * p + j] = c * ec + (x0[k * p + j] - c) * ed;
-        }
+        le_centre(x0, K, p, exp((A + (K - 1) * B) / K), exp((A - B) / K), xt);
         return;
     }
     /* L-model (needs p == K) */

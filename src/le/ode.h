@@ -23,6 +23,11 @@ void le_ode_closed_form(const double *x0, int K, int p, le_model H, double A,
 void le_ode_closed_form_j(const double *x0, int K, int p, le_model H, double A,
                           double B, double Jb, double *xt);
 
+/* Per coordinate j of x [K][p], with c_j the mean over k of x[k][j]:
+ * out[k][j] = c_j mean_scale + (x[k][j] - c_j) dev_scale (the c_j term left
+ * out when mean_scale is 0). out may be x. */
+void le_centre(const double *x, int K, int p, double mean_scale, double dev_scale, double *out);
+
 /* dhat_l = d_l / |d_l|, d_l = e_l - 1_K/K, as rows of d [K][K]. */
 void le_ode_dhat(int K, double *d);
 

@@ -160,27 +160,13 @@ static double centred_means(const le_sde_config *cfg, const double *x0, double A
     if (cfg->model == LE_MODEL_I) {
         /* section 3: D_k(t) = D_k(0) e^{(A-B)/K}; the class average's mode,
          * which may dwarf it, drops out exactly */
-        double ed = (A - B) / K, lnD = ed > LNSCALE_MIN ? ed : 0.0, g = exp(ed - lnD);
-        for (int j = 0; j < p; j++) {
-            double c = 0;
-            for (int k = 0; k < K; k++)
-                c += x0[k * p + j];
-            c /= K;
-            for (int k = 0; k < K; k++)
-                d[k * p + j] = (x0[k * p + j] - c) * g;
-        }
+        double ed = (A - B) / K, lnD = ed > LNSCALE_MIN ? ed : 0.0;
+        le_centre(x0, K, p, 0.0, exp(ed - lnD), d);
         return lnD;
     }
     /* L-model: no mode is a common translation, so centring Xbar / e^lnX
      * after the fact loses nothing */
-    for (int j = 0; j < p; j++) {
-        double c = 0;
-        for (int k = 0; k < K; k++)
-            c += xm[k * p + j];
-        c /= K;
-        for (int k = 0; k < K; k++)
-            d[k * p + j] = xm[k * p + j] - c;
-    }
+    le_centre(xm, K, p, 0.0, 1.0, d);
     return lnX;
 }
 
