@@ -92,6 +92,17 @@ static int set_heads(report_table *t, const char *const *names, int n)
     return 0;
 }
 
+/* A table of n columns headed names[]; on failure nothing is left
+ * allocated and the error is set. */
+static int csv_table(report_ctx *c, report_table *t, const char *const *names, int n)
+{
+    if (report_table_init(t, n) || set_heads(t, names, n)) {
+        report_table_free(t);
+        return err_set(c->e, LESDE_FAIL, "out of memory");
+    }
+    return LESDE_OK;
+}
+
 /* ---- train ---- */
 
 static int train_tables(report_ctx *c)
@@ -102,10 +113,8 @@ static int train_tables(report_ctx *c)
     if (nc < 0)
         return err_set(c->e, LESDE_FAIL, "too many grid axes for summary.csv (%d)", nk);
     report_table csv;
-    if (report_table_init(&csv, nc) || set_heads(&csv, names, nc)) {
-        report_table_free(&csv);
-        return err_set(c->e, LESDE_FAIL, "out of memory");
-    }
+    if (csv_table(c, &csv, names, nc))
+        return c->e->code;
     int rc = LESDE_OK;
     for (int i = 0; i < c->s.n_studies && !rc; i++) {
         const report_study *rs = &c->rs[i];
@@ -173,9 +182,9 @@ static int pstar_tables(report_ctx *c)
         "p* = (K-1)/K", "p̂* (crosses 1/K)", "p_stall (crosses 1/K + 0.05)"};
     report_table csv;
     report_ntable *mt = new_tab(c, 6, "Transition estimate p̂* per K");
-    if (!mt || report_table_init(&csv, 9))
-        return mt ? err_set(c->e, LESDE_FAIL, "out of memory") : c->e->code;
-    int rc = set_heads(&csv, cn, 9) || set_heads(&mt->t, mn, 6);
+    if (!mt || csv_table(c, &csv, cn, 9))
+        return c->e->code;
+    int rc = set_heads(&mt->t, mn, 6);
     snprintf(mt->note, sizeof mt->note,
              "Method: p̂* is %s. p_stall is %s; at finite T it lies below p*. \"not reached\" "
              "when the accuracy never falls that far; \"at the first grid point\" when it is "
@@ -263,10 +272,8 @@ static int sde_tables(report_ctx *c)
     for (int j = 0; j < 8; j++)
         names[nc++] = tail[j];
     report_table csv;
-    if (report_table_init(&csv, nc) || set_heads(&csv, names, nc)) {
-        report_table_free(&csv);
-        return err_set(c->e, LESDE_FAIL, "out of memory");
-    }
+    if (csv_table(c, &csv, names, nc))
+        return c->e->code;
     int rc = LESDE_OK;
     for (int i = 0; i < c->s.n_studies && !rc; i++) {
         const report_study *rs = &c->rs[i];
