@@ -33,16 +33,6 @@ wait_done() { # wait_done STORE N PID: until N tasks are done (or PID ends)
   done
   return 1
 }
-finished_at() { /usr/bin/python3 - "$1" <<'PY'
-import h5py, numpy as np, sys
-f = h5py.File(sys.argv[1], "r")
-for s in sorted(f["study"]):
-    st = np.asarray(f["study"][s]["status"]).ravel()
-    fin = np.asarray(f["study"][s]["finished_at"]).ravel()
-    for i in np.nonzero(st == 1)[0]:
-        print(s, i, repr(fin[i]))
-PY
-}
 
 mount_kb() { mkdir -p "$MNT" && mount -t tmpfs -o size="$1"k tmpfs "$MNT" 2>/dev/null; }
 if [ "$(id -u)" -eq 0 ] && mount_kb 64 && umount "$MNT"; then

@@ -32,16 +32,6 @@ for s in ref["study"]:
 print(left / 2)
 PY
 }
-finished_at() { /usr/bin/python3 - "$1" <<'PY'
-import h5py, numpy as np, sys
-f = h5py.File(sys.argv[1], "r")
-for s in sorted(f["study"]):
-    st = np.asarray(f["study"][s]["status"]).ravel()
-    fin = np.asarray(f["study"][s]["finished_at"]).ravel()
-    for i in np.nonzero(st == 1)[0]:
-        print(s, i, repr(fin[i]))
-PY
-}
 RANDOM=$$
 midway=0
 for round in 1 2 3 4 5; do
