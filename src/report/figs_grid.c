@@ -175,12 +175,12 @@ int report_pstar_all(report_ctx *c)
                 snprintf(ps->slice, sizeof ps->slice, "%s", sl.name[k]);
                 ps->K = K;
                 ps->p_star = report_p_star(K);
-                ps->level = 1.0 / K;
-                ps->p_hat = report_pstar_interp(x, y, n, ps->level);
-                ps->p_stall = report_pstar_interp(x, y, n, ps->level + REPORT_STALL_MARGIN);
+                const double chance = 1.0 / K, stall = chance + REPORT_STALL_MARGIN;
+                ps->p_hat = report_pstar_interp(x, y, n, chance);
+                ps->p_stall = report_pstar_interp(x, y, n, stall);
                 for (int j = 0; j < n; j++)
                     if (isfinite(y[j])) {
-                        ps->at_first = y[j] <= ps->level + REPORT_STALL_MARGIN;
+                        ps->at_first = y[j] <= stall;
                         break;
                     }
             }

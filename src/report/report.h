@@ -40,7 +40,6 @@ typedef struct {
     char slice[256]; /* the other fixed axes, "key=value, ..." or "" */
     int K;
     double p_star;  /* (K-1)/K */
-    double level;   /* 1/K: chance */
     double p_hat;   /* where the accuracy falls to chance; NaN: not reached */
     double p_stall; /* where it falls to 1/K + REPORT_STALL_MARGIN; NaN: not
                        reached */
