@@ -71,6 +71,11 @@ int spec_point_coord(const spec_study *st, long point, int a)
     return (int)((point / stride) % st->axes[a].n);
 }
 
+int spec_hash_matches(const spec *s, const char *hash)
+{
+    return !strcmp(hash, s->hash) || !strcmp(hash, s->hash_all);
+}
+
 int spec_axis_find(const spec_study *st, const char *key)
 {
     for (int a = 0; a < st->n_axes; a++)

@@ -110,6 +110,9 @@ int spec_load(spec *s, const char *path, const char *const *sets, int n_sets,
 int spec_parse(spec *s, const char *text, const char *filename,
                const char *const *sets, int n_sets, lesde_err *e);
 void spec_free(spec *s);
+/* Is hash (a store's) this spec's: its hash, or hash_all as stores written
+ * before description and data_dir left the hash hold? */
+int spec_hash_matches(const spec *s, const char *hash);
 
 /* LESDE_USAGE when id is not in 0..n_tasks-1. */
 int spec_task_get(const spec *s, long id, spec_task *t);

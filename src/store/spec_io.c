@@ -33,7 +33,7 @@ int store_load_spec(const char *path, spec *s, lesde_err *e)
         err_prefix(e, "%s: the spec inside the store does not parse", path);
         goto out;
     }
-    if (strcmp(s->hash, hash) && strcmp(s->hash_all, hash)) {
+    if (!spec_hash_matches(s, hash)) {
         rc = err_set(e, LESDE_USAGE, "%s: its spec gives hash %s here, not the stored %s "
                      "(written by another lesde version?)", path, s->hash, hash);
         spec_free(s);

@@ -620,7 +620,7 @@ int store_open(const char *path, const spec *s, const store_opts *o, store **out
     int rc = LESDE_OK;
     if (!creator || strcmp(creator, "lesde") || !hash)
         rc = err_set(e, LESDE_USAGE, "%s: not a lesde store (no lesde attributes)", path);
-    else if (strcmp(hash, s->hash) && strcmp(hash, s->hash_all))
+    else if (!spec_hash_matches(s, hash))
         rc = err_set(e, LESDE_USAGE,
                      "%s: holds sweep '%s' of another spec (hash %s, this spec's is %s); "
                      "use --new to start over or --store for another file",

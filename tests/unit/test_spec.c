@@ -209,6 +209,9 @@ static void test_good(void)
     snprintf(hex_all, sizeof hex_all, "%016llx", (unsigned long long)fnv);
     CHECK(strcmp(hex_all, s.hash_all) == 0 && strcmp(s.hash_all, s.hash) != 0,
           "hash_all %s is FNV-1a %s of the whole canonical form", s.hash_all, hex_all);
+    CHECK(spec_hash_matches(&s, s.hash) && spec_hash_matches(&s, s.hash_all) &&
+              !spec_hash_matches(&s, "0123456789abcdef"),
+          "a store's hash matches when it is hash or hash_all, and only then");
     CHECK(strcmp(hex, s.hash) == 0, "hash %s is FNV-1a %s of the canonical form", s.hash, hex);
     spec_free(&s);
     CHECK(s.studies == NULL && s.canonical == NULL, "spec_free clears");
