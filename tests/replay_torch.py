@@ -46,6 +46,8 @@ def main(path, rtol):
     lr = float(g.attrs["lr"])
     first = lambda name: np.asarray(g[name])[0]  # the one task: seed axis of 1
     t = first("t")
+    # validation on its own schedule since layout 2 (before: at every checkpoint)
+    val_t = first("val_t") if "val_t" in g else t
     sample = first("sample_index")
     x_train = torch.from_numpy(first("data/train_x"))
     y_train = torch.from_numpy(first("data/train_label").astype(np.int64))
@@ -60,25 +62,29 @@ def main(path, rtol):
     opt = torch.optim.SGD(net.parameters(), lr=lr)
     xbar_val, xbar_probe = first("xbar_val"), first("xbar_probe")
     worst = 0.0
-    c = 0
+    c = v = 0
+
+    def compare(logits, labels, theirs):
+        mine = class_means(logits, labels, k)
+        return np.max(np.abs(mine - theirs)) / max(1e-12, np.max(np.abs(theirs)))
+
     for it in range(int(t[-1]) + 1):
-        if it == t[c]:
-            with torch.no_grad():
-                lv = net(x_val).numpy()
-                lp = net(x_train[probe]).numpy()
-            for mine, theirs in ((class_means(lv, y_val, k), xbar_val[c]),
-                                 (class_means(lp, probe_label, k), xbar_probe[c])):
-                err = np.max(np.abs(mine - theirs)) / max(1e-12, np.max(np.abs(theirs)))
-                worst = max(worst, err)
-            c += 1
-            if c == len(t):
-                break
+        with torch.no_grad():
+            if c < len(t) and it == t[c]:
+                worst = max(worst, compare(net(x_train[probe]).numpy(), probe_label, xbar_probe[c]))
+                c += 1
+            if v < len(val_t) and it == val_t[v]:
+                worst = max(worst, compare(net(x_val).numpy(), y_val, xbar_val[v]))
+                v += 1
+        if c == len(t) and v == len(val_t):
+            break
         i = int(sample[it])
         opt.zero_grad()
         loss = F.cross_entropy(net(x_train[i:i + 1]), y_train[i:i + 1])
         loss.backward()
         opt.step()
-    print(f"replay: {c} checkpoints, {int(t[-1])} steps, worst relative difference {worst:.3g}")
+    print(f"replay: {c} probe and {v} validation checkpoints, {int(t[-1])} steps, "
+          f"worst relative difference {worst:.3g}")
     return 0 if worst <= rtol else 1
 
 

@@ -98,7 +98,8 @@ static double task_seconds(const spec *s, int st, const cnn_bench_result *b)
         spec_task_get(s, ss->first_task + p * ss->n_seeds, &t);
         spec_task_train(s, &t, &c);
         double steps = c.iters * b->us_per_step * 1e-6;
-        double infer = (double)c.checkpoints * (c.val_per_class + c.probe_per_class) * c.k /
+        double infer = ((double)c.checkpoints * c.probe_per_class +
+                        (double)train_val_checkpoints(&c) * c.val_per_class) * c.k /
                        b->infer_samples_per_s;
         double sec = (steps + infer) * (c.k / 3.0 > 1 ? 1 + 0.01 * (c.k - 3) : 1);
         if (sec > worst)

@@ -33,6 +33,8 @@ static void help(void)
            "  --lr LR                 learning rate (default %g)\n"
            "  --checkpoints C         checkpoints including 0 and T (default %d)\n"
            "  --log-spacing           log-spaced checkpoints (default linear)\n"
+           "  --val-checkpoints V     validation checkpoints, linear, including 0 and T\n"
+           "                          (default: C, at most %d)\n"
            "  --probe-per-class N     probe samples per class (default %d)\n"
            "  --snapshots S           checkpoints with per-sample probe logits (default %d)\n"
            "  --seed S                seed of data, init and sample order (default 0)\n"
@@ -45,7 +47,7 @@ static void help(void)
            "  --quiet                 no progress\n"
            "  -h, --help              this help\n\n%s",
            d.k, d.train_per_class, d.val_per_class, d.iters, d.lr, d.checkpoints,
-           d.probe_per_class, d.snapshots, d.fit_opts.sg_order, d.fit_opts.tail_frac,
+           TRAIN_VAL_CHECKPOINTS, d.probe_per_class, d.snapshots, d.fit_opts.sg_order, d.fit_opts.tail_frac,
            cli_exit_codes);
 }
 
@@ -76,11 +78,13 @@ static char *spec_text(const train_config *c)
                      "[study.train]\nkind = train\ndataset = %s\nclasses = %d\n"
                      "train_per_class = %d\nval_per_class = %d\np_err = %.17g\n"
                      "iters = %ld\nlr = %.17g\ncheckpoints = %d\nspacing = %s\n"
+                     "val_checkpoints = %d\n"
                      "probe_per_class = %d\nsnapshots = %d\nfit = %s\nsg_order = %d\n"
                      "sg_window = %.17g\ntail_frac = %.17g\n",
                      (unsigned long long)c->seed, data_kind_name(c->dataset), c->k,
                      c->train_per_class, c->val_per_class, c->p_err, c->iters, c->lr,
-                     c->checkpoints, c->log_spacing ? "log" : "linear", c->probe_per_class,
+                     c->checkpoints, c->log_spacing ? "log" : "linear", c->val_checkpoints,
+                     c->probe_per_class,
                      c->snapshots, c->fit ? "true" : "false", c->fit_opts.sg_order,
                      c->fit_opts.sg_window, c->fit_opts.tail_frac);
     if (c->data_dir)
@@ -97,6 +101,7 @@ int cmd_train(int argc, char **argv)
         {"class-ids", 1, 0, 'I'}, {"train-per-class", 1, 0, 'n'},
         {"val-per-class", 1, 0, 'v'}, {"p-err", 1, 0, 'p'}, {"iters", 1, 0, 'T'},
         {"lr", 1, 0, 'l'}, {"checkpoints", 1, 0, 'c'}, {"log-spacing", 0, 0, 'L'},
+        {"val-checkpoints", 1, 0, 'A'},
         {"probe-per-class", 1, 0, 'P'}, {"snapshots", 1, 0, 'S'}, {"seed", 1, 0, 's'},
         {"no-fit", 0, 0, 'F'}, {"sg-order", 1, 0, 'o'}, {"sg-window", 1, 0, 'w'},
         {"tail-frac", 1, 0, 'f'}, {"save-data", 0, 0, 'X'}, {"out", 1, 0, 'O'},
@@ -130,13 +135,14 @@ int cmd_train(int argc, char **argv)
             break;
         }
         case 'k': case 'n': case 'v': case 'T': case 'c': case 'P': case 'S':
-        case 's': case 'o':
+        case 's': case 'o': case 'A':
             if (cli_long(optarg, &v))
                 return cli_usage("train", "--%s needs an integer, not '%s'",
                                  ch == 'k' ? "classes" : ch == 'n' ? "train-per-class"
                                  : ch == 'v' ? "val-per-class" : ch == 'T' ? "iters"
                                  : ch == 'c' ? "checkpoints" : ch == 'P' ? "probe-per-class"
-                                 : ch == 'S' ? "snapshots" : ch == 's' ? "seed" : "sg-order",
+                                 : ch == 'S' ? "snapshots" : ch == 's' ? "seed"
+                                 : ch == 'A' ? "val-checkpoints" : "sg-order",
                                  optarg);
             if (ch == 's' && v < 0)
                 return cli_usage("train", "--seed must be non-negative");
@@ -148,6 +154,7 @@ int cmd_train(int argc, char **argv)
             case 'v': c.val_per_class = (int)v; break;
             case 'T': c.iters = v; break;
             case 'c': c.checkpoints = (int)v; break;
+            case 'A': c.val_checkpoints = (int)v; break;
             case 'P': c.probe_per_class = (int)v; break;
             case 'S': c.snapshots = (int)v; break;
             case 's': c.seed = (uint64_t)v; break;

@@ -210,7 +210,10 @@ static int draw_tcurves(report_ctx *c, const report_study *rs, const char *slice
 {
     const char *kind = acc ? "fig3b" : "fig3a";
     store_array t, s[3];
-    if (report_read(c, rs, "t", &t))
+    /* validation has its own schedule (val_t); stores of layout 1 recorded
+     * it at every checkpoint (t) */
+    int own = store_has(c->o->store, rs->st->name, "val_t");
+    if (report_read(c, rs, own ? "val_t" : "t", &t))
         return c->e->code;
     int rc = report_read_stats(c, rs, acc ? "val_acc" : "val_loss", s);
     if (rc) {

@@ -44,6 +44,7 @@ const spec_key_def spec_keys[] = {
     NUM("lr", SPEC_TRAIN, SPEC_T_REAL, SPEC_F_LR, 0, INFINITY, 1, 1),
     NUM("checkpoints", SPEC_TRAIN, SPEC_T_INT, SPEC_F_CHECKPOINTS, 2, 1e7, 0, 0),
     WORDS("spacing", SPEC_TRAIN, SPEC_F_SPACING, spacing_words),
+    NUM("val_checkpoints", SPEC_TRAIN, SPEC_T_INT, SPEC_F_VAL_CHECKPOINTS, 0, 1e7, 0, 0),
     NUM("probe_per_class", SPEC_TRAIN, SPEC_T_INT, SPEC_F_PROBE, 1, 1e7, 0, 0),
     NUM("snapshots", SPEC_TRAIN, SPEC_T_INT, SPEC_F_SNAPSHOTS, 0, 1e7, 0, 0),
     WORDS("fit", SPEC_TRAIN, SPEC_F_FIT, bool_words),
@@ -106,6 +107,7 @@ double spec_field_get(spec_field f, const train_config *tc, const le_sde_config 
     case SPEC_F_LR: return tc->lr;
     case SPEC_F_CHECKPOINTS: return tc->checkpoints;
     case SPEC_F_SPACING: return tc->log_spacing;
+    case SPEC_F_VAL_CHECKPOINTS: return tc->val_checkpoints;
     case SPEC_F_PROBE: return tc->probe_per_class;
     case SPEC_F_SNAPSHOTS: return tc->snapshots;
     case SPEC_F_FIT: return tc->fit;
@@ -140,6 +142,7 @@ void spec_field_set(spec_field f, double v, train_config *tc, le_sde_config *sc)
     case SPEC_F_LR: tc->lr = v; break;
     case SPEC_F_CHECKPOINTS: tc->checkpoints = (int)v; break;
     case SPEC_F_SPACING: tc->log_spacing = (int)v; break;
+    case SPEC_F_VAL_CHECKPOINTS: tc->val_checkpoints = (int)v; break;
     case SPEC_F_PROBE: tc->probe_per_class = (int)v; break;
     case SPEC_F_SNAPSHOTS: tc->snapshots = (int)v; break;
     case SPEC_F_FIT: tc->fit = (int)v; break;

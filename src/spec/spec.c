@@ -176,6 +176,12 @@ static int check_points(const spec_study *st, study_work *w, const char *file, l
                               "%d checkpoints do not fit in %ld iterations%s", tc.checkpoints,
                               tc.iters, at);
         }
+        if ((long)tc.val_checkpoints > tc.iters + 1 || tc.val_checkpoints == 1) {
+            point_desc(st, pt, at, sizeof at);
+            return spec_error(e, file, blame(w, st, "val_checkpoints", "iters", NULL),
+                              "val_checkpoints must be 0 (default) or 2..%ld (iters + 1), not "
+                              "%d%s", tc.iters + 1, tc.val_checkpoints, at);
+        }
         if (tc.probe_per_class > tc.train_per_class) {
             point_desc(st, pt, at, sizeof at);
             return spec_error(e, file, blame(w, st, "probe_per_class", "train_per_class", NULL),
@@ -796,7 +802,8 @@ static double task_cost(const spec_study *st, const train_config *tc, const le_s
     if (st->kind == SPEC_TRAIN) {
         double infer = tc->dataset == DATA_CIFAR10 ? 1.5 : 1.0; /* 3 input channels */
         double steps = 3.0 * (double)tc->iters;
-        double record = (double)tc->checkpoints * tc->k * (tc->val_per_class + tc->probe_per_class);
+        double record = (double)tc->k * ((double)train_val_checkpoints(tc) * tc->val_per_class +
+                                         (double)tc->checkpoints * tc->probe_per_class);
         double data = 0.5 * tc->k * (tc->train_per_class + tc->val_per_class);
         return infer * (steps + record + data);
     }

@@ -15,7 +15,7 @@ enum {
     /* task bookkeeping */
     F_STATUS, F_RANK, F_WALL, F_FINISHED, F_MESSAGE,
     /* train */
-    F_T, F_XBAR_PROBE, F_XBAR_VAL, F_PROBE_LOSS, F_PROBE_ACC, F_VAL_LOSS, F_VAL_ACC,
+    F_T, F_VAL_T, F_XBAR_PROBE, F_XBAR_VAL, F_PROBE_LOSS, F_PROBE_ACC, F_VAL_LOSS, F_VAL_ACC,
     F_FINAL_ACC, F_FINAL_LOSS, F_SNAP_C, F_SNAP_LOGITS, F_PROBE_INDEX, F_PROBE_LABEL,
     F_PROBE_CLEAN, F_SAMPLE_INDEX, F_TRAIN_SEC, F_FIT_SEC, F_INIT0,
     F_FIT_A = F_INIT0 + CNN_NUM_TENSORS, F_FIT_B, F_FIT_ALPHA, F_FIT_BETA, F_R_ALPHA, F_R_BETA,
@@ -45,12 +45,27 @@ long field_size(const field *f)
     return n;
 }
 
+/* Keeps the first task's schedule in *keep; clears *shared when a later
+ * task's (t [n], with n_max the count so far) differs. */
+static int shared_schedule(long **keep, int *shared, long n_max, const long *t, long n)
+{
+    if (!*keep) {
+        *keep = malloc(sizeof(long) * n);
+        if (!*keep)
+            return -1;
+        memcpy(*keep, t, sizeof(long) * n);
+    } else if (n != n_max || memcmp(t, *keep, sizeof(long) * n)) {
+        *shared = 0;
+    }
+    return 0;
+}
+
 int fields_maxima(const spec *s, int study, int save_data, field_maxima *m)
 {
     const spec_study *st = &s->studies[study];
     memset(m, 0, sizeof *m);
     m->save_data = save_data;
-    m->ckpt_shared = 1;
+    m->ckpt_shared = m->val_shared = 1;
     for (long p = 0; p < st->n_points; p++) {
         spec_task t;
         if (spec_task_get(s, st->first_task + p * st->n_seeds, &t))
@@ -66,19 +81,16 @@ int fields_maxima(const spec *s, int study, int save_data, field_maxima *m)
         train_config c;
         if (spec_task_train(s, &t, &c))
             return -1;
-        long ck[c.checkpoints];
+        long ck[c.checkpoints], vk[train_val_checkpoints(&c)];
         long C = train_checkpoints(c.iters, c.checkpoints, c.log_spacing, ck);
-        if (!m->ckpt_t) {
-            m->ckpt_t = malloc(sizeof(long) * C);
-            if (!m->ckpt_t)
-                return -1;
-            memcpy(m->ckpt_t, ck, sizeof(long) * C);
-        } else if (C != m->C || memcmp(ck, m->ckpt_t, sizeof(long) * C)) {
-            m->ckpt_shared = 0;
-        }
+        long V = train_checkpoints(c.iters, train_val_checkpoints(&c), 0, vk);
+        if (shared_schedule(&m->ckpt_t, &m->ckpt_shared, m->C, ck, C) ||
+            shared_schedule(&m->val_t, &m->val_shared, m->V, vk, V))
+            return -1;
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
         m->K = MAX(m->K, c.k);
         m->C = MAX(m->C, C);
+        m->V = MAX(m->V, V);
         m->S = MAX(m->S, MAX(0, c.snapshots < C ? c.snapshots : C));
         m->NP = MAX(m->NP, (long)c.probe_per_class * c.k);
         m->T = MAX(m->T, c.iters);
@@ -94,7 +106,8 @@ int fields_maxima(const spec *s, int study, int save_data, field_maxima *m)
 void fields_maxima_free(field_maxima *m)
 {
     free(m->ckpt_t);
-    m->ckpt_t = NULL;
+    free(m->val_t);
+    m->ckpt_t = m->val_t = NULL;
 }
 
 static field *add(field *out, int *n, const char *name, field_type type, int id,
@@ -136,14 +149,15 @@ int fields_list(spec_kind kind, const field_maxima *m, field *out)
         add(out, &n, "margin", FT_F64, F_MARGIN, 1, "feature units", "margin along the class-mean direction", 1, m->O, "obs");
         return n;
     }
-    long K = m->K, C = m->C, S = m->S, NP = m->NP;
+    long K = m->K, C = m->C, S = m->S, NP = m->NP, V = m->V;
     add(out, &n, "t", FT_I64, F_T, 0, "iterations", "checkpoint iterations", 1, C, "checkpoint");
+    add(out, &n, "val_t", FT_I64, F_VAL_T, 0, "iterations", "validation checkpoint iterations", 1, V, "val_checkpoint");
     add(out, &n, "xbar_probe", FT_F64, F_XBAR_PROBE, 1, "logit", "mean probe logits by training label", 3, C, "checkpoint", K, "class", K, "feature");
-    add(out, &n, "xbar_val", FT_F64, F_XBAR_VAL, 1, "logit", "mean validation logits by clean label", 3, C, "checkpoint", K, "class", K, "feature");
+    add(out, &n, "xbar_val", FT_F64, F_XBAR_VAL, 1, "logit", "mean validation logits by clean label", 3, V, "val_checkpoint", K, "class", K, "feature");
     add(out, &n, "probe_loss", FT_F64, F_PROBE_LOSS, 1, "nats", "probe cross-entropy (training labels)", 1, C, "checkpoint");
     add(out, &n, "probe_acc", FT_F64, F_PROBE_ACC, 1, "", "probe accuracy (training labels)", 1, C, "checkpoint");
-    add(out, &n, "val_loss", FT_F64, F_VAL_LOSS, 1, "nats", "validation cross-entropy (clean labels)", 1, C, "checkpoint");
-    add(out, &n, "val_acc", FT_F64, F_VAL_ACC, 1, "", "validation accuracy (clean labels)", 1, C, "checkpoint");
+    add(out, &n, "val_loss", FT_F64, F_VAL_LOSS, 1, "nats", "validation cross-entropy (clean labels)", 1, V, "val_checkpoint");
+    add(out, &n, "val_acc", FT_F64, F_VAL_ACC, 1, "", "validation accuracy (clean labels)", 1, V, "val_checkpoint");
     add(out, &n, "final_val_acc", FT_F64, F_FINAL_ACC, 1, "", "mean validation accuracy over the last 5% of iterations", 0);
     add(out, &n, "final_val_loss", FT_F64, F_FINAL_LOSS, 1, "nats", "mean validation loss over the last 5% of iterations", 0);
     add(out, &n, "snap_checkpoint", FT_I32, F_SNAP_C, 0, "", "checkpoint index of each snapshot", 1, S, "snapshot");
@@ -256,19 +270,23 @@ static void per_model(const double *v, void *buf)
 void fields_pack_train(const field *f, const train_result *r, void *buf)
 {
     fill_pad(f, buf);
-    long K = r->K, C = r->C, S = r->S, NP = r->n_probe;
+    long K = r->K, C = r->C, S = r->S, NP = r->n_probe, V = r->V;
     const le_fit_result *ft = &r->fit;
     switch (f->id) {
     case F_T:
         for (long c = 0; c < C; c++)
             ((int64_t *)buf)[c] = r->t[c];
         break;
+    case F_VAL_T:
+        for (long c = 0; c < V; c++)
+            ((int64_t *)buf)[c] = r->val_t[c];
+        break;
     case F_XBAR_PROBE: put(f, buf, r->xbar_probe, 3, C, K, K); break;
-    case F_XBAR_VAL: put(f, buf, r->xbar_val, 3, C, K, K); break;
+    case F_XBAR_VAL: put(f, buf, r->xbar_val, 3, V, K, K); break;
     case F_PROBE_LOSS: put(f, buf, r->probe_loss, 1, C); break;
     case F_PROBE_ACC: put(f, buf, r->probe_acc, 1, C); break;
-    case F_VAL_LOSS: put(f, buf, r->val_loss, 1, C); break;
-    case F_VAL_ACC: put(f, buf, r->val_acc, 1, C); break;
+    case F_VAL_LOSS: put(f, buf, r->val_loss, 1, V); break;
+    case F_VAL_ACC: put(f, buf, r->val_acc, 1, V); break;
     case F_FINAL_ACC: *(double *)buf = r->final_val_acc; break;
     case F_FINAL_LOSS: *(double *)buf = r->final_val_loss; break;
     case F_SNAP_C: put_ints(buf, r->snap_c, S); break;

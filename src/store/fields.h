@@ -25,10 +25,12 @@ typedef struct {
 } field;
 
 typedef struct {
-    long K, C, S, NP, T, CH, NT, NV, O; /* maxima over the study's grid */
+    long K, C, S, NP, T, CH, NT, NV, O, V; /* maxima over the study's grid */
     int fit, save_data;
     int ckpt_shared;      /* every task has the same checkpoint schedule... */
     long *ckpt_t;         /* ...these C iterations (malloc'ed; else NULL) */
+    int val_shared;       /* likewise the validation schedule, */
+    long *val_t;          /* V iterations */
 } field_maxima;
 
 /* Fills m from a study's tasks. */

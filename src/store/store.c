@@ -206,6 +206,7 @@ static int study_create(store *st, int i, lesde_err *e)
         attr_num(h->group, "iters", (double)c->iters);
         attr_num(h->group, "lr", c->lr);
         attr_num(h->group, "checkpoints", c->checkpoints);
+        attr_num(h->group, "val_checkpoints", train_val_checkpoints(c));
         attr_str(h->group, "spacing", c->log_spacing ? "log" : "linear");
         attr_num(h->group, "probe_per_class", c->probe_per_class);
         attr_num(h->group, "snapshots", c->snapshots);
@@ -311,16 +312,21 @@ static int study_create(store *st, int i, lesde_err *e)
             if (k == nd && nd < 16) {
                 long len = f->dims[d];
                 double *v = malloc(sizeof(double) * (len ? len : 1));
+                /* a schedule every task shares: its iterations; else indices */
+                const long *sched = !strcmp(f->dimname[d], "checkpoint") && h->m.ckpt_shared
+                                        ? h->m.ckpt_t
+                                    : !strcmp(f->dimname[d], "val_checkpoint") && h->m.val_shared
+                                        ? h->m.val_t
+                                        : NULL;
                 for (long j = 0; v && j < len; j++)
-                    v[j] = (!strcmp(f->dimname[d], "checkpoint") && h->m.ckpt_shared && h->m.ckpt_t)
-                               ? (double)h->m.ckpt_t[j] : (double)j;
+                    v[j] = sched ? (double)sched[j] : (double)j;
                 dname[nd] = f->dimname[d];
                 dscale[nd] = make_scale(dims, f->dimname[d], H5T_IEEE_F64LE,
                                         H5T_NATIVE_DOUBLE, len, v, w);
                 if (!strcmp(f->dimname[d], "model"))
                     attr_str(dscale[nd], "labels", "I,L");
-                if (!strcmp(f->dimname[d], "checkpoint"))
-                    attr_str(dscale[nd], "units", h->m.ckpt_shared ? "iterations" : "index");
+                if (!strcmp(f->dimname[d], "checkpoint") || !strcmp(f->dimname[d], "val_checkpoint"))
+                    attr_str(dscale[nd], "units", sched ? "iterations" : "index");
                 free(v);
                 nd++;
             }

@@ -17,6 +17,7 @@ void train_config_default(train_config *c)
     c->lr = 0.005;
     c->checkpoints = 101;
     c->log_spacing = 0;
+    c->val_checkpoints = 0;
     c->probe_per_class = 100;
     c->snapshots = 5;
     c->seed = 0;
@@ -47,6 +48,10 @@ int train_config_check(const train_config *c, lesde_err *e)
     if ((long)c->checkpoints > c->iters + 1)
         return err_set(e, LESDE_USAGE, "%d checkpoints do not fit in %ld iterations",
                        c->checkpoints, c->iters);
+    if (c->val_checkpoints < 0 || c->val_checkpoints == 1 ||
+        (long)c->val_checkpoints > c->iters + 1)
+        return err_set(e, LESDE_USAGE, "validation checkpoints must be 0 (default) or in 2..%ld, "
+                       "not %d", c->iters + 1, c->val_checkpoints);
     if (c->probe_per_class < 1 || c->probe_per_class > c->train_per_class)
         return err_set(e, LESDE_USAGE, "probe size per class must be in 1..%d, not %d",
                        c->train_per_class, c->probe_per_class);
@@ -58,6 +63,13 @@ int train_config_check(const train_config *c, lesde_err *e)
     if (!(c->fit_opts.tail_frac > 0 && c->fit_opts.tail_frac <= 1))
         return err_set(e, LESDE_USAGE, "tail fraction must be in (0, 1]");
     return LESDE_OK;
+}
+
+int train_val_checkpoints(const train_config *c)
+{
+    if (c->val_checkpoints > 0)
+        return c->val_checkpoints;
+    return c->checkpoints < TRAIN_VAL_CHECKPOINTS ? c->checkpoints : TRAIN_VAL_CHECKPOINTS;
 }
 
 int train_checkpoints(long T, int count, int log_spacing, long *out)

@@ -100,14 +100,15 @@ static void *xcalloc(size_t n, size_t size, int *fail)
 
 static int alloc_result(train_result *o, const train_config *cfg, int n_train, int *fail)
 {
-    int K = cfg->k, C = o->C, S = o->S;
+    int K = cfg->k, C = o->C, S = o->S, V = o->V;
     o->t = xcalloc(C, sizeof(long), fail);
+    o->val_t = xcalloc(V, sizeof(long), fail);
     o->xbar_probe = xcalloc((size_t)C * K * K, sizeof(double), fail);
-    o->xbar_val = xcalloc((size_t)C * K * K, sizeof(double), fail);
+    o->xbar_val = xcalloc((size_t)V * K * K, sizeof(double), fail);
     o->probe_loss = xcalloc(C, sizeof(double), fail);
     o->probe_acc = xcalloc(C, sizeof(double), fail);
-    o->val_loss = xcalloc(C, sizeof(double), fail);
-    o->val_acc = xcalloc(C, sizeof(double), fail);
+    o->val_loss = xcalloc(V, sizeof(double), fail);
+    o->val_acc = xcalloc(V, sizeof(double), fail);
     o->snap_c = xcalloc(S, sizeof(int), fail);
     o->probe_index = xcalloc((size_t)cfg->probe_per_class * K, sizeof(int), fail);
     o->probe_label = xcalloc((size_t)cfg->probe_per_class * K, sizeof(int), fail);
@@ -148,10 +149,17 @@ int train_run(const train_config *cfg, train_result *out, lesde_err *e)
     }
 
     const int K = cfg->k;
-    long ckpt[cfg->checkpoints];
+    long *ckpt = malloc(sizeof(long) * (cfg->checkpoints + train_val_checkpoints(cfg)));
+    if (!ckpt) {
+        data_free(&tr);
+        data_free(&va);
+        return err_set(e, LESDE_FAIL, "out of memory setting up the run");
+    }
+    long *vckpt = ckpt + cfg->checkpoints;
     out->K = K;
     out->channels = tr.c;
     out->C = train_checkpoints(cfg->iters, cfg->checkpoints, cfg->log_spacing, ckpt);
+    out->V = train_checkpoints(cfg->iters, train_val_checkpoints(cfg), 0, vckpt);
     out->S = cfg->snapshots < out->C ? cfg->snapshots : out->C;
     int fail = 0;
     cnn *net = cnn_create(tr.c, K);
@@ -164,6 +172,7 @@ int train_run(const train_config *cfg, train_result *out, lesde_err *e)
         goto done;
     }
     memcpy(out->t, ckpt, sizeof(long) * out->C);
+    memcpy(out->val_t, vckpt, sizeof(long) * out->V);
     for (int s = 0; s < out->S; s++) /* snapshots spread evenly, first and last included */
         out->snap_c[s] = out->S == 1 ? out->C - 1
                                      : (int)lround((double)s * (out->C - 1) / (out->S - 1));
@@ -197,21 +206,26 @@ int train_run(const train_config *cfg, train_result *out, lesde_err *e)
     }
 
     double t0 = log_now();
-    int c = 0, s = 0;
+    int c = 0, s = 0, v = 0;
     for (long it = 0;; it++) {
-        if (it == out->t[c]) { /* checkpoint: the state after `it` steps */
+        /* checkpoints: the state after `it` steps; both schedules end at T */
+        if (c < out->C && it == out->t[c]) {
             cnn_infer(net, probe_x, np, logits);
             summarise(logits, probe_lab, np, K, out->xbar_probe + (size_t)c * K * K,
                       &out->probe_loss[c], &out->probe_acc[c]);
             if (s < out->S && out->snap_c[s] == c)
                 memcpy(out->snap_logits + (size_t)s++ * np * K, logits,
                        sizeof(double) * np * K);
-            cnn_infer(net, va.x, nv, logits);
-            summarise(logits, va.label, nv, K, out->xbar_val + (size_t)c * K * K,
-                      &out->val_loss[c], &out->val_acc[c]);
-            if (++c == out->C)
-                break;
+            c++;
         }
+        if (v < out->V && it == out->val_t[v]) {
+            cnn_infer(net, va.x, nv, logits);
+            summarise(logits, va.label, nv, K, out->xbar_val + (size_t)v * K * K,
+                      &out->val_loss[v], &out->val_acc[v]);
+            v++;
+        }
+        if (c == out->C && v == out->V)
+            break;
         int i = (int)gsl_rng_uniform_int(sgd, (unsigned long)tr.n);
         out->sample_index[it] = i;
         double loss =
@@ -227,8 +241,8 @@ int train_run(const train_config *cfg, train_result *out, lesde_err *e)
         }
     }
     out->train_seconds = log_now() - t0;
-    out->final_val_acc = train_final_mean(out->t, out->val_acc, out->C);
-    out->final_val_loss = train_final_mean(out->t, out->val_loss, out->C);
+    out->final_val_acc = train_final_mean(out->val_t, out->val_acc, out->V);
+    out->final_val_loss = train_final_mean(out->val_t, out->val_loss, out->V);
 
     if (cfg->fit) {
         t0 = log_now();
@@ -270,6 +284,7 @@ int train_run(const train_config *cfg, train_result *out, lesde_err *e)
     }
 
 done:
+    free(ckpt);
     free(probe_x);
     free(logits);
     if (sgd)
@@ -285,6 +300,7 @@ done:
 void train_result_free(train_result *r)
 {
     free(r->t);
+    free(r->val_t);
     free(r->xbar_probe);
     free(r->xbar_val);
     free(r->probe_loss);

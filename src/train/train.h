@@ -24,8 +24,10 @@ typedef struct {
     double p_err;             /* label pollution ratio in [0, 1] */
     long iters;               /* SGD steps T */
     double lr;
-    int checkpoints;          /* checkpoint count C (including 0 and T) */
+    int checkpoints;          /* probe checkpoint count C (including 0 and T) */
     int log_spacing;          /* 0: linear, 1: log-spaced checkpoints */
+    int val_checkpoints;      /* validation checkpoints V, always linear
+                                 (0: min(C, TRAIN_VAL_CHECKPOINTS)) */
     int probe_per_class;      /* probe set size per class (training samples) */
     int snapshots;            /* checkpoints with per-sample probe logits */
     uint64_t seed;
@@ -42,20 +44,29 @@ void train_config_default(train_config *c);
 /* Checks ranges; a message naming the bad option. */
 int train_config_check(const train_config *c, lesde_err *e);
 
+/* The validation set is evaluated at its own, linear schedule: a curve
+ * wants ~100 points and the final accuracy (last 5% of T) several of them,
+ * while the probe, ~6x cheaper, may be recorded as densely as the LE fit
+ * wants. */
+#define TRAIN_VAL_CHECKPOINTS 101
+/* V of a config: val_checkpoints, or its default. */
+int train_val_checkpoints(const train_config *c);
+
 /* Checkpoint iterations [count]: 0 = t_0 < ... < t_{count-1} = T, linear or
  * log-spaced (distinct integers; returns how many, which is fewer than asked
  * only when T is too small for that many distinct log-spaced points). */
 int train_checkpoints(long T, int count, int log_spacing, long *out);
 
 typedef struct {
-    int K, C, S;          /* classes, checkpoints, snapshots */
+    int K, C, S, V;       /* classes, probe checkpoints, snapshots, validation checkpoints */
     int channels;         /* input channels */
     int n_probe;          /* probe samples (probe_per_class * K) */
-    long *t;              /* [C] checkpoint iterations */
+    long *t;              /* [C] checkpoint iterations (probe) */
+    long *val_t;          /* [V] validation checkpoint iterations (linear) */
     double *xbar_probe;   /* [C][K][K] mean logits by training label */
-    double *xbar_val;     /* [C][K][K] mean logits by clean label */
+    double *xbar_val;     /* [V][K][K] mean logits by clean label */
     double *probe_loss, *probe_acc; /* [C] against training labels */
-    double *val_loss, *val_acc;     /* [C] against clean labels */
+    double *val_loss, *val_acc;     /* [V] against clean labels */
     int *snap_c;          /* [S] which checkpoints are snapshots */
     double *snap_logits;  /* [S][n_probe][K] */
     int *probe_index;     /* [n_probe] index into the training set */
@@ -64,7 +75,8 @@ typedef struct {
     int *sample_index;    /* [iters] training sample drawn at each step */
     double *init_params;  /* [n_params] initial parameters, tensor after tensor */
     long n_params;
-    double final_val_acc, final_val_loss; /* mean over the last 5% of iterations */
+    double final_val_acc, final_val_loss; /* mean over the validation checkpoints
+                                             of the last 5% of iterations */
     double train_seconds, fit_seconds;
     int fitted;
     le_fit_result fit;    /* when fitted */

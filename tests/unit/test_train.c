@@ -64,6 +64,50 @@ static void test_config_check(void)
     CHECK(train_config_check(&c, &e) == LESDE_USAGE && strstr(e.msg, "iterations"), "iters");
 }
 
+/* The validation set has its own linear schedule; where the two runs'
+ * schedules share an iteration they give the same bytes, and the probe
+ * (log-spaced here) does not depend on how often validation ran. */
+static void test_val_cadence(void)
+{
+    train_config c;
+    train_config_default(&c);
+    c.iters = 400;
+    c.train_per_class = 30;
+    c.val_per_class = 20;
+    c.probe_per_class = 10;
+    c.checkpoints = 41;
+    c.log_spacing = 1;
+    c.snapshots = 0;
+    c.fit = 0;
+    c.seed = 5;
+    c.val_checkpoints = 5;
+    train_result a, b;
+    lesde_err e = {0};
+    CHECK(train_run(&c, &a, &e) == LESDE_OK, "train_run (V = 5): %s", e.msg);
+    c.val_checkpoints = 0; /* default: min(C, 101) = 41, linear */
+    CHECK(train_run(&c, &b, &e) == LESDE_OK, "train_run (V default): %s", e.msg);
+    CHECK(a.V == 5 && b.V == 41, "V %d and %d", a.V, b.V);
+    int lin = 1;
+    for (int v = 0; v < a.V; v++)
+        lin &= a.val_t[v] == 100L * v;
+    CHECK(lin, "validation schedule 0, 100, ..., 400");
+    CHECK(a.C == b.C && a.t[1] == 1 && a.t[a.C - 1] == 400, "probe schedule log-spaced (C %d)",
+          a.C);
+    CHECK(!memcmp(a.xbar_probe, b.xbar_probe, sizeof(double) * a.C * 9),
+          "probe means do not depend on the validation cadence");
+    int same = 1;
+    for (int v = 0; v < a.V; v++) /* a's t = 100 v is b's checkpoint 10 v */
+        same &= !memcmp(a.xbar_val + v * 9, b.xbar_val + v * 10 * 9, sizeof(double) * 9) &&
+                a.val_acc[v] == b.val_acc[v * 10];
+    CHECK(same, "validation at shared iterations is the same bytes");
+    CHECK(a.final_val_acc == a.val_acc[4], "final accuracy: the one checkpoint in the last 5%%");
+    train_result_free(&a);
+    train_result_free(&b);
+    c.val_checkpoints = 1;
+    CHECK(train_config_check(&c, &e) == LESDE_USAGE && strstr(e.msg, "validation"),
+          "one validation checkpoint refused: %s", e.msg);
+}
+
 /* Median over seeds 0..2 of the final validation accuracy at p_err. */
 static double median_final(double p_err, double *loss0)
 {
@@ -127,6 +171,7 @@ int main(void)
 {
     test_fashion_mnist();
     test_checkpoints();
+    test_val_cadence();
     test_final_mean();
     test_config_check();
     double loss0 = 0;
