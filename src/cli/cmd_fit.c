@@ -14,31 +14,60 @@
 static void help(void)
 {
     printf("Usage: lesde fit INPUT [OPTIONS]\n\n"
-           "Fits the LE dynamics (le-sde.md sections 3-5) to genuine mean logits and\n"
-           "writes Ahat, Bhat, alphahat, betahat under the I- and L-model, both tail-index\n"
-           "estimates, the LE-ODE simulated from the run's Xbar(0), RD_k(t) and etf_dev.\n\n"
+           "Fits the LE dynamics (docs/le-sde.md sections 3-5) to genuine mean logits:\n"
+           "Ahat, Bhat, alphahat, betahat under the I- and L-model, tail indices of alpha,\n"
+           "beta and gamma = alpha - beta (by differences, and the slides' estimator), the\n"
+           "end of the plateau, the LE-ODE imitations (I-model estimates under the L- and\n"
+           "I-model ODE, L-model estimates under the L-model ODE) from three starts\n"
+           "(plateau: Xbar(t0); reference: the slides' rescaled noisy start; t0: Xbar(0)),\n"
+           "their RD_k(t) and the RD of the ETF baseline S(t) dhat_k.\n\n"
            "INPUT is either\n"
            "  a CSV file with header t,class,x0,...,x{p-1} and one row per checkpoint and\n"
            "  class (e.g. from a PyTorch training log), or\n"
            "  a lesde HDF5 store (lesde train / sweep): the probe means of one task.\n\n"
            "Options:\n"
-           "  --out FILE.h5       write the fit as HDF5\n"
-           "  --csv FILE.csv      write a CSV summary (one row per checkpoint; the tail\n"
-           "                      indices in '#' comment lines at the top)\n"
-           "  --study NAME        study of a store (default: its first train study)\n"
-           "  --task N            task index within the study (default 0)\n"
-           "  --sg-order N        Savitzky-Golay order (default 2)\n"
-           "  --sg-window ITERS   Savitzky-Golay window in iterations (default T/20)\n"
-           "  --tail-frac F       tail window for tail indices (default 0.1)\n"
-           "  --interpolate       accept unevenly spaced t (interpolated for the\n"
-           "                      derivative); without it uneven spacing is an error\n"
-           "  --paths N           also simulate N noisy LE-SDE paths per model from\n"
-           "                      Xbar(0) (noise on the start and Brownian noise of scale\n"
-           "                      noise-scale |Xbar^k(0)| / sqrt(K)); mean and std go to --out\n"
-           "  --noise-scale X     noise scale of the paths (default 0.05)\n"
-           "  --seed S            seed of the paths (default 0)\n"
-           "  -h, --help          this help\n\n%s",
+           "  --out FILE.h5         write the fit as HDF5\n"
+           "  --csv FILE.csv        write a CSV summary (one row per checkpoint; the tail\n"
+           "                        indices in '#' comment lines at the top)\n"
+           "  --study NAME          study of a store (default: its first train study)\n"
+           "  --task N              task index within the study (default 0)\n"
+           "  --sg-order N          Savitzky-Golay order (default 2)\n"
+           "  --sg-window ITERS     SG window of the alphahat, betahat curves (default 151)\n"
+           "  --sim-window ITERS    SG window of the alphahat, betahat that drive the\n"
+           "                        simulations (default 21)\n"
+           "  --plateau-factor F    the plateau ends where the class-centred means reach F\n"
+           "                        times their initial norm (default 10)\n"
+           "  --ref-paths N         noisy starts of the reference method (default 200)\n"
+           "  --tail-frac F         tail window of the slides' estimator (default 0.1)\n"
+           "  --interpolate         accept unevenly spaced t (interpolated for the\n"
+           "                        derivative); without it uneven spacing is an error\n"
+           "  --paths N             also simulate N noisy LE-SDE paths per model from\n"
+           "                        Xbar(0) (noise on the start and Brownian noise of scale\n"
+           "                        noise-scale |Xbar^k(0)| / sqrt(K)); mean and std go to --out\n"
+           "  --noise-scale X       noise scale of the paths (default 0.05)\n"
+           "  --seed S              seed of the paths and of the reference method (default:\n"
+           "                        a store task's own seed, as its sweep used; else 0)\n"
+           "  -h, --help            this help\n\n%s",
            cli_exit_codes);
+}
+
+/* The seed of task `task` of a store's study (0 when it cannot tell): a
+ * store's fit used it for the reference method's noise. */
+static uint64_t task_seed(const char *path, const char *study, long task)
+{
+    spec s;
+    lesde_err e;
+    uint64_t seed = 0;
+    if (store_load_spec(path, &s, &e))
+        return 0;
+    for (int i = 0; i < s.n_studies; i++) {
+        spec_task t;
+        if (!strcmp(s.studies[i].name, study) && task < s.studies[i].n_tasks &&
+            !spec_task_get(&s, s.studies[i].first_task + task, &t))
+            seed = t.seed;
+    }
+    spec_free(&s);
+    return seed;
 }
 
 /* Loads t [C] and xbar [C][K][K] of task `task` of a train study. */
@@ -91,6 +120,15 @@ out:
     return rc;
 }
 
+/* Final RD_k(T), mean over the classes; NaN when any is. */
+static double final_rd(const double *rd, int C, int K)
+{
+    double m = 0;
+    for (int k = 0; k < K; k++)
+        m += rd[(size_t)(C - 1) * K + k] / K;
+    return m;
+}
+
 static int write_csv(const char *path, const double *t, const le_fit_result *r, lesde_err *e)
 {
     FILE *f = fopen(path, "w");
@@ -98,27 +136,55 @@ static int write_csv(const char *path, const double *t, const le_fit_result *r, 
         return err_set(e, LESDE_FAIL, "%s: cannot write", path);
     const char *mn[2] = {"I", "L"};
     for (int m = 0; m < LE_NUM_MODELS; m++)
-        fprintf(f, "# %s-model: r_alpha %.6g, r_beta %.6g, r_alpha_slope %.6g, r_beta_slope %.6g\n",
-                mn[m], r->r_alpha[m], r->r_beta[m], r->r_alpha_slope[m], r->r_beta_slope[m]);
-    fprintf(f, "t,A_I,B_I,alpha_I,beta_I,A_L,B_L,alpha_L,beta_L,etf_dev,norm_spread");
-    for (int m = 0; m < LE_NUM_MODELS; m++)
-        for (int k = 0; k < r->K; k++)
-            fprintf(f, ",rd_%s_%d", mn[m], k);
+        fprintf(f, "# %s-model tail indices by differences: alpha %.6g, beta %.6g, gamma %.6g; "
+                "the slides' estimator (reference-dependent): alpha %.6g, beta %.6g\n",
+                mn[m], r->tail[m][LE_Q_ALPHA], r->tail[m][LE_Q_BETA], r->tail[m][LE_Q_GAMMA],
+                r->tail_ref0[m][LE_Q_ALPHA], r->tail_ref0[m][LE_Q_BETA]);
+    fprintf(f, "# plateau ends at t = %.17g\n", r->plateau_t);
+    fprintf(f, "t,A_I,B_I,alpha_I,beta_I,A_L,B_L,alpha_L,beta_L,S,etf_dev,norm_spread");
+    for (int k = 0; k < r->K; k++)
+        fprintf(f, ",rd_etf_%d", k);
+    for (int v = 0; v < LE_NUM_VARIANTS; v++)
+        for (int s = 0; s < LE_NUM_SIMS; s++)
+            for (int k = 0; k < r->K; k++)
+                fprintf(f, ",rd_%s_%s_%d", le_variant_name(v), le_sim_name(s), k);
     fputc('\n', f);
     for (int c = 0; c < r->C; c++) {
         fprintf(f, "%.17g", t[c]);
         for (int m = 0; m < LE_NUM_MODELS; m++)
             fprintf(f, ",%.10g,%.10g,%.10g,%.10g", r->A[m][c], r->B[m][c], r->alpha[m][c],
                     r->beta[m][c]);
-        fprintf(f, ",%.10g,%.10g", r->etf_dev[c], r->norm_spread[c]);
-        for (int m = 0; m < LE_NUM_MODELS; m++)
-            for (int k = 0; k < r->K; k++)
-                fprintf(f, ",%.10g", r->rd[m][c * r->K + k]);
+        fprintf(f, ",%.10g,%.10g,%.10g", r->S[c], r->etf_dev[c], r->norm_spread[c]);
+        for (int k = 0; k < r->K; k++)
+            fprintf(f, ",%.10g", r->rd_etf[c * r->K + k]);
+        for (int v = 0; v < LE_NUM_VARIANTS; v++)
+            for (int s = 0; s < LE_NUM_SIMS; s++)
+                for (int k = 0; k < r->K; k++)
+                    fprintf(f, ",%.10g", r->rd[v][s][c * r->K + k]);
         fputc('\n', f);
     }
     if (fclose(f))
         return err_set(e, LESDE_FAIL, "%s: cannot write (disk full?)", path);
     return LESDE_OK;
+}
+
+/* The summary lesde fit prints. */
+static void print_fit(const le_fit_result *r)
+{
+    int C = r->C, K = r->K;
+    printf("tail indices by differences over [T/10, T]  (the slides' estimator, "
+           "reference-dependent)\n");
+    for (int m = 0; m < LE_NUM_MODELS; m++)
+        printf("  %s-model: alpha %.4f  beta %.4f  gamma %.4f   (alpha %.4f  beta %.4f)\n",
+               m ? "L" : "I", r->tail[m][LE_Q_ALPHA], r->tail[m][LE_Q_BETA],
+               r->tail[m][LE_Q_GAMMA], r->tail_ref0[m][LE_Q_ALPHA], r->tail_ref0[m][LE_Q_BETA]);
+    printf("plateau ends at t = %g\n", r->plateau_t);
+    printf("final RD (mean over classes)   plateau  reference(rescaled)  t0\n");
+    for (int s = 0; s < LE_NUM_SIMS; s++)
+        printf("  %-12s                 %-8.4f %-20.4f %.4f\n", le_sim_name(s),
+               final_rd(r->rd[LE_VAR_PLATEAU][s], C, K), final_rd(r->rd[LE_VAR_REFERENCE][s], C, K),
+               final_rd(r->rd[LE_VAR_T0][s], C, K));
+    printf("  ETF baseline S(t) dhat_k     %.4f\n", final_rd(r->rd_etf, C, K));
 }
 
 /* Noisy LE-SDE paths (le-sde.md section 5) from each model's fitted
@@ -154,13 +220,14 @@ int cmd_fit(int argc, char **argv)
         {"out", 1, 0, 'o'}, {"csv", 1, 0, 'c'}, {"study", 1, 0, 's'}, {"task", 1, 0, 't'},
         {"sg-order", 1, 0, 'O'}, {"sg-window", 1, 0, 'w'}, {"tail-frac", 1, 0, 'f'},
         {"interpolate", 0, 0, 'i'}, {"paths", 1, 0, 'P'}, {"noise-scale", 1, 0, 'N'},
-        {"seed", 1, 0, 'S'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+        {"seed", 1, 0, 'S'}, {"sim-window", 1, 0, 'W'}, {"plateau-factor", 1, 0, 'F'},
+        {"ref-paths", 1, 0, 'R'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     le_fit_opts fo;
     le_fit_opts_default(&fo);
     const char *out = NULL, *csv = NULL, *study = "train";
     long task = 0, v, npaths = 0, seed = 0;
     double noise_scale = 0.05;
-    int interp = 0;
+    int interp = 0, seed_given = 0;
     optind = 1;
     opterr = 0;
     for (int ch; (ch = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
@@ -179,12 +246,25 @@ int cmd_fit(int argc, char **argv)
             fo.sg_order = (int)v;
             break;
         case 'w':
-            if (cli_double(optarg, &fo.sg_window) || fo.sg_window < 0)
-                return cli_usage("fit", "--sg-window needs iterations >= 0, not '%s'", optarg);
+            if (cli_double(optarg, &fo.sg_window) || !(fo.sg_window > 0))
+                return cli_usage("fit", "--sg-window needs iterations > 0, not '%s'", optarg);
             break;
         case 'f':
             if (cli_double(optarg, &fo.tail_frac) || fo.tail_frac <= 0 || fo.tail_frac > 1)
                 return cli_usage("fit", "--tail-frac must be in (0, 1], not '%s'", optarg);
+            break;
+        case 'W':
+            if (cli_double(optarg, &fo.sim_window) || !(fo.sim_window > 0))
+                return cli_usage("fit", "--sim-window needs iterations > 0, not '%s'", optarg);
+            break;
+        case 'F':
+            if (cli_double(optarg, &fo.plateau_factor) || !(fo.plateau_factor > 1))
+                return cli_usage("fit", "--plateau-factor needs a number > 1, not '%s'", optarg);
+            break;
+        case 'R':
+            if (cli_long(optarg, &v) || v < 1 || v > 100000)
+                return cli_usage("fit", "--ref-paths must be in 1..100000, not '%s'", optarg);
+            fo.ref_paths = (int)v;
             break;
         case 'i': interp = 1; break;
         case 'P':
@@ -198,6 +278,7 @@ int cmd_fit(int argc, char **argv)
         case 'S':
             if (cli_long(optarg, &seed) || seed < 0)
                 return cli_usage("fit", "--seed needs an integer >= 0, not '%s'", optarg);
+            seed_given = 1;
             break;
         default:
             return cli_usage("fit", "unknown or incomplete option '%s'", argv[optind - 1]);
@@ -220,12 +301,15 @@ int cmd_fit(int argc, char **argv)
     if (is_h5) {
         rc = load_store(in, study, task, &t, &C, &xbar, &K, &e);
         p = K;
+        if (!rc && !seed_given)
+            seed = (long)task_seed(in, study, task);
     } else {
         rc = le_csv_read(in, !interp, &t, &C, &xbar, &K, &p, &e);
     }
     if (rc)
         return cli_fail(&e);
     le_fit_result r;
+    fo.seed = (uint64_t)seed;
     rc = le_fit(t, C, xbar, K, p, &fo, &r, &e);
     int fitted = rc == LESDE_OK;
     store_fit_paths paths = {.paths = (int)npaths, .noise_scale = noise_scale};
@@ -237,14 +321,7 @@ int cmd_fit(int argc, char **argv)
         rc = write_csv(csv, t, &r, &e);
     if (!rc) {
         printf("%s: %d checkpoints (t = %g .. %g), K = %d, p = %d\n", in, C, t[0], t[C - 1], K, p);
-        printf("model  r_alpha  r_beta   r_alpha(slope) r_beta(slope)  final RD (mean over k)\n");
-        for (int m = 0; m < LE_NUM_MODELS; m++) {
-            double rd = 0;
-            for (int k = 0; k < K; k++)
-                rd += r.rd[m][(C - 1) * K + k] / K;
-            printf("%-6s %-8.4f %-8.4f %-14.4f %-14.4f %.4f\n", m ? "L" : "I", r.r_alpha[m],
-                   r.r_beta[m], r.r_alpha_slope[m], r.r_beta_slope[m], rd);
-        }
+        print_fit(&r);
         if (npaths > 0) {
             double spread[LE_NUM_MODELS] = {0, 0};
             size_t last = (size_t)(C - 1) * K * p;

@@ -243,10 +243,22 @@ int cmd_train(int argc, char **argv)
                100 * r.fit_seconds / r.train_seconds);
     else
         printf("\n");
-    if (r.fitted)
-        printf("tail indices: I-model r_alpha %.3f r_beta %.3f; L-model r_alpha %.3f r_beta %.3f\n",
-               r.fit.r_alpha[LE_MODEL_I], r.fit.r_beta[LE_MODEL_I], r.fit.r_alpha[LE_MODEL_L],
-               r.fit.r_beta[LE_MODEL_L]);
+    if (r.fitted) {
+        const le_fit_result *f = &r.fit;
+        int C = f->C, K = f->K;
+        double rd_pl = 0, rd_etf = 0;
+        for (int k = 0; k < K; k++) {
+            rd_pl += f->rd[LE_VAR_PLATEAU][LE_SIM_L_UNDER_L][(C - 1) * K + k] / K;
+            rd_etf += f->rd_etf[(C - 1) * K + k] / K;
+        }
+        printf("tail indices (by differences over [T/10, T]): I-model alpha %.3f beta %.3f "
+               "gamma %.3f; L-model alpha %.3f beta %.3f gamma %.3f\n",
+               f->tail[LE_MODEL_I][LE_Q_ALPHA], f->tail[LE_MODEL_I][LE_Q_BETA],
+               f->tail[LE_MODEL_I][LE_Q_GAMMA], f->tail[LE_MODEL_L][LE_Q_ALPHA],
+               f->tail[LE_MODEL_L][LE_Q_BETA], f->tail[LE_MODEL_L][LE_Q_GAMMA]);
+        printf("plateau ends at t = %g; final RD of the L-model from there %.3f, of the ETF "
+               "baseline %.3f\n", f->plateau_t, rd_pl, rd_etf);
+    }
     train_result_free(&r);
     spec_free(&s);
     return 0;

@@ -19,7 +19,8 @@ enum rng_purpose {
     RNG_SGD = 5,        /* the sample drawn at each SGD step */
     RNG_PROBE = 6,      /* the probe set */
     RNG_SDE = 7,        /* LE-SDE initial features and noise */
-    RNG_PATHS = 8       /* noisy LE-ODE paths */
+    RNG_PATHS = 8,      /* noisy LE-ODE paths */
+    RNG_REFSIM = 9      /* the reference method's noisy starts (extra: the le_sim) */
 };
 
 /* SplitMix64 finaliser: a well-mixed 64-bit hash of x. */

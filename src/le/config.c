@@ -6,8 +6,13 @@
 void le_fit_opts_default(le_fit_opts *o)
 {
     o->sg_order = 2;
-    o->sg_window = 0; /* 0: T / 20 */
+    o->sg_window = 151;
+    o->sim_window = 21;
     o->tail_frac = 0.1;
+    o->plateau_factor = 10;
+    o->ref_paths = 200;
+    o->ref_tail = 1000;
+    o->seed = 0;
 }
 
 void le_sde_config_default(le_sde_config *c)

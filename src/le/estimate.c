@@ -18,13 +18,13 @@ static double logabs(double v, double scale)
     return fabs(v) > LE_ZERO_REL * scale ? log(fabs(v)) : -INFINITY;
 }
 
-int le_estimate_i_model(const double *xbar, int C, int K, int p, double *A, double *B,
-                        lesde_err *e)
+static int estimate_i(const double *xbar, int C, int K, int p, int ref, double *A, double *B,
+                      lesde_err *e)
 {
-    if (C < 1 || K < 2 || p < 1)
-        return err_set(e, LESDE_USAGE, "le_estimate_i_model: needs C >= 1, K >= 2, p >= 1 "
-                       "(C=%d, K=%d, p=%d)", C, K, p);
-    const double *x0 = xbar;
+    if (C < 1 || K < 2 || p < 1 || ref < 0 || ref >= C)
+        return err_set(e, LESDE_USAGE, "le_estimate_i_model: needs C >= 1, K >= 2, p >= 1 and "
+                       "a reference checkpoint in 0..C-1 (C=%d, K=%d, p=%d, ref=%d)", C, K, p, ref);
+    const double *x0 = xbar + (size_t)ref * K * p;
     for (int c = 0; c < C; c++) {
         const double *x = xbar + (size_t)c * K * p;
         double sa = 0, sb = 0;
@@ -74,17 +74,17 @@ static double s_coords(const double *x, int K, double *s)
     return mx;
 }
 
-int le_estimate_l_model(const double *xbar, int C, int K, int p, double *A, double *B,
-                        lesde_err *e)
+static int estimate_l(const double *xbar, int C, int K, int p, int ref, double *A, double *B,
+                      lesde_err *e)
 {
-    if (C < 1 || K < 2 || p != K)
-        return err_set(e, LESDE_USAGE, "le_estimate_l_model: needs C >= 1 and p == K >= 2 "
-                       "(C=%d, K=%d, p=%d)", C, K, p);
+    if (C < 1 || K < 2 || p != K || ref < 0 || ref >= C)
+        return err_set(e, LESDE_USAGE, "le_estimate_l_model: needs C >= 1, p == K >= 2 and a "
+                       "reference checkpoint in 0..C-1 (C=%d, K=%d, p=%d, ref=%d)", C, K, p, ref);
     double *s = malloc(sizeof(double) * 2 * K);
     if (!s)
         return err_set(e, LESDE_FAIL, "le_estimate_l_model: out of memory");
     double *s0 = s + K, S0 = 0;
-    double sc0 = s_coords(xbar, K, s0);
+    double sc0 = s_coords(xbar + (size_t)ref * K * K, K, s0);
     for (int k = 0; k < K; k++)
         S0 += s0[k];
     S0 /= K;
@@ -114,11 +114,29 @@ int le_estimate_l_model(const double *xbar, int C, int K, int p, double *A, doub
     return LESDE_OK;
 }
 
+int le_estimate_i_model(const double *xbar, int C, int K, int p, double *A, double *B,
+                        lesde_err *e)
+{
+    return estimate_i(xbar, C, K, p, 0, A, B, e);
+}
+
+int le_estimate_l_model(const double *xbar, int C, int K, int p, double *A, double *B,
+                        lesde_err *e)
+{
+    return estimate_l(xbar, C, K, p, 0, A, B, e);
+}
+
+int le_estimate_ref(le_model m, const double *xbar, int C, int K, int p, int ref, double *A,
+                    double *B, lesde_err *e)
+{
+    return m == LE_MODEL_L ? estimate_l(xbar, C, K, p, ref, A, B, e)
+                           : estimate_i(xbar, C, K, p, ref, A, B, e);
+}
+
 int le_estimate(le_model m, const double *xbar, int C, int K, int p, double *A, double *B,
                 lesde_err *e)
 {
-    return m == LE_MODEL_L ? le_estimate_l_model(xbar, C, K, p, A, B, e)
-                           : le_estimate_i_model(xbar, C, K, p, A, B, e);
+    return le_estimate_ref(m, xbar, C, K, p, 0, A, B, e);
 }
 
 void le_rd(const double *x, const double *y, int C, int K, int p, double *rd)

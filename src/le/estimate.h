@@ -29,6 +29,12 @@ int le_estimate_l_model(const double *xbar, int C, int K, int p, double *A, doub
 /* Either model. */
 int le_estimate(le_model m, const double *xbar, int C, int K, int p, double *A, double *B,
                 lesde_err *e);
+/* Either model, with checkpoint ref (0 <= ref < C) as the reference in
+ * place of t_0: A(t_ref) = B(t_ref) = 0 (where defined). The logs of ratios
+ * are differences of logs, so this is Ahat(t) - Ahat(t_ref) whenever the
+ * same terms are finite at t_0 and t_ref. */
+int le_estimate_ref(le_model m, const double *xbar, int C, int K, int p, int ref, double *A,
+                    double *B, lesde_err *e);
 
 /* Savitzky-Golay window in points for a window of `window_iters` iterations
  * at spacing dt over n points: the odd number nearest window_iters/dt + 1,
@@ -52,15 +58,24 @@ int le_savgol_deriv(const double *y, int n, double dt, int order, int window, do
 int le_savgol_deriv_t(const double *t, const double *y, int n, int order,
                       double window_iters, int m, double *dy, lesde_err *e);
 
-/* Tail index, estimator 1: 1 - avg log|A(t)| / log(1 + t) over checkpoints
- * with t >= t_last - tail_frac (t_last - t_0), t > 0, finite terms only;
- * NaN if none. */
-double le_tail_index(const double *t, const double *A, int C, double tail_frac);
+/* Tail index, the slides' estimator: 1 - avg log|A(t)| / log(1 + t) over
+ * checkpoints with t >= t_last - tail_frac (t_last - t_0), t > 0, finite
+ * terms only; NaN if none. It depends on the reference checkpoint of A
+ * (tail.c): reported as such, not as the tail index. */
+double le_tail_index_ref0(const double *t, const double *A, int C, double tail_frac);
 
-/* Tail index, estimator 2: minus the least-squares slope of log|a(t)|
- * against log(1 + t) over the same window (finite points only; NaN if fewer
- * than two or no spread in t). */
-double le_tail_index_slope(const double *t, const double *a, int C, double tail_frac);
+/* Tail index by differences: r = 1 - least-squares slope of
+ * log|A(u) - A(u/2)| against log u over the checkpoints u in [t_lo, t_hi]
+ * (u > 0; A(u/2) interpolated linearly between checkpoints, NaN below t[0]);
+ * finite points only, NaN with fewer than 3. Exact for A = c u^(1-r) + const
+ * whatever the constant, for r < 1, r = 1 (A = c log u) and r > 1. */
+double le_tail_index_diff(const double *t, const double *A, int C, double t_lo, double t_hi);
+
+/* The local tail-index curve: le_tail_index_diff over the half-decade
+ * windows [t_end / sqrt 10, t_end], for R window ends t_end log-spaced over
+ * [T 10^-LE_TAIL_LOCAL_DECADES, T], T = t[C-1]. Writes t_end [R], r [R]. */
+#define LE_TAIL_LOCAL_DECADES 3
+void le_tail_local(const double *t, const double *A, int C, int R, double *t_end, double *r);
 
 /* RD_k(c) = |x^k - y^k| / ((|x^k| + |y^k|) / 2) for x, y [C][K][p] into
  * rd [C][K]; 0 when both are zero, NaN when either is non-finite. */

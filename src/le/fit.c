@@ -1,15 +1,12 @@
 /* fit: le_fit, one run's genuine mean logits against the LE-ODE
- * (le-sde.md sections 3 to 6).
+ * (le-sde.md sections 3 to 6; docs/le-sde.md has the decisions and their
+ * numbers).
  *
- * The simulation of each model is the LE-ODE driven by the piecewise-linear
- * interpolant of that model's alphahat, betahat through the checkpoints:
- * * I-model: closed form with A, B the trapezoid integrals of alphahat,
- *   betahat, which are the exact integrals of that interpolant, so the
- *   result is exact for it and costs O(C K p).
- * * L-model: odeiv2 (rk8pd, tolerance 1e-10), because for K >= 3 Xbar(t)
- *   is not a function of A(t), B(t) alone (ode.c). Output times are the
- *   checkpoints, so no step straddles a kink of the interpolant.
- * Both models thus see the same alpha(t), beta(t) and differ only by H. */
+ * Per model: Ahat, Bhat; alphahat, betahat twice, by a Savitzky-Golay
+ * window of sg_window iterations for the curves and of sim_window for the
+ * simulations (the reference code's 151 and 21); tail indices of alpha,
+ * beta and gamma. Then every simulation (le_sim) from every start
+ * (le_variant), its RD_k(t), and the ETF baseline's. */
 #include "le/le.h"
 
 #include <math.h>
@@ -17,34 +14,22 @@
 #include <string.h>
 
 #include "le/estimate.h"
+#include "le/imitate.h"
 #include "le/ode.h"
 
-/* piecewise-linear alpha(t), beta(t) on t [C] for the odeiv2 callback */
-typedef struct {
-    const double *t, *a, *b;
-    int C, cur;
-} pl_ctx;
+le_model le_sim_estimate(le_sim s) { return s == LE_SIM_L_UNDER_L ? LE_MODEL_L : LE_MODEL_I; }
+le_model le_sim_ode(le_sim s) { return s == LE_SIM_I_UNDER_I ? LE_MODEL_I : LE_MODEL_L; }
 
-static void pl_E(double tt, double *E, int K, void *vctx)
+const char *le_sim_name(le_sim s)
 {
-    pl_ctx *x = vctx;
-    const double *t = x->t;
-    int c = x->cur;
-    while (c < x->C - 2 && tt > t[c + 1])
-        c++;
-    while (c > 0 && tt < t[c])
-        c--;
-    x->cur = c;
-    double f = (tt - t[c]) / (t[c + 1] - t[c]);
-    if (f < 0)
-        f = 0;
-    if (f > 1)
-        f = 1;
-    double al = x->a[c] + f * (x->a[c + 1] - x->a[c]);
-    double be = x->b[c] + f * (x->b[c + 1] - x->b[c]);
-    for (int k = 0; k < K; k++)
-        for (int l = 0; l < K; l++)
-            E[k * K + l] = k == l ? al : be;
+    static const char *const n[LE_NUM_SIMS] = {"I-est/L-ODE", "L-est/L-ODE", "I-est/I-ODE"};
+    return s >= 0 && s < LE_NUM_SIMS ? n[s] : "?";
+}
+
+const char *le_variant_name(le_variant v)
+{
+    static const char *const n[LE_NUM_VARIANTS] = {"plateau", "reference", "t0"};
+    return v >= 0 && v < LE_NUM_VARIANTS ? n[v] : "?";
 }
 
 void le_fit_free(le_fit_result *r)
@@ -56,9 +41,18 @@ void le_fit_free(le_fit_result *r)
         free(r->B[m]);
         free(r->alpha[m]);
         free(r->beta[m]);
-        free(r->sim[m]);
-        free(r->rd[m]);
+        free(r->alpha_sim[m]);
+        free(r->beta_sim[m]);
     }
+    for (int v = 0; v < LE_NUM_VARIANTS; v++)
+        for (int s = 0; s < LE_NUM_SIMS; s++) {
+            free(r->sim[v][s]);
+            free(r->rd[v][s]);
+        }
+    for (int s = 0; s < LE_NUM_SIMS; s++)
+        free(r->ref_std[s]);
+    free(r->S);
+    free(r->rd_etf);
     free(r->etf_dev);
     free(r->norm_spread);
     memset(r, 0, sizeof *r);
@@ -70,55 +64,104 @@ static void fill_nan(double *x, size_t n)
         x[i] = NAN;
 }
 
-/* One model: estimates, derivatives, tail indices, simulation, RD. */
+/* One model's estimates, derivatives and tail indices. */
 static int fit_model(le_model m, const double *t, int C, const double *xbar, int K, int p,
-                     const le_fit_opts *o, double window, double *tz, le_fit_result *r,
-                     lesde_err *e)
+                     const le_fit_opts *o, double *G, le_fit_result *r, lesde_err *e)
 {
-    size_t ckp = (size_t)C * K * p;
     if (m == LE_MODEL_L && p != K) { /* the L-model is undefined: NaN, not an error */
         fill_nan(r->A[m], C);
         fill_nan(r->B[m], C);
         fill_nan(r->alpha[m], C);
         fill_nan(r->beta[m], C);
-        fill_nan(r->sim[m], ckp);
-        fill_nan(r->rd[m], (size_t)C * K);
-        r->r_alpha[m] = r->r_beta[m] = r->r_alpha_slope[m] = r->r_beta_slope[m] = NAN;
+        fill_nan(r->alpha_sim[m], C);
+        fill_nan(r->beta_sim[m], C);
+        for (int q = 0; q < LE_NUM_Q; q++) {
+            r->tail[m][q] = r->tail_ref0[m][q] = NAN;
+            fill_nan(r->tail_local[m][q], LE_TAIL_LOCAL_N);
+        }
         return LESDE_OK;
     }
     int rc = le_estimate(m, xbar, C, K, p, r->A[m], r->B[m], e);
-    if (!rc)
-        rc = le_savgol_deriv_t(t, r->A[m], C, o->sg_order, window, 0, r->alpha[m], e);
-    if (!rc)
-        rc = le_savgol_deriv_t(t, r->B[m], C, o->sg_order, window, 0, r->beta[m], e);
+    const double *AB[2] = {r->A[m], r->B[m]};
+    double *curve[2] = {r->alpha[m], r->beta[m]}, *sim[2] = {r->alpha_sim[m], r->beta_sim[m]};
+    for (int q = 0; q < 2 && !rc; q++) {
+        rc = le_savgol_deriv_t(t, AB[q], C, o->sg_order, o->sg_window, 0, curve[q], e);
+        if (!rc)
+            rc = le_savgol_deriv_t(t, AB[q], C, o->sg_order, o->sim_window, 0, sim[q], e);
+    }
     if (rc)
         return rc;
-    r->r_alpha[m] = le_tail_index(t, r->A[m], C, o->tail_frac);
-    r->r_beta[m] = le_tail_index(t, r->B[m], C, o->tail_frac);
-    r->r_alpha_slope[m] = le_tail_index_slope(t, r->alpha[m], C, o->tail_frac);
-    r->r_beta_slope[m] = le_tail_index_slope(t, r->beta[m], C, o->tail_frac);
-
-    double *sim = r->sim[m];
-    if (m == LE_MODEL_I) {
-        double A = 0, B = 0;
-        memcpy(sim, xbar, sizeof(double) * K * p);
-        for (int c = 1; c < C; c++) {
-            double h = (t[c] - t[c - 1]) / 2;
-            A += h * (r->alpha[m][c - 1] + r->alpha[m][c]);
-            B += h * (r->beta[m][c - 1] + r->beta[m][c]);
-            le_ode_closed_form(xbar, K, p, LE_MODEL_I, A, B, sim + (size_t)c * K * p);
-        }
-    } else {
-        for (int c = 0; c < C; c++)
-            tz[c] = t[c] - t[0];
-        pl_ctx ctx = {.t = tz, .a = r->alpha[m], .b = r->beta[m], .C = C, .cur = 0};
-        lesde_err oe;
-        /* a failure (NaN alphahat, blow-up) leaves NaN from there on, which
-         * is the honest answer; it is not an error of the fit */
-        le_ode_integrate(xbar, K, p, m, NULL, pl_E, &ctx, tz, C, 1e-10, sim, &oe);
+    for (int c = 0; c < C; c++)
+        G[c] = r->A[m][c] - r->B[m][c];
+    const double *Q[LE_NUM_Q] = {r->A[m], r->B[m], G};
+    double T = t[C - 1];
+    for (int q = 0; q < LE_NUM_Q; q++) {
+        r->tail[m][q] = le_tail_index_diff(t, Q[q], C, T / 10, T);
+        r->tail_ref0[m][q] = le_tail_index_ref0(t, Q[q], C, o->tail_frac);
+        le_tail_local(t, Q[q], C, LE_TAIL_LOCAL_N, r->tail_local_t, r->tail_local[m][q]);
     }
-    le_rd(xbar, sim, C, K, p, r->rd[m]);
     return LESDE_OK;
+}
+
+/* Every start of simulation s, and its RD. */
+static int simulate(le_sim s, const double *t, int C, const double *xbar, int K, int p,
+                    const le_fit_opts *o, le_fit_result *r, lesde_err *e)
+{
+    size_t ckp = (size_t)C * K * p;
+    le_model est = le_sim_estimate(s), H = le_sim_ode(s);
+    if (H == LE_MODEL_L && p != K) {
+        for (int v = 0; v < LE_NUM_VARIANTS; v++) {
+            fill_nan(r->sim[v][s], ckp);
+            fill_nan(r->rd[v][s], (size_t)C * K);
+        }
+        fill_nan(r->ref_std[s], ckp);
+        r->ref_scale[s] = NAN;
+        return LESDE_OK;
+    }
+    const double *a = r->alpha_sim[est], *b = r->beta_sim[est];
+    int rc = le_imitate_from(t, C, xbar, K, p, r->plateau_c, a, b, H, r->sim[LE_VAR_PLATEAU][s], e);
+    if (!rc)
+        rc = le_imitate_from(t, C, xbar, K, p, 0, a, b, H, r->sim[LE_VAR_T0][s], e);
+    /* the reference notebooks fit the scale on class 0's logit 1 for the
+     * I-model's estimates and on its logit 0 for the L-model's */
+    le_ref_opts ro = {.paths = o->ref_paths, .noise_scale = 1, .align = est == LE_MODEL_I && p > 1,
+                      .tail_iters = o->ref_tail, .seed = o->seed, .stream = (uint64_t)s};
+    if (!rc)
+        rc = le_imitate_reference(t, C, xbar, K, p, a, b, H, &ro, r->sim[LE_VAR_REFERENCE][s],
+                                  r->ref_std[s], &r->ref_scale[s], e);
+    if (rc)
+        return rc;
+    for (int v = 0; v < LE_NUM_VARIANTS; v++)
+        le_rd(xbar, r->sim[v][s], C, K, p, r->rd[v][s]);
+    return LESDE_OK;
+}
+
+static int alloc_result(le_fit_result *r, int C, int K, int p)
+{
+    size_t ckp = (size_t)C * K * p, ck = (size_t)C * K;
+    int ok = 1;
+#define ALLOC(x, n) ok &= !!((x) = malloc(sizeof(double) * (n)))
+    for (int m = 0; m < LE_NUM_MODELS; m++) {
+        ALLOC(r->A[m], C);
+        ALLOC(r->B[m], C);
+        ALLOC(r->alpha[m], C);
+        ALLOC(r->beta[m], C);
+        ALLOC(r->alpha_sim[m], C);
+        ALLOC(r->beta_sim[m], C);
+    }
+    for (int v = 0; v < LE_NUM_VARIANTS; v++)
+        for (int s = 0; s < LE_NUM_SIMS; s++) {
+            ALLOC(r->sim[v][s], ckp);
+            ALLOC(r->rd[v][s], ck);
+        }
+    for (int s = 0; s < LE_NUM_SIMS; s++)
+        ALLOC(r->ref_std[s], ckp);
+    ALLOC(r->S, C);
+    ALLOC(r->rd_etf, ck);
+    ALLOC(r->etf_dev, C);
+    ALLOC(r->norm_spread, C);
+#undef ALLOC
+    return ok ? 0 : -1;
 }
 
 int le_fit(const double *t, int C, const double *xbar, int K, int p,
@@ -137,33 +180,37 @@ int le_fit(const double *t, int C, const double *xbar, int K, int p,
         o = *opts;
     else
         le_fit_opts_default(&o);
-    double window = o.sg_window > 0 ? o.sg_window : (t[C - 1] - t[0]) / 20;
+    if (!(o.ref_paths >= 1))
+        o.ref_paths = 1;
 
     out->C = C;
     out->K = K;
     out->p = p;
-    size_t ckp = (size_t)C * K * p;
-    int ok = 1;
-    for (int m = 0; m < LE_NUM_MODELS; m++) {
-        ok &= !!(out->A[m] = malloc(sizeof(double) * C));
-        ok &= !!(out->B[m] = malloc(sizeof(double) * C));
-        ok &= !!(out->alpha[m] = malloc(sizeof(double) * C));
-        ok &= !!(out->beta[m] = malloc(sizeof(double) * C));
-        ok &= !!(out->sim[m] = malloc(sizeof(double) * ckp));
-        ok &= !!(out->rd[m] = malloc(sizeof(double) * C * K));
-    }
-    ok &= !!(out->etf_dev = malloc(sizeof(double) * C));
-    ok &= !!(out->norm_spread = malloc(sizeof(double) * C));
-    double *tz = malloc(sizeof(double) * C);
-    if (!ok || !tz) {
-        free(tz);
+    double *G = malloc(sizeof(double) * C), *etf = malloc(sizeof(double) * C * K * K);
+    if (alloc_result(out, C, K, p) || !G || !etf) {
+        free(G);
+        free(etf);
         le_fit_free(out);
         return err_set(e, LESDE_FAIL, "le_fit: out of memory (C=%d, K=%d, p=%d)", C, K, p);
     }
+    for (int i = 0; i < LE_TAIL_LOCAL_N; i++) /* set by the models that fit */
+        out->tail_local_t[i] = NAN;
     int rc = LESDE_OK;
     for (int m = 0; m < LE_NUM_MODELS && !rc; m++)
-        rc = fit_model((le_model)m, t, C, xbar, K, p, &o, window, tz, out, e);
-    free(tz);
+        rc = fit_model((le_model)m, t, C, xbar, K, p, &o, G, out, e);
+    out->plateau_c = le_plateau_index(xbar, C, K, p, o.plateau_factor);
+    out->plateau_t = out->plateau_c >= 0 ? t[out->plateau_c] : NAN;
+    for (int s = 0; s < LE_NUM_SIMS && !rc; s++)
+        rc = simulate((le_sim)s, t, C, xbar, K, p, &o, out, e);
+    if (!rc && p == K) {
+        le_etf_baseline(xbar, C, K, out->S, etf);
+        le_rd(xbar, etf, C, K, p, out->rd_etf);
+    } else if (!rc) {
+        fill_nan(out->S, C);
+        fill_nan(out->rd_etf, (size_t)C * K);
+    }
+    free(G);
+    free(etf);
     if (rc) {
         le_fit_free(out);
         return err_prefix(e, "le_fit");

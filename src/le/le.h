@@ -18,28 +18,69 @@ typedef enum { LE_MODEL_I = 0, LE_MODEL_L = 1 } le_model;
 /* ---- fitting a run's genuine mean logits ---- */
 
 typedef struct {
-    int sg_order;      /* Savitzky-Golay polynomial order (default 2) */
-    double sg_window;  /* Savitzky-Golay window in iterations (default: T/20) */
-    double tail_frac;  /* tail window for tail indices, fraction of T (0.1) */
+    int sg_order;          /* Savitzky-Golay polynomial order (default 2) */
+    double sg_window;      /* SG window in iterations for the alphahat, betahat
+                              curves (default 151, the reference code's) */
+    double sim_window;     /* SG window in iterations for the alphahat, betahat
+                              that drive the simulations (default 21) */
+    double tail_frac;      /* tail window of the slides' estimator, fraction of T (0.1) */
+    double plateau_factor; /* the plateau ends at the first checkpoint where the
+                              class-centred means reach this multiple of their
+                              norm at t_0 (default 10) */
+    int ref_paths;         /* reference method: noisy starts averaged (default 200) */
+    double ref_tail;       /* reference method: iterations of the rescaling window
+                              at the end (default 1000) */
+    uint64_t seed;         /* of the reference method's noise (the task's seed) */
 } le_fit_opts;
 
 void le_fit_opts_default(le_fit_opts *o);
 
+/* The simulations of a fit: whose estimates drive which LE-ODE. The slides'
+ * Figure 4 runs both models' estimates under the L-model. */
+typedef enum { LE_SIM_I_UNDER_L = 0, LE_SIM_L_UNDER_L = 1, LE_SIM_I_UNDER_I = 2 } le_sim;
+#define LE_NUM_SIMS 3
+/* ...and where they start (docs/le-sde.md, section 5):
+ *   plateau    from the genuine Xbar(t0), t0 the end of the plateau;
+ *   reference  the slides' method: from noise, mean of ref_paths paths,
+ *              forward Euler of step 1, rescaled by one fitted scalar;
+ *   t0         from the genuine Xbar(0), unrescaled. */
+typedef enum { LE_VAR_PLATEAU = 0, LE_VAR_REFERENCE = 1, LE_VAR_T0 = 2 } le_variant;
+#define LE_NUM_VARIANTS 3
+/* Tail-index quantities: alpha, beta and gamma = alpha - beta. */
+enum { LE_Q_ALPHA = 0, LE_Q_BETA = 1, LE_Q_GAMMA = 2 };
+#define LE_NUM_Q 3
+#define LE_TAIL_LOCAL_N 25 /* windows of the local tail-index curve */
+
+/* The estimating model and the ODE of simulation s. */
+le_model le_sim_estimate(le_sim s);
+le_model le_sim_ode(le_sim s);
+/* "I-est/L-ODE", ... and "plateau", "reference", "t0". */
+const char *le_sim_name(le_sim s);
+const char *le_variant_name(le_variant v);
+
 typedef struct {
     int C, K, p;            /* checkpoints, classes, feature dimension */
     /* per model m (LE_MODEL_I, LE_MODEL_L): */
-    double *A[LE_NUM_MODELS];      /* [C] Ahat(t_c) */
-    double *B[LE_NUM_MODELS];      /* [C] Bhat(t_c) */
-    double *alpha[LE_NUM_MODELS];  /* [C] alphahat, per iteration */
-    double *beta[LE_NUM_MODELS];   /* [C] betahat, per iteration */
-    double r_alpha[LE_NUM_MODELS]; /* tail index of alpha, estimator 1 (from Ahat) */
-    double r_beta[LE_NUM_MODELS];
-    double r_alpha_slope[LE_NUM_MODELS]; /* estimator 2 (slope of log|alphahat|) */
-    double r_beta_slope[LE_NUM_MODELS];
-    double *sim[LE_NUM_MODELS];    /* [C][K][p] LE-ODE from Xbar(0) with that
-                                      model's alphahat, betahat and H */
-    double *rd[LE_NUM_MODELS];     /* [C][K] RD_k(t), never rescaled */
+    double *A[LE_NUM_MODELS];         /* [C] Ahat(t_c), reference t_0 */
+    double *B[LE_NUM_MODELS];         /* [C] Bhat(t_c) */
+    double *alpha[LE_NUM_MODELS];     /* [C] alphahat, per iteration (sg_window) */
+    double *beta[LE_NUM_MODELS];      /* [C] betahat (sg_window) */
+    double *alpha_sim[LE_NUM_MODELS]; /* [C] alphahat (sim_window): drives the simulations */
+    double *beta_sim[LE_NUM_MODELS];  /* [C] */
+    double tail[LE_NUM_MODELS][LE_NUM_Q]; /* tail index by differences over [T/10, T] */
+    double tail_ref0[LE_NUM_MODELS][LE_NUM_Q]; /* the slides' estimator: depends
+                                                  on the reference t_0 */
+    double tail_local_t[LE_TAIL_LOCAL_N]; /* window ends of the local curve */
+    double tail_local[LE_NUM_MODELS][LE_NUM_Q][LE_TAIL_LOCAL_N];
+    int plateau_c;          /* checkpoint where the plateau ends, -1: it never does */
+    double plateau_t;       /* its iteration, NaN: never */
+    double *sim[LE_NUM_VARIANTS][LE_NUM_SIMS]; /* [C][K][p] (NaN before plateau_c for plateau) */
+    double *rd[LE_NUM_VARIANTS][LE_NUM_SIMS];  /* [C][K] RD_k(t) against the genuine means */
+    double ref_scale[LE_NUM_SIMS];             /* the reference method's fitted scalar */
+    double *ref_std[LE_NUM_SIMS];              /* [C][K][p] std across its paths, rescaled */
     /* of the genuine trajectory: */
+    double *S;              /* [C] S(t) = mean_k <Xbar^k, dhat_k> (NaN unless p == K) */
+    double *rd_etf;         /* [C][K] RD_k of the ETF baseline S(t) dhat_k */
     double *etf_dev;        /* [C] max_{k!=l} |cos(Xbar^k, Xbar^l) + 1/(K-1)| */
     double *norm_spread;    /* [C] std_k |Xbar^k| / mean_k |Xbar^k| */
 } le_fit_result;

@@ -1,11 +1,17 @@
-/* tail: tail indices of alpha and beta (le-sde.md section 4).
+/* tail: tail indices of alpha, beta and gamma = alpha - beta (le-sde.md
+ * section 4; docs/le-sde.md says why the estimators are these).
  *
- * Estimator 1, 1 - avg log|A(t)| / log(1+t): if alpha = a (1+t)^-r (r < 1),
- * A = a/(1-r) ((1+t)^(1-r) - 1) and the estimate is biased by
- * -log(a/(1-r)) / log(1+t) + O((1+t)^(r-1) / log(1+t)): the constant's bias
- * decays only like 1/log t. Estimator 2 (slope of log|alpha| against
- * log(1+t)) has no such bias for a pure power law, but sees the noise of
- * the derivative. */
+ * The estimator reported: if alpha ~ t^-r, A(t) = int_0^t alpha grows like
+ * c t^(1-r) + const, where the constant depends on the arbitrary reference
+ * checkpoint of Ahat (Xbar(0) by default). The difference A(u) - A(u/2) =
+ * c (1 - 2^(r-1)) u^(1-r) has no constant, so the least-squares slope of
+ * log|A(u) - A(u/2)| against log u is 1 - r exactly for a power law, for r
+ * below, at (log: the difference is c log 2, slope 0) and above 1.
+ *
+ * The slides' estimator, 1 - avg log|A(t)| / log(1+t) over the tail, is kept
+ * as le_tail_index_ref0: it reads the constant as part of the power law, so
+ * at t = 1e4 (log t about 9.2) it mostly measures the size of A(T) against
+ * the reference. */
 #include "le/estimate.h"
 
 #include <math.h>
@@ -17,7 +23,7 @@ static double tail_start(const double *t, int C, double tail_frac)
     return t[C - 1] - tail_frac * (t[C - 1] - t[0]);
 }
 
-double le_tail_index(const double *t, const double *A, int C, double tail_frac)
+double le_tail_index_ref0(const double *t, const double *A, int C, double tail_frac)
 {
     if (C < 1)
         return NAN;
@@ -35,32 +41,59 @@ double le_tail_index(const double *t, const double *A, int C, double tail_frac)
     return n ? 1 - s / n : NAN;
 }
 
-double le_tail_index_slope(const double *t, const double *a, int C, double tail_frac)
+/* A at u by linear interpolation on t [C] (increasing), from index *c on
+ * (u must not decrease between calls with the same *c); NaN outside. */
+static double interp_at(const double *t, const double *A, int C, double u, int *c)
 {
-    if (C < 2)
+    if (!(u >= t[0]) || u > t[C - 1])
         return NAN;
-    double t0 = tail_start(t, C, tail_frac), mx = 0, my = 0;
-    int n = 0;
+    while (*c < C - 2 && u > t[*c + 1])
+        (*c)++;
+    if (C == 1)
+        return A[0];
+    double f = (u - t[*c]) / (t[*c + 1] - t[*c]);
+    return f == 0 ? A[*c] : A[*c] + f * (A[*c + 1] - A[*c]);
+}
+
+double le_tail_index_diff(const double *t, const double *A, int C, double t_lo, double t_hi)
+{
     /* two passes (means, then centred sums): no cancellation in Sxx */
-    for (int c = 0; c < C; c++) {
-        double x = log1p(t[c]), y = log(fabs(a[c]));
-        if (t[c] >= t0 && isfinite(x) && isfinite(y)) {
-            mx += x;
-            my += y;
-            n++;
+    double mx = 0, my = 0, sxx = 0, sxy = 0;
+    int n = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        int c = 0;
+        for (int i = 0; i < C; i++) {
+            double u = t[i];
+            if (!(u > 0) || u < t_lo || u > t_hi)
+                continue;
+            double x = log(u), y = log(fabs(A[i] - interp_at(t, A, C, u / 2, &c)));
+            if (!isfinite(x) || !isfinite(y))
+                continue;
+            if (pass == 0) {
+                mx += x;
+                my += y;
+                n++;
+            } else {
+                sxx += (x - mx) * (x - mx);
+                sxy += (x - mx) * (y - my);
+            }
+        }
+        if (pass == 0) {
+            if (n < 3)
+                return NAN;
+            mx /= n;
+            my /= n;
         }
     }
-    if (n < 2)
-        return NAN;
-    mx /= n;
-    my /= n;
-    double sxx = 0, sxy = 0;
-    for (int c = 0; c < C; c++) {
-        double x = log1p(t[c]), y = log(fabs(a[c]));
-        if (t[c] >= t0 && isfinite(x) && isfinite(y)) {
-            sxx += (x - mx) * (x - mx);
-            sxy += (x - mx) * (y - my);
-        }
+    return sxx > 0 ? 1 - sxy / sxx : NAN;
+}
+
+void le_tail_local(const double *t, const double *A, int C, int R, double *t_end, double *r)
+{
+    double T = C > 0 ? t[C - 1] : NAN, lo = T * pow(10, -LE_TAIL_LOCAL_DECADES);
+    for (int i = 0; i < R; i++) {
+        double f = R > 1 ? (double)i / (R - 1) : 1;
+        t_end[i] = lo * pow(T / lo, f);
+        r[i] = T > 0 ? le_tail_index_diff(t, A, C, t_end[i] / sqrt(10.0), t_end[i]) : NAN;
     }
-    return sxx > 0 ? -sxy / sxx : NAN;
 }

@@ -18,8 +18,11 @@ enum {
     F_T, F_VAL_T, F_XBAR_PROBE, F_XBAR_VAL, F_PROBE_LOSS, F_PROBE_ACC, F_VAL_LOSS, F_VAL_ACC,
     F_FINAL_ACC, F_FINAL_LOSS, F_SNAP_C, F_SNAP_LOGITS, F_PROBE_INDEX, F_PROBE_LABEL,
     F_PROBE_CLEAN, F_SAMPLE_INDEX, F_TRAIN_SEC, F_FIT_SEC, F_INIT0,
-    F_FIT_A = F_INIT0 + CNN_NUM_TENSORS, F_FIT_B, F_FIT_ALPHA, F_FIT_BETA, F_R_ALPHA, F_R_BETA,
-    F_R_ALPHA_SLOPE, F_R_BETA_SLOPE, F_SIM, F_RD, F_ETF, F_SPREAD, F_SNAP_SEP_FRAC,
+    F_FIT_A = F_INIT0 + CNN_NUM_TENSORS, F_FIT_B, F_FIT_ALPHA, F_FIT_BETA, F_FIT_ALPHA_SIM,
+    F_FIT_BETA_SIM, F_TAIL, F_TAIL_REF0, F_TAIL_LOCAL, F_TAIL_LOCAL_T, F_PLATEAU_T,
+    F_SIM0, /* F_SIM0 + variant: fit/sim_<variant> */
+    F_RD0 = F_SIM0 + LE_NUM_VARIANTS, /* fit/rd_<variant> */
+    F_REF_SCALE = F_RD0 + LE_NUM_VARIANTS, F_REF_STD, F_S, F_RD_ETF, F_ETF, F_SPREAD, F_SNAP_SEP_FRAC,
     F_SNAP_SEP_ALL, F_SNAP_NC1, F_SNAP_SEP_FRAC_CLEAN, F_SNAP_SEP_ALL_CLEAN, F_SNAP_NC1_CLEAN,
     F_TRAIN_X, F_TRAIN_LABEL, F_TRAIN_CLEAN, F_VAL_X, F_VAL_LABEL,
     /* sde */
@@ -183,16 +186,33 @@ int fields_list(spec_kind kind, const field_maxima *m, field *out)
         memcpy(f->dims, shapes[i], sizeof(long) * 4);
     }
     if (m->fit) {
-        add(out, &n, "fit/A", FT_F64, F_FIT_A, 1, "", "Ahat(t), integral of alpha", 2, 2L, "model", C, "checkpoint");
-        add(out, &n, "fit/B", FT_F64, F_FIT_B, 1, "", "Bhat(t), integral of beta", 2, 2L, "model", C, "checkpoint");
-        add(out, &n, "fit/alpha", FT_F64, F_FIT_ALPHA, 1, "1/iteration", "alphahat(t), Savitzky-Golay derivative of Ahat", 2, 2L, "model", C, "checkpoint");
-        add(out, &n, "fit/beta", FT_F64, F_FIT_BETA, 1, "1/iteration", "betahat(t)", 2, 2L, "model", C, "checkpoint");
-        add(out, &n, "fit/r_alpha", FT_F64, F_R_ALPHA, 1, "", "tail index of alpha from Ahat", 1, 2L, "model");
-        add(out, &n, "fit/r_beta", FT_F64, F_R_BETA, 1, "", "tail index of beta from Bhat", 1, 2L, "model");
-        add(out, &n, "fit/r_alpha_slope", FT_F64, F_R_ALPHA_SLOPE, 1, "", "tail index of alpha: -slope of log|alphahat| vs log(1+t)", 1, 2L, "model");
-        add(out, &n, "fit/r_beta_slope", FT_F64, F_R_BETA_SLOPE, 1, "", "tail index of beta: -slope of log|betahat| vs log(1+t)", 1, 2L, "model");
-        add(out, &n, "fit/sim", FT_F64, F_SIM, 1, "logit", "LE-ODE simulated from Xbar(0) with the model's alphahat, betahat", 4, 2L, "model", C, "checkpoint", K, "class", K, "feature");
-        add(out, &n, "fit/rd", FT_F64, F_RD, 1, "", "relative difference RD_k(t), genuine vs simulated (not rescaled)", 3, 2L, "model", C, "checkpoint", K, "class");
+        const long M = LE_NUM_MODELS, Q = LE_NUM_Q, NS = LE_NUM_SIMS, W = LE_TAIL_LOCAL_N;
+        add(out, &n, "fit/A", FT_F64, F_FIT_A, 1, "", "Ahat(t), integral of alpha, reference t_0", 2, M, "model", C, "checkpoint");
+        add(out, &n, "fit/B", FT_F64, F_FIT_B, 1, "", "Bhat(t), integral of beta, reference t_0", 2, M, "model", C, "checkpoint");
+        add(out, &n, "fit/alpha", FT_F64, F_FIT_ALPHA, 1, "1/iteration", "alphahat(t), Savitzky-Golay derivative of Ahat (window sg_window)", 2, M, "model", C, "checkpoint");
+        add(out, &n, "fit/beta", FT_F64, F_FIT_BETA, 1, "1/iteration", "betahat(t) (window sg_window)", 2, M, "model", C, "checkpoint");
+        add(out, &n, "fit/alpha_sim", FT_F64, F_FIT_ALPHA_SIM, 1, "1/iteration", "alphahat(t) that drives the simulations (window sim_window)", 2, M, "model", C, "checkpoint");
+        add(out, &n, "fit/beta_sim", FT_F64, F_FIT_BETA_SIM, 1, "1/iteration", "betahat(t) that drives the simulations (window sim_window)", 2, M, "model", C, "checkpoint");
+        add(out, &n, "fit/tail", FT_F64, F_TAIL, 1, "", "tail index: 1 - slope of log|A(t) - A(t/2)| against log t over [T/10, T], for alpha, beta, gamma = alpha - beta", 2, M, "model", Q, "quantity");
+        add(out, &n, "fit/tail_ref0", FT_F64, F_TAIL_REF0, 1, "", "the slides' estimator 1 - avg log|A(t)|/log(1+t) over the last tail_frac of T: depends on the reference t_0", 2, M, "model", Q, "quantity");
+        add(out, &n, "fit/tail_local", FT_F64, F_TAIL_LOCAL, 1, "", "local tail index over the half decade [t/sqrt(10), t] ending at tail_local_t", 3, M, "model", Q, "quantity", W, "tail_window");
+        add(out, &n, "fit/tail_local_t", FT_F64, F_TAIL_LOCAL_T, 0, "iterations", "end of each local tail-index window", 1, W, "tail_window");
+        add(out, &n, "fit/plateau_t", FT_F64, F_PLATEAU_T, 1, "iterations", "end of the plateau: first checkpoint where the class-centred means reach plateau_factor times their initial norm (NaN: never)", 0);
+        static const char *const sim_desc[LE_NUM_VARIANTS] = {
+            "LE-ODE from the genuine Xbar(plateau_t), NaN before",
+            "rescaled, reference method: mean of ref_paths noisy starts, forward Euler, one fitted scalar",
+            "LE-ODE from the genuine Xbar(0), unrescaled"};
+        for (int v = 0; v < LE_NUM_VARIANTS; v++) {
+            char name[64], rname[64];
+            snprintf(name, sizeof name, "fit/sim_%s", le_variant_name((le_variant)v));
+            snprintf(rname, sizeof rname, "fit/rd_%s", le_variant_name((le_variant)v));
+            add(out, &n, name, FT_F64, F_SIM0 + v, 1, "logit", sim_desc[v], 4, NS, "sim", C, "checkpoint", K, "class", K, "feature");
+            add(out, &n, rname, FT_F64, F_RD0 + v, 1, "", "relative difference RD_k(t) of the genuine means and fit/sim of this start", 3, NS, "sim", C, "checkpoint", K, "class");
+        }
+        add(out, &n, "fit/ref_scale", FT_F64, F_REF_SCALE, 1, "", "the reference method's fitted scalar", 1, NS, "sim");
+        add(out, &n, "fit/ref_std", FT_F64, F_REF_STD, 0, "logit", "std across the reference method's paths, times |ref_scale|", 4, NS, "sim", C, "checkpoint", K, "class", K, "feature");
+        add(out, &n, "fit/S", FT_F64, F_S, 1, "logit", "S(t) = mean_k <Xbar^k, dhat_k> of the genuine means", 1, C, "checkpoint");
+        add(out, &n, "fit/rd_etf", FT_F64, F_RD_ETF, 1, "", "RD_k(t) of the ETF baseline S(t) dhat_k", 2, C, "checkpoint", K, "class");
         add(out, &n, "fit/etf_dev", FT_F64, F_ETF, 1, "", "max |cos(Xbar^k, Xbar^l) + 1/(K-1)| of the probe means", 1, C, "checkpoint");
         add(out, &n, "fit/norm_spread", FT_F64, F_SPREAD, 1, "", "std_k |Xbar^k| / mean_k |Xbar^k|", 1, C, "checkpoint");
         add(out, &n, "fit/snap_sep_frac", FT_F64, F_SNAP_SEP_FRAC, 1, "", "fraction of linearly separable class pairs of probe logits", 1, S, "snapshot");
@@ -261,12 +281,6 @@ static void put_ints(void *buf, const int *src, long n)
         ((int32_t *)buf)[i] = src[i];
 }
 
-/* Gathers one value per model from a fit result. */
-static void per_model(const double *v, void *buf)
-{
-    memcpy(buf, v, sizeof(double) * LE_NUM_MODELS);
-}
-
 void fields_pack_train(const field *f, const train_result *r, void *buf)
 {
     fill_pad(f, buf);
@@ -297,31 +311,31 @@ void fields_pack_train(const field *f, const train_result *r, void *buf)
     case F_SAMPLE_INDEX: put_ints(buf, r->sample_index, r->t[C - 1]); break;
     case F_TRAIN_SEC: *(double *)buf = r->train_seconds; break;
     case F_FIT_SEC: *(double *)buf = r->fit_seconds; break;
-    case F_FIT_A: case F_FIT_B: case F_FIT_ALPHA: case F_FIT_BETA:
+    case F_FIT_A: case F_FIT_B: case F_FIT_ALPHA: case F_FIT_BETA: case F_FIT_ALPHA_SIM:
+    case F_FIT_BETA_SIM:
         if (r->fitted)
             for (int m = 0; m < LE_NUM_MODELS; m++) {
                 double *const *src = f->id == F_FIT_A ? ft->A : f->id == F_FIT_B ? ft->B
-                                   : f->id == F_FIT_ALPHA ? ft->alpha : ft->beta;
+                                   : f->id == F_FIT_ALPHA ? ft->alpha : f->id == F_FIT_BETA ? ft->beta
+                                   : f->id == F_FIT_ALPHA_SIM ? ft->alpha_sim : ft->beta_sim;
                 memcpy((double *)buf + m * f->dims[1], src[m], sizeof(double) * C);
             }
         break;
-    case F_R_ALPHA: if (r->fitted) per_model(ft->r_alpha, buf); break;
-    case F_R_BETA: if (r->fitted) per_model(ft->r_beta, buf); break;
-    case F_R_ALPHA_SLOPE: if (r->fitted) per_model(ft->r_alpha_slope, buf); break;
-    case F_R_BETA_SLOPE: if (r->fitted) per_model(ft->r_beta_slope, buf); break;
-    case F_SIM:
+    case F_TAIL: if (r->fitted) memcpy(buf, ft->tail, sizeof ft->tail); break;
+    case F_TAIL_REF0: if (r->fitted) memcpy(buf, ft->tail_ref0, sizeof ft->tail_ref0); break;
+    case F_TAIL_LOCAL: if (r->fitted) memcpy(buf, ft->tail_local, sizeof ft->tail_local); break;
+    case F_TAIL_LOCAL_T: if (r->fitted) memcpy(buf, ft->tail_local_t, sizeof ft->tail_local_t); break;
+    case F_PLATEAU_T: if (r->fitted) *(double *)buf = ft->plateau_t; break;
+    case F_REF_SCALE: if (r->fitted) memcpy(buf, ft->ref_scale, sizeof ft->ref_scale); break;
+    case F_REF_STD:
         if (r->fitted)
-            for (int m = 0; m < LE_NUM_MODELS; m++)
-                pad_copy(ft->sim[m], (long[]){C, K, K},
-                         (double *)buf + m * f->dims[1] * f->dims[2] * f->dims[3], f->dims + 1,
-                         3, sizeof(double));
+            for (int s = 0; s < LE_NUM_SIMS; s++)
+                pad_copy(ft->ref_std[s], (long[]){C, K, K},
+                         (double *)buf + s * f->dims[1] * f->dims[2] * f->dims[3], f->dims + 1, 3,
+                         sizeof(double));
         break;
-    case F_RD:
-        if (r->fitted)
-            for (int m = 0; m < LE_NUM_MODELS; m++)
-                pad_copy(ft->rd[m], (long[]){C, K}, (double *)buf + m * f->dims[1] * f->dims[2],
-                         f->dims + 1, 2, sizeof(double));
-        break;
+    case F_S: if (r->fitted) put(f, buf, ft->S, 1, C); break;
+    case F_RD_ETF: if (r->fitted) put(f, buf, ft->rd_etf, 2, C, K); break;
     case F_ETF: if (r->fitted) put(f, buf, ft->etf_dev, 1, C); break;
     case F_SPREAD: if (r->fitted) put(f, buf, ft->norm_spread, 1, C); break;
     case F_SNAP_SEP_FRAC: case F_SNAP_SEP_ALL: case F_SNAP_NC1:
@@ -344,7 +358,16 @@ void fields_pack_train(const field *f, const train_result *r, void *buf)
     case F_TRAIN_CLEAN: if (r->train.x) put_ints(buf, r->train.label, r->train.n); break;
     case F_VAL_LABEL: if (r->val.x) put_ints(buf, r->val.label, r->val.n); break;
     default:
-        if (f->id >= F_INIT0 && f->id < F_INIT0 + CNN_NUM_TENSORS) {
+        if (f->id >= F_SIM0 && f->id < F_SIM0 + LE_NUM_VARIANTS && r->fitted) {
+            for (int s = 0; s < LE_NUM_SIMS; s++)
+                pad_copy(ft->sim[f->id - F_SIM0][s], (long[]){C, K, K},
+                         (double *)buf + s * f->dims[1] * f->dims[2] * f->dims[3], f->dims + 1, 3,
+                         sizeof(double));
+        } else if (f->id >= F_RD0 && f->id < F_RD0 + LE_NUM_VARIANTS && r->fitted) {
+            for (int s = 0; s < LE_NUM_SIMS; s++)
+                pad_copy(ft->rd[f->id - F_RD0][s], (long[]){C, K},
+                         (double *)buf + s * f->dims[1] * f->dims[2], f->dims + 1, 2, sizeof(double));
+        } else if (f->id >= F_INIT0 && f->id < F_INIT0 + CNN_NUM_TENSORS) {
             /* Walk the flat initial parameters to this tensor: sizes depend
              * on the task's own channels and K, not on the study maxima. */
             int ti = f->id - F_INIT0;

@@ -90,6 +90,16 @@ static void attr_s(hid_t obj, const char *name, const char *v)
     H5Tclose(t);
 }
 
+/* Writes n arrays of `each` doubles, src[0..n), one after the other as one
+ * dataset of shape [n] x dims[1..]. */
+static int write_stack(hid_t f, const char *name, double *const *src, int n, size_t each,
+                       int ndim, const hsize_t *dims, double *buf, const char *desc)
+{
+    for (int i = 0; i < n; i++)
+        memcpy(buf + i * each, src[i], sizeof(double) * each);
+    return write_ds(f, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, ndim, dims, buf, desc);
+}
+
 int store_write_fit(const char *path, const double *t, int C, const double *xbar, int K,
                     int p, const le_fit_result *r, const le_fit_opts *o,
                     const store_fit_paths *paths, const char *source, lesde_err *e)
@@ -101,58 +111,73 @@ int store_write_fit(const char *path, const double *t, int C, const double *xbar
     if (f < 0)
         return err_set(e, LESDE_FAIL, "%s: cannot create the file", path);
     H5Gclose(H5Gcreate2(f, "fit", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
-    hsize_t c1[1] = {(hsize_t)C}, m[1] = {LE_NUM_MODELS};
-    hsize_t cx[3] = {(hsize_t)C, (hsize_t)K, (hsize_t)p};
-    hsize_t mc[2] = {LE_NUM_MODELS, (hsize_t)C};
-    hsize_t mcx[4] = {LE_NUM_MODELS, (hsize_t)C, (hsize_t)K, (hsize_t)p};
-    hsize_t mck[3] = {LE_NUM_MODELS, (hsize_t)C, (hsize_t)K};
+    const hsize_t M = LE_NUM_MODELS, S = LE_NUM_SIMS, Q = LE_NUM_Q, W = LE_TAIL_LOCAL_N;
+    hsize_t c1[1] = {(hsize_t)C}, s1[1] = {S}, w1[1] = {W};
+    hsize_t cx[3] = {(hsize_t)C, (hsize_t)K, (hsize_t)p}, ck[2] = {(hsize_t)C, (hsize_t)K};
+    hsize_t mc[2] = {M, (hsize_t)C}, mq[2] = {M, Q}, mqw[3] = {M, Q, W};
+    hsize_t scx[4] = {S, (hsize_t)C, (hsize_t)K, (hsize_t)p}, sck[3] = {S, (hsize_t)C, (hsize_t)K};
+    hsize_t mcx[4] = {M, (hsize_t)C, (hsize_t)K, (hsize_t)p};
     size_t nc = (size_t)C, ncx = nc * K * p, nck = nc * K;
-    double *buf = malloc(sizeof(double) * LE_NUM_MODELS * (ncx > nck ? ncx : nck));
+    double *buf = malloc(sizeof(double) * S * (ncx > nck ? ncx : nck));
     int rc = buf ? 0 : -1;
     rc |= write_ds(f, "t", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, c1, t, "checkpoint iterations");
     rc |= write_ds(f, "xbar", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 3, cx, xbar,
                    "genuine mean features [checkpoint][class][feature]");
     struct { const char *name; double *const *v; const char *desc; } curves[] = {
-        {"fit/A", r->A, "Ahat(t) [model][checkpoint], models I, L"},
+        {"fit/A", r->A, "Ahat(t) [model][checkpoint], models I, L, reference t_0"},
         {"fit/B", r->B, "Bhat(t) [model][checkpoint]"},
-        {"fit/alpha", r->alpha, "alphahat(t) per iteration [model][checkpoint]"},
-        {"fit/beta", r->beta, "betahat(t) per iteration [model][checkpoint]"}};
-    for (int i = 0; !rc && i < 4; i++) {
-        for (int k = 0; k < LE_NUM_MODELS; k++)
-            memcpy(buf + k * nc, curves[i].v[k], sizeof(double) * nc);
-        rc |= write_ds(f, curves[i].name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, mc, buf,
-                       curves[i].desc);
-    }
-    struct { const char *name; const double *v; const char *desc; } idx[] = {
-        {"fit/r_alpha", r->r_alpha, "tail index of alpha from Ahat [model]"},
-        {"fit/r_beta", r->r_beta, "tail index of beta from Bhat [model]"},
-        {"fit/r_alpha_slope", r->r_alpha_slope, "tail index of alpha, log-log slope [model]"},
-        {"fit/r_beta_slope", r->r_beta_slope, "tail index of beta, log-log slope [model]"}};
-    for (int i = 0; !rc && i < 4; i++)
-        rc |= write_ds(f, idx[i].name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, m, idx[i].v,
-                       idx[i].desc);
-    for (int k = 0; !rc && k < LE_NUM_MODELS; k++)
-        memcpy(buf + k * ncx, r->sim[k], sizeof(double) * ncx);
+        {"fit/alpha", r->alpha, "alphahat(t) per iteration (window sg_window) [model][checkpoint]"},
+        {"fit/beta", r->beta, "betahat(t) per iteration (window sg_window) [model][checkpoint]"},
+        {"fit/alpha_sim", r->alpha_sim, "alphahat(t) driving the simulations (window sim_window)"},
+        {"fit/beta_sim", r->beta_sim, "betahat(t) driving the simulations (window sim_window)"}};
+    for (size_t i = 0; !rc && i < sizeof curves / sizeof curves[0]; i++)
+        rc |= write_stack(f, curves[i].name, curves[i].v, LE_NUM_MODELS, nc, 2, mc, buf,
+                          curves[i].desc);
     if (!rc)
-        rc |= write_ds(f, "fit/sim", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 4, mcx, buf,
-                       "LE-ODE from Xbar(0) with each model's alphahat, betahat");
-    for (int w = 0; paths && paths->paths > 0 && w < 2 && !rc; w++) {
-        for (int k = 0; k < LE_NUM_MODELS; k++)
-            memcpy(buf + k * ncx, w ? paths->std[k] : paths->mean[k], sizeof(double) * ncx);
-        rc |= write_ds(f, w ? "fit/paths_std" : "fit/paths_mean", H5T_IEEE_F64LE,
-                       H5T_NATIVE_DOUBLE, 4, mcx, buf,
-                       w ? "std across noisy LE-SDE paths [model][checkpoint][class][feature]"
-                         : "mean across noisy LE-SDE paths [model][checkpoint][class][feature]");
+        rc |= write_ds(f, "fit/tail", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, mq, r->tail,
+                       "tail index by differences over [T/10, T] [model][alpha, beta, gamma]");
+    if (!rc)
+        rc |= write_ds(f, "fit/tail_ref0", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, mq, r->tail_ref0,
+                       "the slides' tail estimator, reference-dependent [model][alpha, beta, gamma]");
+    if (!rc)
+        rc |= write_ds(f, "fit/tail_local", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 3, mqw,
+                       r->tail_local, "local tail index [model][quantity][window]");
+    if (!rc)
+        rc |= write_ds(f, "fit/tail_local_t", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, w1,
+                       r->tail_local_t, "end of each local window, iterations");
+    for (int v = 0; v < LE_NUM_VARIANTS && !rc; v++) {
+        char name[64], desc[160];
+        snprintf(name, sizeof name, "fit/sim_%s", le_variant_name((le_variant)v));
+        snprintf(desc, sizeof desc, "LE-ODE imitation, start '%s' [sim][checkpoint][class][feature]",
+                 le_variant_name((le_variant)v));
+        rc |= write_stack(f, name, r->sim[v], LE_NUM_SIMS, ncx, 4, scx, buf, desc);
+        snprintf(name, sizeof name, "fit/rd_%s", le_variant_name((le_variant)v));
+        snprintf(desc, sizeof desc, "RD_k(t) of start '%s' [sim][checkpoint][class]",
+                 le_variant_name((le_variant)v));
+        rc |= write_stack(f, name, r->rd[v], LE_NUM_SIMS, nck, 3, sck, buf, desc);
     }
+    if (!rc)
+        rc |= write_ds(f, "fit/ref_scale", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, s1, r->ref_scale,
+                       "the reference method's fitted scalar [sim]");
+    if (!rc)
+        rc |= write_stack(f, "fit/ref_std", r->ref_std, LE_NUM_SIMS, ncx, 4, scx, buf,
+                          "std across the reference method's paths, times |scale|");
+    if (!rc)
+        rc |= write_ds(f, "fit/S", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, c1, r->S,
+                       "S(t) = mean_k <Xbar^k, dhat_k>");
+    if (!rc)
+        rc |= write_ds(f, "fit/rd_etf", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, ck, r->rd_etf,
+                       "RD_k(t) of the ETF baseline S(t) dhat_k");
+    for (int w = 0; paths && paths->paths > 0 && w < 2 && !rc; w++)
+        rc |= write_stack(f, w ? "fit/paths_std" : "fit/paths_mean", w ? paths->std : paths->mean,
+                          LE_NUM_MODELS, ncx, 4, mcx, buf,
+                          w ? "std across noisy LE-SDE paths [model][checkpoint][class][feature]"
+                            : "mean across noisy LE-SDE paths [model][checkpoint][class][feature]");
     if (paths && paths->paths > 0) {
         attr_d(f, "paths", paths->paths);
         attr_d(f, "noise_scale", paths->noise_scale);
     }
-    for (int k = 0; !rc && k < LE_NUM_MODELS; k++)
-        memcpy(buf + k * nck, r->rd[k], sizeof(double) * nck);
-    if (!rc)
-        rc |= write_ds(f, "fit/rd", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 3, mck, buf,
-                       "relative difference RD_k(t), not rescaled");
+    attr_d(f, "plateau_t", r->plateau_t);
     if (!rc)
         rc |= write_ds(f, "fit/etf_dev", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, c1, r->etf_dev,
                        "max |cos(Xbar^k, Xbar^l) + 1/(K-1)|");
@@ -168,7 +193,10 @@ int store_write_fit(const char *path, const double *t, int C, const double *xbar
     attr_d(f, "p", p);
     attr_d(f, "sg_order", o->sg_order);
     attr_d(f, "sg_window", o->sg_window);
+    attr_d(f, "sim_window", o->sim_window);
     attr_d(f, "tail_frac", o->tail_frac);
+    attr_d(f, "plateau_factor", o->plateau_factor);
+    attr_d(f, "ref_paths", o->ref_paths);
     if (H5Fclose(f) < 0)
         rc = -1;
     if (rc || rename(tmp, path)) {

@@ -325,6 +325,10 @@ static int study_create(store *st, int i, lesde_err *e)
                                         H5T_NATIVE_DOUBLE, len, v, w);
                 if (!strcmp(f->dimname[d], "model"))
                     attr_str(dscale[nd], "labels", "I,L");
+                if (!strcmp(f->dimname[d], "sim"))
+                    attr_str(dscale[nd], "labels", "I-est/L-ODE,L-est/L-ODE,I-est/I-ODE");
+                if (!strcmp(f->dimname[d], "quantity"))
+                    attr_str(dscale[nd], "labels", "alpha,beta,gamma");
                 if (!strcmp(f->dimname[d], "checkpoint") || !strcmp(f->dimname[d], "val_checkpoint"))
                     attr_str(dscale[nd], "units", sched ? "iterations" : "index");
                 free(v);

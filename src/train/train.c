@@ -249,7 +249,9 @@ int train_run(const train_config *cfg, train_result *out, lesde_err *e)
         double tt[out->C];
         for (int k = 0; k < out->C; k++)
             tt[k] = (double)out->t[k];
-        rc = le_fit(tt, out->C, out->xbar_probe, K, K, &cfg->fit_opts, &out->fit, e);
+        le_fit_opts fo = cfg->fit_opts;
+        fo.seed = cfg->seed; /* the reference method's noise: the task's own stream */
+        rc = le_fit(tt, out->C, out->xbar_probe, K, K, &fo, &out->fit, e);
         if (rc) {
             err_prefix(e, "LE fit");
             goto done;

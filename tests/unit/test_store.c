@@ -73,10 +73,11 @@ static void resize_status(const char *path, hsize_t n)
     H5Fclose(f);
 }
 
+/* equal values, NaN read back as NaN */
 static int same(const double *a, const double *b, long n)
 {
     for (long i = 0; i < n; i++)
-        if (!(a[i] == b[i]))
+        if (!(a[i] == b[i]) && !(isnan(a[i]) && isnan(b[i])))
             return 0;
     return 1;
 }
@@ -134,8 +135,15 @@ int main(void)
     long off = r.n_params - 3 * 84 - 3;
     CHECK(same(a.data + 3 * 252, r.init_params + off, 252), "initial fc3.weight equal");
     store_array_free(&a);
-    CHECK(store_read_array(path, "tr", "fit/rd", &a, &e) == 0, "read rd: %s", e.msg);
-    CHECK(same(a.data + 3 * 2 * 11 * 3 + 11 * 3, r.fit.rd[LE_MODEL_L], 33), "L-model RD equal");
+    /* fit/rd_plateau [classes][seed][sim][C][K]: task 3's L-est/L-ODE curve */
+    CHECK(store_read_array(path, "tr", "fit/rd_plateau", &a, &e) == 0, "read rd: %s", e.msg);
+    CHECK(a.ndim == 5 && a.dims[2] == LE_NUM_SIMS, "rd_plateau shape");
+    CHECK(same(a.data + 3 * LE_NUM_SIMS * 11 * 3 + LE_SIM_L_UNDER_L * 11 * 3,
+               r.fit.rd[LE_VAR_PLATEAU][LE_SIM_L_UNDER_L], 33),
+          "L-model plateau RD equal");
+    store_array_free(&a);
+    CHECK(store_read_array(path, "tr", "fit/tail", &a, &e) == 0, "read tail: %s", e.msg);
+    CHECK(same(a.data + 3 * 6, &r.fit.tail[0][0], 6), "tail indices equal");
     store_array_free(&a);
     CHECK(store_read_array(path, "tr", "status", &a, &e) == 0, "status");
     CHECK(a.data[0] == STORE_FAILED && a.data[1] == STORE_PENDING && a.data[3] == STORE_DONE,

@@ -1,0 +1,326 @@
+/* test_le_imitate: the estimators and imitations that docs/le-sde.md
+ * (sections 4 and 5) chose after issue 12: the tail index by differences
+ * and its local curve, Savitzky-Golay windows in iterations, the plateau
+ * rule, re-referenced estimates, the reference method and the ETF
+ * baseline. Each test builds a synthetic trajectory whose answer is known. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "le/estimate.h"
+#include "le/imitate.h"
+#include "le/le.h"
+#include "le/ode.h"
+
+static double maxabs_diff(const double *x, const double *y, size_t n)
+{
+    double m = 0;
+    for (size_t i = 0; i < n; i++)
+        m = fmax(m, fabs(x[i] - y[i]));
+    return m;
+}
+
+/* log-spaced checkpoints: 0, then C-1 points over [1, T] (rounded, distinct) */
+static int log_ckpts(double T, int C, double *t)
+{
+    int n = 0;
+    t[n++] = 0;
+    for (int c = 1; c < C; c++) {
+        double v = round(pow(T, (double)(c - 1) / (C - 2)));
+        if (v > t[n - 1])
+            t[n++] = v;
+    }
+    return n;
+}
+
+/* ---- tail index by differences ---- */
+
+/* A(t) = c t^(1-r) + const (c log t for r = 1): the difference estimator
+ * recovers r over [T/10, T] to 0.02 whatever the constant; the slides'
+ * estimator, 1 - avg log|A| / log(1+t), reads the constant as growth. */
+static void test_tail_diff(void)
+{
+    enum { CMAX = 201 };
+    double t[CMAX], A[CMAX];
+    int C = log_ckpts(1e4, CMAX, t);
+    const double rs[3] = {0.5, 0.8, 1.2};
+    for (int i = 0; i < 3; i++)
+        for (int big = 0; big < 2; big++) {
+            double r = rs[i], k = big ? 50.0 : 0.3;
+            for (int c = 0; c < C; c++)
+                A[c] = t[c] > 0 ? 2.0 * pow(t[c], 1 - r) / (1 - r) + k : k;
+            double nw = le_tail_index_diff(t, A, C, 1e3, 1e4);
+            double old = le_tail_index_ref0(t, A, C, 0.1);
+            CHECK(fabs(nw - r) <= 0.02, "r = %g, const %g: difference estimator %g", r, k, nw);
+            if (big)
+                CHECK(fabs(old - r) > 0.1, "r = %g, const %g: the slides' estimator %g should "
+                      "miss (it does not see the constant)", r, k, old);
+            printf("  r %.1f const %4.1f: by differences %.4f, slides' estimator %.4f\n", r, k, nw,
+                   old);
+        }
+    /* r = 1 exactly: A = c log t + const */
+    for (int c = 0; c < C; c++)
+        A[c] = t[c] > 0 ? 0.7 * log(t[c]) + 5 : 5;
+    CHECK_NEAR(le_tail_index_diff(t, A, C, 1e3, 1e4), 1.0, 1e-5);
+    /* fewer than three points: NaN */
+    CHECK(isnan(le_tail_index_diff(t, A, C, 9990, 1e4)), "too few points: NaN");
+}
+
+/* The local curve sees a change of regime: r = 0.5 up to t = 1000, then
+ * 1.5 (A continuous, converging). Windows wholly before (u and u/2 < 1000)
+ * read 0.5, wholly after (u/2 > 1000) read 1.5. */
+static void test_tail_local(void)
+{
+    enum { CMAX = 401 };
+    double t[CMAX], A[CMAX], te[LE_TAIL_LOCAL_N], r[LE_TAIL_LOCAL_N];
+    int C = log_ckpts(1e5, CMAX, t);
+    double tb = 1000, Ab = 2 * sqrt(tb);
+    for (int c = 0; c < C; c++)
+        A[c] = t[c] <= tb ? 2 * sqrt(t[c]) : Ab - 2 * (1 / sqrt(t[c]) - 1 / sqrt(tb)) * tb;
+    le_tail_local(t, A, C, LE_TAIL_LOCAL_N, te, r);
+    CHECK_NEAR(te[LE_TAIL_LOCAL_N - 1], 1e5, 1e-6);
+    CHECK_NEAR(te[0], 1e5 * pow(10, -LE_TAIL_LOCAL_DECADES), 1e-9);
+    int before = 0, after = 0;
+    for (int i = 0; i < LE_TAIL_LOCAL_N; i++) {
+        if (te[i] <= tb && te[i] / sqrt(10.0) >= 20) {
+            CHECK(fabs(r[i] - 0.5) < 0.02, "local r at %g: %g (0.5)", te[i], r[i]);
+            before++;
+        }
+        if (te[i] / sqrt(10.0) / 2 >= tb) {
+            CHECK(fabs(r[i] - 1.5) < 0.02, "local r at %g: %g (1.5)", te[i], r[i]);
+            after++;
+        }
+    }
+    CHECK(before >= 3 && after >= 3, "windows on both sides (%d, %d)", before, after);
+}
+
+/* ---- Savitzky-Golay windows in iterations ---- */
+
+/* A piecewise-linear A(t) whose slope jumps from 1e-3 to 4e-3 at t = 5000,
+ * recorded every 10 iterations or log-spaced: an order-2 fit is exact on
+ * any window that does not straddle the jump, so alphahat is the true slope
+ * (1e-12) beyond half a window (+ one checkpoint spacing, for the
+ * interpolation) from it, and the smear stays within that width. */
+static void test_savgol_jump(void)
+{
+    enum { CMAX = 2001 };
+    double t[CMAX], A[CMAX], d[CMAX];
+    lesde_err e;
+    for (int grid = 0; grid < 2; grid++) {
+        int C = grid ? log_ckpts(1e4, CMAX, t) : CMAX;
+        if (!grid)
+            for (int c = 0; c < C; c++)
+                t[c] = 5.0 * c;
+        for (int c = 0; c < C; c++)
+            A[c] = t[c] <= 5000 ? 1e-3 * t[c] : 5 + 4e-3 * (t[c] - 5000);
+        const double windows[2] = {151, 21};
+        for (int w = 0; w < 2; w++) {
+            CHECK(le_savgol_deriv_t(t, A, C, 2, windows[w], 0, d, &e) == 0, "%s", e.msg);
+            double worst = 0, reach = 0;
+            for (int c = 1; c < C; c++) {
+                double gap = c + 1 < C ? t[c + 1] - t[c] : t[c] - t[c - 1];
+                double truth = t[c] < 5000 ? 1e-3 : 4e-3, err = fabs(d[c] - truth);
+                if (fabs(t[c] - 5000) > windows[w] / 2 + gap)
+                    worst = fmax(worst, err);
+                if (err > 1e-9)
+                    reach = fmax(reach, fabs(t[c] - 5000));
+            }
+            CHECK(worst < 1e-12, "%s grid, window %g: error %g away from the jump",
+                  grid ? "log" : "even", windows[w], worst);
+            printf("  jump, %s grid, window %3.0f: smeared over +-%.0f iterations\n",
+                   grid ? "log" : "even", windows[w], reach);
+        }
+    }
+}
+
+/* ---- the plateau and re-referenced estimates ---- */
+
+/* Dynamics with alpha = 1e-4 up to t = 1000 and 3e-3 after, beta = -1e-4,
+ * checkpoints every 10 iterations. Under the I-model |D(t)| =
+ * |D(0)| exp((A - B)/K) reaches 10 |D(0)| where (A - B)/3 = ln 10, at
+ * t* = 1000 + (3 ln 10 - 0.2) / 3.1e-3: t0 is the first checkpoint at or
+ * after t*. Under either model, estimates re-referenced at t0 are
+ * A(t) - A(t0), B(t) - B(t0) (the L-model's s-coordinates follow its closed
+ * form exactly even where beta/alpha is not constant), and their
+ * derivatives the generating alpha, beta away from the jump. */
+static double pl_alpha(double t) { return t < 1000 ? 1e-4 : 3e-3; }
+static double pl_A(double t) { return t < 1000 ? 1e-4 * t : 0.1 + 3e-3 * (t - 1000); }
+
+static void test_plateau(void)
+{
+    enum { C = 1001, K = 3, p = 3 };
+    double t[C], *x = malloc(sizeof(double) * C * K * p), x0[K * p];
+    double A[C], B[C], d[C];
+    lesde_err e;
+    for (int i = 0; i < K * p; i++)
+        x0[i] = 0.05 + 1e-3 * ((i * 7) % 5 - 2) + 1e-4 * i;
+    for (int m = 0; m < 2; m++) {
+        for (int c = 0; c < C; c++) {
+            t[c] = 10.0 * c;
+            le_ode_closed_form(x0, K, p, m, pl_A(t[c]), -1e-4 * t[c], x + (size_t)c * K * p);
+        }
+        int c0 = le_plateau_index(x, C, K, p, 10);
+        if (m == LE_MODEL_I) {
+            double tstar = 1000 + (3 * log(10.0) - 0.2) / 3.1e-3;
+            int want = (int)ceil(tstar / 10);
+            CHECK(c0 == want, "plateau ends at checkpoint %d (t %g), expected %d (t* = %.1f)", c0,
+                  c0 >= 0 ? t[c0] : -1, want, tstar);
+            CHECK(le_plateau_index(x, C, K, p, 1e6) == -1, "never reached: -1");
+        }
+        CHECK(c0 > 100, "model %d: a plateau end after the jump (%d)", m, c0);
+        CHECK(le_estimate_ref(m, x, C, K, p, c0, A, B, &e) == 0, "%s", e.msg);
+        double ea = 0, eb = 0;
+        for (int c = 0; c < C; c++) {
+            ea = fmax(ea, fabs(A[c] - (pl_A(t[c]) - pl_A(t[c0]))));
+            eb = fmax(eb, fabs(B[c] - (-1e-4 * (t[c] - t[c0]))));
+        }
+        CHECK(ea < 1e-9 && eb < 1e-9, "model %d re-referenced at t0: |A err| %g |B err| %g", m, ea,
+              eb);
+        CHECK(A[c0] == 0 && B[c0] == 0, "A(t0) = B(t0) = 0");
+        CHECK(le_savgol_deriv_t(t, A, C, 2, 151, 0, d, &e) == 0, "%s", e.msg);
+        double worst = 0;
+        for (int c = 0; c < C; c++)
+            if (fabs(t[c] - 1000) > 151 / 2.0 + 10)
+                worst = fmax(worst, fabs(d[c] - pl_alpha(t[c])));
+        CHECK(worst < 1e-12, "model %d: alphahat of the re-referenced A: error %g", m, worst);
+        if (m != LE_MODEL_I)
+            continue;
+        /* from Xbar(t0), the I-model with the true alpha, beta follows the data */
+        double al[C], be[C], *y = malloc(sizeof(double) * C * K * p);
+        for (int c = 0; c < C; c++) {
+            al[c] = pl_alpha(t[c]);
+            be[c] = -1e-4;
+        }
+        al[100] = 1e-4; /* the trapezoid then integrates the jump exactly */
+        CHECK(le_imitate_from(t, C, x, K, p, c0, al, be, LE_MODEL_I, y, &e) == 0, "%s", e.msg);
+        CHECK(isnan(y[(size_t)(c0 - 1) * K * p]), "NaN before t0");
+        size_t n = (size_t)(C - c0) * K * p;
+        double err = maxabs_diff(y + (size_t)c0 * K * p, x + (size_t)c0 * K * p, n);
+        double big = 0;
+        for (size_t i = 0; i < n; i++)
+            big = fmax(big, fabs(x[(size_t)c0 * K * p + i]));
+        CHECK(err < 1e-12 * big, "I-model from Xbar(t0): max error %g of %g", err, big);
+        free(y);
+    }
+    free(x);
+}
+
+/* ---- the reference method ---- */
+
+typedef struct {
+    double a, b;
+} const_ab;
+
+static void const_E(double t, double *E, int K, void *ctx)
+{
+    (void)t;
+    const const_ab *c = ctx;
+    for (int k = 0; k < K; k++)
+        for (int l = 0; l < K; l++)
+            E[k * K + l] = k == l ? c->a : c->b;
+}
+
+/* 1. When the genuine trajectory is the L-model's LE-ODE from the very mean
+ *    start the method draws (checkpoint 0 carries only the noise scale: the
+ *    method reads nothing else of Xbar(0)), the method returns it: scale
+ *    1 up to forward Euler's error (the S-mode's rate h = (alpha - beta)/K =
+ *    1.33e-3 per step: n h^2 / 2 = 9e-3 over n = 1e4 steps), RD as small.
+ * 2. With another draw the mean start is another point; where one mode
+ *    dominates (S(t) dhat_k grows by e^13.3 over T, the class deviations by
+ *    e^3.3) the rescaled curve lands on the data over the last 10%, and the
+ *    scale is no longer 1: the scale does the work of the start. */
+static void test_reference(void)
+{
+    enum { C = 101, K = 3, p = 3, D = K * p, N = 200 };
+    double t[C], x0[D] = {0.3, -0.2, 0.15, 0.1, 0.4, -0.3, -0.25, 0.2, 0.35};
+    double *x = malloc(sizeof(double) * C * D), *y = malloc(sizeof(double) * C * D);
+    double *sd = malloc(sizeof(double) * C * D), *y0 = malloc(sizeof(double) * N * D);
+    double al[C], be[C], ybar0[D] = {0}, rd[C * K], scale;
+    lesde_err e;
+    const_ab ab = {2e-3, -2e-3};
+    for (int c = 0; c < C; c++) {
+        t[c] = 100.0 * c;
+        al[c] = ab.a;
+        be[c] = ab.b;
+    }
+    le_ref_opts o = {.paths = N, .noise_scale = 1, .align = 0, .tail_iters = 1000, .seed = 42,
+                     .stream = 1};
+    CHECK(le_ref_starts(x0, K, p, &o, y0) == 0, "starts");
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < D; j++)
+            ybar0[j] += y0[i * D + j] / N;
+    CHECK(le_ode_integrate(ybar0, K, p, LE_MODEL_L, NULL, const_E, &ab, t, C, 1e-12, x, &e) == 0,
+          "%s", e.msg);
+    memcpy(x, x0, sizeof x0); /* t_0: the noise scale */
+    CHECK(le_imitate_reference(t, C, x, K, p, al, be, LE_MODEL_L, &o, y, sd, &scale, &e) == 0, "%s",
+          e.msg);
+    le_rd(x, y, C, K, p, rd);
+    double worst = 0;
+    for (int i = K; i < C * K; i++)
+        worst = fmax(worst, rd[i]);
+    CHECK(fabs(scale - 1) < 2e-2 && worst < 2e-2,
+          "the model's own start: scale %.6f (1), worst RD %.2g", scale, worst);
+    printf("  reference method, right start: scale %.5f, worst RD %.2g\n", scale, worst);
+    CHECK(sd[(C - 1) * D] > 0 && isfinite(sd[(C - 1) * D]), "spread across paths");
+
+    o.seed = 43; /* another draw */
+    CHECK(le_imitate_reference(t, C, x, K, p, al, be, LE_MODEL_L, &o, y, NULL, &scale, &e) == 0,
+          "%s", e.msg);
+    le_rd(x, y, C, K, p, rd);
+    worst = 0;
+    for (int i = (C - 11) * K; i < C * K; i++)
+        worst = fmax(worst, rd[i]);
+    CHECK(worst < 0.05 && fabs(scale - 1) > 0.1,
+          "another start: late RD %.3g (< 0.05), scale %.3f (not 1)", worst, scale);
+    printf("  reference method, another start: scale %.4f, worst RD over the last 10%% %.3g\n",
+           scale, worst);
+    /* the same inputs give the same bytes */
+    double *y2 = malloc(sizeof(double) * C * D), scale2;
+    le_imitate_reference(t, C, x, K, p, al, be, LE_MODEL_L, &o, y2, NULL, &scale2, &e);
+    CHECK(!memcmp(y, y2, sizeof(double) * C * D) && scale == scale2, "deterministic");
+    free(y2);
+    free(x);
+    free(y);
+    free(sd);
+    free(y0);
+}
+
+/* ---- the ETF baseline ---- */
+
+static void test_etf_baseline(void)
+{
+    enum { C = 5, K = 4 };
+    double x[C * K * K], y[C * K * K], S[C], dh[K * K], rd[C * K];
+    le_ode_dhat(K, dh);
+    const double Sv[C] = {1e-3, -0.2, 1.5, 7, -3};
+    for (int c = 0; c < C; c++)
+        for (int i = 0; i < K * K; i++)
+            x[c * K * K + i] = Sv[c] * dh[i];
+    le_etf_baseline(x, C, K, S, y);
+    CHECK(maxabs_diff(S, Sv, C) < 1e-15 && maxabs_diff(x, y, C * K * K) < 1e-14,
+          "exact on an ETF trajectory");
+    le_rd(x, y, C, K, K, rd);
+    double worst = 0;
+    for (int i = 0; i < C * K; i++)
+        worst = fmax(worst, rd[i]);
+    CHECK(worst < 1e-13, "RD of the baseline on an ETF: %g", worst);
+    /* a common component along 1_K is no part of the baseline */
+    for (int c = 0; c < C; c++)
+        for (int i = 0; i < K * K; i++)
+            x[c * K * K + i] += 0.5;
+    le_etf_baseline(x, C, K, S, y);
+    CHECK(maxabs_diff(S, Sv, C) < 1e-14, "S ignores the 1_K component");
+}
+
+int main(void)
+{
+    test_tail_diff();
+    test_tail_local();
+    test_savgol_jump();
+    test_plateau();
+    test_reference();
+    test_etf_baseline();
+    return check_done("test_le_imitate");
+}
