@@ -143,7 +143,7 @@ static int write_csv(const char *path, const double *t, const le_fit_result *r, 
     fprintf(f, "# plateau ends at t = %.17g\n", r->plateau_t);
     fprintf(f, "t,A_I,B_I,alpha_I,beta_I,A_L,B_L,alpha_L,beta_L,S,etf_dev,norm_spread");
     for (int k = 0; k < r->K; k++)
-        fprintf(f, ",rd_etf_%d", k);
+        fprintf(f, ",rd_etf_%d,rd_cmean_%d", k, k);
     for (int v = 0; v < LE_NUM_VARIANTS; v++)
         for (int s = 0; s < LE_NUM_SIMS; s++)
             for (int k = 0; k < r->K; k++)
@@ -156,7 +156,7 @@ static int write_csv(const char *path, const double *t, const le_fit_result *r, 
                     r->beta[m][c]);
         fprintf(f, ",%.10g,%.10g,%.10g", r->S[c], r->etf_dev[c], r->norm_spread[c]);
         for (int k = 0; k < r->K; k++)
-            fprintf(f, ",%.10g", r->rd_etf[c * r->K + k]);
+            fprintf(f, ",%.10g,%.10g", r->rd_etf[c * r->K + k], r->rd_cmean[c * r->K + k]);
         for (int v = 0; v < LE_NUM_VARIANTS; v++)
             for (int s = 0; s < LE_NUM_SIMS; s++)
                 for (int k = 0; k < r->K; k++)
@@ -185,6 +185,7 @@ static void print_fit(const le_fit_result *r)
                final_rd(r->rd[LE_VAR_PLATEAU][s], C, K), final_rd(r->rd[LE_VAR_REFERENCE][s], C, K),
                final_rd(r->rd[LE_VAR_T0][s], C, K));
     printf("  ETF baseline S(t) dhat_k     %.4f\n", final_rd(r->rd_etf, C, K));
+    printf("  class-average baseline       %.4f\n", final_rd(r->rd_cmean, C, K));
 }
 
 /* Noisy LE-SDE paths (le-sde.md section 5) from each model's fitted

@@ -40,14 +40,15 @@ static void help(void)
            "  --seed S                seed of data, init and sample order (default 0)\n"
            "  --no-fit                skip the LE fit\n"
            "  --sg-order N            Savitzky-Golay order (default %d)\n"
-           "  --sg-window ITERS       Savitzky-Golay window in iterations (default T/20)\n"
+           "  --sg-window ITERS       Savitzky-Golay window in iterations (default %g)\n"
            "  --tail-frac F           tail window for tail indices (default %g)\n"
            "  --save-data             also store the training and validation images\n"
            "  --out FILE.h5           output file (required; written as FILE.h5.tmp, renamed)\n"
            "  --quiet                 no progress\n"
            "  -h, --help              this help\n\n%s",
            d.k, d.train_per_class, d.val_per_class, d.iters, d.lr, d.checkpoints,
-           TRAIN_VAL_CHECKPOINTS, d.probe_per_class, d.snapshots, d.fit_opts.sg_order, d.fit_opts.tail_frac,
+           TRAIN_VAL_CHECKPOINTS, d.probe_per_class, d.snapshots, d.fit_opts.sg_order, d.fit_opts.sg_window,
+           d.fit_opts.tail_frac,
            cli_exit_codes);
 }
 
@@ -166,6 +167,8 @@ int cmd_train(int argc, char **argv)
                 return cli_usage("train", "--%s needs a number, not '%s'",
                                  ch == 'p' ? "p-err" : ch == 'l' ? "lr"
                                  : ch == 'w' ? "sg-window" : "tail-frac", optarg);
+            if (ch == 'w' && !(x > 0))
+                return cli_usage("train", "--sg-window needs iterations > 0, not '%s'", optarg);
             if (ch == 'p') c.p_err = x;
             else if (ch == 'l') c.lr = x;
             else if (ch == 'w') c.fit_opts.sg_window = x;

@@ -53,6 +53,7 @@ void le_fit_free(le_fit_result *r)
         free(r->ref_std[s]);
     free(r->S);
     free(r->rd_etf);
+    free(r->rd_cmean);
     free(r->etf_dev);
     free(r->norm_spread);
     memset(r, 0, sizeof *r);
@@ -158,6 +159,7 @@ static int alloc_result(le_fit_result *r, int C, int K, int p)
         ALLOC(r->ref_std[s], ckp);
     ALLOC(r->S, C);
     ALLOC(r->rd_etf, ck);
+    ALLOC(r->rd_cmean, ck);
     ALLOC(r->etf_dev, C);
     ALLOC(r->norm_spread, C);
 #undef ALLOC
@@ -186,7 +188,7 @@ int le_fit(const double *t, int C, const double *xbar, int K, int p,
     out->C = C;
     out->K = K;
     out->p = p;
-    double *G = malloc(sizeof(double) * C), *etf = malloc(sizeof(double) * C * K * K);
+    double *G = malloc(sizeof(double) * C), *etf = malloc(sizeof(double) * C * K * (K > p ? K : p));
     if (alloc_result(out, C, K, p) || !G || !etf) {
         free(G);
         free(etf);
@@ -208,6 +210,11 @@ int le_fit(const double *t, int C, const double *xbar, int K, int p,
     } else if (!rc) {
         fill_nan(out->S, C);
         fill_nan(out->rd_etf, (size_t)C * K);
+    }
+    if (!rc) { /* the class-average baseline */
+        for (int c = 0; c < C; c++)
+            le_centre(xbar + (size_t)c * K * p, K, p, 1, 0, etf + (size_t)c * K * p);
+        le_rd(xbar, etf, C, K, p, out->rd_cmean);
     }
     free(G);
     free(etf);

@@ -81,6 +81,9 @@ typedef struct {
     /* of the genuine trajectory: */
     double *S;              /* [C] S(t) = mean_k <Xbar^k, dhat_k> (NaN unless p == K) */
     double *rd_etf;         /* [C][K] RD_k of the ETF baseline S(t) dhat_k */
+    double *rd_cmean;       /* [C][K] RD_k of the class-average baseline: every
+                               class at the genuine mean_l Xbar^l(t), no class
+                               structure (what a run that learns nothing shows) */
     double *etf_dev;        /* [C] max_{k!=l} |cos(Xbar^k, Xbar^l) + 1/(K-1)| */
     double *norm_spread;    /* [C] std_k |Xbar^k| / mean_k |Xbar^k| */
 } le_fit_result;

@@ -312,110 +312,13 @@ static void p_err_range(FILE *f, const report_study *rs, const long *pts, int n,
     fprintf(f, "set xrange [%.9g:%.9g]\n", lo - pad, hi + pad);
 }
 
-/* fig3c: tail indices against p_err, I-model and L-model panels. */
-static int draw_tail(report_ctx *c, const report_study *rs, const char *slice, const long *pts,
-                     int n)
-{
-    static const char *const rname[4] = {"fit/r_alpha", "fit/r_beta", "fit/r_alpha_slope",
-                                         "fit/r_beta_slope"};
-    store_array s[4][3];
-    memset(s, 0, sizeof s);
-    int rc = LESDE_OK;
-    for (int q = 0; q < 4 && !rc; q++)
-        rc = report_read_stats(c, rs, rname[q], s[q]);
-    int K = rs->pt[pts[0]].K;
-    char base[256], dat[300];
-    report_file_base(base, sizeof base, "fig3c", rs->st->name, slice);
-    report_gp g = {0};
-    FILE *d = NULL;
-    if (!rc && (rc = report_gp_open(&g, c, base, 1400, 1000)) == LESDE_OK &&
-        !(d = report_gp_data(&g, "", dat, sizeof dat)))
-        rc = c->e->code;
-    if (!rc) {
-        fprintf(d,
-                "# %s%s%s: p_err, rho, then for model I, L and for r_alpha, r_beta, "
-                "r_alpha_slope, r_beta_slope: mean, ci_lo, ci_hi across seeds\n",
-                rs->st->name, slice[0] ? ", " : "", slice);
-        for (int i = 0; i < n; i++) {
-            long p = pts[i];
-            report_gp_num(d, rs->pt[p].p_err);
-            fputc(' ', d);
-            report_gp_num(d, rs->pt[p].rho);
-            for (int m = 0; m < 2; m++)
-                for (int q = 0; q < 4; q++)
-                    put3(d, s[q], p * 2 + m);
-            fputc('\n', d);
-        }
-        rc = report_gp_data_close(&g, d, dat);
-    }
-    if (!rc) {
-        FILE *f = g.f;
-        char title[512];
-        full_title(title, sizeof title, rs->st->name, slice,
-                   "tail indices of α̂(t) and β̂(t) (mean over seeds, 95% intervals)");
-        /* Two estimators in two rows: the slope one can sit far from the
-         * other (log|alphahat| of a noisy derivative) and would flatten it. */
-        fputs("set multiplot layout 2,2 title ", f);
-        report_gp_str(f, title);
-        fputs(" font ',13' margins 0.07,0.98,0.13,0.9 spacing 0.08,0.13\n"
-              "set xlabel 'label pollution p_{err}'\n",
-              f);
-        p_err_range(f, rs, pts, n, report_p_star(K));
-        char pl[64];
-        snprintf(pl, sizeof pl, "p* = %.3g", report_p_star(K));
-        vline(f, report_p_star(K), pl, "#555555", "2");
-        static const char *const mname[2] = {"I", "L"};
-        static const char *const how[2] = {"from Â, B̂:  1 - avg log|Â| / log(1+t)",
-                                           "from the slope of log|α̂|, log|β̂| against log(1+t)"};
-        for (int e = 0; e < 2; e++)
-            for (int m = 0; m < 2; m++) {
-                fprintf(f, "set title '%s-model, %s'\n", mname[m], how[e]);
-                fprintf(f, "set ylabel 'tail index r̂%s'\n", e ? " (slope)" : "");
-                if (e == 0 && m == 0)
-                    fputs("set key at screen 0.5, screen 0.012 center bottom horizontal "
-                          "maxrows 1 width 2\n",
-                          f);
-                else
-                    fputs("unset key\n", f);
-                fputs("plot ", f);
-                for (int ab = 0; ab < 2; ab++) {
-                    int q = e * 2 + ab, col = 3 + (m * 4 + q) * 3;
-                    const char *clr = report_color(ab ? 3 : 0);
-                    fprintf(f,
-                            "'%s' using 1:%d:%d:%d with yerrorbars lc rgb '%s' pt 7 ps 0.7 "
-                            "noautoscale notitle, \\\n  "
-                            "'' using 1:%d with linespoints lw 2 pt 7 ps 1 lc rgb '%s' "
-                            "title '%s', \\\n  ",
-                            dat, col, col + 1, col + 2, clr, col, clr,
-                            ab ? "r̂_β   (β̂ ∝ t^{-r})" : "r̂_α   (α̂ ∝ t^{-r})");
-                }
-                fputs("1 with lines lc rgb '#888888' dt 3 lw 1.5 title 'r = 1'\n", f);
-            }
-        rc = report_gp_run(&g);
-    } else {
-        report_gp_abort(&g);
-    }
-    for (int q = 0; q < 4; q++)
-        report_free_stats(s[q]);
-    if (rc)
-        return rc;
-    return report_add_fig(
-        c, base, "fig3c", "Figure 3c-d: tail indices against p_err", rs->st->name, slice,
-        "Study %s%s%s: tail indices of alphahat and betahat against p_err under the "
-        "I-model (left) and L-model (right), mean over seeds with 95%% t-intervals; top: "
-        "from Ahat, Bhat (1 - avg log|Ahat| / log(1+t) over the tail window), bottom: "
-        "minus the least-squares slope of log|alphahat|, log|betahat| against log(1+t); "
-        "p* = (K-1)/K marked (slides Figure 3c-d).",
-        rs->st->name, slice[0] ? ", " : "", slice);
-}
-
-/* fig3d: final validation accuracy and separable fraction against p_err. */
+/* fig3final: final validation accuracy and separable fraction against p_err. */
 static int draw_final(report_ctx *c, const report_study *rs, const char *slice, const long *pts,
                       int n)
 {
     int K = rs->pt[pts[0]].K;
     char base[256], dat[300];
-    report_file_base(base, sizeof base, "fig3d", rs->st->name, slice);
+    report_file_base(base, sizeof base, "fig3final", rs->st->name, slice);
     report_gp g = {0};
     FILE *d = NULL;
     int rc = report_gp_open(&g, c, base, 1000, 650);
@@ -502,7 +405,7 @@ static int draw_final(report_ctx *c, const report_study *rs, const char *slice, 
     if (rc)
         return rc;
     return report_add_fig(
-        c, base, "fig3d", "Figure 3: final accuracy and separability", rs->st->name, slice,
+        c, base, "fig3final", "Figure 3: final accuracy and separability", rs->st->name, slice,
         "Study %s%s%s: final validation accuracy (mean over the last 5%% of iterations) "
         "and the fraction of linearly separable class pairs of the probe logits (grouped by "
         "clean label) at the "
@@ -521,9 +424,13 @@ static int draw_fig3(report_ctx *c, const report_study *rs, const char *slice, c
     if (!rc)
         rc = draw_tcurves(c, rs, slice, pts, n, 1);
     if (!rc && rs->fit)
-        rc = draw_tail(c, rs, slice, pts, n);
+        rc = report_draw_tails(c, rs, slice, pts, n);
     if (!rc)
         rc = draw_final(c, rs, slice, pts, n);
+    if (!rc && rs->fit)
+        rc = report_draw_imit(c, rs, slice, pts, n);
+    if (!rc && rs->fit)
+        rc = report_draw_tailt(c, rs, slice, pts, n);
     return rc;
 }
 
@@ -643,6 +550,182 @@ int report_kabl(report_ctx *c)
     }
     if (!any)
         return report_skip(c, "skipped kabl: no train study with a classes axis and a rho or "
+                              "p_err axis");
+    return LESDE_OK;
+}
+
+/* ---- the finite-time study: the transition against T ---- */
+
+static const char *const finite_keys[] = {"iters", "p_err", "rho", NULL};
+
+/* The width of a transition at one T: p_half, where the interpolated mean
+ * accuracy falls halfway from its value at the smallest p_err to chance,
+ * and p_hat, where it reaches chance (report_pstar_interp); both NaN where
+ * not reached. */
+static void transition(const double *x, const double *y, int n, int K, double *p_half,
+                       double *p_hat)
+{
+    double a0 = NAN;
+    for (int j = 0; j < n && !isfinite(a0); j++)
+        a0 = y[j];
+    *p_hat = report_pstar_interp(x, y, n, 1.0 / K);
+    *p_half = isfinite(a0) && a0 > 1.0 / K ? report_pstar_interp(x, y, n, (a0 + 1.0 / K) / 2)
+                                            : NAN;
+}
+
+static int draw_finite(report_ctx *c, const report_study *rs, const char *slice, const long *pts,
+                       int n)
+{
+    int ia = spec_axis_find(rs->st, "iters");
+    int K = rs->pt[pts[0]].K, nT = 0;
+    double Ts[64];
+    store_array tail;
+    memset(&tail, 0, sizeof tail);
+    int rc = rs->fit ? report_read(c, rs, "fit/tail", &tail) : LESDE_OK;
+    char base[256], dat[300], dat2[300];
+    report_file_base(base, sizeof base, "finite", rs->st->name, slice);
+    report_gp g = {0};
+    FILE *d = NULL, *d2 = NULL;
+    if (!rc && (rc = report_gp_open(&g, c, base, 1500, 560)) == LESDE_OK &&
+        (!(d = report_gp_data(&g, "", dat, sizeof dat)) ||
+         !(d2 = report_gp_data(&g, "-T", dat2, sizeof dat2))))
+        rc = c->e->code;
+    if (!rc) {
+        fprintf(d, "# %s%s%s: one block per T (gnuplot index): p_err, final validation "
+                   "accuracy (mean, ci_lo, ci_hi)\n",
+                rs->st->name, slice[0] ? ", " : "", slice);
+        fprintf(d2, "# %s%s%s: T, p_half (accuracy halfway to chance), p_hat (accuracy at "
+                    "chance), width = p_hat - p_half, the p_err nearest p*, then r_gamma of the "
+                    "I- and L-model there: median, q25, q75 across seeds\n",
+                rs->st->name, slice[0] ? ", " : "", slice);
+        double ps = report_p_star(K);
+        for (int v = 0; v < rs->st->axes[ia].n && nT < 64; v++) {
+            double x[n], y[n];
+            long near = -1;
+            int m = 0;
+            for (int i = 0; i < n; i++) {
+                long p = pts[i];
+                if (spec_point_coord(rs->st, p, ia) != v)
+                    continue;
+                x[m] = rs->pt[p].p_err;
+                y[m++] = rs->pt[p].acc[0];
+                if (near < 0 || fabs(rs->pt[p].p_err - ps) < fabs(rs->pt[near].p_err - ps))
+                    near = p;
+            }
+            if (m < 2)
+                continue;
+            Ts[nT] = rs->st->axes[ia].values[v];
+            fprintf(d, "%s# T = %.9g\n", nT ? "\n\n" : "", Ts[nT]);
+            for (int i = 0; i < n; i++) {
+                const report_point *pt = &rs->pt[pts[i]];
+                if (spec_point_coord(rs->st, pts[i], ia) != v)
+                    continue;
+                fprintf(d, "%.9g", pt->p_err);
+                for (int k = 0; k < 3; k++) {
+                    fputc(' ', d);
+                    report_gp_num(d, pt->acc[k]);
+                }
+                fputc('\n', d);
+            }
+            double ph, pa;
+            transition(x, y, m, K, &ph, &pa);
+            fprintf(d2, "%.9g ", Ts[nT]);
+            report_gp_num(d2, ph);
+            fputc(' ', d2);
+            report_gp_num(d2, pa);
+            fputc(' ', d2);
+            report_gp_num(d2, pa - ph);
+            fprintf(d2, " %.9g", rs->pt[near].p_err);
+            for (int mo = 0; mo < 2; mo++) {
+                double q[3] = {NAN, NAN, NAN};
+                if (tail.data)
+                    report_seed_quantiles(rs, &tail, near, mo * 3 + 2, q);
+                for (int k = 0; k < 3; k++) {
+                    fputc(' ', d2);
+                    report_gp_num(d2, q[k]);
+                }
+            }
+            fputc('\n', d2);
+            nT++;
+        }
+        rc = report_gp_data_close(&g, d, dat);
+        if (!rc)
+            rc = report_gp_data_close(&g, d2, dat2);
+        else
+            fclose(d2);
+    }
+    store_array_free(&tail);
+    if (!rc) {
+        FILE *f = g.f;
+        char title[512];
+        full_title(title, sizeof title, rs->st->name, slice,
+                   "the transition at finite T (mean accuracy with 95% intervals; r_γ median, IQR)");
+        fputs("set multiplot layout 1,3 title ", f);
+        report_gp_str(f, title);
+        fputs(" font ',13' margins 0.05,0.99,0.16,0.86 spacing 0.06,0.1\n", f);
+        double ps = report_p_star(K);
+        fputs("set title 'final validation accuracy'\nset xlabel 'label pollution p_{err}'\n"
+              "set ylabel 'accuracy'\nset yrange [0:1.05]\nset key bottom left\n",
+              f);
+        fprintf(f, "set arrow 1 from %.9g, graph 0 to %.9g, graph 1 nohead dt 2 lc rgb '#555555'\n",
+                ps, ps);
+        fputs("plot ", f);
+        for (int j = 0; j < nT; j++)
+            fprintf(f,
+                    "%s'%s' index %d using 1:2:3:4 with yerrorbars lc rgb '%s' pt 7 ps 0.5 "
+                    "notitle, \\\n  '' index %d using 1:2 with lines lw 2 lc rgb '%s' "
+                    "title 'T = %.3g'",
+                    j ? ", \\\n  " : "", dat, j, report_color(j), j, report_color(j), Ts[j]);
+        fprintf(f, ", \\\n  %.9g with lines dt 3 lc rgb 'black' title 'chance'\n", 1.0 / K);
+        fputs("unset arrow 1\nset logscale x\nset xlabel 'T (iterations)'\nset autoscale y\n"
+              "set title 'where the accuracy falls: halfway to chance, and to chance'\n"
+              "set ylabel 'p_{err}'\nset key top left\n",
+              f);
+        fprintf(f,
+                "plot '%s' using 1:2 with linespoints lw 2 pt 7 lc rgb '%s' title 'p_{half}', "
+                "\\\n  '' using 1:3 with linespoints lw 2 pt 5 lc rgb '%s' title 'p̂* (chance)', "
+                "\\\n  %.9g with lines dt 2 lc rgb '#555555' title 'p* = %.3g'\n",
+                dat2, report_color(0), report_color(3), ps, ps);
+        fputs("set title 'r̂_γ at the p_{err} nearest p*'\nset ylabel 'tail index of γ'\n", f);
+        fprintf(f,
+                "plot '%s' using 1:6:7:8 with yerrorbars lc rgb '%s' pt 7 notitle, "
+                "\\\n  '' using 1:6 with lines lw 2 lc rgb '%s' title 'I-model', "
+                "\\\n  '' using 1:9:10:11 with yerrorbars lc rgb '%s' pt 7 notitle, "
+                "\\\n  '' using 1:9 with lines lw 2 lc rgb '%s' title 'L-model', "
+                "\\\n  1 with lines dt 3 lc rgb '#888888' title 'r = 1'\n",
+                dat2, report_color(0), report_color(0), report_color(3), report_color(3));
+        rc = report_gp_run(&g);
+    } else if (g.f) {
+        report_gp_abort(&g);
+    }
+    if (rc)
+        return rc;
+    return report_add_fig(
+        c, base, "finite", "The transition at finite T", rs->st->name, slice,
+        "Study %s%s%s: left, the final validation accuracy against p_err, one curve per number "
+        "of iterations T (mean over seeds, 95%% t-intervals); middle, where the interpolated "
+        "accuracy falls halfway from its value at the smallest p_err to chance (p_half) and "
+        "where it reaches chance (p_hat*), against T: their distance is the width of the "
+        "transition; right, the tail index of gamma (by differences over [T/10, T]) at the "
+        "grid point nearest p* = (K-1)/K, median and interquartile range across seeds, "
+        "against T.",
+        rs->st->name, slice[0] ? ", " : "", slice);
+}
+
+int report_finite(report_ctx *c)
+{
+    int any = 0;
+    for (int i = 0; i < c->s.n_studies; i++) {
+        const report_study *rs = &c->rs[i];
+        if (!rs->st || !varies_p_err(rs->st) || spec_axis_find(rs->st, "iters") < 0)
+            continue;
+        any = 1;
+        int rc = each_slice(c, rs, finite_keys, 4, "finite", "grid points", draw_finite);
+        if (rc)
+            return rc;
+    }
+    if (!any)
+        return report_skip(c, "skipped finite: no train study with an iters axis and a rho or "
                               "p_err axis");
     return LESDE_OK;
 }

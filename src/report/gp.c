@@ -63,6 +63,14 @@ void report_gp_num(FILE *f, double v)
         fputs("NaN", f);
 }
 
+void report_gp_nums(FILE *f, const double *v, int n)
+{
+    for (int i = 0; i < n; i++) {
+        fputc(' ', f);
+        report_gp_num(f, v[i]);
+    }
+}
+
 /* Runs cmd through the shell; its output (stdout + stderr) in *out
  * (malloc'ed, NUL-terminated). Returns the exit status, or -1. */
 static int run_capture(const char *cmd, char **out)

@@ -66,6 +66,12 @@ void report_free_stats(store_array *a);
  * them, -1 padding dropped), or NULL when no seed is done. t is the study's
  * `t` array. */
 const double *report_point_t(const report_study *rs, const store_array *t, long p, long *nt);
+/* Elements per task of a per-task array a ([P][S][...]): 0 when empty. */
+long report_task_size(const report_study *rs, const store_array *a);
+/* Median, q25, q75 (report_quantiles) across the done seeds of point p of
+ * element i of the per-task array a, into q[3]. */
+void report_seed_quantiles(const report_study *rs, const store_array *a, long p, long i,
+                           double *q);
 /* Point p has done seeds and their summaries across seeds. */
 int report_summarized(const report_study *rs, long p);
 /* The first done seed of point p, or -1. */
@@ -114,6 +120,8 @@ void report_gp_abort(report_gp *g);
 void report_gp_str(FILE *f, const char *text);
 /* A number for a data file or script ("NaN" when not finite). */
 void report_gp_num(FILE *f, double v);
+/* " v0 v1 ..." of n numbers, each as report_gp_num. */
+void report_gp_nums(FILE *f, const double *v, int n);
 /* The i-th colour of the palette ("#rrggbb"), cycling. */
 const char *report_color(int i);
 /* Checks that gnuplot runs and has the pngcairo terminal. */
@@ -129,7 +137,20 @@ int report_fig5(report_ctx *c);
 int report_collapse(report_ctx *c);
 int report_fig3(report_ctx *c);
 int report_kabl(report_ctx *c);
+/* The transition against T of every train study with iters and p_err (or
+ * rho) axes. */
+int report_finite(report_ctx *c);
 int report_gamma(report_ctx *c);
+/* The LE figures of figs_le.c, over the points pts[0..n) of one slice of
+ * a fitted train study (by p_err), or at its dynamics point p. */
+int report_draw_tails(report_ctx *c, const report_study *rs, const char *slice, const long *pts,
+                      int n);
+int report_draw_imit(report_ctx *c, const report_study *rs, const char *slice, const long *pts,
+                     int n);
+int report_draw_tailt(report_ctx *c, const report_study *rs, const char *slice, const long *pts,
+                      int n);
+int report_draw_fig4(report_ctx *c, const report_study *rs, long p);
+int report_draw_fig5(report_ctx *c, const report_study *rs, long p);
 /* P(separable) over the observation time of every sde study (the boundary
  * schedule, which has no s, included). */
 int report_sept(report_ctx *c);
@@ -140,5 +161,14 @@ int report_pstar_all(report_ctx *c);
  * and c->files. */
 int report_tables(report_ctx *c);
 int report_index(report_ctx *c, const char *path);
+/* imitation.csv, seeds.csv, seedavg.csv and their Markdown tables
+ * (tables_le.c). */
+int report_le_tables(report_ctx *c);
+/* Helpers of the tables: a new Markdown table (NULL: out of memory, error
+ * set), a CSV table headed names[n], and writing one into DIR (recorded
+ * for the index page). */
+report_ntable *report_new_table(report_ctx *c, int ncol, const char *title);
+int report_csv_table(report_ctx *c, report_table *t, const char *const *names, int n);
+int report_write_csv(report_ctx *c, const char *name, const report_table *t);
 
 #endif

@@ -199,15 +199,32 @@ static double at(const store_array *a, long i)
     return a->data && i >= 0 && i < a->size ? a->data[i] : NAN;
 }
 
+long report_task_size(const report_study *rs, const store_array *a)
+{
+    long n = rs->P * rs->S;
+    return a->data && n > 0 ? a->size / n : 0;
+}
+
+void report_seed_quantiles(const report_study *rs, const store_array *a, long p, long i,
+                           double *q)
+{
+    long n = report_task_size(rs, a);
+    double v[rs->S > 0 ? rs->S : 1];
+    int m = 0;
+    for (int s = 0; n > 0 && i < n && s < rs->S; s++)
+        if ((int)rs->status[p * rs->S + s] == STORE_DONE)
+            v[m++] = a->data[(p * rs->S + s) * n + i];
+    report_quantiles(v, m, q);
+}
+
 /* Fills the per-point statistics of a train study. */
 static int load_train(report_ctx *c, report_study *rs)
 {
     static const char *const stat[3] = {"mean", "ci_lo", "ci_hi"};
-    static const char *const rname[4] = {"r_alpha", "r_beta", "r_alpha_slope", "r_beta_slope"};
-    store_array acc[3], loss[3], sep[3], r[4];
-    store_array *all[13] = {&acc[0], &acc[1], &acc[2], &loss[0], &loss[1], &loss[2], &sep[0],
-                            &sep[1], &sep[2], &r[0],   &r[1],    &r[2],    &r[3]};
-    for (int i = 0; i < 13; i++)
+    store_array acc[3], loss[3], sep[3], tail;
+    store_array *all[10] = {&acc[0], &acc[1], &acc[2], &loss[0], &loss[1],
+                            &loss[2], &sep[0], &sep[1], &sep[2], &tail};
+    for (int i = 0; i < 10; i++)
         memset(all[i], 0, sizeof *all[i]);
     int rc = LESDE_OK;
     char name[128];
@@ -219,10 +236,8 @@ static int load_train(report_ctx *c, report_study *rs)
         snprintf(name, sizeof name, "summary/%s/fit/snap_sep_frac_clean", stat[k]);
         rc = rc ? rc : read_opt(c, rs, name, &sep[k]);
     }
-    for (int q = 0; q < 4 && !rc; q++) {
-        snprintf(name, sizeof name, "summary/mean/fit/%s", rname[q]);
-        rc = read_opt(c, rs, name, &r[q]);
-    }
+    if (!rc)
+        rc = read_opt(c, rs, "fit/tail", &tail);
     long nsnap = sep[0].data ? sep[0].dims[sep[0].ndim - 1] : 0;
     for (long p = 0; p < rs->P && !rc; p++) {
         report_point *pt = &rs->pt[p];
@@ -235,10 +250,10 @@ static int load_train(report_ctx *c, report_study *rs)
         for (int k = 0; k < 3; k++)
             pt->sep[k] = s >= 0 ? at(&sep[k], p * nsnap + s) : NAN;
         for (int m = 0; m < 2; m++)
-            for (int q = 0; q < 4; q++)
-                pt->r[m][q] = at(&r[q], p * 2 + m);
+            for (int q = 0; q < 3; q++)
+                report_seed_quantiles(rs, &tail, p, m * 3 + q, pt->tail[m][q]);
     }
-    for (int i = 0; i < 13; i++)
+    for (int i = 0; i < 10; i++)
         store_array_free(all[i]);
     return rc;
 }
@@ -421,7 +436,8 @@ int report_run(const report_opts *o, report_result *r, lesde_err *e)
     /* p_hat* first: fig3d marks it. */
     int (*const steps[])(report_ctx *) = {report_pstar_all, report_fig2,  report_fig3,
                                           report_fig4,      report_fig5,  report_gamma,
-                                          report_sept,      report_kabl,  report_collapse};
+                                          report_sept,      report_kabl,  report_finite,
+                                          report_collapse};
     for (size_t k = 0; k < sizeof steps / sizeof steps[0] && !rc; k++)
         rc = steps[k](&c);
     if (!rc)

@@ -9,10 +9,17 @@
  *
  * Figures (le-sde.md sections 3-7; the slides' Figures 2-5):
  *   fig2      Ahat, Bhat, alphahat, betahat over t, I- and L-model
- *   fig3a..d  validation loss / accuracy over t per p_err, tail indices and
- *             final accuracy / separable fraction against p_err
- *   fig4      simulated LE-ODE against genuine mean logits, one task
- *   fig5      RD_k(t), I- against L-model
+ *   fig3a, b  validation loss / accuracy over t per p_err
+ *   fig3cd    tail indices of alpha, beta, gamma against p_err (median, IQR)
+ *   fig3ref0  the same by the slides' (reference-dependent) estimator
+ *   fig3final final accuracy / separable fraction against p_err
+ *   imit      final RD of the imitations and the ETF baseline against p_err
+ *   fig4      imitations against genuine mean logits (plateau, reference),
+ *             the median-RD seed; fig4seeds every seed
+ *   fig5      RD_k(t), median and IQR across seeds, every start and baseline
+ *   tailt     the local tail-index curve r(t) per p_err
+ *   finite    accuracy against p_err per T, the transition's width and
+ *             r_gamma near p* against T
  *   gamma     P(separable) against s, one curve per observation time
  *   kabl      final validation accuracy against rho, one curve per K
  *   collapse  etf_dev over t per grid point
@@ -93,6 +100,11 @@ double report_rho(double p_err, int K);
 /* Index of the last finite value of v[0..n-1], or -1. */
 long report_last_finite(const double *v, long n);
 
+/* Median, 25% and 75% quantiles of the finite values of v[0..n-1] into
+ * q[0..2] (linear interpolation between order statistics, numpy's default);
+ * NaN when none is finite. Reorders v. */
+void report_quantiles(double *v, int n, double *q);
+
 /* A table of text cells, written as CSV, Markdown or HTML. */
 typedef struct {
     int ncol, nrow, cap;
@@ -122,7 +134,9 @@ typedef struct {
     double p_err, rho;
     int n_done, n_seeds;
     double acc[3], loss[3]; /* final validation accuracy / loss: mean, ci_lo, ci_hi */
-    double r[2][4];         /* [I, L][r_alpha, r_beta, r_alpha_slope, r_beta_slope] */
+    /* tail indices by differences, [I, L][alpha, beta, gamma][median, q25, q75]
+     * across the done seeds */
+    double tail[2][3][3];
     double sep[3];          /* separable fraction at the last snapshot: mean, lo, hi */
 } report_point;
 

@@ -214,12 +214,16 @@ int report_train_columns(const char *const *axis_keys, int n_axes, int md, const
         "final_val_acc_hi", "final_val_loss", "final_val_loss_lo", "final_val_loss_hi"};
     static const char *const md_stats[] = {"done", "final val acc [95% CI]",
                                            "final val loss [95% CI]"};
-    static const char *const r_csv[2][4] = {
-        {"r_alpha_I", "r_beta_I", "r_alpha_slope_I", "r_beta_slope_I"},
-        {"r_alpha_L", "r_beta_L", "r_alpha_slope_L", "r_beta_slope_L"}};
-    static const char *const r_md[2][4] = {
-        {"r_alpha I", "r_beta I", "r_alpha I (slope)", "r_beta I (slope)"},
-        {"r_alpha L", "r_beta L", "r_alpha L (slope)", "r_beta L (slope)"}};
+    static const char *const r_csv[2][3][3] = {
+        {{"r_alpha_I", "r_alpha_I_q25", "r_alpha_I_q75"},
+         {"r_beta_I", "r_beta_I_q25", "r_beta_I_q75"},
+         {"r_gamma_I", "r_gamma_I_q25", "r_gamma_I_q75"}},
+        {{"r_alpha_L", "r_alpha_L_q25", "r_alpha_L_q75"},
+         {"r_beta_L", "r_beta_L_q25", "r_beta_L_q75"},
+         {"r_gamma_L", "r_gamma_L_q25", "r_gamma_L_q75"}}};
+    static const char *const r_md[2][3] = {
+        {"r_alpha I [IQR]", "r_beta I [IQR]", "r_gamma I [IQR]"},
+        {"r_alpha L [IQR]", "r_beta L [IQR]", "r_gamma L [IQR]"}};
     int n = 0;
 #define ADD(s)                                                                                     \
     do {                                                                                           \
@@ -241,8 +245,12 @@ int report_train_columns(const char *const *axis_keys, int n_axes, int md, const
         for (int i = 0; i < 8; i++)
             ADD(csv_stats[i]);
     for (int m = 0; m < 2; m++)
-        for (int q = 0; q < 4; q++)
-            ADD(md ? r_md[m][q] : r_csv[m][q]);
+        for (int q = 0; q < 3; q++)
+            if (md)
+                ADD(r_md[m][q]);
+            else
+                for (int i = 0; i < 3; i++)
+                    ADD(r_csv[m][q][i]);
     if (md) {
         ADD("separable frac [95% CI]");
     } else {
@@ -291,9 +299,12 @@ int report_train_row(report_table *t, const char *study, const char *const *axis
             rc |= report_table_num(t, row, c++, pt->loss[i]);
     }
     for (int m = 0; m < 2; m++)
-        for (int q = 0; q < 4; q++)
-            rc |= md && isfinite(pt->r[m][q]) ? report_table_set(t, row, c++, "%.4g", pt->r[m][q])
-                                              : report_table_num(t, row, c++, pt->r[m][q]);
+        for (int q = 0; q < 3; q++)
+            if (md)
+                rc |= set_interval(t, row, c++, pt->tail[m][q]);
+            else
+                for (int i = 0; i < 3; i++)
+                    rc |= report_table_num(t, row, c++, pt->tail[m][q][i]);
     if (md) {
         rc |= set_interval(t, row, c++, pt->sep);
     } else {
@@ -308,4 +319,31 @@ int report_train_row(report_table *t, const char *study, const char *const *axis
         return -1;
     }
     return 0;
+}
+
+/* ---- quantiles ---- */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+void report_quantiles(double *v, int n, double *q)
+{
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (isfinite(v[i]))
+            v[m++] = v[i];
+    static const double at[3] = {0.5, 0.25, 0.75};
+    if (!m) {
+        q[0] = q[1] = q[2] = NAN;
+        return;
+    }
+    qsort(v, (size_t)m, sizeof *v, cmp_double);
+    for (int k = 0; k < 3; k++) {
+        double h = at[k] * (m - 1);
+        int lo = (int)floor(h);
+        q[k] = lo + 1 < m ? v[lo] + (h - lo) * (v[lo + 1] - v[lo]) : v[lo];
+    }
 }

@@ -39,7 +39,7 @@ static int union_keys(const report_ctx *c, spec_kind kind, const char **keys, in
     return n;
 }
 
-static report_ntable *new_tab(report_ctx *c, int ncol, const char *title)
+report_ntable *report_new_table(report_ctx *c, int ncol, const char *title)
 {
     report_ntable *nt = realloc(c->tabs, sizeof *nt * (size_t)(c->n_tabs + 1));
     if (!nt) {
@@ -71,7 +71,7 @@ static int add_file(report_ctx *c, const char *name)
     return LESDE_OK;
 }
 
-static int write_csv(report_ctx *c, const char *name, const report_table *t)
+int report_write_csv(report_ctx *c, const char *name, const report_table *t)
 {
     char path[4400];
     snprintf(path, sizeof path, "%s/%s", c->o->out_dir, name);
@@ -94,7 +94,7 @@ static int set_heads(report_table *t, const char *const *names, int n)
 
 /* A table of n columns headed names[]; on failure nothing is left
  * allocated and the error is set. */
-static int csv_table(report_ctx *c, report_table *t, const char *const *names, int n)
+int report_csv_table(report_ctx *c, report_table *t, const char *const *names, int n)
 {
     if (report_table_init(t, n) || set_heads(t, names, n)) {
         report_table_free(t);
@@ -113,7 +113,7 @@ static int train_tables(report_ctx *c)
     if (nc < 0)
         return err_set(c->e, LESDE_FAIL, "too many grid axes for summary.csv (%d)", nk);
     report_table csv;
-    if (csv_table(c, &csv, names, nc))
+    if (report_csv_table(c, &csv, names, nc))
         return c->e->code;
     int rc = LESDE_OK;
     for (int i = 0; i < c->s.n_studies && !rc; i++) {
@@ -130,7 +130,7 @@ static int train_tables(report_ctx *c)
         int mc = report_train_columns(own, no, 1, mnames, MAX_COLS);
         char title[256];
         snprintf(title, sizeof title, "Train study %s", rs->st->name);
-        report_ntable *mt = new_tab(c, mc, title);
+        report_ntable *mt = report_new_table(c, mc, title);
         if (!mt || set_heads(&mt->t, mnames, mc)) {
             rc = mt ? err_set(c->e, LESDE_FAIL, "out of memory") : c->e->code;
             break;
@@ -138,10 +138,11 @@ static int train_tables(report_ctx *c)
         snprintf(mt->note, sizeof mt->note,
                  "One row per grid point: done seeds out of all; final validation accuracy "
                  "and loss (mean over the last 5%% of iterations) with 95%% t-intervals "
-                 "across seeds; tail indices of alphahat, betahat (mean across seeds) under "
-                 "the I- and L-model, from Ahat, Bhat and from the slope of log|alphahat|; "
-                 "fraction of linearly separable class pairs of the probe logits at the last "
-                 "snapshot. rho = p_err K/(K-1).");
+                 "across seeds; tail indices of alphahat, betahat and gammahat = alphahat - "
+                 "betahat under the I- and L-model (1 - slope of log|A(t) - A(t/2)| over "
+                 "[T/10, T]), median [interquartile range] across seeds; fraction of linearly "
+                 "separable class pairs of the probe logits at the last snapshot, mean [95%% "
+                 "interval]. rho = p_err K/(K-1).");
         for (long p = 0; p < rs->P && !rc; p++) {
             const char *lab[SPEC_MAX_AXES * 4];
             for (int j = 0; j < nk; j++)
@@ -155,7 +156,7 @@ static int train_tables(report_ctx *c)
         }
     }
     if (!rc)
-        rc = write_csv(c, "summary.csv", &csv);
+        rc = report_write_csv(c, "summary.csv", &csv);
     report_table_free(&csv);
     return rc;
 }
@@ -181,8 +182,8 @@ static int pstar_tables(report_ctx *c)
         "study",        "other axes",       "K",
         "p* = (K-1)/K", "p̂* (crosses 1/K)", "p_stall (crosses 1/K + 0.05)"};
     report_table csv;
-    report_ntable *mt = new_tab(c, 6, "Transition estimate p̂* per K");
-    if (!mt || csv_table(c, &csv, cn, 9))
+    report_ntable *mt = report_new_table(c, 6, "Transition estimate p̂* per K");
+    if (!mt || report_csv_table(c, &csv, cn, 9))
         return c->e->code;
     int rc = set_heads(&mt->t, mn, 6);
     snprintf(mt->note, sizeof mt->note,
@@ -217,7 +218,7 @@ static int pstar_tables(report_ctx *c)
     if (rc)
         rc = err_set(c->e, LESDE_FAIL, "out of memory");
     else
-        rc = write_csv(c, "pstar.csv", &csv);
+        rc = report_write_csv(c, "pstar.csv", &csv);
     report_table_free(&csv);
     return rc;
 }
@@ -272,7 +273,7 @@ static int sde_tables(report_ctx *c)
     for (int j = 0; j < 8; j++)
         names[nc++] = tail[j];
     report_table csv;
-    if (csv_table(c, &csv, names, nc))
+    if (report_csv_table(c, &csv, names, nc))
         return c->e->code;
     int rc = LESDE_OK;
     for (int i = 0; i < c->s.n_studies && !rc; i++) {
@@ -298,7 +299,7 @@ static int sde_tables(report_ctx *c)
         int ma = rs->st->n_axes;
         char title[256];
         snprintf(title, sizeof title, "SDE study %s: P(all pairs separable)", rs->st->name);
-        report_ntable *mt = new_tab(c, ma + 1 + (int)no, title);
+        report_ntable *mt = report_new_table(c, ma + 1 + (int)no, title);
         if (!mt) {
             sde_free(&d);
             rc = c->e->code;
@@ -368,7 +369,7 @@ static int sde_tables(report_ctx *c)
             rc = err_set(c->e, LESDE_FAIL, "out of memory");
     }
     if (!rc)
-        rc = write_csv(c, "summary_sde.csv", &csv);
+        rc = report_write_csv(c, "summary_sde.csv", &csv);
     report_table_free(&csv);
     return rc;
 }
@@ -398,6 +399,8 @@ int report_tables(report_ctx *c)
     int rc = train_tables(c);
     if (!rc)
         rc = pstar_tables(c);
+    if (!rc)
+        rc = report_le_tables(c);
     if (!rc)
         rc = sde_tables(c);
     if (!rc)

@@ -80,6 +80,9 @@ typedef enum {
     SPEC_F_SG_ORDER,
     SPEC_F_SG_WINDOW,
     SPEC_F_TAIL_FRAC,
+    SPEC_F_SIM_WINDOW,
+    SPEC_F_PLATEAU_FACTOR,
+    SPEC_F_REF_PATHS,
     /* sde */
     SPEC_F_SDE_K,
     SPEC_F_SDE_P,

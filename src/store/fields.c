@@ -22,7 +22,7 @@ enum {
     F_FIT_BETA_SIM, F_TAIL, F_TAIL_REF0, F_TAIL_LOCAL, F_TAIL_LOCAL_T, F_PLATEAU_T,
     F_SIM0, /* F_SIM0 + variant: fit/sim_<variant> */
     F_RD0 = F_SIM0 + LE_NUM_VARIANTS, /* fit/rd_<variant> */
-    F_REF_SCALE = F_RD0 + LE_NUM_VARIANTS, F_REF_STD, F_S, F_RD_ETF, F_ETF, F_SPREAD, F_SNAP_SEP_FRAC,
+    F_REF_SCALE = F_RD0 + LE_NUM_VARIANTS, F_REF_STD, F_S, F_RD_ETF, F_RD_CMEAN, F_ETF, F_SPREAD, F_SNAP_SEP_FRAC,
     F_SNAP_SEP_ALL, F_SNAP_NC1, F_SNAP_SEP_FRAC_CLEAN, F_SNAP_SEP_ALL_CLEAN, F_SNAP_NC1_CLEAN,
     F_TRAIN_X, F_TRAIN_LABEL, F_TRAIN_CLEAN, F_VAL_X, F_VAL_LABEL,
     /* sde */
@@ -213,6 +213,7 @@ int fields_list(spec_kind kind, const field_maxima *m, field *out)
         add(out, &n, "fit/ref_std", FT_F64, F_REF_STD, 0, "logit", "std across the reference method's paths, times |ref_scale|", 4, NS, "sim", C, "checkpoint", K, "class", K, "feature");
         add(out, &n, "fit/S", FT_F64, F_S, 1, "logit", "S(t) = mean_k <Xbar^k, dhat_k> of the genuine means", 1, C, "checkpoint");
         add(out, &n, "fit/rd_etf", FT_F64, F_RD_ETF, 1, "", "RD_k(t) of the ETF baseline S(t) dhat_k", 2, C, "checkpoint", K, "class");
+        add(out, &n, "fit/rd_cmean", FT_F64, F_RD_CMEAN, 1, "", "RD_k(t) of the class-average baseline: every class at the genuine mean over classes", 2, C, "checkpoint", K, "class");
         add(out, &n, "fit/etf_dev", FT_F64, F_ETF, 1, "", "max |cos(Xbar^k, Xbar^l) + 1/(K-1)| of the probe means", 1, C, "checkpoint");
         add(out, &n, "fit/norm_spread", FT_F64, F_SPREAD, 1, "", "std_k |Xbar^k| / mean_k |Xbar^k|", 1, C, "checkpoint");
         add(out, &n, "fit/snap_sep_frac", FT_F64, F_SNAP_SEP_FRAC, 1, "", "fraction of linearly separable class pairs of probe logits", 1, S, "snapshot");
@@ -336,6 +337,7 @@ void fields_pack_train(const field *f, const train_result *r, void *buf)
         break;
     case F_S: if (r->fitted) put(f, buf, ft->S, 1, C); break;
     case F_RD_ETF: if (r->fitted) put(f, buf, ft->rd_etf, 2, C, K); break;
+    case F_RD_CMEAN: if (r->fitted) put(f, buf, ft->rd_cmean, 2, C, K); break;
     case F_ETF: if (r->fitted) put(f, buf, ft->etf_dev, 1, C); break;
     case F_SPREAD: if (r->fitted) put(f, buf, ft->norm_spread, 1, C); break;
     case F_SNAP_SEP_FRAC: case F_SNAP_SEP_ALL: case F_SNAP_NC1:

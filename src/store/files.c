@@ -168,6 +168,9 @@ int store_write_fit(const char *path, const double *t, int C, const double *xbar
     if (!rc)
         rc |= write_ds(f, "fit/rd_etf", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, ck, r->rd_etf,
                        "RD_k(t) of the ETF baseline S(t) dhat_k");
+    if (!rc)
+        rc |= write_ds(f, "fit/rd_cmean", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, ck, r->rd_cmean,
+                       "RD_k(t) of the class-average baseline mean_l Xbar^l(t)");
     for (int w = 0; paths && paths->paths > 0 && w < 2 && !rc; w++)
         rc |= write_stack(f, w ? "fit/paths_std" : "fit/paths_mean", w ? paths->std : paths->mean,
                           LE_NUM_MODELS, ncx, 4, mcx, buf,

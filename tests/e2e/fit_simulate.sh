@@ -25,7 +25,7 @@ import h5py, numpy as np, sys
 a = h5py.File('$TMP/a.h5', 'r'); g = h5py.File('$TMP/run.h5', 'r')['study/train']
 ok = all(np.allclose(np.asarray(a['fit/' + n]), np.asarray(g['fit/' + n])[0], rtol=0, atol=0, equal_nan=True)
          for n in ('A', 'B', 'alpha', 'beta', 'alpha_sim', 'beta_sim', 'tail', 'tail_ref0',
-                   'tail_local', 'rd_plateau', 'rd_reference', 'rd_t0', 'ref_scale', 'S', 'rd_etf'))
+                   'tail_local', 'rd_plateau', 'rd_reference', 'rd_t0', 'ref_scale', 'S', 'rd_etf', 'rd_cmean'))
 sys.exit(0 if ok else 1)"
 check "CSV summary has a row per checkpoint" test "$(grep -vc '^#' "$TMP/a.csv")" -eq 42
 

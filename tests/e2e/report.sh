@@ -16,15 +16,19 @@ cp "$TMP/out" "$TMP/report.out"
 is_png() { # a PNG signature and a non-empty file
   [ -s "$1" ] && [ "$(od -An -tx1 -N8 "$1" | tr -d ' \n')" = "89504e470d0a1a0a" ]
 }
-figs="fig2-pollution fig3a-pollution fig3b-pollution fig3c-pollution fig3d-pollution
-      fig4-pollution fig5-pollution collapse-pollution gamma-gamma sept-gamma sept-boundary"
+figs="fig2-pollution fig3a-pollution fig3b-pollution fig3cd-pollution fig3ref0-pollution
+      fig3final-pollution imit-pollution tailt-pollution fig4plateau-pollution
+      fig4seedsplateau-pollution fig4reference-pollution fig4seedsreference-pollution
+      fig5-pollution collapse-pollution gamma-gamma sept-gamma sept-boundary"
 for f in $figs; do
   check "$f.png is a PNG" is_png "$OUT/$f.png"
   check "$f.gp kept" test -s "$OUT/$f.gp"
   check "$f.dat kept" test -s "$OUT/$f.dat"
 done
 n=$(ls "$OUT"/*.png | wc -l)
-check "11 figures, not $n" test "$n" -eq 11
+check "17 figures, not $n" test "$n" -eq 17
+check "fig4 names the median-RD seed" grep -q "seed [01] (median RD of 2 seeds)" "$OUT/fig4plateau-pollution.gp"
+check "fig4seeds: a panel per seed" test "$(grep -c "^set title 'seed " "$OUT/fig4seedsplateau-pollution.gp")" -eq 2
 check "sept-gamma: a curve per s" test "$(grep -c "title 's = " "$OUT/sept-gamma.gp")" -eq 2
 check "sept-boundary: one curve named after its study" grep -q "title 'boundary'" "$OUT/sept-boundary.gp"
 for p in "$OUT"/*.png; do
@@ -35,9 +39,18 @@ check "index has the spec hash" grep -qF "$(h5dump -a /spec_hash "$STORE" 2>/dev
   sed -n 's/.*(0): "\([0-9a-f]*\)".*/\1/p')" "$OUT/index.html"
 check "index has no external resources" bash -c "! grep -qiE '(src|href)=\"(https?:)?//' '$OUT/index.html'"
 
-# summary.csv: a header and one row per grid point (2), 23 columns each.
+# summary.csv: a header and one row per grid point (2), 33 columns each.
 check "summary.csv: 3 lines" test "$(wc -l <"$OUT/summary.csv")" -eq 3
-check "summary.csv: 23 columns" test "$(awk -F, '{print NF}' "$OUT/summary.csv" | sort -u)" = 23
+check "summary.csv: 33 columns" test "$(awk -F, '{print NF}' "$OUT/summary.csv" | sort -u)" = 33
+check "summary.csv: tail medians and IQR" grep -q ',r_gamma_L,r_gamma_L_q25,r_gamma_L_q75,' "$OUT/summary.csv"
+# The LE tables: every start x simulation per point, one row per done task,
+# the seed-averaged fit per point.
+check "imitation.csv: 2 points x 3 starts x 3 simulations" test "$(wc -l <"$OUT/imitation.csv")" -eq 19
+check "imitation.csv header" grep -q '^study,point,start,sim,n_done,rd_median,rd_q25,rd_q75,beats_both_baselines,' "$OUT/imitation.csv"
+check "seeds.csv: 4 tasks" test "$(wc -l <"$OUT/seeds.csv")" -eq 5
+check "seeds.csv: 28 columns" test "$(awk -F, '{print NF}' "$OUT/seeds.csv" | sort -u)" = 28
+check "seedavg.csv: 2 points" test "$(wc -l <"$OUT/seedavg.csv")" -eq 3
+check "summary.md: the imitation table" grep -q "^## Imitation of study pollution against the trivial baselines" "$OUT/summary.md"
 check "summary.csv header" grep -q '^study,K,p_err,rho,n_done,n_seeds,final_val_acc,' "$OUT/summary.csv"
 check "summary.csv: both seeds done" test "$(awk -F, 'NR > 1 {print $5}' "$OUT/summary.csv" | sort -u)" = 2
 check "summary.csv: p_err 0 and 0.7" test "$(awk -F, 'NR > 1 {print $3}' "$OUT/summary.csv" | tr '\n' ' ')" = "0 0.7 "

@@ -188,8 +188,9 @@ static report_point a_point(void)
     pt.loss[1] = NAN; /* one seed: no interval */
     pt.loss[2] = NAN;
     for (int m = 0; m < 2; m++)
-        for (int q = 0; q < 4; q++)
-            pt.r[m][q] = 0.5 + m + 0.125 * q;
+        for (int q = 0; q < 3; q++)
+            for (int i = 0; i < 3; i++)
+                pt.tail[m][q][i] = 0.5 + m + 0.125 * q + 0.01 * i;
     pt.sep[0] = NAN;
     pt.sep[1] = NAN;
     pt.sep[2] = NAN;
@@ -204,21 +205,42 @@ static int col_of(const report_table *t, const char *name)
     return -1;
 }
 
+/* Quantiles as numpy's default (linear between order statistics), NaN
+ * skipped, NaN when nothing is finite. */
+static void test_quantiles(void)
+{
+    double v[5] = {3, 1, NAN, 2, 4}, q[3];
+    report_quantiles(v, 5, q);
+    CHECK(q[0] == 2.5 && q[1] == 1.75 && q[2] == 3.25, "1..4: %g %g %g", q[0], q[1], q[2]);
+    double one[1] = {7};
+    report_quantiles(one, 1, q);
+    CHECK(q[0] == 7 && q[1] == 7 && q[2] == 7, "one value");
+    double none[2] = {NAN, INFINITY};
+    report_quantiles(none, 2, q);
+    CHECK(isnan(q[0]) && isnan(q[1]) && isnan(q[2]), "nothing finite: NaN");
+    /* a two-valued distribution: the median sits at one of the values, the
+     * IQR spans the gap (a mean would sit between them) */
+    double two[8] = {0.3, 0.3, 0.3, 1.9, 1.9, 1.9, 1.9, 1.9};
+    report_quantiles(two, 8, q);
+    CHECK(q[0] == 1.9 && q[1] == 0.3 && q[2] == 1.9, "two-valued: %g %g %g", q[0], q[1], q[2]);
+}
+
 static void test_train_rows(void)
 {
     const char *names[64];
-    /* CSV: study, K, p_err, rho, extra axes, 8 counts / accuracy / loss, 8
-     * tail indices, 3 separability: 23 without extra axes. */
+    /* CSV: study, K, p_err, rho, extra axes, 8 counts / accuracy / loss, 18
+     * tail indices (2 models x alpha, beta, gamma x median, q25, q75), 3
+     * separability: 33 without extra axes. */
     int nc = report_train_columns(NULL, 0, 0, names, 64);
-    CHECK(nc == 23, "23 CSV columns, got %d", nc);
+    CHECK(nc == 33, "33 CSV columns, got %d", nc);
     CHECK(!strcmp(names[0], "study") && !strcmp(names[1], "K") && !strcmp(names[3], "rho"),
           "leading columns");
     const char *keys[] = {"lr", "dataset"};
-    CHECK(report_train_columns(keys, 2, 0, names, 64) == 25, "25 columns with 2 axes");
+    CHECK(report_train_columns(keys, 2, 0, names, 64) == 35, "35 columns with 2 axes");
     CHECK(!strcmp(names[4], "lr") && !strcmp(names[5], "dataset"), "axis columns after rho");
     CHECK(report_train_columns(keys, 2, 0, names, 10) == -1, "too many columns is an error");
     int mc = report_train_columns(keys, 1, 1, names, 64);
-    CHECK(mc == 16, "16 Markdown columns with 1 axis, got %d", mc);
+    CHECK(mc == 14, "14 Markdown columns with 1 axis, got %d", mc);
 
     report_table t;
     CHECK(report_table_init(&t, report_train_columns(keys, 1, 0, names, 64)) == 0, "init");
@@ -239,9 +261,9 @@ static void test_train_rows(void)
     CHECK(!strcmp(CELL("final_val_loss_lo"), "NaN"), "NaN written as NaN: '%s'",
           CELL("final_val_loss_lo"));
     CHECK(!strcmp(CELL("r_alpha_I"), "0.5") && !strcmp(CELL("r_beta_L"), "1.625") &&
-              !strcmp(CELL("r_beta_slope_L"), "1.875"),
+              !strcmp(CELL("r_gamma_L_q75"), "1.77"),
           "tail indices by model: %s %s %s", CELL("r_alpha_I"), CELL("r_beta_L"),
-          CELL("r_beta_slope_L"));
+          CELL("r_gamma_L_q75"));
     CHECK(!strcmp(CELL("sep_frac"), "NaN"), "no fit: NaN separability");
 #undef CELL
     /* A row of the wrong width is refused. */
@@ -337,6 +359,7 @@ int main(void)
     test_pstar();
     test_rho();
     test_slices();
+    test_quantiles();
     test_train_rows();
     test_writers();
     return check_done("test_report");

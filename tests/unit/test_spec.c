@@ -285,7 +285,7 @@ static void test_hash(void)
                               "rho = 0, 1\n"
                               "classes = 2, 5, 10\n"
                               "dataset = fashion-mnist\n"
-                              "sg_window = 0        ; explicit default\n";
+                              "sg_window = 151      ; explicit default\n";
     CHECK(hash_of(same, NULL, 0, h) == 0 && strcmp(h, h0) == 0, "same spec, hash %s vs %s", h, h0);
 
     /* a changed value changes it */

@@ -1,0 +1,420 @@
+/* report tables of the LE fit (docs/le-sde.md sections 4, 5):
+ *   imitation.csv  per grid point, start and simulation: the final RD's
+ *                  median and IQR across seeds, and how many seeds beat
+ *                  the ETF baseline (one Markdown table per study, the
+ *                  L-model's estimates under the L-model ODE);
+ *   seeds.csv      one row per done task: plateau end, tail indices (both
+ *                  estimators), final RD of every imitation and the baseline;
+ *   seedavg.csv    per grid point, the fit of the mean over seeds of the
+ *                  probe means (what the reference code fits) beside the
+ *                  per-seed medians. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "le/le.h"
+#include "report/internal.h"
+#include "train/train.h"
+
+/* Per-task arrays a table needs. */
+typedef struct {
+    store_array t, rd[LE_NUM_VARIANTS], etf, cmean, tail, ref0, pt, acc;
+} le_data;
+
+static void le_data_free(le_data *d)
+{
+    store_array_free(&d->t);
+    for (int v = 0; v < LE_NUM_VARIANTS; v++)
+        store_array_free(&d->rd[v]);
+    store_array_free(&d->etf);
+    store_array_free(&d->cmean);
+    store_array_free(&d->tail);
+    store_array_free(&d->ref0);
+    store_array_free(&d->pt);
+    store_array_free(&d->acc);
+}
+
+static int le_data_read(report_ctx *c, const report_study *rs, le_data *d)
+{
+    memset(d, 0, sizeof *d);
+    int rc = report_read(c, rs, "t", &d->t);
+    for (int v = 0; v < LE_NUM_VARIANTS && !rc; v++) {
+        char name[64];
+        snprintf(name, sizeof name, "fit/rd_%s", le_variant_name(v));
+        rc = report_read(c, rs, name, &d->rd[v]);
+    }
+    const char *names[6] = {"fit/rd_etf", "fit/rd_cmean", "fit/tail", "fit/tail_ref0",
+                            "fit/plateau_t", "final_val_acc"};
+    store_array *dst[6] = {&d->etf, &d->cmean, &d->tail, &d->ref0, &d->pt, &d->acc};
+    for (int i = 0; i < 6 && !rc; i++)
+        rc = report_read(c, rs, names[i], dst[i]);
+    return rc;
+}
+
+#define BASE_ETF (-1)   /* task_rd's v of the ETF baseline */
+#define BASE_CMEAN (-2) /* of the class-average baseline */
+
+/* Final RD, mean over the K classes at checkpoint c_last, of task (p, s):
+ * simulation sim of start v, or a baseline (v < 0). */
+static double task_rd(const report_study *rs, const le_data *d, long p, int s, int v, int sim,
+                      long c_last)
+{
+    const store_array *a = v == BASE_ETF ? &d->etf : v == BASE_CMEAN ? &d->cmean : &d->rd[v];
+    long n = report_task_size(rs, a), Km = a->dims[a->ndim - 1], C = a->dims[a->ndim - 2];
+    const double *b = a->data + (p * rs->S + s) * n + (v < 0 ? 0 : sim * C * Km);
+    double m = 0;
+    for (int k = 0; k < rs->pt[p].K; k++)
+        m += b[c_last * Km + k] / rs->pt[p].K;
+    return m;
+}
+
+static int done(const report_study *rs, long p, int s)
+{
+    return (int)rs->status[p * rs->S + s] == STORE_DONE;
+}
+
+static long last_ckpt(const report_study *rs, const le_data *d, long p)
+{
+    long nt = 0;
+    report_point_t(rs, &d->t, p, &nt);
+    return nt - 1;
+}
+
+/* Median, q25, q75 of the final RD of (v, sim) across the done seeds of p;
+ * *beats: seeds where it is below both baselines', of *both where all
+ * three are finite. */
+static void rd_stats(const report_study *rs, const le_data *d, long p, int v, int sim, double *q,
+                     int *beats, int *both)
+{
+    double x[rs->S > 0 ? rs->S : 1];
+    int m = 0;
+    long cl = last_ckpt(rs, d, p);
+    *beats = *both = 0;
+    for (int s = 0; s < rs->S; s++) {
+        if (!done(rs, p, s))
+            continue;
+        double r = task_rd(rs, d, p, s, v, sim, cl);
+        double e = fmin(task_rd(rs, d, p, s, BASE_ETF, 0, cl),
+                        task_rd(rs, d, p, s, BASE_CMEAN, 0, cl));
+        x[m++] = r;
+        if (v >= 0 && isfinite(r) && isfinite(e)) {
+            (*both)++;
+            *beats += r < e;
+        }
+    }
+    report_quantiles(x, m, q);
+}
+
+static int set_q(report_table *t, int row, int col, const double *q)
+{
+    if (!isfinite(q[0]))
+        return report_table_set(t, row, col, "-");
+    return report_table_set(t, row, col, "%.3g [%.3g, %.3g]", q[0], q[1], q[2]);
+}
+
+/* imitation.csv and the per-study Markdown tables. */
+static int imitation_table(report_ctx *c, report_table *csv, const report_study *rs,
+                           const le_data *d)
+{
+    static const char *const mh[] = {"point",
+                                     "done",
+                                     "plateau ends (seeds)",
+                                     "plateau: RD [IQR]",
+                                     "beats both",
+                                     "reference (rescaled): RD [IQR]",
+                                     "beats both",
+                                     "t0: RD [IQR]",
+                                     "beats both",
+                                     "ETF baseline: RD [IQR]",
+                                     "class-average baseline: RD [IQR]"};
+    enum { NCOL = sizeof mh / sizeof mh[0] };
+    char title[256];
+    snprintf(title, sizeof title, "Imitation of study %s against the trivial baselines",
+             rs->st->name);
+    report_ntable *mt = report_new_table(c, NCOL, title);
+    if (!mt)
+        return c->e->code;
+    int rc = 0;
+    for (int i = 0; i < NCOL; i++)
+        rc |= report_table_head(&mt->t, i, mh[i]);
+    snprintf(mt->note, sizeof mt->note,
+             "Final RD (mean over the classes at T; 0 exact, 2 opposite) of the L-model's "
+             "estimates under the L-model ODE from each start, median [interquartile range] "
+             "across seeds, and the number of seeds where it is below both trivial baselines, "
+             "out of the seeds where all are defined: the ETF baseline S(t) dhat_k (the genuine "
+             "scale in the L-model's simplex shape, no dynamics) and the class-average baseline "
+             "(every class at the genuine mean over classes: no class structure). The plateau "
+             "start is defined for the seeds "
+             "whose class-centred means reach plateau_factor times their initial norm. Every "
+             "simulation (also the I-model's estimates) is in imitation.csv.");
+    for (long p = 0; p < rs->P && !rc; p++) {
+        if (!rs->pt[p].n_done)
+            continue;
+        int row = report_table_row(&mt->t), np = 0;
+        if (row < 0)
+            return err_set(c->e, LESDE_FAIL, "out of memory");
+        for (int s = 0; s < rs->S; s++) {
+            long n = report_task_size(rs, &d->pt);
+            np += done(rs, p, s) && isfinite(d->pt.data[(p * rs->S + s) * n]);
+        }
+        rc |= report_table_set(&mt->t, row, 0, "%s", rs->label[p][0] ? rs->label[p] : "-");
+        rc |= report_table_set(&mt->t, row, 1, "%d/%d", rs->pt[p].n_done, rs->S);
+        rc |= report_table_set(&mt->t, row, 2, "%d", np);
+        double q[3];
+        int beats, both, col = 3;
+        static const int var[3] = {LE_VAR_PLATEAU, LE_VAR_REFERENCE, LE_VAR_T0};
+        for (int j = 0; j < 3; j++) {
+            rd_stats(rs, d, p, var[j], LE_SIM_L_UNDER_L, q, &beats, &both);
+            rc |= set_q(&mt->t, row, col++, q);
+            rc |= report_table_set(&mt->t, row, col++, "%d/%d", beats, both);
+        }
+        double qe[3], qm[3];
+        rd_stats(rs, d, p, BASE_ETF, 0, qe, &beats, &both);
+        rd_stats(rs, d, p, BASE_CMEAN, 0, qm, &beats, &both);
+        rc |= set_q(&mt->t, row, col++, qe);
+        rc |= set_q(&mt->t, row, col, qm);
+        /* the CSV: every start and simulation */
+        for (int v = 0; v < LE_NUM_VARIANTS && !rc; v++)
+            for (int s = 0; s < LE_NUM_SIMS && !rc; s++) {
+                int r = report_table_row(csv);
+                if (r < 0)
+                    return err_set(c->e, LESDE_FAIL, "out of memory");
+                rd_stats(rs, d, p, v, s, q, &beats, &both);
+                int k = 0;
+                rc |= report_table_set(csv, r, k++, "%s", rs->st->name);
+                rc |= report_table_set(csv, r, k++, "%s", rs->label[p]);
+                rc |= report_table_set(csv, r, k++, "%s", le_variant_name(v));
+                rc |= report_table_set(csv, r, k++, "%s", le_sim_name(s));
+                rc |= report_table_set(csv, r, k++, "%d", rs->pt[p].n_done);
+                for (int i = 0; i < 3; i++)
+                    rc |= report_table_num(csv, r, k++, q[i]);
+                rc |= report_table_set(csv, r, k++, "%d", beats);
+                rc |= report_table_set(csv, r, k++, "%d", both);
+                for (int i = 0; i < 3; i++)
+                    rc |= report_table_num(csv, r, k++, qe[i]);
+                for (int i = 0; i < 3; i++)
+                    rc |= report_table_num(csv, r, k++, qm[i]);
+            }
+    }
+    return rc ? err_set(c->e, LESDE_FAIL, "out of memory") : LESDE_OK;
+}
+
+/* seeds.csv: one row per done task. */
+static int seeds_table(report_ctx *c, report_table *csv, const report_study *rs, const le_data *d)
+{
+    int rc = 0;
+    long nt = report_task_size(rs, &d->tail), nr = report_task_size(rs, &d->ref0);
+    for (long p = 0; p < rs->P && !rc; p++) {
+        long cl = last_ckpt(rs, d, p);
+        for (int s = 0; s < rs->S && !rc; s++) {
+            if (!done(rs, p, s))
+                continue;
+            int r = report_table_row(csv), k = 0;
+            if (r < 0)
+                return err_set(c->e, LESDE_FAIL, "out of memory");
+            long task = p * rs->S + s;
+            rc |= report_table_set(csv, r, k++, "%s", rs->st->name);
+            rc |= report_table_set(csv, r, k++, "%s", rs->label[p]);
+            rc |= report_table_set(csv, r, k++, "%llu", (unsigned long long)rs->st->seeds[s]);
+            rc |= report_table_num(csv, r, k++, d->acc.data[task]);
+            rc |= report_table_num(csv, r, k++, d->pt.data[task]);
+            for (int i = 0; i < 6; i++)
+                rc |= report_table_num(csv, r, k++, d->tail.data[task * nt + i]);
+            for (int i = 0; i < 6; i++)
+                rc |= report_table_num(csv, r, k++, d->ref0.data[task * nr + i]);
+            for (int v = 0; v < LE_NUM_VARIANTS; v++)
+                for (int m = 0; m < LE_NUM_SIMS; m++)
+                    rc |= report_table_num(csv, r, k++, task_rd(rs, d, p, s, v, m, cl));
+            rc |= report_table_num(csv, r, k++, task_rd(rs, d, p, s, BASE_ETF, 0, cl));
+            rc |= report_table_num(csv, r, k++, task_rd(rs, d, p, s, BASE_CMEAN, 0, cl));
+        }
+    }
+    return rc ? err_set(c->e, LESDE_FAIL, "out of memory") : LESDE_OK;
+}
+
+/* "a | b", "-" for a value that is not finite */
+static int pair_cell(report_table *t, int row, int col, double a, double b)
+{
+    char x[32] = "-", y[32] = "-";
+    if (isfinite(a))
+        snprintf(x, sizeof x, "%.3g", a);
+    if (isfinite(b))
+        snprintf(y, sizeof y, "%.3g", b);
+    return report_table_set(t, row, col, "%s | %s", x, y);
+}
+
+/* seedavg.csv and its Markdown table: le_fit of the mean over seeds. */
+static int seedavg_table(report_ctx *c, report_table *csv, const report_study *rs,
+                         const le_data *d)
+{
+    store_array mx;
+    if (!store_has(c->o->store, rs->st->name, "summary/mean/xbar_probe"))
+        return LESDE_OK;
+    if (report_read(c, rs, "summary/mean/xbar_probe", &mx))
+        return c->e->code;
+    char title[256];
+    snprintf(title, sizeof title, "Study %s: the fit of the seed-averaged trajectory",
+             rs->st->name);
+    static const char *const mh[] = {"point", "seeds", "r_gamma I: of the mean | median",
+                                     "r_gamma L: of the mean | median",
+                                     "plateau RD (L): of the mean | median",
+                                     "reference RD (L): of the mean | median",
+                                     "ETF RD: of the mean | median"};
+    report_ntable *mt = report_new_table(c, 7, title);
+    int rc = mt ? 0 : c->e->code;
+    for (int i = 0; i < 7 && !rc; i++)
+        rc |= report_table_head(&mt->t, i, mh[i]);
+    if (mt)
+        snprintf(mt->note, sizeof mt->note,
+                 "The reference code fits the mean over many runs of the mean logits; lesde "
+                 "fits each run. Here the LE fit (the same options) of the mean over the done "
+                 "seeds of the probe means, beside the median across the seeds' own fits: tail "
+                 "index of gamma by differences, and the final RD of the L-model's imitation "
+                 "from the plateau and by the reference method, and of the ETF baseline. Every "
+                 "quantity is in seedavg.csv.");
+    long Km = mx.dims[mx.ndim - 1], Cm = mx.dims[mx.ndim - 3];
+    for (long p = 0; p < rs->P && !rc; p++) {
+        if (!report_summarized(rs, p))
+            continue;
+        long nt = 0;
+        const double *tv = report_point_t(rs, &d->t, p, &nt);
+        int K = rs->pt[p].K;
+        spec_task task;
+        train_config tc;
+        if (!tv || nt < 2 || spec_task_get(&c->s, rs->st->first_task + p * rs->S, &task) ||
+            spec_task_train(&c->s, &task, &tc))
+            continue;
+        double *x = malloc(sizeof(double) * nt * K * K);
+        if (!x) {
+            rc = err_set(c->e, LESDE_FAIL, "out of memory");
+            break;
+        }
+        for (long k = 0; k < nt; k++)
+            for (int a = 0; a < K; a++)
+                for (int b = 0; b < K; b++)
+                    x[(k * K + a) * K + b] = mx.data[((p * Cm + k) * Km + a) * Km + b];
+        le_fit_opts fo = tc.fit_opts;
+        fo.seed = task.seed;
+        le_fit_result fr;
+        lesde_err fe;
+        if (le_fit(tv, (int)nt, x, K, K, &fo, &fr, &fe)) {
+            free(x);
+            rc = report_skip(c, "seed-averaged fit of %s at %s failed: %s", rs->st->name,
+                             rs->label[p], fe.msg);
+            continue;
+        }
+        double fin[4];
+        int var[3] = {LE_VAR_PLATEAU, LE_VAR_REFERENCE, LE_VAR_T0};
+        for (int j = 0; j < 4; j++) {
+            const double *b = j < 3 ? fr.rd[var[j]][LE_SIM_L_UNDER_L] : fr.rd_etf;
+            fin[j] = 0;
+            for (int a = 0; a < K; a++)
+                fin[j] += b[(nt - 1) * K + a] / K;
+        }
+        double med[4][3];
+        int beats, both;
+        for (int j = 0; j < 4; j++)
+            rd_stats(rs, d, p, j < 3 ? var[j] : BASE_ETF, LE_SIM_L_UNDER_L, med[j], &beats, &both);
+        int r = report_table_row(csv), k = 0;
+        if (r < 0) {
+            le_fit_free(&fr);
+            free(x);
+            rc = err_set(c->e, LESDE_FAIL, "out of memory");
+            break;
+        }
+        rc |= report_table_set(csv, r, k++, "%s", rs->st->name);
+        rc |= report_table_set(csv, r, k++, "%s", rs->label[p]);
+        rc |= report_table_set(csv, r, k++, "%d", rs->pt[p].n_done);
+        rc |= report_table_num(csv, r, k++, fr.plateau_t);
+        for (int m = 0; m < 2; m++)
+            for (int q = 0; q < 3; q++) {
+                rc |= report_table_num(csv, r, k++, fr.tail[m][q]);
+                rc |= report_table_num(csv, r, k++, rs->pt[p].tail[m][q][0]);
+            }
+        for (int j = 0; j < 4; j++) {
+            rc |= report_table_num(csv, r, k++, fin[j]);
+            rc |= report_table_num(csv, r, k++, med[j][0]);
+        }
+        int mr = report_table_row(&mt->t);
+        if (mr < 0) {
+            rc = -1;
+        } else {
+            rc |= report_table_set(&mt->t, mr, 0, "%s", rs->label[p][0] ? rs->label[p] : "-");
+            rc |= report_table_set(&mt->t, mr, 1, "%d", rs->pt[p].n_done);
+            for (int m = 0; m < 2; m++)
+                rc |= pair_cell(&mt->t, mr, 2 + m, fr.tail[m][LE_Q_GAMMA],
+                                rs->pt[p].tail[m][LE_Q_GAMMA][0]);
+            for (int j = 0; j < 3; j++) {
+                int jj = j == 2 ? 3 : j;
+                rc |= pair_cell(&mt->t, mr, 4 + j, fin[jj], med[jj][0]);
+            }
+        }
+        le_fit_free(&fr);
+        free(x);
+    }
+    store_array_free(&mx);
+    return rc && rc != c->e->code ? err_set(c->e, LESDE_FAIL, "out of memory") : rc;
+}
+
+int report_le_tables(report_ctx *c)
+{
+    static const char *const ih[] = {"study",      "point",     "start",       "sim",
+                                     "n_done",     "rd_median", "rd_q25",      "rd_q75",
+                                     "beats_both_baselines",    "all_finite",  "etf_median",
+                                     "etf_q25",    "etf_q75",   "cmean_median", "cmean_q25",
+                                     "cmean_q75"};
+    static const char *const sh[] = {
+        "study",         "point",          "seed",           "final_val_acc", "plateau_t",
+        "r_alpha_I",     "r_beta_I",       "r_gamma_I",      "r_alpha_L",     "r_beta_L",
+        "r_gamma_L",     "ref0_alpha_I",   "ref0_beta_I",    "ref0_gamma_I",  "ref0_alpha_L",
+        "ref0_beta_L",   "ref0_gamma_L",   "rd_plateau_IL",  "rd_plateau_LL", "rd_plateau_II",
+        "rd_reference_IL", "rd_reference_LL", "rd_reference_II", "rd_t0_IL", "rd_t0_LL",
+        "rd_t0_II",      "rd_etf",         "rd_cmean"};
+    static const char *const ah[] = {
+        "study",          "point",          "n_done",        "plateau_t",    "r_alpha_I_mean",
+        "r_alpha_I_median", "r_beta_I_mean", "r_beta_I_median", "r_gamma_I_mean",
+        "r_gamma_I_median", "r_alpha_L_mean", "r_alpha_L_median", "r_beta_L_mean",
+        "r_beta_L_median", "r_gamma_L_mean", "r_gamma_L_median", "rd_plateau_LL_mean",
+        "rd_plateau_LL_median", "rd_reference_LL_mean", "rd_reference_LL_median",
+        "rd_t0_LL_mean", "rd_t0_LL_median", "rd_etf_mean", "rd_etf_median"};
+    int any = 0;
+    for (int i = 0; i < c->s.n_studies; i++)
+        any |= c->rs[i].st && c->rs[i].st->kind == SPEC_TRAIN && c->rs[i].fit &&
+               store_has(c->o->store, c->rs[i].st->name, "fit/rd_plateau");
+    if (!any)
+        return LESDE_OK;
+    report_table it, st, at;
+    memset(&st, 0, sizeof st);
+    memset(&at, 0, sizeof at);
+    int rc = report_csv_table(c, &it, ih, 16);
+    if (!rc)
+        rc = report_csv_table(c, &st, sh, 28);
+    if (!rc)
+        rc = report_csv_table(c, &at, ah, 24);
+    for (int i = 0; i < c->s.n_studies && !rc; i++) {
+        const report_study *rs = &c->rs[i];
+        if (!rs->st || rs->st->kind != SPEC_TRAIN || !rs->fit ||
+            !store_has(c->o->store, rs->st->name, "fit/rd_plateau"))
+            continue;
+        le_data d;
+        rc = le_data_read(c, rs, &d);
+        if (!rc)
+            rc = imitation_table(c, &it, rs, &d);
+        if (!rc)
+            rc = seeds_table(c, &st, rs, &d);
+        if (!rc)
+            rc = seedavg_table(c, &at, rs, &d);
+        le_data_free(&d);
+    }
+    if (!rc)
+        rc = report_write_csv(c, "imitation.csv", &it);
+    if (!rc)
+        rc = report_write_csv(c, "seeds.csv", &st);
+    if (!rc)
+        rc = report_write_csv(c, "seedavg.csv", &at);
+    report_table_free(&it);
+    report_table_free(&st);
+    report_table_free(&at);
+    return rc;
+}
