@@ -314,6 +314,32 @@ static void test_etf_baseline(void)
     CHECK(maxabs_diff(S, Sv, C) < 1e-14, "S ignores the 1_K component");
 }
 
+/* A run that learns no class structure: every class at the same mean.
+ * The class-average baseline is exact (RD 0), the ETF baseline has no
+ * scale (S = 0: RD 2, opposite of exact). */
+static void test_cmean_baseline(void)
+{
+    enum { C = 21, K = 3 };
+    double t[C], x[C * K * K];
+    lesde_err e;
+    for (int c = 0; c < C; c++) {
+        t[c] = 10.0 * c;
+        for (int k = 0; k < K; k++)
+            for (int j = 0; j < K; j++)
+                x[(c * K + k) * K + j] = 0.1 * j - 0.05 + 1e-3 * c * (j + 1);
+    }
+    le_fit_result fr;
+    CHECK(le_fit(t, C, x, K, K, NULL, &fr, &e) == 0, "%s", e.msg);
+    double worst = 0;
+    for (int i = 0; i < C * K; i++)
+        worst = fmax(worst, fabs(fr.rd_cmean[i]));
+    CHECK(worst < 1e-15, "class-average baseline exact: %g", worst);
+    CHECK(fabs(fr.rd_etf[(C - 1) * K] - 2) < 1e-12 && fabs(fr.S[C - 1]) < 1e-15,
+          "ETF baseline without scale: RD %g", fr.rd_etf[(C - 1) * K]);
+    CHECK(fr.plateau_c == -1, "no plateau end without class structure");
+    le_fit_free(&fr);
+}
+
 int main(void)
 {
     test_tail_diff();
@@ -322,5 +348,6 @@ int main(void)
     test_plateau();
     test_reference();
     test_etf_baseline();
+    test_cmean_baseline();
     return check_done("test_le_imitate");
 }
