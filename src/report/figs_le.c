@@ -268,8 +268,8 @@ int report_draw_imit(report_ctx *c, const report_study *rs, const char *slice, c
         FILE *f = g.f;
         char title[512];
         snprintf(title, sizeof title,
-                 "%s%s%s: final RD of the L-model's imitation against the ETF baseline (median, "
-                 "IQR across seeds)",
+                 "%s%s%s: final RD of the L-model's imitation against two trivial baselines "
+                 "(median, IQR across seeds)",
                  rs->st->name, slice[0] ? ", " : "", slice);
         fputs("set title ", f);
         report_gp_str(f, title);
@@ -795,7 +795,7 @@ int report_draw_fig5(report_ctx *c, const report_study *rs, long p)
                  rs->st->name, rs->label[p][0] ? ", " : "", rs->label[p], rs->pt[p].n_done);
         fputs("set multiplot layout 1,3 title ", f);
         report_gp_str(f, title);
-        fputs(" font ',13' margins 0.05,0.99,0.24,0.88 spacing 0.05,0.1\n"
+        fputs(" font ',13' margins 0.05,0.99,0.3,0.88 spacing 0.05,0.1\n"
               "set logscale x\nset xlabel 't (iterations)'\nset yrange [0:2.05]\n"
               "band = 'filledcurves fs transparent solid 0.15 noborder notitle'\n",
               f);
@@ -806,7 +806,7 @@ int report_draw_fig5(report_ctx *c, const report_study *rs, long p)
         for (int v = 0; v < LE_NUM_VARIANTS; v++) {
             fprintf(f, "set title '%s'\nset ylabel %s\n", vt[v], v ? "''" : "'RD(t)'");
             if (v == 0)
-                fputs("set key at screen 0.5, screen 0.02 center bottom horizontal maxrows 2 "
+                fputs("set key at screen 0.5, screen 0.01 center bottom horizontal maxrows 2 "
                       "width 2\n",
                       f);
             else
