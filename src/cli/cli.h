@@ -19,6 +19,10 @@ int cli_fail(const lesde_err *e);
 /* Prints "lesde: <cmd>: <msg>" and the --help hint; returns LESDE_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Nonzero (after one line from rank 0) when started as more than one MPI
+ * rank: for the commands that run on one process. */
+int cli_one_process(const char *cmd);
+
 /* Strict number parsing: the whole string must be a number. 0 on success. */
 int cli_long(const char *s, long *out);
 int cli_double(const char *s, double *out);

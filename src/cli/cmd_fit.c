@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "le/le.h"
 #include "le/sample.h"
+#include "spec/spec.h"
 #include "store/store.h"
 
 static void help(void)
@@ -25,7 +26,8 @@ static void help(void)
            "  --out FILE.h5       write the fit as HDF5\n"
            "  --csv FILE.csv      write a CSV summary (one row per checkpoint; the tail\n"
            "                      indices in '#' comment lines at the top)\n"
-           "  --study NAME        study of a store (default: its first train study)\n"
+           "  --study NAME        train study of a store (default: its first train study\n"
+           "                      by name)\n"
            "  --task N            task index within the study (default 0)\n"
            "  --sg-order N        Savitzky-Golay order (default 2)\n"
            "  --sg-window ITERS   Savitzky-Golay window in iterations (default T/20)\n"
@@ -37,8 +39,42 @@ static void help(void)
            "                      noise-scale |Xbar^k(0)| / sqrt(K)); mean and std go to --out\n"
            "  --noise-scale X     noise scale of the paths (default 0.05)\n"
            "  --seed S            seed of the paths (default 0)\n"
+           "  --quiet             print nothing but errors (with --out or --csv)\n"
            "  -h, --help          this help\n\n%s",
            cli_exit_codes);
+}
+
+/* The study of a store to fit: `want`, or its first train study (by name).
+ * Anything else is bad input: the message lists the store's studies. */
+static int pick_study(const char *path, const char *want, char *out, size_t n, lesde_err *e)
+{
+    spec s;
+    if (store_load_spec(path, &s, e))
+        return e->code;
+    char names[600] = "";
+    const spec_study *hit = NULL;
+    for (int i = 0; i < s.n_studies; i++) {
+        const spec_study *st = &s.studies[i];
+        size_t len = strlen(names);
+        snprintf(names + len, sizeof names - len, "%s%s (%s)", i ? ", " : "", st->name,
+                 st->kind == SPEC_TRAIN ? "train" : "sde");
+        if (!hit && (want ? !strcmp(st->name, want) : st->kind == SPEC_TRAIN))
+            hit = st;
+    }
+    int rc = LESDE_OK;
+    if (!hit && want)
+        rc = err_set(e, LESDE_USAGE, "%s: no study '%s'; the store has %s", path, want, names);
+    else if (!hit)
+        rc = err_set(e, LESDE_USAGE, "%s: no train study to fit; the store has %s", path, names);
+    else if (hit->kind != SPEC_TRAIN)
+        rc = err_set(e, LESDE_USAGE,
+                     "%s: study '%s' is an sde study, lesde fit needs a train "
+                     "study; the store has %s",
+                     path, hit->name, names);
+    else
+        snprintf(out, n, "%s", hit->name);
+    spec_free(&s);
+    return rc;
 }
 
 /* Loads t [C] and xbar [C][K][K] of task `task` of a train study. */
@@ -150,17 +186,19 @@ static int simulate_paths(const double *t, int C, const double *xbar, int K, int
 
 int cmd_fit(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"out", 1, 0, 'o'}, {"csv", 1, 0, 'c'}, {"study", 1, 0, 's'}, {"task", 1, 0, 't'},
-        {"sg-order", 1, 0, 'O'}, {"sg-window", 1, 0, 'w'}, {"tail-frac", 1, 0, 'f'},
-        {"interpolate", 0, 0, 'i'}, {"paths", 1, 0, 'P'}, {"noise-scale", 1, 0, 'N'},
-        {"seed", 1, 0, 'S'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    static const struct option opts[] = {{"out", 1, 0, 'o'},       {"csv", 1, 0, 'c'},
+                                         {"study", 1, 0, 's'},     {"task", 1, 0, 't'},
+                                         {"sg-order", 1, 0, 'O'},  {"sg-window", 1, 0, 'w'},
+                                         {"tail-frac", 1, 0, 'f'}, {"interpolate", 0, 0, 'i'},
+                                         {"paths", 1, 0, 'P'},     {"noise-scale", 1, 0, 'N'},
+                                         {"seed", 1, 0, 'S'},      {"quiet", 0, 0, 'q'},
+                                         {"help", 0, 0, 'h'},      {0, 0, 0, 0}};
     le_fit_opts fo;
     le_fit_opts_default(&fo);
-    const char *out = NULL, *csv = NULL, *study = "train";
+    const char *out = NULL, *csv = NULL, *study = NULL;
     long task = 0, v, npaths = 0, seed = 0;
     double noise_scale = 0.05;
-    int interp = 0;
+    int interp = 0, quiet = 0;
     optind = 1;
     opterr = 0;
     for (int ch; (ch = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
@@ -187,6 +225,7 @@ int cmd_fit(int argc, char **argv)
                 return cli_usage("fit", "--tail-frac must be in (0, 1], not '%s'", optarg);
             break;
         case 'i': interp = 1; break;
+        case 'q': quiet = 1; break;
         case 'P':
             if (cli_long(optarg, &npaths) || npaths < 0 || npaths > 100000)
                 return cli_usage("fit", "--paths must be in 0..100000, not '%s'", optarg);
@@ -218,7 +257,10 @@ int cmd_fit(int argc, char **argv)
     double *t = NULL, *xbar = NULL;
     int C = 0, K = 0, p = 0, rc;
     if (is_h5) {
-        rc = load_store(in, study, task, &t, &C, &xbar, &K, &e);
+        char name[SPEC_NAME_MAX];
+        rc = pick_study(in, study, name, sizeof name, &e);
+        if (!rc)
+            rc = load_store(in, name, task, &t, &C, &xbar, &K, &e);
         p = K;
     } else {
         rc = le_csv_read(in, !interp, &t, &C, &xbar, &K, &p, &e);
@@ -235,7 +277,7 @@ int cmd_fit(int argc, char **argv)
         rc = store_write_fit(out, t, C, xbar, K, p, &r, &fo, &paths, in, &e);
     if (!rc && csv)
         rc = write_csv(csv, t, &r, &e);
-    if (!rc) {
+    if (!rc && !quiet) {
         printf("%s: %d checkpoints (t = %g .. %g), K = %d, p = %d\n", in, C, t[0], t[C - 1], K, p);
         printf("model  r_alpha  r_beta   r_alpha(slope) r_beta(slope)  final RD (mean over k)\n");
         for (int m = 0; m < LE_NUM_MODELS; m++) {
