@@ -77,6 +77,9 @@ void run_mpi_library(char *buf, int n)
     int len = 0;
     MPI_Get_library_version(v, &len);
     v[strcspn(v, ",\n")] = '\0';
+    for (char *c = v; *c; c++) /* MPICH: "MPICH Version:\t4.0.2" */
+        if (*c == '\t')
+            *c = ' ';
     snprintf(buf, (size_t)n, "%s", v[0] ? v : "unknown");
 }
 

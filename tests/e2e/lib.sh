@@ -4,7 +4,9 @@ LESDE=${LESDE_BIN:-$(pwd)/build/lesde}
 ROOT=$(pwd)
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
 # Open MPI: more ranks than cores, and no spinning while a rank waits.
-MPIRUN=(mpirun --oversubscribe --mca mpi_yield_when_idle 1 --bind-to none)
+# LESDE_MPIEXEC: the build's own launcher (mpiexec.openmpi on Debian),
+# whatever mpirun the alternatives name.
+MPIRUN=("${LESDE_MPIEXEC:-mpirun}" --oversubscribe --mca mpi_yield_when_idle 1 --bind-to none)
 TMP=$(mktemp -d /tmp/lesde-e2e.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 PASS=0
