@@ -26,16 +26,17 @@ expect_exit() {
   if [ "$rc" -eq "$code" ]; then ok; else
     bad "$what: exit $rc, expected $code; stderr: $(head -c 400 "$TMP/err")"; fi
 }
-# finished_at STORE: "study task finished_at" of every done task, so that
-# a task computed again (a new time) shows in a diff.
+# finished_at STORE: "study task finished_at rank" of every done task, so
+# that a task computed again (a new time, another rank) shows in a diff.
 finished_at() { /usr/bin/python3 - "$1" <<'PY'
 import h5py, numpy as np, sys
 f = h5py.File(sys.argv[1], "r")
 for s in sorted(f["study"]):
     st = np.asarray(f["study"][s]["status"]).ravel()
     fin = np.asarray(f["study"][s]["finished_at"]).ravel()
+    rank = np.asarray(f["study"][s]["rank"]).ravel()
     for i in np.nonzero(st == 1)[0]:
-        print(s, i, repr(fin[i]))
+        print(s, i, repr(fin[i]), rank[i])
 PY
 }
 finish() {
