@@ -11,7 +11,11 @@ cd "$(dirname "$0")/.."
 build_pkgs=(build-essential cmake pkg-config git openmpi-bin libopenmpi-dev
             libhdf5-openmpi-dev hdf5-tools libopenblas-dev libgsl-dev libinih-dev
             libglpk-dev libpng-dev zlib1g-dev gnuplot-nox dataset-fashion-mnist)
-test_pkgs=(python3 python3-numpy python3-h5py python3-torch slurm-wlm munge valgrind)
+# mpich, libmpich-dev, libhdf5-mpich-dev: the portability test builds with MPICH
+# (the default build stays on Open MPI: cmake/MpiHdf5.cmake); libhdf5-dev:
+# the serial HDF5 that configure must refuse.
+test_pkgs=(python3 python3-numpy python3-h5py python3-torch slurm-wlm munge valgrind
+           mpich libmpich-dev libhdf5-mpich-dev libhdf5-dev)
 
 want=("${build_pkgs[@]}")
 sanitize=OFF

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# local-cluster.sh -- a one-node Slurm cluster in a temporary directory, for
-# the tests and for trying the Slurm path out on a laptop or a CI machine.
+# local-cluster.sh -- a Slurm cluster of one or more nodes on this machine, in
+# a temporary directory, for the tests and for trying the Slurm path out on a
+# laptop or a CI machine.
 #
-#   slurm/local-cluster.sh start     generate the config, start munged,
-#                                    slurmctld and slurmd; wait for the node
+#   slurm/local-cluster.sh start [--nodes N]
+#                                    generate the config, start munged,
+#                                    slurmctld and one slurmd per node; wait
+#                                    for the nodes
 #   slurm/local-cluster.sh stop      cancel its jobs, stop the three daemons
 #   slurm/local-cluster.sh status    sinfo (exit 3 when it is not running)
 #   slurm/local-cluster.sh env       the environment its clients need:
@@ -16,20 +19,27 @@
 set -euo pipefail
 
 DIR=${LESDE_SLURM_DIR:-/tmp/lesde-slurm}
-PORT=${LESDE_SLURM_PORT:-6817}        # slurmctld; slurmd listens on PORT+1
+PORT=${LESDE_SLURM_PORT:-6817}        # slurmctld; node k's slurmd listens on PORT+k
+NODES=${LESDE_SLURM_NODES:-1}
+NODES_ASKED=${LESDE_SLURM_NODES:+1}   # a count was asked for, not the default
 CRED_EXPIRE=${LESDE_SLURM_CRED_EXPIRE:-5}  # also the wait before a requeued job restarts
 CONF=$DIR/etc/slurm.conf
 SOCKET=$DIR/munge/munge.socket.2
 
 usage() {
   cat <<EOF
-Usage: slurm/local-cluster.sh start|stop|restart|status|env|conf|logs
+Usage: slurm/local-cluster.sh start|restart [--nodes N]
+       slurm/local-cluster.sh stop|status|env|conf|logs|nodes
 
-A one-node Slurm cluster (munged + slurmctld + slurmd, Debian's slurm-wlm)
-in \$LESDE_SLURM_DIR (now $DIR), with this host's name and CPUs.
+A Slurm cluster (munged + slurmctld + one slurmd per node, Debian's
+slurm-wlm) on this machine, in \$LESDE_SLURM_DIR (now $DIR). One node is
+named after this host and has its CPUs; with --nodes N > 1 the nodes are
+n1..nN, each a slurmd of its own (slurmd -N nK) on 127.0.0.1 with this
+host's CPUs, a port, spool, log, pid file and TmpFS of its own.
 
   start    generate slurm.conf and a munge key (first time), start the
-           daemons, wait until the node takes jobs; says so if running
+           daemons, wait until every node takes jobs; says so if running
+           (running with another count than --nodes asks: stop it first)
   stop     cancel this cluster's jobs, then end the daemons it started
            (by their pid files)
   restart  stop, then start
@@ -38,9 +48,15 @@ in \$LESDE_SLURM_DIR (now $DIR), with this host's name and CPUs.
              eval "\$(slurm/local-cluster.sh env)"
   conf     print the path of the generated slurm.conf
   logs     print the tails of the daemons' logs
+  nodes    print the node names of the cluster (running, else configured)
+  kill-node NODE
+           crash a node: SIGKILL its slurmd and the job processes on it;
+           slurmctld sets it DOWN after SlurmdTimeout (30 s; set
+           LESDE_SLURMD_TIMEOUT before start); start brings it back
 
 Environment: LESDE_SLURM_DIR (default /tmp/lesde-slurm), LESDE_SLURM_PORT
-(slurmctld port, default 6817; slurmd uses the next one),
+(slurmctld port, default 6817; node k's slurmd uses PORT+k),
+LESDE_SLURM_NODES (default node count for start, 1),
 LESDE_SLURM_CRED_EXPIRE (seconds a requeued job waits, default 5).
 EOF
 }
@@ -56,9 +72,10 @@ need_tools() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y slurm-wlm munge"
 }
 
-# pid_of NAME: the pid in NAME's pid file if that process is alive and is NAME
+# pid_of NAME [FILE]: the pid in NAME's pid file (default run/NAME.pid) if
+# that process is alive and is NAME
 pid_of() {
-  local name=$1 file=$DIR/run/$1.pid pid
+  local name=$1 file=${2:-$DIR/run/$1.pid} pid
   [ -r "$file" ] || return 1
   pid=$(tr -dc '0-9' <"$file")
   [ -n "$pid" ] || return 1
@@ -66,26 +83,49 @@ pid_of() {
   echo "$pid"
 }
 running() { pid_of "$1" >/dev/null; }
-all_running() { running munged && running slurmctld && running slurmd; }
+slurmd_pid() { pid_of slurmd "$DIR/run/slurmd-$1.pid"; }   # slurmd_pid NODE
+# The nodes of the configured cluster (one per line), from its slurm.conf.
+node_names() {
+  [ -r "$CONF" ] || return 0
+  sed -n 's/^NodeName=\([^ ]*\) .*/\1/p' "$CONF"
+}
+any_slurmd() {
+  local f
+  for f in "$DIR"/run/slurmd-*.pid; do
+    [ -e "$f" ] && pid_of slurmd "$f" >/dev/null && return 0
+  done
+  return 1
+}
+all_running() {
+  local n names
+  running munged && running slurmctld || return 1
+  names=$(node_names)
+  [ -n "$names" ] || return 1
+  for n in $names; do slurmd_pid "$n" >/dev/null || return 1; done
+}
 
 host_name() { hostname -s; }
 
-# The node line: what slurmd -C detects (CPUs, sockets, cores, threads,
-# memory), else the CPU count alone.
-node_line() {
-  local host=$1 detected
+# What slurmd -C detects (CPUs, sockets, cores, threads, memory), else the
+# CPU count alone.
+node_hw() {
+  local detected
   detected=$(slurmd -C 2>/dev/null | sed -n 's/^NodeName=[^ ]* //p' | head -1)
   [ -n "$detected" ] || detected="CPUs=$(nproc)"
-  echo "NodeName=$host NodeAddr=127.0.0.1 $detected State=UNKNOWN"
+  echo "$detected"
 }
 
+# write_conf N: slurm.conf of a cluster of N nodes
 write_conf() {
-  local host user
+  local n=$1 host user hw k nodes
   host=$(host_name)
   user=$(id -un)
+  hw=$(node_hw)
   mkdir -p "$DIR/etc"
-  cat >"$CONF.tmp" <<EOF
-# Generated by slurm/local-cluster.sh for a one-node test cluster in $DIR.
+  if [ "$n" -eq 1 ]; then nodes=$host; else nodes="n[1-$n]"; fi
+  {
+    cat <<EOF
+# Generated by slurm/local-cluster.sh for a test cluster of $n node(s) in $DIR.
 # Regenerated on every start while the cluster is stopped.
 ClusterName=lesde
 SlurmctldHost=$host(127.0.0.1)
@@ -97,15 +137,20 @@ AuthType=auth/munge
 CredType=cred/munge
 AuthInfo=socket=$SOCKET,cred_expire=$CRED_EXPIRE
 StateSaveLocation=$DIR/state
+# Every node (slurmd -N NAME) has its own spool, pid file, log and TmpFS:
+# a shared TmpFS makes srun --mpi=pmix fail ("spmix_appdir ... File exists").
 SlurmdSpoolDir=$DIR/spool/slurmd-%n
 SlurmctldPidFile=$DIR/run/slurmctld.pid
-SlurmdPidFile=$DIR/run/slurmd.pid
+SlurmdPidFile=$DIR/run/slurmd-%n.pid
 SlurmctldLogFile=$DIR/log/slurmctld.log
-SlurmdLogFile=$DIR/log/slurmd.log
+SlurmdLogFile=$DIR/log/slurmd-%n.log
+TmpFS=$DIR/tmp/%n
+# The nodes' CPUs and memory are the configured ones, not what each slurmd
+# detects (they all share this machine's).
+SlurmdParameters=config_overrides
 SlurmctldDebug=info
 SlurmdDebug=info
 PlugStackConfig=$DIR/etc/plugstack.conf
-TmpFS=$DIR/tmp
 MailProg=/bin/true
 # No cgroups, no binding: processes are tracked by their parent pids.
 ProctrackType=proctrack/linuxproc
@@ -124,20 +169,29 @@ JobRequeue=1
 ReturnToService=2
 SchedulerType=sched/backfill
 SchedulerParameters=sched_interval=2,bf_interval=2
-# Short timeouts: this is a test cluster on one machine.
+# Short timeouts: this is a test cluster on one machine. A node whose
+# slurmd stops answering is DOWN after SlurmdTimeout, its jobs requeued.
 KillWait=5
 MinJobAge=600
 InactiveLimit=0
 MessageTimeout=10
 SlurmctldTimeout=10
-SlurmdTimeout=30
+SlurmdTimeout=${LESDE_SLURMD_TIMEOUT:-30}
 UnkillableStepTimeout=30
 Waittime=0
-$(node_line "$host")
-PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 EOF
+    if [ "$n" -eq 1 ]; then
+      echo "NodeName=$host NodeAddr=127.0.0.1 Port=$((PORT + 1)) $hw State=UNKNOWN"
+    else
+      for k in $(seq 1 "$n"); do
+        echo "NodeName=n$k NodeAddr=127.0.0.1 NodeHostname=$host Port=$((PORT + k)) $hw State=UNKNOWN"
+      done
+    fi
+    echo "PartitionName=debug Nodes=$nodes Default=YES MaxTime=INFINITE State=UP"
+  } >"$CONF.tmp"
   mv "$CONF.tmp" "$CONF"
   : >"$DIR/etc/plugstack.conf"
+  for k in $(node_names); do mkdir -p "$DIR/tmp/$k" "$DIR/spool/slurmd-$k"; done
 }
 
 start_munged() {
@@ -162,50 +216,61 @@ start_munged() {
   die "munged did not create $SOCKET; see $DIR/log/munged.log"
 }
 
-wait_node() { # until slurmctld answers and the node takes jobs
-  local host state=""
-  host=$(host_name)
+wait_nodes() { # until slurmctld answers and every node takes jobs
+  local node state="" up
   for _ in $(seq 1 60); do
-    state=$(sinfo -h -n "$host" -o %t 2>/dev/null | head -1) || true
-    case $state in
-      idle* | mix* | alloc* | comp*) return 0 ;;
-      drain* | down* | drng* | fail*)
-        scontrol update NodeName="$host" State=RESUME >/dev/null 2>&1 || true ;;
-    esac
+    up=0
+    for node in $(node_names); do
+      state=$(sinfo -h -n "$node" -o %t 2>/dev/null | head -1) || true
+      case $state in
+        idle* | mix* | alloc* | comp*) up=$((up + 1)) ;;
+        drain* | down* | drng* | fail*)
+          scontrol update NodeName="$node" State=RESUME >/dev/null 2>&1 || true ;;
+      esac
+    done
+    [ "$up" -eq "$(node_names | wc -l)" ] && return 0
     sleep 0.5
   done
-  echo "local-cluster.sh: the node is not up (state '${state:-no answer}'); logs:" >&2
+  echo "local-cluster.sh: $up of $(node_names | wc -l) nodes up (last state '${state:-no answer}'); logs:" >&2
   show_logs >&2
   exit 1
 }
 
 cmd_start() {
   need_tools
+  [[ $NODES =~ ^[1-9][0-9]*$ ]] || die "--nodes: a positive integer, not '$NODES'"
   if all_running; then
-    echo "local Slurm cluster already running in $DIR (SLURM_CONF=$CONF)"
+    local have
+    have=$(node_names | wc -l)
+    [ -z "$NODES_ASKED" ] || [ "$have" -eq "$NODES" ] ||
+      die "running with $have node(s), not $NODES: stop it first ($0 stop)"
+    echo "local Slurm cluster already running in $DIR (SLURM_CONF=$CONF, $have node(s))"
     return 0
   fi
   mkdir -p "$DIR"/{etc,munge,state,spool,log,run,tmp}
   chmod 0700 "$DIR/munge"
   # The config is rewritten only while no Slurm daemon runs on it.
-  if ! running slurmctld && ! running slurmd; then write_conf; fi
+  if ! running slurmctld && ! any_slurmd; then write_conf "$NODES"; fi
   export SLURM_CONF=$CONF
   start_munged
   if ! running slurmctld; then
     slurmctld -f "$CONF" || die "slurmctld did not start; see $DIR/log/slurmctld.log"
   fi
-  if ! running slurmd; then
-    slurmd -f "$CONF" || die "slurmd did not start; see $DIR/log/slurmd.log"
-  fi
-  wait_node
-  echo "local Slurm cluster started in $DIR: $(sinfo -h -o '%n %c CPUs, partition %P %t' | head -1)"
+  local node
+  for node in $(node_names); do
+    if ! slurmd_pid "$node" >/dev/null; then
+      slurmd -N "$node" -f "$CONF" || die "slurmd of $node did not start; see $DIR/log/slurmd-$node.log"
+    fi
+  done
+  wait_nodes
+  echo "local Slurm cluster started in $DIR: $(sinfo -h -o '%D node(s) (%N), %c CPUs each, partition %P %t' | head -1)"
   echo "use it with:  eval \"\$($0 env)\""
 }
 
-# stop_daemon NAME: SIGTERM, wait up to 10 s, then SIGKILL
+# stop_daemon NAME [PIDFILE]: SIGTERM, wait up to 10 s, then SIGKILL
 stop_daemon() {
-  local name=$1 pid
-  pid=$(pid_of "$name") || { rm -f "$DIR/run/$name.pid"; return 0; }
+  local name=$1 file=${2:-$DIR/run/$1.pid} pid
+  pid=$(pid_of "$name" "$file") || { rm -f "$file"; return 0; }
   kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 1 100); do
     [ -d "/proc/$pid" ] || break
@@ -215,13 +280,14 @@ stop_daemon() {
     echo "local-cluster.sh: $name ($pid) did not stop on SIGTERM; SIGKILL" >&2
     kill -KILL "$pid" 2>/dev/null || true
   fi
-  rm -f "$DIR/run/$name.pid"
+  rm -f "$file"
 }
 
 cmd_stop() {
   export SLURM_CONF=$CONF
-  local any=0 d
-  for d in slurmd slurmctld munged; do running "$d" && any=1; done
+  local any=0 d f
+  for d in slurmctld munged; do running "$d" && any=1; done
+  any_slurmd && any=1
   if [ "$any" -eq 0 ]; then
     echo "local Slurm cluster not running in $DIR"
     return 0
@@ -234,7 +300,9 @@ cmd_stop() {
       sleep 0.25
     done
   fi
-  stop_daemon slurmd
+  for f in "$DIR"/run/slurmd-*.pid "$DIR/run/slurmd.pid"; do
+    [ -e "$f" ] && stop_daemon slurmd "$f"
+  done
   stop_daemon slurmctld
   stop_daemon munged
   echo "local Slurm cluster stopped ($DIR)"
@@ -243,8 +311,12 @@ cmd_stop() {
 cmd_status() {
   export SLURM_CONF=$CONF
   local d
-  for d in munged slurmctld slurmd; do
+  for d in munged slurmctld; do
     if running "$d"; then echo "$d: running (pid $(pid_of "$d"))"; else echo "$d: not running"; fi
+  done
+  for d in $(node_names); do
+    if slurmd_pid "$d" >/dev/null; then echo "slurmd $d: running (pid $(slurmd_pid "$d"))"; else
+      echo "slurmd $d: not running"; fi
   done
   if ! all_running; then
     echo "local Slurm cluster not running in $DIR"
@@ -253,6 +325,27 @@ cmd_status() {
   echo "SLURM_CONF=$CONF"
   sinfo
   squeue
+}
+
+# kill-node NODE: what a node crash looks like to the rest of the cluster.
+# SIGKILL to the node's slurmd, to the job processes on it (found by their
+# SLURMD_NODENAME) and to the slurmstepd above them. `start` brings it back.
+cmd_kill_node() {
+  local node=$1 pid p procs=()
+  [ -n "$node" ] || { echo "local-cluster.sh: kill-node NODE" >&2; exit 2; }
+  node_names | grep -qx -- "$node" || die "no node '$node' in $CONF"
+  pid=$(slurmd_pid "$node") || die "slurmd of $node is not running"
+  procs=("$pid")
+  for p in /proc/[0-9]*; do
+    p=${p#/proc/}
+    if { tr '\0' '\n' <"/proc/$p/environ"; } 2>/dev/null | grep -qx "SLURMD_NODENAME=$node"; then
+      procs+=("$p")
+      [ "$(cat "/proc/$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null)/comm" 2>/dev/null)" = slurmstepd ] &&
+        procs+=("$(awk '{print $4}' "/proc/$p/stat")")
+    fi
+  done
+  kill -KILL "${procs[@]}" 2>/dev/null || true
+  echo "killed node $node: slurmd $pid and ${#procs[@]} process(es) in all"
 }
 
 cmd_env() {
@@ -272,15 +365,29 @@ show_logs() {
   done
 }
 
-case ${1:-} in
+cmd=${1:-}
+[ $# -eq 0 ] || shift
+while [ $# -gt 0 ]; do
+  case $1 in
+    --nodes) [ $# -ge 2 ] || { echo "local-cluster.sh: --nodes needs a number" >&2; exit 2; }
+      NODES=$2 NODES_ASKED=1; shift 2 ;;
+    --nodes=*) NODES=${1#--nodes=} NODES_ASKED=1; shift ;;
+    -*) echo "local-cluster.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
+    *) [ "$cmd" = kill-node ] || { echo "local-cluster.sh: unexpected '$1' (try --help)" >&2; exit 2; }
+       KILL_NODE=$1; shift ;;
+  esac
+done
+case $cmd in
   start) cmd_start ;;
   stop) cmd_stop ;;
   restart) cmd_stop; cmd_start ;;
+  nodes) node_names ;;
+  kill-node) cmd_kill_node "${KILL_NODE:-}" ;;
   status) cmd_status ;;
   env) cmd_env ;;
   conf) echo "$CONF" ;;
   logs) show_logs ;;
   -h | --help | help) usage ;;
   "") usage >&2; exit 2 ;;
-  *) echo "local-cluster.sh: unknown command '$1' (try --help)" >&2; exit 2 ;;
+  *) echo "local-cluster.sh: unknown command '$cmd' (try --help)" >&2; exit 2 ;;
 esac

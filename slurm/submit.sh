@@ -29,7 +29,8 @@ Options:
   --set KEY=VALUE        override a spec key (lesde sweep --set); repeatable
   --mpi-info K=V,...     MPI-IO hints for the store (lesde sweep --mpi-info)
   --lesde PATH           the lesde binary (default: $LESDE, lesde on PATH,
-                         or build/lesde of this checkout)
+                         PREFIX/bin/lesde when this script is installed, or
+                         build/lesde of this checkout)
   --no-report            submit the sweep only
   --no-check             do not check the spec here before submitting
                          (default: lesde sweep --dry-run must accept it)
@@ -39,6 +40,8 @@ Options:
   -- SBATCH OPTIONS      passed to sbatch for both jobs (e.g. --account=A,
                          --qos=Q, --constraint=C)
 
+SPEC is a file, or the name of a spec found as lesde sweep finds it (in
+$LESDE_SPEC_PATH, then the sweep/ specs beside this script), e.g. quickstart.
 The sweep name is the spec's [sweep] name (default: the file's base name).
 Relative paths are made absolute; run it from a directory every node sees.
 
@@ -92,6 +95,16 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$spec" ] || { usage >&2; exit 2; }
+# A name that is no file here is looked up as lesde sweep does it:
+# $LESDE_SPEC_PATH, then the specs beside this script (the checkout's sweep/,
+# or PREFIX/share/lesde/sweep when installed).
+if [ ! -e "$spec" ] && [[ $spec != */* ]]; then
+  IFS=: read -r -a dirs <<<"${LESDE_SPEC_PATH:-}"
+  for d in "${dirs[@]}" "$REPO/sweep"; do
+    if [ -n "$d" ] && [ -f "$d/$spec" ]; then spec=$d/$spec; break; fi
+    if [ -n "$d" ] && [ -f "$d/$spec.ini" ]; then spec=$d/$spec.ini; break; fi
+  done
+fi
 [ -r "$spec" ] || die "cannot read the spec '$spec'"
 [[ $nodes =~ ^[1-9][0-9]*$ ]] || die "--nodes: a positive integer, not '$nodes'"
 [ -z "$ntasks" ] || [[ $ntasks =~ ^[1-9][0-9]*$ ]] || die "--ntasks-per-node: a positive integer, not '$ntasks'"
@@ -99,6 +112,8 @@ done
 
 if [ -z "$lesde" ]; then
   lesde=$(command -v lesde 2>/dev/null || true)
+  # installed as PREFIX/share/lesde/slurm/submit.sh: PREFIX/bin/lesde
+  if [ -z "$lesde" ] && [ -x "$REPO/../../bin/lesde" ]; then lesde=$(cd "$REPO/../../bin" && pwd)/lesde; fi
   [ -n "$lesde" ] || lesde=$REPO/build/lesde
 fi
 case $lesde in */*) lesde=$(abspath "$lesde") ;; esac

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The test command: installs and builds what is missing, then runs every
 # test with ctest, twice:
-#   1. build/ (or $LESDE_BUILD): unit, end-to-end (under mpirun) and Slurm
-#      tests; the valgrind test runs build-valgrind/lesde, a build without
+#   1. build/ (or $LESDE_BUILD): unit, end-to-end (under mpirun), Slurm and
+#      portability tests (label portability: a build with MPICH, in
+#      build/portability/, runs the smoke sweep into the same store as Open
+#      MPI's); the valgrind test runs build-valgrind/lesde, a build without
 #      -march=native (valgrind lacks AVX-512).
 #   2. build-asan/ (or $LESDE_ASAN_BUILD): unit and end-to-end tests under
 #      AddressSanitizer + UBSan; any finding aborts the test. Left out:
@@ -12,8 +14,9 @@
 #      science on 20 training runs of 10,000 steps: 7 minutes under ASan,
 #      with the same bytes as in pass 1; its train, fit, sde and report
 #      paths run under ASan in e2e.report and e2e.sweep_determinism),
-#      e2e.valgrind (valgrind cannot run an ASan binary) and the Slurm
-#      tests (ctest -L 'unit|e2e').
+#      e2e.valgrind (valgrind cannot run an ASan binary), the Slurm tests
+#      and the portability test (a build of its own, no sanitizer in it)
+#      (ctest -L 'unit|e2e').
 # Arguments go to both ctest runs (e.g. -R spec). LESDE_SANITIZE=0 skips 2.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -2,6 +2,8 @@
 #ifndef LESDE_CLI_CLI_H
 #define LESDE_CLI_CLI_H
 
+#include <stddef.h>
+
 #include "core/err.h"
 
 int cmd_train(int argc, char **argv);
@@ -18,6 +20,17 @@ int cmd_bench(int argc, char **argv);
 int cli_fail(const lesde_err *e);
 /* Prints "lesde: <cmd>: <msg>" and the --help hint; returns LESDE_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The spec file lesde sweep SPEC means: SPEC itself when it is a path or
+ * exists here, else SPEC or SPEC.ini in $LESDE_SPEC_PATH's directories,
+ * then in the installed share/lesde/sweep beside the binary, then in the
+ * checkout's sweep/ (a build folder inside it). buf holds a found path;
+ * NULL (and e) when there is none. */
+const char *cli_spec_find(const char *arg, char *buf, size_t n, lesde_err *e);
+
+/* Nonzero (after one line from rank 0) when started as more than one MPI
+ * rank: for the commands that run on one process. */
+int cli_one_process(const char *cmd);
 
 /* Strict number parsing: the whole string must be a number. 0 on success. */
 int cli_long(const char *s, long *out);

@@ -24,16 +24,25 @@ static void help(void)
            "  --png FILE          write a PNG grid of samples\n"
            "  --cols N            samples per class shown in the PNG (default 12)\n"
            "  --out FILE.h5       write images and labels\n"
+           "  --quiet             print nothing but errors\n"
            "  -h, --help          this help\n\n%s",
            cli_exit_codes);
 }
 
 int cmd_data(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"classes", 1, 0, 'k'}, {"per-class", 1, 0, 'n'}, {"p-err", 1, 0, 'p'},
-        {"seed", 1, 0, 's'}, {"data-dir", 1, 0, 'D'}, {"png", 1, 0, 'g'},
-        {"cols", 1, 0, 'c'}, {"out", 1, 0, 'o'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    static const struct option opts[] = {{"classes", 1, 0, 'k'},
+                                         {"per-class", 1, 0, 'n'},
+                                         {"p-err", 1, 0, 'p'},
+                                         {"seed", 1, 0, 's'},
+                                         {"data-dir", 1, 0, 'D'},
+                                         {"png", 1, 0, 'g'},
+                                         {"cols", 1, 0, 'c'},
+                                         {"out", 1, 0, 'o'},
+                                         {"quiet", 0, 0, 'q'},
+                                         {"help", 0, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    int quiet = 0;
     long k = 3, per = 16, seed = 0, cols = 12;
     double p_err = 0;
     const char *png = NULL, *out = NULL, *dir = NULL;
@@ -59,6 +68,7 @@ int cmd_data(int argc, char **argv)
         case 'D': dir = optarg; break;
         case 'g': png = optarg; break;
         case 'o': out = optarg; break;
+        case 'q': quiet = 1; break;
         default:
             return cli_usage("data", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
@@ -90,6 +100,8 @@ int cmd_data(int argc, char **argv)
     data_free(&va);
     if (rc)
         return cli_fail(&e);
+    if (quiet)
+        return 0;
     if (png)
         printf("wrote %s\n", png);
     if (out)

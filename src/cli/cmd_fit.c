@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "le/le.h"
 #include "le/sample.h"
+#include "spec/spec.h"
 #include "store/store.h"
 
 static void help(void)
@@ -29,7 +30,8 @@ static void help(void)
            "  --out FILE.h5         write the fit as HDF5\n"
            "  --csv FILE.csv        write a CSV summary (one row per checkpoint; the tail\n"
            "                        indices in '#' comment lines at the top)\n"
-           "  --study NAME          study of a store (default: its first train study)\n"
+           "  --study NAME          train study of a store (default: its first train study\n"
+           "                        by name)\n"
            "  --task N              task index within the study (default 0)\n"
            "  --sg-order N          Savitzky-Golay order (default 2)\n"
            "  --sg-window ITERS     SG window of the alphahat, betahat curves (default 151)\n"
@@ -47,6 +49,7 @@ static void help(void)
            "  --noise-scale X       noise scale of the paths (default 0.05)\n"
            "  --seed S              seed of the paths and of the reference method (default:\n"
            "                        a store task's own seed, as its sweep used; else 0)\n"
+           "  --quiet               print nothing but errors (with --out or --csv)\n"
            "  -h, --help            this help\n\n%s",
            cli_exit_codes);
 }
@@ -68,6 +71,39 @@ static uint64_t task_seed(const char *path, const char *study, long task)
     }
     spec_free(&s);
     return seed;
+}
+
+/* The study of a store to fit: `want`, or its first train study (by name).
+ * Anything else is bad input: the message lists the store's studies. */
+static int pick_study(const char *path, const char *want, char *out, size_t n, lesde_err *e)
+{
+    spec s;
+    if (store_load_spec(path, &s, e))
+        return e->code;
+    char names[600] = "";
+    const spec_study *hit = NULL;
+    for (int i = 0; i < s.n_studies; i++) {
+        const spec_study *st = &s.studies[i];
+        size_t len = strlen(names);
+        snprintf(names + len, sizeof names - len, "%s%s (%s)", i ? ", " : "", st->name,
+                 st->kind == SPEC_TRAIN ? "train" : "sde");
+        if (!hit && (want ? !strcmp(st->name, want) : st->kind == SPEC_TRAIN))
+            hit = st;
+    }
+    int rc = LESDE_OK;
+    if (!hit && want)
+        rc = err_set(e, LESDE_USAGE, "%s: no study '%s'; the store has %s", path, want, names);
+    else if (!hit)
+        rc = err_set(e, LESDE_USAGE, "%s: no train study to fit; the store has %s", path, names);
+    else if (hit->kind != SPEC_TRAIN)
+        rc = err_set(e, LESDE_USAGE,
+                     "%s: study '%s' is an sde study, lesde fit needs a train "
+                     "study; the store has %s",
+                     path, hit->name, names);
+    else
+        snprintf(out, n, "%s", hit->name);
+    spec_free(&s);
+    return rc;
 }
 
 /* Loads t [C] and xbar [C][K][K] of task `task` of a train study. */
@@ -222,13 +258,13 @@ int cmd_fit(int argc, char **argv)
         {"sg-order", 1, 0, 'O'}, {"sg-window", 1, 0, 'w'}, {"tail-frac", 1, 0, 'f'},
         {"interpolate", 0, 0, 'i'}, {"paths", 1, 0, 'P'}, {"noise-scale", 1, 0, 'N'},
         {"seed", 1, 0, 'S'}, {"sim-window", 1, 0, 'W'}, {"plateau-factor", 1, 0, 'F'},
-        {"ref-paths", 1, 0, 'R'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+        {"ref-paths", 1, 0, 'R'}, {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     le_fit_opts fo;
     le_fit_opts_default(&fo);
-    const char *out = NULL, *csv = NULL, *study = "train";
+    const char *out = NULL, *csv = NULL, *study = NULL;
     long task = 0, v, npaths = 0, seed = 0;
     double noise_scale = 0.05;
-    int interp = 0, seed_given = 0;
+    int interp = 0, seed_given = 0, quiet = 0;
     optind = 1;
     opterr = 0;
     for (int ch; (ch = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
@@ -268,6 +304,7 @@ int cmd_fit(int argc, char **argv)
             fo.ref_paths = (int)v;
             break;
         case 'i': interp = 1; break;
+        case 'q': quiet = 1; break;
         case 'P':
             if (cli_long(optarg, &npaths) || npaths < 0 || npaths > 100000)
                 return cli_usage("fit", "--paths must be in 0..100000, not '%s'", optarg);
@@ -300,10 +337,13 @@ int cmd_fit(int argc, char **argv)
     double *t = NULL, *xbar = NULL;
     int C = 0, K = 0, p = 0, rc;
     if (is_h5) {
-        rc = load_store(in, study, task, &t, &C, &xbar, &K, &e);
+        char name[SPEC_NAME_MAX];
+        rc = pick_study(in, study, name, sizeof name, &e);
+        if (!rc)
+            rc = load_store(in, name, task, &t, &C, &xbar, &K, &e);
         p = K;
         if (!rc && !seed_given)
-            seed = (long)task_seed(in, study, task);
+            seed = (long)task_seed(in, name, task);
     } else {
         rc = le_csv_read(in, !interp, &t, &C, &xbar, &K, &p, &e);
     }
@@ -320,7 +360,7 @@ int cmd_fit(int argc, char **argv)
         rc = store_write_fit(out, t, C, xbar, K, p, &r, &fo, &paths, in, &e);
     if (!rc && csv)
         rc = write_csv(csv, t, &r, &e);
-    if (!rc) {
+    if (!rc && !quiet) {
         printf("%s: %d checkpoints (t = %g .. %g), K = %d, p = %d\n", in, C, t[0], t[C - 1], K, p);
         print_fit(&r);
         if (npaths > 0) {

@@ -39,6 +39,7 @@ static void help(void)
            "  --seed S            first seed (default 0)\n"
            "  --reps R            seeds S .. S+R-1 (default 20)\n"
            "  --out FILE.h5       write the tasks as a store (study 'sde')\n"
+           "  --quiet             print nothing but errors (with --out)\n"
            "  -h, --help          this help\n\n%s",
            d.K, d.n, d.c, d.s, d.b, d.s_b, d.noise, d.T, d.n_obs, cli_exit_codes);
 }
@@ -46,11 +47,12 @@ static void help(void)
 int cmd_simulate(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"classes", 1, 0, 'k'}, {"p", 1, 0, 'p'}, {"n", 1, 0, 'n'}, {"model", 1, 0, 'm'},
-        {"schedule", 1, 0, 'S'}, {"c", 1, 0, 'c'}, {"s", 1, 0, 's'}, {"b", 1, 0, 'b'},
-        {"s-b", 1, 0, 'B'}, {"noise", 1, 0, 'x'}, {"T", 1, 0, 'T'}, {"n-obs", 1, 0, 'o'},
-        {"seed", 1, 0, 'e'}, {"reps", 1, 0, 'r'}, {"out", 1, 0, 'O'}, {"help", 0, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"classes", 1, 0, 'k'},  {"p", 1, 0, 'p'},     {"n", 1, 0, 'n'},   {"model", 1, 0, 'm'},
+        {"schedule", 1, 0, 'S'}, {"c", 1, 0, 'c'},     {"s", 1, 0, 's'},   {"b", 1, 0, 'b'},
+        {"s-b", 1, 0, 'B'},      {"noise", 1, 0, 'x'}, {"T", 1, 0, 'T'},   {"n-obs", 1, 0, 'o'},
+        {"seed", 1, 0, 'e'},     {"reps", 1, 0, 'r'},  {"out", 1, 0, 'O'}, {"quiet", 0, 0, 'q'},
+        {"help", 0, 0, 'h'},     {0, 0, 0, 0}};
+    int quiet = 0;
     le_sde_config c;
     le_sde_config_default(&c);
     long k = c.K, p = -1, n = c.n, nobs = c.n_obs, seed = 0, reps = 20;
@@ -78,12 +80,16 @@ int cmd_simulate(int argc, char **argv)
             sched = optarg;
         } else if (ch == 'O') {
             out = optarg;
+        } else if (ch == 'q') {
+            quiet = 1;
         } else {
             return cli_usage("simulate", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc)
         return cli_usage("simulate", "unexpected argument '%s'", argv[optind]);
+    if (cli_one_process("simulate"))
+        return LESDE_USAGE;
     if (reps < 1 || reps > 100000 || seed < 0)
         return cli_usage("simulate", "--reps must be in 1..100000 and --seed >= 0");
     /* The spec validates every value, with the same rules as a sweep. */
@@ -157,7 +163,7 @@ int cmd_simulate(int argc, char **argv)
         if (rc)
             unlink(tmp);
     }
-    if (!rc) {
+    if (!rc && !quiet) {
         printf("K=%d p=%d n=%d model=%s schedule=%s c=%g s=%g b=%g s_b=%g noise=%g, %ld seeds\n",
                sp.studies[0].sde.K, sp.studies[0].sde.p ? sp.studies[0].sde.p : sp.studies[0].sde.K,
                sp.studies[0].sde.n, model, sched, cc, s, b, sb, noise, reps);

@@ -8,16 +8,23 @@
 #include "spec/spec.h"
 #include "store/store.h"
 
+/* Parses "CMD [--json|--quiet] STORE"; flag: set by --json (status) or
+ * --quiet (summarize), the one the command has.
+ * Returns -1 after printing the help. */
 static int one_store_arg(const char *cmd, int argc, char **argv, const char *usage,
-                         const char **path)
+                         const char **path, const char *flag_name, int *flag)
 {
-    static const struct option opts[] = {{"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    const struct option opts[] = {{"help", 0, 0, 'h'}, {flag_name, 0, 0, 'f'}, {0, 0, 0, 0}};
     optind = 1;
     opterr = 0;
     for (int ch; (ch = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
         if (ch == 'h') {
             printf("%s\n%s", usage, cli_exit_codes);
             return -1;
+        }
+        if (ch == 'f') {
+            *flag = 1;
+            continue;
         }
         return cli_usage(cmd, "unknown option '%s'", argv[optind - 1]);
     }
@@ -27,33 +34,111 @@ static int one_store_arg(const char *cmd, int argc, char **argv, const char *usa
     return 0;
 }
 
+/* Length of the valid UTF-8 sequence at c (1-4), or 0 if it is not one. */
+static int utf8_len(const unsigned char *c)
+{
+    int n = *c < 0x80                 ? 1
+            : *c >= 0xc2 && *c < 0xe0 ? 2
+            : *c >= 0xe0 && *c < 0xf0 ? 3
+            : *c >= 0xf0 && *c < 0xf5 ? 4
+                                      : 0;
+    for (int i = 1; i < n; i++)
+        if ((c[i] & 0xc0) != 0x80)
+            return 0;
+    /* no overlong forms, no surrogates, nothing above U+10FFFF */
+    if ((c[0] == 0xe0 && c[1] < 0xa0) || (c[0] == 0xed && c[1] >= 0xa0) ||
+        (c[0] == 0xf0 && c[1] < 0x90) || (c[0] == 0xf4 && c[1] >= 0x90))
+        return 0;
+    return n;
+}
+
+/* s as a JSON string: quoted, with \\, \" and control characters escaped,
+ * and bytes that are not UTF-8 (a message cut inside a character, a file
+ * name in another encoding) as U+FFFD, so that the output always parses. */
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *c = (const unsigned char *)s; *c;) {
+        int n = utf8_len(c);
+        if (*c == '"' || *c == '\\')
+            fprintf(f, "\\%c", *c);
+        else if (*c < 0x20)
+            fprintf(f, "\\u%04x", *c);
+        else if (n)
+            fwrite(c, 1, (size_t)n, f);
+        else
+            fputs("\\ufffd", f);
+        c += n ? n : 1;
+    }
+    fputc('"', f);
+}
+
 int cmd_status(int argc, char **argv)
 {
     const char *path;
-    int rc = one_store_arg("status", argc, argv,
-                           "Usage: lesde status STORE\n\n"
-                           "Prints done / failed / pending tasks per study of a store, and\n"
-                           "the message of every failed task. Changes nothing; works while a\n"
-                           "sweep is writing the store.\n", &path);
+    int json = 0;
+    int rc =
+        one_store_arg("status", argc, argv,
+                      "Usage: lesde status STORE [--json]\n\n"
+                      "Prints done / failed / pending tasks per study of a store, and\n"
+                      "the message of every failed task. Changes nothing; works while a\n"
+                      "sweep is writing the store.\n\n"
+                      "Options:\n"
+                      "  --json        the same as one JSON object, for scripts: store, sweep,\n"
+                      "                spec_hash, tasks, overrides, studies (name, kind,\n"
+                      "                tasks, done, failed, pending, failures: task, point,\n"
+                      "                seed, message), done, failed, pending, complete\n"
+                      "  -h, --help    this help\n",
+                      &path, "json", &json);
     if (rc)
         return rc < 0 ? 0 : rc;
     lesde_err e = {0};
     spec s;
     if (store_load_spec(path, &s, &e))
         return cli_fail(&e);
-    printf("store %s: sweep '%s', spec hash %s, %ld tasks\n", path, s.name, s.hash, s.n_tasks);
+    /* JSON goes out whole or not at all: a script never parses half an object. */
+    char *jbuf = NULL;
+    size_t jlen = 0;
+    FILE *out = json ? open_memstream(&jbuf, &jlen) : stdout;
+    if (!out) {
+        spec_free(&s);
+        return fprintf(stderr, "lesde: out of memory\n"), 1;
+    }
+    if (json) {
+        fprintf(out, "{\n  \"store\": ");
+        json_str(out, path);
+        fprintf(out, ",\n  \"sweep\": ");
+        json_str(out, s.name);
+        fprintf(out, ",\n  \"spec_hash\": \"%s\",\n  \"tasks\": %ld,\n  \"overrides\": [", s.hash,
+                s.n_tasks);
+    } else {
+        fprintf(out, "store %s: sweep '%s', spec hash %s, %ld tasks\n", path, s.name, s.hash,
+                s.n_tasks);
+    }
     if (s.overrides[0]) { /* one per line in the store */
-        printf("  with");
+        if (!json)
+            fprintf(out, "  with");
         for (const char *o = s.overrides; *o;) {
             size_t n = strcspn(o, "\n");
-            printf(" --set %.*s", (int)n, o);
+            char one[512];
+            snprintf(one, sizeof one, "%.*s", (int)n, o);
+            if (json) {
+                fprintf(out, "%s", o == s.overrides ? "" : ", ");
+                json_str(out, one);
+            } else {
+                fprintf(out, " --set %s", one);
+            }
             o += n + (o[n] == '\n');
         }
-        printf("\n");
+        if (!json)
+            fprintf(out, "\n");
     }
+    if (json)
+        fprintf(out, "],\n  \"studies\": [");
     long tot[3] = {0, 0, 0};
     for (int i = 0; i < s.n_studies && !rc; i++) {
         const spec_study *st = &s.studies[i];
+        const char *kind = st->kind == SPEC_TRAIN ? "train" : "sde";
         store_array a;
         if ((rc = store_read_array(path, st->name, "status", &a, &e))) {
             err_prefix(&e, "%s", path);
@@ -72,47 +157,86 @@ int cmd_status(int argc, char **argv)
             double v = a.data[k];
             n[v == STORE_DONE ? 0 : v == STORE_FAILED ? 1 : 2]++;
         }
-        printf("  %-20s %-5s %6ld done %6ld failed %6ld pending\n", st->name,
-               st->kind == SPEC_TRAIN ? "train" : "sde", n[0], n[1], n[2]);
+        if (json) {
+            fprintf(out, "%s\n    {\"name\": ", i ? "," : "");
+            json_str(out, st->name);
+            fprintf(out,
+                    ", \"kind\": \"%s\", \"tasks\": %ld, \"done\": %ld, \"failed\": %ld, "
+                    "\"pending\": %ld, \"failures\": [",
+                    kind, st->n_tasks, n[0], n[1], n[2]);
+        } else {
+            fprintf(out, "  %-20s %-5s %6ld done %6ld failed %6ld pending\n", st->name, kind, n[0],
+                    n[1], n[2]);
+        }
         for (int k = 0; k < 3; k++)
             tot[k] += n[k];
         if (n[1]) {
             char *msgs = NULL;
-            long nm = 0;
+            long nm = 0, shown = 0;
             if (!store_read_messages(path, st->name, &msgs, &nm, &e)) {
                 for (long k = 0; k < a.size && k < nm; k++)
                     if (a.data[k] == STORE_FAILED) {
                         spec_task t;
                         spec_task_get(&s, st->first_task + k, &t);
-                        printf("    failed: task %ld (point %ld, seed %llu): %s\n", t.id,
-                               t.point, (unsigned long long)t.seed, msgs + k * STORE_MSG_LEN);
+                        const char *msg = msgs + k * STORE_MSG_LEN;
+                        if (!json) {
+                            fprintf(out, "    failed: task %ld (point %ld, seed %llu): %s\n", t.id,
+                                    t.point, (unsigned long long)t.seed, msg);
+                            continue;
+                        }
+                        fprintf(out,
+                                "%s\n      {\"task\": %ld, \"point\": %ld, \"seed\": %llu, "
+                                "\"message\": ",
+                                shown++ ? "," : "", t.id, t.point, (unsigned long long)t.seed);
+                        json_str(out, msg);
+                        fprintf(out, "}");
                     }
             }
             free(msgs);
+            if (json && shown)
+                fprintf(out, "\n    ");
         }
+        if (json)
+            fprintf(out, "]}");
         store_array_free(&a);
     }
     spec_free(&s);
+    if (json) {
+        fprintf(out,
+                "\n  ],\n  \"done\": %ld,\n  \"failed\": %ld,\n  \"pending\": %ld,\n"
+                "  \"complete\": %s\n}\n",
+                tot[0], tot[1], tot[2], tot[1] + tot[2] == 0 ? "true" : "false");
+        fclose(out);
+        if (!rc)
+            fwrite(jbuf, 1, jlen, stdout);
+        free(jbuf);
+    }
     if (rc)
         return cli_fail(&e);
-    printf("total: %ld done, %ld failed, %ld pending\n", tot[0], tot[1], tot[2]);
+    if (!json)
+        printf("total: %ld done, %ld failed, %ld pending\n", tot[0], tot[1], tot[2]);
     return 0;
 }
 
 int cmd_summarize(int argc, char **argv)
 {
     const char *path;
+    int quiet = 0;
     int rc = one_store_arg("summarize", argc, argv,
-                           "Usage: lesde summarize STORE\n\n"
+                           "Usage: lesde summarize STORE [--quiet]\n\n"
                            "Recomputes the summaries across seeds (mean, std, 95% t-interval,\n"
                            "count of done seeds) of every curve and scalar of every study,\n"
-                           "into STORE's summary/ datasets. lesde sweep does this at its end.\n",
-                           &path);
+                           "into STORE's summary/ datasets. lesde sweep does this at its end.\n\n"
+                           "Options:\n"
+                           "  --quiet       print nothing but errors\n"
+                           "  -h, --help    this help\n",
+                           &path, "quiet", &quiet);
     if (rc)
         return rc < 0 ? 0 : rc;
     lesde_err e = {0};
     if (store_summarize(path, &e))
         return cli_fail(&e);
-    printf("summarized %s\n", path);
+    if (!quiet)
+        printf("summarized %s\n", path);
     return 0;
 }

@@ -21,6 +21,11 @@ static void help(void)
            "Runs every task of the sweep spec SPEC (an INI file, see sweep/) into one\n"
            "parallel-HDF5 store. Rank 0 hands the tasks out, longest first, and computes\n"
            "too. Run the same command again to resume: only tasks not done are run.\n\n"
+           "SPEC is a file; a name without a '/' that is not a file here (quickstart,\n"
+           "fig3.ini, ...) is looked up, with or without .ini, in the directories of\n"
+           "$LESDE_SPEC_PATH (colon-separated), then in PREFIX/share/lesde/sweep of an\n"
+           "installed lesde (PREFIX/bin/lesde), then in the sweep/ folder of the checkout\n"
+           "whose build folder holds the binary (build/lesde).\n\n"
            "Options:\n"
            "  --store FILE        the store (default results/<sweep name>/store.h5)\n"
            "  --set KEY=VALUE     override a spec key: study.NAME.key=value or\n"
@@ -108,8 +113,10 @@ int cmd_sweep(int argc, char **argv)
 
     lesde_err e = {0};
     spec s;
+    char found[8192];
+    path = cli_spec_find(path, found, sizeof found, &e);
     if (dry) { /* no MPI, no store */
-        if (spec_load(&s, path, sets, n_sets, &e))
+        if (!path || spec_load(&s, path, sets, n_sets, &e))
             return cli_fail(&e);
         int rc = cli_dry_run(&s, wall);
         spec_free(&s);
@@ -118,7 +125,7 @@ int cmd_sweep(int argc, char **argv)
     if (run_init(NULL, NULL))
         return fprintf(stderr, "lesde: MPI could not start\n"), 1;
     int rank = run_rank();
-    int rc = spec_load(&s, path, sets, n_sets, &e);
+    int rc = path ? spec_load(&s, path, sets, n_sets, &e) : e.code;
     if (rc)
         return run_finalize(rank == 0 ? cli_fail(&e) : rc);
     char def[4200];

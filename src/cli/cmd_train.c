@@ -45,11 +45,12 @@ static void help(void)
            "  --save-data             also store the training and validation images\n"
            "  --out FILE.h5           output file (required; written as FILE.h5.tmp, renamed)\n"
            "  --quiet                 no progress\n"
-           "  -h, --help              this help\n\n%s",
+           "  -h, --help              this help\n\n"
+           "One training on one process: under mpirun with more ranks it refuses (many\n"
+           "trainings in parallel are a sweep: lesde sweep).\n\n%s",
            d.k, d.train_per_class, d.val_per_class, d.iters, d.lr, d.checkpoints,
-           TRAIN_VAL_CHECKPOINTS, d.probe_per_class, d.snapshots, d.fit_opts.sg_order, d.fit_opts.sg_window,
-           d.fit_opts.tail_frac,
-           cli_exit_codes);
+           TRAIN_VAL_CHECKPOINTS, d.probe_per_class, d.snapshots, d.fit_opts.sg_order,
+           d.fit_opts.sg_window, d.fit_opts.tail_frac, cli_exit_codes);
 }
 
 typedef struct {
@@ -185,6 +186,8 @@ int cmd_train(int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage("train", "unexpected argument '%s'", argv[optind]);
+    if (cli_one_process("train"))
+        return LESDE_USAGE;
     if (!out)
         return cli_usage("train", "--out FILE.h5 is required");
     lesde_err e = {0};

@@ -11,6 +11,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "cli/cli.h"
+#include "run/run.h"
 
 const char cli_exit_codes[] =
     "Exit status: 0 ok; 1 runtime failure (I/O, numerical, some tasks failed);\n"
@@ -36,13 +37,22 @@ static const struct {
 static void usage(FILE *out)
 {
     fprintf(out, "Usage: lesde COMMAND [OPTIONS]\n"
-                 "       lesde COMMAND --help\n"
-                 "       lesde --version\n\n"
+                 "       lesde COMMAND --help   (or: lesde help COMMAND)\n"
+                 "       lesde --version        (or: lesde -V)\n\n"
                  "Locally elastic SDE experiments: train, sweep, fit, simulate, report.\n\n"
                  "Commands:\n");
     for (int i = 0; i < N_COMMANDS; i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].what);
     fprintf(out, "\n%s", cli_exit_codes);
+}
+
+static int dispatch(const char *name, int argc, char **argv)
+{
+    for (int i = 0; i < N_COMMANDS; i++)
+        if (!strcmp(name, commands[i].name))
+            return commands[i].fn(argc, argv);
+    fprintf(stderr, "lesde: unknown command '%s' (see 'lesde --help')\n", name);
+    return 2;
 }
 
 int cli_fail(const lesde_err *e)
@@ -60,6 +70,17 @@ int cli_usage(const char *cmd, const char *fmt, ...)
     fprintf(stderr, " (see 'lesde %s --help')\n", cmd);
     va_end(ap);
     return 2;
+}
+
+int cli_one_process(const char *cmd)
+{
+    int rank, n = run_launched_size(&rank);
+    if (n > 1 && rank == 0)
+        cli_usage(cmd,
+                  "runs on one process, not on %d MPI ranks (many runs in parallel are a "
+                  "sweep: lesde sweep)",
+                  n);
+    return n > 1;
 }
 
 int cli_long(const char *s, long *out)
@@ -97,17 +118,24 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "help") && argc == 3) { /* lesde help CMD = lesde CMD --help */
+        char *help_argv[] = {argv[2], "--help", NULL};
+        return dispatch(argv[2], 2, help_argv);
+    }
+    if (!strcmp(cmd, "help") && argc > 3) {
+        fprintf(stderr, "lesde: help: one COMMAND at most (see 'lesde --help')\n");
+        return 2;
+    }
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         usage(stdout);
         return 0;
     }
-    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
-        printf("lesde %s (git %s)\n", LESDE_VERSION, LESDE_GIT_REV);
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V") || !strcmp(cmd, "version")) {
+        char mpi[256];
+        run_mpi_library(mpi, sizeof mpi);
+        printf("lesde %s (git %s)\nMPI: %s\n", LESDE_VERSION, LESDE_GIT_REV, mpi);
         return 0;
     }
-    for (int i = 0; i < N_COMMANDS; i++)
-        if (!strcmp(argv[1], commands[i].name))
-            return commands[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "lesde: unknown command '%s' (see 'lesde --help')\n", argv[1]);
-    return 2;
+    return dispatch(cmd, argc - 1, argv + 1);
 }

@@ -199,12 +199,20 @@ int le_csv_read(const char *path, int need_even, double **t_out, int *C_out,
             rc = err_set(e, LESDE_FAIL, "%s: out of memory", path);
             goto out;
         }
-        for (int j = 0; j < p; j++)
-            if (!parse_double(fld[2 + j], &xs[(size_t)nrows * p + j])) {
+        for (int j = 0; j < p; j++) {
+            double *x = &xs[(size_t)nrows * p + j];
+            if (!parse_double(fld[2 + j], x)) {
                 rc = err_set(e, LESDE_USAGE, "%s:%d: x%d = '%.40s' is not a number",
                              path, lineno, j, fld[2 + j]);
                 goto out;
             }
+            /* nan, inf or beyond a double's range: a fit would spread NaN everywhere */
+            if (!isfinite(*x)) {
+                rc = err_set(e, LESDE_USAGE, "%s:%d: x%d = '%.40s' is not a finite number", path,
+                             lineno, j, fld[2 + j]);
+                goto out;
+            }
+        }
         /* a new checkpoint starts when t grows; t may never decrease */
         if (nrows == 0 || tv > rows[nrows - 1].t) {
             gstart[ngroups++] = nrows;

@@ -56,6 +56,33 @@ int run_init(int *argc, char ***argv)
     return LESDE_OK;
 }
 
+int run_launched_size(int *rank)
+{
+    static const char *vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"};
+    int launched = 0, n = 1;
+    *rank = 0;
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+        launched |= getenv(vars[i]) != NULL;
+    if (!launched || MPI_Init(NULL, NULL) != MPI_SUCCESS)
+        return 1;
+    MPI_Comm_size(MPI_COMM_WORLD, &n);
+    MPI_Comm_rank(MPI_COMM_WORLD, rank);
+    MPI_Finalize();
+    return n;
+}
+
+void run_mpi_library(char *buf, int n)
+{
+    char v[MPI_MAX_LIBRARY_VERSION_STRING] = "";
+    int len = 0;
+    MPI_Get_library_version(v, &len);
+    v[strcspn(v, ",\n")] = '\0';
+    for (char *c = v; *c; c++) /* MPICH: "MPICH Version:\t4.0.2" */
+        if (*c == '\t')
+            *c = ' ';
+    snprintf(buf, (size_t)n, "%s", v[0] ? v : "unknown");
+}
+
 int run_finalize(int code)
 {
     MPI_Finalize();

@@ -28,6 +28,14 @@ int run_init(int *argc, char ***argv);
 int run_finalize(int code);
 int run_rank(void);
 int run_size(void);
+/* For the one-process commands (train, simulate): how many ranks an MPI
+ * launcher (mpirun, mpiexec, srun --mpi=...) started, and this one's rank.
+ * MPI is started and ended here only when a launcher's variables are set:
+ * a singleton MPI_Init costs ~0.4 s, and without a launcher the answer is 1. */
+int run_launched_size(int *rank);
+/* The MPI library's name and version ("Open MPI v4.1.4", "MPICH Version: 4.0.2"),
+ * cut at its first comma or line break; callable before run_init. */
+void run_mpi_library(char *buf, int n);
 
 /* Runs the sweep; every rank calls it. Returns LESDE_OK, LESDE_FAIL (some
  * task failed, or a fatal error in e), LESDE_USAGE (bad store), or

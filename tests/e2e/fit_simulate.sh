@@ -40,6 +40,9 @@ bad_csv() { # bad_csv NAME LINE CONTENT [fit options]
 H='t,class,x0,x1\n'
 bad_csv ragged 3 "${H}0,0,1,2\n0,1,3\n"
 bad_csv nonnumeric 3 "${H}0,0,1,2\n0,1,3,abc\n"
+bad_csv nan 3 "${H}0,0,1,2\n0,1,3,NaN\n"
+check "bad CSV nan: says not finite" grep -q "x1 = 'NaN' is not a finite number" "$TMP/err"
+bad_csv inf 4 "${H}0,0,1,2\n0,1,3,4\n10,0,inf,2\n10,1,3,4\n"
 bad_csv unsorted 6 "${H}0,0,1,2\n0,1,3,4\n10,0,1,2\n10,1,3,4\n5,0,1,2\n5,1,3,4\n"
 bad_csv duplicate 5 "${H}0,0,1,2\n0,1,3,4\n10,0,1,2\n10,0,1,2\n"
 bad_csv missing_class 4 "${H}0,0,1,2\n0,1,3,4\n10,0,1,2\n20,0,1,2\n20,1,3,4\n"

@@ -4,7 +4,9 @@ LESDE=${LESDE_BIN:-$(pwd)/build/lesde}
 ROOT=$(pwd)
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
 # Open MPI: more ranks than cores, and no spinning while a rank waits.
-MPIRUN=(mpirun --oversubscribe --mca mpi_yield_when_idle 1 --bind-to none)
+# LESDE_MPIEXEC: the build's own launcher (mpiexec.openmpi on Debian),
+# whatever mpirun the alternatives name.
+MPIRUN=("${LESDE_MPIEXEC:-mpirun}" --oversubscribe --mca mpi_yield_when_idle 1 --bind-to none)
 TMP=$(mktemp -d /tmp/lesde-e2e.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 PASS=0
@@ -24,16 +26,17 @@ expect_exit() {
   if [ "$rc" -eq "$code" ]; then ok; else
     bad "$what: exit $rc, expected $code; stderr: $(head -c 400 "$TMP/err")"; fi
 }
-# finished_at STORE: "study task finished_at" of every done task, so that
-# a task computed again (a new time) shows in a diff.
+# finished_at STORE: "study task finished_at rank" of every done task, so
+# that a task computed again (a new time, another rank) shows in a diff.
 finished_at() { /usr/bin/python3 - "$1" <<'PY'
 import h5py, numpy as np, sys
 f = h5py.File(sys.argv[1], "r")
 for s in sorted(f["study"]):
     st = np.asarray(f["study"][s]["status"]).ravel()
     fin = np.asarray(f["study"][s]["finished_at"]).ravel()
+    rank = np.asarray(f["study"][s]["rank"]).ravel()
     for i in np.nonzero(st == 1)[0]:
-        print(s, i, repr(fin[i]))
+        print(s, i, repr(fin[i]), rank[i])
 PY
 }
 finish() {

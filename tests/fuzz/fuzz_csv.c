@@ -1,6 +1,7 @@
 /* libFuzzer target: the mean-logit CSV reader of lesde fit (le_csv_read),
  * through a memfd (it takes a path). The first byte chooses need_even. */
 #define _GNU_SOURCE
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,8 +33,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (!(t[c] > t[c - 1]))
                 abort(); /* checkpoints strictly increase */
         volatile double sum = 0;
-        for (size_t i = 0; i < (size_t)C * K * p; i++)
+        for (size_t i = 0; i < (size_t)C * K * p; i++) {
+            if (!isfinite(xbar[i]))
+                abort(); /* non-finite logits are refused */
             sum += xbar[i];
+        }
         free(t);
         free(xbar);
     } else if (!e.msg[0] || strchr(e.msg, '\n')) {

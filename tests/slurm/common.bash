@@ -1,10 +1,11 @@
 # Shared helpers of the Slurm tests (sourced after tests/e2e/lib.sh, not run;
 # not named *.sh so that CMake does not take it for a test).
 #
-# Starts the local one-node cluster (slurm/local-cluster.sh) unless it already
-# runs, and on exit (a failure included) cancels the jobs the test submitted
-# and stops the cluster if this test started it. The tests run in $TMP, so
-# results/<sweep>/ (logs, report) lands there.
+# Starts the local cluster (slurm/local-cluster.sh) with $SLURM_NODES nodes
+# (set by the test before sourcing this; default 1) unless one already runs
+# (it must have that many nodes), and on exit (a failure included) cancels
+# the jobs the test submitted and stops the cluster if this test started it.
+# The tests run in $TMP, so results/<sweep>/ (logs, report) lands there.
 
 CLUSTER=$ROOT/slurm/local-cluster.sh
 SUBMIT=$ROOT/slurm/submit.sh
@@ -35,11 +36,21 @@ trap slurm_cleanup EXIT
 exec 9>"$LESDE_SLURM_DIR.lock"
 if ! flock -w 900 9; then echo "FAIL: $LESDE_SLURM_DIR.lock is held by another test" >&2; exit 1; fi
 
+SLURM_NODES=${SLURM_NODES:-1}
 if "$CLUSTER" status >/dev/null 2>&1; then
-  echo "using the local Slurm cluster already running in $LESDE_SLURM_DIR" >&2
+  have=$("$CLUSTER" nodes | wc -l)
+  if [ "$have" -lt "$SLURM_NODES" ]; then
+    echo "FAIL: the local Slurm cluster running in $LESDE_SLURM_DIR has $have node(s)," \
+      "this test needs $SLURM_NODES: stop it ($CLUSTER stop)" >&2
+    exit 1
+  fi
+  echo "using the local Slurm cluster already running in $LESDE_SLURM_DIR ($have node(s))" >&2
 else
   # 9>&-: the daemons must not inherit (and hold) the lock
-  if ! "$CLUSTER" start >&2 9>&-; then echo "FAIL: the local Slurm cluster did not start" >&2; exit 1; fi
+  if ! "$CLUSTER" start --nodes "$SLURM_NODES" >&2 9>&-; then
+    echo "FAIL: the local Slurm cluster did not start" >&2
+    exit 1
+  fi
   STARTED_CLUSTER=1
 fi
 eval "$("$CLUSTER" env)"
@@ -80,6 +91,15 @@ done_tasks() {
   n=$("$LESDE" status "$1" 2>/dev/null | sed -n 's/^total: \([0-9]*\) done.*/\1/p')
   echo "${n:-0}"
 }
+# wait_done STORE N JOB: until the store has N tasks done (or the job ended)
+wait_done() {
+  for _ in $(seq 1 600); do
+    [ "$(done_tasks "$1")" -ge "$2" ] && return 0
+    is_final "$(job_field "$3" JobState)" && return 1
+    sleep 0.1
+  done
+  return 1
+}
 # store_complete STORE: lesde status says every task done, none failed
 store_complete() {
   "$LESDE" status "$1" >"$TMP/status.out" 2>&1 &&
@@ -90,4 +110,94 @@ not_before() { [ -n "$1" ] && [ -n "$2" ] && [ "$1" != Unknown ] && [[ ! $1 < $2
 show_log() { # show_log FILE: the job log, on stderr, when a check failed
   echo "---- $1" >&2
   cat "$1" >&2 2>/dev/null
+}
+
+# The longer smoke sweep of the interruption tests: 32 tasks, the training
+# ones ~1-2 s each (~15 s on 2 ranks); longer_reference runs it under
+# mpirun into $TMP/ref.h5, the store every interrupted run must equal.
+LONGER=(--set study.train.iters=3000 --set sweep.seeds=0..7)
+longer_reference() {
+  expect_exit 0 "reference sweep under mpirun" \
+    "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$ROOT/tests/specs/smoke.ini" "${LONGER[@]}" \
+    --store "$TMP/ref.h5" --quiet
+}
+# unchanged BEFORE AFTER: every line of the finished_at listing BEFORE
+# (study task finished_at rank) is in AFTER: no finished task was computed again
+unchanged() { [ -s "$1" ] && [ -z "$(sort "$1" | comm -23 - <(sort "$2"))" ]; }
+
+# usr1_requeue STORE SUBMIT_OPTIONS...: the time-limit warning (USR1 to the
+# batch shell, as Slurm sends it) once some tasks are done; lesde stops and
+# exits 3, the job requeues itself and the requeued run resumes the store:
+# complete, equal to the uninterrupted run, no finished task computed
+# again. The report job waits through the requeue and runs after the last run.
+usr1_requeue() {
+  local store=$1 ids sweep report log before state rstate
+  shift
+  ids=$("$SUBMIT" "$ROOT/tests/specs/smoke.ini" "${LONGER[@]}" "$@" --time 0:10:00 --grace 30 \
+    --store "$store" --lesde "$LESDE" --parsable)
+  read -r sweep report <<<"$ids"
+  [ -n "$report" ] || { bad "submit.sh did not print two job ids: '$ids'"; return 1; }
+  JOBS+=("$sweep" "$report")
+  log=$TMP/results/smoke/slurm-$sweep.out
+  check "some tasks done before the warning" wait_done "$store" 3 "$sweep"
+  before=$(done_tasks "$store")
+  echo "sweep job $sweep: warning (USR1 to the batch shell) after $before tasks" >&2
+  scancel --batch --signal=USR1 "$sweep"
+  finished_at "$store" >"$TMP/usr1.before"
+  state=$(wait_job "$sweep" 180)
+  check "sweep job completed (state $state)" test "$state" = COMPLETED
+  check "it was requeued once (Restarts=$(job_field "$sweep" Restarts))" \
+    test "$(job_field "$sweep" Restarts)" = 1
+  check "the batch shell got SIGUSR1" grep -q "SIGUSR1: passing it on" "$log"
+  check "lesde saw the signal" grep -q "lesde: signal 10" "$log"
+  check "lesde exited 3" grep -q "lesde exited 3" "$log"
+  check "the job requeued itself" grep -q "requeueing job $sweep" "$log"
+  check "the second run resumed" grep -Eq "lesde: smoke: 32 tasks, [1-9][0-9]* done" "$log"
+  check "the log kept both runs (--open-mode=append)" grep -q "restart 1," "$log"
+  check "store complete" store_complete "$store"
+  check "store equals the uninterrupted run" \
+    /usr/bin/python3 "$ROOT/tests/compare_stores.py" "$TMP/ref.h5" "$store"
+  finished_at "$store" >"$TMP/usr1.after"
+  check "tasks finished before the warning were not computed again" \
+    unchanged "$TMP/usr1.before" "$TMP/usr1.after"
+  rstate=$(wait_job "$report" 120)
+  # (it runs; whether lesde report succeeds is the sweep tests' business)
+  check "report job ran after the requeued sweep (state $rstate)" \
+    ran_after "$rstate" "$(job_field "$report" StartTime)" "$(job_field "$sweep" EndTime)"
+  [ "$FAIL" -eq 0 ] || show_log "$log"
+}
+ran_after() { case $1 in COMPLETED | FAILED) not_before "$2" "$3" ;; *) return 1 ;; esac; }
+
+# submit_longer STORE SUBMIT_OPTIONS...: submits the longer smoke sweep, no
+# report, into STORE; its id in $JOB (and in JOBS, to cancel), log in $LOG
+submit_longer() {
+  local store=$1
+  shift
+  JOB=$("$SUBMIT" "$ROOT/tests/specs/smoke.ini" "${LONGER[@]}" --no-report --store "$store" \
+    --lesde "$LESDE" --parsable "$@")
+  [ -n "$JOB" ] || { bad "submit.sh did not print a job id"; return 1; }
+  JOBS+=("$JOB")
+  LOG=$TMP/results/smoke/slurm-$JOB.out
+}
+# resubmit_completes STORE SUBMIT_OPTIONS...: the same sweep submitted again
+# resumes STORE and completes it, equal to the uninterrupted run
+resubmit_completes() {
+  local store=$1 state
+  submit_longer "$@" || return 1
+  state=$(wait_job "$JOB" 120)
+  check "resubmitted job completed (state $state)" test "$state" = COMPLETED
+  check "it resumed" grep -Eq "32 tasks, [1-9][0-9]* done" "$LOG"
+  check "store complete" store_complete "$store"
+  check "resumed store equals the uninterrupted run" \
+    /usr/bin/python3 "$ROOT/tests/compare_stores.py" "$TMP/ref.h5" "$store"
+}
+# report_after SWEEP REPORT: the report job ran after the sweep job and
+# wrote results/smoke/report/index.html
+report_after() {
+  local rstate
+  rstate=$(wait_job "$2" 120)
+  check "report job completed (state $rstate)" test "$rstate" = COMPLETED
+  check "report job started after the sweep ended" \
+    not_before "$(job_field "$2" StartTime)" "$(job_field "$1" EndTime)"
+  check "report index.html written" test -s "$TMP/results/smoke/report/index.html"
 }

@@ -41,14 +41,7 @@ check "the sweep log says complete" grep -q "sweep complete" "$log"
 check "store complete (lesde status)" store_complete "$TMP/s.h5"
 check "store equals the mpirun run" /usr/bin/python3 "$ROOT/tests/compare_stores.py" "$TMP/ref.h5" "$TMP/s.h5"
 
-rstate=$(wait_job "$report" 120)
-if ! "$LESDE" report --help >/dev/null 2>&1; then
-  echo "NOTE: 'lesde report' is not registered in this build yet: the report job fails" >&2
-fi
-check "report job completed (state $rstate)" test "$rstate" = COMPLETED
-check "report job started after the sweep ended" \
-  not_before "$(job_field "$report" StartTime)" "$(job_field "$sweep" EndTime)"
-check "report index.html written" test -s "$TMP/results/smoke/report/index.html"
+report_after "$sweep" "$report"
 
 [ "$FAIL" -eq 0 ] || { show_log "$log"; show_log "$rlog"; }
 finish
