@@ -23,7 +23,7 @@
 #include "spec/spec.h"
 #include "train/train.h"
 
-#define STORE_LAYOUT_VERSION 1
+#define STORE_LAYOUT_VERSION 2
 
 /* Task status values in the `status` datasets. */
 enum { STORE_PENDING = 0, STORE_DONE = 1, STORE_FAILED = 2 };
