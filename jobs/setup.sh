@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 build_pkgs=(build-essential cmake pkg-config git openmpi-bin libopenmpi-dev
             libhdf5-openmpi-dev hdf5-tools libopenblas-dev libgsl-dev libinih-dev
             libglpk-dev libpng-dev zlib1g-dev gnuplot-nox dataset-fashion-mnist)
-test_pkgs=(python3 python3-numpy python3-h5py python3-torch slurm-wlm munge valgrind)
+test_pkgs=(python3 python3-numpy python3-h5py python3-torch python3-xarray python3-h5netcdf
+           python3-netcdf4 slurm-wlm munge valgrind)
 
 want=("${build_pkgs[@]}")
 sanitize=OFF
