@@ -121,6 +121,13 @@ int cmd_sweep(int argc, char **argv)
     int rc = spec_load(&s, path, sets, n_sets, &e);
     if (rc)
         return run_finalize(rank == 0 ? cli_fail(&e) : rc);
+    /* Missing data is refused before anything is made. */
+    if ((rc = run_check_data(&s, &e)) != LESDE_OK) {
+        if (rank == 0)
+            cli_fail(&e);
+        spec_free(&s);
+        return run_finalize(rc);
+    }
     char def[4200];
     if (!o.store_path) {
         snprintf(def, sizeof def, "results/%s", s.name);

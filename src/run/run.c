@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "data/data.h"
 #include "le/le.h"
 #include "store/store.h"
 #include "train/train.h"
@@ -308,6 +309,31 @@ static int build_queue(sched *m, lesde_err *e)
     m->total = n;
     free(status);
     free(c);
+    return rc;
+}
+
+int run_check_data(const spec *s, lesde_err *e)
+{
+    int rc = LESDE_OK;
+    if (run_rank() == 0)
+        for (int i = 0; i < s->n_studies && !rc; i++) {
+            const spec_study *st = &s->studies[i];
+            for (long p = 0; st->kind == SPEC_TRAIN && p < st->n_points && !rc; p++) {
+                spec_task t;
+                train_config c;
+                lesde_err de = {0};
+                if (spec_task_get(s, st->first_task + p * st->n_seeds, &t) ||
+                    spec_task_train(s, &t, &c))
+                    continue; /* the spec was validated: cannot happen */
+                if (data_check_files(c.dataset, c.data_dir, &de))
+                    rc = err_set(e, LESDE_USAGE, "%s:%d: study '%s': %s (data_dir %s)", s->path,
+                                 st->line, st->name, de.msg,
+                                 c.data_dir && *c.data_dir ? c.data_dir : "not set: the default");
+            }
+        }
+    MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (rc && run_rank() != 0)
+        err_set(e, rc, "the sweep's data is missing");
     return rc;
 }
 

@@ -29,6 +29,11 @@ int run_finalize(int code);
 int run_rank(void);
 int run_size(void);
 
+/* Checks that the files every train study reads are there (rank 0, the
+ * result on every rank), before a store or a folder is made: LESDE_USAGE
+ * and "spec:line: study 'NAME': what: path: reason" otherwise. Collective. */
+int run_check_data(const spec *s, lesde_err *e);
+
 /* Runs the sweep; every rank calls it. Returns LESDE_OK, LESDE_FAIL (some
  * task failed, or a fatal error in e), LESDE_USAGE (bad store), or
  * LESDE_INTERRUPTED; the same value on every rank. */
