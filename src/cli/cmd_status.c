@@ -34,7 +34,9 @@ int cmd_status(int argc, char **argv)
                            "Usage: lesde status STORE\n\n"
                            "Prints done / failed / pending tasks per study of a store, and\n"
                            "the message of every failed task. Changes nothing; works while a\n"
-                           "sweep is writing the store.\n", &path);
+                           "sweep is writing the store, and says so (its lock STORE.lock names\n"
+                           "the sweep: host, pid, Slurm job, since when).\n",
+                           &path);
     if (rc)
         return rc < 0 ? 0 : rc;
     lesde_err e = {0};
@@ -42,6 +44,18 @@ int cmd_status(int argc, char **argv)
     if (store_load_spec(path, &s, &e))
         return cli_fail(&e);
     printf("store %s: sweep '%s', spec hash %s, %ld tasks\n", path, s.name, s.hash, s.n_tasks);
+    store_lock_info li;
+    if (store_lock_read(path, &li)) {
+        char who[512];
+        store_lock_describe(&li, who, sizeof who);
+        if (li.alive)
+            printf("  in progress: a sweep is writing it (%s; lock refreshed %.0f s ago)\n", who,
+                   li.age);
+        else
+            printf("  not running: the lock of a sweep that ended without removing it is left "
+                   "(%s: %s); the next sweep takes it over\n",
+                   who, li.why);
+    }
     if (s.overrides[0]) { /* one per line in the store */
         printf("  with");
         for (const char *o = s.overrides; *o;) {
@@ -111,6 +125,16 @@ int cmd_summarize(int argc, char **argv)
     if (rc)
         return rc < 0 ? 0 : rc;
     lesde_err e = {0};
+    store_lock_info li;
+    if (store_lock_read(path, &li) && li.alive) { /* the sweep summarizes at its end */
+        char who[512];
+        store_lock_describe(&li, who, sizeof who);
+        err_set(&e, LESDE_FAIL,
+                "%s: a sweep is writing it (%s) and summarizes it when it ends; "
+                "run this after",
+                path, who);
+        return cli_fail(&e);
+    }
     if (store_summarize(path, &e))
         return cli_fail(&e);
     printf("summarized %s\n", path);

@@ -32,6 +32,8 @@ typedef struct {
     const spec *s;
     const run_opts *o;
     store *st;
+    store_lock *lock; /* rank 0: the store's lock, for the whole run */
+    int lock_lost;    /* it was found taken by another: said once */
     int rank, size;
     int trivial;          /* benchmark: tasks do nothing */
     long *queue, nq, next;/* master: pending task ids, longest first */
@@ -130,6 +132,15 @@ static void account(sched *m, int64_t status)
 static void master_service(sched *m)
 {
     notice_stop(m);
+    if (store_lock_refresh(m->lock) && !m->lock_lost) {
+        m->lock_lost = 1;
+        log_progress_end(&m->prog);
+        fprintf(stderr,
+                "lesde: warning: the lock of %s is no longer this sweep's (removed, or "
+                "taken over as stale: was this process stopped for over %d s?); another sweep "
+                "may be writing the store too\n",
+                m->o->store_path, STORE_LOCK_STALE);
+    }
     while (m->size > 1 && m->active > 0) {
         int flag = 0;
         MPI_Status stt;
@@ -351,22 +362,37 @@ int run_sweep(const spec *s, const run_opts *o, lesde_err *e)
     log_set_quiet(o->quiet || m.rank != 0);
     log_progress_start(&m.prog, o->progress_every > 0 ? o->progress_every : 10);
 
-    int exists = 0;
+    /* The lock first: --new removes no store a running sweep writes. */
+    int exists = 0, rc = LESDE_OK;
+    char note[800] = "";
     if (m.rank == 0) {
-        if (o->new_store && access(o->store_path, F_OK) == 0 && unlink(o->store_path) != 0)
+        rc = store_lock_take(o->store_path, &m.lock, note, sizeof note, e);
+        if (!rc && m.lock && note[0]) /* taken over */
+            fprintf(stderr, "lesde: %s: %s\n", o->store_path, note);
+        if (rc)
+            exists = -2;
+        else if (o->new_store && access(o->store_path, F_OK) == 0 && unlink(o->store_path) != 0)
             exists = -1;
         else
             exists = access(o->store_path, F_OK) == 0;
     }
     MPI_Bcast(&exists, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    if (exists < 0)
+    if (exists == -2)
+        return m.rank == 0 ? rc : err_set(e, LESDE_FAIL, "the store is in use by another sweep");
+    if (exists < 0) {
+        store_lock_release(m.lock);
         return err_set(e, LESDE_FAIL, "%s: cannot remove the old store for --new",
                        o->store_path);
+    }
     store_opts so = {.comm = MPI_COMM_WORLD, .mpi_info = o->mpi_info};
-    int rc = exists ? store_open(o->store_path, s, &so, &m.st, e)
-                    : store_create(o->store_path, s, &so, &m.st, e);
-    if (rc)
+    rc = exists ? store_open(o->store_path, s, &so, &m.st, e)
+                : store_create(o->store_path, s, &so, &m.st, e);
+    if (rc) {
+        store_lock_release(m.lock);
         return rc;
+    }
+    if (m.rank == 0 && !m.lock && note[0]) /* no lock, yet the store opened */
+        fprintf(stderr, "lesde: warning: %s: %s\n", o->store_path, note);
     if (m.rank == 0) {
         rc = build_queue(&m, e);
         log_info("%s: %ld tasks, %ld done, %ld failed, %ld to run on %d rank%s -> %s",
@@ -404,6 +430,7 @@ int run_sweep(const spec *s, const run_opts *o, lesde_err *e)
         else
             log_info("%s: all %ld tasks done", s->name, m.total);
     }
+    store_lock_release(m.lock); /* after the summaries: they write the store too */
     gentle_barrier();
     MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (m.rank != 0 && code && !rc)

@@ -34,9 +34,13 @@ int run_size(void);
  * and "spec:line: study 'NAME': what: path: reason" otherwise. Collective. */
 int run_check_data(const spec *s, lesde_err *e);
 
-/* Runs the sweep; every rank calls it. Returns LESDE_OK, LESDE_FAIL (some
- * task failed, or a fatal error in e), LESDE_USAGE (bad store), or
- * LESDE_INTERRUPTED; the same value on every rank. */
+/* Runs the sweep; every rank calls it. The store's lock (store_lock_take)
+ * is held by rank 0 from before the store is opened (or removed, with
+ * new_store) until the end: a second sweep on the store is refused with
+ * LESDE_FAIL, naming the holder; a stale lock is taken over, saying so.
+ * Returns LESDE_OK, LESDE_FAIL (some task failed, the store is in use, or
+ * a fatal error in e), LESDE_USAGE (bad store), or LESDE_INTERRUPTED; the
+ * same value on every rank. */
 int run_sweep(const spec *s, const run_opts *o, lesde_err *e);
 
 /* Scheduling overhead benchmark: n trivial tasks, all handed out by rank 0

@@ -121,6 +121,53 @@ int store_write_fit(const char *path, const double *t, int C, const double *xbar
 int store_write_images(const char *path, const data_set *ds, const char *dataset_name,
                        long seed, lesde_err *e);
 
+/* ---- the store lock: one sweep per store ----
+ *
+ * A sweep holds STORE.lock beside its store for its whole run: a small text
+ * file naming the holder (host, pid, Slurm job id and restart count, when it
+ * was taken), written complete under a name of its own and then hard-linked
+ * to STORE.lock, which fails when the lock exists: atomic on local disks,
+ * NFS (v2 and later) and Lustre alike, where flock() may be missing or
+ * local to a node. The holder refreshes its mtime every STORE_LOCK_REFRESH
+ * seconds. A lock whose holder is gone is stale and taken over: on the same
+ * host, its pid is gone; in the same Slurm job, requeued since
+ * (SLURM_RESTART_COUNT grew); on another host, its mtime is older than
+ * STORE_LOCK_STALE seconds (clocks are assumed to agree to a minute). */
+#define STORE_LOCK_REFRESH 60
+#define STORE_LOCK_STALE 600
+
+typedef struct {
+    char host[256];
+    long pid;
+    char job[64];   /* SLURM_JOB_ID, or "" */
+    long restart;   /* SLURM_RESTART_COUNT */
+    char since[32]; /* when it was taken, UTC */
+    double age;     /* seconds since it was last refreshed */
+    int alive;      /* 0: stale, for the reason in why */
+    char why[160];
+} store_lock_info;
+
+typedef struct store_lock store_lock;
+
+/* Takes the lock of the store at store_path. A live holder: LESDE_FAIL with
+ * "STORE: in use by another sweep (host H, pid P, Slurm job J, since T; lock
+ * STORE.lock, refreshed N s ago): ...". A stale lock is taken over, and note
+ * says so and why. In a directory it cannot write in (missing, read-only)
+ * it returns LESDE_OK and *out NULL, and note says so: the store cannot be
+ * made there, and its own error says why. */
+int store_lock_take(const char *store_path, store_lock **out, char *note, size_t note_size,
+                    lesde_err *e);
+/* Touches the lock when STORE_LOCK_REFRESH seconds have passed since the
+ * last time (cheap to call often); -1 when the lock is no longer ours. */
+int store_lock_refresh(store_lock *l);
+/* Removes the lock if it is still ours, and frees l. NULL is fine. */
+void store_lock_release(store_lock *l);
+/* Reads the lock of a store, judged as store_lock_take would: 1 and *info
+ * when there is one, 0 when there is none. */
+int store_lock_read(const char *store_path, store_lock_info *info);
+/* "host H, pid P, Slurm job J, since T" */
+void store_lock_describe(const store_lock_info *info, char *buf, size_t size);
+
 /* Root attributes of a store (provenance: sweep_name, spec_hash, created,
  * lesde_version, git_revision, library versions, ...) as text, sorted by
  * name: strings as stored, numbers %.17g. *attrs is malloc'ed; free it with

@@ -1,11 +1,12 @@
 /* store: what a task wrote reads back equal to what was computed, the layout
  * (shapes, padding, coordinates in every group, attributes as netCDF reads
  * them), the field table's rules, status handling, spec mismatch, an older
- * layout, summaries (median, quantiles, clipped intervals). */
+ * layout, summaries (median, quantiles, clipped intervals), the lock. */
 #include <hdf5.h>
 #include <hdf5_hl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -353,7 +354,62 @@ static void test_old_layout(const char *path, const spec *s)
     spec r;
     CHECK(store_load_spec(old, &r, &e) == 0, "layout 1 still reads: %s", e.msg);
     spec_free(&r);
+    f = H5Fopen(old, H5F_ACC_RDWR, H5P_DEFAULT);
+    a = H5Aopen(f, "layout_version", H5P_DEFAULT);
+    double three = 3;
+    H5Awrite(a, H5T_NATIVE_DOUBLE, &three);
+    H5Aclose(a);
+    H5Fclose(f);
+    CHECK(store_open(old, s, &so, &st, &e) == LESDE_USAGE && strstr(e.msg, "newer lesde"),
+          "layout 3 refused: %s", e.msg);
     unlink(old);
+}
+
+/* The lock, within one process: a second take is refused naming the
+ * holder; a lock of a pid that is gone is taken over; a lock replaced
+ * behind the holder's back is no longer its own. */
+static void test_lock(void)
+{
+    const char *st = "/tmp/lesde_test_lock.h5";
+    char lock[64], note[512], host[256] = "";
+    snprintf(lock, sizeof lock, "%s.lock", st);
+    unlink(lock);
+    gethostname(host, sizeof host - 1);
+    store_lock *a = NULL, *b = NULL;
+    store_lock_info li;
+    lesde_err e = {0};
+    CHECK(store_lock_read(st, &li) == 0, "no lock yet");
+    CHECK(store_lock_take(st, &a, note, sizeof note, &e) == 0 && a && !note[0], "take: %s", e.msg);
+    CHECK(store_lock_read(st, &li) == 1 && li.alive && li.pid == (long)getpid() &&
+              !strcmp(li.host, host),
+          "read: %s %ld", li.host, li.pid);
+    CHECK(store_lock_take(st, &b, note, sizeof note, &e) == LESDE_FAIL && !b &&
+              strstr(e.msg, "in use by another sweep") && strstr(e.msg, host),
+          "second take: %s", e.msg);
+    CHECK(store_lock_refresh(a) == 0, "refresh (nothing to do yet)");
+    store_lock_release(a);
+    CHECK(access(lock, F_OK) != 0, "released");
+    /* a pid that is gone: a child that has exited */
+    pid_t child = fork();
+    if (child == 0)
+        _exit(0);
+    waitpid(child, NULL, 0);
+    FILE *f = fopen(lock, "w");
+    fprintf(f, "host=%s\npid=%ld\nslurm_job=\nslurm_restart=0\nsince=x\n", host, (long)child);
+    fclose(f);
+    CHECK(store_lock_read(st, &li) == 1 && !li.alive && strstr(li.why, "is gone"), "stale: %s",
+          li.why);
+    CHECK(store_lock_take(st, &a, note, sizeof note, &e) == 0 && a &&
+              strstr(note, "took over the lock of a dead sweep"),
+          "take over: %s", note);
+    /* replaced behind its back (taken over as stale by another host) */
+    f = fopen(lock, "w");
+    fprintf(f, "host=elsewhere\npid=1\nslurm_job=\nslurm_restart=0\nsince=x\n");
+    fclose(f);
+    CHECK(store_lock_read(st, &li) == 1 && li.alive, "fresh lock of another host: alive");
+    store_lock_release(a); /* not ours: left in place */
+    CHECK(access(lock, F_OK) == 0, "another's lock is not removed");
+    unlink(lock);
 }
 
 int main(void)
@@ -490,5 +546,6 @@ int main(void)
     unlink("/tmp/lesde_test_garbage.h5");
     test_fields_table();
     test_summaries();
+    test_lock();
     return check_done("test_store");
 }
