@@ -118,9 +118,11 @@ int cmd_summarize(int argc, char **argv)
     const char *path;
     int rc = one_store_arg("summarize", argc, argv,
                            "Usage: lesde summarize STORE\n\n"
-                           "Recomputes the summaries across seeds (mean, std, 95% t-interval,\n"
-                           "count of done seeds) of every curve and scalar of every study,\n"
-                           "into STORE's summary/ datasets. lesde sweep does this at its end.\n",
+                           "Recomputes the summaries across seeds (mean, std, 95% t-interval\n"
+                           "clipped to a fraction's [0, 1], count, median, 25% and 75%\n"
+                           "quantiles, over the done seeds) of every curve and scalar of every\n"
+                           "study, into STORE's summary/<stat>/ datasets. lesde sweep and lesde\n"
+                           "train do this at their end; refused while a sweep writes STORE.\n",
                            &path);
     if (rc)
         return rc < 0 ? 0 : rc;

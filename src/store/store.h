@@ -3,12 +3,13 @@
  * One file per sweep. Root attributes describe its provenance; each study
  * is a group /study/<name> holding one dataset per recorded quantity, shaped
  * [axis_1]...[axis_n][seed][per-task dims], with the grid axes, seeds and
- * per-task dimensions attached as HDF5 dimension scales. Every group and
- * dataset is created at the start (by rank 0, fixed shapes, allocated
- * early, flushed); afterwards a task only overwrites raw bytes of its own
- * slots, its `status` last. Raw writes never touch HDF5 metadata, so a store
- * survives a killed process and resumes. `lesde train` writes the same
- * layout: a store of a one-task spec.
+ * per-task dimensions attached as HDF5 dimension scales, in the variable's
+ * own group (layout 2: netCDF-4 and xarray read the file as it is). Every
+ * group and dataset is created at the start (by rank 0, fixed shapes,
+ * allocated early, flushed); afterwards a task only overwrites raw bytes
+ * of its own slots, its `status` last. Raw writes never touch HDF5
+ * metadata, so a store survives a killed process and resumes. `lesde train`
+ * writes the same layout: a store of a one-task spec.
  *
  * Parallel use: pass the MPI communicator (all its ranks call create, open
  * and close together; writes are independent). Serial use: MPI_COMM_NULL. */
@@ -23,6 +24,8 @@
 #include "spec/spec.h"
 #include "train/train.h"
 
+/* 2: coordinates in every group, named dimensions, netCDF attributes,
+ * median and quartiles; 1: lesde before 2026-12 (read, not resumed). */
 #define STORE_LAYOUT_VERSION 2
 
 /* Task status values in the `status` datasets. */
@@ -60,10 +63,12 @@ int store_write_sde(store *st, const spec_task *t, const le_sde_result *r,
 int store_write_failed(store *st, const spec_task *t, const char *message,
                        double wall_seconds, int rank, lesde_err *e);
 
-/* Computes the summaries across seeds (mean, std, 95% t-interval, count)
- * of every per-task curve and scalar and writes them into the pre-created
- * /study/<name>/summary datasets. Serial: call after the sweep's store is
- * closed (lesde sweep does, and lesde summarize). */
+/* Computes the summaries across seeds (field_stats in fields.h: mean, std,
+ * 95% t-interval clipped to the field's valid range, count, median, 25% and
+ * 75% quantiles; over the done seeds, NaN left out) of every per-task curve
+ * and scalar and writes them into the pre-created /study/<name>/summary
+ * datasets (a layout-1 store: the five it has). Serial: call after the
+ * sweep's store is closed (lesde sweep does, and lesde summarize). */
 int store_summarize(const char *path, lesde_err *e);
 
 /* ---- reading, for status and report ---- */
