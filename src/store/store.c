@@ -1025,7 +1025,8 @@ static int write_tail(store *st, const spec_task *t, int status, const char *msg
         switch (h->f[fi].type == FT_CHAR                 ? 4
                 : !strcmp(h->f[fi].name, "rank")         ? 1
                 : !strcmp(h->f[fi].name, "wall_seconds") ? 2
-                : !strcmp(h->f[fi].name, "finished_at") ? 3 : 0) {
+                : !strcmp(h->f[fi].name, "finished_at")  ? 3
+                                                         : 0) {
         case 1: v = &r; break;
         case 2: v = &wall; break;
         case 3: v = &fin; break;
