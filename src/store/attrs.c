@@ -84,13 +84,8 @@ int store_read_attrs(const char *path, store_attr **attrs, int *n, lesde_err *e)
         return err_set(e, LESDE_USAGE, "%s: no such store", path);
     if (H5Fis_hdf5(path) <= 0)
         return err_set(e, LESDE_USAGE, "%s: not an HDF5 file, or damaged (truncated?)", path);
-    /* No file lock: the report may look at a store a sweep is writing. */
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    H5Pset_file_locking(fapl, 0, 1);
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
     char why[256];
-    store_h5_cause(why, sizeof why); /* before H5Pclose clears it */
-    H5Pclose(fapl);
+    hid_t f = store_h5_fopen(path, H5F_ACC_RDONLY, why, sizeof why);
     if (f < 0)
         return err_set(e, LESDE_FAIL, "%s: cannot open the store: %s", path,
                        why[0] ? why : "damaged?");

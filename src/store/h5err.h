@@ -13,6 +13,14 @@
  * none worth saying. Call it at once: the next HDF5 call clears the stack. */
 void store_h5_cause(char *buf, size_t size);
 
+/* Opens a store serially (H5F_ACC_RDONLY or H5F_ACC_RDWR) without HDF5's
+ * file lock, so that it reads a store a sweep is writing. Where the user
+ * forces the lock (HDF5_USE_FILE_LOCKING=TRUE overrides the property), an
+ * open that meets another process's lock is tried again for 5 s: that
+ * process (a sweep writing its summaries, another reader) holds it briefly.
+ * On failure, why holds store_h5_cause's reason. */
+hid_t store_h5_fopen(const char *path, unsigned flags, char *why, size_t size);
+
 /* A string attribute of obj (variable- or fixed-length) as a malloc'ed
  * string; NULL when absent or of another type (another program's attribute
  * of that name may be an array or a number). */

@@ -28,12 +28,8 @@ static hid_t open_serial(const char *path, int write, lesde_err *e)
         err_set(e, LESDE_USAGE, "%s: not an HDF5 file, or damaged (truncated?)", path);
         return -1;
     }
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    H5Pset_file_locking(fapl, 0, 1);
-    hid_t f = H5Fopen(path, write ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl);
     char why[256];
-    store_h5_cause(why, sizeof why); /* before H5Pclose clears it */
-    H5Pclose(fapl);
+    hid_t f = store_h5_fopen(path, write ? H5F_ACC_RDWR : H5F_ACC_RDONLY, why, sizeof why);
     if (f < 0) {
         err_set(e, LESDE_FAIL, "%s: cannot open the store%s: %s", path,
                 write ? " for writing" : "", why[0] ? why : write ? "read-only?" : "damaged?");

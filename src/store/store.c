@@ -786,10 +786,8 @@ static int create_here(const char *path, const spec *s, const store_opts *o, sto
  * opened serially (parallel HDF5 writes no variable-length data). */
 static int fill_strings(const char *path, lesde_err *e)
 {
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    H5Pset_file_locking(fapl, 0, 1);
-    hid_t f = H5Fopen(path, H5F_ACC_RDWR, fapl);
-    H5Pclose(fapl);
+    char why[256];
+    hid_t f = store_h5_fopen(path, H5F_ACC_RDWR, why, sizeof why);
     int bad = f < 0 || string_coords(f);
     if (f >= 0 && H5Fclose(f) < 0)
         bad = 1;

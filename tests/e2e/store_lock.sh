@@ -7,7 +7,7 @@
 # when the sweep ends, interrupted too. A lock left by a killed sweep (same
 # host, pid gone), an old one from another host, and one of the same Slurm
 # job before its requeue are taken over, saying so; a fresh one from
-# another host is not.
+# another host is not. HDF5's own file lock, forced on, is waited for.
 source "$(dirname "$0")/lib.sh"
 SPEC=$ROOT/tests/specs/smoke.ini
 S=$TMP/s.h5
@@ -90,4 +90,20 @@ touch -d '11 minutes ago' "$S.lock"
 expect_exit 0 "an old lock of another host: taken over" "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" --store "$S" --quiet
 check "says: not refreshed" grep -q "took over the lock of a dead sweep (host elsewhere, pid 4242, since .*): not refreshed for 6[0-9][0-9] s (more than 600) on another host" "$TMP/err"
 check "no lock left at the end" test ! -e "$S.lock"
+
+# HDF5's own lock, forced on (HDF5_USE_FILE_LOCKING=TRUE overrides lesde's
+# choice not to take it): a reader waits while another process holds it
+# briefly (a sweep's summaries, h5py), and says why after 5 s.
+hold() { # hold SECONDS: h5py holds the store open for writing
+  /usr/bin/python3 -c "
+import h5py, sys, time
+f = h5py.File('$S', 'a'); print('held', flush=True); time.sleep($1)" | head -1 >/dev/null
+}
+hold 2 & sleep 1
+expect_exit 0 "HDF5's lock held 2 s: status waits" env HDF5_USE_FILE_LOCKING=TRUE "$LESDE" status "$S"
+wait
+hold 9 & sleep 1
+expect_exit 1 "HDF5's lock held 9 s: status gives up" env HDF5_USE_FILE_LOCKING=TRUE "$LESDE" status "$S"
+check "says who holds what" grep -q "another process holds HDF5's file lock on it, and HDF5_USE_FILE_LOCKING=TRUE makes lesde respect it: unset it" "$TMP/err"
+wait
 finish
