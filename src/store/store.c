@@ -763,16 +763,23 @@ static int create_here(const char *path, const spec *s, const store_opts *o, sto
     if (!rc && !st->parallel && string_coords(st->file))
         rc = err_set(e, LESDE_FAIL, "%s: cannot write the string coordinates (disk full?)", path);
     /* Everything that is metadata is written now; from here on, raw bytes. */
-    if (!rc && H5Fflush(st->file, H5F_SCOPE_GLOBAL) < 0)
-        rc = err_set(e, LESDE_FAIL, "%s: cannot flush the new store (disk full?)", path);
+    int flushed = rc ? 1 : H5Fflush(st->file, H5F_SCOPE_GLOBAL) >= 0;
+    if (!flushed)
+        rc = err_set(e, LESDE_FAIL,
+                     "%s: cannot create the store: its metadata do not fit on "
+                     "the disk (disk full?)",
+                     path);
     if (rc) {
         /* Remove the half-made store, so that the next run starts over
          * instead of refusing a damaged file. Emptying it first gives back
          * the space HDF5 needs to close it when the disk is full (a close
-         * that fails leaves HDF5 to crash at exit). */
+         * that fails leaves HDF5 to crash at exit); a flush that failed
+         * is tried again into the emptied file, or the close fails. */
         int writer = !st->parallel || st->rank == 0;
         if (writer && truncate(path, 0) != 0)
             writer = 0;
+        if (!flushed)
+            H5Fflush(st->file, H5F_SCOPE_GLOBAL);
         store_close(st, NULL);
         if (writer)
             unlink(path);
