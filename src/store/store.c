@@ -550,7 +550,7 @@ static int study_create(store *st, int i, lesde_err *e)
         for (int k = 0; k < FIELD_N_STATS && !rc; k++) {
             const field_stat *fs = &field_stats[k];
             char name[200], sdir[200], lname[512];
-            snprintf(name, sizeof name, "summary/%s/%s", fs->name, f->name);
+            snprintf(name, sizeof name, "summary/%.16s/%.63s", fs->name, f->name);
             scope *ssc = scope_get(L, dirname_of(name, sdir, sizeof sdir));
             hid_t ssp = H5Screate_simple(sn, sshape, NULL);
             hid_t sd =
