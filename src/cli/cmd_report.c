@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "report/report.h"
+#include "store/store.h"
 
 static void help(void)
 {
@@ -75,6 +76,15 @@ int cmd_report(int argc, char **argv)
         return cli_usage("report", "--out DIR is required");
     o.store = argv[optind];
     lesde_err e = {0};
+    store_lock_info li;
+    if (store_lock_read(o.store, &li) && li.alive) {
+        char who[512];
+        store_lock_describe(&li, who, sizeof who);
+        fprintf(stderr,
+                "lesde: %s: in progress: a sweep is writing it (%s); the report shows "
+                "the tasks done so far, the summaries across seeds come when it ends\n",
+                o.store, who);
+    }
     report_result r;
     if (report_run(&o, &r, &e))
         return cli_fail(&e);

@@ -82,12 +82,14 @@ int cmd_status(int argc, char **argv)
                       "Usage: lesde status STORE [--json]\n\n"
                       "Prints done / failed / pending tasks per study of a store, and\n"
                       "the message of every failed task. Changes nothing; works while a\n"
-                      "sweep is writing the store.\n\n"
+                      "sweep is writing the store, and says so (its lock STORE.lock names\n"
+                      "the sweep: host, pid, Slurm job, since when).\n\n"
                       "Options:\n"
                       "  --json        the same as one JSON object, for scripts: store, sweep,\n"
-                      "                spec_hash, tasks, overrides, studies (name, kind,\n"
-                      "                tasks, done, failed, pending, failures: task, point,\n"
-                      "                seed, message), done, failed, pending, complete\n"
+                      "                spec_hash, tasks, in_progress, lock (the holder, or\n"
+                      "                null), overrides, studies (name, kind, tasks, done,\n"
+                      "                failed, pending, failures: task, point, seed,\n"
+                      "                message), done, failed, pending, complete\n"
                       "  -h, --help    this help\n",
                       &path, "json", &json);
     if (rc)
@@ -109,11 +111,33 @@ int cmd_status(int argc, char **argv)
         json_str(out, path);
         fprintf(out, ",\n  \"sweep\": ");
         json_str(out, s.name);
-        fprintf(out, ",\n  \"spec_hash\": \"%s\",\n  \"tasks\": %ld,\n  \"overrides\": [", s.hash,
-                s.n_tasks);
+        fprintf(out, ",\n  \"spec_hash\": \"%s\",\n  \"tasks\": %ld,\n", s.hash, s.n_tasks);
     } else {
         fprintf(out, "store %s: sweep '%s', spec hash %s, %ld tasks\n", path, s.name, s.hash,
                 s.n_tasks);
+    }
+    store_lock_info li;
+    int locked = store_lock_read(path, &li);
+    char who[512] = "";
+    if (locked)
+        store_lock_describe(&li, who, sizeof who);
+    if (json) {
+        fprintf(out, "  \"in_progress\": %s,\n  \"lock\": ", locked && li.alive ? "true" : "false");
+        if (locked) {
+            json_str(out, who);
+            fprintf(out, ",\n  \"lock_age_s\": %.0f", li.age);
+        } else {
+            fprintf(out, "null");
+        }
+        fprintf(out, ",\n  \"overrides\": [");
+    } else if (locked && li.alive) {
+        fprintf(out, "  in progress: a sweep is writing it (%s; lock refreshed %.0f s ago)\n", who,
+                li.age);
+    } else if (locked) {
+        fprintf(out,
+                "  not running: the lock of a sweep that ended without removing it is left "
+                "(%s: %s); the next sweep takes it over\n",
+                who, li.why);
     }
     if (s.overrides[0]) { /* one per line in the store */
         if (!json)
@@ -224,9 +248,11 @@ int cmd_summarize(int argc, char **argv)
     int quiet = 0;
     int rc = one_store_arg("summarize", argc, argv,
                            "Usage: lesde summarize STORE [--quiet]\n\n"
-                           "Recomputes the summaries across seeds (mean, std, 95% t-interval,\n"
-                           "count of done seeds) of every curve and scalar of every study,\n"
-                           "into STORE's summary/ datasets. lesde sweep does this at its end.\n\n"
+                           "Recomputes the summaries across seeds (mean, std, 95% t-interval\n"
+                           "clipped to a fraction's [0, 1], count, median, 25% and 75%\n"
+                           "quantiles, over the done seeds) of every curve and scalar of every\n"
+                           "study, into STORE's summary/<stat>/ datasets. lesde sweep and lesde\n"
+                           "train do this at their end; refused while a sweep writes STORE.\n\n"
                            "Options:\n"
                            "  --quiet       print nothing but errors\n"
                            "  -h, --help    this help\n",
@@ -234,6 +260,16 @@ int cmd_summarize(int argc, char **argv)
     if (rc)
         return rc < 0 ? 0 : rc;
     lesde_err e = {0};
+    store_lock_info li;
+    if (store_lock_read(path, &li) && li.alive) { /* the sweep summarizes at its end */
+        char who[512];
+        store_lock_describe(&li, who, sizeof who);
+        err_set(&e, LESDE_FAIL,
+                "%s: a sweep is writing it (%s) and summarizes it when it ends; "
+                "run this after",
+                path, who);
+        return cli_fail(&e);
+    }
     if (store_summarize(path, &e))
         return cli_fail(&e);
     if (!quiet)

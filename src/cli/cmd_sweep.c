@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "run/run.h"
 #include "spec/spec.h"
+#include "store/store.h"
 
 #define MAX_SETS 64
 
@@ -44,8 +45,15 @@ static void help(void)
            "  --quiet             no progress\n"
            "  -h, --help          this help\n\n"
            "On SIGTERM, SIGINT or SIGUSR1 the sweep stops handing out tasks, lets running\n"
-           "tasks finish, closes the store and exits 3; run it again to resume.\n\n%s",
-           cli_exit_codes);
+           "tasks finish, closes the store and exits 3; run it again to resume.\n\n"
+           "One sweep per store: a sweep holds the lock file STORE.lock (host, pid, Slurm\n"
+           "job) for its whole run. A second sweep on the store, --new included, is refused\n"
+           "at once with exit 1, naming the holder. A lock left by a sweep that died is\n"
+           "taken over, with a line saying so: on the same host when its pid is gone, in a\n"
+           "requeued Slurm job, on another host when not refreshed (every %d s) for %d s.\n"
+           "A spec whose data files are missing is refused (exit 2) before anything is\n"
+           "made.\n\n%s",
+           STORE_LOCK_REFRESH, STORE_LOCK_STALE, cli_exit_codes);
 }
 
 int cli_dry_run(const spec *s, double wall_hours);
@@ -128,6 +136,13 @@ int cmd_sweep(int argc, char **argv)
     int rc = path ? spec_load(&s, path, sets, n_sets, &e) : e.code;
     if (rc)
         return run_finalize(rank == 0 ? cli_fail(&e) : rc);
+    /* Missing data is refused before anything is made. */
+    if ((rc = run_check_data(&s, &e)) != LESDE_OK) {
+        if (rank == 0)
+            cli_fail(&e);
+        spec_free(&s);
+        return run_finalize(rc);
+    }
     char def[4200];
     if (!o.store_path) {
         snprintf(def, sizeof def, "results/%s", s.name);

@@ -232,6 +232,9 @@ int cmd_train(int argc, char **argv)
     int rc2 = store_close(st, rc ? NULL : &e);
     if (!rc)
         rc = rc2;
+    /* Its summaries across seeds (of one): the file reports like a sweep's. */
+    if (!rc)
+        rc = store_summarize(tmp, &e);
     if (!rc && rename(tmp, out) != 0)
         rc = err_set(&e, LESDE_FAIL, "cannot rename %s to %s", tmp, out);
     if (rc) {

@@ -38,9 +38,42 @@ static int exists(const char *path)
     return stat(path, &st) == 0;
 }
 
-int data_cifar10(data_set *ds, const char *dir, data_split split, int k,
-                 const int *class_ids, int per_class, uint64_t seed, int purpose,
-                 lesde_err *e)
+/* The files of a split: in dir, or in the folder cifar-10-batches-bin/
+ * inside it (the unpacked archive) when dir has no data_batch_1.bin. */
+static int cf_paths(const char *dir, data_split split, char *base, size_t bsize, char path[][4300])
+{
+    const char *const *names = split == DATA_SPLIT_TEST ? test_files : train_files;
+    int nf = split == DATA_SPLIT_TEST ? 1 : CF_MAX_FILES;
+    snprintf(base, bsize, "%s", dir);
+    join(path[0], sizeof path[0], dir, names[0]);
+    if (!exists(path[0])) {
+        char sub[4200];
+        join(sub, sizeof sub, dir, CF_SUBDIR);
+        join(path[0], sizeof path[0], sub, names[0]);
+        if (exists(path[0]))
+            snprintf(base, bsize, "%s", sub);
+    }
+    for (int f = 0; f < nf; f++)
+        join(path[f], sizeof path[f], base, names[f]);
+    return nf;
+}
+
+int data_cifar10_check(const char *dir, lesde_err *e)
+{
+    if (!dir || !*dir)
+        dir = data_default_dir(DATA_CIFAR10);
+    char base[4200], path[CF_MAX_FILES][4300];
+    for (int split = 0; split < 2; split++) {
+        int nf = cf_paths(dir, (data_split)split, base, sizeof base, path);
+        for (int f = 0; f < nf; f++)
+            if (data_file_readable(path[f], "cifar10 (the binary version)", e))
+                return e ? e->code : LESDE_USAGE;
+    }
+    return LESDE_OK;
+}
+
+int data_cifar10(data_set *ds, const char *dir, data_split split, int k, const int *class_ids,
+                 int per_class, uint64_t seed, int purpose, lesde_err *e)
 {
     memset(ds, 0, sizeof *ds);
     int rc = data_check_classes("cifar10", k, class_ids, DATA_MAX_K, per_class, e);
@@ -48,23 +81,8 @@ int data_cifar10(data_set *ds, const char *dir, data_split split, int k,
         return rc;
     if (!dir || !*dir)
         dir = data_default_dir(DATA_CIFAR10);
-    const char *const *names = split == DATA_SPLIT_TEST ? test_files : train_files;
-    int nf = split == DATA_SPLIT_TEST ? 1 : CF_MAX_FILES;
-
-    /* The unpacked archive is a folder cifar-10-batches-bin/: accept dir
-     * itself or that folder inside it. */
     char base[4200], path[CF_MAX_FILES][4300];
-    snprintf(base, sizeof base, "%s", dir);
-    join(path[0], sizeof path[0], dir, names[0]);
-    if (!exists(path[0])) {
-        char sub[4200];
-        join(sub, sizeof sub, dir, CF_SUBDIR);
-        join(path[0], sizeof path[0], sub, names[0]);
-        if (exists(path[0]))
-            snprintf(base, sizeof base, "%s", sub);
-    }
-    for (int f = 0; f < nf; f++)
-        join(path[f], sizeof path[f], base, names[f]);
+    int nf = cf_paths(dir, split, base, sizeof base, path);
 
     FILE *fp[CF_MAX_FILES] = {0};
     long first[CF_MAX_FILES + 1] = {0}; /* global index of each file's first record */

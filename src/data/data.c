@@ -1,9 +1,12 @@
 /* data: dataset kinds, set allocation, the shared sampler and data_load. */
 #include "data/data.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <gsl/gsl_randist.h>
 
@@ -48,6 +51,25 @@ const char *data_default_dir(data_kind kind)
     }
     default:
         return NULL;
+    }
+}
+
+int data_file_readable(const char *path, const char *what, lesde_err *e)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || access(path, R_OK) != 0)
+        return err_set(e, LESDE_USAGE, "%s: %s: %s", what, path, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return err_set(e, LESDE_USAGE, "%s: %s: not a regular file", what, path);
+    return LESDE_OK;
+}
+
+int data_check_files(data_kind kind, const char *data_dir, lesde_err *e)
+{
+    switch (kind) {
+    case DATA_FASHION_MNIST: return data_fashion_mnist_check(data_dir, e);
+    case DATA_CIFAR10: return data_cifar10_check(data_dir, e);
+    default: return LESDE_OK;
     }
 }
 

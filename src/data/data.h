@@ -90,6 +90,12 @@ void data_free(data_set *ds);
  * empty, else DATA_CIFAR10_DIR; NULL for geomnist (generated). */
 const char *data_default_dir(data_kind kind);
 
+/* Checks, without reading them, that the files a dataset is read from are
+ * there and readable (every split; GeoMNIST, generated, needs none), so
+ * that a sweep is refused before its store is made: LESDE_USAGE and "what:
+ * path: reason" otherwise. data_dir NULL or "": the default directory. */
+int data_check_files(data_kind kind, const char *data_dir, lesde_err *e);
+
 typedef enum { DATA_SPLIT_TRAIN = 0, DATA_SPLIT_TEST = 1 } data_split;
 
 /* Fashion-MNIST alone: per_class samples of each of the k source classes

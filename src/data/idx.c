@@ -189,6 +189,31 @@ static void join(char *out, size_t size, const char *dir, const char *name)
     snprintf(out, size, "%s%s%s", dir, n && dir[n - 1] == '/' ? "" : "/", name);
 }
 
+/* The image and label files of a split in dir (NULL or "": the default). */
+static void fm_paths(const char *dir, data_split split, char *ipath, char *lpath, size_t size)
+{
+    if (!dir || !*dir)
+        dir = data_default_dir(DATA_FASHION_MNIST);
+    const char *pre = split == DATA_SPLIT_TEST ? "t10k" : "train";
+    char name[64];
+    snprintf(name, sizeof name, "%s-images-idx3-ubyte.gz", pre);
+    join(ipath, size, dir, name);
+    snprintf(name, sizeof name, "%s-labels-idx1-ubyte.gz", pre);
+    join(lpath, size, dir, name);
+}
+
+int data_fashion_mnist_check(const char *dir, lesde_err *e)
+{
+    char ipath[4200], lpath[4200];
+    for (int split = 0; split < 2; split++) {
+        fm_paths(dir, (data_split)split, ipath, lpath, sizeof ipath);
+        if (data_file_readable(ipath, "fashion-mnist", e) ||
+            data_file_readable(lpath, "fashion-mnist", e))
+            return e ? e->code : LESDE_USAGE;
+    }
+    return LESDE_OK;
+}
+
 int data_fashion_mnist(data_set *ds, const char *dir, data_split split, int k,
                        const int *class_ids, int per_class, uint64_t seed,
                        int purpose, lesde_err *e)
@@ -197,14 +222,8 @@ int data_fashion_mnist(data_set *ds, const char *dir, data_split split, int k,
     int rc = data_check_classes("fashion-mnist", k, class_ids, DATA_MAX_K, per_class, e);
     if (rc)
         return rc;
-    if (!dir || !*dir)
-        dir = data_default_dir(DATA_FASHION_MNIST);
-    const char *pre = split == DATA_SPLIT_TEST ? "t10k" : "train";
-    char ipath[4200], lpath[4200], name[64];
-    snprintf(name, sizeof name, "%s-images-idx3-ubyte.gz", pre);
-    join(ipath, sizeof ipath, dir, name);
-    snprintf(name, sizeof name, "%s-labels-idx1-ubyte.gz", pre);
-    join(lpath, sizeof lpath, dir, name);
+    char ipath[4200], lpath[4200];
+    fm_paths(dir, split, ipath, lpath, sizeof ipath);
 
     data_idx img = {0}, lab = {0};
     long *pick = NULL;

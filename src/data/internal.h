@@ -20,6 +20,12 @@ int data_pick(const unsigned char *src_label, long n_src, int k,
               const int *class_ids, int per_class, uint64_t seed, int purpose,
               const char *what, long *pick, int *label, lesde_err *e);
 
+/* LESDE_USAGE with "what: path: reason" unless path is a readable regular
+ * file (data.c); the loaders' checks without reading (idx.c, cifar10.c). */
+int data_file_readable(const char *path, const char *what, lesde_err *e);
+int data_fashion_mnist_check(const char *dir, lesde_err *e);
+int data_cifar10_check(const char *dir, lesde_err *e);
+
 /* A random permutation of 0..n-1 from stream (seed, purpose, 0). */
 int data_permutation(int *perm, int n, uint64_t seed, int purpose, lesde_err *e);
 

@@ -318,7 +318,8 @@ static int load_study(report_ctx *c, report_study *rs, const spec_study *st)
             any |= rs->n_sum[p] > 0;
         }
         store_array_free(&a);
-        if (rs->n_done && !any)
+        store_lock_info li; /* a sweep writing it: summaries come at its end */
+        if (rs->n_done && !any && !(store_lock_read(c->o->store, &li) && li.alive))
             fprintf(stderr,
                     "lesde: warning: study %s has done tasks but no summaries across seeds "
                     "(was the sweep killed?); run 'lesde summarize %s' first\n",

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "data/data.h"
 #include "le/le.h"
 #include "store/store.h"
 #include "train/train.h"
@@ -31,6 +32,8 @@ typedef struct {
     const spec *s;
     const run_opts *o;
     store *st;
+    store_lock *lock; /* rank 0: the store's lock, for the whole run */
+    int lock_lost;    /* it was found taken by another: said once */
     int rank, size;
     int trivial;          /* benchmark: tasks do nothing */
     long *queue, nq, next;/* master: pending task ids, longest first */
@@ -156,6 +159,15 @@ static void account(sched *m, int64_t status)
 static void master_service(sched *m)
 {
     notice_stop(m);
+    if (store_lock_refresh(m->lock) && !m->lock_lost) {
+        m->lock_lost = 1;
+        log_progress_end(&m->prog);
+        fprintf(stderr,
+                "lesde: warning: the lock of %s is no longer this sweep's (removed, or "
+                "taken over as stale: was this process stopped for over %d s?); another sweep "
+                "may be writing the store too\n",
+                m->o->store_path, STORE_LOCK_STALE);
+    }
     while (m->size > 1 && m->active > 0) {
         int flag = 0;
         MPI_Status stt;
@@ -338,6 +350,31 @@ static int build_queue(sched *m, lesde_err *e)
     return rc;
 }
 
+int run_check_data(const spec *s, lesde_err *e)
+{
+    int rc = LESDE_OK;
+    if (run_rank() == 0)
+        for (int i = 0; i < s->n_studies && !rc; i++) {
+            const spec_study *st = &s->studies[i];
+            for (long p = 0; st->kind == SPEC_TRAIN && p < st->n_points && !rc; p++) {
+                spec_task t;
+                train_config c;
+                lesde_err de = {0};
+                if (spec_task_get(s, st->first_task + p * st->n_seeds, &t) ||
+                    spec_task_train(s, &t, &c))
+                    continue; /* the spec was validated: cannot happen */
+                if (data_check_files(c.dataset, c.data_dir, &de))
+                    rc = err_set(e, LESDE_USAGE, "%s:%d: study '%s': %s (data_dir %s)", s->path,
+                                 st->line, st->name, de.msg,
+                                 c.data_dir && *c.data_dir ? c.data_dir : "not set: the default");
+            }
+        }
+    MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (rc && run_rank() != 0)
+        err_set(e, rc, "the sweep's data is missing");
+    return rc;
+}
+
 /* The same code on every rank; the collective calls line up. */
 int run_sweep(const spec *s, const run_opts *o, lesde_err *e)
 {
@@ -352,22 +389,37 @@ int run_sweep(const spec *s, const run_opts *o, lesde_err *e)
     log_set_quiet(o->quiet || m.rank != 0);
     log_progress_start(&m.prog, o->progress_every > 0 ? o->progress_every : 10);
 
-    int exists = 0;
+    /* The lock first: --new removes no store a running sweep writes. */
+    int exists = 0, rc = LESDE_OK;
+    char note[800] = "";
     if (m.rank == 0) {
-        if (o->new_store && access(o->store_path, F_OK) == 0 && unlink(o->store_path) != 0)
+        rc = store_lock_take(o->store_path, &m.lock, note, sizeof note, e);
+        if (!rc && m.lock && note[0]) /* taken over */
+            fprintf(stderr, "lesde: %s: %s\n", o->store_path, note);
+        if (rc)
+            exists = -2;
+        else if (o->new_store && access(o->store_path, F_OK) == 0 && unlink(o->store_path) != 0)
             exists = -1;
         else
             exists = access(o->store_path, F_OK) == 0;
     }
     MPI_Bcast(&exists, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    if (exists < 0)
+    if (exists == -2)
+        return m.rank == 0 ? rc : err_set(e, LESDE_FAIL, "the store is in use by another sweep");
+    if (exists < 0) {
+        store_lock_release(m.lock);
         return err_set(e, LESDE_FAIL, "%s: cannot remove the old store for --new",
                        o->store_path);
+    }
     store_opts so = {.comm = MPI_COMM_WORLD, .mpi_info = o->mpi_info};
-    int rc = exists ? store_open(o->store_path, s, &so, &m.st, e)
-                    : store_create(o->store_path, s, &so, &m.st, e);
-    if (rc)
+    rc = exists ? store_open(o->store_path, s, &so, &m.st, e)
+                : store_create(o->store_path, s, &so, &m.st, e);
+    if (rc) {
+        store_lock_release(m.lock);
         return rc;
+    }
+    if (m.rank == 0 && !m.lock && note[0]) /* no lock, yet the store opened */
+        fprintf(stderr, "lesde: warning: %s: %s\n", o->store_path, note);
     if (m.rank == 0) {
         rc = build_queue(&m, e);
         log_info("%s: %ld tasks, %ld done, %ld failed, %ld to run on %d rank%s -> %s",
@@ -405,6 +457,7 @@ int run_sweep(const spec *s, const run_opts *o, lesde_err *e)
         else
             log_info("%s: all %ld tasks done", s->name, m.total);
     }
+    store_lock_release(m.lock); /* after the summaries: they write the store too */
     gentle_barrier();
     MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (m.rank != 0 && code && !rc)

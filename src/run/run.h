@@ -37,9 +37,18 @@ int run_launched_size(int *rank);
  * cut at its first comma or line break; callable before run_init. */
 void run_mpi_library(char *buf, int n);
 
-/* Runs the sweep; every rank calls it. Returns LESDE_OK, LESDE_FAIL (some
- * task failed, or a fatal error in e), LESDE_USAGE (bad store), or
- * LESDE_INTERRUPTED; the same value on every rank. */
+/* Checks that the files every train study reads are there (rank 0, the
+ * result on every rank), before a store or a folder is made: LESDE_USAGE
+ * and "spec:line: study 'NAME': what: path: reason" otherwise. Collective. */
+int run_check_data(const spec *s, lesde_err *e);
+
+/* Runs the sweep; every rank calls it. The store's lock (store_lock_take)
+ * is held by rank 0 from before the store is opened (or removed, with
+ * new_store) until the end: a second sweep on the store is refused with
+ * LESDE_FAIL, naming the holder; a stale lock is taken over, saying so.
+ * Returns LESDE_OK, LESDE_FAIL (some task failed, the store is in use, or
+ * a fatal error in e), LESDE_USAGE (bad store), or LESDE_INTERRUPTED; the
+ * same value on every rank. */
 int run_sweep(const spec *s, const run_opts *o, lesde_err *e);
 
 /* Scheduling overhead benchmark: n trivial tasks, all handed out by rank 0

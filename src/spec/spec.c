@@ -218,6 +218,9 @@ static int add_axis(spec_study *st, const spec_key_def *d, const spec_values *v)
     memset(ax, 0, sizeof *ax);
     snprintf(ax->key, sizeof ax->key, "%s", d->key);
     ax->field = d->field;
+    ax->type = d->type == SPEC_T_WORD   ? SPEC_VALUE_WORD
+               : d->type == SPEC_T_REAL ? SPEC_VALUE_REAL
+                                        : SPEC_VALUE_INT;
     ax->values = malloc((size_t)v->n * sizeof *ax->values);
     ax->labels = calloc((size_t)v->n, sizeof *ax->labels);
     st->n_axes++; /* now spec_free frees what is there */

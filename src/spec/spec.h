@@ -44,8 +44,12 @@ typedef enum { SPEC_TRAIN = 0, SPEC_SDE = 1 } spec_kind;
 #define SPEC_NAME_MAX 64
 #define SPEC_MAX_TASKS 10000000L /* a sweep larger than this is refused */
 
+/* What an axis's values are: the store writes its coordinate to match. */
+typedef enum { SPEC_VALUE_REAL = 0, SPEC_VALUE_INT = 1, SPEC_VALUE_WORD = 2 } spec_value_type;
+
 typedef struct {
     char key[SPEC_NAME_MAX]; /* the spec key, e.g. "p_err" */
+    spec_value_type type;    /* reals, integers, or words (labels) */
     int n;                   /* number of values (>= 2) */
     double *values;          /* numeric value of each (enum index for words) */
     char **labels;           /* each value's canonical text */

@@ -14,37 +14,33 @@ typedef struct {
     int oom;
 } attr_list;
 
-/* One attribute as text: strings as they are, numbers %.17g, arrays
- * comma-separated. NULL on a type this does not render (compound, ...). */
-static char *attr_text(hid_t a)
+/* One attribute of obj as text: strings as they are, integers %lld, reals
+ * %.17g, arrays comma-separated. NULL on a type this does not render
+ * (compound, ...). */
+static char *attr_text(hid_t obj, const char *name, hid_t a)
 {
     hid_t t = H5Aget_type(a), sp = H5Aget_space(a);
     hssize_t n = H5Sget_simple_extent_npoints(sp);
     char *out = NULL;
     H5T_class_t cls = H5Tget_class(t);
-    if (cls == H5T_STRING && !H5Tis_variable_str(t) && n == 1) {
-        /* One byte more than stored: a null-padded string of exactly len
-         * characters (as h5py writes) keeps its last one on conversion. */
-        size_t len = H5Tget_size(t);
-        hid_t mt = H5Tcopy(H5T_C_S1);
-        H5Tset_size(mt, len + 1);
-        out = calloc(len + 2, 1);
-        if (out && H5Aread(a, mt, out) < 0) {
-            free(out);
-            out = NULL;
-        }
-        H5Tclose(mt);
-    } else if ((cls == H5T_FLOAT || cls == H5T_INTEGER) && n >= 1 && n <= 4096) {
+    int integer = cls == H5T_INTEGER;
+    if (cls == H5T_STRING && n == 1) {
+        out = store_attr_str(obj, name);
+    } else if ((cls == H5T_FLOAT || integer) && n >= 1 && n <= 4096) {
+        long long *iv = malloc(sizeof(long long) * (size_t)n);
         double *v = malloc(sizeof(double) * (size_t)n);
         out = malloc((size_t)n * 26 + 1);
-        if (v && out && H5Aread(a, H5T_NATIVE_DOUBLE, v) >= 0) {
+        if (iv && v && out &&
+            (integer ? H5Aread(a, H5T_NATIVE_LLONG, iv) : H5Aread(a, H5T_NATIVE_DOUBLE, v)) >= 0) {
             size_t len = 0;
             for (hssize_t i = 0; i < n; i++)
-                len += (size_t)sprintf(out + len, "%s%.17g", i ? "," : "", v[i]);
+                len += integer ? (size_t)sprintf(out + len, "%s%lld", i ? "," : "", iv[i])
+                               : (size_t)sprintf(out + len, "%s%.17g", i ? "," : "", v[i]);
         } else {
             free(out);
             out = NULL;
         }
+        free(iv);
         free(v);
     }
     H5Sclose(sp);
@@ -59,7 +55,7 @@ static herr_t collect(hid_t obj, const char *name, const H5A_info_t *info, void 
     hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
     if (a < 0)
         return 0;
-    char *v = attr_text(a);
+    char *v = attr_text(obj, name, a);
     H5Aclose(a);
     if (!v)
         return 0;
@@ -88,13 +84,8 @@ int store_read_attrs(const char *path, store_attr **attrs, int *n, lesde_err *e)
         return err_set(e, LESDE_USAGE, "%s: no such store", path);
     if (H5Fis_hdf5(path) <= 0)
         return err_set(e, LESDE_USAGE, "%s: not an HDF5 file, or damaged (truncated?)", path);
-    /* No file lock: the report may look at a store a sweep is writing. */
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    H5Pset_file_locking(fapl, 0, 1);
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
     char why[256];
-    store_h5_cause(why, sizeof why); /* before H5Pclose clears it */
-    H5Pclose(fapl);
+    hid_t f = store_h5_fopen(path, H5F_ACC_RDONLY, why, sizeof why);
     if (f < 0)
         return err_set(e, LESDE_FAIL, "%s: cannot open the store: %s", path,
                        why[0] ? why : "damaged?");

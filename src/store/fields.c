@@ -34,8 +34,7 @@ size_t field_elsize(field_type t)
     switch (t) {
     case FT_F64: case FT_I64: return 8;
     case FT_I32: return 4;
-    case FT_I8: return 1;
-    case FT_STR: return STORE_MSG_LEN;
+    case FT_I8: case FT_CHAR: return 1;
     }
     return 0;
 }
@@ -141,13 +140,14 @@ int fields_list(spec_kind kind, const field_maxima *m, field *out)
     add(out, &n, "status", FT_I8, F_STATUS, 0, "", "0 pending, 1 done, 2 failed", 0);
     add(out, &n, "rank", FT_I32, F_RANK, 0, "", "MPI rank that ran the task", 0)->timing = 1;
     add(out, &n, "wall_seconds", FT_F64, F_WALL, 0, "s", "wall time of the task", 0)->timing = 1;
-    add(out, &n, "finished_at", FT_F64, F_FINISHED, 0, "s since 1970",
+    add(out, &n, "finished_at", FT_F64, F_FINISHED, 0, "seconds since 1970-01-01 00:00:00",
         "when the task's status was written", 0)->timing = 1;
-    add(out, &n, "message", FT_STR, F_MESSAGE, 0, "", "why the task failed", 0);
+    add(out, &n, "message", FT_CHAR, F_MESSAGE, 0, "", "why the task failed", 1,
+        (long)STORE_MSG_LEN, "message_char");
     if (kind == SPEC_SDE) {
         add(out, &n, "obs_t", FT_F64, F_OBS_T, 0, "iterations", "observation times", 1, m->O, "obs");
-        add(out, &n, "sep_all", FT_F64, F_SEP_ALL, 1, "", "1 if every pair of classes is linearly separable", 1, m->O, "obs");
-        add(out, &n, "sep_frac", FT_F64, F_SEP_FRAC, 1, "", "fraction of linearly separable class pairs", 1, m->O, "obs");
+        add(out, &n, "sep_all", FT_F64, F_SEP_ALL, 1, "", "1 if every pair of classes is linearly separable", 1, m->O, "obs")->unit_range = 1;
+        add(out, &n, "sep_frac", FT_F64, F_SEP_FRAC, 1, "", "fraction of linearly separable class pairs", 1, m->O, "obs")->unit_range = 1;
         add(out, &n, "etf_dev", FT_F64, F_SDE_ETF, 1, "", "max |cos(mean_k, mean_l) + 1/(K-1)|", 1, m->O, "obs");
         add(out, &n, "margin", FT_F64, F_MARGIN, 1, "feature units", "margin along the class-mean direction", 1, m->O, "obs");
         return n;
@@ -158,10 +158,10 @@ int fields_list(spec_kind kind, const field_maxima *m, field *out)
     add(out, &n, "xbar_probe", FT_F64, F_XBAR_PROBE, 1, "logit", "mean probe logits by training label", 3, C, "checkpoint", K, "class", K, "feature");
     add(out, &n, "xbar_val", FT_F64, F_XBAR_VAL, 1, "logit", "mean validation logits by clean label", 3, V, "val_checkpoint", K, "class", K, "feature");
     add(out, &n, "probe_loss", FT_F64, F_PROBE_LOSS, 1, "nats", "probe cross-entropy (training labels)", 1, C, "checkpoint");
-    add(out, &n, "probe_acc", FT_F64, F_PROBE_ACC, 1, "", "probe accuracy (training labels)", 1, C, "checkpoint");
+    add(out, &n, "probe_acc", FT_F64, F_PROBE_ACC, 1, "", "probe accuracy (training labels)", 1, C, "checkpoint")->unit_range = 1;
     add(out, &n, "val_loss", FT_F64, F_VAL_LOSS, 1, "nats", "validation cross-entropy (clean labels)", 1, V, "val_checkpoint");
-    add(out, &n, "val_acc", FT_F64, F_VAL_ACC, 1, "", "validation accuracy (clean labels)", 1, V, "val_checkpoint");
-    add(out, &n, "final_val_acc", FT_F64, F_FINAL_ACC, 1, "", "mean validation accuracy over the last 5% of iterations", 0);
+    add(out, &n, "val_acc", FT_F64, F_VAL_ACC, 1, "", "validation accuracy (clean labels)", 1, V, "val_checkpoint")->unit_range = 1;
+    add(out, &n, "final_val_acc", FT_F64, F_FINAL_ACC, 1, "", "mean validation accuracy over the last 5% of iterations", 0)->unit_range = 1;
     add(out, &n, "final_val_loss", FT_F64, F_FINAL_LOSS, 1, "nats", "mean validation loss over the last 5% of iterations", 0);
     add(out, &n, "snap_checkpoint", FT_I32, F_SNAP_C, 0, "", "checkpoint index of each snapshot", 1, S, "snapshot");
     add(out, &n, "snap_logits", FT_F64, F_SNAP_LOGITS, 0, "logit", "per-sample probe logits at snapshots", 3, S, "snapshot", NP, "probe_sample", K, "feature");
@@ -179,11 +179,25 @@ int fields_list(spec_kind kind, const field_maxima *m, field *out)
     long shapes[CNN_NUM_TENSORS][4] = {{6, m->CH, 5, 5}, {6}, {16, 6, 5, 5}, {16},
                                        {120, 400}, {120}, {84, 120}, {84}, {K, 84}, {K}};
     int nd[CNN_NUM_TENSORS] = {4, 1, 4, 1, 2, 1, 2, 1, 2, 1};
+    /* A layer's outputs are the next one's inputs; fc1 takes the flattened
+     * 16 x 5 x 5 maps of conv2. */
+    static const char *init_dims[CNN_NUM_TENSORS][4] = {
+        {"conv1_out", "channel", "kernel_height", "kernel_width"},
+        {"conv1_out"},
+        {"conv2_out", "conv1_out", "kernel_height", "kernel_width"},
+        {"conv2_out"},
+        {"fc1_out", "fc1_in"},
+        {"fc1_out"},
+        {"fc2_out", "fc1_out"},
+        {"fc2_out"},
+        {"feature", "fc2_out"},
+        {"feature"}};
     for (int i = 0; i < CNN_NUM_TENSORS; i++) {
         field *f = add(out, &n, init_names[i], FT_F64, F_INIT0 + i, 0, "",
                        "initial parameters (PyTorch layout)", 0);
         f->ndim = nd[i];
         memcpy(f->dims, shapes[i], sizeof(long) * 4);
+        memcpy(f->dimname, init_dims[i], sizeof init_dims[i]);
     }
     if (m->fit) {
         const long M = LE_NUM_MODELS, Q = LE_NUM_Q, NS = LE_NUM_SIMS, W = LE_TAIL_LOCAL_N;
@@ -216,21 +230,116 @@ int fields_list(spec_kind kind, const field_maxima *m, field *out)
         add(out, &n, "fit/rd_cmean", FT_F64, F_RD_CMEAN, 1, "", "RD_k(t) of the class-average baseline: every class at the genuine mean over classes", 2, C, "checkpoint", K, "class");
         add(out, &n, "fit/etf_dev", FT_F64, F_ETF, 1, "", "max |cos(Xbar^k, Xbar^l) + 1/(K-1)| of the probe means", 1, C, "checkpoint");
         add(out, &n, "fit/norm_spread", FT_F64, F_SPREAD, 1, "", "std_k |Xbar^k| / mean_k |Xbar^k|", 1, C, "checkpoint");
-        add(out, &n, "fit/snap_sep_frac", FT_F64, F_SNAP_SEP_FRAC, 1, "", "fraction of linearly separable class pairs of probe logits", 1, S, "snapshot");
-        add(out, &n, "fit/snap_sep_all", FT_F64, F_SNAP_SEP_ALL, 1, "", "1 if all pairs of probe logits are separable", 1, S, "snapshot");
+        add(out, &n, "fit/snap_sep_frac", FT_F64, F_SNAP_SEP_FRAC, 1, "", "fraction of linearly separable class pairs of probe logits", 1, S, "snapshot")->unit_range = 1;
+        add(out, &n, "fit/snap_sep_all", FT_F64, F_SNAP_SEP_ALL, 1, "", "1 if all pairs of probe logits are separable", 1, S, "snapshot")->unit_range = 1;
         add(out, &n, "fit/snap_nc1", FT_F64, F_SNAP_NC1, 1, "", "NC1 of probe logits", 1, S, "snapshot");
-        add(out, &n, "fit/snap_sep_frac_clean", FT_F64, F_SNAP_SEP_FRAC_CLEAN, 1, "", "fraction of linearly separable class pairs of probe logits by clean label", 1, S, "snapshot");
-        add(out, &n, "fit/snap_sep_all_clean", FT_F64, F_SNAP_SEP_ALL_CLEAN, 1, "", "1 if all pairs of probe logits are separable by clean label", 1, S, "snapshot");
+        add(out, &n, "fit/snap_sep_frac_clean", FT_F64, F_SNAP_SEP_FRAC_CLEAN, 1, "", "fraction of linearly separable class pairs of probe logits by clean label", 1, S, "snapshot")->unit_range = 1;
+        add(out, &n, "fit/snap_sep_all_clean", FT_F64, F_SNAP_SEP_ALL_CLEAN, 1, "", "1 if all pairs of probe logits are separable by clean label", 1, S, "snapshot")->unit_range = 1;
         add(out, &n, "fit/snap_nc1_clean", FT_F64, F_SNAP_NC1_CLEAN, 1, "", "NC1 of probe logits by clean label", 1, S, "snapshot");
     }
     if (m->save_data) {
-        add(out, &n, "data/train_x", FT_F64, F_TRAIN_X, 0, "pixel", "training images", 4, m->NT, "train_sample", m->CH, NULL, 32L, NULL, 32L, NULL);
+        add(out, &n, "data/train_x", FT_F64, F_TRAIN_X, 0, "pixel", "training images", 4, m->NT, "train_sample", m->CH, "channel", 32L, "height", 32L, "width");
         add(out, &n, "data/train_label", FT_I32, F_TRAIN_LABEL, 0, "", "training label (after pollution)", 1, m->NT, "train_sample");
         add(out, &n, "data/train_clean_label", FT_I32, F_TRAIN_CLEAN, 0, "", "clean label", 1, m->NT, "train_sample");
-        add(out, &n, "data/val_x", FT_F64, F_VAL_X, 0, "pixel", "validation images", 4, m->NV, "val_sample", m->CH, NULL, 32L, NULL, 32L, NULL);
+        add(out, &n, "data/val_x", FT_F64, F_VAL_X, 0, "pixel", "validation images", 4, m->NV, "val_sample", m->CH, "channel", 32L, "height", 32L, "width");
         add(out, &n, "data/val_label", FT_I32, F_VAL_LABEL, 0, "", "clean validation label", 1, m->NV, "val_sample");
     }
     return n;
+}
+
+static const field_dim dims[] = {
+    {"checkpoint", "probe checkpoint", "iterations", NULL, 0},
+    {"val_checkpoint", "validation checkpoint", "iterations", NULL, 0},
+    {"class", "class (training label of the probe means, clean label of the validation means)", "1",
+     NULL, 0},
+    {"feature", "logit (network output) index", "1", NULL, 0},
+    {"model", "LE model: I (isotropic) or L (locally elastic)", "1", "I,L", 0},
+    {"sim", "LE-ODE imitation: whose estimates drive which model's ODE", "1",
+     "I-est/L-ODE,L-est/L-ODE,I-est/I-ODE", 0},
+    {"quantity", "tail-index quantity: alpha, beta, gamma = alpha - beta", "1",
+     "alpha,beta,gamma", 0},
+    {"tail_window", "local tail-index window (its end is fit/tail_local_t)", "1", NULL, 0},
+    {"snapshot", "snapshot (checkpoint with per-sample probe logits)", "1", NULL, 0},
+    {"probe_sample", "probe sample", "1", NULL, 0},
+    {"iteration", "SGD step (0: the first)", "1", NULL, 0},
+    {"obs", "observation of the LE-SDE", "1", NULL, 0},
+    {"message_char", "character of the message", "1", NULL, 1},
+};
+
+const field_dim *fields_dim(const char *name)
+{
+    for (size_t i = 0; i < sizeof dims / sizeof dims[0]; i++)
+        if (!strcmp(dims[i].name, name))
+            return &dims[i];
+    return NULL;
+}
+
+/* Quantiles: linear interpolation between the order statistics (Hyndman
+ * and Fan's type 7: numpy's and R's default). */
+const field_stat field_stats[FIELD_N_STATS] = {
+    {"mean", "mean across seeds", "mean over the done seeds, NaN values left out", 1},
+    {"std", "standard deviation across seeds",
+     "sample standard deviation (n - 1) over the done seeds, NaN values left out", 1},
+    {"ci_lo", "lower end of the 95% interval of the mean",
+     "mean - t(0.975, n-1) std / sqrt(n) over the done seeds, clipped to [valid_min, "
+     "valid_max] of the field when it has them",
+     1},
+    {"ci_hi", "upper end of the 95% interval of the mean",
+     "mean + t(0.975, n-1) std / sqrt(n) over the done seeds, clipped to [valid_min, "
+     "valid_max] of the field when it has them",
+     1},
+    {"n", "number of seeds summarised", "count of done seeds whose value is not NaN", 0},
+    {"median", "median across seeds",
+     "median over the done seeds, NaN values left out (the mean of the middle two when n "
+     "is even)",
+     1},
+    {"q25", "25% quantile across seeds",
+     "25% quantile over the done seeds, NaN values left out: linear interpolation between "
+     "order statistics, x[(n-1) 0.25] (Hyndman-Fan type 7, numpy's default)",
+     1},
+    {"q75", "75% quantile across seeds",
+     "75% quantile over the done seeds, NaN values left out: linear interpolation between "
+     "order statistics, x[(n-1) 0.75] (Hyndman-Fan type 7, numpy's default)",
+     1},
+};
+
+static const char *leaf(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+int fields_check(const field *f, int n, char *why, size_t size)
+{
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < i; j++)
+            if (!strcmp(f[i].name, f[j].name)) {
+                snprintf(why, size, "field %s is in the table twice", f[i].name);
+                return -1;
+            }
+        for (int d = 0; d < f[i].ndim; d++) {
+            const char *dn = f[i].dimname[d];
+            if (!dn || !dn[0]) {
+                snprintf(why, size, "field %s: dimension %d has no name", f[i].name, d);
+                return -1;
+            }
+            for (int j = 0; j < n; j++) {
+                if (!strcmp(leaf(f[j].name), dn)) {
+                    snprintf(why, size, "dimension %s of field %s has the name of field %s", dn,
+                             f[i].name, f[j].name);
+                    return -1;
+                }
+                for (int k = 0; k < f[j].ndim; k++)
+                    if (f[j].dimname[k] && !strcmp(f[j].dimname[k], dn) &&
+                        f[j].dims[k] != f[i].dims[d]) {
+                        snprintf(why, size, "dimension %s is %ld long in %s but %ld in %s", dn,
+                                 f[i].dims[d], f[i].name, f[j].dims[k], f[j].name);
+                        return -1;
+                    }
+            }
+        }
+    }
+    return 0;
 }
 
 /* Copies src [sd0][sd1]...[sd_{n-1}] into dst [dd0]...[dd_{n-1}] (dd >= sd),
@@ -259,8 +368,7 @@ static void fill_pad(const field *f, void *buf)
     case FT_F64: for (long i = 0; i < n; i++) ((double *)buf)[i] = NAN; break;
     case FT_I64: for (long i = 0; i < n; i++) ((int64_t *)buf)[i] = -1; break;
     case FT_I32: for (long i = 0; i < n; i++) ((int32_t *)buf)[i] = -1; break;
-    case FT_I8: memset(buf, 0, n); break;
-    case FT_STR: memset(buf, 0, n * STORE_MSG_LEN); break;
+    case FT_I8: case FT_CHAR: memset(buf, 0, n); break;
     }
 }
 

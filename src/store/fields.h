@@ -2,23 +2,33 @@
  *
  * One entry per dataset of a study group, with its per-task dimensions
  * (maxima over the study's grid: tasks with fewer classes or checkpoints
- * are padded with NaN / -1). The same table drives creation, task writes,
- * summaries and the determinism comparison. */
+ * are padded with NaN / -1), each named: the name is the netCDF dimension,
+ * with one length per name in a study. The same table drives creation,
+ * task writes, summaries and the determinism comparison; a new entry needs
+ * nothing else (a dimension not in fields_dim's table gets the coordinate
+ * 0, 1, ..., n-1). */
 #ifndef LESDE_STORE_FIELDS_H
 #define LESDE_STORE_FIELDS_H
 
+#include <stddef.h>
+
 #include "spec/spec.h"
 
-typedef enum { FT_F64, FT_I64, FT_I32, FT_I8, FT_STR } field_type;
+/* FT_CHAR: fixed-width text, one byte per element along the field's last
+ * dimension (netCDF's NC_CHAR: a parallel store cannot write variable-length
+ * strings into a task's slot). */
+typedef enum { FT_F64, FT_I64, FT_I32, FT_I8, FT_CHAR } field_type;
 
 typedef struct {
     char name[64];        /* path below the study group */
     field_type type;
     int ndim;             /* per-task dimensions */
     long dims[4];
-    const char *dimname[4]; /* dimension scale names (NULL: none) */
-    int summarize;        /* mean / std / interval across seeds */
-    int timing;           /* varies between identical runs (rank, seconds) */
+    const char *dimname[4]; /* dimension names (every dimension has one) */
+    int summarize;          /* statistics across seeds (field_stats) */
+    int timing;             /* varies between identical runs (rank, seconds) */
+    int unit_range;         /* values in [0, 1] (accuracies, fractions): stated as
+                               valid_min / valid_max; intervals are clipped to it */
     const char *units;
     const char *desc;
     int id;               /* what it holds (enum in fields.c) */
@@ -41,10 +51,39 @@ void fields_maxima_free(field_maxima *m);
 int fields_list(spec_kind kind, const field_maxima *m, field *out);
 long field_size(const field *f);
 
+/* A per-task dimension's coordinate, when it is more than 0..n-1. */
+typedef struct {
+    const char *name;
+    const char *long_name;
+    const char *units;
+    const char *labels; /* comma-separated string values, or NULL */
+    int bare;           /* no coordinate variable (netCDF's "dimension but not a
+                           variable"): xarray then joins FT_CHAR text into strings */
+} field_dim;
+/* The entry of dimension name, or NULL (coordinate 0..n-1, long_name the
+ * name). "checkpoint" and "val_checkpoint" hold the iterations when every
+ * task of the study shares the schedule (field_maxima), else indices. */
+const field_dim *fields_dim(const char *name);
+
+/* The statistics across seeds written under summary/<stat>/<field name>. */
+typedef struct {
+    const char *name;   /* "mean", ... */
+    const char *what;   /* its long_name, before the field's */
+    const char *method; /* how it is computed (the dataset's comment) */
+    int same_units;     /* in the field's units (n: a count) */
+} field_stat;
+#define FIELD_N_STATS 8
+extern const field_stat field_stats[FIELD_N_STATS];
+
+/* Checks a study's fields: every dimension named, one length per name, no
+ * dimension named like a field's last path component, no name twice.
+ * Fills why and returns -1 on the first problem. */
+int fields_check(const field *f, int n, char *why, size_t size);
+
 /* Packs field f of a finished task into buf (field_size elements, padded). */
 void fields_pack_train(const field *f, const train_result *r, void *buf);
 void fields_pack_sde(const field *f, const le_sde_result *r, void *buf);
-/* Bytes per element of a type (STR: STORE_MSG_LEN). */
+/* Bytes per element of a type. */
 size_t field_elsize(field_type t);
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "store/h5err.h"
 #include "store/store.h"
 
 static int write_ds(hid_t f, const char *name, hid_t ftype, hid_t mtype, int ndim,
@@ -14,14 +15,8 @@ static int write_ds(hid_t f, const char *name, hid_t ftype, hid_t mtype, int ndi
     hid_t d = H5Dcreate2(f, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     herr_t rc = d < 0 ? -1 : H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
     if (d >= 0) {
-        hid_t t = H5Tcopy(H5T_C_S1);
-        H5Tset_size(t, strlen(desc) + 1);
-        hid_t as = H5Screate(H5S_SCALAR);
-        hid_t a = H5Acreate2(d, "description", t, as, H5P_DEFAULT, H5P_DEFAULT);
-        H5Awrite(a, t, desc);
-        H5Aclose(a);
-        H5Sclose(as);
-        H5Tclose(t);
+        if (store_h5_attr_str(d, "long_name", desc))
+            rc = -1;
         H5Dclose(d);
     }
     H5Sclose(sp);
@@ -45,21 +40,9 @@ int store_write_images(const char *path, const data_set *ds, const char *dataset
                    "clean label");
     rc |= write_ds(f, "train_label", H5T_STD_I32LE, H5T_NATIVE_INT, 1, ld, ds->train_label,
                    "label seen in training (after pollution)");
-    hid_t as = H5Screate(H5S_SCALAR);
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, strlen(dataset_name) + 1);
-    hid_t a = H5Acreate2(f, "dataset", t, as, H5P_DEFAULT, H5P_DEFAULT);
-    H5Awrite(a, t, dataset_name);
-    H5Aclose(a);
-    H5Tclose(t);
-    double v[2] = {(double)ds->k, (double)seed};
-    const char *names[2] = {"classes", "seed"};
-    for (int i = 0; i < 2; i++) {
-        a = H5Acreate2(f, names[i], H5T_IEEE_F64LE, as, H5P_DEFAULT, H5P_DEFAULT);
-        H5Awrite(a, H5T_NATIVE_DOUBLE, &v[i]);
-        H5Aclose(a);
-    }
-    H5Sclose(as);
+    rc |= store_h5_attr_str(f, "dataset", dataset_name);
+    rc |= store_h5_attr_int(f, "classes", ds->k);
+    rc |= store_h5_attr_int(f, "seed", seed);
     if (H5Fclose(f) < 0)
         rc = -1;
     if (rc || rename(tmp, path)) {
@@ -67,27 +50,6 @@ int store_write_images(const char *path, const data_set *ds, const char *dataset
         return err_set(e, LESDE_FAIL, "%s: cannot write the file", path);
     }
     return LESDE_OK;
-}
-
-static void attr_d(hid_t obj, const char *name, double v)
-{
-    hid_t sp = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(obj, name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
-    H5Awrite(a, H5T_NATIVE_DOUBLE, &v);
-    H5Aclose(a);
-    H5Sclose(sp);
-}
-
-static void attr_s(hid_t obj, const char *name, const char *v)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, strlen(v) + 1);
-    hid_t sp = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    H5Awrite(a, t, v);
-    H5Aclose(a);
-    H5Sclose(sp);
-    H5Tclose(t);
 }
 
 /* Writes n arrays of `each` doubles, src[0..n), one after the other as one
@@ -100,9 +62,9 @@ static int write_stack(hid_t f, const char *name, double *const *src, int n, siz
     return write_ds(f, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, ndim, dims, buf, desc);
 }
 
-int store_write_fit(const char *path, const double *t, int C, const double *xbar, int K,
-                    int p, const le_fit_result *r, const le_fit_opts *o,
-                    const store_fit_paths *paths, const char *source, lesde_err *e)
+int store_write_fit(const char *path, const double *t, int C, const double *xbar, int K, int p,
+                    const le_fit_result *r, const le_fit_opts *o, const store_fit_paths *paths,
+                    const char *source, lesde_err *e)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     char tmp[4200];
@@ -177,10 +139,9 @@ int store_write_fit(const char *path, const double *t, int C, const double *xbar
                           w ? "std across noisy LE-SDE paths [model][checkpoint][class][feature]"
                             : "mean across noisy LE-SDE paths [model][checkpoint][class][feature]");
     if (paths && paths->paths > 0) {
-        attr_d(f, "paths", paths->paths);
-        attr_d(f, "noise_scale", paths->noise_scale);
+        rc |= store_h5_attr_int(f, "paths", paths->paths);
+        rc |= store_h5_attr_f64(f, "noise_scale", paths->noise_scale);
     }
-    attr_d(f, "plateau_t", r->plateau_t);
     if (!rc)
         rc |= write_ds(f, "fit/etf_dev", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, c1, r->etf_dev,
                        "max |cos(Xbar^k, Xbar^l) + 1/(K-1)|");
@@ -188,18 +149,19 @@ int store_write_fit(const char *path, const double *t, int C, const double *xbar
         rc |= write_ds(f, "fit/norm_spread", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, c1,
                        r->norm_spread, "std_k |Xbar^k| / mean_k |Xbar^k|");
     free(buf);
-    attr_s(f, "creator", "lesde fit");
-    attr_s(f, "lesde_version", LESDE_VERSION);
-    attr_s(f, "source", source);
-    attr_s(f, "models", "I,L");
-    attr_d(f, "classes", K);
-    attr_d(f, "p", p);
-    attr_d(f, "sg_order", o->sg_order);
-    attr_d(f, "sg_window", o->sg_window);
-    attr_d(f, "sim_window", o->sim_window);
-    attr_d(f, "tail_frac", o->tail_frac);
-    attr_d(f, "plateau_factor", o->plateau_factor);
-    attr_d(f, "ref_paths", o->ref_paths);
+    rc |= store_h5_attr_str(f, "creator", "lesde fit");
+    rc |= store_h5_attr_str(f, "lesde_version", LESDE_VERSION);
+    rc |= store_h5_attr_str(f, "source", source);
+    rc |= store_h5_attr_str(f, "models", "I,L");
+    rc |= store_h5_attr_int(f, "classes", K);
+    rc |= store_h5_attr_int(f, "p", p);
+    rc |= store_h5_attr_int(f, "sg_order", o->sg_order);
+    rc |= store_h5_attr_f64(f, "sg_window", o->sg_window);
+    rc |= store_h5_attr_f64(f, "sim_window", o->sim_window);
+    rc |= store_h5_attr_f64(f, "tail_frac", o->tail_frac);
+    rc |= store_h5_attr_f64(f, "plateau_factor", o->plateau_factor);
+    rc |= store_h5_attr_int(f, "ref_paths", o->ref_paths);
+    rc |= store_h5_attr_f64(f, "plateau_t", r->plateau_t);
     if (H5Fclose(f) < 0)
         rc = -1;
     if (rc || rename(tmp, path)) {

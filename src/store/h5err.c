@@ -5,6 +5,7 @@
 #include <hdf5.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct {
     char *buf;
@@ -38,6 +39,26 @@ static herr_t first(unsigned n, const H5E_error2_t *err, void *data)
     else
         snprintf(c->buf, c->size, "%s", minor);
     return 0;
+}
+
+hid_t store_h5_fopen(const char *path, unsigned flags, char *why, size_t size)
+{
+    for (int tries = 0;; tries++) {
+        hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+        H5Pset_file_locking(fapl, 0, 1);
+        hid_t f = H5Fopen(path, flags, fapl);
+        store_h5_cause(why, size); /* before H5Pclose clears it */
+        H5Pclose(fapl);
+        int locked = strstr(why, "temporarily unavailable") != NULL;
+        if (locked && tries == 50) /* lesde takes no lock unless made to */
+            snprintf(why, size,
+                     "another process holds HDF5's file lock on it, and "
+                     "HDF5_USE_FILE_LOCKING=TRUE makes lesde respect it: unset it");
+        if (f >= 0 || tries == 50 || !locked)
+            return f;
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
 }
 
 void store_h5_cause(char *buf, size_t size)

@@ -1,5 +1,5 @@
 /* store/h5err.h: helpers internal to src/store: the cause of a failed HDF5
- * call, for one-line messages, and reading a string attribute. */
+ * call, for one-line messages, and attributes (h5attr.c). */
 #ifndef LESDE_STORE_H5ERR_H
 #define LESDE_STORE_H5ERR_H
 
@@ -13,9 +13,30 @@
  * none worth saying. Call it at once: the next HDF5 call clears the stack. */
 void store_h5_cause(char *buf, size_t size);
 
-/* A fixed-length string attribute of obj as a malloc'ed string; NULL when
- * absent or of another type (another program's attribute of that name may
- * be an array or a number). Defined in read.c. */
+/* Opens a store serially (H5F_ACC_RDONLY or H5F_ACC_RDWR) without HDF5's
+ * file lock, so that it reads a store a sweep is writing. Where the user
+ * forces the lock (HDF5_USE_FILE_LOCKING=TRUE overrides the property), an
+ * open that meets another process's lock is tried again for 5 s: that
+ * process (a sweep writing its summaries, another reader) holds it briefly.
+ * On failure, why holds store_h5_cause's reason. */
+hid_t store_h5_fopen(const char *path, unsigned flags, char *why, size_t size);
+
+/* A string attribute of obj (variable- or fixed-length) as a malloc'ed
+ * string; NULL when absent or of another type (another program's attribute
+ * of that name may be an array or a number). */
 char *store_attr_str(hid_t obj, const char *name);
+
+/* A number attribute of obj (one integer or real) into *v; -1 when absent
+ * or of another type. */
+int store_attr_num(hid_t obj, const char *name, double *v);
+
+/* Writes (or replaces) a scalar attribute: a string as variable-length
+ * UTF-8 (what netCDF-4 reads as a string), an integer as int64, a real as
+ * float64. 0 or -1. */
+int store_h5_attr_str(hid_t obj, const char *name, const char *value);
+int store_h5_attr_int(hid_t obj, const char *name, long long value);
+int store_h5_attr_f64(hid_t obj, const char *name, double value);
+/* A new variable-length UTF-8 string type (close it). */
+hid_t store_h5_vlstr(void);
 
 #endif

@@ -1,5 +1,6 @@
 /* Reading a store (status, report) and writing its summaries across seeds. */
 #include <hdf5.h>
+#include <hdf5_hl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -7,7 +8,9 @@
 #include <unistd.h>
 
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_statistics_double.h>
 
+#include "store/fields.h"
 #include "store/h5err.h"
 #include "store/store.h"
 
@@ -25,12 +28,8 @@ static hid_t open_serial(const char *path, int write, lesde_err *e)
         err_set(e, LESDE_USAGE, "%s: not an HDF5 file, or damaged (truncated?)", path);
         return -1;
     }
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    H5Pset_file_locking(fapl, 0, 1);
-    hid_t f = H5Fopen(path, write ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl);
     char why[256];
-    store_h5_cause(why, sizeof why); /* before H5Pclose clears it */
-    H5Pclose(fapl);
+    hid_t f = store_h5_fopen(path, write ? H5F_ACC_RDWR : H5F_ACC_RDONLY, why, sizeof why);
     if (f < 0) {
         err_set(e, LESDE_FAIL, "%s: cannot open the store%s: %s", path,
                 write ? " for writing" : "", why[0] ? why : write ? "read-only?" : "damaged?");
@@ -42,34 +41,6 @@ static hid_t open_serial(const char *path, int write, lesde_err *e)
         return -1;
     }
     return f;
-}
-
-char *store_attr_str(hid_t obj, const char *name)
-{
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    if (a < 0)
-        return NULL;
-    hid_t t = H5Aget_type(a), sp = H5Aget_space(a);
-    char *buf = NULL;
-    /* Only one fixed-length string fits the buffer. */
-    if (H5Tget_class(t) == H5T_STRING && !H5Tis_variable_str(t) &&
-        H5Sget_simple_extent_npoints(sp) == 1) {
-        /* One byte more than stored: a null-padded string of exactly n
-         * characters (as h5py writes) keeps its last one on conversion. */
-        size_t n = H5Tget_size(t);
-        buf = calloc(n + 2, 1);
-        hid_t mt = H5Tcopy(H5T_C_S1);
-        H5Tset_size(mt, n + 1);
-        if (buf && H5Aread(a, mt, buf) < 0) {
-            free(buf);
-            buf = NULL;
-        }
-        H5Tclose(mt);
-    }
-    H5Sclose(sp);
-    H5Tclose(t);
-    H5Aclose(a);
-    return buf;
 }
 
 int store_read_root_strs(const char *path, const char *const *names, int n, char **values,
@@ -190,16 +161,30 @@ int store_read_messages(const char *path, const char *study, char **msgs, long *
         H5Fclose(f);
         return err_set(e, LESDE_FAIL, "store has no dataset %s", p);
     }
-    hid_t sp = H5Dget_space(d);
-    *n = H5Sget_simple_extent_npoints(sp);
-    *msgs = calloc(*n ? *n : 1, STORE_MSG_LEN);
-    hid_t mt = H5Tcopy(H5T_C_S1);
-    H5Tset_size(mt, STORE_MSG_LEN);
-    H5Tset_strpad(mt, H5T_STR_NULLTERM);
+    /* Layout 2: [tasks][STORE_MSG_LEN] characters; layout 1: [tasks]
+     * strings of STORE_MSG_LEN. Read as the file has them: the same bytes. */
+    hid_t sp = H5Dget_space(d), ft = H5Dget_type(d);
+    long long np = H5Sget_simple_extent_npoints(sp);
+    size_t size = H5Tget_class(ft) == H5T_STRING && !H5Tis_variable_str(ft) ? H5Tget_size(ft) : 0;
     int rc = LESDE_OK;
-    if (!*msgs || (*n && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, *msgs) < 0))
+    *msgs = NULL;
+    *n = 0;
+    if (np < 0 || !size || ((size_t)np * size) % STORE_MSG_LEN)
+        rc = err_set(e, LESDE_FAIL, "%s: not [tasks] x %d characters (damaged store?)", p,
+                     STORE_MSG_LEN);
+    else if (!(*msgs = calloc(np ? (size_t)np * size : 1, 1)))
+        rc = err_set(e, LESDE_FAIL, "out of memory reading %s", p);
+    else if (np && H5Dread(d, ft, H5S_ALL, H5S_ALL, H5P_DEFAULT, *msgs) < 0)
         rc = err_set(e, LESDE_FAIL, "cannot read %s", p);
-    H5Tclose(mt);
+    else
+        *n = (long)((size_t)np * size / STORE_MSG_LEN);
+    for (long k = 0; *msgs && k < *n; k++) /* one string each, whatever was stored */
+        (*msgs)[(k + 1) * STORE_MSG_LEN - 1] = '\0';
+    if (rc) {
+        free(*msgs);
+        *msgs = NULL;
+    }
+    H5Tclose(ft);
     H5Sclose(sp);
     H5Dclose(d);
     H5Fclose(f);
@@ -213,7 +198,7 @@ typedef struct {
     const char *study;
     const double *status; /* [points * seeds] */
     long points, seeds;
-    int rc;
+    int has[FIELD_N_STATS]; /* summary/<stat> exists (layout 1: the first five) */
     lesde_err *e;
 } sum_ctx;
 
@@ -234,56 +219,83 @@ static int write_stat(hid_t f, const char *study, const char *stat, const char *
     return rc < 0 ? -1 : 0;
 }
 
+/* The valid range of a task dataset (valid_min / valid_max), else +-inf. */
+static void valid_range(hid_t f, const char *study, const char *name, double *lo, double *hi)
+{
+    char p[512];
+    snprintf(p, sizeof p, "/study/%s/%s", study, name);
+    *lo = -INFINITY;
+    *hi = INFINITY;
+    hid_t d = H5Dopen2(f, p, H5P_DEFAULT);
+    if (d < 0)
+        return;
+    if (store_attr_num(d, "valid_min", lo))
+        *lo = -INFINITY;
+    if (store_attr_num(d, "valid_max", hi))
+        *hi = INFINITY;
+    H5Dclose(d);
+}
+
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The statistics (field_stats order) of the n finite values v, sorted in
+ * place; an interval clipped to [lo, hi]. */
+static void stats_of(double *v, long n, double lo, double hi, double *out)
+{
+    qsort(v, (size_t)n, sizeof *v, by_value);
+    double mean = n ? gsl_stats_mean(v, 1, (size_t)n) : NAN;
+    double sd = n > 1 ? gsl_stats_sd_m(v, 1, (size_t)n, mean) : NAN;
+    double half = n > 1 ? gsl_cdf_tdist_Pinv(0.975, (double)(n - 1)) * sd / sqrt((double)n) : NAN;
+    out[0] = mean;
+    out[1] = sd;
+    out[2] = isnan(half) ? NAN : fmax(mean - half, lo);
+    out[3] = isnan(half) ? NAN : fmin(mean + half, hi);
+    out[4] = (double)n;
+    out[5] = n ? gsl_stats_median_from_sorted_data(v, 1, (size_t)n) : NAN;
+    out[6] = n ? gsl_stats_quantile_from_sorted_data(v, 1, (size_t)n, 0.25) : NAN;
+    out[7] = n ? gsl_stats_quantile_from_sorted_data(v, 1, (size_t)n, 0.75) : NAN;
+}
+
 /* Summarises one per-task dataset name whose summary/mean/<name> exists. */
 static int summarize_one(sum_ctx *c, const char *name)
 {
     store_array a;
     if (read_dataset(c->f, c->study, name, &a, c->e))
         return -1;
+    double lo, hi;
+    valid_range(c->f, c->study, name, &lo, &hi);
     long cells = c->points * c->seeds;
     long per = cells > 0 ? a.size / cells : 0;
     long outn = c->points * per > 0 ? c->points * per : 1;
-    double *out[5];
-    for (int k = 0; k < 5; k++)
-        out[k] = malloc(sizeof(double) * outn);
-    int rc = 0;
-    for (long p = 0; p < c->points && out[4]; p++)
+    double *out[FIELD_N_STATS], *v = malloc(sizeof(double) * (size_t)(c->seeds + 1));
+    int rc = v ? 0 : -1;
+    for (int k = 0; k < FIELD_N_STATS; k++)
+        if (!(out[k] = malloc(sizeof(double) * (size_t)outn)))
+            rc = -1;
+    for (long p = 0; p < c->points && !rc; p++)
         for (long j = 0; j < per; j++) {
-            double s = 0, ss = 0;
             long n = 0;
             for (long q = 0; q < c->seeds; q++) {
-                if (c->status[p * c->seeds + q] != STORE_DONE)
-                    continue;
-                double v = a.data[(p * c->seeds + q) * per + j];
-                if (!isfinite(v))
-                    continue;
-                s += v;
-                n++;
+                double x = a.data[(p * c->seeds + q) * per + j];
+                if (c->status[p * c->seeds + q] == STORE_DONE && isfinite(x))
+                    v[n++] = x;
             }
-            double mean = n ? s / n : NAN;
-            for (long q = 0; q < c->seeds && n > 1; q++) {
-                if (c->status[p * c->seeds + q] != STORE_DONE)
-                    continue;
-                double v = a.data[(p * c->seeds + q) * per + j];
-                if (isfinite(v))
-                    ss += (v - mean) * (v - mean);
-            }
-            double sd = n > 1 ? sqrt(ss / (n - 1)) : NAN;
-            double half = n > 1 ? gsl_cdf_tdist_Pinv(0.975, (double)(n - 1)) * sd / sqrt((double)n)
-                                : NAN;
-            long o = p * per + j;
-            out[0][o] = mean;
-            out[1][o] = sd;
-            out[2][o] = mean - half;
-            out[3][o] = mean + half;
-            out[4][o] = (double)n;
+            double st[FIELD_N_STATS];
+            stats_of(v, n, lo, hi, st);
+            for (int k = 0; k < FIELD_N_STATS; k++)
+                out[k][p * per + j] = st[k];
         }
-    static const char *stats[5] = {"mean", "std", "ci_lo", "ci_hi", "n"};
-    for (int k = 0; k < 5; k++) {
-        if (!out[k] || write_stat(c->f, c->study, stats[k], name, out[k], c->points * per))
+    for (int k = 0; k < FIELD_N_STATS && !rc; k++)
+        if (c->has[k] &&
+            write_stat(c->f, c->study, field_stats[k].name, name, out[k], c->points * per))
             rc = -1;
+    for (int k = 0; k < FIELD_N_STATS; k++)
         free(out[k]);
-    }
+    free(v);
     store_array_free(&a);
     if (rc)
         err_set(c->e, LESDE_FAIL, "cannot write the summary of %s/%s", c->study, name);
@@ -291,16 +303,22 @@ static int summarize_one(sum_ctx *c, const char *name)
 }
 
 typedef struct {
-    char names[128][160];
+    char names[256][160];
     int n;
 } name_list;
 
+/* The summarised fields: the datasets below summary/mean but its
+ * coordinate variables. */
 static herr_t collect(hid_t g, const char *name, const H5O_info_t *info, void *op)
 {
-    (void)g;
     name_list *l = op;
-    if (info->type == H5O_TYPE_DATASET && l->n < 128)
+    if (info->type != H5O_TYPE_DATASET || l->n == 256)
+        return 0;
+    hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
+    if (d >= 0 && H5DSis_scale(d) <= 0)
         snprintf(l->names[l->n++], sizeof l->names[0], "%s", name);
+    if (d >= 0)
+        H5Dclose(d);
     return 0;
 }
 
@@ -323,22 +341,24 @@ int store_summarize(const char *path, lesde_err *e)
         char p[512];
         snprintf(p, sizeof p, "/study/%s", study);
         hid_t g = H5Gopen2(f, p, H5P_DEFAULT);
-        double seeds = 1;
-        hid_t a = H5Aopen(g, "n_seeds", H5P_DEFAULT);
-        H5Aread(a, H5T_NATIVE_DOUBLE, &seeds);
-        H5Aclose(a);
-        if (!(seeds >= 1 && seeds <= (double)st.size)) { /* damaged: no division by 0 */
+        double seeds = 0;
+        if (store_attr_num(g, "n_seeds", &seeds) || !(seeds >= 1 && seeds <= (double)st.size)) {
+            /* damaged: no division by 0 */
             rc = err_set(e, LESDE_FAIL, "%s: study %s: bad n_seeds attribute (damaged store?)",
                          path, study);
             H5Gclose(g);
             store_array_free(&st);
             break;
         }
-        sum_ctx c = {f, study, st.data, st.size / (long)seeds, (long)seeds, 0, e};
-        snprintf(p, sizeof p, "/study/%s/summary/mean", study);
+        sum_ctx c = {f, study, st.data, st.size / (long)seeds, (long)seeds, {0}, e};
+        int any = H5Lexists(g, "summary", H5P_DEFAULT) > 0;
+        for (int k = 0; k < FIELD_N_STATS && any; k++) {
+            snprintf(p, sizeof p, "summary/%s", field_stats[k].name);
+            c.has[k] = H5Lexists(g, p, H5P_DEFAULT) > 0;
+        }
         name_list *l = calloc(1, sizeof *l);
-        if (l && H5Lexists(g, "summary", H5P_DEFAULT) > 0) {
-            hid_t mg = H5Gopen2(f, p, H5P_DEFAULT);
+        if (l && any && c.has[0]) {
+            hid_t mg = H5Gopen2(g, "summary/mean", H5P_DEFAULT);
             H5Ovisit(mg, H5_INDEX_NAME, H5_ITER_NATIVE, collect, l);
             H5Gclose(mg);
         }

@@ -39,12 +39,13 @@ struct store {
     study_h *st;
 };
 
-static const char *stat_names[] = {"mean", "std", "ci_lo", "ci_hi", "n"};
-#define N_STATS 5
-
 /* HDF5 prints its error stack by default; lesde reports one line instead. */
-static void quiet_hdf5(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+static void quiet_hdf5(void)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
 
+/* A message's characters: netCDF's NC_CHAR (a one-byte string). */
 static hid_t file_type(field_type t)
 {
     switch (t) {
@@ -52,11 +53,11 @@ static hid_t file_type(field_type t)
     case FT_I64: return H5T_STD_I64LE;
     case FT_I32: return H5T_STD_I32LE;
     case FT_I8: return H5T_STD_I8LE;
-    case FT_STR: break;
+    case FT_CHAR: break;
     }
     hid_t s = H5Tcopy(H5T_C_S1);
-    H5Tset_size(s, STORE_MSG_LEN);
     H5Tset_strpad(s, H5T_STR_NULLTERM);
+    H5Tset_cset(s, H5T_CSET_UTF8);
     return s;
 }
 
@@ -67,42 +68,15 @@ static hid_t mem_type(field_type t)
     case FT_I64: return H5T_NATIVE_INT64;
     case FT_I32: return H5T_NATIVE_INT32;
     case FT_I8: return H5T_NATIVE_INT8;
-    case FT_STR: break;
+    case FT_CHAR: break;
     }
-    return file_type(FT_STR);
+    return file_type(FT_CHAR);
 }
 
 static void close_type(field_type t, hid_t h)
 {
-    if (t == FT_STR)
+    if (t == FT_CHAR)
         H5Tclose(h);
-}
-
-/* ---- attributes ---- */
-
-static int attr_str(hid_t obj, const char *name, const char *value)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, strlen(value) + 1);
-    hid_t sp = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t rc = a < 0 ? -1 : H5Awrite(a, t, value);
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(sp);
-    H5Tclose(t);
-    return rc < 0 ? -1 : 0;
-}
-
-static int attr_num(hid_t obj, const char *name, double v)
-{
-    hid_t sp = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(obj, name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t rc = a < 0 ? -1 : H5Awrite(a, H5T_NATIVE_DOUBLE, &v);
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(sp);
-    return rc < 0 ? -1 : 0;
 }
 
 /* ---- file access ---- */
@@ -161,108 +135,372 @@ static int study_setup(store *st, int i, int save_data, lesde_err *e)
     return LESDE_OK;
 }
 
-static hid_t make_scale(hid_t g, const char *name, hid_t ftype, hid_t mtype, long n,
-                        const void *values, int write)
+/* ---- the layout of a study (netCDF-4 / xarray read it as it is) ----
+ *
+ * netCDF-4 sees a dimension only in a variable's own group or its
+ * ancestors, and xarray loads only the opened group's own coordinates: so
+ * every group that holds variables (the study, fit/, init/, data/,
+ * summary/<stat>/, summary/<stat>/fit/) holds the coordinate variables
+ * (HDF5 dimension scales) of the dimensions its variables use: the grid
+ * axes (named by their spec key), seed, and the per-task dimensions. */
+
+typedef struct {
+    char path[160]; /* below the study group: "", "fit", "summary/mean", ... */
+    hid_t g;
+    int n;
+    char name[48][SPEC_NAME_MAX + 8];
+    hid_t ds[48];
+} scope;
+
+typedef struct {
+    store *st;
+    const spec_study *ss;
+    study_h *h;
+    int w; /* this process writes the coordinate values */
+    hid_t lcpl;
+    int nsc;
+    scope sc[64];
+    char axis[SPEC_MAX_AXES][SPEC_NAME_MAX + 8]; /* each axis's dimension name */
+} layout;
+
+/* What the grid axes are, for their coordinates' long_name and units. */
+static const struct {
+    const char *key, *long_name, *units;
+} axis_info[] = {
+    {"p_err", "label pollution ratio p_err", "1"},
+    {"rho", "rho = p_err / p*, p* = (K-1)/K", "1"},
+    {"classes", "number of classes K", "1"},
+    {"iters", "SGD iterations T", "iterations"},
+    {"lr", "learning rate", "1"},
+    {"checkpoints", "probe checkpoints", "1"},
+    {"train_per_class", "training samples per class", "1"},
+    {"val_per_class", "validation samples per class", "1"},
+    {"s", "tail index s of gamma(t) = c (1+t)^-s", "1"},
+    {"c", "scale c of gamma(t) = c (1+t)^-s", "1"},
+    {"n", "samples per class", "1"},
+    {"p", "feature dimension p", "1"},
+    {"T", "time horizon T", "iterations"},
+    {"noise", "noise level", "1"},
+};
+
+static const char *dirname_of(const char *path, char *buf, size_t size)
 {
-    hsize_t d = n;
+    const char *s = strrchr(path, '/');
+    snprintf(buf, size, "%.*s", s ? (int)(s - path) : 0, path);
+    return buf;
+}
+
+/* The dimension name of each grid axis: its key, or key_axis when a field,
+ * group or per-task dimension of the study already has that name (an axis
+ * over `fit` would meet the group fit/). */
+static void axis_names(layout *L)
+{
+    for (int a = 0; a < L->ss->n_axes; a++) {
+        const char *k = L->ss->axes[a].key;
+        int clash = !strcmp(k, "seed") || !strcmp(k, "summary");
+        for (int fi = 0; fi < L->h->nf && !clash; fi++) {
+            const field *f = &L->h->f[fi];
+            const char *leaf = strrchr(f->name, '/');
+            size_t top = strcspn(f->name, "/");
+            clash = !strcmp(leaf ? leaf + 1 : f->name, k) ||
+                    (strlen(k) == top && !strncmp(f->name, k, top));
+            for (int d = 0; d < f->ndim && !clash; d++)
+                clash = !strcmp(f->dimname[d], k);
+        }
+        snprintf(L->axis[a], sizeof L->axis[a], "%s%s", k, clash ? "_axis" : "");
+    }
+}
+
+static scope *scope_get(layout *L, const char *path)
+{
+    for (int i = 0; i < L->nsc; i++)
+        if (!strcmp(L->sc[i].path, path))
+            return &L->sc[i];
+    if (L->nsc == (int)(sizeof L->sc / sizeof L->sc[0]))
+        return NULL;
+    scope *sc = &L->sc[L->nsc];
+    memset(sc, 0, sizeof *sc);
+    snprintf(sc->path, sizeof sc->path, "%s", path);
+    if (!path[0])
+        sc->g = H5Gopen2(L->h->group, ".", H5P_DEFAULT);
+    else if (H5Lexists(L->h->group, path, H5P_DEFAULT) > 0)
+        sc->g = H5Gopen2(L->h->group, path, H5P_DEFAULT);
+    else
+        sc->g = H5Gcreate2(L->h->group, path, L->lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    if (sc->g < 0)
+        return NULL;
+    L->nsc++;
+    return sc;
+}
+
+static void scopes_close(layout *L)
+{
+    for (int i = 0; i < L->nsc; i++) {
+        for (int k = 0; k < L->sc[i].n; k++)
+            H5Dclose(L->sc[i].ds[k]);
+        H5Gclose(L->sc[i].g);
+    }
+    L->nsc = 0;
+}
+
+/* A 1-D dimension scale of n values; strings (labels, comma-separated) are
+ * written after the creation (string_coords), ints and reals now. */
+static hid_t new_coord(layout *L, scope *sc, const char *name, long n, const int64_t *iv,
+                       const double *rv, const char *labels, const char *long_name,
+                       const char *units)
+{
+    hsize_t d = (hsize_t)n;
     hid_t sp = H5Screate_simple(1, &d, NULL);
-    hid_t ds = H5Dcreate2(g, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t t = labels ? store_h5_vlstr() : H5Tcopy(iv ? H5T_STD_I64LE : H5T_IEEE_F64LE);
+    hid_t ds = H5Dcreate2(sc->g, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Tclose(t);
     H5Sclose(sp);
     if (ds < 0)
         return -1;
-    if (write && values)
-        H5Dwrite(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, values);
-    H5DSset_scale(ds, name);
+    herr_t rc = 0;
+    if (L->w && n > 0 && iv)
+        rc = H5Dwrite(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, iv);
+    else if (L->w && n > 0 && rv)
+        rc = H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, rv);
+    if (rc < 0 || H5DSset_scale(ds, name) < 0 || store_h5_attr_str(ds, "long_name", long_name) ||
+        (units && store_h5_attr_str(ds, "units", units)) ||
+        (labels && store_h5_attr_str(ds, "labels", labels))) {
+        H5Dclose(ds);
+        return -1;
+    }
     return ds;
 }
 
-/* Creates one study's groups, scales, task and summary datasets. */
+/* A dimension without a coordinate variable, as netCDF-4 writes one: a
+ * scale whose NAME says so, with no values. */
+static hid_t bare_dim(scope *sc, const char *name, long n)
+{
+    hsize_t d = (hsize_t)n;
+    hid_t sp = H5Screate_simple(1, &d, NULL);
+    hid_t ds = H5Dcreate2(sc->g, name, H5T_IEEE_F32LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Sclose(sp);
+    char label[96];
+    snprintf(label, sizeof label, "This is a netCDF dimension but not a netCDF variable.%10ld", n);
+    if (ds >= 0 && H5DSset_scale(ds, label) < 0) {
+        H5Dclose(ds);
+        return -1;
+    }
+    return ds;
+}
+
+/* The coordinate `name` (n long) of scope sc, created on first use. */
+static hid_t coord(layout *L, scope *sc, const char *name, long n)
+{
+    for (int k = 0; k < sc->n; k++)
+        if (!strcmp(sc->name[k], name))
+            return sc->ds[k];
+    if (sc->n == (int)(sizeof sc->ds / sizeof sc->ds[0]))
+        return -1;
+    const spec_study *ss = L->ss;
+    hid_t ds = -1;
+    int a = 0;
+    while (a < ss->n_axes && strcmp(L->axis[a], name))
+        a++;
+    int64_t *iv = malloc(sizeof(int64_t) * (size_t)(n > 0 ? n : 1));
+    if (!iv)
+        return -1;
+    if (a < ss->n_axes) {
+        const spec_axis *ax = &ss->axes[a];
+        size_t len = 1;
+        for (int v = 0; v < ax->n; v++)
+            len += strlen(ax->labels[v]) + 1;
+        char *lab = calloc(len, 1);
+        for (int v = 0; lab && v < ax->n; v++) {
+            strcat(lab, ax->labels[v]);
+            if (v + 1 < ax->n)
+                strcat(lab, ",");
+            iv[v] = (int64_t)ax->values[v];
+        }
+        char lname[128];
+        const char *units = ax->type == SPEC_VALUE_WORD ? NULL : "1";
+        snprintf(lname, sizeof lname, "spec key %s", ax->key);
+        for (size_t i = 0; i < sizeof axis_info / sizeof axis_info[0]; i++)
+            if (!strcmp(axis_info[i].key, ax->key)) {
+                snprintf(lname, sizeof lname, "%s", axis_info[i].long_name);
+                units = axis_info[i].units;
+            }
+        if (lab) {
+            ds = ax->type == SPEC_VALUE_WORD
+                     ? new_coord(L, sc, name, ax->n, NULL, NULL, lab, lname, NULL)
+                 : ax->type == SPEC_VALUE_INT
+                     ? new_coord(L, sc, name, ax->n, iv, NULL, NULL, lname, units)
+                     : new_coord(L, sc, name, ax->n, NULL, ax->values, NULL, lname, units);
+            /* labels: the values as the spec wrote them (2/3, not 0.666...) */
+            if (ds >= 0 && ax->type != SPEC_VALUE_WORD && store_h5_attr_str(ds, "labels", lab)) {
+                H5Dclose(ds);
+                ds = -1;
+            }
+        }
+        free(lab);
+    } else if (!strcmp(name, "seed")) {
+        for (int k = 0; k < ss->n_seeds; k++)
+            iv[k] = (int64_t)ss->seeds[k];
+        ds = new_coord(L, sc, name, ss->n_seeds, iv, NULL, NULL,
+                       "seed of data, "
+                       "initialisation and sample order",
+                       "1");
+    } else {
+        const field_dim *fd = fields_dim(name);
+        const field_maxima *m = &L->h->m;
+        const long *sched = !strcmp(name, "checkpoint") && m->ckpt_shared      ? m->ckpt_t
+                            : !strcmp(name, "val_checkpoint") && m->val_shared ? m->val_t
+                                                                               : NULL;
+        for (long j = 0; j < n; j++)
+            iv[j] = sched ? sched[j] : j;
+        const char *units = fd ? fd->units : "1";
+        if (fd && !strcmp(fd->units, "iterations") && !sched)
+            units = "1"; /* schedules differ between tasks: indices (see field t) */
+        if (fd && fd->bare)
+            ds = bare_dim(sc, name, n);
+        else
+            ds = new_coord(L, sc, name, n, fd && fd->labels ? NULL : iv, NULL,
+                           fd ? fd->labels : NULL, fd ? fd->long_name : name,
+                           fd && fd->labels ? NULL : units);
+    }
+    free(iv);
+    if (ds < 0)
+        return -1;
+    snprintf(sc->name[sc->n], sizeof sc->name[0], "%s", name);
+    sc->ds[sc->n++] = ds;
+    return ds;
+}
+
+/* Attaches the grid axes (and the seed axis when with_seed) and field f's
+ * dimensions to dataset ds of scope sc. */
+static int attach(layout *L, scope *sc, hid_t ds, const field *f, int with_seed)
+{
+    int k = 0;
+    for (int a = 0; a < L->ss->n_axes; a++) {
+        hid_t c = coord(L, sc, L->axis[a], L->ss->axes[a].n);
+        if (c < 0 || H5DSattach_scale(ds, c, (unsigned)k++) < 0)
+            return -1;
+    }
+    if (with_seed) {
+        hid_t c = coord(L, sc, "seed", L->ss->n_seeds);
+        if (c < 0 || H5DSattach_scale(ds, c, (unsigned)k++) < 0)
+            return -1;
+    }
+    for (int d = 0; d < f->ndim; d++) {
+        hid_t c = coord(L, sc, f->dimname[d], f->dims[d]);
+        if (c < 0 || H5DSattach_scale(ds, c, (unsigned)k++) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The attributes of a variable: units ("1": dimensionless), long_name,
+ * the valid range of a fraction, what is not reproducible. */
+static int var_attrs(hid_t ds, const field *f, const char *units, const char *long_name)
+{
+    int rc = store_h5_attr_str(ds, "units", units && units[0] ? units : "1") ||
+             store_h5_attr_str(ds, "long_name", long_name);
+    if (f->type == FT_CHAR) /* xarray decodes the characters into strings */
+        rc = rc || store_h5_attr_str(ds, "_Encoding", "utf-8");
+    if (f->unit_range)
+        rc = rc || store_h5_attr_f64(ds, "valid_min", 0) || store_h5_attr_f64(ds, "valid_max", 1);
+    return rc ? -1 : 0;
+}
+
+/* A study parameter as a group attribute, unless it is a grid axis: then
+ * its coordinate variable holds the values. */
+static void param_int(hid_t g, const spec_study *ss, const char *key, long long v)
+{
+    if (spec_axis_find(ss, key) < 0)
+        store_h5_attr_int(g, key, v);
+}
+
+static void param_real(hid_t g, const spec_study *ss, const char *key, double v)
+{
+    if (spec_axis_find(ss, key) < 0)
+        store_h5_attr_f64(g, key, v);
+}
+
+static void param_word(hid_t g, const spec_study *ss, const char *key, const char *v)
+{
+    if (spec_axis_find(ss, key) < 0)
+        store_h5_attr_str(g, key, v);
+}
+
+static void study_params(hid_t g, const spec_study *ss)
+{
+    store_h5_attr_str(g, "kind", ss->kind == SPEC_TRAIN ? "train" : "sde");
+    store_h5_attr_int(g, "n_points", ss->n_points);
+    store_h5_attr_int(g, "n_seeds", ss->n_seeds);
+    store_h5_attr_int(g, "n_tasks", ss->n_tasks);
+    store_h5_attr_int(g, "first_task", ss->first_task);
+    if (ss->kind == SPEC_TRAIN) {
+        const train_config *c = &ss->train;
+        param_word(g, ss, "dataset", data_kind_name(c->dataset));
+        param_int(g, ss, "classes", c->k);
+        param_int(g, ss, "train_per_class", c->train_per_class);
+        param_int(g, ss, "val_per_class", c->val_per_class);
+        if (ss->rho_given)
+            param_real(g, ss, "rho", ss->rho);
+        else
+            param_real(g, ss, "p_err", c->p_err);
+        param_int(g, ss, "iters", c->iters);
+        param_real(g, ss, "lr", c->lr);
+        param_int(g, ss, "checkpoints", c->checkpoints);
+        /* the validation schedule in force follows checkpoints by default */
+        if (spec_axis_find(ss, "checkpoints") < 0)
+            param_int(g, ss, "val_checkpoints", train_val_checkpoints(c));
+        param_word(g, ss, "spacing", c->log_spacing ? "log" : "linear");
+        param_int(g, ss, "probe_per_class", c->probe_per_class);
+        param_int(g, ss, "snapshots", c->snapshots);
+        param_word(g, ss, "fit", c->fit ? "true" : "false");
+        param_int(g, ss, "sg_order", c->fit_opts.sg_order);
+        param_real(g, ss, "sg_window", c->fit_opts.sg_window);
+        param_real(g, ss, "tail_frac", c->fit_opts.tail_frac);
+        store_h5_attr_int(g, "batch_size", 1);
+    } else {
+        const le_sde_config *c = &ss->sde;
+        param_int(g, ss, "classes", c->K);
+        if (!ss->p_is_k || spec_axis_find(ss, "classes") < 0)
+            param_int(g, ss, "p", c->p);
+        param_int(g, ss, "n", c->n);
+        param_word(g, ss, "model", c->model == LE_MODEL_L ? "L" : "I");
+        param_word(g, ss, "schedule", c->schedule == LE_SCHED_POWER ? "power" : "boundary");
+        param_real(g, ss, "c", c->c);
+        param_real(g, ss, "s", c->s);
+        param_real(g, ss, "b", c->b);
+        param_real(g, ss, "s_b", c->s_b);
+        param_real(g, ss, "noise", c->noise);
+        param_real(g, ss, "T", c->T);
+        param_int(g, ss, "n_obs", c->n_obs);
+    }
+}
+
+/* Creates one study's group, coordinates, task and summary datasets. */
 static int study_create(store *st, int i, lesde_err *e)
 {
     const spec_study *ss = &st->s->studies[i];
     study_h *h = &st->st[i];
-    char path[256];
+    char path[256], why[256];
     snprintf(path, sizeof path, "/study/%s", ss->name);
-    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
-    H5Pset_create_intermediate_group(lcpl, 1);
-    h->group = H5Gcreate2(st->file, path, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    if (fields_check(h->f, h->nf, why, sizeof why))
+        return err_set(e, LESDE_FAIL, "study %s: the field table: %s", ss->name, why);
+    layout *L = calloc(1, sizeof *L);
+    if (!L)
+        return err_set(e, LESDE_FAIL, "out of memory");
+    L->st = st;
+    L->ss = ss;
+    L->h = h;
+    L->w = !st->parallel || st->rank == 0; /* coordinate values: one writer */
+    L->lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(L->lcpl, 1);
+    h->group = H5Gcreate2(st->file, path, L->lcpl, H5P_DEFAULT, H5P_DEFAULT);
     if (h->group < 0) {
-        H5Pclose(lcpl);
+        H5Pclose(L->lcpl);
+        free(L);
         return err_set(e, LESDE_FAIL, "cannot create group %s", path);
     }
-    attr_str(h->group, "kind", ss->kind == SPEC_TRAIN ? "train" : "sde");
-    attr_num(h->group, "n_points", (double)ss->n_points);
-    attr_num(h->group, "n_seeds", ss->n_seeds);
-    attr_num(h->group, "n_tasks", (double)ss->n_tasks);
-    attr_num(h->group, "first_task", (double)ss->first_task);
-    /* Every parameter of the study's base configuration, as attributes. */
-    if (ss->kind == SPEC_TRAIN) {
-        const train_config *c = &ss->train;
-        attr_str(h->group, "dataset", data_kind_name(c->dataset));
-        attr_num(h->group, "classes", c->k);
-        attr_num(h->group, "train_per_class", c->train_per_class);
-        attr_num(h->group, "val_per_class", c->val_per_class);
-        attr_num(h->group, "p_err", c->p_err);
-        attr_num(h->group, "iters", (double)c->iters);
-        attr_num(h->group, "lr", c->lr);
-        attr_num(h->group, "checkpoints", c->checkpoints);
-        attr_num(h->group, "val_checkpoints", train_val_checkpoints(c));
-        attr_str(h->group, "spacing", c->log_spacing ? "log" : "linear");
-        attr_num(h->group, "probe_per_class", c->probe_per_class);
-        attr_num(h->group, "snapshots", c->snapshots);
-        attr_num(h->group, "fit", c->fit);
-        attr_num(h->group, "sg_order", c->fit_opts.sg_order);
-        attr_num(h->group, "sg_window", c->fit_opts.sg_window);
-        attr_num(h->group, "tail_frac", c->fit_opts.tail_frac);
-        attr_num(h->group, "batch_size", 1);
-    } else {
-        const le_sde_config *c = &ss->sde;
-        attr_num(h->group, "classes", c->K);
-        attr_num(h->group, "p", c->p);
-        attr_num(h->group, "n", c->n);
-        attr_str(h->group, "model", c->model == LE_MODEL_L ? "L" : "I");
-        attr_str(h->group, "schedule", c->schedule == LE_SCHED_POWER ? "power" : "boundary");
-        attr_num(h->group, "c", c->c);
-        attr_num(h->group, "s", c->s);
-        attr_num(h->group, "b", c->b);
-        attr_num(h->group, "s_b", c->s_b);
-        attr_num(h->group, "noise", c->noise);
-        attr_num(h->group, "T", c->T);
-        attr_num(h->group, "n_obs", c->n_obs);
-    }
-    int w = !st->parallel || st->rank == 0; /* scale values: one writer */
-
-    /* Grid axes and seeds. */
-    hid_t ax = H5Gcreate2(h->group, "axis", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    hid_t scales[SPEC_MAX_AXES + 1];
-    for (int a = 0; a < ss->n_axes; a++) {
-        scales[a] = make_scale(ax, ss->axes[a].key, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
-                               ss->axes[a].n, ss->axes[a].values, w);
-        size_t len = 1;
-        for (int v = 0; v < ss->axes[a].n; v++)
-            len += strlen(ss->axes[a].labels[v]) + 1;
-        char *lab = calloc(len, 1);
-        for (int v = 0; lab && v < ss->axes[a].n; v++) {
-            strcat(lab, ss->axes[a].labels[v]);
-            if (v + 1 < ss->axes[a].n)
-                strcat(lab, ",");
-        }
-        if (lab)
-            attr_str(scales[a], "labels", lab);
-        free(lab);
-    }
-    int64_t *seeds = malloc(sizeof(int64_t) * ss->n_seeds);
-    for (int k = 0; seeds && k < ss->n_seeds; k++)
-        seeds[k] = (int64_t)ss->seeds[k];
-    scales[ss->n_axes] = make_scale(ax, "seed", H5T_STD_I64LE, H5T_NATIVE_INT64,
-                                    ss->n_seeds, seeds, w);
-    free(seeds);
-
-    /* Per-task dimension scales, by name, created on first use. */
-    hid_t dims = H5Gcreate2(h->group, "dim", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    const char *dname[16];
-    hid_t dscale[16];
-    int nd = 0;
+    study_params(h->group, ss);
+    axis_names(L);
 
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY);
@@ -270,108 +508,111 @@ static int study_create(store *st, int i, lesde_err *e)
     int rc = LESDE_OK;
     for (int fi = 0; fi < h->nf && !rc; fi++) {
         field *f = &h->f[fi];
+        char dir[160];
+        scope *sc = scope_get(L, dirname_of(f->name, dir, sizeof dir));
         hsize_t shape[32];
         int n = 0;
         for (int g = 0; g < h->ngrid; g++)
             shape[n++] = h->grid[g];
         for (int d = 0; d < f->ndim; d++)
-            shape[n++] = f->dims[d];
+            shape[n++] = (hsize_t)f->dims[d];
         hid_t ft = file_type(f->type), mt = mem_type(f->type);
         double nan = NAN;
         int64_t m1 = -1;
         int32_t m1_32 = -1;
         int8_t zero = 0;
-        static const char empty[STORE_MSG_LEN];
-        const void *fill = f->type == FT_F64 ? (const void *)&nan
-                         : f->type == FT_I64 ? (const void *)&m1
-                         : f->type == FT_I32 ? (const void *)&m1_32
-                         : f->type == FT_I8 ? (const void *)&zero : (const void *)empty;
+        const void *fill = f->type == FT_F64   ? (const void *)&nan
+                           : f->type == FT_I64 ? (const void *)&m1
+                           : f->type == FT_I32 ? (const void *)&m1_32
+                                               : (const void *)&zero;
         H5Pset_fill_value(dcpl, mt, fill);
         hid_t sp = H5Screate_simple(n, shape, NULL);
-        h->dset[fi] = H5Dcreate2(h->group, f->name, ft, sp, lcpl, dcpl, H5P_DEFAULT);
+        h->dset[fi] = sc ? H5Dcreate2(h->group, f->name, ft, sp, L->lcpl, dcpl, H5P_DEFAULT) : -1;
         H5Sclose(sp);
         close_type(f->type, ft);
         close_type(f->type, mt);
-        if (h->dset[fi] < 0) {
-            rc = err_set(e, LESDE_FAIL, "cannot create dataset %s/%s (disk full?)", path,
-                        f->name);
+        if (h->dset[fi] < 0 || var_attrs(h->dset[fi], f, f->units, f->desc) ||
+            (f->timing && store_h5_attr_int(h->dset[fi], "timing", 1)) ||
+            attach(L, sc, h->dset[fi], f, 1)) {
+            rc = err_set(e, LESDE_FAIL, "cannot create dataset %s/%s (disk full?)", path, f->name);
             break;
         }
-        attr_str(h->dset[fi], "units", f->units);
-        attr_str(h->dset[fi], "description", f->desc);
-        if (f->timing)
-            attr_num(h->dset[fi], "timing", 1);
-        for (int g = 0; g < h->ngrid; g++)
-            H5DSattach_scale(h->dset[fi], scales[g], g);
-        for (int d = 0; d < f->ndim; d++) {
-            if (!f->dimname[d])
-                continue;
-            int k = 0;
-            while (k < nd && strcmp(dname[k], f->dimname[d]))
-                k++;
-            if (k == nd && nd < 16) {
-                long len = f->dims[d];
-                double *v = malloc(sizeof(double) * (len ? len : 1));
-                /* a schedule every task shares: its iterations; else indices */
-                const long *sched = !strcmp(f->dimname[d], "checkpoint") && h->m.ckpt_shared
-                                        ? h->m.ckpt_t
-                                    : !strcmp(f->dimname[d], "val_checkpoint") && h->m.val_shared
-                                        ? h->m.val_t
-                                        : NULL;
-                for (long j = 0; v && j < len; j++)
-                    v[j] = sched ? (double)sched[j] : (double)j;
-                dname[nd] = f->dimname[d];
-                dscale[nd] = make_scale(dims, f->dimname[d], H5T_IEEE_F64LE,
-                                        H5T_NATIVE_DOUBLE, len, v, w);
-                if (!strcmp(f->dimname[d], "model"))
-                    attr_str(dscale[nd], "labels", "I,L");
-                if (!strcmp(f->dimname[d], "sim"))
-                    attr_str(dscale[nd], "labels", "I-est/L-ODE,L-est/L-ODE,I-est/I-ODE");
-                if (!strcmp(f->dimname[d], "quantity"))
-                    attr_str(dscale[nd], "labels", "alpha,beta,gamma");
-                if (!strcmp(f->dimname[d], "checkpoint") || !strcmp(f->dimname[d], "val_checkpoint"))
-                    attr_str(dscale[nd], "units", sched ? "iterations" : "index");
-                free(v);
-                nd++;
-            }
-            if (k < nd)
-                H5DSattach_scale(h->dset[fi], dscale[k], n - f->ndim + d);
-        }
-        /* Summary datasets: [grid axes][per-task dims], no seed axis. */
-        if (f->summarize) {
-            hsize_t sshape[32];
-            int sn = 0;
-            for (int g = 0; g < h->ngrid - 1; g++)
-                sshape[sn++] = h->grid[g];
-            for (int d = 0; d < f->ndim; d++)
-                sshape[sn++] = f->dims[d];
-            H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, &nan);
-            for (int k = 0; k < N_STATS; k++) {
-                char name[160];
-                snprintf(name, sizeof name, "summary/%s/%s", stat_names[k], f->name);
-                hid_t ssp = H5Screate_simple(sn, sshape, NULL);
-                hid_t sd = H5Dcreate2(h->group, name, H5T_IEEE_F64LE, ssp, lcpl, dcpl,
-                                      H5P_DEFAULT);
-                H5Sclose(ssp);
-                if (sd < 0) {
-                    rc = err_set(e, LESDE_FAIL, "cannot create %s/%s (disk full?)", path, name);
-                    break;
-                }
-                for (int g = 0; g < h->ngrid - 1; g++)
-                    H5DSattach_scale(sd, scales[g], g);
+        if (!f->summarize)
+            continue;
+        /* Summaries: [grid axes][per-task dims], no seed axis. */
+        hsize_t sshape[32];
+        int sn = 0;
+        for (int g = 0; g < h->ngrid - 1; g++)
+            sshape[sn++] = h->grid[g];
+        for (int d = 0; d < f->ndim; d++)
+            sshape[sn++] = (hsize_t)f->dims[d];
+        H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, &nan);
+        for (int k = 0; k < FIELD_N_STATS && !rc; k++) {
+            const field_stat *fs = &field_stats[k];
+            char name[200], sdir[200], lname[512];
+            snprintf(name, sizeof name, "summary/%.16s/%.63s", fs->name, f->name);
+            scope *ssc = scope_get(L, dirname_of(name, sdir, sizeof sdir));
+            hid_t ssp = H5Screate_simple(sn, sshape, NULL);
+            hid_t sd =
+                ssc ? H5Dcreate2(h->group, name, H5T_IEEE_F64LE, ssp, L->lcpl, dcpl, H5P_DEFAULT)
+                    : -1;
+            H5Sclose(ssp);
+            snprintf(lname, sizeof lname, "%s of: %s", fs->what, f->desc);
+            field sf = *f;
+            sf.type = FT_F64;
+            sf.unit_range = f->unit_range && fs->same_units && strcmp(fs->name, "std");
+            if (sd < 0 || var_attrs(sd, &sf, fs->same_units ? f->units : "1", lname) ||
+                store_h5_attr_str(sd, "comment", fs->method) || attach(L, ssc, sd, f, 0))
+                rc = err_set(e, LESDE_FAIL, "cannot create %s/%s (disk full?)", path, name);
+            if (sd >= 0)
                 H5Dclose(sd);
-            }
         }
     }
-    for (int k = 0; k < nd; k++)
-        H5Dclose(dscale[k]);
-    for (int g = 0; g < h->ngrid; g++)
-        H5Dclose(scales[g]);
-    H5Gclose(dims);
-    H5Gclose(ax);
+    scopes_close(L);
     H5Pclose(dcpl);
-    H5Pclose(lcpl);
+    H5Pclose(L->lcpl);
+    free(L);
     return rc;
+}
+
+/* Writes the values of the string coordinates (word axes, model): a
+ * parallel HDF5 file cannot take variable-length data, so this runs on the
+ * file opened serially, after the creation. Each such coordinate holds its
+ * values in its labels attribute. */
+static herr_t string_coord(hid_t g, const char *name, const H5O_info_t *info, void *op)
+{
+    int *bad = op;
+    if (info->type != H5O_TYPE_DATASET)
+        return 0;
+    hid_t ds = H5Dopen2(g, name, H5P_DEFAULT);
+    if (ds < 0)
+        return 0;
+    hid_t t = H5Dget_type(ds), sp = H5Dget_space(ds);
+    char *lab = NULL;
+    if (H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) > 0 &&
+        H5Sget_simple_extent_ndims(sp) == 1 && (lab = store_attr_str(ds, "labels"))) {
+        hssize_t n = H5Sget_simple_extent_npoints(sp), k = 0;
+        const char **v = calloc((size_t)(n > 0 ? n : 1), sizeof *v);
+        for (char *save = NULL, *s = strtok_r(lab, ",", &save); v && s && k < n;
+             s = strtok_r(NULL, ",", &save))
+            v[k++] = s;
+        if (!v || k != n || (n > 0 && H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0))
+            *bad = 1;
+        free(v);
+    }
+    free(lab);
+    H5Sclose(sp);
+    H5Tclose(t);
+    H5Dclose(ds);
+    return 0;
+}
+
+static int string_coords(hid_t file)
+{
+    int bad = 0;
+    if (H5Ovisit(file, H5_INDEX_NAME, H5_ITER_NATIVE, string_coord, &bad) < 0)
+        bad = 1;
+    return bad ? -1 : 0;
 }
 
 static store *store_alloc(const spec *s, const store_opts *o)
@@ -397,28 +638,28 @@ static store *store_alloc(const spec *s, const store_opts *o)
 
 static void provenance(hid_t root, const spec *s)
 {
-    attr_str(root, "creator", "lesde");
-    attr_str(root, "lesde_version", LESDE_VERSION);
-    attr_str(root, "git_revision", LESDE_GIT_REV);
-    attr_num(root, "layout_version", STORE_LAYOUT_VERSION);
-    attr_str(root, "sweep_name", s->name);
-    attr_str(root, "spec_hash", s->hash);
-    attr_str(root, "spec_text", s->text ? s->text : "");
-    attr_str(root, "spec_overrides", s->overrides ? s->overrides : "");
-    attr_str(root, "spec_canonical", s->canonical ? s->canonical : "");
+    store_h5_attr_str(root, "creator", "lesde");
+    store_h5_attr_str(root, "lesde_version", LESDE_VERSION);
+    store_h5_attr_str(root, "git_revision", LESDE_GIT_REV);
+    store_h5_attr_int(root, "layout_version", STORE_LAYOUT_VERSION);
+    store_h5_attr_str(root, "sweep_name", s->name);
+    store_h5_attr_str(root, "spec_hash", s->hash);
+    store_h5_attr_str(root, "spec_text", s->text ? s->text : "");
+    store_h5_attr_str(root, "spec_overrides", s->overrides ? s->overrides : "");
+    store_h5_attr_str(root, "spec_canonical", s->canonical ? s->canonical : "");
     char buf[512];
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    attr_str(root, "created", buf);
+    store_h5_attr_str(root, "created", buf);
     char host[256] = "unknown";
     gethostname(host, sizeof host - 1);
-    attr_str(root, "host", host);
+    store_h5_attr_str(root, "host", host);
     unsigned maj, min, rel;
     H5get_libversion(&maj, &min, &rel);
     snprintf(buf, sizeof buf, "%u.%u.%u (parallel)", maj, min, rel);
-    attr_str(root, "hdf5_version", buf);
+    store_h5_attr_str(root, "hdf5_version", buf);
     char mpiv[MPI_MAX_LIBRARY_VERSION_STRING] = "";
     int len = 0, init = 0;
     MPI_Initialized(&init);
@@ -427,10 +668,10 @@ static void provenance(hid_t root, const spec *s)
     char *nl = strchr(mpiv, ',');
     if (nl)
         *nl = '\0';
-    attr_str(root, "mpi_version", mpiv[0] ? mpiv : "not initialised");
-    attr_str(root, "gsl_version", GSL_VERSION);
-    attr_str(root, "openblas_config", openblas_get_config());
-    attr_str(root, "glpk_version", glp_version());
+    store_h5_attr_str(root, "mpi_version", mpiv[0] ? mpiv : "not initialised");
+    store_h5_attr_str(root, "gsl_version", GSL_VERSION);
+    store_h5_attr_str(root, "openblas_config", openblas_get_config());
+    store_h5_attr_str(root, "glpk_version", glp_version());
 }
 
 /* Bytes of the raw data of a store: every slot of every task, and the
@@ -445,7 +686,7 @@ static double store_bytes(const store *st)
             double n = (double)field_size(&h->f[fi]);
             b += n * field_elsize(h->f[fi].type) * ss->n_tasks;
             if (h->f[fi].summarize)
-                b += n * sizeof(double) * N_STATS * ss->n_points;
+                b += n * sizeof(double) * FIELD_N_STATS * ss->n_points;
         }
     }
     return b;
@@ -518,17 +759,27 @@ static int create_here(const char *path, const spec *s, const store_opts *o, sto
     for (int i = 0; i < s->n_studies && !rc; i++)
         if ((rc = study_create(st, i, e)) != LESDE_OK)
             err_prefix(e, "%s", path);
+    /* Serially, the string coordinates now (in parallel: store_create). */
+    if (!rc && !st->parallel && string_coords(st->file))
+        rc = err_set(e, LESDE_FAIL, "%s: cannot write the string coordinates (disk full?)", path);
     /* Everything that is metadata is written now; from here on, raw bytes. */
-    if (!rc && H5Fflush(st->file, H5F_SCOPE_GLOBAL) < 0)
-        rc = err_set(e, LESDE_FAIL, "%s: cannot flush the new store (disk full?)", path);
+    int flushed = rc ? 1 : H5Fflush(st->file, H5F_SCOPE_GLOBAL) >= 0;
+    if (!flushed)
+        rc = err_set(e, LESDE_FAIL,
+                     "%s: cannot create the store: its metadata do not fit on "
+                     "the disk (disk full?)",
+                     path);
     if (rc) {
         /* Remove the half-made store, so that the next run starts over
          * instead of refusing a damaged file. Emptying it first gives back
          * the space HDF5 needs to close it when the disk is full (a close
-         * that fails leaves HDF5 to crash at exit). */
+         * that fails leaves HDF5 to crash at exit); a flush that failed
+         * is tried again into the emptied file, or the close fails. */
         int writer = !st->parallel || st->rank == 0;
         if (writer && truncate(path, 0) != 0)
             writer = 0;
+        if (!flushed)
+            H5Fflush(st->file, H5F_SCOPE_GLOBAL);
         store_close(st, NULL);
         if (writer)
             unlink(path);
@@ -538,20 +789,33 @@ static int create_here(const char *path, const spec *s, const store_opts *o, sto
     return LESDE_OK;
 }
 
-/* With several ranks, rank 0 alone creates the store (MPI-IO on
- * MPI_COMM_SELF, so the hints still apply), then every rank opens it: an
- * error half-way through the creation (a full disk) cannot leave the other
- * ranks waiting in one of HDF5's collective calls. */
-int store_create(const char *path, const spec *s, const store_opts *o, store **out,
-                 lesde_err *e)
+/* Writes the string coordinates into the closed new store at path,
+ * opened serially (parallel HDF5 writes no variable-length data). */
+static int fill_strings(const char *path, lesde_err *e)
 {
-    int size = 1, rank = 0;
-    if (o && o->comm != MPI_COMM_NULL) {
-        MPI_Comm_size(o->comm, &size);
-        MPI_Comm_rank(o->comm, &rank);
-    }
-    if (size == 1)
+    char why[256];
+    hid_t f = store_h5_fopen(path, H5F_ACC_RDWR, why, sizeof why);
+    int bad = f < 0 || string_coords(f);
+    if (f >= 0 && H5Fclose(f) < 0)
+        bad = 1;
+    return bad ? err_set(e, LESDE_FAIL,
+                         "%s: cannot write the string coordinates of the new "
+                         "store (disk full?)",
+                         path)
+               : LESDE_OK;
+}
+
+/* In parallel, rank 0 alone creates the store (MPI-IO on MPI_COMM_SELF, so
+ * the hints still apply) and writes its string coordinates serially, then
+ * every rank opens it: an error half-way through the creation (a full
+ * disk) cannot leave the other ranks waiting in one of HDF5's collective
+ * calls. */
+int store_create(const char *path, const spec *s, const store_opts *o, store **out, lesde_err *e)
+{
+    int rank = 0;
+    if (!o || o->comm == MPI_COMM_NULL)
         return create_here(path, s, o, out, e);
+    MPI_Comm_rank(o->comm, &rank);
     *out = NULL;
     int rc = LESDE_OK;
     if (rank == 0) {
@@ -559,7 +823,9 @@ int store_create(const char *path, const spec *s, const store_opts *o, store **o
         so.comm = MPI_COMM_SELF;
         store *st;
         rc = create_here(path, s, &so, &st, e);
-        if (!rc && (rc = store_close(st, e)) != LESDE_OK)
+        if (!rc && (rc = store_close(st, e)) == LESDE_OK)
+            rc = fill_strings(path, e);
+        if (rc)
             unlink(path);
     }
     MPI_Bcast(&rc, 1, MPI_INT, 0, o->comm);
@@ -627,9 +893,25 @@ int store_open(const char *path, const spec *s, const store_opts *o, store **out
     char *creator = store_attr_str(st->file, "creator");
     char *hash = store_attr_str(st->file, "spec_hash");
     char *name = store_attr_str(st->file, "sweep_name");
+    double layout = 1; /* the first stores hold it too; never absent */
+    store_attr_num(st->file, "layout_version", &layout);
     int rc = LESDE_OK;
     if (!creator || strcmp(creator, "lesde") || !hash)
         rc = err_set(e, LESDE_USAGE, "%s: not a lesde store (no lesde attributes)", path);
+    /* Before the hash: a store of the same spec but an older layout does
+     * not resume either. */
+    else if (layout < STORE_LAYOUT_VERSION)
+        rc = err_set(e, LESDE_USAGE,
+                     "%s: a store of layout %g, from an older lesde; this one writes layout %d "
+                     "and does not resume it (lesde report and lesde status still read it). "
+                     "To run the sweep, start over with --new (replaces the store; its tasks "
+                     "run again) or use --store NEW.h5",
+                     path, layout, STORE_LAYOUT_VERSION);
+    else if (layout > STORE_LAYOUT_VERSION)
+        rc = err_set(e, LESDE_USAGE,
+                     "%s: a store of layout %g, from a newer lesde; this one writes layout %d: "
+                     "resume it with the lesde that made it",
+                     path, layout, STORE_LAYOUT_VERSION);
     else if (!spec_hash_matches(s, hash))
         rc = err_set(e, LESDE_USAGE,
                      "%s: holds sweep '%s' of another spec (hash %s, this spec's is %s); "
@@ -745,9 +1027,11 @@ static int write_tail(store *st, const spec_task *t, int status, const char *msg
     int rc = LESDE_OK;
     for (int fi = 1; fi < h->nf && !rc; fi++) {
         const void *v = NULL;
-        switch (h->f[fi].type == FT_STR ? 4 : !strcmp(h->f[fi].name, "rank") ? 1
+        switch (h->f[fi].type == FT_CHAR                 ? 4
+                : !strcmp(h->f[fi].name, "rank")         ? 1
                 : !strcmp(h->f[fi].name, "wall_seconds") ? 2
-                : !strcmp(h->f[fi].name, "finished_at") ? 3 : 0) {
+                : !strcmp(h->f[fi].name, "finished_at")  ? 3
+                                                         : 0) {
         case 1: v = &r; break;
         case 2: v = &wall; break;
         case 3: v = &fin; break;

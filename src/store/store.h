@@ -3,12 +3,13 @@
  * One file per sweep. Root attributes describe its provenance; each study
  * is a group /study/<name> holding one dataset per recorded quantity, shaped
  * [axis_1]...[axis_n][seed][per-task dims], with the grid axes, seeds and
- * per-task dimensions attached as HDF5 dimension scales. Every group and
- * dataset is created at the start (by rank 0, fixed shapes, allocated
- * early, flushed); afterwards a task only overwrites raw bytes of its own
- * slots, its `status` last. Raw writes never touch HDF5 metadata, so a store
- * survives a killed process and resumes. `lesde train` writes the same
- * layout: a store of a one-task spec.
+ * per-task dimensions attached as HDF5 dimension scales, in the variable's
+ * own group (layout 2: netCDF-4 and xarray read the file as it is). Every
+ * group and dataset is created at the start (by rank 0, fixed shapes,
+ * allocated early, flushed); afterwards a task only overwrites raw bytes
+ * of its own slots, its `status` last. Raw writes never touch HDF5
+ * metadata, so a store survives a killed process and resumes. `lesde train`
+ * writes the same layout: a store of a one-task spec.
  *
  * Parallel use: pass the MPI communicator (all its ranks call create, open
  * and close together; writes are independent). Serial use: MPI_COMM_NULL. */
@@ -23,7 +24,9 @@
 #include "spec/spec.h"
 #include "train/train.h"
 
-#define STORE_LAYOUT_VERSION 1
+/* 2: coordinates in every group, named dimensions, netCDF attributes,
+ * median and quartiles; 1: lesde before 2026-12 (read, not resumed). */
+#define STORE_LAYOUT_VERSION 2
 
 /* Task status values in the `status` datasets. */
 enum { STORE_PENDING = 0, STORE_DONE = 1, STORE_FAILED = 2 };
@@ -60,10 +63,12 @@ int store_write_sde(store *st, const spec_task *t, const le_sde_result *r,
 int store_write_failed(store *st, const spec_task *t, const char *message,
                        double wall_seconds, int rank, lesde_err *e);
 
-/* Computes the summaries across seeds (mean, std, 95% t-interval, count)
- * of every per-task curve and scalar and writes them into the pre-created
- * /study/<name>/summary datasets. Serial: call after the sweep's store is
- * closed (lesde sweep does, and lesde summarize). */
+/* Computes the summaries across seeds (field_stats in fields.h: mean, std,
+ * 95% t-interval clipped to the field's valid range, count, median, 25% and
+ * 75% quantiles; over the done seeds, NaN left out) of every per-task curve
+ * and scalar and writes them into the pre-created /study/<name>/summary
+ * datasets (a layout-1 store: the five it has). Serial: call after the
+ * sweep's store is closed (lesde sweep does, and lesde summarize). */
 int store_summarize(const char *path, lesde_err *e);
 
 /* ---- reading, for status and report ---- */
@@ -120,6 +125,53 @@ int store_write_fit(const char *path, const double *t, int C, const double *xbar
  * x [n][c][h][w], label [n], train_label [n], with the given attributes. */
 int store_write_images(const char *path, const data_set *ds, const char *dataset_name,
                        long seed, lesde_err *e);
+
+/* ---- the store lock: one sweep per store ----
+ *
+ * A sweep holds STORE.lock beside its store for its whole run: a small text
+ * file naming the holder (host, pid, Slurm job id and restart count, when it
+ * was taken), written complete under a name of its own and then hard-linked
+ * to STORE.lock, which fails when the lock exists: atomic on local disks,
+ * NFS (v2 and later) and Lustre alike, where flock() may be missing or
+ * local to a node. The holder refreshes its mtime every STORE_LOCK_REFRESH
+ * seconds. A lock whose holder is gone is stale and taken over: on the same
+ * host, its pid is gone; in the same Slurm job, requeued since
+ * (SLURM_RESTART_COUNT grew); on another host, its mtime is older than
+ * STORE_LOCK_STALE seconds (clocks are assumed to agree to a minute). */
+#define STORE_LOCK_REFRESH 60
+#define STORE_LOCK_STALE 600
+
+typedef struct {
+    char host[256];
+    long pid;
+    char job[64];   /* SLURM_JOB_ID, or "" */
+    long restart;   /* SLURM_RESTART_COUNT */
+    char since[32]; /* when it was taken, UTC */
+    double age;     /* seconds since it was last refreshed */
+    int alive;      /* 0: stale, for the reason in why */
+    char why[160];
+} store_lock_info;
+
+typedef struct store_lock store_lock;
+
+/* Takes the lock of the store at store_path. A live holder: LESDE_FAIL with
+ * "STORE: in use by another sweep (host H, pid P, Slurm job J, since T; lock
+ * STORE.lock, refreshed N s ago): ...". A stale lock is taken over, and note
+ * says so and why. In a directory it cannot write in (missing, read-only)
+ * it returns LESDE_OK and *out NULL, and note says so: the store cannot be
+ * made there, and its own error says why. */
+int store_lock_take(const char *store_path, store_lock **out, char *note, size_t note_size,
+                    lesde_err *e);
+/* Touches the lock when STORE_LOCK_REFRESH seconds have passed since the
+ * last time (cheap to call often); -1 when the lock is no longer ours. */
+int store_lock_refresh(store_lock *l);
+/* Removes the lock if it is still ours, and frees l. NULL is fine. */
+void store_lock_release(store_lock *l);
+/* Reads the lock of a store, judged as store_lock_take would: 1 and *info
+ * when there is one, 0 when there is none. */
+int store_lock_read(const char *store_path, store_lock_info *info);
+/* "host H, pid P, Slurm job J, since T" */
+void store_lock_describe(const store_lock_info *info, char *buf, size_t size);
 
 /* Root attributes of a store (provenance: sweep_name, spec_hash, created,
  * lesde_version, git_revision, library versions, ...) as text, sorted by

@@ -25,12 +25,12 @@ import sys, h5py, numpy as np
 f = h5py.File(sys.argv[1], "r")
 p = f["study/pollution"]
 acc = np.asarray(p["summary/mean/final_val_acc"])
-perr = np.asarray(p["axis/p_err"])
+perr = np.asarray(p["p_err"])
 print("final accuracy by p_err:", dict(zip(np.round(perr, 4), np.round(acc, 4))))
 at = {round(float(q), 4): float(a) for q, a in zip(perr, acc)}
 ok = at[0] >= 0.94 and at[0.3] >= 0.92 and abs(at[0.6667] - 1 / 3) <= 0.1 and at[0.8] < 1 / 3
 g = f["study/gamma"]
-s = np.asarray(g["axis/s"])
+s = np.asarray(g["s"])
 psep = np.asarray(g["summary/mean/sep_all"])[..., -1].ravel()  # at T = 1e12
 print("P(separable) at T by s:", dict(zip(s, psep)))
 ok &= all(psep[s <= 0.6] >= 0.9) and all(psep[s >= 1.1] <= 0.1)

@@ -60,14 +60,29 @@ refused 1 "data_batch_3.bin: cannot open: No such file or directory; lesde expec
   "${T[@]}" --dataset cifar10 --data-dir "$TMP/cf"
 check "no run file left by the refusals" test ! -e "$TMP/run.h5" -a ! -e "$TMP/run.h5.tmp"
 
-# In a sweep, a task whose data cannot be read fails with that message and
-# the sweep goes on.
-printf '[sweep]\nseeds = 0..1\n[study.c]\nkind = train\ndataset = cifar10\ndata_dir = %s\niters = 20\ncheckpoints = 3\nsnapshots = 1\n' \
+# A sweep whose data files are missing is refused before anything is made:
+# exit 2, the spec's line, the missing file, no store, no lock, no folder.
+printf '[sweep]\nname = cf\nseeds = 0..1\n[study.c]\nkind = train\ndataset = cifar10\ndata_dir = %s\niters = 20\ncheckpoints = 3\nsnapshots = 1\n' \
   "$TMP/cf" >"$TMP/cf.ini"
-expect_exit 1 "sweep without the data" "$LESDE" sweep "$TMP/cf.ini" --store "$TMP/cf.h5" --quiet
-check "sweep without the data: 2 failed" grep -q "^lesde: 2 of 2 tasks failed" "$TMP/err"
-expect_exit 0 "status names the missing file" "$LESDE" status "$TMP/cf.h5"
-check "status names the missing file" grep -q "failed: task 1 .*data_batch_3.bin: cannot open" "$TMP/out"
+expect_exit 2 "sweep without the data" "$LESDE" sweep "$TMP/cf.ini" --store "$TMP/cf.h5" --quiet
+check "sweep without the data: names spec line and file" \
+  grep -q "^lesde: $TMP/cf.ini:4: study 'c': cifar10 (the binary version): $TMP/cf/data_batch_3.bin: No such file or directory" "$TMP/err"
+check "sweep without the data: nothing made" test ! -e "$TMP/cf.h5" -a ! -e "$TMP/cf.h5.lock"
+sed "s|data_dir = .*|data_dir = $TMP/nodir|" "$TMP/cf.ini" >"$TMP/nodir.ini"
+cd "$TMP" # the default store: results/cf/store.h5 here
+expect_exit 2 "sweep with a data_dir that does not exist, 2 ranks" \
+  "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$TMP/nodir.ini" --quiet
+cd "$ROOT"
+check "missing data_dir: says so" grep -q "$TMP/nodir/.*: No such file or directory" "$TMP/err"
+check "missing data_dir: no results folder" test ! -e "$TMP/results"
+# Files there but unreadable as CIFAR-10: the task fails with that message
+# and the sweep goes on.
+for f in data_batch_3 test_batch; do head -c 3073 /dev/zero >"$TMP/cf/$f.bin"; done
+{ printf '\x2a'; head -c 3072 /dev/zero; } >"$TMP/cf/data_batch_1.bin"
+expect_exit 1 "sweep with bad data" "$LESDE" sweep "$TMP/cf.ini" --store "$TMP/cf.h5" --quiet
+check "sweep with bad data: 2 failed" grep -q "^lesde: 2 of 2 tasks failed" "$TMP/err"
+expect_exit 0 "status names the bad file" "$LESDE" status "$TMP/cf.h5"
+check "status names the bad file" grep -q "failed: task 1 .*data_batch_1.bin: record 0 has label 42" "$TMP/out"
 
 # Arguments of the other commands.
 refused 2 "status: one STORE is required" status

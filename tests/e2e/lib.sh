@@ -39,6 +39,14 @@ for s in sorted(f["study"]):
         print(s, i, repr(fin[i]), rank[i])
 PY
 }
+kill_tree() { # SIGKILL a process and all its descendants at once
+  local pids=$1 frontier=$1
+  while [ -n "$frontier" ]; do
+    frontier=$(for p in $frontier; do pgrep -P "$p"; done)
+    pids="$pids $frontier"
+  done
+  kill -9 $pids 2>/dev/null
+}
 finish() {
   echo "$(basename "$0" .sh): $PASS passed, $FAIL failed"
   [ "$FAIL" -eq 0 ]

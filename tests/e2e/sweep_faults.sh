@@ -14,7 +14,7 @@ check "status shows the message" grep -q "failed: task .*: diverged at iteration
 check "the lr=10 tasks failed" /usr/bin/python3 -c "
 import h5py, numpy as np, sys
 f = h5py.File('$TMP/d.h5', 'r'); g = f['study/lr']
-lr = np.asarray(g['axis/lr']); st = np.asarray(g['status'])
+lr = np.asarray(g['lr']); st = np.asarray(g['status'])
 sys.exit(0 if list(lr) == [0.005, 10] and (st[0] == 1).all() and (st[1] == 2).all() else 1)"
 # The sweep went on past the failures: the good tasks' results and their
 # summaries are there, the failed tasks hold no data and count in no mean,
@@ -23,7 +23,7 @@ check "failed tasks: no data, summaries of done seeds only, messages" /usr/bin/p
 import h5py, numpy as np, re, sys
 g = h5py.File('$TMP/d.h5', 'r')['study/lr']
 acc = np.asarray(g['final_val_acc']); n = np.asarray(g['summary/n/final_val_acc'])
-msg = [m.decode() for m in np.asarray(g['message']).ravel()]
+msg = [m.tobytes().rstrip(b'\0').decode() for m in np.asarray(g['message']).reshape(4, -1)]
 ok = np.isfinite(acc[0]).all() and np.isnan(acc[1]).all() and np.isnan(np.asarray(g['val_acc'])[1]).all()
 ok &= list(n) == [2, 0] and msg[:2] == ['', '']
 ok &= all(re.fullmatch(r'diverged at iteration [0-9]+ \\(loss [0-9.e+]+, lr 10\\)', m) for m in msg[2:])

@@ -12,14 +12,6 @@ expect_exit 0 "reference sweep" "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" "${SE
 D=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
 echo "reference sweep: $D s" >&2
 
-kill_tree() { # SIGKILL a process and all its descendants at once
-  local pids=$1 frontier=$1
-  while [ -n "$frontier" ]; do
-    frontier=$(for p in $frontier; do pgrep -P "$p"; done)
-    pids="$pids $frontier"
-  done
-  kill -9 $pids 2>/dev/null
-}
 remaining() { /usr/bin/python3 - "$TMP/ref.h5" "$1" <<'PY'
 import h5py, numpy as np, os, sys
 ref = h5py.File(sys.argv[1], "r")

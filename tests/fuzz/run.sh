@@ -75,7 +75,9 @@ frames() { # the interesting frames of a report section
 }
 where() {
   local report
-  report=$("$out/fuzz_$1" "$2" 2>&1 || true)
+  # An input that hangs (libFuzzer's timeout-*) is stopped after 60 s with
+  # SIGABRT, which ASan reports with the stack where it hung.
+  report=$(ASAN_OPTIONS=$ASAN_OPTIONS:handle_abort=1 timeout -s ABRT 60 "$out/fuzz_$1" "$2" 2>&1 || true)
   if ! echo "$report" | grep -qE '^ *#[0-9]+ '; then
     echo "not reproduced alone"; return
   fi

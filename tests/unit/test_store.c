@@ -1,12 +1,17 @@
 /* store: what a task wrote reads back equal to what was computed, the layout
- * (shapes, padding, scales), status handling, spec mismatch, summaries. */
+ * (shapes, padding, coordinates in every group, attributes as netCDF reads
+ * them), the field table's rules, status handling, spec mismatch, an older
+ * layout, summaries (median, quantiles, clipped intervals), the lock. */
 #include <hdf5.h>
+#include <hdf5_hl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
 #include "spec/spec.h"
+#include "store/fields.h"
 #include "store/store.h"
 
 static const char *spec_a =
@@ -82,6 +87,332 @@ static int same(const double *a, const double *b, long n)
     return 1;
 }
 
+/* ---- the layout netCDF-4 / xarray read (layout 2) ---- */
+
+/* The group part of an object's path. */
+static void dir_of(const char *path, char *dir, size_t size)
+{
+    const char *s = strrchr(path, '/');
+    snprintf(dir, size, "%.*s", s ? (int)(s - path) : 0, path);
+}
+
+static herr_t scale_dir(hid_t ds, unsigned dim, hid_t scale, void *op)
+{
+    (void)ds;
+    (void)dim;
+    H5Iget_name(scale, op, 512);
+    return 1; /* the first is enough: there is one */
+}
+
+static int is_vlstr_attr(hid_t obj, const char *name)
+{
+    if (H5Aexists(obj, name) <= 0)
+        return 0;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT), t = H5Aget_type(a);
+    int ok = H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) > 0 &&
+             H5Tget_cset(t) == H5T_CSET_UTF8;
+    H5Tclose(t);
+    H5Aclose(a);
+    return ok;
+}
+
+static H5T_class_t attr_class(hid_t obj, const char *name)
+{
+    if (H5Aexists(obj, name) <= 0)
+        return H5T_NO_CLASS;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT), t = H5Aget_type(a);
+    H5T_class_t c = H5Tget_class(t);
+    H5Tclose(t);
+    H5Aclose(a);
+    return c;
+}
+
+typedef struct {
+    int vars, scales, unattached, foreign, unlabelled;
+    char first_bad[1200];
+} walk;
+
+/* Every variable: each dimension has one scale, in the variable's own
+ * group; units and long_name as variable-length strings. */
+static herr_t check_var(hid_t g, const char *name, const H5O_info_t *info, void *op)
+{
+    walk *w = op;
+    if (info->type != H5O_TYPE_DATASET)
+        return 0;
+    hid_t ds = H5Dopen2(g, name, H5P_DEFAULT);
+    if (H5DSis_scale(ds) > 0) {
+        w->scales++;
+        H5Dclose(ds);
+        return 0;
+    }
+    w->vars++;
+    char path[512], dir[512], sdir[512];
+    H5Iget_name(ds, path, sizeof path);
+    dir_of(path, dir, sizeof dir);
+    hid_t sp = H5Dget_space(ds);
+    int nd = H5Sget_simple_extent_ndims(sp);
+    H5Sclose(sp);
+    for (int d = 0; d < nd; d++) {
+        char sname[512] = "";
+        if (H5DSget_num_scales(ds, (unsigned)d) != 1) {
+            if (!w->unattached++)
+                snprintf(w->first_bad, sizeof w->first_bad, "%s dim %d: no scale", path, d);
+            continue;
+        }
+        H5DSiterate_scales(ds, (unsigned)d, NULL, scale_dir, sname);
+        dir_of(sname, sdir, sizeof sdir);
+        if (strcmp(sdir, dir) && !w->foreign++)
+            snprintf(w->first_bad, sizeof w->first_bad, "%s dim %d: scale %s", path, d, sname);
+    }
+    if ((!is_vlstr_attr(ds, "units") || !is_vlstr_attr(ds, "long_name")) && !w->unlabelled++)
+        snprintf(w->first_bad, sizeof w->first_bad, "%s: no units or long_name", path);
+    H5Dclose(ds);
+    return 0;
+}
+
+static void test_layout(const char *path)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    CHECK(f >= 0, "open %s", path);
+    walk w = {0};
+    H5Ovisit(f, H5_INDEX_NAME, H5_ITER_NATIVE, check_var, &w);
+    CHECK(w.vars > 100 && w.scales > 20, "%d variables, %d coordinates", w.vars, w.scales);
+    CHECK(!w.unattached && !w.foreign && !w.unlabelled,
+          "%d dims without a scale, %d with one outside their group, %d without units: %s",
+          w.unattached, w.foreign, w.unlabelled, w.first_bad);
+    /* Root and study attributes: strings variable-length UTF-8, integers
+     * integers; the axis `classes` is no attribute of the study. */
+    CHECK(is_vlstr_attr(f, "spec_text") && is_vlstr_attr(f, "creator"), "root strings");
+    CHECK(attr_class(f, "layout_version") == H5T_INTEGER, "layout_version an integer");
+    hid_t g = H5Gopen2(f, "/study/tr", H5P_DEFAULT);
+    CHECK(attr_class(g, "iters") == H5T_INTEGER && attr_class(g, "n_seeds") == H5T_INTEGER &&
+              attr_class(g, "checkpoints") == H5T_INTEGER,
+          "integer parameters as integers");
+    CHECK(attr_class(g, "lr") == H5T_FLOAT && is_vlstr_attr(g, "dataset"), "lr, dataset");
+    CHECK(H5Aexists(g, "classes") == 0, "no attribute shadows the axis classes");
+    H5Gclose(g);
+    /* Coordinates: the axis as integers, checkpoints as iterations, the
+     * models as strings, in every group that uses them. */
+    hid_t d = H5Dopen2(f, "/study/tr/classes", H5P_DEFAULT);
+    hid_t t = H5Dget_type(d);
+    int64_t k[2] = {0, 0};
+    CHECK(H5Tget_class(t) == H5T_INTEGER &&
+              H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, k) >= 0 && k[0] == 2 &&
+              k[1] == 3,
+          "classes coordinate %lld %lld", (long long)k[0], (long long)k[1]);
+    H5Tclose(t);
+    H5Dclose(d);
+    int64_t ck[11];
+    d = H5Dopen2(f, "/study/tr/summary/median/fit/checkpoint", H5P_DEFAULT);
+    CHECK(d >= 0 && H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, ck) >= 0 &&
+              ck[0] == 0 && ck[1] == 20 && ck[10] == 200,
+          "checkpoint iterations in summary/median/fit");
+    H5Dclose(d);
+    d = H5Dopen2(f, "/study/tr/fit/model", H5P_DEFAULT);
+    t = H5Dget_type(d);
+    char *models[2] = {NULL, NULL};
+    CHECK(H5Tis_variable_str(t) > 0 && H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, models) >= 0 &&
+              models[0] && models[1] && !strcmp(models[0], "I") && !strcmp(models[1], "L"),
+          "model labels");
+    for (int i = 0; i < 2; i++)
+        H5free_memory(models[i]);
+    H5Tclose(t);
+    H5Dclose(d);
+    /* The summaries of a fraction say their range; the mean's interval
+     * says how it is clipped. */
+    d = H5Dopen2(f, "/study/tr/summary/ci_hi/val_acc", H5P_DEFAULT);
+    CHECK(attr_class(d, "valid_max") == H5T_FLOAT && is_vlstr_attr(d, "comment"), "ci_hi attrs");
+    H5Dclose(d);
+    H5Fclose(f);
+}
+
+/* The field table: every dimension named, one length per name, for both
+ * kinds with every option; a table that breaks the rules is refused. */
+static void test_fields_table(void)
+{
+    field_maxima m = {.K = 4,
+                      .C = 11,
+                      .S = 3,
+                      .NP = 40,
+                      .T = 500,
+                      .CH = 3,
+                      .NT = 90,
+                      .NV = 60,
+                      .O = 7,
+                      .V = 6,
+                      .fit = 1,
+                      .save_data = 1};
+    field f[FIELDS_MAX];
+    char why[256] = "";
+    for (int kind = 0; kind < 2; kind++) {
+        int n = fields_list(kind ? SPEC_SDE : SPEC_TRAIN, &m, f);
+        CHECK(n > 5 && fields_check(f, n, why, sizeof why) == 0, "kind %d: %s", kind, why);
+        int described = 1;
+        for (int i = 0; i < n; i++)
+            described &= f[i].units && f[i].desc && f[i].desc[0];
+        CHECK(described, "kind %d: every field has units and a description", kind);
+    }
+    int n = fields_list(SPEC_TRAIN, &m, f);
+    field bad[FIELDS_MAX];
+    memcpy(bad, f, sizeof bad);
+    for (int i = 0; i < n; i++)
+        if (!strcmp(bad[i].name, "xbar_probe"))
+            bad[i].dimname[2] = NULL;
+    CHECK(fields_check(bad, n, why, sizeof why) && strstr(why, "no name"), "unnamed: %s", why);
+    memcpy(bad, f, sizeof bad);
+    for (int i = 0; i < n; i++)
+        if (!strcmp(bad[i].name, "xbar_probe"))
+            bad[i].dims[2] = 7; /* feature: 4 elsewhere */
+    CHECK(fields_check(bad, n, why, sizeof why) && strstr(why, "feature"), "lengths: %s", why);
+    memcpy(bad, f, sizeof bad);
+    bad[n - 1].dimname[0] = "t"; /* the field t's name */
+    CHECK(bad[n - 1].ndim > 0 && fields_check(bad, n, why, sizeof why) && strstr(why, "field t"),
+          "a dimension named like a field: %s", why);
+}
+
+/* Summaries across seeds, with values set by hand: median and quantiles
+ * (type 7), NaN and unfinished seeds left out, the interval of a fraction
+ * clipped to [0, 1]. */
+static void test_summaries(void)
+{
+    const char *path = "/tmp/lesde_test_summary.h5";
+    unlink(path);
+    static const char *text = "[sweep]\nname = q\nseeds = 0..5\n"
+                              "[study.tr]\nkind = train\nclasses = 2\ntrain_per_class = 10\n"
+                              "val_per_class = 10\niters = 20\ncheckpoints = 3\n"
+                              "probe_per_class = 5\nsnapshots = 1\np_err = 0, 0.5\n";
+    spec s;
+    lesde_err e = {0};
+    CHECK(spec_parse(&s, text, "q", NULL, 0, &e) == 0, "spec: %s", e.msg);
+    store_opts so = {.comm = MPI_COMM_NULL};
+    store *st = NULL;
+    CHECK(store_create(path, &s, &so, &st, &e) == 0, "create: %s", e.msg);
+    store_close(st, NULL);
+    /* point 0: 0.2 0.4 0.9 0.5 NaN (done) and one failed seed;
+     * point 1: 0.96 0.99 1 1 0.9 0.97, all done. */
+    double acc[12] = {0.2, 0.4, 0.9, 0.5, NAN, 0.3, 0.96, 0.99, 1, 1, 0.9, 0.97};
+    int8_t status[12] = {1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1};
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t d = H5Dopen2(f, "/study/tr/final_val_acc", H5P_DEFAULT);
+    H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, acc);
+    H5Dclose(d);
+    d = H5Dopen2(f, "/study/tr/status", H5P_DEFAULT);
+    H5Dwrite(d, H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, status);
+    H5Dclose(d);
+    H5Fclose(f);
+    CHECK(store_summarize(path, &e) == 0, "summarize: %s", e.msg);
+    const char *stat[8] = {"mean", "std", "ci_lo", "ci_hi", "n", "median", "q25", "q75"};
+    double v[8][2];
+    for (int k = 0; k < 8; k++) {
+        char name[64];
+        snprintf(name, sizeof name, "summary/%s/final_val_acc", stat[k]);
+        store_array a;
+        CHECK(store_read_array(path, "tr", name, &a, &e) == 0 && a.size == 2, "%s", name);
+        v[k][0] = a.size == 2 ? a.data[0] : NAN;
+        v[k][1] = a.size == 2 ? a.data[1] : NAN;
+        store_array_free(&a);
+    }
+    /* point 0: 0.2 0.4 0.5 0.9: n 4, median 0.45, q25 at 0.75 -> 0.35, q75
+     * at 2.25 -> 0.6; numpy.quantile gives the same. */
+    CHECK(v[4][0] == 4 && v[4][1] == 6, "n %g %g", v[4][0], v[4][1]);
+    CHECK_NEAR(v[0][0], 0.5, 1e-12);
+    CHECK_NEAR(v[5][0], 0.45, 1e-12);
+    CHECK_NEAR(v[6][0], 0.35, 1e-12);
+    CHECK_NEAR(v[7][0], 0.6, 1e-12);
+    CHECK_NEAR(v[1][0], sqrt((0.09 + 0.01 + 0.16 + 0) / 3), 1e-12);
+    /* point 1: 0.9 0.96 0.97 0.99 1 1: median 0.98, q25 at 1.25 -> 0.9625,
+     * q75 at 3.75 -> 0.9975; the t-interval would pass 1: clipped. */
+    CHECK_NEAR(v[5][1], 0.98, 1e-12);
+    CHECK_NEAR(v[6][1], 0.9625, 1e-12);
+    CHECK_NEAR(v[7][1], 0.9975, 1e-12);
+    CHECK(v[3][1] == 1 && v[2][1] < v[0][1], "interval clipped to 1: %.17g", v[3][1]);
+    CHECK(v[3][0] < 1 && v[2][0] > 0, "interval of point 0 inside [0, 1]");
+    unlink(path);
+    spec_free(&s);
+}
+
+/* A store of layout 1 (git main before 2026-12): a sweep refuses it, before
+ * looking at the spec hash, saying what to do; it still reads. */
+static void test_old_layout(const char *path, const spec *s)
+{
+    const char *old = "/tmp/lesde_test_layout1.h5";
+    copy_file(path, old, -1);
+    hid_t f = H5Fopen(old, H5F_ACC_RDWR, H5P_DEFAULT);
+    H5Adelete(f, "layout_version");
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(f, "layout_version", H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
+    double one = 1;
+    H5Awrite(a, H5T_NATIVE_DOUBLE, &one);
+    H5Aclose(a);
+    H5Sclose(sp);
+    H5Fclose(f);
+    store_opts so = {.comm = MPI_COMM_NULL};
+    store *st = NULL;
+    lesde_err e = {0};
+    CHECK(store_open(old, s, &so, &st, &e) == LESDE_USAGE && strstr(e.msg, "layout 1") &&
+              strstr(e.msg, "--new"),
+          "layout 1 refused: %s", e.msg);
+    spec r;
+    CHECK(store_load_spec(old, &r, &e) == 0, "layout 1 still reads: %s", e.msg);
+    spec_free(&r);
+    f = H5Fopen(old, H5F_ACC_RDWR, H5P_DEFAULT);
+    a = H5Aopen(f, "layout_version", H5P_DEFAULT);
+    double three = 3;
+    H5Awrite(a, H5T_NATIVE_DOUBLE, &three);
+    H5Aclose(a);
+    H5Fclose(f);
+    CHECK(store_open(old, s, &so, &st, &e) == LESDE_USAGE && strstr(e.msg, "newer lesde"),
+          "layout 3 refused: %s", e.msg);
+    unlink(old);
+}
+
+/* The lock, within one process: a second take is refused naming the
+ * holder; a lock of a pid that is gone is taken over; a lock replaced
+ * behind the holder's back is no longer its own. */
+static void test_lock(void)
+{
+    const char *st = "/tmp/lesde_test_lock.h5";
+    char lock[64], note[512], host[256] = "";
+    snprintf(lock, sizeof lock, "%s.lock", st);
+    unlink(lock);
+    gethostname(host, sizeof host - 1);
+    store_lock *a = NULL, *b = NULL;
+    store_lock_info li;
+    lesde_err e = {0};
+    CHECK(store_lock_read(st, &li) == 0, "no lock yet");
+    CHECK(store_lock_take(st, &a, note, sizeof note, &e) == 0 && a && !note[0], "take: %s", e.msg);
+    CHECK(store_lock_read(st, &li) == 1 && li.alive && li.pid == (long)getpid() &&
+              !strcmp(li.host, host),
+          "read: %s %ld", li.host, li.pid);
+    CHECK(store_lock_take(st, &b, note, sizeof note, &e) == LESDE_FAIL && !b &&
+              strstr(e.msg, "in use by another sweep") && strstr(e.msg, host),
+          "second take: %s", e.msg);
+    CHECK(store_lock_refresh(a) == 0, "refresh (nothing to do yet)");
+    store_lock_release(a);
+    CHECK(access(lock, F_OK) != 0, "released");
+    /* a pid that is gone: a child that has exited */
+    pid_t child = fork();
+    if (child == 0)
+        _exit(0);
+    waitpid(child, NULL, 0);
+    FILE *f = fopen(lock, "w");
+    fprintf(f, "host=%s\npid=%ld\nslurm_job=\nslurm_restart=0\nsince=x\n", host, (long)child);
+    fclose(f);
+    CHECK(store_lock_read(st, &li) == 1 && !li.alive && strstr(li.why, "is gone"), "stale: %s",
+          li.why);
+    CHECK(store_lock_take(st, &a, note, sizeof note, &e) == 0 && a &&
+              strstr(note, "took over the lock of a dead sweep"),
+          "take over: %s", note);
+    /* replaced behind its back (taken over as stale by another host) */
+    f = fopen(lock, "w");
+    fprintf(f, "host=elsewhere\npid=1\nslurm_job=\nslurm_restart=0\nsince=x\n");
+    fclose(f);
+    CHECK(store_lock_read(st, &li) == 1 && li.alive, "fresh lock of another host: alive");
+    store_lock_release(a); /* not ours: left in place */
+    CHECK(access(lock, F_OK) == 0, "another's lock is not removed");
+    unlink(lock);
+}
+
 int main(void)
 {
     const char *path = "/tmp/lesde_test_store.h5";
@@ -154,6 +485,8 @@ int main(void)
     CHECK(store_read_messages(path, "tr", &msgs, &nm, &e) == 0 && nm == 4, "messages");
     CHECK(msgs && !strcmp(msgs, "diverged at iteration 7"), "message of task 0");
     free(msgs);
+    test_layout(path);
+    test_old_layout(path, &s);
 
     /* Reopening with the same spec works; another spec is refused. */
     CHECK(store_open(path, &s, &so, &st, &e) == 0, "reopen: %s", e.msg);
@@ -219,5 +552,8 @@ int main(void)
     spec_free(&s);
     unlink(path);
     unlink("/tmp/lesde_test_garbage.h5");
+    test_fields_table();
+    test_summaries();
+    test_lock();
     return check_done("test_store");
 }

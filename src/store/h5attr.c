@@ -1,0 +1,115 @@
+/* Attributes as netCDF-4 and CF readers expect them: strings variable-length
+ * UTF-8, integers as 64-bit integers, reals as doubles; and reading a string
+ * attribute of either kind (stores before layout 2 hold fixed-length ones). */
+#include <hdf5.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/h5err.h"
+
+hid_t store_h5_vlstr(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    return t;
+}
+
+/* Replaces attribute name of obj by one of type t holding *v. */
+static int put(hid_t obj, const char *name, hid_t t, const void *v)
+{
+    if (H5Aexists(obj, name) > 0 && H5Adelete(obj, name) < 0)
+        return -1;
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t rc = a < 0 ? -1 : H5Awrite(a, t, v);
+    if (a >= 0)
+        H5Aclose(a);
+    H5Sclose(sp);
+    return rc < 0 ? -1 : 0;
+}
+
+int store_h5_attr_str(hid_t obj, const char *name, const char *value)
+{
+    hid_t t = store_h5_vlstr();
+    const char *v = value ? value : "";
+    int rc = put(obj, name, t, &v);
+    H5Tclose(t);
+    return rc;
+}
+
+int store_h5_attr_int(hid_t obj, const char *name, long long value)
+{
+    int64_t v = value;
+    hid_t t = H5Tcopy(H5T_STD_I64LE);
+    int rc = put(obj, name, t, &v);
+    H5Tclose(t);
+    return rc;
+}
+
+int store_h5_attr_f64(hid_t obj, const char *name, double value)
+{
+    hid_t t = H5Tcopy(H5T_IEEE_F64LE);
+    int rc = put(obj, name, t, &value);
+    H5Tclose(t);
+    return rc;
+}
+
+char *store_attr_str(hid_t obj, const char *name)
+{
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    if (a < 0)
+        return NULL;
+    hid_t t = H5Aget_type(a), sp = H5Aget_space(a);
+    char *buf = NULL;
+    /* One string only: another program's attribute of that name may be an
+     * array, which would overrun the buffer. */
+    if (H5Tget_class(t) == H5T_STRING && H5Sget_simple_extent_npoints(sp) == 1) {
+        hid_t mt = H5Tcopy(H5T_C_S1);
+        H5Tset_cset(mt, H5Tget_cset(t)); /* HDF5 converts no character set */
+        if (H5Tis_variable_str(t) > 0) {
+            char *p = NULL;
+            H5Tset_size(mt, H5T_VARIABLE);
+            if (H5Aread(a, mt, &p) >= 0 && p) {
+                buf = strdup(p);
+                H5free_memory(p);
+            }
+        } else {
+            /* One byte more than stored: a null-padded string of exactly n
+             * characters (as h5py writes) keeps its last one on conversion. */
+            size_t n = H5Tget_size(t);
+            buf = calloc(n + 2, 1);
+            H5Tset_size(mt, n + 1);
+            if (buf && H5Aread(a, mt, buf) < 0) {
+                free(buf);
+                buf = NULL;
+            }
+        }
+        H5Tclose(mt);
+    }
+    H5Sclose(sp);
+    H5Tclose(t);
+    H5Aclose(a);
+    return buf;
+}
+
+int store_attr_num(hid_t obj, const char *name, double *v)
+{
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    if (a < 0)
+        return -1;
+    hid_t t = H5Aget_type(a), sp = H5Aget_space(a);
+    H5T_class_t c = H5Tget_class(t);
+    double x;
+    int rc = (c == H5T_INTEGER || c == H5T_FLOAT) && H5Sget_simple_extent_npoints(sp) == 1 &&
+                     H5Aread(a, H5T_NATIVE_DOUBLE, &x) >= 0
+                 ? 0
+                 : -1;
+    if (!rc)
+        *v = x;
+    H5Sclose(sp);
+    H5Tclose(t);
+    H5Aclose(a);
+    return rc;
+}

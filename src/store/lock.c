@@ -1,0 +1,308 @@
+/* The store lock: one sweep per store (see store.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store/store.h"
+
+struct store_lock {
+    char path[4200];
+    char body[1024]; /* what we wrote: the lock is ours while it holds this */
+    time_t refreshed;
+};
+
+static void lock_path(const char *store, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s.lock", store);
+}
+
+/* This process as a holder. */
+static void me(store_lock_info *i)
+{
+    memset(i, 0, sizeof *i);
+    if (gethostname(i->host, sizeof i->host - 1) != 0)
+        snprintf(i->host, sizeof i->host, "unknown");
+    i->pid = (long)getpid();
+    const char *job = getenv("SLURM_JOB_ID"), *rs = getenv("SLURM_RESTART_COUNT");
+    snprintf(i->job, sizeof i->job, "%s", job ? job : "");
+    i->restart = rs ? atol(rs) : 0;
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(i->since, sizeof i->since, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void format(const store_lock_info *i, char *buf, size_t size)
+{
+    snprintf(buf, size, "host=%s\npid=%ld\nslurm_job=%s\nslurm_restart=%ld\nsince=%s\n", i->host,
+             i->pid, i->job, i->restart, i->since);
+}
+
+/* Parses a lock's text; 0 when it names a host and a pid. */
+static int parse(const char *text, store_lock_info *i)
+{
+    memset(i, 0, sizeof *i);
+    i->pid = -1;
+    for (const char *l = text; *l;) {
+        size_t n = strcspn(l, "\n");
+        char line[300];
+        snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line ? n : sizeof line - 1), l);
+        char *eq = strchr(line, '=');
+        if (eq) {
+            *eq++ = '\0';
+            if (!strcmp(line, "host"))
+                snprintf(i->host, sizeof i->host, "%s", eq);
+            else if (!strcmp(line, "pid"))
+                i->pid = atol(eq);
+            else if (!strcmp(line, "slurm_job"))
+                snprintf(i->job, sizeof i->job, "%s", eq);
+            else if (!strcmp(line, "slurm_restart"))
+                i->restart = atol(eq);
+            else if (!strcmp(line, "since"))
+                snprintf(i->since, sizeof i->since, "%s", eq);
+        }
+        l += n + (l[n] == '\n');
+    }
+    return i->host[0] && i->pid > 0 ? 0 : -1;
+}
+
+/* Is process pid of this host running? A zombie is not: a killed sweep
+ * whose parent died too may stay one for good where nothing reaps orphans
+ * (a container whose pid 1 does not). */
+static int running(long pid)
+{
+    if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+        return 0;
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 1; /* no /proc: trust kill() */
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')'); /* "pid (comm) S ..." */
+    return !(p && p[1] == ' ' && p[2] == 'Z');
+}
+
+/* Reads lock file path: -1 when there is none, else 0 with *i filled and
+ * judged (alive or not, and why) from this process's point of view; raw
+ * gets the text. */
+static int read_judge(const char *path, store_lock_info *i, char *raw, size_t size)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    ssize_t n = fstat(fd, &st) == 0 ? read(fd, raw, size - 1) : -1;
+    close(fd);
+    raw[n > 0 ? n : 0] = '\0';
+    store_lock_info self;
+    me(&self);
+    int parsed = parse(raw, i) == 0;
+    i->age = difftime(time(NULL), st.st_mtime);
+    i->alive = 1;
+    i->why[0] = '\0';
+    if (!parsed) {
+        if (!i->host[0])
+            snprintf(i->host, sizeof i->host, "?");
+        if (i->age > STORE_LOCK_STALE) {
+            i->alive = 0;
+            snprintf(i->why, sizeof i->why, "unreadable and not refreshed for %.0f s", i->age);
+        }
+    } else if (i->job[0] && !strcmp(i->job, self.job) && i->restart < self.restart) {
+        i->alive = 0; /* Slurm requeued the job: its earlier run is over */
+        snprintf(i->why, sizeof i->why, "its Slurm job %s was requeued (this is run %ld of it)",
+                 i->job, self.restart);
+    } else if (!strcmp(i->host, self.host)) {
+        if (!running(i->pid)) {
+            i->alive = 0;
+            snprintf(i->why, sizeof i->why, "its process %ld is gone", i->pid);
+        }
+    } else if (i->age > STORE_LOCK_STALE) {
+        i->alive = 0;
+        snprintf(i->why, sizeof i->why, "not refreshed for %.0f s (more than %d) on another host",
+                 i->age, STORE_LOCK_STALE);
+    }
+    return 0;
+}
+
+/* "the sweep of host H, pid P (Slurm job J), since T" */
+static void holder(const store_lock_info *i, char *buf, size_t size)
+{
+    char job[96] = "";
+    if (i->job[0])
+        snprintf(job, sizeof job, ", Slurm job %s", i->job);
+    snprintf(buf, size, "host %s, pid %ld%s, since %s", i->host, i->pid, job,
+             i->since[0] ? i->since : "?");
+}
+
+int store_lock_read(const char *store_path, store_lock_info *info)
+{
+    char path[4200], raw[1024];
+    lock_path(store_path, path, sizeof path);
+    return read_judge(path, info, raw, sizeof raw) == 0;
+}
+
+void store_lock_describe(const store_lock_info *i, char *buf, size_t size)
+{
+    holder(i, buf, size);
+}
+
+/* Writes text to a new file path (mode 0644); 0 or -1. */
+static int write_new(const char *path, const char *text, int excl)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | (excl ? O_EXCL : O_TRUNC), 0644);
+    if (fd < 0)
+        return -1;
+    size_t n = strlen(text);
+    int bad = write(fd, text, n) != (ssize_t)n;
+    bad |= fsync(fd) != 0 && errno != EINVAL;
+    bad |= close(fd) != 0;
+    if (bad && !excl)
+        unlink(path);
+    return bad ? -1 : 0;
+}
+
+int store_lock_take(const char *store_path, store_lock **out, char *note, size_t note_size,
+                    lesde_err *e)
+{
+    *out = NULL;
+    if (note_size)
+        note[0] = '\0';
+    store_lock *l = calloc(1, sizeof *l);
+    if (!l)
+        return err_set(e, LESDE_FAIL, "out of memory");
+    lock_path(store_path, l->path, sizeof l->path);
+    store_lock_info self;
+    me(&self);
+    format(&self, l->body, sizeof l->body);
+    /* Written complete under a name of its own, then linked to the lock's
+     * name: link() fails when the lock exists, atomically on local disks,
+     * NFS and Lustre, and nobody ever sees a half-written lock. */
+    char tmp[4500];
+    snprintf(tmp, sizeof tmp, "%s.%s.%ld", l->path, self.host, self.pid);
+    if (write_new(tmp, l->body, 0)) {
+        int err = errno;
+        free(l);
+        /* A directory lesde cannot write in: the store cannot be created
+         * there either, and opening it says why; one that opens runs
+         * unlocked, with a warning. */
+        if (err == ENOENT || err == EACCES || err == EROFS || err == EPERM || err == ENOTDIR) {
+            if (note_size)
+                snprintf(note, note_size,
+                         "running without a lock (cannot write %s: %s): "
+                         "nothing stops a second sweep on this store",
+                         tmp, strerror(err));
+            return LESDE_OK;
+        }
+        return err_set(e, LESDE_FAIL, "%s: cannot write the lock beside the store: %s", tmp,
+                       strerror(err));
+    }
+    int rc = LESDE_FAIL, tries;
+    for (tries = 0; tries < 8; tries++) {
+        struct stat st;
+        if (link(tmp, l->path) == 0 || (stat(tmp, &st) == 0 && st.st_nlink == 2)) {
+            rc = LESDE_OK; /* (an NFS reply lost: the link was made all the same) */
+            break;
+        }
+        int exists = errno == EEXIST;
+        if (!exists && (errno == EPERM || errno == ENOTSUP || errno == ENOSYS)) {
+            /* a filesystem without hard links: exclusive creation */
+            if (write_new(l->path, l->body, 1) == 0) {
+                rc = LESDE_OK;
+                break;
+            }
+            exists = errno == EEXIST;
+        }
+        if (!exists) {
+            err_set(e, LESDE_FAIL, "%s: cannot create the lock: %s", l->path, strerror(errno));
+            break;
+        }
+        store_lock_info i;
+        char raw[1024], who[512];
+        if (read_judge(l->path, &i, raw, sizeof raw) != 0)
+            continue; /* gone meanwhile: try again */
+        holder(&i, who, sizeof who);
+        if (i.alive) {
+            err_set(e, LESDE_FAIL,
+                    "%s: in use by another sweep (%s; lock %s, refreshed %.0f s ago); run "
+                    "this again when it has ended (the lock of a sweep that died is taken over)",
+                    store_path, who, l->path, i.age);
+            break;
+        }
+        /* Stale. Moved aside, then checked to be the lock judged (another
+         * process may have taken it over meanwhile: then it goes back). */
+        char aside[4600], again[1024];
+        snprintf(aside, sizeof aside, "%s.stale.%s.%ld", l->path, self.host, self.pid);
+        if (rename(l->path, aside) != 0)
+            continue;
+        int fd = open(aside, O_RDONLY);
+        ssize_t n = fd >= 0 ? read(fd, again, sizeof again - 1) : -1;
+        if (fd >= 0)
+            close(fd);
+        again[n > 0 ? n : 0] = '\0';
+        if (strcmp(again, raw)) {
+            /* back in place, unless yet another lock is there now: it wins */
+            if (link(aside, l->path) != 0 && errno != EEXIST)
+                err_set(e, LESDE_FAIL, "%s: cannot put a lock back: %s", l->path, strerror(errno));
+            unlink(aside);
+            continue;
+        }
+        unlink(aside);
+        if (note_size)
+            snprintf(note, note_size, "took over the lock of a dead sweep (%s): %s", who, i.why);
+    }
+    unlink(tmp);
+    if (tries == 8)
+        err_set(e, LESDE_FAIL, "%s: the lock keeps changing; another sweep is starting on it?",
+                l->path);
+    if (rc) {
+        free(l);
+        return e ? e->code : LESDE_FAIL;
+    }
+    l->refreshed = time(NULL);
+    *out = l;
+    return LESDE_OK;
+}
+
+/* Is the lock file still the one we wrote? */
+static int ours(const store_lock *l)
+{
+    char raw[1024];
+    int fd = open(l->path, O_RDONLY);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, raw, sizeof raw - 1);
+    close(fd);
+    raw[n > 0 ? n : 0] = '\0';
+    return !strcmp(raw, l->body);
+}
+
+int store_lock_refresh(store_lock *l)
+{
+    if (!l)
+        return 0;
+    time_t now = time(NULL);
+    if (difftime(now, l->refreshed) < STORE_LOCK_REFRESH)
+        return 0;
+    l->refreshed = now;
+    if (!ours(l) || utimensat(AT_FDCWD, l->path, NULL, 0) != 0)
+        return -1;
+    return 0;
+}
+
+void store_lock_release(store_lock *l)
+{
+    if (!l)
+        return;
+    if (ours(l))
+        unlink(l->path);
+    free(l);
+}

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# The store lock, under mpirun: a sweep holds STORE.lock for its whole run;
+# a second sweep on the store, --new included, and lesde summarize are
+# refused at once (exit 1) naming the holder, while the first goes on;
+# lesde status and lesde report read the store meanwhile (with HDF5's own
+# file locking forced on) and say that it is in progress; the lock goes
+# when the sweep ends, interrupted too. A lock left by a killed sweep (same
+# host, pid gone), an old one from another host, and one of the same Slurm
+# job before its requeue are taken over, saying so; a fresh one from
+# another host is not. HDF5's own file lock, forced on, is waited for.
+source "$(dirname "$0")/lib.sh"
+SPEC=$ROOT/tests/specs/smoke.ini
+S=$TMP/s.h5
+LONG=(--set study.train.iters=400000)  # runs until stopped
+
+lock_field() { sed -n "s/^$1=//p" "$S.lock"; }
+wait_for() { # wait_for SECONDS COMMAND...: until it succeeds
+  local n=$(($1 * 10)); shift
+  for _ in $(seq 1 "$n"); do "$@" && return 0; sleep 0.1; done
+  return 1
+}
+
+# A holds the store.
+export HDF5_USE_FILE_LOCKING=TRUE  # readers must not trip over the writer
+"${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" "${LONG[@]}" --store "$S" --grace 0 --quiet \
+  >/dev/null 2>"$TMP/a.err" &
+A=$!
+check "A takes the lock" wait_for 60 test -s "$S.lock"
+check "A made the store" wait_for 60 sh -c "'$LESDE' status '$S' >/dev/null 2>&1"
+pid=$(lock_field pid)
+host=$(lock_field host)
+check "the lock names this host and a live pid" sh -c "[ '$host' = \"\$(hostname)\" ] && kill -0 '$pid'"
+
+expect_exit 0 "status while A writes" "$LESDE" status "$S"
+check "status: in progress, naming the holder" \
+  grep -q "in progress: a sweep is writing it (host $host, pid $pid, since" "$TMP/out"
+expect_exit 0 "report while A writes" "$LESDE" report "$S" --out "$TMP/rep" --quiet
+check "report: says in progress" grep -q "^lesde: $S: in progress: a sweep is writing it (host $host, pid $pid" "$TMP/err"
+check "report: no 'was the sweep killed?'" sh -c "! grep -q 'killed' '$TMP/err'"
+
+before=$(md5sum <"$S.lock")
+expect_exit 1 "B: a second sweep on 2 ranks" "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" "${LONG[@]}" --store "$S" --quiet
+check "B: one line naming the holder" \
+  grep -qx "lesde: $S: in use by another sweep (host $host, pid $pid, since .*; lock $S.lock, refreshed [0-9]* s ago); run this again when it has ended (the lock of a sweep that died is taken over)" "$TMP/err"
+expect_exit 1 "B --new refused" "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" "${LONG[@]}" --store "$S" --new --quiet
+check "B --new: in use" grep -q "in use by another sweep (host $host, pid $pid" "$TMP/err"
+check "B --new: the store is still there" test -s "$S"
+expect_exit 1 "summarize refused" "$LESDE" summarize "$S"
+check "summarize: says a sweep writes it" grep -q "a sweep is writing it (host $host, pid $pid" "$TMP/err"
+check "the lock is still A's" sh -c "[ \"\$(md5sum <'$S.lock')\" = '$before' ]"
+check "A still runs" kill -0 "$A"
+
+# A is stopped (SIGUSR1 to mpirun): exit 3, the lock goes.
+kill -USR1 "$A"
+wait "$A"
+rc=$?
+if [ "$rc" -eq 3 ]; then ok; else bad "A: exit $rc, expected 3: $(tail -2 "$TMP/a.err")"; fi
+check "A left no lock" test ! -e "$S.lock"
+check "no lock file of any kind left" sh -c "! ls '$S'.lock* 2>/dev/null | grep -q ."
+unset HDF5_USE_FILE_LOCKING
+
+# A sweep killed (SIGKILL of the whole mpirun) leaves its lock; the next
+# sweep takes it over, saying whose and why.
+"${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" "${LONG[@]}" --store "$S" --quiet >/dev/null 2>&1 &
+K=$!
+check "K takes the lock" wait_for 60 sh -c "test -s '$S.lock' && [ \"\$(sed -n 's/^pid=//p' '$S.lock')\" != '$pid' ]"
+kpid=$(lock_field pid)
+kill_tree "$K"
+wait "$K" 2>/dev/null
+check "the killed sweep's lock is left" test -s "$S.lock"
+expect_exit 0 "status: not running" "$LESDE" status "$S"
+check "status: a lock of a sweep that ended is left" grep -q "not running: .*pid $kpid.*its process $kpid is gone" "$TMP/out"
+expect_exit 0 "resume after the kill takes the lock over" "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" --store "$S" --new --quiet
+check "says it took over from the dead pid" \
+  grep -q "^lesde: $S: took over the lock of a dead sweep (host $host, pid $kpid, since .*): its process $kpid is gone" "$TMP/err"
+check "the store is complete" sh -c "'$LESDE' status '$S' | grep -q 'total: 20 done, 0 failed, 0 pending'"
+check "no lock left" test ! -e "$S.lock"
+
+# Locks of other hosts: fresh, refused; older than 600 s, taken over.
+printf 'host=elsewhere\npid=4242\nslurm_job=77\nslurm_restart=0\nsince=2026-01-01T00:00:00Z\n' >"$S.lock"
+expect_exit 1 "a fresh lock of another host: refused" "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" --store "$S" --quiet
+check "names the other host and its job" grep -q "in use by another sweep (host elsewhere, pid 4242, Slurm job 77, since 2026-01-01T00:00:00Z" "$TMP/err"
+# the same Slurm job, requeued since (the variables reach the ranks only:
+# mpirun itself must not think it runs inside Slurm)
+expect_exit 0 "the same Slurm job, requeued: taken over" "${MPIRUN[@]}" -n 2 \
+  env SLURM_JOB_ID=77 SLURM_RESTART_COUNT=1 "$LESDE" sweep "$SPEC" --store "$S" --quiet
+check "says: requeued" grep -q "took over the lock .*host elsewhere.*: its Slurm job 77 was requeued" "$TMP/err"
+printf 'host=elsewhere\npid=4242\nslurm_job=\nslurm_restart=0\nsince=2026-01-01T00:00:00Z\n' >"$S.lock"
+touch -d '11 minutes ago' "$S.lock"
+expect_exit 0 "an old lock of another host: taken over" "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" --store "$S" --quiet
+check "says: not refreshed" grep -q "took over the lock of a dead sweep (host elsewhere, pid 4242, since .*): not refreshed for 6[0-9][0-9] s (more than 600) on another host" "$TMP/err"
+check "no lock left at the end" test ! -e "$S.lock"
+
+# HDF5's own lock, forced on (HDF5_USE_FILE_LOCKING=TRUE overrides lesde's
+# choice not to take it): a reader waits while another process holds it
+# briefly (a sweep's summaries, h5py), and says why after 5 s.
+hold() { # hold SECONDS: h5py holds the store open for writing
+  /usr/bin/python3 -c "
+import h5py, sys, time
+f = h5py.File('$S', 'a'); print('held', flush=True); time.sleep($1)" | head -1 >/dev/null
+}
+hold 2 & sleep 1
+expect_exit 0 "HDF5's lock held 2 s: status waits" env HDF5_USE_FILE_LOCKING=TRUE "$LESDE" status "$S"
+wait
+hold 9 & sleep 1
+expect_exit 1 "HDF5's lock held 9 s: status gives up" env HDF5_USE_FILE_LOCKING=TRUE "$LESDE" status "$S"
+check "says who holds what" grep -q "another process holds HDF5's file lock on it, and HDF5_USE_FILE_LOCKING=TRUE makes lesde respect it: unset it" "$TMP/err"
+wait
+finish
