@@ -27,7 +27,8 @@ static void help(void)
            "  --sched N          scheduling overhead with N trivial tasks (under mpirun)\n"
            "  -h, --help         this help\n\n"
            "Output lines are 'name value', e.g. lesde_us_per_step 85.3\n"
-           "(bench/compare.sh runs this beside the PyTorch peer).\n\n%s",
+           "(bench/compare.sh runs this beside the PyTorch peer); lesde_kernels names\n"
+           "the kernel path that ran (LESDE_KERNELS=avx512|avx2|c picks one).\n\n%s",
            cli_exit_codes);
 }
 
@@ -113,8 +114,8 @@ int cli_dry_run(const spec *s, double wall_hours)
     if (cnn_bench(1, 3, 2000, 500, &b))
         return fprintf(stderr, "lesde: self-benchmark failed\n"), 1;
     printf("sweep '%s' (spec hash %s): %ld tasks\n", s->name, s->hash, s->n_tasks);
-    printf("self-benchmark: %.1f us per training step, %.0f inference samples/s\n",
-           b.us_per_step, b.infer_samples_per_s);
+    printf("self-benchmark: %.1f us per training step, %.0f inference samples/s (%s kernels)\n",
+           b.us_per_step, b.infer_samples_per_s, b.kernels);
     double total = 0, longest = 0;
     for (int i = 0; i < s->n_studies; i++) {
         const spec_study *ss = &s->studies[i];

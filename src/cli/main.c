@@ -11,6 +11,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "cli/cli.h"
+#include "nn/layers.h"
 
 const char cli_exit_codes[] =
     "Exit status: 0 ok; 1 runtime failure (I/O, numerical, some tasks failed);\n"
@@ -104,6 +105,12 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
         printf("lesde %s (git %s)\n", LESDE_VERSION, LESDE_GIT_REV);
         return 0;
+    }
+    /* A bad kernel choice is refused up front, not silently replaced. */
+    char msg[256];
+    if (nn_kernels_check_env(msg, sizeof msg)) {
+        fprintf(stderr, "lesde: %s\n", msg);
+        return 2;
     }
     for (int i = 0; i < N_COMMANDS; i++)
         if (!strcmp(argv[1], commands[i].name))

@@ -1,54 +1,47 @@
 /* layers: forward / backward of each layer (shapes in layers.h and above
- * each function). The hot loops use GCC vector extensions: a vd8 is 8
- * doubles, one AVX-512 register here; on narrower machines the compiler
- * splits it, so the code stays portable. */
-#include "nn/layers.h"
-
+ * each function), compiled once per kernel path (isa.h). The hot loops use
+ * GCC vector extensions of the path's native width (vn: 8, 4 or 2
+ * doubles); a group of 8 padded channels is NH such vectors. */
 #include <math.h>
 #include <string.h>
 
-typedef double vd8 __attribute__((vector_size(64)));
-typedef double vd4 __attribute__((vector_size(32)));
-typedef long long vl8 __attribute__((vector_size(64))); /* compare results */
-typedef int vi8 __attribute__((vector_size(32)));
-/* Unaligned views of double arrays (like immintrin's __m512d_u). */
-typedef double vd8u __attribute__((vector_size(64), aligned(8), may_alias));
-typedef double vd4u __attribute__((vector_size(32), aligned(8), may_alias));
+#include "nn/isa.h"
 
-#define LD8(p) (*(const vd8u *)(p))
-#define ST8(p, v) (*(vd8u *)(p) = (v))
-#define LD4(p) (*(const vd4u *)(p))
-#define ST4(p, v) (*(vd4u *)(p) = (v))
+#define VW NN_VW
+#define NH NN_NH
 
-#define HSUM8(v) \
-    ((((v)[0] + (v)[4]) + ((v)[1] + (v)[5])) + (((v)[2] + (v)[6]) + ((v)[3] + (v)[7])))
+/* The sum of an 8-lane accumulator (NH native vectors), in a fixed tree
+ * order: the same bits whatever the vector width. */
+static inline __attribute__((always_inline)) double hsum8(const vn *a)
+{
+    double l[8];
+    for (int h = 0; h < NH; h++)
+        for (int j = 0; j < VW; j++)
+            l[h * VW + j] = a[h][j];
+    return ((l[0] + l[4]) + (l[1] + l[5])) + ((l[2] + l[6]) + (l[3] + l[7]));
+}
 
 /* y[0..n) += a * x[0..n), exact length (no over-read or over-write). */
-static inline void row_axpy(double *restrict y, double a,
-                            const double *restrict x, int n)
+static inline void row_axpy(double *restrict y, double a, const double *restrict x, int n)
 {
     int i = 0;
-    for (; i + 8 <= n; i += 8)
-        ST8(y + i, LD8(y + i) + a * LD8(x + i));
-    if (i + 4 <= n) {
-        ST4(y + i, LD4(y + i) + a * LD4(x + i));
-        i += 4;
-    }
+    for (; i + VW <= n; i += VW)
+        STN(y + i, LDN(y + i) + a * LDN(x + i));
     for (; i < n; i++)
         y[i] += a * x[i];
 }
 
-void nn_axpy(double *y, double a, const double *x, size_t n)
+static void axpy(double *y, double a, const double *x, size_t n)
 {
     size_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        ST8(y + i, LD8(y + i) + a * LD8(x + i));
-        ST8(y + i + 8, LD8(y + i + 8) + a * LD8(x + i + 8));
-        ST8(y + i + 16, LD8(y + i + 16) + a * LD8(x + i + 16));
-        ST8(y + i + 24, LD8(y + i + 24) + a * LD8(x + i + 24));
+    for (; i + 4 * VW <= n; i += 4 * VW) {
+        STN(y + i, LDN(y + i) + a * LDN(x + i));
+        STN(y + i + VW, LDN(y + i + VW) + a * LDN(x + i + VW));
+        STN(y + i + 2 * VW, LDN(y + i + 2 * VW) + a * LDN(x + i + 2 * VW));
+        STN(y + i + 3 * VW, LDN(y + i + 3 * VW) + a * LDN(x + i + 3 * VW));
     }
-    for (; i + 8 <= n; i += 8)
-        ST8(y + i, LD8(y + i) + a * LD8(x + i));
+    for (; i + VW <= n; i += VW)
+        STN(y + i, LDN(y + i) + a * LDN(x + i));
     for (; i < n; i++)
         y[i] += a * x[i];
 }
@@ -59,8 +52,7 @@ void nn_axpy(double *y, double a, const double *x, size_t n)
  * zero padded. OCP is a constant at the calls below, so the gather of a
  * row unrolls into one vector (twice as fast as the generic loop). */
 static inline __attribute__((always_inline)) void
-pack_wt(double *restrict wt, const double *restrict w, int C, int OC, int KK,
-        const int OCP)
+pack_wt(double *restrict wt, const double *restrict w, int C, int OC, int KK, const int OCP)
 {
     size_t n = (size_t)C * KK;
     double *dst = wt;
@@ -81,19 +73,17 @@ pack_wt(double *restrict wt, const double *restrict w, int C, int OC, int KK,
         }
 }
 
-static __attribute__((noinline)) void pack_wt8(double *wt, const double *w,
-                                                int C, int OC, int KK)
+static __attribute__((noinline)) void pack_wt8(double *wt, const double *w, int C, int OC, int KK)
 {
     pack_wt(wt, w, C, OC, KK, 8);
 }
-static __attribute__((noinline)) void pack_wt16(double *wt, const double *w,
-                                                 int C, int OC, int KK)
+static __attribute__((noinline)) void pack_wt16(double *wt, const double *w, int C, int OC, int KK)
 {
     pack_wt(wt, w, C, OC, KK, 16);
 }
 
-void conv_pack(double *wt, double *bp, double *wr, const double *w,
-               const double *b, int C, int OC, int K)
+static void conv_pack(double *wt, double *bp, double *wr, const double *w, const double *b, int C,
+                      int OC, int K)
 {
     int OCP = nn_pad(OC), KK = K * K;
     /* wt [K][K][C][OCP] <- w [OC][C][K][K] */
@@ -127,242 +117,237 @@ void conv_pack(double *wt, double *bp, double *wr, const double *w,
     }
 }
 
-/* Output positions per register tile: 14 accumulators with one vector of
- * channels (conv1: a 28-wide row in two tiles), 20 with two (conv2: a
- * 10-wide row in one tile). Both leave room for the weight vectors. */
-#define TILE_X1 14
-#define TILE_X2 10
-
-/* One tile: xb consecutive output pixels of one row times 16 (conv_tile2)
- * or 8 (conv_tile1) output channels, accumulated in registers over all
- * K*K*C taps: per tap, one or two weight vectors and xb broadcast inputs.
- * in points at the tile's top-left input pixel; out, wt, bp at the tile's
- * first channel. xb is a constant at every call, so the loops unroll and
- * the accumulators live in registers (kept as separate arrays without
- * conditionals: otherwise GCC spills the weight vectors). */
+/* One tile: xb consecutive output pixels of one row times nvec native
+ * vectors of output channels, accumulated in registers over all K*K*C taps:
+ * per tap, nvec weight vectors and xb broadcast inputs. in points at the
+ * tile's top-left input pixel; out, wt, bp at the tile's first channel.
+ * xb, nvec and CC (C when the network's shapes fix it, else 0) are
+ * constants at every call, so the loops unroll and the accumulators live
+ * in registers. Per tile width (NN_TILE_X1, _X2): 14 x 1 and 10 x 2
+ * accumulators with AVX-512 leave room for the weight vectors. */
+#define TILE_V (NN_GROUP / VW)
+#define TILE_X (NN_TILE_X1 > NN_TILE_X2 ? NN_TILE_X1 : NN_TILE_X2)
 static inline __attribute__((always_inline)) void
-conv_tile2(double *restrict out, const double *restrict in,
-           const double *restrict wt, const double *restrict bp, int W, int C,
-           int K, int OCP, const int xb)
+conv_tile(double *restrict out, const double *restrict in, const double *restrict wt,
+          const double *restrict bp, int W, int C, int K, int OCP, const int xb, const int nvec,
+          const int CC)
 {
-    vd8 a0[TILE_X2], a1[TILE_X2];
-    vd8 b0 = LD8(bp), b1 = LD8(bp + 8);
+    const int Cn = CC ? CC : C;
+    vn a[TILE_X][TILE_V];
 #pragma GCC unroll 16
-    for (int i = 0; i < xb; i++) {
-        a0[i] = b0;
-        a1[i] = b1;
-    }
-    int KC = K * C;
+    for (int i = 0; i < xb; i++)
+#pragma GCC unroll 8
+        for (int v = 0; v < nvec; v++)
+            a[i][v] = LDN(bp + v * VW);
+    int KC = K * Cn;
     for (int ky = 0; ky < K; ky++) {
         /* Within a kernel row the taps (kx, c) are contiguous in a
          * channels-last input: tap t of pixel i is ip[i * C + t]. */
-        const double *ip = in + (size_t)ky * W * C;
+        const double *ip = in + (size_t)ky * W * Cn;
         const double *wp = wt + (size_t)ky * KC * OCP;
         for (int t = 0; t < KC; t++) {
-            vd8 w0 = LD8(wp + (size_t)t * OCP);
-            vd8 w1 = LD8(wp + (size_t)t * OCP + 8);
+            vn w[TILE_V];
+#pragma GCC unroll 8
+            for (int v = 0; v < nvec; v++)
+                w[v] = LDN(wp + (size_t)t * OCP + v * VW);
 #pragma GCC unroll 16
             for (int i = 0; i < xb; i++) {
-                double s = ip[i * C + t];
-                a0[i] += s * w0;
-                a1[i] += s * w1;
+                double s = ip[i * Cn + t];
+#pragma GCC unroll 8
+                for (int v = 0; v < nvec; v++)
+                    a[i][v] += s * w[v];
             }
         }
     }
 #pragma GCC unroll 16
-    for (int i = 0; i < xb; i++) {
-        ST8(out + (size_t)i * OCP, a0[i]);
-        ST8(out + (size_t)i * OCP + 8, a1[i]);
-    }
-}
-
-static inline __attribute__((always_inline)) void
-conv_tile1(double *restrict out, const double *restrict in,
-           const double *restrict wt, const double *restrict bp, int W, int C,
-           int K, int OCP, const int xb)
-{
-    vd8 a0[TILE_X1];
-    vd8 b0 = LD8(bp);
-#pragma GCC unroll 16
     for (int i = 0; i < xb; i++)
-        a0[i] = b0;
-    int KC = K * C;
-    for (int ky = 0; ky < K; ky++) {
-        const double *ip = in + (size_t)ky * W * C;
-        const double *wp = wt + (size_t)ky * KC * OCP;
-        for (int t = 0; t < KC; t++) {
-            vd8 w0 = LD8(wp + (size_t)t * OCP);
-#pragma GCC unroll 16
-            for (int i = 0; i < xb; i++)
-                a0[i] += ip[i * C + t] * w0;
-        }
-    }
-#pragma GCC unroll 16
-    for (int i = 0; i < xb; i++)
-        ST8(out + (size_t)i * OCP, a0[i]);
+#pragma GCC unroll 8
+        for (int v = 0; v < nvec; v++)
+            STN(out + (size_t)i * OCP + v * VW, a[i][v]);
 }
 
 /* Each instantiation a function of its own: inlined together into one
  * function, GCC's register allocator spills the weight vectors. */
-#define CONV_TILE_FN(name, tile, xb)                                         \
-    static __attribute__((noinline)) void name(                              \
-        double *restrict out, const double *restrict in,                     \
-        const double *restrict wt, const double *restrict bp, int W, int C,  \
-        int K, int OCP)                                                      \
-    {                                                                        \
-        tile(out, in, wt, bp, W, C, K, OCP, xb);                             \
+#define CONV_TILE_FN(name, xb, nvec, CC)                                                           \
+    static __attribute__((noinline)) void name(                                                    \
+        double *restrict out, const double *restrict in, const double *restrict wt,                \
+        const double *restrict bp, int W, int C, int K, int OCP)                                   \
+    {                                                                                              \
+        conv_tile(out, in, wt, bp, W, C, K, OCP, xb, nvec, CC);                                    \
     }
-CONV_TILE_FN(conv_tile2_wide, conv_tile2, TILE_X2)
-CONV_TILE_FN(conv_tile2_one, conv_tile2, 1)
-CONV_TILE_FN(conv_tile1_wide, conv_tile1, TILE_X1)
-CONV_TILE_FN(conv_tile1_one, conv_tile1, 1)
+/* 8 channels (conv1), any C and C = 1 (grayscale) */
+CONV_TILE_FN(conv_t8_wide, NN_TILE_X1, NH, 0)
+CONV_TILE_FN(conv_t8_one, 1, NH, 0)
+CONV_TILE_FN(conv_t8_wide_c1, NN_TILE_X1, NH, 1)
+CONV_TILE_FN(conv_t8_one_c1, 1, NH, 1)
+#if NN_GROUP == 16
+/* 16 channels (conv2), any C and C = 6 */
+CONV_TILE_FN(conv_t16_wide, NN_TILE_X2, 2 * NH, 0)
+CONV_TILE_FN(conv_t16_one, 1, 2 * NH, 0)
+CONV_TILE_FN(conv_t16_wide_c6, NN_TILE_X2, 2 * NH, 6)
+CONV_TILE_FN(conv_t16_one_c6, 1, 2 * NH, 6)
+#endif
+
+typedef void (*conv_tile_fn)(double *, const double *, const double *, const double *, int, int,
+                             int, int);
 
 /* conv_forward
  *   in  [H][W][C]
  *   wt  [K][K][C][OCP], bp [OCP]
  *   out [OH][OW][OCP] */
-void conv_forward(double *out, const double *in, const double *wt,
-                  const double *bp, int H, int W, int C, int OC, int K)
+static void conv_forward(double *out, const double *in, const double *wt, const double *bp, int H,
+                         int W, int C, int OC, int K)
 {
     int OH = H - K + 1, OW = W - K + 1, OCP = nn_pad(OC);
-    for (int y = 0; y < OH; y++)
-        for (int g = 0; g < OCP; g += 16) {
+    for (int g = 0; g < OCP;) {
+        /* a group of 16 channels where the path has the registers, else 8 */
+        int wide16 = NN_GROUP == 16 && OCP - g >= 16, xb = wide16 ? NN_TILE_X2 : NN_TILE_X1;
+        conv_tile_fn wide = C == 1 ? conv_t8_wide_c1 : conv_t8_wide;
+        conv_tile_fn one = C == 1 ? conv_t8_one_c1 : conv_t8_one;
+#if NN_GROUP == 16
+        if (wide16) {
+            wide = C == 6 ? conv_t16_wide_c6 : conv_t16_wide;
+            one = C == 6 ? conv_t16_one_c6 : conv_t16_one;
+        }
+#endif
+        for (int y = 0; y < OH; y++) {
             double *o = out + (size_t)y * OW * OCP + g;
             const double *ip = in + (size_t)y * W * C;
-            const double *w = wt + g, *b = bp + g;
             int x = 0;
-            if (OCP - g >= 16) {
-                for (; x + TILE_X2 <= OW; x += TILE_X2)
-                    conv_tile2_wide(o + (size_t)x * OCP, ip + (size_t)x * C,
-                                    w, b, W, C, K, OCP);
-                for (; x < OW; x++)
-                    conv_tile2_one(o + (size_t)x * OCP, ip + (size_t)x * C,
-                                   w, b, W, C, K, OCP);
-            } else {
-                for (; x + TILE_X1 <= OW; x += TILE_X1)
-                    conv_tile1_wide(o + (size_t)x * OCP, ip + (size_t)x * C,
-                                    w, b, W, C, K, OCP);
-                for (; x < OW; x++)
-                    conv_tile1_one(o + (size_t)x * OCP, ip + (size_t)x * C,
-                                   w, b, W, C, K, OCP);
-            }
+            for (; x + xb <= OW; x += xb)
+                wide(o + (size_t)x * OCP, ip + (size_t)x * C, wt + g, bp + g, W, C, K, OCP);
+            for (; x < OW; x++)
+                one(o + (size_t)x * OCP, ip + (size_t)x * C, wt + g, bp + g, W, C, K, OCP);
         }
-}
-
-size_t conv_work_size(int H, int W, int C, int K)
-{
-    size_t n = (size_t)(H - K + 1) * (W - K + 1);
-    /* acc [K][RP], a padded patch [K][RP], then g [n] doubles and n ints */
-    return 2 * (size_t)K * nn_pad(K * C) + n +
-           (n * sizeof(int) + sizeof(double) - 1) / sizeof(double);
-}
-
-/* Backward kernels for K = 5 and nv vectors per kernel row (RP = 8 nv):
- * the whole [5][RP] weight gradient of one output channel stays in
- * registers while the non-zero entries of dout stream past. A row is read
- * and written RP wide: lanes past K*C read the neighbouring pixel (junk,
- * dropped) and add g * 0 (wr's zero padding) to it, so both only happen
- * where the padded row lies inside the buffer; near its end the patch is
- * copied into a zero-padded buffer / the exact-length path is taken. */
-#define BK 5
-static inline __attribute__((always_inline)) void
-conv_bwd_dw(double *restrict acc, const double *restrict gl,
-            const int *restrict ol, int m, const double *restrict in,
-            size_t rowstride, size_t nin, int KC, double *restrict patch,
-            const int nv)
-{
-    vd8 a[BK][4];
-    int RP = 8 * nv;
-#pragma GCC unroll 8
-    for (int ky = 0; ky < BK; ky++)
-#pragma GCC unroll 4
-        for (int v = 0; v < nv; v++)
-            a[ky][v] = (vd8){0};
-    for (int j = 0; j < m; j++) {
-        double g = gl[j];
-        const double *p = in + ol[j];
-        size_t rs = rowstride;
-        if ((size_t)ol[j] + (BK - 1) * rowstride + RP > nin) {
-            for (int ky = 0; ky < BK; ky++)
-                for (int i = 0; i < RP; i++)
-                    patch[ky * RP + i] = i < KC ? p[ky * rowstride + i] : 0.0;
-            p = patch;
-            rs = RP;
-        }
-#pragma GCC unroll 8
-        for (int ky = 0; ky < BK; ky++)
-#pragma GCC unroll 4
-            for (int v = 0; v < nv; v++)
-                a[ky][v] += g * LD8(p + ky * rs + 8 * v);
+        g += wide16 ? 16 : 8;
     }
-#pragma GCC unroll 8
-    for (int ky = 0; ky < BK; ky++)
-#pragma GCC unroll 4
-        for (int v = 0; v < nv; v++)
-            ST8(acc + ky * RP + 8 * v, a[ky][v]);
 }
 
+/* Backward kernels for K = 5 and nv 8-double groups per kernel row
+ * (RP = 8 nv, nn = RP / VW native vectors). A row is read and written RP
+ * wide: lanes past K*C read the neighbouring pixel (junk, dropped) and add
+ * g * 0 (wr's zero padding) to it, so both only happen where the padded row
+ * lies inside the buffer; near its end the patch is copied into a
+ * zero-padded buffer / the exact-length path is taken. Rows go in passes
+ * of rb that fit the registers (NN_BWD_VECS): every sum still runs over
+ * the same terms in the same order. */
+#define BK 5
+#define BWD_NN (4 * NH) /* native vectors of the widest row (nv = 4) */
+#define BWD_RB(nn) (NN_BWD_VECS / (nn) < 1 ? 1 : NN_BWD_VECS / (nn) > BK ? BK : NN_BWD_VECS / (nn))
+
+/* The register block of the backward kernels: nr rows of nn vectors. */
+typedef vn bwd_rows[BK][BWD_NN];
+
+/* a[r] += g * (row r at p, rows rs apart) */
 static inline __attribute__((always_inline)) void
-conv_bwd_din(double *restrict din, const double *restrict gl,
-             const int *restrict ol, int m, const double *restrict wro,
-             size_t rowstride, size_t nin, int KC, const int nv)
+rows_fma(bwd_rows a, double g, const double *restrict p, size_t rs, const int nr, const int nn)
 {
-    vd8 w[BK][4];
-    int RP = 8 * nv;
-#pragma GCC unroll 8
-    for (int ky = 0; ky < BK; ky++)
-#pragma GCC unroll 4
-        for (int v = 0; v < nv; v++)
-            w[ky][v] = LD8(wro + ky * RP + 8 * v);
-    for (int j = 0; j < m; j++) {
-        double g = gl[j];
-        double *d = din + ol[j];
-        if ((size_t)ol[j] + (BK - 1) * rowstride + RP <= nin) {
-#pragma GCC unroll 8
-            for (int ky = 0; ky < BK; ky++)
-#pragma GCC unroll 4
-                for (int v = 0; v < nv; v++)
-                    ST8(d + ky * rowstride + 8 * v,
-                        LD8(d + ky * rowstride + 8 * v) + g * w[ky][v]);
-        } else {
-            for (int ky = 0; ky < BK; ky++)
-                row_axpy(d + ky * rowstride, g, wro + ky * RP, KC);
+#pragma GCC unroll 5
+    for (int r = 0; r < nr; r++)
+#pragma GCC unroll 16
+        for (int v = 0; v < nn; v++)
+            a[r][v] += g * LDN(p + r * rs + v * VW);
+}
+
+/* row r at p (rows rs apart) = a[r] */
+static inline __attribute__((always_inline)) void
+rows_store(double *restrict p, size_t rs, bwd_rows a, const int nr, const int nn)
+{
+#pragma GCC unroll 5
+    for (int r = 0; r < nr; r++)
+#pragma GCC unroll 16
+        for (int v = 0; v < nn; v++)
+            STN(p + r * rs + v * VW, a[r][v]);
+}
+
+/* dw of one output channel: acc [5][RP] = sum over its m entries j of
+ * gl[j] * (the input patch at ol[j]), in order. */
+static inline __attribute__((always_inline)) void
+conv_bwd_dw(double *restrict acc, const double *restrict gl, const int *restrict ol, int m,
+            const double *restrict in, size_t rowstride, size_t nin, int KC,
+            double *restrict patch, const int nv)
+{
+    const int RP = 8 * nv, nn = nv * NH, rb = BWD_RB(nn);
+#pragma GCC unroll 5
+    for (int k0 = 0; k0 < BK; k0 += rb) {
+        const int nr = BK - k0 < rb ? BK - k0 : rb;
+        bwd_rows a;
+        memset(a, 0, sizeof a);
+        for (int j = 0; j < m; j++) {
+            const double *p = in + ol[j] + k0 * rowstride;
+            size_t rs = rowstride;
+            if ((size_t)ol[j] + (BK - 1) * rowstride + RP > nin) {
+                for (int r = 0; r < nr; r++)
+                    for (int i = 0; i < RP; i++)
+                        patch[r * RP + i] = i < KC ? p[r * rowstride + i] : 0.0;
+                p = patch;
+                rs = RP;
+            }
+            rows_fma(a, gl[j], p, rs, nr, nn);
         }
+        rows_store(acc + k0 * RP, RP, a, nr, nn);
+    }
+}
+
+/* din of one output position: the patch at din gets gl[j] * (kernel of
+ * output channel oc[j]) for its m entries, in order, the patch held in
+ * registers meanwhile (one load and one store per output position, not per
+ * entry: scattered read-modify-writes of overlapping vectors stall on
+ * store forwarding). The caller checks the padded rows fit. */
+static inline __attribute__((always_inline)) void
+conv_bwd_din(double *restrict din, const double *restrict gl, const int *restrict oc, int m,
+             const double *restrict wr, size_t rowstride, const int nv)
+{
+    const int RP = 8 * nv, nn = nv * NH, rb = BWD_RB(nn);
+#pragma GCC unroll 5
+    for (int k0 = 0; k0 < BK; k0 += rb) {
+        const int nr = BK - k0 < rb ? BK - k0 : rb;
+        double *d = din + k0 * rowstride;
+        bwd_rows a;
+        memset(a, 0, sizeof a);
+#pragma GCC unroll 5
+        for (int r = 0; r < nr; r++)
+#pragma GCC unroll 16
+            for (int v = 0; v < nn; v++)
+                a[r][v] = LDN(d + r * rowstride + v * VW);
+        for (int j = 0; j < m; j++)
+            rows_fma(a, gl[j], wr + ((size_t)oc[j] * BK + k0) * RP, RP, nr, nn);
+        rows_store(d, rowstride, a, nr, nn);
     }
 }
 
 /* One function per nv (see CONV_TILE_FN). */
-#define CONV_BWD_FNS(nv)                                                      \
-    static __attribute__((noinline)) void conv_bwd_dw_##nv(                   \
-        double *restrict acc, const double *restrict gl,                      \
-        const int *restrict ol, int m, const double *restrict in,             \
-        size_t rowstride, size_t nin, int KC, double *restrict patch)         \
-    {                                                                         \
-        conv_bwd_dw(acc, gl, ol, m, in, rowstride, nin, KC, patch, nv);       \
-    }                                                                         \
-    static __attribute__((noinline)) void conv_bwd_din_##nv(                  \
-        double *restrict din, const double *restrict gl,                      \
-        const int *restrict ol, int m, const double *restrict wro,            \
-        size_t rowstride, size_t nin, int KC)                                 \
-    {                                                                         \
-        conv_bwd_din(din, gl, ol, m, wro, rowstride, nin, KC, nv);            \
+#define CONV_BWD_FNS(nv)                                                                           \
+    static __attribute__((noinline)) void conv_bwd_dw_##nv(                                        \
+        double *restrict acc, const double *restrict gl, const int *restrict ol, int m,            \
+        const double *restrict in, size_t rowstride, size_t nin, int KC, double *restrict patch)   \
+    {                                                                                              \
+        conv_bwd_dw(acc, gl, ol, m, in, rowstride, nin, KC, patch, nv);                            \
+    }                                                                                              \
+    static __attribute__((noinline)) void conv_bwd_din_##nv(                                       \
+        double *restrict din, const double *restrict gl, const int *restrict oc, int m,            \
+        const double *restrict wr, size_t rowstride)                                               \
+    {                                                                                              \
+        conv_bwd_din(din, gl, oc, m, wr, rowstride, nv);                                           \
     }
 CONV_BWD_FNS(1)
 CONV_BWD_FNS(2)
 CONV_BWD_FNS(4)
 
-/* Shared by both conv backward entry points: dout of one output channel
- * as a list of its m non-zero entries g[j] with the offset ol[j] of their
- * input patch, adds their contributions to din, writes dw[oc], db[oc]. */
+/* The non-zero entries of dout, gathered once by both entry points
+ * (branch-free: every entry is written, the count advances on non-zero):
+ *   by output channel, in scan order: cg, co [OC][cap] (g, offset of its
+ *   input patch), cn [OC]
+ *   by output position (din only), output channels ascending: pg, poc
+ *   [npos][OC] (g, channel), pn [npos] */
 typedef struct {
-    int C, K, KC, RP, nv, fast;
+    int C, K, KC, RP, nv, fast, OC, OW, npos, cap;
     size_t rowstride, nin;
-    double *acc, *patch, *gl;
-    int *ol;
+    double *acc, *patch, *cg, *pg;
+    int *co, *cn, *poc, *pn;
 } conv_bwd_ctx;
 
-static conv_bwd_ctx conv_bwd_setup(int H, int W, int C, int K, double *work,
-                                   int nlist)
+static conv_bwd_ctx conv_bwd_setup(int H, int W, int C, int OC, int K, double *work, int din)
 {
     conv_bwd_ctx x;
     x.C = C;
@@ -371,118 +356,159 @@ static conv_bwd_ctx conv_bwd_setup(int H, int W, int C, int K, double *work,
     x.RP = nn_pad(x.KC);
     x.nv = x.RP / 8;
     x.fast = K == BK && (x.nv == 1 || x.nv == 2 || x.nv == 4);
+    x.OC = OC;
+    x.OW = W - K + 1;
+    x.npos = (H - K + 1) * x.OW;
+    x.cap = x.npos;
     x.rowstride = (size_t)W * C;
     x.nin = (size_t)H * W * C;
+    size_t nl = (size_t)OC * x.npos;
     x.acc = work;
-    x.patch = work + (size_t)K * x.RP;
-    x.gl = x.patch + (size_t)K * x.RP;
-    x.ol = (int *)(x.gl + nlist);
+    x.patch = x.acc + (size_t)K * x.RP;
+    x.cg = x.patch + (size_t)K * x.RP;
+    x.pg = x.cg + nl;
+    x.co = (int *)(x.pg + nl);
+    x.poc = x.co + nl;
+    x.cn = x.poc + nl;
+    x.pn = x.cn + OC;
+    memset(x.cn, 0, sizeof(int) * OC);
+    if (din)
+        memset(x.pn, 0, sizeof(int) * x.npos);
     return x;
 }
 
-static void conv_bwd_channel(const conv_bwd_ctx *x, int oc, int m, double *dw,
-                             double *db, double *din, const double *in,
-                             const double *wr)
+/* Entry (output position pos, channel oc) of dout is g. */
+static inline __attribute__((always_inline)) void conv_bwd_add(conv_bwd_ctx *x, int pos, int oc,
+                                                               double g, int din)
+{
+    int nz = g != 0.0, k = x->cn[oc];
+    size_t q = (size_t)oc * x->cap + k;
+    x->cg[q] = g;
+    x->co[q] = ((pos / x->OW) * (int)(x->rowstride / x->C) + pos % x->OW) * x->C;
+    x->cn[oc] = k + nz;
+    if (din) {
+        int kp = x->pn[pos];
+        size_t r = (size_t)pos * x->OC + kp;
+        x->pg[r] = g;
+        x->poc[r] = oc;
+        x->pn[pos] = kp + nz;
+    }
+}
+
+/* dw [OC][C][K][K], db [OC] from the lists; din [H][W][C] (zeroed by the
+ * caller, or NULL) from the position lists, the positions visited K rows
+ * apart where they can be (patches K rows apart do not overlap). */
+static void conv_bwd_finish(const conv_bwd_ctx *x, double *dw, double *db, double *din,
+                            const double *in, const double *wr)
 {
     int K = x->K, KC = x->KC, RP = x->RP, nv = x->nv, C = x->C;
-    const double *gl = x->gl;
-    const int *ol = x->ol;
     double *acc = x->acc;
-    double gsum = 0.0;
-    for (int j = 0; j < m; j++)
-        gsum += gl[j];
-    db[oc] = gsum;
-    const double *wro = wr ? wr + (size_t)oc * K * RP : NULL;
-    if (x->fast) {
-        if (nv == 1)
+    for (int oc = 0; oc < x->OC; oc++) {
+        const double *gl = x->cg + (size_t)oc * x->cap;
+        const int *ol = x->co + (size_t)oc * x->cap;
+        int m = x->cn[oc];
+        double gsum = 0.0;
+        for (int j = 0; j < m; j++)
+            gsum += gl[j];
+        db[oc] = gsum;
+        if (x->fast && nv == 1)
             conv_bwd_dw_1(acc, gl, ol, m, in, x->rowstride, x->nin, KC, x->patch);
-        else if (nv == 2)
+        else if (x->fast && nv == 2)
             conv_bwd_dw_2(acc, gl, ol, m, in, x->rowstride, x->nin, KC, x->patch);
-        else
+        else if (x->fast)
             conv_bwd_dw_4(acc, gl, ol, m, in, x->rowstride, x->nin, KC, x->patch);
-        if (din && nv == 1)
-            conv_bwd_din_1(din, gl, ol, m, wro, x->rowstride, x->nin, KC);
-        else if (din && nv == 2)
-            conv_bwd_din_2(din, gl, ol, m, wro, x->rowstride, x->nin, KC);
-        else if (din)
-            conv_bwd_din_4(din, gl, ol, m, wro, x->rowstride, x->nin, KC);
-    } else {
-        memset(acc, 0, sizeof(double) * K * RP);
-        for (int j = 0; j < m; j++) {
-            double g = gl[j];
-            const double *ip = in + ol[j];
-            for (int ky = 0; ky < K; ky++)
-                row_axpy(acc + ky * RP, g, ip + ky * x->rowstride, KC);
-            if (din) {
-                double *dp = din + ol[j];
+        else {
+            memset(acc, 0, sizeof(double) * K * RP);
+            for (int j = 0; j < m; j++)
                 for (int ky = 0; ky < K; ky++)
-                    row_axpy(dp + ky * x->rowstride, g, wro + ky * RP, KC);
-            }
+                    row_axpy(acc + ky * RP, gl[j], in + ol[j] + ky * x->rowstride, KC);
         }
+        /* acc [ky][kx][c] (rows RP apart) -> dw [oc][c][ky][kx] */
+        double *d = dw + (size_t)oc * C * K * K;
+        for (int c = 0; c < C; c++)
+            for (int ky = 0; ky < K; ky++)
+                for (int kx = 0; kx < K; kx++)
+                    d[(c * K + ky) * K + kx] = acc[ky * RP + kx * C + c];
     }
-    /* acc [ky][kx][c] (rows RP apart) -> dw [oc][c][ky][kx] */
-    double *d = dw + (size_t)oc * C * K * K;
-    for (int c = 0; c < C; c++)
-        for (int ky = 0; ky < K; ky++)
-            for (int kx = 0; kx < K; kx++)
-                d[(c * K + ky) * K + kx] = acc[ky * RP + kx * C + c];
+    if (!din)
+        return;
+    int OW = x->OW, OH = x->npos / OW;
+    for (int r = 0; r < K && r < OH; r++)
+        for (int px = 0; px < OW; px++)
+            for (int py = r; py < OH; py += K) {
+                int pos = py * OW + px, m = x->pn[pos];
+                if (!m)
+                    continue;
+                const double *gl = x->pg + (size_t)pos * x->OC;
+                const int *ocl = x->poc + (size_t)pos * x->OC;
+                size_t o = ((size_t)py * (x->rowstride / C) + px) * C;
+                double *d = din + o;
+                if (x->fast && o + (K - 1) * x->rowstride + RP <= x->nin) {
+                    if (nv == 1)
+                        conv_bwd_din_1(d, gl, ocl, m, wr, x->rowstride);
+                    else if (nv == 2)
+                        conv_bwd_din_2(d, gl, ocl, m, wr, x->rowstride);
+                    else
+                        conv_bwd_din_4(d, gl, ocl, m, wr, x->rowstride);
+                } else {
+                    /* the same sums, element by element */
+                    for (int ky = 0; ky < K; ky++)
+                        for (int j = 0; j < m; j++)
+                            row_axpy(d + ky * x->rowstride, gl[j],
+                                     wr + ((size_t)ocl[j] * K + ky) * RP, KC);
+                }
+            }
 }
 
 /* conv_backward
  *   dout [OH][OW][OCP], in [H][W][C], wr [OC][K][RP] (RP = nn_pad(K*C))
  *   dw [OC][C][K][K], db [OC], din [H][W][C] (or NULL)
- * Per output channel, the non-zero entries of dout are gathered first
- * (branch-free), then each adds g * (its input patch) to dw and
- * g * (the kernel) to din, one contiguous K*C row per kernel row. */
-void conv_backward(double *dw, double *db, double *din, const double *dout,
-                   const double *in, const double *wr, int H, int W, int C,
-                   int OC, int K, double *work)
+ * The non-zero entries of dout are gathered first; then per output channel
+ * each adds g * (its input patch) to dw, and per output position the
+ * patch of din gets g * (the kernel) of each of its channels. */
+static void conv_backward(double *dw, double *db, double *din, const double *dout, const double *in,
+                          const double *wr, int H, int W, int C, int OC, int K, double *work)
 {
     int OH = H - K + 1, OW = W - K + 1, OCP = nn_pad(OC);
-    conv_bwd_ctx x = conv_bwd_setup(H, W, C, K, work, OH * OW);
+    conv_bwd_ctx x = conv_bwd_setup(H, W, C, OC, K, work, din != NULL);
     if (din)
         memset(din, 0, sizeof(double) * x.nin);
-    for (int oc = 0; oc < OC; oc++) {
-        int m = 0;
-        for (int y = 0; y < OH; y++)
-            for (int xx = 0; xx < OW; xx++) {
-                double g = dout[((size_t)y * OW + xx) * OCP + oc];
-                x.gl[m] = g;
-                x.ol[m] = (y * W + xx) * C;
-                m += g != 0.0;
-            }
-        conv_bwd_channel(&x, oc, m, dw, db, din, in, wr);
-    }
+    for (int pos = 0; pos < OH * OW; pos++)
+        for (int oc = 0; oc < OC; oc++) {
+            double g = dout[(size_t)pos * OCP + oc];
+            if (din)
+                conv_bwd_add(&x, pos, oc, g, 1);
+            else
+                conv_bwd_add(&x, pos, oc, g, 0);
+        }
+    conv_bwd_finish(&x, dw, db, din, in, wr);
 }
 
 /* conv_backward_pooled
  *   dpool [OH/2][OW/2][OC], idx [OH/2][OW/2][OC] (maxpool_forward of the
  *   conv output [OH][OW][OCP]), in, wr, dw, db, din as conv_backward
- * The list of non-zero entries of dout comes straight from the pool, a
- * quarter of the scan of conv_backward and no dense dout. */
-void conv_backward_pooled(double *dw, double *db, double *din,
-                          const double *dpool, const int *idx,
-                          const double *in, const double *wr, int H, int W,
-                          int C, int OC, int K, double *work)
+ * The non-zero entries of dout come straight from the pool, a quarter of
+ * the scan of conv_backward and no dense dout. */
+static void conv_backward_pooled(double *dw, double *db, double *din, const double *dpool,
+                                 const int *idx, const double *in, const double *wr, int H, int W,
+                                 int C, int OC, int K, double *work)
 {
     int OH = H - K + 1, OW = W - K + 1;
     int PH = OH / 2, PW = OW / 2;
-    conv_bwd_ctx x = conv_bwd_setup(H, W, C, K, work, OH * OW);
+    conv_bwd_ctx x = conv_bwd_setup(H, W, C, OC, K, work, din != NULL);
     if (din)
         memset(din, 0, sizeof(double) * x.nin);
-    for (int oc = 0; oc < OC; oc++) {
-        int m = 0;
-        for (int py = 0; py < PH; py++)
-            for (int px = 0; px < PW; px++) {
+    for (int py = 0; py < PH; py++)
+        for (int px = 0; px < PW; px++)
+            for (int oc = 0; oc < OC; oc++) {
                 int q = (py * PW + px) * OC + oc;
-                double g = dpool[q];
-                int dy = idx[q] >> 1, dx = idx[q] & 1;
-                x.gl[m] = g;
-                x.ol[m] = ((2 * py + dy) * W + 2 * px + dx) * C;
-                m += g != 0.0;
+                int pos = (2 * py + (idx[q] >> 1)) * OW + 2 * px + (idx[q] & 1);
+                if (din)
+                    conv_bwd_add(&x, pos, oc, dpool[q], 1);
+                else
+                    conv_bwd_add(&x, pos, oc, dpool[q], 0);
             }
-        conv_bwd_channel(&x, oc, m, dw, db, din, in, wr);
-    }
+    conv_bwd_finish(&x, dw, db, din, in, wr);
 }
 
 /* --------------------------------------------------------------- maxpool */
@@ -495,8 +521,7 @@ void conv_backward_pooled(double *dw, double *db, double *din,
  * Results are stored 8 lanes wide even when C is not a multiple of 8: the
  * extra lanes land on the next pixel, which is written after (only the
  * very last vector of the output is stored lane by lane). */
-void maxpool_forward(double *out, int *idx, const double *in, int H, int W,
-                     int C, int CS)
+static void maxpool_forward(double *out, int *idx, const double *in, int H, int W, int C, int CS)
 {
     int PH = H / 2, PW = W / 2;
     size_t nout = (size_t)PH * PW * C;
@@ -508,24 +533,24 @@ void maxpool_forward(double *out, int *idx, const double *in, int H, int W,
             size_t q = ((size_t)py * PW + px) * C;
             int c = 0;
             /* a vector may read channels up to CS (padding lanes) */
-            for (; c < C && c + 8 <= CS; c += 8) {
-                vd8 m = LD8(p + c);
-                vl8 which = {0};
+            for (; c < C && c + VW <= CS; c += VW) {
+                vn m = LDN(p + c);
+                vnl which = {0};
 #pragma GCC unroll 4
                 for (int j = 1; j < 4; j++) {
-                    vd8 v = LD8(p + c + off[j]);
-                    vl8 take = (v > m) | (v != v);
-                    m = (vd8)(((vl8)v & take) | ((vl8)m & ~take));
+                    vn v = LDN(p + c + off[j]);
+                    vnl take = (v > m) | (v != v);
+                    m = (vn)(((vnl)v & take) | ((vnl)m & ~take));
                     which = (which & ~take) | (take & (long long)j);
                 }
-                if (q + c + 8 <= nout) {
-                    ST8(out + q + c, m);
+                if (q + c + VW <= nout) {
+                    STN(out + q + c, m);
                     if (idx) {
-                        vi8 w32 = __builtin_convertvector(which, vi8);
+                        vni w32 = __builtin_convertvector(which, vni);
                         memcpy(idx + q + c, &w32, sizeof w32);
                     }
                 } else {
-                    for (int l = 0; l < 8 && c + l < C; l++) {
+                    for (int l = 0; l < VW && c + l < C; l++) {
                         out[q + c + l] = m[l];
                         if (idx)
                             idx[q + c + l] = (int)which[l];
@@ -550,8 +575,8 @@ void maxpool_forward(double *out, int *idx, const double *in, int H, int W,
 
 /* maxpool_backward
  *   dout [H/2][W/2][C], idx -> din [H][W][CS] */
-void maxpool_backward(double *din, const double *dout, const int *idx, int H,
-                      int W, int C, int CS)
+static void maxpool_backward(double *din, const double *dout, const int *idx, int H, int W, int C,
+                             int CS)
 {
     int PH = H / 2, PW = W / 2;
     memset(din, 0, sizeof(double) * H * W * CS);
@@ -569,41 +594,43 @@ void maxpool_backward(double *din, const double *dout, const int *idx, int H,
 /* dense_forward
  *   in [NI], w [NO][NI], b [NO] -> out [NO]
  * Four rows at a time share the loads of in. */
-void dense_forward(double *out, const double *in, const double *w,
-                   const double *b, int NI, int NO)
+static void dense_forward(double *out, const double *in, const double *w, const double *b, int NI,
+                          int NO)
 {
     int o = 0;
     for (; o + 4 <= NO; o += 4) {
-        const double *w0 = w + (size_t)o * NI, *w1 = w0 + NI, *w2 = w1 + NI,
-                     *w3 = w2 + NI;
-        vd8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+        const double *wr[4] = {w + (size_t)o * NI, w + (size_t)(o + 1) * NI,
+                               w + (size_t)(o + 2) * NI, w + (size_t)(o + 3) * NI};
+        vn a[4][NH];
+        memset(a, 0, sizeof a);
         int i = 0;
-        for (; i + 8 <= NI; i += 8) {
-            vd8 x = LD8(in + i);
-            a0 += LD8(w0 + i) * x;
-            a1 += LD8(w1 + i) * x;
-            a2 += LD8(w2 + i) * x;
-            a3 += LD8(w3 + i) * x;
+        for (; i + 8 <= NI; i += 8)
+#pragma GCC unroll 4
+            for (int h = 0; h < NH; h++) {
+                vn x = LDN(in + i + h * VW);
+#pragma GCC unroll 4
+                for (int r = 0; r < 4; r++)
+                    a[r][h] += LDN(wr[r] + i + h * VW) * x;
+            }
+        double s[4];
+#pragma GCC unroll 4
+        for (int r = 0; r < 4; r++) {
+            s[r] = hsum8(a[r]);
+            for (int j = i; j < NI; j++)
+                s[r] += wr[r][j] * in[j];
+            out[o + r] = s[r] + b[o + r];
         }
-        double s0 = HSUM8(a0), s1 = HSUM8(a1), s2 = HSUM8(a2), s3 = HSUM8(a3);
-        for (; i < NI; i++) {
-            s0 += w0[i] * in[i];
-            s1 += w1[i] * in[i];
-            s2 += w2[i] * in[i];
-            s3 += w3[i] * in[i];
-        }
-        out[o] = s0 + b[o];
-        out[o + 1] = s1 + b[o + 1];
-        out[o + 2] = s2 + b[o + 2];
-        out[o + 3] = s3 + b[o + 3];
     }
     for (; o < NO; o++) {
         const double *w0 = w + (size_t)o * NI;
-        vd8 a0 = {0};
+        vn a0[NH];
+        memset(a0, 0, sizeof a0);
         int i = 0;
         for (; i + 8 <= NI; i += 8)
-            a0 += LD8(w0 + i) * LD8(in + i);
-        double s0 = HSUM8(a0);
+#pragma GCC unroll 4
+            for (int h = 0; h < NH; h++)
+                a0[h] += LDN(w0 + i + h * VW) * LDN(in + i + h * VW);
+        double s0 = hsum8(a0);
         for (; i < NI; i++)
             s0 += w0[i] * in[i];
         out[o] = s0 + b[o];
@@ -616,9 +643,9 @@ void dense_forward(double *out, const double *in, const double *w,
  * dout[o] * (row o of w); rows with dout[o] == 0 (ReLU) skip the latter,
  * and with zero_rows (see layers.h) are not even rewritten when they are
  * zero already: writing fc1's dw (out of L1) is this layer's main cost. */
-void dense_backward(double *dw, double *db, double *din, const double *dout,
-                    const double *in, const double *w, int NI, int NO,
-                    unsigned char *zero_rows)
+static void dense_backward(double *dw, double *db, double *din, const double *dout,
+                           const double *in, const double *w, int NI, int NO,
+                           unsigned char *zero_rows)
 {
     if (din)
         memset(din, 0, sizeof(double) * NI);
@@ -636,8 +663,8 @@ void dense_backward(double *dw, double *db, double *din, const double *dout,
         if (zero_rows)
             zero_rows[o] = 0;
         int i = 0;
-        for (; i + 8 <= NI; i += 8)
-            ST8(dwo + i, d * LD8(in + i));
+        for (; i + VW <= NI; i += VW)
+            STN(dwo + i, d * LDN(in + i));
         for (; i < NI; i++)
             dwo[i] = d * in[i];
         if (din)
@@ -648,18 +675,17 @@ void dense_backward(double *dw, double *db, double *din, const double *dout,
 /* One row o of dense_backward_sgd: din += d w[o] (old w), dw[o] = d in,
  * w[o] += a dw[o]; keep and has_din are constants at every call. */
 static inline __attribute__((always_inline)) void
-sgd_row(double *restrict dwo, double *restrict din, double *restrict wo,
-        const double *restrict in, double d, double a, int NI, const int keep,
-        const int has_din)
+sgd_row(double *restrict dwo, double *restrict din, double *restrict wo, const double *restrict in,
+        double d, double a, int NI, const int keep, const int has_din)
 {
     int i = 0;
-    for (; i + 8 <= NI; i += 8) {
-        vd8 wv = LD8(wo + i), g = d * LD8(in + i);
+    for (; i + VW <= NI; i += VW) {
+        vn wv = LDN(wo + i), g = d * LDN(in + i);
         if (has_din)
-            ST8(din + i, LD8(din + i) + d * wv);
+            STN(din + i, LDN(din + i) + d * wv);
         if (keep)
-            ST8(dwo + i, g);
-        ST8(wo + i, wv + a * g);
+            STN(dwo + i, g);
+        STN(wo + i, wv + a * g);
     }
     for (; i < NI; i++) {
         double wv = wo[i], g = d * in[i];
@@ -674,14 +700,14 @@ sgd_row(double *restrict dwo, double *restrict din, double *restrict wo,
 /* dense_backward_sgd
  *   as dense_backward, then w += a dw, b += a db (a = -lr), in the same
  *   pass: row o of w is read once for din and written once updated. The
- *   update is the expression nn_axpy uses, so the result is bitwise that of
- *   dense_backward then nn_axpy. Rows with dout[o] == 0 (ReLU) have dw = 0
+ *   update is the expression axpy uses, so the result is bitwise that of
+ *   dense_backward then axpy. Rows with dout[o] == 0 (ReLU) have dw = 0
  *   and are left as they are. With dw and db NULL the gradient is applied
  *   but not kept: writing dw (fc1: 48000 doubles, out of L1) is most of the
  *   cost of this layer (22 us a step with it, 5 us without). */
-void dense_backward_sgd(double *dw, double *db, double *din, double *w,
-                        double *b, const double *dout, const double *in,
-                        int NI, int NO, double lr, unsigned char *zero_rows)
+static void dense_backward_sgd(double *dw, double *db, double *din, double *w, double *b,
+                               const double *dout, const double *in, int NI, int NO, double lr,
+                               unsigned char *zero_rows)
 {
     double a = -lr;
     if (din)
@@ -712,116 +738,29 @@ void dense_backward_sgd(double *dw, double *db, double *din, double *w,
     }
 }
 
-/* Register tile of dense_forward_batch: ns samples x no outputs, each a
- * vector accumulator over the inputs (16 for 4 x 4: 8 loads feed 16 FMAs).
- * ns, no are constants at every call. */
-static inline __attribute__((always_inline)) void
-dense_tile(double *restrict out, const double *restrict in,
-           const double *restrict w, const double *restrict b, int NI, int NO,
-           const int ns, const int no)
-{
-    vd8 acc[4][4];
-#pragma GCC unroll 4
-    for (int s = 0; s < ns; s++)
-#pragma GCC unroll 4
-        for (int o = 0; o < no; o++)
-            acc[s][o] = (vd8){0};
-    int i = 0;
-    for (; i + 8 <= NI; i += 8) {
-        vd8 x[4], v[4];
-#pragma GCC unroll 4
-        for (int s = 0; s < ns; s++)
-            x[s] = LD8(in + (size_t)s * NI + i);
-#pragma GCC unroll 4
-        for (int o = 0; o < no; o++)
-            v[o] = LD8(w + (size_t)o * NI + i);
-#pragma GCC unroll 4
-        for (int s = 0; s < ns; s++)
-#pragma GCC unroll 4
-            for (int o = 0; o < no; o++)
-                acc[s][o] += x[s] * v[o];
-    }
-#pragma GCC unroll 4
-    for (int s = 0; s < ns; s++)
-#pragma GCC unroll 4
-        for (int o = 0; o < no; o++) {
-            double t = HSUM8(acc[s][o]);
-            for (int j = i; j < NI; j++)
-                t += in[(size_t)s * NI + j] * w[(size_t)o * NI + j];
-            out[(size_t)s * NO + o] = t + b[o];
-        }
-}
-
-#define DENSE_TILE_FN(ns, no)                                                 \
-    static __attribute__((noinline)) void dense_tile_##ns##x##no(             \
-        double *restrict out, const double *restrict in,                      \
-        const double *restrict w, const double *restrict b, int NI, int NO)   \
-    {                                                                         \
-        dense_tile(out, in, w, b, NI, NO, ns, no);                            \
-    }
-DENSE_TILE_FN(4, 4)
-DENSE_TILE_FN(4, 1)
-DENSE_TILE_FN(1, 4)
-DENSE_TILE_FN(1, 1)
-
-/* dense_forward_batch
- *   in [n][NI], w [NO][NI], b [NO] -> out [n][NO] = in w^T + b
- * A GEMM written out rather than cblas_dgemm: at these sizes it is as fast
- * as OpenBLAS's own kernel, and it does not depend on OpenBLAS recognising
- * the CPU. (fc1, 64 samples, per sample: this 1.7 us; cblas_dgemm 2.0 us
- * with OPENBLAS_CORETYPE=SkylakeX, 6.4 us as shipped: OpenBLAS 0.3.21
- * takes this CPU, family 6 model 207, for a Prescott and runs SSE2 code.)
- * Blocks of 4 outputs (their rows of w stay in L1) against all samples in
- * blocks of 4. */
-void dense_forward_batch(double *out, const double *in, const double *w,
-                         const double *b, int n, int NI, int NO)
-{
-    int o = 0;
-    for (; o + 4 <= NO; o += 4) {
-        const double *wo = w + (size_t)o * NI;
-        int s = 0;
-        for (; s + 4 <= n; s += 4)
-            dense_tile_4x4(out + (size_t)s * NO + o, in + (size_t)s * NI, wo,
-                           b + o, NI, NO);
-        for (; s < n; s++)
-            dense_tile_1x4(out + (size_t)s * NO + o, in + (size_t)s * NI, wo,
-                           b + o, NI, NO);
-    }
-    for (; o < NO; o++) {
-        const double *wo = w + (size_t)o * NI;
-        int s = 0;
-        for (; s + 4 <= n; s += 4)
-            dense_tile_4x1(out + (size_t)s * NO + o, in + (size_t)s * NI, wo,
-                           b + o, NI, NO);
-        for (; s < n; s++)
-            dense_tile_1x1(out + (size_t)s * NO + o, in + (size_t)s * NI, wo,
-                           b + o, NI, NO);
-    }
-}
-
 /* ------------------------------------------------------------------ relu */
 
 /* relu_forward: x [n] -> out [n]
  * Masks, not branches (the signs are random). NaN passes, as in PyTorch. */
-void relu_forward(double *out, const double *x, int n)
+static void relu_forward(double *out, const double *x, int n)
 {
     int i = 0;
-    for (; i + 8 <= n; i += 8) {
-        vd8 v = LD8(x + i);
-        vl8 keep = (v > 0.0) | (v != v);
-        ST8(out + i, (vd8)((vl8)v & keep));
+    for (; i + VW <= n; i += VW) {
+        vn v = LDN(x + i);
+        vnl keep = (v > 0.0) | (v != v);
+        STN(out + i, (vn)((vnl)v & keep));
     }
     for (; i < n; i++)
         out[i] = x[i] > 0.0 || x[i] != x[i] ? x[i] : 0.0;
 }
 
 /* relu_backward: dout [n], out [n] -> din [n] */
-void relu_backward(double *din, const double *dout, const double *out, int n)
+static void relu_backward(double *din, const double *dout, const double *out, int n)
 {
     int i = 0;
-    for (; i + 8 <= n; i += 8) {
-        vl8 keep = LD8(out + i) > 0.0;
-        ST8(din + i, (vd8)((vl8)LD8(dout + i) & keep));
+    for (; i + VW <= n; i += VW) {
+        vnl keep = LDN(out + i) > 0.0;
+        STN(din + i, (vn)((vnl)LDN(dout + i) & keep));
     }
     for (; i < n; i++)
         din[i] = out[i] > 0.0 ? dout[i] : 0.0;
@@ -830,8 +769,7 @@ void relu_backward(double *din, const double *dout, const double *out, int n)
 /* ------------------------------------------------------ softmax + CE loss */
 
 /* softmax_ce_forward: logits [K] -> probs [K], loss */
-double softmax_ce_forward(double *probs, const double *logits, int K,
-                          int label)
+static double softmax_ce_forward(double *probs, const double *logits, int K, int label)
 {
     double m = logits[0];
     for (int j = 1; j < K; j++)
@@ -851,8 +789,7 @@ double softmax_ce_forward(double *probs, const double *logits, int K,
 }
 
 /* softmax_ce_backward: probs [K] -> dlogits [K] */
-void softmax_ce_backward(double *dlogits, const double *probs, int K,
-                         int label)
+static void softmax_ce_backward(double *dlogits, const double *probs, int K, int label)
 {
     for (int j = 0; j < K; j++)
         dlogits[j] = probs[j] - (j == label ? 1.0 : 0.0);
@@ -860,7 +797,7 @@ void softmax_ce_backward(double *dlogits, const double *probs, int K,
 
 /* ---------------------------------------------------------------- layout */
 
-void hwc_from_chw(double *out, const double *x, int C, int HW)
+static void hwc_from_chw(double *out, const double *x, int C, int HW)
 {
     if (C == 1) {
         memcpy(out, x, sizeof(double) * HW);
@@ -871,9 +808,36 @@ void hwc_from_chw(double *out, const double *x, int C, int HW)
             out[(size_t)p * C + c] = x[(size_t)c * HW + p];
 }
 
-void chw_from_hwc(double *out, const double *x, int C, int HW)
+static void chw_from_hwc(double *out, const double *x, int C, int HW)
 {
     for (int c = 0; c < C; c++)
         for (int p = 0; p < HW; p++)
             out[(size_t)c * HW + p] = x[(size_t)p * C + c];
 }
+
+/* ----------------------------------------------------------------- table */
+
+const nn_kernels NN_ISA_FN(nn_kernels) = {
+    .name = NN_STR(NN_ISA),
+    .lanes = NN_NL,
+    .conv_pack = conv_pack,
+    .conv_forward = conv_forward,
+    .conv_backward = conv_backward,
+    .conv_backward_pooled = conv_backward_pooled,
+    .maxpool_forward = maxpool_forward,
+    .maxpool_backward = maxpool_backward,
+    .dense_forward = dense_forward,
+    .dense_backward = dense_backward,
+    .dense_backward_sgd = dense_backward_sgd,
+    .relu_forward = relu_forward,
+    .relu_backward = relu_backward,
+    .softmax_ce_forward = softmax_ce_forward,
+    .softmax_ce_backward = softmax_ce_backward,
+    .hwc_from_chw = hwc_from_chw,
+    .chw_from_hwc = chw_from_hwc,
+    .axpy = axpy,
+    .lanes_in = NN_ISA_FN(lanes_in),
+    .conv_pool_lanes = NN_ISA_FN(conv_pool_lanes),
+    .dense_lanes = NN_ISA_FN(dense_lanes),
+    .lanes_out = NN_ISA_FN(lanes_out),
+};

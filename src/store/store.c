@@ -17,6 +17,7 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_version.h>
 
+#include "nn/cnn.h"
 #include "store/fields.h"
 #include "store/h5err.h"
 
@@ -390,6 +391,7 @@ static void provenance(hid_t root, const spec *s)
     attr_str(root, "creator", "lesde");
     attr_str(root, "lesde_version", LESDE_VERSION);
     attr_str(root, "git_revision", LESDE_GIT_REV);
+    attr_str(root, "cnn_kernels", cnn_kernel_name()); /* results' last bits depend on it */
     attr_num(root, "layout_version", STORE_LAYOUT_VERSION);
     attr_str(root, "sweep_name", s->name);
     attr_str(root, "spec_hash", s->hash);
