@@ -22,17 +22,66 @@
 #define DENSE_G 2
 #endif
 
-/* lanes_in: x [n][C][HW] -> out [HW][C][NL] */
+/* r[l] <- (r[0][l], r[1][l], ..., r[NL-1][l]): an NL x NL transpose in
+ * registers, log2(NL) rounds of two-vector shuffles. */
+static inline __attribute__((always_inline)) void transpose(vn r[NN_NL])
+{
+#if NN_NL == 8
+    vn t[8], u[8];
+    for (int k = 0; k < 8; k += 2) {
+        t[k] = __builtin_shuffle(r[k], r[k + 1], (vnl){0, 8, 2, 10, 4, 12, 6, 14});
+        t[k + 1] = __builtin_shuffle(r[k], r[k + 1], (vnl){1, 9, 3, 11, 5, 13, 7, 15});
+    }
+    for (int k = 0; k < 8; k += 4)
+        for (int j = 0; j < 2; j++) {
+            u[k + j] = __builtin_shuffle(t[k + j], t[k + j + 2], (vnl){0, 1, 8, 9, 4, 5, 12, 13});
+            u[k + j + 2] =
+                __builtin_shuffle(t[k + j], t[k + j + 2], (vnl){2, 3, 10, 11, 6, 7, 14, 15});
+        }
+    for (int j = 0; j < 4; j++) {
+        r[j] = __builtin_shuffle(u[j], u[j + 4], (vnl){0, 1, 2, 3, 8, 9, 10, 11});
+        r[j + 4] = __builtin_shuffle(u[j], u[j + 4], (vnl){4, 5, 6, 7, 12, 13, 14, 15});
+    }
+#elif NN_NL == 4
+    vn t[4];
+    for (int k = 0; k < 4; k += 2) {
+        t[k] = __builtin_shuffle(r[k], r[k + 1], (vnl){0, 4, 2, 6});
+        t[k + 1] = __builtin_shuffle(r[k], r[k + 1], (vnl){1, 5, 3, 7});
+    }
+    for (int j = 0; j < 2; j++) {
+        r[j] = __builtin_shuffle(t[j], t[j + 2], (vnl){0, 1, 4, 5});
+        r[j + 2] = __builtin_shuffle(t[j], t[j + 2], (vnl){2, 3, 6, 7});
+    }
+#else
+    vn t0 = __builtin_shuffle(r[0], r[1], (vnl){0, 2});
+    r[1] = __builtin_shuffle(r[0], r[1], (vnl){1, 3});
+    r[0] = t0;
+#endif
+}
+
+/* lanes_in: x [n][C][HW] -> out [HW][C][NL], NL pixels of NL samples at a
+ * time through a transpose in registers */
 void NN_ISA_FN(lanes_in)(double *out, const double *x, int n, int C, int HW)
 {
-    size_t in_size = (size_t)C * HW;
-    for (int c = 0; c < C; c++)
-        for (int p = 0; p < HW; p++) {
-            double v[NN_NL];
+    size_t in_size = (size_t)C * HW, cs = (size_t)C * NN_NL;
+    for (int c = 0; c < C; c++) {
+        const double *xc = x + (size_t)c * HW;
+        double *oc = out + (size_t)c * NN_NL;
+        int p = 0;
+        for (; p + NN_NL <= HW; p += NN_NL) {
+            vn r[NN_NL];
+#pragma GCC unroll 8
             for (int l = 0; l < NN_NL; l++)
-                v[l] = l < n ? x[l * in_size + (size_t)c * HW + p] : 0.0;
-            memcpy(out + ((size_t)p * C + c) * NN_NL, v, sizeof v);
+                r[l] = l < n ? (vn)LDN(xc + l * in_size + p) : (vn){0};
+            transpose(r);
+#pragma GCC unroll 8
+            for (int j = 0; j < NN_NL; j++)
+                STN(oc + (p + j) * cs, r[j]);
         }
+        for (; p < HW; p++)
+            for (int l = 0; l < NN_NL; l++)
+                oc[p * cs + l] = l < n ? xc[l * in_size + p] : 0.0;
+    }
 }
 
 /* lanes_out: in [G][K][NL] -> out [n][K] */
