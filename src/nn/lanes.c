@@ -22,45 +22,59 @@
 #define DENSE_G 2
 #endif
 
-/* r[l] <- (r[0][l], r[1][l], ..., r[NL-1][l]): an NL x NL transpose in
- * registers, log2(NL) rounds of two-vector shuffles. */
-static inline __attribute__((always_inline)) void transpose(vn r[NN_NL])
-{
+/* NL x NL transpose in registers: a[j] <- (r[0][j], ..., r[NL-1][j]), in
+ * log2(NL) rounds of two-vector shuffles (named vectors, not arrays: GCC
+ * keeps arrays of vectors on the stack). */
 #if NN_NL == 8
-    vn t[8], u[8];
-    for (int k = 0; k < 8; k += 2) {
-        t[k] = __builtin_shuffle(r[k], r[k + 1], (vnl){0, 8, 2, 10, 4, 12, 6, 14});
-        t[k + 1] = __builtin_shuffle(r[k], r[k + 1], (vnl){1, 9, 3, 11, 5, 13, 7, 15});
-    }
-    for (int k = 0; k < 8; k += 4)
-        for (int j = 0; j < 2; j++) {
-            u[k + j] = __builtin_shuffle(t[k + j], t[k + j + 2], (vnl){0, 1, 8, 9, 4, 5, 12, 13});
-            u[k + j + 2] =
-                __builtin_shuffle(t[k + j], t[k + j + 2], (vnl){2, 3, 10, 11, 6, 7, 14, 15});
-        }
-    for (int j = 0; j < 4; j++) {
-        r[j] = __builtin_shuffle(u[j], u[j + 4], (vnl){0, 1, 2, 3, 8, 9, 10, 11});
-        r[j + 4] = __builtin_shuffle(u[j], u[j + 4], (vnl){4, 5, 6, 7, 12, 13, 14, 15});
-    }
+#define SHUF(a, b, ...) __builtin_shuffle(a, b, (vnl){__VA_ARGS__})
+#define TRANSPOSE(r0, r1, r2, r3, r4, r5, r6, r7)                                                  \
+    do {                                                                                           \
+        vn t0 = SHUF(r0, r1, 0, 8, 2, 10, 4, 12, 6, 14),                                           \
+           t1 = SHUF(r0, r1, 1, 9, 3, 11, 5, 13, 7, 15);                                           \
+        vn t2 = SHUF(r2, r3, 0, 8, 2, 10, 4, 12, 6, 14),                                           \
+           t3 = SHUF(r2, r3, 1, 9, 3, 11, 5, 13, 7, 15);                                           \
+        vn t4 = SHUF(r4, r5, 0, 8, 2, 10, 4, 12, 6, 14),                                           \
+           t5 = SHUF(r4, r5, 1, 9, 3, 11, 5, 13, 7, 15);                                           \
+        vn t6 = SHUF(r6, r7, 0, 8, 2, 10, 4, 12, 6, 14),                                           \
+           t7 = SHUF(r6, r7, 1, 9, 3, 11, 5, 13, 7, 15);                                           \
+        vn u0 = SHUF(t0, t2, 0, 1, 8, 9, 4, 5, 12, 13),                                            \
+           u2 = SHUF(t0, t2, 2, 3, 10, 11, 6, 7, 14, 15);                                          \
+        vn u1 = SHUF(t1, t3, 0, 1, 8, 9, 4, 5, 12, 13),                                            \
+           u3 = SHUF(t1, t3, 2, 3, 10, 11, 6, 7, 14, 15);                                          \
+        vn u4 = SHUF(t4, t6, 0, 1, 8, 9, 4, 5, 12, 13),                                            \
+           u6 = SHUF(t4, t6, 2, 3, 10, 11, 6, 7, 14, 15);                                          \
+        vn u5 = SHUF(t5, t7, 0, 1, 8, 9, 4, 5, 12, 13),                                            \
+           u7 = SHUF(t5, t7, 2, 3, 10, 11, 6, 7, 14, 15);                                          \
+        r0 = SHUF(u0, u4, 0, 1, 2, 3, 8, 9, 10, 11),                                               \
+        r4 = SHUF(u0, u4, 4, 5, 6, 7, 12, 13, 14, 15);                                             \
+        r1 = SHUF(u1, u5, 0, 1, 2, 3, 8, 9, 10, 11),                                               \
+        r5 = SHUF(u1, u5, 4, 5, 6, 7, 12, 13, 14, 15);                                             \
+        r2 = SHUF(u2, u6, 0, 1, 2, 3, 8, 9, 10, 11),                                               \
+        r6 = SHUF(u2, u6, 4, 5, 6, 7, 12, 13, 14, 15);                                             \
+        r3 = SHUF(u3, u7, 0, 1, 2, 3, 8, 9, 10, 11),                                               \
+        r7 = SHUF(u3, u7, 4, 5, 6, 7, 12, 13, 14, 15);                                             \
+    } while (0)
 #elif NN_NL == 4
-    vn t[4];
-    for (int k = 0; k < 4; k += 2) {
-        t[k] = __builtin_shuffle(r[k], r[k + 1], (vnl){0, 4, 2, 6});
-        t[k + 1] = __builtin_shuffle(r[k], r[k + 1], (vnl){1, 5, 3, 7});
-    }
-    for (int j = 0; j < 2; j++) {
-        r[j] = __builtin_shuffle(t[j], t[j + 2], (vnl){0, 1, 4, 5});
-        r[j + 2] = __builtin_shuffle(t[j], t[j + 2], (vnl){2, 3, 6, 7});
-    }
+#define SHUF(a, b, ...) __builtin_shuffle(a, b, (vnl){__VA_ARGS__})
+#define TRANSPOSE(r0, r1, r2, r3)                                                                  \
+    do {                                                                                           \
+        vn t0 = SHUF(r0, r1, 0, 4, 2, 6), t1 = SHUF(r0, r1, 1, 5, 3, 7);                           \
+        vn t2 = SHUF(r2, r3, 0, 4, 2, 6), t3 = SHUF(r2, r3, 1, 5, 3, 7);                           \
+        r0 = SHUF(t0, t2, 0, 1, 4, 5), r2 = SHUF(t0, t2, 2, 3, 6, 7);                              \
+        r1 = SHUF(t1, t3, 0, 1, 4, 5), r3 = SHUF(t1, t3, 2, 3, 6, 7);                              \
+    } while (0)
 #else
-    vn t0 = __builtin_shuffle(r[0], r[1], (vnl){0, 2});
-    r[1] = __builtin_shuffle(r[0], r[1], (vnl){1, 3});
-    r[0] = t0;
+#define TRANSPOSE(r0, r1)                                                                          \
+    do {                                                                                           \
+        vn t0 = __builtin_shuffle(r0, r1, (vnl){0, 2});                                            \
+        r1 = __builtin_shuffle(r0, r1, (vnl){1, 3});                                               \
+        r0 = t0;                                                                                   \
+    } while (0)
 #endif
-}
 
-/* lanes_in: x [n][C][HW] -> out [HW][C][NL], NL pixels of NL samples at a
- * time through a transpose in registers */
+/* lanes_in: x [n][C][HW] -> out [HW][C][NL]; a full group NL pixels at a
+ * time through a transpose in registers, a partial one (the last of a
+ * call) element by element */
 void NN_ISA_FN(lanes_in)(double *out, const double *x, int n, int C, int HW)
 {
     size_t in_size = (size_t)C * HW, cs = (size_t)C * NN_NL;
@@ -68,15 +82,26 @@ void NN_ISA_FN(lanes_in)(double *out, const double *x, int n, int C, int HW)
         const double *xc = x + (size_t)c * HW;
         double *oc = out + (size_t)c * NN_NL;
         int p = 0;
-        for (; p + NN_NL <= HW; p += NN_NL) {
-            vn r[NN_NL];
-#pragma GCC unroll 8
-            for (int l = 0; l < NN_NL; l++)
-                r[l] = l < n ? (vn)LDN(xc + l * in_size + p) : (vn){0};
-            transpose(r);
-#pragma GCC unroll 8
-            for (int j = 0; j < NN_NL; j++)
-                STN(oc + (p + j) * cs, r[j]);
+        for (; n == NN_NL && p + NN_NL <= HW; p += NN_NL) {
+            const double *q = xc + p;
+            double *o = oc + p * cs;
+#if NN_NL == 8
+            vn r0 = LDN(q), r1 = LDN(q + in_size), r2 = LDN(q + 2 * in_size),
+               r3 = LDN(q + 3 * in_size), r4 = LDN(q + 4 * in_size), r5 = LDN(q + 5 * in_size),
+               r6 = LDN(q + 6 * in_size), r7 = LDN(q + 7 * in_size);
+            TRANSPOSE(r0, r1, r2, r3, r4, r5, r6, r7);
+            STN(o, r0), STN(o + cs, r1), STN(o + 2 * cs, r2), STN(o + 3 * cs, r3);
+            STN(o + 4 * cs, r4), STN(o + 5 * cs, r5), STN(o + 6 * cs, r6), STN(o + 7 * cs, r7);
+#elif NN_NL == 4
+            vn r0 = LDN(q), r1 = LDN(q + in_size), r2 = LDN(q + 2 * in_size),
+               r3 = LDN(q + 3 * in_size);
+            TRANSPOSE(r0, r1, r2, r3);
+            STN(o, r0), STN(o + cs, r1), STN(o + 2 * cs, r2), STN(o + 3 * cs, r3);
+#else
+            vn r0 = LDN(q), r1 = LDN(q + in_size);
+            TRANSPOSE(r0, r1);
+            STN(o, r0), STN(o + cs, r1);
+#endif
         }
         for (; p < HW; p++)
             for (int l = 0; l < NN_NL; l++)
@@ -254,23 +279,19 @@ void NN_ISA_FN(dense_lanes)(double *out, const double *in, const double *w, cons
         int g = 0;
         for (; g + DENSE_G <= G; g += DENSE_G)
             DENSE_TILE(DENSE_G, DENSE_O)
-            (out + ((size_t)g * NO + o) * NN_NL, in + (size_t)g * NI * NN_NL, wo, b + o, NI, NO,
-             relu);
+        (out + ((size_t)g * NO + o) * NN_NL, in + (size_t)g * NI * NN_NL, wo, b + o, NI, NO, relu);
         for (; g < G; g++)
             DENSE_TILE(1, DENSE_O)
-            (out + ((size_t)g * NO + o) * NN_NL, in + (size_t)g * NI * NN_NL, wo, b + o, NI, NO,
-             relu);
+        (out + ((size_t)g * NO + o) * NN_NL, in + (size_t)g * NI * NN_NL, wo, b + o, NI, NO, relu);
     }
     for (; o < NO; o++) {
         const double *wo = w + (size_t)o * NI;
         int g = 0;
         for (; g + DENSE_G <= G; g += DENSE_G)
             DENSE_TILE(DENSE_G, 1)
-            (out + ((size_t)g * NO + o) * NN_NL, in + (size_t)g * NI * NN_NL, wo, b + o, NI, NO,
-             relu);
+        (out + ((size_t)g * NO + o) * NN_NL, in + (size_t)g * NI * NN_NL, wo, b + o, NI, NO, relu);
         for (; g < G; g++)
             DENSE_TILE(1, 1)
-            (out + ((size_t)g * NO + o) * NN_NL, in + (size_t)g * NI * NN_NL, wo, b + o, NI, NO,
-             relu);
+        (out + ((size_t)g * NO + o) * NN_NL, in + (size_t)g * NI * NN_NL, wo, b + o, NI, NO, relu);
     }
 }
