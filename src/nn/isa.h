@@ -18,7 +18,7 @@
 #define NN_TILE_X1 14  /* conv_forward: output pixels per tile of 8 channels */
 #define NN_TILE_X2 10  /* the same, 16 channels */
 #define NN_BWD_VECS 20 /* vector accumulators of the conv backward kernels */
-#define NN_CONV_NOC 6  /* output channels per register tile of conv_pool_lanes */
+#define NN_CONV_NOC 4  /* output channels per register tile of conv_pool_lanes */
 #elif defined(NN_ISA_AVX2)
 #define NN_ISA avx2
 #define NN_VW 4

@@ -117,16 +117,44 @@ void NN_ISA_FN(lanes_out)(double *out, const double *in, int n, int K)
             out[(size_t)s * K + k] = in[((size_t)(s / NN_NL) * K + k) * NN_NL + s % NN_NL];
 }
 
-/* One pool window (2 x 2 conv outputs) times noc output channels: 4 noc
- * accumulators over all K*K*C taps, then the max (NaN wins, ties keep the
- * first, as maxpool_forward) and the ReLU, stored at out + j * ostride.
+/* The accumulators of one pool window (2 x 2 conv outputs) times noc
+ * output channels. */
+typedef vn pool_acc[4][NN_CONV_NOC];
+
+/* a += one kernel row's KC taps (kx, c) at ip (the window's top-left pixel
+ * in that row), weights wp [KC][OCP]. */
+static inline __attribute__((always_inline)) void pool_row(pool_acc a, const double *restrict ip,
+                                                           const double *restrict wp, int KC,
+                                                           int OCP, size_t rs, size_t cs,
+                                                           const int noc)
+{
+#pragma GCC unroll 32
+    for (int t = 0; t < KC; t++) {
+        vn w[NN_CONV_NOC];
+#pragma GCC unroll 8
+        for (int j = 0; j < noc; j++)
+            w[j] = vn_bcast(wp[(size_t)t * OCP + j]);
+        const double *p = ip + (size_t)t * NN_NL;
+        vn x[4] = {LDN(p), LDN(p + cs), LDN(p + rs), LDN(p + rs + cs)};
+#pragma GCC unroll 4
+        for (int q = 0; q < 4; q++)
+#pragma GCC unroll 8
+            for (int j = 0; j < noc; j++)
+                a[q][j] += x[q] * w[j];
+    }
+}
+
+/* One pool window times noc output channels: the 4 noc accumulators over
+ * all K*K*C taps, then the max (NaN wins, ties keep the first, as
+ * maxpool_forward) and the ReLU, stored at out + j * ostride.
  * in: the window's top-left input pixel; wt, bp: its first channel. */
 static inline __attribute__((always_inline)) void
 conv_pool_tile(double *restrict out, size_t ostride, const double *restrict in,
                const double *restrict wt, const double *restrict bp, int W, int C, int K, int OCP,
                const int noc)
 {
-    vn a[4][NN_CONV_NOC];
+    const int KC = K * C;
+    pool_acc a;
 #pragma GCC unroll 8
     for (int j = 0; j < noc; j++) {
         vn b = vn_bcast(bp[j]);
@@ -134,26 +162,10 @@ conv_pool_tile(double *restrict out, size_t ostride, const double *restrict in,
         for (int q = 0; q < 4; q++)
             a[q][j] = b;
     }
-    int KC = K * C;
     size_t rs = (size_t)W * C * NN_NL; /* one input row */
     size_t cs = (size_t)C * NN_NL;     /* one input pixel */
-    for (int ky = 0; ky < K; ky++) {
-        const double *ip = in + ky * rs;
-        const double *wp = wt + (size_t)ky * KC * OCP;
-        for (int t = 0; t < KC; t++) {
-            vn w[NN_CONV_NOC];
-#pragma GCC unroll 8
-            for (int j = 0; j < noc; j++)
-                w[j] = vn_bcast(wp[(size_t)t * OCP + j]);
-            const double *p = ip + (size_t)t * NN_NL;
-            vn x[4] = {LDN(p), LDN(p + cs), LDN(p + rs), LDN(p + rs + cs)};
-#pragma GCC unroll 4
-            for (int q = 0; q < 4; q++)
-#pragma GCC unroll 8
-                for (int j = 0; j < noc; j++)
-                    a[q][j] += x[q] * w[j];
-        }
-    }
+    for (int ky = 0; ky < K; ky++)
+        pool_row(a, in + ky * rs, wt + (size_t)ky * KC * OCP, KC, OCP, rs, cs, noc);
 #pragma GCC unroll 8
     for (int j = 0; j < noc; j++) {
         vn m = a[0][j];
@@ -179,19 +191,21 @@ conv_pool_tile(double *restrict out, size_t ostride, const double *restrict in,
     }
 CONV_POOL_FN(1)
 CONV_POOL_FN(2)
-#if NN_CONV_NOC > 2
+#if NN_CONV_NOC >= 3
 CONV_POOL_FN(3)
+#endif
+#if NN_CONV_NOC >= 4
 CONV_POOL_FN(4)
-CONV_POOL_FN(5)
-CONV_POOL_FN(6)
 #endif
 
 typedef void (*conv_pool_fn)(double *, size_t, const double *, const double *, const double *, int,
                              int, int, int);
-static const conv_pool_fn conv_pool_tiles[] = {NULL,        conv_pool_1, conv_pool_2,
-#if NN_CONV_NOC > 2
-                                               conv_pool_3, conv_pool_4, conv_pool_5,
-                                               conv_pool_6
+static const conv_pool_fn conv_pool_tiles[NN_CONV_NOC + 1] = {NULL, conv_pool_1, conv_pool_2,
+#if NN_CONV_NOC >= 3
+                                                              conv_pool_3,
+#endif
+#if NN_CONV_NOC >= 4
+                                                              conv_pool_4
 #endif
 };
 
