@@ -18,6 +18,8 @@
 #define NN_TILE_X1 14  /* conv_forward: output pixels per tile of 8 channels */
 #define NN_TILE_X2 10  /* the same, 16 channels */
 #define NN_BWD_VECS 20 /* vector accumulators of the conv backward kernels */
+#define NN_DENSE_ROWS 8 /* dense_forward: rows at a time */
+#define NN_SGD_ROWS 4   /* dense_backward_sgd: non-zero rows at a time */
 #define NN_CONV_NOC 4  /* output channels per register tile of conv_pool_lanes */
 #elif defined(NN_ISA_AVX2)
 #define NN_ISA avx2
@@ -26,6 +28,8 @@
 #define NN_TILE_X1 4
 #define NN_TILE_X2 2
 #define NN_BWD_VECS 10
+#define NN_DENSE_ROWS 4
+#define NN_SGD_ROWS 4
 #define NN_CONV_NOC 2
 #else
 #define NN_ISA c
@@ -34,6 +38,8 @@
 #define NN_TILE_X1 2
 #define NN_TILE_X2 1
 #define NN_BWD_VECS 8
+#define NN_DENSE_ROWS 2
+#define NN_SGD_ROWS 2
 #define NN_CONV_NOC 2
 #endif
 #define NN_NH (8 / NN_VW) /* native vectors per 8 doubles (a padded channel group) */

@@ -250,8 +250,8 @@ rows_fma(bwd_rows a, double g, const double *restrict p, size_t rs, const int nr
 }
 
 /* row r at p (rows rs apart) = a[r] */
-static inline __attribute__((always_inline)) void
-rows_store(double *restrict p, size_t rs, bwd_rows a, const int nr, const int nn)
+static inline __attribute__((always_inline)) void rows_store(double *restrict p, size_t rs,
+                                                             bwd_rows a, const int nr, const int nn)
 {
 #pragma GCC unroll 5
     for (int r = 0; r < nr; r++)
@@ -264,8 +264,8 @@ rows_store(double *restrict p, size_t rs, bwd_rows a, const int nr, const int nn
  * gl[j] * (the input patch at ol[j]), in order. */
 static inline __attribute__((always_inline)) void
 conv_bwd_dw(double *restrict acc, const double *restrict gl, const int *restrict ol, int m,
-            const double *restrict in, size_t rowstride, size_t nin, int KC,
-            double *restrict patch, const int nv)
+            const double *restrict in, size_t rowstride, size_t nin, int KC, double *restrict patch,
+            const int nv)
 {
     const int RP = 8 * nv, nn = nv * NH, rb = BWD_RB(nn);
 #pragma GCC unroll 5
@@ -377,14 +377,15 @@ static conv_bwd_ctx conv_bwd_setup(int H, int W, int C, int OC, int K, double *w
     return x;
 }
 
-/* Entry (output position pos, channel oc) of dout is g. */
-static inline __attribute__((always_inline)) void conv_bwd_add(conv_bwd_ctx *x, int pos, int oc,
-                                                               double g, int din)
+/* Entry (output position pos, channel oc) of dout is g; off is the offset
+ * of its input patch. */
+static inline __attribute__((always_inline)) void conv_bwd_add(conv_bwd_ctx *x, int pos, int off,
+                                                               int oc, double g, int din)
 {
     int nz = g != 0.0, k = x->cn[oc];
     size_t q = (size_t)oc * x->cap + k;
     x->cg[q] = g;
-    x->co[q] = ((pos / x->OW) * (int)(x->rowstride / x->C) + pos % x->OW) * x->C;
+    x->co[q] = off; /* of the input patch */
     x->cn[oc] = k + nz;
     if (din) {
         int kp = x->pn[pos];
@@ -473,14 +474,16 @@ static void conv_backward(double *dw, double *db, double *din, const double *dou
     conv_bwd_ctx x = conv_bwd_setup(H, W, C, OC, K, work, din != NULL);
     if (din)
         memset(din, 0, sizeof(double) * x.nin);
-    for (int pos = 0; pos < OH * OW; pos++)
-        for (int oc = 0; oc < OC; oc++) {
-            double g = dout[(size_t)pos * OCP + oc];
-            if (din)
-                conv_bwd_add(&x, pos, oc, g, 1);
-            else
-                conv_bwd_add(&x, pos, oc, g, 0);
-        }
+    for (int y = 0; y < OH; y++)
+        for (int xx = 0; xx < OW; xx++)
+            for (int oc = 0; oc < OC; oc++) {
+                int pos = y * OW + xx, off = (y * W + xx) * C;
+                double g = dout[(size_t)pos * OCP + oc];
+                if (din)
+                    conv_bwd_add(&x, pos, off, oc, g, 1);
+                else
+                    conv_bwd_add(&x, pos, off, oc, g, 0);
+            }
     conv_bwd_finish(&x, dw, db, din, in, wr);
 }
 
@@ -502,11 +505,12 @@ static void conv_backward_pooled(double *dw, double *db, double *din, const doub
         for (int px = 0; px < PW; px++)
             for (int oc = 0; oc < OC; oc++) {
                 int q = (py * PW + px) * OC + oc;
-                int pos = (2 * py + (idx[q] >> 1)) * OW + 2 * px + (idx[q] & 1);
+                int y = 2 * py + (idx[q] >> 1), xx = 2 * px + (idx[q] & 1);
+                int pos = y * OW + xx, off = (y * W + xx) * C;
                 if (din)
-                    conv_bwd_add(&x, pos, oc, dpool[q], 1);
+                    conv_bwd_add(&x, pos, off, oc, dpool[q], 1);
                 else
-                    conv_bwd_add(&x, pos, oc, dpool[q], 0);
+                    conv_bwd_add(&x, pos, off, oc, dpool[q], 0);
             }
     conv_bwd_finish(&x, dw, db, din, in, wr);
 }
@@ -591,50 +595,58 @@ static void maxpool_backward(double *din, const double *dout, const int *idx, in
 
 /* ----------------------------------------------------------------- dense */
 
+/* nr rows of dense_forward from row o: 8-lane accumulators (NH vectors
+ * each) over the inputs, then their sum in hsum8's order and the scalar
+ * tail. nr is a constant: the rows' accumulator chains run side by side. */
+static inline __attribute__((always_inline)) void
+dense_rows(double *restrict out, const double *restrict in, const double *restrict w,
+           const double *restrict b, int NI, int o, const int nr)
+{
+    vn a[NN_DENSE_ROWS][NH];
+    memset(a, 0, sizeof a);
+    int i = 0;
+    for (; i + 8 <= NI; i += 8)
+#pragma GCC unroll 4
+        for (int h = 0; h < NH; h++) {
+            vn x = LDN(in + i + h * VW);
+#pragma GCC unroll 8
+            for (int r = 0; r < nr; r++)
+                a[r][h] += LDN(w + (size_t)(o + r) * NI + i + h * VW) * x;
+        }
+#pragma GCC unroll 8
+    for (int r = 0; r < nr; r++) {
+        const double *wr = w + (size_t)(o + r) * NI;
+        double s = hsum8(a[r]);
+        for (int j = i; j < NI; j++)
+            s += wr[j] * in[j];
+        out[o + r] = s + b[o + r];
+    }
+}
+
+static __attribute__((noinline)) void dense_rows_n(double *out, const double *in, const double *w,
+                                                   const double *b, int NI, int o)
+{
+    dense_rows(out, in, w, b, NI, o, NN_DENSE_ROWS);
+}
+
+static __attribute__((noinline)) void dense_rows_1(double *out, const double *in, const double *w,
+                                                   const double *b, int NI, int o)
+{
+    dense_rows(out, in, w, b, NI, o, 1);
+}
+
 /* dense_forward
  *   in [NI], w [NO][NI], b [NO] -> out [NO]
- * Four rows at a time share the loads of in. */
+ * NN_DENSE_ROWS rows at a time share the loads of in and keep that many
+ * independent accumulator chains in flight. */
 static void dense_forward(double *out, const double *in, const double *w, const double *b, int NI,
                           int NO)
 {
     int o = 0;
-    for (; o + 4 <= NO; o += 4) {
-        const double *wr[4] = {w + (size_t)o * NI, w + (size_t)(o + 1) * NI,
-                               w + (size_t)(o + 2) * NI, w + (size_t)(o + 3) * NI};
-        vn a[4][NH];
-        memset(a, 0, sizeof a);
-        int i = 0;
-        for (; i + 8 <= NI; i += 8)
-#pragma GCC unroll 4
-            for (int h = 0; h < NH; h++) {
-                vn x = LDN(in + i + h * VW);
-#pragma GCC unroll 4
-                for (int r = 0; r < 4; r++)
-                    a[r][h] += LDN(wr[r] + i + h * VW) * x;
-            }
-        double s[4];
-#pragma GCC unroll 4
-        for (int r = 0; r < 4; r++) {
-            s[r] = hsum8(a[r]);
-            for (int j = i; j < NI; j++)
-                s[r] += wr[r][j] * in[j];
-            out[o + r] = s[r] + b[o + r];
-        }
-    }
-    for (; o < NO; o++) {
-        const double *w0 = w + (size_t)o * NI;
-        vn a0[NH];
-        memset(a0, 0, sizeof a0);
-        int i = 0;
-        for (; i + 8 <= NI; i += 8)
-#pragma GCC unroll 4
-            for (int h = 0; h < NH; h++)
-                a0[h] += LDN(w0 + i + h * VW) * LDN(in + i + h * VW);
-        double s0 = hsum8(a0);
-        for (; i < NI; i++)
-            s0 += w0[i] * in[i];
-        out[o] = s0 + b[o];
-    }
+    for (; o + NN_DENSE_ROWS <= NO; o += NN_DENSE_ROWS)
+        dense_rows_n(out, in, w, b, NI, o);
+    for (; o < NO; o++)
+        dense_rows_1(out, in, w, b, NI, o);
 }
 
 /* dense_backward
@@ -672,70 +684,109 @@ static void dense_backward(double *dw, double *db, double *din, const double *do
     }
 }
 
-/* One row o of dense_backward_sgd: din += d w[o] (old w), dw[o] = d in,
- * w[o] += a dw[o]; keep and has_din are constants at every call. */
+/* nr rows of dense_backward_sgd (row numbers ro [nr], their dout d [nr],
+ * all non-zero): din += d[r] w[ro[r]] (old w) for r in order, dw[ro[r]] =
+ * d[r] in, w[ro[r]] += a dw[ro[r]]. din is loaded and stored once per nr
+ * rows, the sum running in the same order as one row at a time; nr, keep
+ * and has_din are constants at every call. */
 static inline __attribute__((always_inline)) void
-sgd_row(double *restrict dwo, double *restrict din, double *restrict wo, const double *restrict in,
-        double d, double a, int NI, const int keep, const int has_din)
+sgd_rows(double *restrict dw, double *restrict din, double *restrict w, const double *restrict in,
+         const int *ro, const double *d, double a, int NI, const int nr, const int keep,
+         const int has_din)
 {
+    double *wo[NN_SGD_ROWS], *dwo[NN_SGD_ROWS];
+#pragma GCC unroll 8
+    for (int r = 0; r < nr; r++) {
+        wo[r] = w + (size_t)ro[r] * NI;
+        dwo[r] = keep ? dw + (size_t)ro[r] * NI : NULL;
+    }
     int i = 0;
     for (; i + VW <= NI; i += VW) {
-        vn wv = LDN(wo + i), g = d * LDN(in + i);
+        vn x = LDN(in + i), dn = has_din ? (vn)LDN(din + i) : (vn){0};
+#pragma GCC unroll 8
+        for (int r = 0; r < nr; r++) {
+            vn wv = LDN(wo[r] + i), g = d[r] * x;
+            if (has_din)
+                dn += d[r] * wv;
+            if (keep)
+                STN(dwo[r] + i, g);
+            STN(wo[r] + i, wv + a * g);
+        }
         if (has_din)
-            STN(din + i, LDN(din + i) + d * wv);
-        if (keep)
-            STN(dwo + i, g);
-        STN(wo + i, wv + a * g);
+            STN(din + i, dn);
     }
-    for (; i < NI; i++) {
-        double wv = wo[i], g = d * in[i];
-        if (has_din)
-            din[i] += d * wv;
-        if (keep)
-            dwo[i] = g;
-        wo[i] = wv + a * g;
-    }
+    for (; i < NI; i++)
+        for (int r = 0; r < nr; r++) {
+            double wv = wo[r][i], g = d[r] * in[i];
+            if (has_din)
+                din[i] += d[r] * wv;
+            if (keep)
+                dwo[r][i] = g;
+            wo[r][i] = wv + a * g;
+        }
 }
+
+#define SGD_ROWS_FN(name, nr, keep, has_din)                                                       \
+    static __attribute__((noinline)) void name(double *dw, double *din, double *w,                 \
+                                               const double *in, const int *ro, const double *d,   \
+                                               double a, int NI)                                   \
+    {                                                                                              \
+        sgd_rows(dw, din, w, in, ro, d, a, NI, nr, keep, has_din);                                 \
+    }
+SGD_ROWS_FN(sgd_n_keep_din, NN_SGD_ROWS, 1, 1)
+SGD_ROWS_FN(sgd_n_keep, NN_SGD_ROWS, 1, 0)
+SGD_ROWS_FN(sgd_n_din, NN_SGD_ROWS, 0, 1)
+SGD_ROWS_FN(sgd_n, NN_SGD_ROWS, 0, 0)
+SGD_ROWS_FN(sgd_1_keep_din, 1, 1, 1)
+SGD_ROWS_FN(sgd_1_keep, 1, 1, 0)
+SGD_ROWS_FN(sgd_1_din, 1, 0, 1)
+SGD_ROWS_FN(sgd_1, 1, 0, 0)
 
 /* dense_backward_sgd
  *   as dense_backward, then w += a dw, b += a db (a = -lr), in the same
  *   pass: row o of w is read once for din and written once updated. The
  *   update is the expression axpy uses, so the result is bitwise that of
  *   dense_backward then axpy. Rows with dout[o] == 0 (ReLU) have dw = 0
- *   and are left as they are. With dw and db NULL the gradient is applied
- *   but not kept: writing dw (fc1: 48000 doubles, out of L1) is most of the
- *   cost of this layer (22 us a step with it, 5 us without). */
+ *   and are left as they are; the others go NN_SGD_ROWS at a time. With dw
+ *   and db NULL the gradient is applied but not kept: writing dw (fc1:
+ *   48000 doubles, out of L1) is a large part of this layer's cost. */
 static void dense_backward_sgd(double *dw, double *db, double *din, double *w, double *b,
                                const double *dout, const double *in, int NI, int NO, double lr,
                                unsigned char *zero_rows)
 {
     double a = -lr;
+    int ro[NN_SGD_ROWS];
+    double d[NN_SGD_ROWS];
+    int n = 0;
+    typedef void (*rows_fn)(double *, double *, double *, const double *, const int *,
+                            const double *, double, int);
+    rows_fn many = dw ? (din ? sgd_n_keep_din : sgd_n_keep) : (din ? sgd_n_din : sgd_n);
+    rows_fn one = dw ? (din ? sgd_1_keep_din : sgd_1_keep) : (din ? sgd_1_din : sgd_1);
     if (din)
         memset(din, 0, sizeof(double) * NI);
     for (int o = 0; o < NO; o++) {
-        double d = dout[o];
-        double *dwo = dw ? dw + (size_t)o * NI : NULL, *wo = w + (size_t)o * NI;
+        double g = dout[o];
         if (db)
-            db[o] = d;
-        b[o] += a * d;
-        if (d == 0.0) {
+            db[o] = g;
+        b[o] += a * g;
+        if (g == 0.0) {
             if (dw && (!zero_rows || !zero_rows[o]))
-                memset(dwo, 0, sizeof(double) * NI);
+                memset(dw + (size_t)o * NI, 0, sizeof(double) * NI);
             if (dw && zero_rows)
                 zero_rows[o] = 1;
             continue;
         }
         if (dw && zero_rows)
             zero_rows[o] = 0;
-        if (dw && din)
-            sgd_row(dwo, din, wo, in, d, a, NI, 1, 1);
-        else if (dw)
-            sgd_row(dwo, din, wo, in, d, a, NI, 1, 0);
-        else if (din)
-            sgd_row(dwo, din, wo, in, d, a, NI, 0, 1);
-        else
-            sgd_row(dwo, din, wo, in, d, a, NI, 0, 0);
+        ro[n] = o;
+        d[n++] = g;
+        if (n == NN_SGD_ROWS) {
+            many(dw, din, w, in, ro, d, a, NI);
+            n = 0;
+        }
     }
+    for (int r = 0; r < n; r++)
+        one(dw, din, w, in, ro + r, d + r, a, NI);
 }
 
 /* ------------------------------------------------------------------ relu */
