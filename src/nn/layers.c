@@ -334,16 +334,83 @@ CONV_BWD_FNS(1)
 CONV_BWD_FNS(2)
 CONV_BWD_FNS(4)
 
+/* dw of a pooled conv without din (the first layer), noc output channels
+ * from oc0 at once: one pass over the pool windows in order, each entry
+ * adding g * (its input patch) to its channel's accumulators, as
+ * conv_bwd_dw does from a channel's list. Zero entries are not skipped:
+ * adding 0 * (a finite input) changes no accumulator (they start at +0 and
+ * never become -0), and skipping them costs more in building the lists
+ * than it saves here. Also sums db. acc [noc][5][RP], gs [noc]. */
+static inline __attribute__((always_inline)) void
+conv_bwd_pooled_dw(double *restrict acc, double *restrict gs, const double *restrict dpool,
+                   const int *restrict idx, int oc0, int OC, int PH, int PW,
+                   const double *restrict in, int W, int C, size_t nin, double *restrict patch,
+                   const int nv, const int noc)
+{
+    const int RP = 8 * nv, nn = nv * NH, KC = BK * C;
+    const size_t rowstride = (size_t)W * C;
+    bwd_rows a[NN_BWD_VECS / (BK * NH) > 0 ? NN_BWD_VECS / (BK * NH) : 1];
+    double gsum[NN_BWD_VECS / (BK * NH) > 0 ? NN_BWD_VECS / (BK * NH) : 1];
+    memset(a, 0, sizeof a);
+    memset(gsum, 0, sizeof gsum);
+    for (int py = 0; py < PH; py++)
+        for (int px = 0; px < PW; px++) {
+            int q0 = (py * PW + px) * OC + oc0;
+#pragma GCC unroll 8
+            for (int j = 0; j < noc; j++) {
+                double g = dpool[q0 + j];
+                int id = idx[q0 + j];
+                size_t off = ((size_t)(2 * py + (id >> 1)) * W + 2 * px + (id & 1)) * C;
+                const double *p = in + off;
+                size_t rs = rowstride;
+                if (off + (BK - 1) * rowstride + RP > nin) {
+                    for (int r = 0; r < BK; r++)
+                        for (int i = 0; i < RP; i++)
+                            patch[r * RP + i] = i < KC ? p[r * rowstride + i] : 0.0;
+                    p = patch;
+                    rs = RP;
+                }
+                rows_fma(a[j], g, p, rs, BK, nn);
+                gsum[j] += g;
+            }
+        }
+#pragma GCC unroll 8
+    for (int j = 0; j < noc; j++) {
+        rows_store(acc + (size_t)j * BK * RP, RP, a[j], BK, nn);
+        gs[j] = gsum[j];
+    }
+}
+
+/* Output channels per pass of conv_bwd_pooled_dw for a 1-channel input
+ * (nv = 1): as many as the accumulator budget holds (0: not used). */
+#define POOLED_NOC (NN_BWD_VECS / (BK * NH) > 4 ? 4 : NN_BWD_VECS / (BK * NH))
+#if POOLED_NOC > 0
+static __attribute__((noinline)) void
+conv_bwd_pooled_dw_1(double *acc, double *gs, const double *dpool, const int *idx, int oc0, int OC,
+                     int PH, int PW, const double *in, int W, size_t nin, double *patch, int noc)
+{
+    /* noc < POOLED_NOC only for the last group of channels */
+    if (noc == POOLED_NOC)
+        conv_bwd_pooled_dw(acc, gs, dpool, idx, oc0, OC, PH, PW, in, W, 1, nin, patch, 1,
+                           POOLED_NOC);
+    else
+        for (int j = 0; j < noc; j++)
+            conv_bwd_pooled_dw(acc + (size_t)j * BK * 8, gs + j, dpool, idx, oc0 + j, OC, PH, PW,
+                               in, W, 1, nin, patch, 1, 1);
+}
+#endif
+
 /* The non-zero entries of dout, gathered once by both entry points
  * (branch-free: every entry is written, the count advances on non-zero):
  *   by output channel, in scan order: cg, co [OC][cap] (g, offset of its
- *   input patch), cn [OC]
+ *   input patch), cn [OC], and the sum of its g, gs [OC]
  *   by output position (din only), output channels ascending: pg, poc
- *   [npos][OC] (g, channel), pn [npos] */
+ *   [npos][OC] (g, channel), pn [npos]
+ * and the dw accumulators acc [OC][K][RP]. */
 typedef struct {
     int C, K, KC, RP, nv, fast, OC, OW, npos, cap;
     size_t rowstride, nin;
-    double *acc, *patch, *cg, *pg;
+    double *acc, *patch, *gs, *cg, *pg;
     int *co, *cn, *poc, *pn;
 } conv_bwd_ctx;
 
@@ -364,29 +431,32 @@ static conv_bwd_ctx conv_bwd_setup(int H, int W, int C, int OC, int K, double *w
     x.nin = (size_t)H * W * C;
     size_t nl = (size_t)OC * x.npos;
     x.acc = work;
-    x.patch = x.acc + (size_t)K * x.RP;
-    x.cg = x.patch + (size_t)K * x.RP;
+    x.patch = x.acc + (size_t)OC * K * x.RP;
+    x.gs = x.patch + (size_t)K * x.RP;
+    x.cg = x.gs + OC;
     x.pg = x.cg + nl;
     x.co = (int *)(x.pg + nl);
     x.poc = x.co + nl;
     x.cn = x.poc + nl;
     x.pn = x.cn + OC;
     memset(x.cn, 0, sizeof(int) * OC);
+    memset(x.gs, 0, sizeof(double) * OC);
     if (din)
         memset(x.pn, 0, sizeof(int) * x.npos);
     return x;
 }
 
 /* Entry (output position pos, channel oc) of dout is g; off is the offset
- * of its input patch. */
+ * of its input patch. A zero g adds nothing to gs (see conv_bwd_pooled_dw). */
 static inline __attribute__((always_inline)) void conv_bwd_add(conv_bwd_ctx *x, int pos, int off,
                                                                int oc, double g, int din)
 {
     int nz = g != 0.0, k = x->cn[oc];
     size_t q = (size_t)oc * x->cap + k;
     x->cg[q] = g;
-    x->co[q] = off; /* of the input patch */
+    x->co[q] = off;
     x->cn[oc] = k + nz;
+    x->gs[oc] += g;
     if (din) {
         int kp = x->pn[pos];
         size_t r = (size_t)pos * x->OC + kp;
@@ -396,22 +466,15 @@ static inline __attribute__((always_inline)) void conv_bwd_add(conv_bwd_ctx *x, 
     }
 }
 
-/* dw [OC][C][K][K], db [OC] from the lists; din [H][W][C] (zeroed by the
- * caller, or NULL) from the position lists, the positions visited K rows
- * apart where they can be (patches K rows apart do not overlap). */
-static void conv_bwd_finish(const conv_bwd_ctx *x, double *dw, double *db, double *din,
-                            const double *in, const double *wr)
+/* The dw accumulators of every output channel from its list. */
+static void conv_bwd_lists_dw(const conv_bwd_ctx *x, const double *in)
 {
-    int K = x->K, KC = x->KC, RP = x->RP, nv = x->nv, C = x->C;
-    double *acc = x->acc;
+    int K = x->K, KC = x->KC, RP = x->RP, nv = x->nv;
     for (int oc = 0; oc < x->OC; oc++) {
         const double *gl = x->cg + (size_t)oc * x->cap;
         const int *ol = x->co + (size_t)oc * x->cap;
         int m = x->cn[oc];
-        double gsum = 0.0;
-        for (int j = 0; j < m; j++)
-            gsum += gl[j];
-        db[oc] = gsum;
+        double *acc = x->acc + (size_t)oc * K * RP;
         if (x->fast && nv == 1)
             conv_bwd_dw_1(acc, gl, ol, m, in, x->rowstride, x->nin, KC, x->patch);
         else if (x->fast && nv == 2)
@@ -424,15 +487,35 @@ static void conv_bwd_finish(const conv_bwd_ctx *x, double *dw, double *db, doubl
                 for (int ky = 0; ky < K; ky++)
                     row_axpy(acc + ky * RP, gl[j], in + ol[j] + ky * x->rowstride, KC);
         }
-        /* acc [ky][kx][c] (rows RP apart) -> dw [oc][c][ky][kx] */
+    }
+}
+
+/* dw [OC][C][K][K] from the accumulators [OC][ky][kx][c] (rows RP apart),
+ * db [OC] from gs. */
+static void conv_bwd_store(const conv_bwd_ctx *x, double *dw, double *db)
+{
+    int K = x->K, RP = x->RP, C = x->C;
+    for (int oc = 0; oc < x->OC; oc++) {
+        const double *acc = x->acc + (size_t)oc * K * RP;
         double *d = dw + (size_t)oc * C * K * K;
-        for (int c = 0; c < C; c++)
+        db[oc] = x->gs[oc];
+        if (C == 1)
+            for (int ky = 0; ky < K; ky++)
+                memcpy(d + ky * K, acc + ky * RP, sizeof(double) * K);
+        else
             for (int ky = 0; ky < K; ky++)
                 for (int kx = 0; kx < K; kx++)
-                    d[(c * K + ky) * K + kx] = acc[ky * RP + kx * C + c];
+                    for (int c = 0; c < C; c++)
+                        d[(c * K + ky) * K + kx] = acc[ky * RP + kx * C + c];
     }
-    if (!din)
-        return;
+}
+
+/* din [H][W][C] (zeroed by the caller) from the position lists, the
+ * positions visited K rows apart where they can be (patches K rows apart
+ * do not overlap, so one's stores are done before the next one loads). */
+static void conv_bwd_lists_din(const conv_bwd_ctx *x, double *din, const double *wr)
+{
+    int K = x->K, KC = x->KC, RP = x->RP, nv = x->nv, C = x->C;
     int OW = x->OW, OH = x->npos / OW;
     for (int r = 0; r < K && r < OH; r++)
         for (int px = 0; px < OW; px++)
@@ -442,7 +525,7 @@ static void conv_bwd_finish(const conv_bwd_ctx *x, double *dw, double *db, doubl
                     continue;
                 const double *gl = x->pg + (size_t)pos * x->OC;
                 const int *ocl = x->poc + (size_t)pos * x->OC;
-                size_t o = ((size_t)py * (x->rowstride / C) + px) * C;
+                size_t o = (size_t)py * x->rowstride + (size_t)px * C;
                 double *d = din + o;
                 if (x->fast && o + (K - 1) * x->rowstride + RP <= x->nin) {
                     if (nv == 1)
@@ -472,8 +555,6 @@ static void conv_backward(double *dw, double *db, double *din, const double *dou
 {
     int OH = H - K + 1, OW = W - K + 1, OCP = nn_pad(OC);
     conv_bwd_ctx x = conv_bwd_setup(H, W, C, OC, K, work, din != NULL);
-    if (din)
-        memset(din, 0, sizeof(double) * x.nin);
     for (int y = 0; y < OH; y++)
         for (int xx = 0; xx < OW; xx++)
             for (int oc = 0; oc < OC; oc++) {
@@ -484,14 +565,20 @@ static void conv_backward(double *dw, double *db, double *din, const double *dou
                 else
                     conv_bwd_add(&x, pos, off, oc, g, 0);
             }
-    conv_bwd_finish(&x, dw, db, din, in, wr);
+    conv_bwd_lists_dw(&x, in);
+    conv_bwd_store(&x, dw, db);
+    if (din) {
+        memset(din, 0, sizeof(double) * x.nin);
+        conv_bwd_lists_din(&x, din, wr);
+    }
 }
 
 /* conv_backward_pooled
  *   dpool [OH/2][OW/2][OC], idx [OH/2][OW/2][OC] (maxpool_forward of the
  *   conv output [OH][OW][OCP]), in, wr, dw, db, din as conv_backward
- * The non-zero entries of dout come straight from the pool, a quarter of
- * the scan of conv_backward and no dense dout. */
+ * The entries of dout come straight from the pool, a quarter of the scan
+ * of conv_backward and no dense dout; without din and with a 1-channel
+ * input, straight into the dw accumulators (conv_bwd_pooled_dw). */
 static void conv_backward_pooled(double *dw, double *db, double *din, const double *dpool,
                                  const int *idx, const double *in, const double *wr, int H, int W,
                                  int C, int OC, int K, double *work)
@@ -499,8 +586,16 @@ static void conv_backward_pooled(double *dw, double *db, double *din, const doub
     int OH = H - K + 1, OW = W - K + 1;
     int PH = OH / 2, PW = OW / 2;
     conv_bwd_ctx x = conv_bwd_setup(H, W, C, OC, K, work, din != NULL);
-    if (din)
-        memset(din, 0, sizeof(double) * x.nin);
+#if POOLED_NOC > 0
+    if (!din && x.fast && x.nv == 1) {
+        for (int oc = 0; oc < OC; oc += POOLED_NOC)
+            conv_bwd_pooled_dw_1(x.acc + (size_t)oc * K * x.RP, x.gs + oc, dpool, idx, oc, OC, PH,
+                                 PW, in, W, x.nin, x.patch,
+                                 OC - oc < POOLED_NOC ? OC - oc : POOLED_NOC);
+        conv_bwd_store(&x, dw, db);
+        return;
+    }
+#endif
     for (int py = 0; py < PH; py++)
         for (int px = 0; px < PW; px++)
             for (int oc = 0; oc < OC; oc++) {
@@ -512,7 +607,12 @@ static void conv_backward_pooled(double *dw, double *db, double *din, const doub
                 else
                     conv_bwd_add(&x, pos, off, oc, dpool[q], 0);
             }
-    conv_bwd_finish(&x, dw, db, din, in, wr);
+    conv_bwd_lists_dw(&x, in);
+    conv_bwd_store(&x, dw, db);
+    if (din) {
+        memset(din, 0, sizeof(double) * x.nin);
+        conv_bwd_lists_din(&x, din, wr);
+    }
 }
 
 /* --------------------------------------------------------------- maxpool */

@@ -31,13 +31,13 @@ static inline int nn_pad(int n)
 }
 
 /* Scratch doubles conv_backward needs (H x W x C input, OC maps, K x K
- * kernel): acc [K][RP], a padded patch [K][RP], then two lists of the
- * non-zero entries of dout (n = OH OW positions x OC: a double and an int
- * per entry in each) and n + OC counts. */
+ * kernel): the dw accumulators [OC][K][RP], a padded patch [K][RP], OC sums,
+ * then two lists of the non-zero entries of dout (n = OH OW positions x OC:
+ * a double and an int per entry in each) and n + OC counts. */
 static inline size_t conv_work_size(int H, int W, int C, int OC, int K)
 {
     size_t n = (size_t)(H - K + 1) * (W - K + 1), ints = 2 * n * OC + n + OC;
-    return 2 * (size_t)K * nn_pad(K * C) + 2 * n * OC +
+    return (size_t)(OC + 1) * K * nn_pad(K * C) + OC + 2 * n * OC +
            (ints * sizeof(int) + sizeof(double) - 1) / sizeof(double);
 }
 
