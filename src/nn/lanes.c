@@ -22,56 +22,6 @@
 #define DENSE_G 2
 #endif
 
-/* NL x NL transpose in registers: a[j] <- (r[0][j], ..., r[NL-1][j]), in
- * log2(NL) rounds of two-vector shuffles (named vectors, not arrays: GCC
- * keeps arrays of vectors on the stack). */
-#if NN_NL == 8
-#define SHUF(a, b, ...) __builtin_shuffle(a, b, (vnl){__VA_ARGS__})
-#define TRANSPOSE(r0, r1, r2, r3, r4, r5, r6, r7)                                                  \
-    do {                                                                                           \
-        vn t0 = SHUF(r0, r1, 0, 8, 2, 10, 4, 12, 6, 14),                                           \
-           t1 = SHUF(r0, r1, 1, 9, 3, 11, 5, 13, 7, 15);                                           \
-        vn t2 = SHUF(r2, r3, 0, 8, 2, 10, 4, 12, 6, 14),                                           \
-           t3 = SHUF(r2, r3, 1, 9, 3, 11, 5, 13, 7, 15);                                           \
-        vn t4 = SHUF(r4, r5, 0, 8, 2, 10, 4, 12, 6, 14),                                           \
-           t5 = SHUF(r4, r5, 1, 9, 3, 11, 5, 13, 7, 15);                                           \
-        vn t6 = SHUF(r6, r7, 0, 8, 2, 10, 4, 12, 6, 14),                                           \
-           t7 = SHUF(r6, r7, 1, 9, 3, 11, 5, 13, 7, 15);                                           \
-        vn u0 = SHUF(t0, t2, 0, 1, 8, 9, 4, 5, 12, 13),                                            \
-           u2 = SHUF(t0, t2, 2, 3, 10, 11, 6, 7, 14, 15);                                          \
-        vn u1 = SHUF(t1, t3, 0, 1, 8, 9, 4, 5, 12, 13),                                            \
-           u3 = SHUF(t1, t3, 2, 3, 10, 11, 6, 7, 14, 15);                                          \
-        vn u4 = SHUF(t4, t6, 0, 1, 8, 9, 4, 5, 12, 13),                                            \
-           u6 = SHUF(t4, t6, 2, 3, 10, 11, 6, 7, 14, 15);                                          \
-        vn u5 = SHUF(t5, t7, 0, 1, 8, 9, 4, 5, 12, 13),                                            \
-           u7 = SHUF(t5, t7, 2, 3, 10, 11, 6, 7, 14, 15);                                          \
-        r0 = SHUF(u0, u4, 0, 1, 2, 3, 8, 9, 10, 11),                                               \
-        r4 = SHUF(u0, u4, 4, 5, 6, 7, 12, 13, 14, 15);                                             \
-        r1 = SHUF(u1, u5, 0, 1, 2, 3, 8, 9, 10, 11),                                               \
-        r5 = SHUF(u1, u5, 4, 5, 6, 7, 12, 13, 14, 15);                                             \
-        r2 = SHUF(u2, u6, 0, 1, 2, 3, 8, 9, 10, 11),                                               \
-        r6 = SHUF(u2, u6, 4, 5, 6, 7, 12, 13, 14, 15);                                             \
-        r3 = SHUF(u3, u7, 0, 1, 2, 3, 8, 9, 10, 11),                                               \
-        r7 = SHUF(u3, u7, 4, 5, 6, 7, 12, 13, 14, 15);                                             \
-    } while (0)
-#elif NN_NL == 4
-#define SHUF(a, b, ...) __builtin_shuffle(a, b, (vnl){__VA_ARGS__})
-#define TRANSPOSE(r0, r1, r2, r3)                                                                  \
-    do {                                                                                           \
-        vn t0 = SHUF(r0, r1, 0, 4, 2, 6), t1 = SHUF(r0, r1, 1, 5, 3, 7);                           \
-        vn t2 = SHUF(r2, r3, 0, 4, 2, 6), t3 = SHUF(r2, r3, 1, 5, 3, 7);                           \
-        r0 = SHUF(t0, t2, 0, 1, 4, 5), r2 = SHUF(t0, t2, 2, 3, 6, 7);                              \
-        r1 = SHUF(t1, t3, 0, 1, 4, 5), r3 = SHUF(t1, t3, 2, 3, 6, 7);                              \
-    } while (0)
-#else
-#define TRANSPOSE(r0, r1)                                                                          \
-    do {                                                                                           \
-        vn t0 = __builtin_shuffle(r0, r1, (vnl){0, 2});                                            \
-        r1 = __builtin_shuffle(r0, r1, (vnl){1, 3});                                               \
-        r0 = t0;                                                                                   \
-    } while (0)
-#endif
-
 /* lanes_in: x [n][C][HW] -> out [HW][C][NL]; a full group NL pixels at a
  * time through a transpose in registers, a partial one (the last of a
  * call) element by element */

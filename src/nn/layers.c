@@ -48,73 +48,59 @@ static void axpy(double *y, double a, const double *x, size_t n)
 
 /* ------------------------------------------------------------------ conv */
 
-/* wt rows j = t*C + c: the OCP output channels' weights of tap (t, c),
- * zero padded. OCP is a constant at the calls below, so the gather of a
- * row unrolls into one vector (twice as fast as the generic loop). */
-static inline __attribute__((always_inline)) void
-pack_wt(double *restrict wt, const double *restrict w, int C, int OC, int KK, const int OCP)
+/* v[k] = column j0 + k of the VW x VW block of a row-major matrix m (rows
+ * rs apart) at rows r0.., columns j0..: lane i holds row r0 + i. Rows past
+ * nr and columns past nc read as 0. */
+static inline __attribute__((always_inline)) void block_t(vn v[VW], const double *m, size_t rs,
+                                                          int r0, int nr, int j0, int nc)
 {
-    size_t n = (size_t)C * KK;
-    double *dst = wt;
-    for (int t = 0; t < KK; t++)
-        for (int c = 0; c < C; c++, dst += OCP) {
-            const double *src = w + (size_t)c * KK + t;
-            double row[16];
-            if (OC == OCP) {
-#pragma GCC unroll 16
-                for (int oc = 0; oc < OCP; oc++)
-                    row[oc] = src[oc * n];
-            } else {
-#pragma GCC unroll 16
-                for (int oc = 0; oc < OCP; oc++)
-                    row[oc] = oc < OC ? src[oc * n] : 0.0;
-            }
-            memcpy(dst, row, sizeof(double) * OCP);
+    for (int i = 0; i < VW; i++) {
+        const double *row = m + (size_t)(r0 + i) * rs + j0;
+        if (r0 + i >= nr)
+            v[i] = (vn){0};
+        else if (j0 + VW <= nc)
+            v[i] = LDN(row);
+        else {
+            v[i] = (vn){0};
+            for (int k = 0; j0 + k < nc; k++)
+                v[i][k] = row[k];
         }
+    }
+    vn_transpose(v);
 }
 
-static __attribute__((noinline)) void pack_wt8(double *wt, const double *w, int C, int OC, int KK)
-{
-    pack_wt(wt, w, C, OC, KK, 8);
-}
-static __attribute__((noinline)) void pack_wt16(double *wt, const double *w, int C, int OC, int KK)
-{
-    pack_wt(wt, w, C, OC, KK, 16);
-}
-
+/* conv_pack: transposes in VW x VW blocks.
+ *   wt [K][K][C][OCP]: w as a matrix [OC][C*K*K], transposed, its rows
+ *   (c, t) reordered to (t, c); channels OC..OCP-1 are 0
+ *   wr [OC][K][RP]: per kernel row ky, wt's rows (kx, c) of that row as a
+ *   matrix [K*C][OCP], transposed; lanes K*C..RP-1 are 0 */
 static void conv_pack(double *wt, double *bp, double *wr, const double *w, const double *b, int C,
                       int OC, int K)
 {
-    int OCP = nn_pad(OC), KK = K * K;
-    /* wt [K][K][C][OCP] <- w [OC][C][K][K] */
-    if (OCP == 8)
-        pack_wt8(wt, w, C, OC, KK);
-    else if (OCP == 16)
-        pack_wt16(wt, w, C, OC, KK);
-    else
-        for (int t = 0; t < KK; t++)
-            for (int c = 0; c < C; c++) {
-                double *dst = wt + ((size_t)t * C + c) * OCP;
-                for (int oc = 0; oc < OCP; oc++)
-                    dst[oc] = oc < OC ? w[((size_t)oc * C + c) * KK + t] : 0.0;
+    int OCP = nn_pad(OC), KK = K * K, n = C * KK;
+    for (int oc0 = 0; oc0 < OCP; oc0 += VW)
+        for (int j0 = 0, c = 0, t = 0; j0 < n; j0 += VW) {
+            vn v[VW];
+            block_t(v, w, (size_t)n, oc0, OC, j0, n);
+            for (int k = 0; k < VW && j0 + k < n; k++) { /* column j0 + k = c KK + t */
+                STN(wt + ((size_t)t * C + c) * OCP + oc0, v[k]);
+                if (++t == KK)
+                    t = 0, c++;
             }
+        }
     for (int oc = 0; oc < OCP; oc++)
         bp[oc] = oc < OC ? b[oc] : 0.0;
-    /* wr [OC][K][RP]: row ky of output channel oc holds taps (kx, c), zero
-     * padded; read from wt, where they are one column (a plain strided
-     * loop, faster than unpicking w's index) */
-    if (wr) {
-        int KC = K * C, RP = nn_pad(KC);
-        for (int oc = 0; oc < OC; oc++)
-            for (int ky = 0; ky < K; ky++) {
-                double *dst = wr + ((size_t)oc * K + ky) * RP;
-                const double *src = wt + (size_t)ky * KC * OCP + oc;
-                for (int j = 0; j < KC; j++)
-                    dst[j] = src[(size_t)j * OCP];
-                for (int j = KC; j < RP; j++)
-                    dst[j] = 0.0;
+    if (!wr)
+        return;
+    int KC = K * C, RP = nn_pad(KC);
+    for (int ky = 0; ky < K; ky++)
+        for (int t0 = 0; t0 < RP; t0 += VW)
+            for (int oc0 = 0; oc0 < OCP; oc0 += VW) {
+                vn v[VW];
+                block_t(v, wt + (size_t)ky * KC * OCP, (size_t)OCP, t0, KC, oc0, OCP);
+                for (int k = 0; k < VW && oc0 + k < OC; k++)
+                    STN(wr + ((size_t)(oc0 + k) * K + ky) * RP + t0, v[k]);
             }
-    }
 }
 
 /* One tile: xb consecutive output pixels of one row times nvec native
