@@ -18,7 +18,7 @@
 #define NN_TILE_X1 14   /* conv_forward: output pixels per tile of 8 channels */
 #define NN_TILE_X2 10   /* the same, 16 channels */
 #define NN_BWD_VECS 20  /* vector accumulators of the conv backward kernels */
-#define NN_DENSE_ROWS 8 /* dense_forward: rows at a time */
+#define NN_DENSE_ROWS 2 /* dense_forward: rows at a time */
 #define NN_SGD_ROWS 4   /* dense_backward_sgd: non-zero rows at a time */
 #define NN_CONV_NOC 4   /* output channels per register tile of conv_pool_lanes */
 #elif defined(NN_ISA_AVX2)

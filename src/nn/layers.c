@@ -228,11 +228,14 @@ typedef vn bwd_rows[BK][BWD_NN];
 static inline __attribute__((always_inline)) void
 rows_fma(bwd_rows a, double g, const double *restrict p, size_t rs, const int nr, const int nn)
 {
+    /* row pointers stepped, not p + r * rs: GCC kept one register per
+     * (row, vector) offset and ran out of them */
+    const double *pr = p;
 #pragma GCC unroll 5
-    for (int r = 0; r < nr; r++)
+    for (int r = 0; r < nr; r++, pr += rs)
 #pragma GCC unroll 16
         for (int v = 0; v < nn; v++)
-            a[r][v] += g * LDN(p + r * rs + v * VW);
+            a[r][v] += g * LDN(pr + v * VW);
 }
 
 /* row r at p (rows rs apart) = a[r] */
@@ -496,16 +499,21 @@ static void conv_bwd_store(const conv_bwd_ctx *x, double *dw, double *db)
     }
 }
 
-/* din [H][W][C] (zeroed by the caller) from the position lists, the
- * positions visited K rows apart where they can be (patches K rows apart
- * do not overlap, so one's stores are done before the next one loads). */
+/* din [H][W][C] (zeroed by the caller) from the position lists, in an
+ * order where the next position's patch seldom overlaps the last ones':
+ * a patch loaded before the stores of an overlapping one have left the
+ * store buffer waits for them (misaligned, they cannot be forwarded). */
 static void conv_bwd_lists_din(const conv_bwd_ctx *x, double *din, const double *wr)
 {
     int K = x->K, KC = x->KC, RP = x->RP, nv = x->nv, C = x->C;
     int OW = x->OW, OH = x->npos / OW;
+    /* columns h apart interleaved (0, h, 1, h + 1, ...: with h > K their
+     * patches do not overlap), the rest in order */
+    int h = (OW + 2) / 2, nh = OW - h > 0 ? 2 * (OW - h) : 0;
     for (int r = 0; r < K && r < OH; r++)
-        for (int px = 0; px < OW; px++)
+        for (int i = 0; i < OW; i++)
             for (int py = r; py < OH; py += K) {
+                int px = i < nh ? (i % 2 ? h + i / 2 : i / 2) : i - nh / 2;
                 int pos = py * OW + px, m = x->pn[pos];
                 if (!m)
                     continue;
