@@ -494,12 +494,33 @@ typedef struct {
     int failed;
 } sbuf;
 
+/* Room for need more bytes and a NUL; 0, or -1 (failed set) when out of
+ * memory. */
+static int sb_grow(sbuf *b, size_t need)
+{
+    if (b->failed)
+        return -1;
+    if (b->buf && b->len + need < b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap <= b->len + need)
+        cap *= 2;
+    char *p = realloc(b->buf, cap);
+    if (!p) {
+        b->failed = 1;
+        return -1;
+    }
+    b->buf = p;
+    b->cap = cap;
+    return 0;
+}
+
 static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void sb_printf(sbuf *b, const char *fmt, ...)
 {
-    if (b->failed)
-        return;
     for (;;) {
+        if (b->failed)
+            return;
         va_list ap;
         va_start(ap, fmt);
         int n = vsnprintf(b->buf ? b->buf + b->len : NULL, b->buf ? b->cap - b->len : 0, fmt, ap);
@@ -512,36 +533,15 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
             b->len += (size_t)n;
             return;
         }
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap <= b->len + (size_t)n)
-            cap *= 2;
-        char *p = realloc(b->buf, cap);
-        if (!p) {
-            b->failed = 1;
-            return;
-        }
-        b->buf = p;
-        b->cap = cap;
+        sb_grow(b, (size_t)n);
     }
 }
 
 /* Appends len bytes of s. */
 static void sb_put(sbuf *b, const char *s, size_t len)
 {
-    if (b->failed)
+    if (sb_grow(b, len))
         return;
-    if (b->len + len + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap <= b->len + len)
-            cap *= 2;
-        char *p = realloc(b->buf, cap);
-        if (!p) {
-            b->failed = 1;
-            return;
-        }
-        b->buf = p;
-        b->cap = cap;
-    }
     memcpy(b->buf + b->len, s, len);
     b->len += len;
     b->buf[b->len] = '\0';
