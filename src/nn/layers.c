@@ -378,14 +378,23 @@ static __attribute__((noinline)) void
 conv_bwd_pooled_dw_1(double *acc, double *gs, const double *dpool, const int *idx, int oc0, int OC,
                      int PH, int PW, const double *in, int W, size_t nin, double *patch, int noc)
 {
-    /* noc < POOLED_NOC only for the last group of channels */
-    if (noc == POOLED_NOC)
-        conv_bwd_pooled_dw(acc, gs, dpool, idx, oc0, OC, PH, PW, in, W, 1, nin, patch, 1,
-                           POOLED_NOC);
-    else
-        for (int j = 0; j < noc; j++)
-            conv_bwd_pooled_dw(acc + (size_t)j * BK * 8, gs + j, dpool, idx, oc0 + j, OC, PH, PW,
-                               in, W, 1, nin, patch, 1, 1);
+#define POOLED_CASE(n)                                                                             \
+    case n:                                                                                        \
+        conv_bwd_pooled_dw(acc, gs, dpool, idx, oc0, OC, PH, PW, in, W, 1, nin, patch, 1, n);      \
+        break;
+    switch (noc) {
+        POOLED_CASE(1)
+#if POOLED_NOC >= 2
+        POOLED_CASE(2)
+#endif
+#if POOLED_NOC >= 3
+        POOLED_CASE(3)
+#endif
+#if POOLED_NOC >= 4
+        POOLED_CASE(4)
+#endif
+    }
+#undef POOLED_CASE
 }
 #endif
 
@@ -582,10 +591,14 @@ static void conv_backward_pooled(double *dw, double *db, double *din, const doub
     conv_bwd_ctx x = conv_bwd_setup(H, W, C, OC, K, work, din != NULL);
 #if POOLED_NOC > 0
     if (!din && x.fast && x.nv == 1) {
-        for (int oc = 0; oc < OC; oc += POOLED_NOC)
+        /* channels in passes of at most POOLED_NOC, as even as they go */
+        int passes = (OC + POOLED_NOC - 1) / POOLED_NOC;
+        for (int p = 0, oc = 0; p < passes; p++) {
+            int noc = (OC - oc) / (passes - p);
             conv_bwd_pooled_dw_1(x.acc + (size_t)oc * K * x.RP, x.gs + oc, dpool, idx, oc, OC, PH,
-                                 PW, in, W, x.nin, x.patch,
-                                 OC - oc < POOLED_NOC ? OC - oc : POOLED_NOC);
+                                 PW, in, W, x.nin, x.patch, noc);
+            oc += noc;
+        }
         conv_bwd_store(&x, dw, db);
         return;
     }
