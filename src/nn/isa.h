@@ -63,6 +63,15 @@ typedef double vnu __attribute__((vector_size(8 * NN_VW), aligned(8), may_alias)
 #define LDN(p) (*(const vnu *)(p))
 #define STN(p, v) (*(vnu *)(p) = (v))
 
+/* Keeps v in a register: GCC would rather fold a vector load into every
+ * multiply-add that uses it (a load each time), which made the tiles of
+ * lanes.c wait on loads. */
+#if defined(__x86_64__)
+#define IN_REG(v) __asm__("" : "+v"(v))
+#else
+#define IN_REG(v) ((void)0)
+#endif
+
 /* s in every lane, exactly ((vn){0} + s would turn -0 into +0) */
 static inline __attribute__((always_inline)) vn vn_bcast(double s)
 {

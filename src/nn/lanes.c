@@ -202,6 +202,7 @@ dense_tile(double *restrict out, const double *restrict in, const double *restri
 #pragma GCC unroll 4
         for (int g = 0; g < ng; g++) {
             vn x = LDN(in + ((size_t)g * NI + i) * NN_NL);
+            IN_REG(x);
 #pragma GCC unroll 4
             for (int o = 0; o < no; o++)
                 acc[g][o] += x * wv[o];
