@@ -278,6 +278,11 @@ static void conv_stack(cnn *n, const conv_packed *pk, conv_acts *a, const double
 {
     const nn_kernels *L = n->kern;
     L->hwc_from_chw(a->x, x, n->c, IMG * IMG);
+    if (L->conv_pool_forward) { /* the same values, no conv output in memory */
+        L->conv_pool_forward(a->p1, a->i1, a->x, pk->w1t, pk->b1p, IMG, IMG, n->c, C1, KS);
+        L->conv_pool_forward(a->p2, a->i2, a->p1, pk->w2t, pk->b2p, P1, P1, C1, C2, KS);
+        return;
+    }
     L->conv_forward(a->a1, a->x, pk->w1t, pk->b1p, IMG, IMG, n->c, C1, KS);
     /* Pool before ReLU: the two commute (max is monotone), and ReLU then
      * touches a quarter of the values. Where a window is all <= 0 the

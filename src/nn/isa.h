@@ -21,9 +21,14 @@
 #define NN_DENSE_ROWS 2 /* dense_forward: rows at a time */
 #define NN_SGD_ROWS 4   /* dense_backward_sgd: non-zero rows at a time */
 #define NN_CONV_NOC 4   /* output channels per register tile of conv_pool_lanes */
+#define NN_PW8 5        /* conv_pool_forward: pool windows per tile of 8 channels */
+#define NN_PW16                                                                                    \
+    3 /* the same, 16 channels (0: in groups of 8); the tiles are there for these values */
 #elif defined(NN_ISA_AVX2)
 #define NN_ISA avx2
 #define NN_VW 4
+#define NN_PW8 1
+#define NN_PW16 0
 #define NN_GROUP 16
 #define NN_TILE_X1 4
 #define NN_TILE_X2 2
@@ -34,6 +39,8 @@
 #else
 #define NN_ISA c
 #define NN_VW 2
+#define NN_PW8 0 /* no conv_pool_forward: 2 rows x 2 pixels x 4 vectors need 16 registers */
+#define NN_PW16 0
 #define NN_GROUP 8
 #define NN_TILE_X1 2
 #define NN_TILE_X2 1

@@ -209,6 +209,156 @@ static void conv_forward(double *out, const double *in, const double *wt, const 
     }
 }
 
+#if VW >= 4
+/* conv_pool_forward's tile: nw pool windows of a pair of output rows (2 x
+ * 2 nw conv outputs) times nvec vectors of output channels, accumulated in
+ * registers as conv_tile does (the same sums in the same order), then per
+ * window the max (NaN wins, ties keep the first, as maxpool_forward), its
+ * place in the window, and the ReLU. in: the tile's top-left input pixel;
+ * wt, bp at the group's first channel; out, idx at its first window and
+ * channel (windows OC apart). valid: channels of the group that exist;
+ * overhang: a vector may be stored whole even where it passes them (the
+ * next window's store comes later and puts its own values there), but
+ * never past nout (the outputs left from out). */
+#define PT_MAXW 5 /* windows per tile, at most (NN_PW8, NN_PW16) */
+static inline __attribute__((always_inline)) void
+conv_ptile(double *restrict out, int *restrict idx, const double *restrict in,
+           const double *restrict wt, const double *restrict bp, int W, int C, int K, int OCP,
+           int OC, int valid, int overhang, size_t nout, const int nw, const int nvec, const int CC)
+{
+    const int Cn = CC ? CC : C, xb = 2 * nw;
+    vn a[2][2 * PT_MAXW][TILE_V];
+#pragma GCC unroll 2
+    for (int r = 0; r < 2; r++)
+#pragma GCC unroll 16
+        for (int i = 0; i < xb; i++)
+#pragma GCC unroll 8
+            for (int v = 0; v < nvec; v++)
+                a[r][i][v] = LDN(bp + v * VW);
+    int KC = K * Cn;
+    size_t rs = (size_t)W * Cn;
+    for (int ky = 0; ky < K; ky++) {
+        const double *ip = in + (size_t)ky * rs;
+        const double *wp = wt + (size_t)ky * KC * OCP;
+        for (int t = 0; t < KC; t++) {
+            vn w[TILE_V];
+#pragma GCC unroll 8
+            for (int v = 0; v < nvec; v++)
+                w[v] = LDN(wp + (size_t)t * OCP + v * VW);
+#pragma GCC unroll 2
+            for (int r = 0; r < 2; r++)
+#pragma GCC unroll 16
+                for (int i = 0; i < xb; i++) {
+                    double s = ip[r * rs + i * Cn + t];
+#pragma GCC unroll 8
+                    for (int v = 0; v < nvec; v++)
+                        a[r][i][v] += s * w[v];
+                }
+        }
+    }
+#pragma GCC unroll 8
+    for (int j = 0; j < nw; j++)
+#pragma GCC unroll 8
+        for (int v = 0; v < nvec; v++) {
+            vn p[4] = {a[0][2 * j][v], a[0][2 * j + 1][v], a[1][2 * j][v], a[1][2 * j + 1][v]};
+            vn m = p[0];
+            vnl which = {0};
+#pragma GCC unroll 4
+            for (int k = 1; k < 4; k++) {
+                vnl take = (p[k] > m) | (p[k] != p[k]);
+                m = (vn)(((vnl)p[k] & take) | ((vnl)m & ~take));
+                which = (which & ~take) | (take & (long long)k);
+            }
+            m = (vn)((vnl)m & ((m > 0.0) | (m != m)));
+            size_t q = (size_t)j * OC + (size_t)v * VW;
+            int lanes = valid - v * VW;
+            if (lanes >= VW || (overhang && q + VW <= nout)) {
+                STN(out + q, m);
+                vni w32 = __builtin_convertvector(which, vni);
+                memcpy(idx + q, &w32, sizeof w32);
+            } else
+                for (int l = 0; l < lanes; l++) {
+                    out[q + l] = m[l];
+                    idx[q + l] = (int)which[l];
+                }
+        }
+}
+
+#define CONV_PTILE_FN(name, nw, nvec, CC)                                                          \
+    static __attribute__((noinline)) void name(                                                    \
+        double *restrict out, int *restrict idx, const double *restrict in,                        \
+        const double *restrict wt, const double *restrict bp, int W, int C, int K, int OCP,        \
+        int OC, int valid, int overhang, size_t nout)                                              \
+    {                                                                                              \
+        conv_ptile(out, idx, in, wt, bp, W, C, K, OCP, OC, valid, overhang, nout, nw, nvec, CC);   \
+    }
+/* Tiles of 1..NN_PW8 windows of 8 channels (NH vectors), any C and C = 1;
+ * of 1..NN_PW16 windows of 16 channels, any C and C = 6. */
+#define PT8(n) CONV_PTILE_FN(cp8_##n, n, NH, 0) CONV_PTILE_FN(cp8c1_##n, n, NH, 1)
+#define PT16(n) CONV_PTILE_FN(cp16_##n, n, 2 * NH, 0) CONV_PTILE_FN(cp16c6_##n, n, 2 * NH, 6)
+PT8(1)
+#if NN_PW8 == 5
+PT8(2)
+PT8(3)
+PT8(4)
+PT8(5)
+#endif
+#if NN_PW16 == 3
+PT16(1)
+PT16(2)
+PT16(3)
+#endif
+
+typedef void (*conv_ptile_fn)(double *, int *, const double *, const double *, const double *, int,
+                              int, int, int, int, int, int, size_t);
+#if NN_PW8 == 5
+static const conv_ptile_fn cp8[] = {NULL, cp8_1, cp8_2, cp8_3, cp8_4, cp8_5};
+static const conv_ptile_fn cp8c1[] = {NULL, cp8c1_1, cp8c1_2, cp8c1_3, cp8c1_4, cp8c1_5};
+#elif NN_PW8 == 1
+static const conv_ptile_fn cp8[] = {NULL, cp8_1}, cp8c1[] = {NULL, cp8c1_1};
+#endif
+#if NN_PW16 == 3
+static const conv_ptile_fn cp16[] = {NULL, cp16_1, cp16_2, cp16_3};
+static const conv_ptile_fn cp16c6[] = {NULL, cp16c6_1, cp16c6_2, cp16c6_3};
+#endif
+
+/* conv_pool_forward
+ *   in [H][W][C], wt [K][K][C][OCP], bp [OCP]
+ *   out [OH/2][OW/2][OC] = relu(maxpool(conv(in))), idx [OH/2][OW/2][OC]
+ *   (OH, OW even): conv_forward, maxpool_forward (CS = OCP) and
+ *   relu_forward in one pass, without the conv output in memory. */
+static void conv_pool_forward(double *out, int *idx, const double *in, const double *wt,
+                              const double *bp, int H, int W, int C, int OC, int K)
+{
+    int OH = H - K + 1, OW = W - K + 1, PH = OH / 2, PW = OW / 2, OCP = nn_pad(OC);
+    size_t nout = (size_t)PH * PW * OC;
+    int wide16 = NN_PW16 > 0 && OCP % 16 == 0, gs = wide16 ? 16 : 8;
+    int overhang = OCP == gs; /* one group: a window's store precedes the next's */
+    const conv_ptile_fn *tiles = C == 1 ? cp8c1 : cp8;
+    int most = NN_PW8;
+#if NN_PW16 > 0
+    if (wide16) {
+        tiles = C == 6 ? cp16c6 : cp16;
+        most = NN_PW16;
+    }
+#endif
+    /* a row's windows in tiles of at most `most`, as even as they go */
+    int ntiles = (PW + most - 1) / most;
+    for (int py = 0; py < PH; py++)
+        for (int g = 0; g < OCP; g += gs) {
+            int valid = OC - g < gs ? OC - g : gs;
+            const double *ip = in + (size_t)(2 * py) * W * C;
+            for (int tile = 0, px = 0; tile < ntiles; tile++) {
+                int nw = (PW - px) / (ntiles - tile);
+                size_t q = ((size_t)py * PW + px) * OC + g;
+                tiles[nw](out + q, idx + q, ip + (size_t)(2 * px) * C, wt + g, bp + g, W, C, K, OCP,
+                          OC, valid, overhang, nout - q);
+                px += nw;
+            }
+        }
+}
+#endif
+
 /* Backward kernels for K = 5 and nv 8-double groups per kernel row
  * (RP = 8 nv, nn = RP / VW native vectors). A row is read and written RP
  * wide: lanes past K*C read the neighbouring pixel (junk, dropped) and add
@@ -982,6 +1132,9 @@ const nn_kernels NN_ISA_FN(nn_kernels) = {
     .conv_forward = conv_forward,
     .conv_backward = conv_backward,
     .conv_backward_pooled = conv_backward_pooled,
+#if VW >= 4
+    .conv_pool_forward = conv_pool_forward,
+#endif
     .maxpool_forward = maxpool_forward,
     .maxpool_backward = maxpool_backward,
     .dense_forward = dense_forward,

@@ -79,6 +79,15 @@ typedef struct nn_kernels {
                                  const int *idx, const double *in, const double *wr, int H, int W,
                                  int C, int OC, int K, double *work);
 
+    /* conv_pool_forward: relu(maxpool 2x2(conv(in))) and the pool's argmax,
+     * OH and OW even, without the conv output in memory
+     *   in [H][W][C], wt, bp from conv_pack
+     *   out [OH/2][OW/2][OC], idx [OH/2][OW/2][OC] as maxpool_forward's (CS = OCP)
+     * followed by relu_forward would give them: the same sums, the same bits.
+     * NULL on a path without the registers for it (c). */
+    void (*conv_pool_forward)(double *out, int *idx, const double *in, const double *wt,
+                              const double *bp, int H, int W, int C, int OC, int K);
+
     /* ---- maxpool 2x2, stride 2 (H, W even)
      *   in  [H][W][CS]       channels C <= CS used (CS: a conv's padded stride;
      *                        lanes C..CS-1 may be read, must be readable)

@@ -763,6 +763,52 @@ static void test_training(void)
     cnn_free(n);
 }
 
+/* conv_pool_forward (where the path has it) against conv_forward +
+ * maxpool_forward + relu_forward: the same bytes and pool indices, a NaN
+ * included; shapes with one channel group, two, and a partial one. */
+static void test_conv_pool_forward(void)
+{
+    if (!L->conv_pool_forward) {
+        CHECK(strcmp(L->name, "c") == 0, "path %s has no conv_pool_forward", L->name);
+        return;
+    }
+    struct {
+        int H, W, C, OC, K;
+    } cases[] = {{32, 32, 1, 6, 5}, {32, 32, 3, 6, 5}, {14, 14, 6, 16, 5},
+                 {10, 12, 5, 3, 3}, {9, 9, 2, 20, 4},  {12, 30, 1, 8, 5}};
+    gsl_rng *r = rng_stream(15, RNG_INIT, 5);
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        int H = cases[ci].H, W = cases[ci].W, C = cases[ci].C, OC = cases[ci].OC, K = cases[ci].K;
+        int OH = H - K + 1, OW = W - K + 1, OCP = nn_pad(OC);
+        size_t nin = (size_t)H * W * C, nw = (size_t)OC * C * K * K,
+               np = (size_t)(OH / 2) * (OW / 2) * OC;
+        double *in = malloc(sizeof(double) * nin), *w = malloc(sizeof(double) * nw);
+        double *b = malloc(sizeof(double) * OC), *wt = malloc(sizeof(double) * K * K * C * OCP);
+        double *bp = malloc(sizeof(double) * OCP), *a = malloc(sizeof(double) * OH * OW * OCP);
+        double *p1 = malloc(sizeof(double) * np), *p2 = malloc(sizeof(double) * np);
+        int *i1 = malloc(sizeof(int) * np), *i2 = malloc(sizeof(int) * np);
+        fill_uniform(in, nin, -1, 1, r);
+        fill_uniform(w, nw, -0.5, 0.5, r);
+        fill_uniform(b, OC, -0.2, 0.2, r);
+        in[nin / 2] = NAN;
+        L->conv_pack(wt, bp, NULL, w, b, C, OC, K);
+        L->conv_forward(a, in, wt, bp, H, W, C, OC, K);
+        L->maxpool_forward(p1, i1, a, OH, OW, OC, OCP);
+        L->relu_forward(p1, p1, (int)np);
+        L->conv_pool_forward(p2, i2, in, wt, bp, H, W, C, OC, K);
+        int bad = 0, nans = 0;
+        for (size_t q = 0; q < np; q++) {
+            bad += !(p1[q] == p2[q] || (isnan(p1[q]) && isnan(p2[q]))) || i1[q] != i2[q];
+            nans += isnan(p2[q]);
+        }
+        CHECK(bad == 0 && nans > 0, "conv_pool_forward case %zu: %d of %zu differ (%d NaN)", ci,
+              bad, np, nans);
+        free(in), free(w), free(b), free(wt), free(bp), free(a), free(p1), free(p2), free(i1),
+            free(i2);
+    }
+    gsl_rng_free(r);
+}
+
 /* ---------------------------------------------- lane layout (inference) */
 
 /* conv_pool_lanes against conv_forward + maxpool_forward + relu_forward of
@@ -960,6 +1006,7 @@ int main(void)
         test_conv_vs_reference();
         test_maxpool_by_hand();
         test_maxpool_vs_reference();
+        test_conv_pool_forward();
         test_dense_relu_softmax_by_hand();
         test_conv_pool_lanes();
         test_dense_lanes();
