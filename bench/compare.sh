@@ -1,18 +1,28 @@
 #!/usr/bin/env bash
-# bench/compare.sh: lesde's CNN training step against the same network and
-# loop in PyTorch (bench/torch_peer.py): float64, batch 1, SGD, K=3, one
-# 32x32 channel, one thread each. Prints both medians and their ratio
-# (wall clock, then thread CPU time).
+# bench/compare.sh: lesde against the same network and loop in PyTorch,
+# float64, one thread each, side by side in one run:
+#   1. the training step (bench/torch_peer.py): batch 1, SGD, K=3, one
+#      32x32 channel; both medians and their ratio (wall clock, then
+#      thread CPU time);
+#   2. a whole training task with the quickstart's settings
+#      (sweep/quickstart.ini's study, p_err 0.3, seed 1): `lesde train`
+#      (data, 10,000 steps, 101 checkpoints of 1,500 validation + 300 probe
+#      samples, the LE fit, the file) against bench/task_peer.py (the steps
+#      and checkpoint evaluations alone, in its fastest chunk size); the
+#      median of TASK_RUNS lesde runs against one PyTorch run, and lesde's
+#      training loop alone ("training X s" of lesde train).
 #
 #   bench/compare.sh [lesde bench options]      e.g. --steps 50000
 #
 # LESDE_BIN (default build/lesde), PYTHON (default /usr/bin/python3, which
-# has Debian's python3-torch), TORCH_STEPS (default 2000).
+# has Debian's python3-torch), TORCH_STEPS (default 2000), TASK_RUNS
+# (default 3; 0 skips part 2, which takes about a minute).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bin=${LESDE_BIN:-build/lesde}
 py=${PYTHON:-/usr/bin/python3}
+runs=${TASK_RUNS:-3}
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 
 [ -x "$bin" ] || { echo "compare.sh: no lesde binary at $bin (set LESDE_BIN)" >&2; exit 2; }
@@ -21,19 +31,55 @@ lesde_out=$("$bin" bench --classes 3 --channels 1 "$@")
 torch_out=$("$py" bench/torch_peer.py --k 3 --channels 1 --steps "${TORCH_STEPS:-2000}")
 
 value() { awk -v k="$1" '$1 == k { print $2; exit }'; }
+ratio() { awk -v l="$2" -v t="$3" -v n="$1" 'BEGIN { printf "%s %.1f\n", n, t / l }'; }
 l=$(value lesde_us_per_step <<<"$lesde_out")
 t=$(value torch_us_per_step <<<"$torch_out")
 [ -n "$l" ] || { echo "compare.sh: no lesde_us_per_step from $bin bench" >&2; exit 1; }
 [ -n "$t" ] || { echo "compare.sh: no torch_us_per_step from torch_peer.py" >&2; exit 1; }
 
+echo "lesde_kernels $(value lesde_kernels <<<"$lesde_out")"
 echo "lesde_us_per_step $l"
 echo "torch_us_per_step $t"
-awk -v l="$l" -v t="$t" 'BEGIN { printf "torch_over_lesde %.1f\n", t / l }'
+ratio torch_over_lesde "$l" "$t"
 # thread CPU time: the same comparison without the time other jobs took
 lc=$(value lesde_us_per_step_cpu <<<"$lesde_out")
 tc=$(value torch_us_per_step_cpu <<<"$torch_out")
 if [ -n "$lc" ] && [ -n "$tc" ]; then
     echo "lesde_us_per_step_cpu $lc"
     echo "torch_us_per_step_cpu $tc"
-    awk -v l="$lc" -v t="$tc" 'BEGIN { printf "torch_over_lesde_cpu %.1f\n", t / l }'
+    ratio torch_over_lesde_cpu "$lc" "$tc"
 fi
+echo "lesde_infer_gflops $(value lesde_infer_gflops <<<"$lesde_out")"
+
+[ "$runs" -gt 0 ] || exit 0
+
+# ---- the whole task: the quickstart study's settings, read from its spec
+ini=sweep/quickstart.ini
+key() { awk -F= -v k="$1" '{ gsub(/[ \t]/, "", $1) } $1 == k { gsub(/^[ \t]+|[ \t]+$/, "", $2); print $2; exit }' "$ini"; }
+k=$(key classes) tpc=$(key train_per_class) vpc=$(key val_per_class) iters=$(key iters)
+lr=$(key lr) ck=$(key checkpoints) ppc=$(key probe_per_class) snaps=$(key snapshots)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+walls=() loops=()
+for ((r = 0; r < runs; r++)); do
+    t0=$(date +%s.%N)
+    "$bin" train --quiet --dataset "$(key dataset)" --classes "$k" --train-per-class "$tpc" \
+        --val-per-class "$vpc" --p-err 0.3 --iters "$iters" --lr "$lr" --checkpoints "$ck" \
+        --probe-per-class "$ppc" --snapshots "$snaps" --seed 1 --out "$tmp/task.h5" >"$tmp/out"
+    t1=$(date +%s.%N)
+    walls+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')")
+    loops+=("$(awk '$1 == "training" { print $2; exit }' "$tmp/out")")
+    rm -f "$tmp/task.h5"
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+lw=$(median "${walls[@]}") ll=$(median "${loops[@]}")
+task_out=$("$py" bench/task_peer.py --k "$k" --per-class "$tpc" --val-per-class "$vpc" \
+    --probe-per-class "$ppc" --iters "$iters" --checkpoints "$ck" --lr "$lr")
+tw=$(value torch_task_seconds <<<"$task_out")
+[ -n "$tw" ] || { echo "compare.sh: no torch_task_seconds from task_peer.py" >&2; exit 1; }
+echo "lesde_task_seconds $lw (median of $runs: ${walls[*]})"
+echo "lesde_task_loop_seconds $ll"
+echo "torch_task_seconds $tw"
+echo "torch_task_chunk $(value torch_task_chunk <<<"$task_out")"
+ratio torch_over_lesde_task "$lw" "$tw"
+ratio torch_over_lesde_task_loop "$ll" "$tw"

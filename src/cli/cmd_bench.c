@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "core/log.h"
+#include "data/data.h"
 #include "nn/cnn.h"
 #include "run/run.h"
 #include "spec/spec.h"
@@ -27,15 +28,16 @@ static void help(void)
            "  --sched N          scheduling overhead with N trivial tasks (under mpirun)\n"
            "  -h, --help         this help\n\n"
            "Output lines are 'name value', e.g. lesde_us_per_step 85.3\n"
-           "(bench/compare.sh runs this beside the PyTorch peer).\n\n%s",
+           "(bench/compare.sh runs this beside the PyTorch peer); lesde_kernels names\n"
+           "the kernel path that ran (LESDE_KERNELS=avx512|avx2|c picks one).\n\n%s",
            cli_exit_codes);
 }
 
 int cmd_bench(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"classes", 1, 0, 'k'}, {"channels", 1, 0, 'c'}, {"steps", 1, 0, 's'},
-        {"infer", 1, 0, 'i'}, {"sched", 1, 0, 'S'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+        {"classes", 1, 0, 'k'}, {"channels", 1, 0, 'c'}, {"steps", 1, 0, 's'}, {"infer", 1, 0, 'i'},
+        {"sched", 1, 0, 'S'},   {"help", 0, 0, 'h'},     {0, 0, 0, 0}};
     long k = 3, ch = 1, steps = 20000, infer = 1500, sched = 0;
     optind = 1;
     opterr = 0;
@@ -47,11 +49,16 @@ int cmd_bench(int argc, char **argv)
         }
         if (c == '?' || c == ':' || cli_long(optarg, &v) || v < 1)
             return cli_usage("bench", "bad option '%s'", argv[optind - 1]);
-        if (c == 'k') k = v;
-        else if (c == 'c') ch = v;
-        else if (c == 's') steps = v;
-        else if (c == 'i') infer = v;
-        else sched = v;
+        if (c == 'k')
+            k = v;
+        else if (c == 'c')
+            ch = v;
+        else if (c == 's')
+            steps = v;
+        else if (c == 'i')
+            infer = v;
+        else
+            sched = v;
     }
     if (optind < argc)
         return cli_usage("bench", "unexpected argument '%s'", argv[optind]);
@@ -60,8 +67,8 @@ int cmd_bench(int argc, char **argv)
             return 1;
         double us = run_bench_overhead(sched);
         if (run_rank() == 0)
-            printf("sched_ranks %d\nsched_tasks %ld\nsched_us_per_task %.2f\n", run_size(),
-                   sched, us);
+            printf("sched_ranks %d\nsched_tasks %ld\nsched_us_per_task %.2f\n", run_size(), sched,
+                   us);
         return run_finalize(0);
     }
     if (k < 2 || k > 10 || (ch != 1 && ch != 3))
@@ -75,57 +82,165 @@ int cmd_bench(int argc, char **argv)
     return 0;
 }
 
-/* Seconds one task of study st will take, from a quick self-benchmark. */
-static double task_seconds(const spec *s, int st, const cnn_bench_result *b)
+/* ---- lesde sweep --dry-run: every kind of task it would run, timed.
+ * A training task is its data (built once per kind of request and timed),
+ * its steps and its checkpoint evaluations (from a self-benchmark of its
+ * network's shape: channels and K, once per shape); an sde task is run
+ * once per grid point. Every grid point gets its own estimate. */
+
+enum { DRY_MAX_KINDS = 64 };
+
+typedef struct {
+    int c, k;
+    cnn_bench_result b;
+} dry_shape;
+
+typedef struct {
+    data_request req; /* class_ids and data_dir point into ids, dir */
+    int ids[DATA_MAX_K];
+    char dir[4096];
+    double sec;
+} dry_data;
+
+typedef struct {
+    dry_shape shape[DRY_MAX_KINDS];
+    int n_shape;
+    dry_data data[DRY_MAX_KINDS];
+    int n_data;
+} dry_cache;
+
+/* The self-benchmark of a network of c channels and k classes. */
+static const cnn_bench_result *dry_bench(dry_cache *dc, int c, int k)
+{
+    for (int i = 0; i < dc->n_shape; i++)
+        if (dc->shape[i].c == c && dc->shape[i].k == k)
+            return &dc->shape[i].b;
+    dry_shape *sh = &dc->shape[dc->n_shape < DRY_MAX_KINDS ? dc->n_shape++ : DRY_MAX_KINDS - 1];
+    sh->c = c;
+    sh->k = k;
+    if (cnn_bench(c, k, 2000, 500, &sh->b))
+        return NULL;
+    printf("self-benchmark, %d channel%s, K = %d: %.1f us per training step (as a sweep runs it), "
+           "%.0f inference "
+           "samples/s (%s kernels)\n",
+           c, c > 1 ? "s" : "", k, sh->b.us_per_step_nograd, sh->b.infer_samples_per_s,
+           sh->b.kernels);
+    return &sh->b;
+}
+
+static int same_request(const data_request *a, const data_request *b)
+{
+    if (a->kind != b->kind || a->k != b->k || a->train_per_class != b->train_per_class ||
+        a->val_per_class != b->val_per_class || !a->class_ids != !b->class_ids)
+        return 0;
+    if (a->class_ids && memcmp(a->class_ids, b->class_ids, sizeof(int) * a->k))
+        return 0;
+    return !strcmp(a->data_dir ? a->data_dir : "", b->data_dir ? b->data_dir : "");
+}
+
+/* Seconds to build a task's data (the data_load of its request, timed the
+ * first time such a request comes up); -1 when it fails, with the reason
+ * printed. */
+static double dry_data_seconds(dry_cache *dc, const train_config *c, const char *study)
+{
+    data_request req = {.kind = c->dataset,
+                        .k = c->k,
+                        .class_ids = c->n_class_ids ? c->class_ids : NULL,
+                        .train_per_class = c->train_per_class,
+                        .val_per_class = c->val_per_class,
+                        .seed = c->seed,
+                        .data_dir = c->data_dir};
+    for (int i = 0; i < dc->n_data; i++)
+        if (same_request(&dc->data[i].req, &req))
+            return dc->data[i].sec;
+    dry_data *d = &dc->data[dc->n_data < DRY_MAX_KINDS ? dc->n_data++ : DRY_MAX_KINDS - 1];
+    d->req = req;
+    if (req.class_ids) {
+        memcpy(d->ids, req.class_ids, sizeof(int) * req.k);
+        d->req.class_ids = d->ids;
+    }
+    snprintf(d->dir, sizeof d->dir, "%s", req.data_dir ? req.data_dir : "");
+    d->req.data_dir = d->dir;
+    data_set tr, va;
+    lesde_err e = {0};
+    double t0 = log_now();
+    if (data_load(&req, &tr, &va, &e)) {
+        printf("  study %s: its data cannot be built: %s\n", study, e.msg);
+        return d->sec = -1;
+    }
+    d->sec = log_now() - t0;
+    data_free(&tr);
+    data_free(&va);
+    return d->sec;
+}
+
+/* Seconds of one task at each grid point of study st (sec [n_points]);
+ * 0 on success, -1 when a benchmark failed. */
+static int dry_study(dry_cache *dc, const spec *s, int st, double *sec)
 {
     const spec_study *ss = &s->studies[st];
-    spec_task t;
-    spec_task_get(s, ss->first_task, &t);
-    if (ss->kind == SPEC_SDE) {
-        le_sde_config c;
-        le_sde_result r;
-        lesde_err e;
-        spec_task_sde(s, &t, &c);
-        double t0 = log_now();
-        if (le_sde_run(&c, &r, &e) == 0)
-            le_sde_free(&r);
-        return log_now() - t0;
-    }
-    /* The largest grid point sets the estimate for all (an upper bound). */
-    double worst = 0;
     for (long p = 0; p < ss->n_points; p++) {
-        train_config c;
+        spec_task t;
         spec_task_get(s, ss->first_task + p * ss->n_seeds, &t);
+        if (ss->kind == SPEC_SDE) {
+            le_sde_config c;
+            le_sde_result r;
+            lesde_err e;
+            spec_task_sde(s, &t, &c);
+            double t0 = log_now();
+            if (le_sde_run(&c, &r, &e) == 0)
+                le_sde_free(&r);
+            sec[p] = log_now() - t0;
+            continue;
+        }
+        train_config c;
         spec_task_train(s, &t, &c);
-        double steps = c.iters * b->us_per_step * 1e-6;
+        const cnn_bench_result *b = dry_bench(dc, data_kind_channels(c.dataset), c.k);
+        if (!b)
+            return -1;
+        double data = dry_data_seconds(dc, &c, ss->name);
+        /* a training loop keeps no gradient: the nograd step */
+        double steps = (double)c.iters * b->us_per_step_nograd * 1e-6;
         double infer = ((double)c.checkpoints * c.probe_per_class +
                         (double)train_val_checkpoints(&c) * c.val_per_class) * c.k /
                        b->infer_samples_per_s;
-        double sec = (steps + infer) * (c.k / 3.0 > 1 ? 1 + 0.01 * (c.k - 3) : 1);
-        if (sec > worst)
-            worst = sec;
+        sec[p] = (data > 0 ? data : 0) + steps + infer;
     }
-    return worst;
+    return 0;
 }
 
 int cli_dry_run(const spec *s, double wall_hours)
 {
-    cnn_bench_result b;
-    if (cnn_bench(1, 3, 2000, 500, &b))
-        return fprintf(stderr, "lesde: self-benchmark failed\n"), 1;
     printf("sweep '%s' (spec hash %s): %ld tasks\n", s->name, s->hash, s->n_tasks);
-    printf("self-benchmark: %.1f us per training step, %.0f inference samples/s\n",
-           b.us_per_step, b.infer_samples_per_s);
+    dry_cache *dc = calloc(1, sizeof *dc);
+    if (!dc)
+        return fprintf(stderr, "lesde: out of memory\n"), 1;
     double total = 0, longest = 0;
-    for (int i = 0; i < s->n_studies; i++) {
+    int rc = 0;
+    for (int i = 0; i < s->n_studies && !rc; i++) {
         const spec_study *ss = &s->studies[i];
-        double sec = task_seconds(s, i, &b);
-        total += sec * ss->n_tasks;
-        if (sec > longest)
-            longest = sec;
-        printf("  study %-18s %-5s %7ld tasks (%ld grid points x %d seeds), ~%.1f s each\n",
-               ss->name, ss->kind == SPEC_TRAIN ? "train" : "sde", ss->n_tasks, ss->n_points,
-               ss->n_seeds, sec);
+        double *sec = malloc(sizeof(double) * (size_t)ss->n_points);
+        if (!sec || dry_study(dc, s, i, sec)) {
+            fprintf(stderr, "lesde: %s\n", sec ? "self-benchmark failed" : "out of memory");
+            free(sec);
+            rc = 1;
+            break;
+        }
+        double sum = 0, lo = INFINITY, hi = 0;
+        for (long p = 0; p < ss->n_points; p++) {
+            sum += sec[p];
+            lo = fmin(lo, sec[p]);
+            hi = fmax(hi, sec[p]);
+        }
+        free(sec);
+        total += sum * ss->n_seeds;
+        longest = fmax(longest, hi);
+        printf("  study %-18s %-5s %7ld tasks (%ld grid points x %d seeds), ~%.1f s each", ss->name,
+               ss->kind == SPEC_TRAIN ? "train" : "sde", ss->n_tasks, ss->n_points, ss->n_seeds,
+               sum / ss->n_points);
+        if (hi > 1.05 * lo + 0.05)
+            printf(" (%.1f-%.1f s over the grid)", lo, hi);
+        printf("\n");
         for (int a = 0; a < ss->n_axes; a++) {
             printf("      axis %-16s", ss->axes[a].key);
             for (int v = 0; v < ss->axes[a].n && v < 12; v++)
@@ -133,20 +248,25 @@ int cli_dry_run(const spec *s, double wall_hours)
             printf(ss->axes[a].n > 12 ? " ...\n" : "\n");
         }
     }
+    free(dc);
+    if (rc)
+        return rc;
     double wall = wall_hours * 3600;
     long ranks = (long)ceil(total / wall);
     if (ranks < 1)
         ranks = 1;
-    printf("estimated %.2f core-hours (%.0f core-seconds); longest task ~%.0f s\n",
-           total / 3600, total, longest);
+    printf("estimated %.2f core-hours (%.0f core-seconds); longest task ~%.0f s\n", total / 3600,
+           total, longest);
     if (longest > wall)
         printf("no number of ranks meets a wall time of %.2f h: the longest task alone "
-               "takes %.2f h\n", wall_hours, longest / 3600);
+               "takes %.2f h\n",
+               wall_hours, longest / 3600);
     else {
         long minutes = lround(wall_hours * 1.2 * 60); /* 20% headroom for the request */
         printf("ranks for a wall time of %.2f h: %ld (e.g. %ld node%s of 32 cores, "
-               "sbatch --time=%02ld:%02ld:00)\n", wall_hours, ranks, (ranks + 31) / 32,
-               (ranks + 31) / 32 > 1 ? "s" : "", minutes / 60, minutes % 60);
+               "sbatch --time=%02ld:%02ld:00)\n",
+               wall_hours, ranks, (ranks + 31) / 32, (ranks + 31) / 32 > 1 ? "s" : "", minutes / 60,
+               minutes % 60);
     }
     return 0;
 }

@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "core/log.h"
+#include "nn/cnn.h"
 #include "spec/spec.h"
 #include "store/store.h"
 #include "train/train.h"
@@ -246,7 +247,8 @@ int cmd_train(int argc, char **argv)
     printf("wrote %s\n", out);
     printf("final validation accuracy %.4f, loss %.4f (mean over the last 5%% of iterations)\n",
            r.final_val_acc, r.final_val_loss);
-    printf("training %.2f s (%.1f us/step)", r.train_seconds, 1e6 * r.train_seconds / tc.iters);
+    printf("training %.2f s (%.1f us/step, %s kernels)", r.train_seconds,
+           1e6 * r.train_seconds / tc.iters, cnn_kernel_name());
     if (r.fitted)
         printf(", fit %.3f s (%.2f%% of training)\n", r.fit_seconds,
                100 * r.fit_seconds / r.train_seconds);

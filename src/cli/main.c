@@ -11,6 +11,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "cli/cli.h"
+#include "nn/layers.h"
 #include "run/run.h"
 
 const char cli_exit_codes[] =
@@ -136,6 +137,12 @@ int main(int argc, char **argv)
         run_mpi_library(mpi, sizeof mpi);
         printf("lesde %s (git %s)\nMPI: %s\n", LESDE_VERSION, LESDE_GIT_REV, mpi);
         return 0;
+    }
+    /* A bad kernel choice is refused up front, not silently replaced. */
+    char msg[256];
+    if (nn_kernels_check_env(msg, sizeof msg)) {
+        fprintf(stderr, "lesde: %s\n", msg);
+        return 2;
     }
     return dispatch(cmd, argc - 1, argv + 1);
 }

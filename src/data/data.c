@@ -197,6 +197,10 @@ int data_load(const data_request *req, data_set *train, data_set *val, lesde_err
 {
     memset(train, 0, sizeof *train);
     memset(val, 0, sizeof *val);
+    /* Generated data only: files may change under a process. */
+    int cached = req->kind == DATA_GEOMNIST;
+    if (cached && data_cache_get(req, train, val))
+        return LESDE_OK;
     int rc;
     const char *dir = req->data_dir && *req->data_dir ? req->data_dir : NULL;
     switch (req->kind) {
@@ -227,6 +231,7 @@ int data_load(const data_request *req, data_set *train, data_set *val, lesde_err
     if (rc) {
         data_free(train);
         data_free(val);
-    }
+    } else if (cached)
+        data_cache_put(req, train, val);
     return rc;
 }

@@ -54,6 +54,24 @@ int data_kind_max_k(data_kind kind);
  * error both sets are left empty. */
 int data_load(const data_request *req, data_set *train, data_set *val, lesde_err *e);
 
+/* The cache of data_load (cache.c): the generated (GeoMNIST) sets of the
+ * last requests, kept per process up to a total of $LESDE_DATA_CACHE_MB
+ * megabytes (default DATA_CACHE_DEFAULT_MB; 0 turns it off), least
+ * recently used out first; datasets read from files are read each time
+ * (the files may change). data_load hands out copies of a cached request's
+ * sets (the same bytes as building them again); data_cache_get / _put are
+ * its two halves (get returns 1 on a hit, the copies in train and val). */
+#define DATA_CACHE_ENV "LESDE_DATA_CACHE_MB"
+#define DATA_CACHE_DEFAULT_MB 256
+int data_cache_get(const data_request *req, data_set *train, data_set *val);
+void data_cache_put(const data_request *req, const data_set *train, const data_set *val);
+/* Empties the cache (also run at exit). */
+void data_cache_clear(void);
+/* Sets the limit in bytes (tests), dropping entries past it. */
+void data_cache_limit(size_t bytes);
+/* Hits and misses of data_cache_get so far, bytes held now (any may be NULL). */
+void data_cache_stats(long *hits, long *misses, size_t *bytes);
+
 /* GeoMNIST alone: per_class samples of each of the first k shapes, from stream
  * `purpose` (RNG_DATA_TRAIN or RNG_DATA_VAL) of seed. */
 int data_geomnist(data_set *ds, int k, int per_class, uint64_t seed, int purpose,

@@ -135,6 +135,37 @@ static void spline_coeffs_1d(double *x, int n, int stride)
         x[k * stride] = z * (x[(k + 1) * stride] - x[k * stride]);
 }
 
+/* spline_coeffs_1d of every column of x [S][S], the columns side by side
+ * (each column's operations are those of spline_coeffs_1d, in its order;
+ * the rows of the loops below run over the columns, which the compiler
+ * vectorises). */
+static void spline_coeffs_cols(double *x)
+{
+    const double z = sqrt(3.0) - 2.0;
+    double zk = 1.0, sum[S], t[S];
+    for (int c = 0; c < S; c++)
+        sum[c] = 0.0;
+    for (int k = 0; k < S; k++) {
+        /* two loops: GCC fuses sum += zk * x into a multiply-add when
+         * vectorising, not in spline_coeffs_1d, and the bits must agree */
+        for (int c = 0; c < S; c++)
+            t[c] = zk * (x[k * S + c] *= 6.0);
+        for (int c = 0; c < S; c++)
+            sum[c] += t[c];
+        zk *= z;
+    }
+    for (int c = 0; c < S; c++)
+        x[c] = sum[c];
+    for (int k = 1; k < S; k++)
+        for (int c = 0; c < S; c++)
+            x[k * S + c] += z * x[(k - 1) * S + c];
+    for (int c = 0; c < S; c++)
+        x[(S - 1) * S + c] = z / (z * z - 1.0) * (x[(S - 1) * S + c] + z * x[(S - 2) * S + c]);
+    for (int k = S - 2; k >= 0; k--)
+        for (int c = 0; c < S; c++)
+            x[k * S + c] = z * (x[(k + 1) * S + c] - x[k * S + c]);
+}
+
 /* Cubic B-spline weights at the four knots around t = i0 + f. */
 static void bspline_weights(double f, double w[4])
 {
@@ -150,10 +181,15 @@ static void bspline_weights(double f, double w[4])
  * coefficients. Points that fall outside the frame are 0. */
 void data_geo_rotate(double *in, double *out, double deg)
 {
+    /* mirror(i, S) for the knots i = -2..S+1 a point in the frame reaches
+     * (y may be a hair below 0: floor -1; a table: the modulo in mirror
+     * was most of this function's time) */
+    int mir[S + 4];
+    for (int i = -2; i <= S + 1; i++)
+        mir[i + 2] = mirror(i, S);
     for (int r = 0; r < S; r++)
         spline_coeffs_1d(in + r * S, S, 1);
-    for (int c = 0; c < S; c++)
-        spline_coeffs_1d(in + c, S, S);
+    spline_coeffs_cols(in);
     const double ct = 0.5 * (S - 1), cs = cos(deg * (PI / 180.0)), sn = sin(deg * (PI / 180.0));
     for (int r = 0; r < S; r++)
         for (int c = 0; c < S; c++) {
@@ -167,11 +203,12 @@ void data_geo_rotate(double *in, double *out, double deg)
             double wy[4], wx[4], v = 0.0;
             bspline_weights(y - iy, wy);
             bspline_weights(x - ix, wx);
+            const int *my = mir + iy + 1, *mx = mir + ix + 1; /* knot iy - 1 + a */
             for (int a = 0; a < 4; a++) {
-                const double *row = in + mirror(iy - 1 + a, S) * S;
+                const double *row = in + my[a] * S;
                 double h = 0.0;
                 for (int b = 0; b < 4; b++)
-                    h += wx[b] * row[mirror(ix - 1 + b, S)];
+                    h += wx[b] * row[mx[b]];
                 v += wy[a] * h;
             }
             out[r * S + c] = v;
@@ -189,7 +226,8 @@ static int reflect(int i, int n)
 }
 
 /* Separable Gaussian blur of img [32][32] in place, edges reflected; the
- * kernel sums to 1. */
+ * kernel sums to 1. Each output is the sum over d = -rad..rad in that
+ * order; the reflected indices come from a table. */
 void data_geo_blur(double *img, double sigma)
 {
     double k[2 * BLUR_R + 1], sum = 0, tmp[S * S];
@@ -200,24 +238,30 @@ void data_geo_blur(double *img, double sigma)
         sum += k[d + rad] = exp(-0.5 * d * d / (sigma * sigma));
     for (int d = 0; d <= 2 * rad; d++)
         k[d] /= sum;
+    int ref[S + 2 * BLUR_R]; /* reflect(i, S) for i = -BLUR_R..S+BLUR_R-1 */
+    for (int i = -BLUR_R; i < S + BLUR_R; i++)
+        ref[i + BLUR_R] = reflect(i, S);
     for (int i = 0; i < S; i++)
         for (int j = 0; j < S; j++) {
+            const int *rj = ref + BLUR_R + j;
             double v = 0;
             for (int d = -rad; d <= rad; d++)
-                v += k[d + rad] * img[i * S + reflect(j + d, S)];
+                v += k[d + rad] * img[i * S + rj[d]];
             tmp[i * S + j] = v;
         }
-    for (int i = 0; i < S; i++)
+    for (int i = 0; i < S; i++) {
+        const int *ri = ref + BLUR_R + i;
         for (int j = 0; j < S; j++) {
             double v = 0;
             for (int d = -rad; d <= rad; d++)
-                v += k[d + rad] * tmp[reflect(i + d, S) * S + j];
+                v += k[d + rad] * tmp[ri[d] * S + j];
             img[i * S + j] = v;
         }
+    }
 }
 
-int data_geomnist_ids(data_set *ds, int k, const int *class_ids, int per_class,
-                      uint64_t seed, int purpose, lesde_err *e)
+int data_geomnist_ids(data_set *ds, int k, const int *class_ids, int per_class, uint64_t seed,
+                      int purpose, lesde_err *e)
 {
     memset(ds, 0, sizeof *ds);
     int rc = data_check_classes("geomnist", k, class_ids, DATA_GEOMNIST_MAX_K, per_class, e);
@@ -262,8 +306,7 @@ out:
     return rc;
 }
 
-int data_geomnist(data_set *ds, int k, int per_class, uint64_t seed, int purpose,
-                  lesde_err *e)
+int data_geomnist(data_set *ds, int k, int per_class, uint64_t seed, int purpose, lesde_err *e)
 {
     return data_geomnist_ids(ds, k, NULL, per_class, seed, purpose, e);
 }

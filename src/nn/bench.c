@@ -11,11 +11,11 @@
 #include "nn/cnn.h"
 
 enum {
-    BENCH_POOL = 64,   /* distinct random training inputs, cycled */
-    BENCH_BLOCK = 20,  /* steps per timed block: ~1.5 ms, shorter than a
-                        * scheduler time slice, so on a busy machine most
-                        * blocks run undisturbed and the median ignores
-                        * the rest */
+    BENCH_POOL = 64,  /* distinct random training inputs, cycled */
+    BENCH_BLOCK = 20, /* steps per timed block: ~1.5 ms, shorter than a
+                       * scheduler time slice, so on a busy machine most
+                       * blocks run undisturbed and the median ignores
+                       * the rest */
     INFER_REPEATS = 7
 };
 
@@ -25,10 +25,16 @@ static double clock_s(clockid_t id)
     clock_gettime(id, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
-static double now_s(void) { return clock_s(CLOCK_MONOTONIC); }
+static double now_s(void)
+{
+    return clock_s(CLOCK_MONOTONIC);
+}
 /* This thread's CPU time: what the step costs when it has the core to
  * itself, even on a machine shared with other jobs. */
-static double cpu_s(void) { return clock_s(CLOCK_THREAD_CPUTIME_ID); }
+static double cpu_s(void)
+{
+    return clock_s(CLOCK_THREAD_CPUTIME_ID);
+}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -42,8 +48,7 @@ static double median(double *v, int n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-int cnn_bench(int in_channels, int k, int steps, int infer_n,
-              cnn_bench_result *out)
+int cnn_bench(int in_channels, int k, int steps, int infer_n, cnn_bench_result *out)
 {
     if (!out || steps < 1 || infer_n < 1 || in_channels < 1 || k < 2)
         return LESDE_USAGE;
@@ -87,8 +92,7 @@ int cnn_bench(int in_channels, int k, int steps, int infer_n,
             mode ? cnn_train_step_nograd : cnn_train_step;
         int warm = steps / 10 > 200 ? steps / 10 : 200;
         for (int s = 0; s < warm; s++)
-            sink += step(net, xs + (size_t)(s % BENCH_POOL) * in_size,
-                         labels[s % BENCH_POOL], lr);
+            sink += step(net, xs + (size_t)(s % BENCH_POOL) * in_size, labels[s % BENCH_POOL], lr);
         for (int b = 0; b < nblocks; b++) {
             double t0 = now_s(), c0 = cpu_s();
             for (int s = 0; s < block; s++) {
@@ -109,6 +113,7 @@ int cnn_bench(int in_channels, int k, int steps, int infer_n,
         out->us_per_step_best = best;
         out->us_per_step_cpu = median(cpu, nblocks);
     }
+    out->kernels = cnn_kernels(net);
     out->in_channels = in_channels;
     out->k = k;
     out->steps = nblocks * block;
@@ -139,8 +144,9 @@ void cnn_bench_print(FILE *f, const cnn_bench_result *r)
     fprintf(f, "lesde_us_per_step_best %.1f\n", r->us_per_step_best);
     fprintf(f, "lesde_us_per_step_cpu %.1f\n", r->us_per_step_cpu);
     fprintf(f, "lesde_us_per_step_nograd %.1f\n", r->us_per_step_nograd);
-    fprintf(f, "lesde_bench_config channels=%d k=%d steps=%d infer_n=%d\n",
-            r->in_channels, r->k, r->steps, r->infer_n);
+    fprintf(f, "lesde_bench_config channels=%d k=%d steps=%d infer_n=%d\n", r->in_channels, r->k,
+            r->steps, r->infer_n);
     fprintf(f, "lesde_infer_samples_per_s %.0f\n", r->infer_samples_per_s);
     fprintf(f, "lesde_infer_gflops %.2f\n", r->infer_gflops);
+    fprintf(f, "lesde_kernels %s\n", r->kernels);
 }

@@ -15,27 +15,30 @@
 
 /* Fixed geometry (le-sde.md section 8). */
 enum {
-    IMG = 32,           /* input side */
-    KS = 5,             /* conv kernel side */
-    C1 = 6, C1P = 8,    /* conv1 maps, padded to the vector width */
-    A1 = IMG - KS + 1,  /* 28: conv1 output side */
-    P1 = A1 / 2,        /* 14 */
+    IMG = 32, /* input side */
+    KS = 5,   /* conv kernel side */
+    C1 = 6,
+    C1P = 8,           /* conv1 maps, padded to the vector width */
+    A1 = IMG - KS + 1, /* 28: conv1 output side */
+    P1 = A1 / 2,       /* 14 */
     C2 = 16,
-    A2 = P1 - KS + 1,   /* 10 */
-    P2 = A2 / 2,        /* 5 */
+    A2 = P1 - KS + 1,    /* 10 */
+    P2 = A2 / 2,         /* 5 */
     FLAT = C2 * P2 * P2, /* 400 */
-    F1 = 120, F2 = 84,
-    INFER_CHUNK = 64    /* samples per batch of the dense layers in cnn_infer */
+    F1 = 120,
+    F2 = 84,
+    INFER_CHUNK = 64 /* samples per batch of the dense layers in cnn_infer
+                      * (a multiple of every path's lane count) */
 };
 
 /* Activation buffers of one sample's conv stack (training and inference
  * each have their own). Channels-last, see layers.h. */
 typedef struct {
-    double *x;   /* [32][32][c] */
-    double *a1;  /* [28][28][8] conv1 (padded channels) */
-    double *p1;  /* [14][14][6] pooled, ReLU */
-    double *a2;  /* [10][10][16] conv2 */
-    double *p2;  /* [5][5][16] pooled, ReLU */
+    double *x;    /* [32][32][c] */
+    double *a1;   /* [28][28][8] conv1 (padded channels) */
+    double *p1;   /* [14][14][6] pooled, ReLU */
+    double *a2;   /* [10][10][16] conv2 */
+    double *p2;   /* [5][5][16] pooled, ReLU */
     int *i1, *i2; /* pool argmax (training only; NULL for inference) */
 } conv_acts;
 
@@ -45,19 +48,23 @@ typedef struct {
 } conv_packed;
 
 struct cnn {
+    const nn_kernels *kern; /* the kernel path (layers.h) */
     int c, k;
     size_t nparams;
     cnn_tensor t[CNN_NUM_TENSORS];
     double *params, *grads;
     conv_packed pk, ipk; /* training, inference */
-    conv_acts act, iact;
-    double *flat, *h1, *h2, *logits, *probs;        /* forward */
+    conv_acts act;
+    double *flat, *h1, *h2, *logits, *probs;         /* forward */
     double *dlogits, *dh2, *dh1, *dflat, *dp2, *dp1; /* backward */
     double *work;
     /* dense_backward's memo of the rows of dw known to be zero
      * (fc1 [120], fc2 [84], fc3 [k]); all 0 = nothing known */
     unsigned char *zr1, *zr2, *zr3;
-    double *bflat, *bh1, *bh2; /* inference: [INFER_CHUNK][400 | 120 | 84] */
+    /* inference, lane layout (layers.h), G = INFER_CHUNK / NL groups:
+     * lx [32][32][c][NL], lp1 [14][14][6][NL], lflat [G][400][NL],
+     * lh1 [G][120][NL], lh2 [G][84][NL], lz [G][k][NL] */
+    double *lx, *lp1, *lflat, *lh1, *lh2, *lz;
     void *arena;
 };
 
@@ -106,7 +113,6 @@ static void carve(bump *b, cnn *n)
     carve_packed(b, &n->pk, n->c, 1);
     carve_packed(b, &n->ipk, n->c, 0);
     carve_acts(b, &n->act, n->c, 1);
-    carve_acts(b, &n->iact, n->c, 0);
     n->flat = TAKE_D(b, FLAT);
     n->h1 = TAKE_D(b, F1);
     n->h2 = TAKE_D(b, F2);
@@ -118,34 +124,50 @@ static void carve(bump *b, cnn *n)
     n->dflat = TAKE_D(b, FLAT);
     n->dp2 = TAKE_D(b, FLAT);
     n->dp1 = TAKE_D(b, P1 * P1 * C1);
-    size_t w1 = conv_work_size(IMG, IMG, n->c, KS);
-    size_t w2 = conv_work_size(P1, P1, C1, KS);
+    size_t w1 = conv_work_size(IMG, IMG, n->c, C1, KS);
+    size_t w2 = conv_work_size(P1, P1, C1, C2, KS);
     n->work = TAKE_D(b, w1 > w2 ? w1 : w2);
     n->zr1 = take(b, F1);
     n->zr2 = take(b, F2);
     n->zr3 = take(b, (size_t)n->k);
-    n->bflat = TAKE_D(b, INFER_CHUNK * FLAT);
-    n->bh1 = TAKE_D(b, INFER_CHUNK * F1);
-    n->bh2 = TAKE_D(b, INFER_CHUNK * F2);
+    n->lx = TAKE_D(b, IMG * IMG * n->c * NN_MAX_NL);
+    n->lp1 = TAKE_D(b, P1 * P1 * C1 * NN_MAX_NL);
+    n->lflat = TAKE_D(b, INFER_CHUNK * FLAT);
+    n->lh1 = TAKE_D(b, INFER_CHUNK * F1);
+    n->lh2 = TAKE_D(b, INFER_CHUNK * F2);
+    n->lz = TAKE_D(b, INFER_CHUNK * n->k);
 }
 
 cnn *cnn_create(int in_channels, int k)
 {
-    if (in_channels < 1 || in_channels > 64 || k < 2 || k > 4096)
+    return cnn_create_on(in_channels, k, NULL);
+}
+
+cnn *cnn_create_on(int in_channels, int k, const char *kernels)
+{
+    const nn_kernels *kern = kernels ? nn_kernels_get(kernels) : nn_kernels_default();
+    if (in_channels < 1 || in_channels > 64 || k < 2 || k > 4096 || !kern)
         return NULL;
     cnn *n = calloc(1, sizeof *n);
     if (!n)
         return NULL;
+    n->kern = kern;
     n->c = in_channels;
     n->k = k;
 
     static const char *names[CNN_NUM_TENSORS] = {
-        "conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias",
-        "fc1.weight",   "fc1.bias",   "fc2.weight",   "fc2.bias",
-        "fc3.weight",   "fc3.bias"};
-    const int shapes[CNN_NUM_TENSORS][4] = {
-        {C1, in_channels, KS, KS}, {C1}, {C2, C1, KS, KS}, {C2},
-        {F1, FLAT}, {F1}, {F2, F1}, {F2}, {k, F2}, {k}};
+        "conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "fc1.weight",
+        "fc1.bias",     "fc2.weight", "fc2.bias",     "fc3.weight", "fc3.bias"};
+    const int shapes[CNN_NUM_TENSORS][4] = {{C1, in_channels, KS, KS},
+                                            {C1},
+                                            {C2, C1, KS, KS},
+                                            {C2},
+                                            {F1, FLAT},
+                                            {F1},
+                                            {F2, F1},
+                                            {F2},
+                                            {k, F2},
+                                            {k}};
     const int ndims[CNN_NUM_TENSORS] = {4, 1, 4, 1, 2, 1, 2, 1, 2, 1};
     size_t total = 0;
     for (int i = 0; i < CNN_NUM_TENSORS; i++) {
@@ -191,9 +213,29 @@ void cnn_free(cnn *net)
     free(net);
 }
 
-int cnn_classes(const cnn *net) { return net->k; }
-int cnn_channels(const cnn *net) { return net->c; }
-size_t cnn_num_params(const cnn *net) { return net->nparams; }
+const char *cnn_kernels(const cnn *net)
+{
+    return net->kern->name;
+}
+
+const char *cnn_kernel_name(void)
+{
+    const nn_kernels *k = nn_kernels_default();
+    return k ? k->name : "none";
+}
+
+int cnn_classes(const cnn *net)
+{
+    return net->k;
+}
+int cnn_channels(const cnn *net)
+{
+    return net->c;
+}
+size_t cnn_num_params(const cnn *net)
+{
+    return net->nparams;
+}
 
 cnn_tensor cnn_get_tensor(cnn *net, int i)
 {
@@ -204,8 +246,14 @@ cnn_tensor cnn_get_tensor(cnn *net, int i)
     return net->t[i];
 }
 
-double *cnn_params(cnn *net) { return net->params; }
-double *cnn_grads(cnn *net) { return net->grads; }
+double *cnn_params(cnn *net)
+{
+    return net->params;
+}
+double *cnn_grads(cnn *net)
+{
+    return net->grads;
+}
 
 void cnn_init(cnn *net, uint64_t seed)
 {
@@ -226,49 +274,59 @@ void cnn_init(cnn *net, uint64_t seed)
 }
 
 /* Conv stack of one sample: x [c][32][32] -> a->p2 [5][5][16] (ReLU'd). */
-static void conv_stack(cnn *n, const conv_packed *pk, conv_acts *a,
-                       const double *x)
+static void conv_stack(cnn *n, const conv_packed *pk, conv_acts *a, const double *x)
 {
-    hwc_from_chw(a->x, x, n->c, IMG * IMG);
-    conv_forward(a->a1, a->x, pk->w1t, pk->b1p, IMG, IMG, n->c, C1, KS);
+    const nn_kernels *L = n->kern;
+    L->hwc_from_chw(a->x, x, n->c, IMG * IMG);
+    if (L->conv_pool_forward) { /* the same values, no conv output in memory */
+        L->conv_pool_forward(a->p1, a->i1, a->x, pk->w1t, pk->b1p, IMG, IMG, n->c, C1, KS);
+        L->conv_pool_forward(a->p2, a->i2, a->p1, pk->w2t, pk->b2p, P1, P1, C1, C2, KS);
+        return;
+    }
+    L->conv_forward(a->a1, a->x, pk->w1t, pk->b1p, IMG, IMG, n->c, C1, KS);
     /* Pool before ReLU: the two commute (max is monotone), and ReLU then
      * touches a quarter of the values. Where a window is all <= 0 the
      * gradient is 0 either way. */
-    maxpool_forward(a->p1, a->i1, a->a1, A1, A1, C1, C1P);
-    relu_forward(a->p1, a->p1, P1 * P1 * C1);
-    conv_forward(a->a2, a->p1, pk->w2t, pk->b2p, P1, P1, C1, C2, KS);
-    maxpool_forward(a->p2, a->i2, a->a2, A2, A2, C2, C2);
-    relu_forward(a->p2, a->p2, FLAT);
+    L->maxpool_forward(a->p1, a->i1, a->a1, A1, A1, C1, C1P);
+    L->relu_forward(a->p1, a->p1, P1 * P1 * C1);
+    L->conv_forward(a->a2, a->p1, pk->w2t, pk->b2p, P1, P1, C1, C2, KS);
+    L->maxpool_forward(a->p2, a->i2, a->a2, A2, A2, C2, C2);
+    L->relu_forward(a->p2, a->p2, FLAT);
 }
 
 static void pack(cnn *n, conv_packed *pk)
 {
-    conv_pack(pk->w1t, pk->b1p, NULL, n->t[T_C1W].data, n->t[T_C1B].data,
-              n->c, C1, KS);
-    conv_pack(pk->w2t, pk->b2p, pk->w2r, n->t[T_C2W].data, n->t[T_C2B].data,
-              C1, C2, KS);
+    const nn_kernels *L = n->kern;
+    L->conv_pack(pk->w1t, pk->b1p, NULL, n->t[T_C1W].data, n->t[T_C1B].data, n->c, C1, KS);
+    L->conv_pack(pk->w2t, pk->b2p, pk->w2r, n->t[T_C2W].data, n->t[T_C2B].data, C1, C2, KS);
 }
 
 double cnn_forward(cnn *net, const double *x, int label)
 {
     cnn *n = net;
+    const nn_kernels *L = n->kern;
     /* Repacked every pass: the parameters may have changed in between
      * (SGD, a checkpoint load through cnn_get_tensor). */
     pack(n, &n->pk);
     conv_stack(n, &n->pk, &n->act, x);
     /* PyTorch's x.view(-1, 400) flattens [16][5][5]. */
-    chw_from_hwc(n->flat, n->act.p2, C2, P2 * P2);
-    dense_forward(n->h1, n->flat, n->t[T_F1W].data, n->t[T_F1B].data, FLAT, F1);
-    relu_forward(n->h1, n->h1, F1);
-    dense_forward(n->h2, n->h1, n->t[T_F2W].data, n->t[T_F2B].data, F1, F2);
-    relu_forward(n->h2, n->h2, F2);
-    dense_forward(n->logits, n->h2, n->t[T_F3W].data, n->t[T_F3B].data, F2,
-                  n->k);
-    return softmax_ce_forward(n->probs, n->logits, n->k, label);
+    L->chw_from_hwc(n->flat, n->act.p2, C2, P2 * P2);
+    L->dense_forward(n->h1, n->flat, n->t[T_F1W].data, n->t[T_F1B].data, FLAT, F1);
+    L->relu_forward(n->h1, n->h1, F1);
+    L->dense_forward(n->h2, n->h1, n->t[T_F2W].data, n->t[T_F2B].data, F1, F2);
+    L->relu_forward(n->h2, n->h2, F2);
+    L->dense_forward(n->logits, n->h2, n->t[T_F3W].data, n->t[T_F3B].data, F2, n->k);
+    return L->softmax_ce_forward(n->probs, n->logits, n->k, label);
 }
 
-const double *cnn_logits(const cnn *net) { return net->logits; }
-const double *cnn_probs(const cnn *net) { return net->probs; }
+const double *cnn_logits(const cnn *net)
+{
+    return net->logits;
+}
+const double *cnn_probs(const cnn *net)
+{
+    return net->probs;
+}
 
 /* Backward pass; with lr > 0 also the SGD step (cnn_train_step): the
  * dense layers update their parameters in the same pass that computes their
@@ -277,6 +335,7 @@ const double *cnn_probs(const cnn *net) { return net->probs; }
  * gradients are applied, not stored. */
 static void backward(cnn *n, int label, double lr, int keep)
 {
+    const nn_kernels *L = n->kern;
     conv_acts *a = &n->act;
     cnn_tensor *t = n->t;
     if (label < 0 || label >= n->k) {
@@ -286,58 +345,57 @@ static void backward(cnn *n, int label, double lr, int keep)
         memset(n->zr3, 0, (size_t)n->k);
         return;
     }
-    softmax_ce_backward(n->dlogits, n->probs, n->k, label);
+    L->softmax_ce_backward(n->dlogits, n->probs, n->k, label);
     if (lr > 0.0) {
 #define GRAD(i) (keep ? t[i].grad : NULL)
-        dense_backward_sgd(GRAD(T_F3W), GRAD(T_F3B), n->dh2, t[T_F3W].data,
-                           t[T_F3B].data, n->dlogits, n->h2, F2, n->k, lr,
-                           n->zr3);
-        relu_backward(n->dh2, n->dh2, n->h2, F2);
-        dense_backward_sgd(GRAD(T_F2W), GRAD(T_F2B), n->dh1, t[T_F2W].data,
-                           t[T_F2B].data, n->dh2, n->h1, F1, F2, lr, n->zr2);
-        relu_backward(n->dh1, n->dh1, n->h1, F1);
-        dense_backward_sgd(GRAD(T_F1W), GRAD(T_F1B), n->dflat, t[T_F1W].data,
-                           t[T_F1B].data, n->dh1, n->flat, FLAT, F1, lr,
-                           n->zr1);
+        L->dense_backward_sgd(GRAD(T_F3W), GRAD(T_F3B), n->dh2, t[T_F3W].data, t[T_F3B].data,
+                              n->dlogits, n->h2, F2, n->k, lr, n->zr3);
+        L->relu_backward(n->dh2, n->dh2, n->h2, F2);
+        L->dense_backward_sgd(GRAD(T_F2W), GRAD(T_F2B), n->dh1, t[T_F2W].data, t[T_F2B].data,
+                              n->dh2, n->h1, F1, F2, lr, n->zr2);
+        L->relu_backward(n->dh1, n->dh1, n->h1, F1);
+        L->dense_backward_sgd(GRAD(T_F1W), GRAD(T_F1B), n->dflat, t[T_F1W].data, t[T_F1B].data,
+                              n->dh1, n->flat, FLAT, F1, lr, n->zr1);
 #undef GRAD
     } else {
-        dense_backward(t[T_F3W].grad, t[T_F3B].grad, n->dh2, n->dlogits, n->h2,
-                       t[T_F3W].data, F2, n->k, n->zr3);
-        relu_backward(n->dh2, n->dh2, n->h2, F2);
-        dense_backward(t[T_F2W].grad, t[T_F2B].grad, n->dh1, n->dh2, n->h1,
-                       t[T_F2W].data, F1, F2, n->zr2);
-        relu_backward(n->dh1, n->dh1, n->h1, F1);
-        dense_backward(t[T_F1W].grad, t[T_F1B].grad, n->dflat, n->dh1,
-                       n->flat, t[T_F1W].data, FLAT, F1, n->zr1);
+        L->dense_backward(t[T_F3W].grad, t[T_F3B].grad, n->dh2, n->dlogits, n->h2, t[T_F3W].data,
+                          F2, n->k, n->zr3);
+        L->relu_backward(n->dh2, n->dh2, n->h2, F2);
+        L->dense_backward(t[T_F2W].grad, t[T_F2B].grad, n->dh1, n->dh2, n->h1, t[T_F2W].data, F1,
+                          F2, n->zr2);
+        L->relu_backward(n->dh1, n->dh1, n->h1, F1);
+        L->dense_backward(t[T_F1W].grad, t[T_F1B].grad, n->dflat, n->dh1, n->flat, t[T_F1W].data,
+                          FLAT, F1, n->zr1);
     }
-    hwc_from_chw(n->dp2, n->dflat, C2, P2 * P2);
-    relu_backward(n->dp2, n->dp2, a->p2, FLAT);
+    L->hwc_from_chw(n->dp2, n->dflat, C2, P2 * P2);
+    L->relu_backward(n->dp2, n->dp2, a->p2, FLAT);
     /* maxpool_backward + conv_backward in one: a pool passes at most one
      * gradient per window on, and conv_backward_pooled reads just those.
      * conv2's din uses the packed weights of the forward pass. */
-    conv_backward_pooled(t[T_C2W].grad, t[T_C2B].grad, n->dp1, n->dp2, a->i2,
-                         a->p1, n->pk.w2r, P1, P1, C1, C2, KS, n->work);
-    relu_backward(n->dp1, n->dp1, a->p1, P1 * P1 * C1);
+    L->conv_backward_pooled(t[T_C2W].grad, t[T_C2B].grad, n->dp1, n->dp2, a->i2, a->p1, n->pk.w2r,
+                            P1, P1, C1, C2, KS, n->work);
+    L->relu_backward(n->dp1, n->dp1, a->p1, P1 * P1 * C1);
     /* The input needs no gradient. */
-    conv_backward_pooled(t[T_C1W].grad, t[T_C1B].grad, NULL, n->dp1, a->i1,
-                         a->x, NULL, IMG, IMG, n->c, C1, KS, n->work);
+    L->conv_backward_pooled(t[T_C1W].grad, t[T_C1B].grad, NULL, n->dp1, a->i1, a->x, NULL, IMG, IMG,
+                            n->c, C1, KS, n->work);
     if (lr > 0.0) {
         /* the conv tensors come first in the parameter block */
-        size_t nconv = t[T_C1W].size + t[T_C1B].size + t[T_C2W].size +
-                       t[T_C2B].size;
-        nn_axpy(n->params, -lr, n->grads, nconv);
+        size_t nconv = t[T_C1W].size + t[T_C1B].size + t[T_C2W].size + t[T_C2B].size;
+        L->axpy(n->params, -lr, n->grads, nconv);
     }
 }
 
-void cnn_backward(cnn *net, int label) { backward(net, label, 0.0, 1); }
+void cnn_backward(cnn *net, int label)
+{
+    backward(net, label, 0.0, 1);
+}
 
 void cnn_sgd(cnn *net, double lr)
 {
-    nn_axpy(net->params, -lr, net->grads, net->nparams);
+    net->kern->axpy(net->params, -lr, net->grads, net->nparams);
 }
 
-static double train_step(cnn *net, const double *x, int label, double lr,
-                         int keep)
+static double train_step(cnn *net, const double *x, int label, double lr, int keep)
 {
     double loss = cnn_forward(net, x, label);
     if (lr > 0.0 && label >= 0 && label < net->k) {
@@ -362,24 +420,28 @@ double cnn_train_step_nograd(cnn *net, const double *x, int label, double lr)
 void cnn_infer(cnn *net, const double *x, int n, double *logits)
 {
     cnn *m = net;
+    const nn_kernels *L = m->kern;
+    const int NL = L->lanes;
     size_t in_size = (size_t)m->c * IMG * IMG;
     pack(m, &m->ipk);
     for (int s0 = 0; s0 < n; s0 += INFER_CHUNK) {
         int nb = n - s0 < INFER_CHUNK ? n - s0 : INFER_CHUNK;
-        for (int j = 0; j < nb; j++) {
-            conv_stack(m, &m->ipk, &m->iact, x + (size_t)(s0 + j) * in_size);
-            chw_from_hwc(m->bflat + (size_t)j * FLAT, m->iact.p2, C2, P2 * P2);
+        int ng = (nb + NL - 1) / NL;
+        /* the conv stack, NL samples at a time, into lflat in PyTorch's
+         * flatten order */
+        for (int g = 0; g < ng; g++) {
+            int in_group = nb - g * NL < NL ? nb - g * NL : NL;
+            L->lanes_in(m->lx, x + (size_t)(s0 + g * NL) * in_size, in_group, m->c, IMG * IMG);
+            L->conv_pool_lanes(m->lp1, m->lx, m->ipk.w1t, m->ipk.b1p, IMG, IMG, m->c, C1, KS, 0);
+            L->conv_pool_lanes(m->lflat + (size_t)g * FLAT * NL, m->lp1, m->ipk.w2t, m->ipk.b2p, P1,
+                               P1, C1, C2, KS, 1);
         }
-        /* The dense layers are memory-bound one sample at a time; batched,
-         * each weight is read once per chunk. */
-        dense_forward_batch(m->bh1, m->bflat, m->t[T_F1W].data,
-                            m->t[T_F1B].data, nb, FLAT, F1);
-        relu_forward(m->bh1, m->bh1, nb * F1);
-        dense_forward_batch(m->bh2, m->bh1, m->t[T_F2W].data,
-                            m->t[T_F2B].data, nb, F1, F2);
-        relu_forward(m->bh2, m->bh2, nb * F2);
-        dense_forward_batch(logits + (size_t)s0 * m->k, m->bh2,
-                            m->t[T_F3W].data, m->t[T_F3B].data, nb, F2, m->k);
+        /* The dense layers over the whole chunk: each weight is read once
+         * per chunk, not once per sample. */
+        L->dense_lanes(m->lh1, m->lflat, m->t[T_F1W].data, m->t[T_F1B].data, ng, FLAT, F1, 1);
+        L->dense_lanes(m->lh2, m->lh1, m->t[T_F2W].data, m->t[T_F2B].data, ng, F1, F2, 1);
+        L->dense_lanes(m->lz, m->lh2, m->t[T_F3W].data, m->t[T_F3B].data, ng, F2, m->k, 0);
+        L->lanes_out(logits + (size_t)s0 * m->k, m->lz, nb, m->k);
     }
 }
 

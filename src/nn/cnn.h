@@ -25,16 +25,27 @@ typedef struct {
     const char *name; /* "conv1.weight", ... as in PyTorch */
     int ndim;
     int shape[4];
-    size_t size;      /* product of the shape */
-    double *data;     /* the parameters */
-    double *grad;     /* their gradient after cnn_backward */
+    size_t size;  /* product of the shape */
+    double *data; /* the parameters */
+    double *grad; /* their gradient after cnn_backward */
 } cnn_tensor;
 
 /* A network for in_channels x 32 x 32 inputs and k classes; NULL on bad
  * args (in_channels outside 1..64, k outside 2..4096) or out of memory.
  * The parameters are 0 until cnn_init. */
 cnn *cnn_create(int in_channels, int k);
+/* cnn_create on a given kernel path ("avx512", "avx2", "c"; NULL: the
+ * default, see cnn_kernel_name); NULL also when this CPU cannot run it. */
+cnn *cnn_create_on(int in_channels, int k, const char *kernels);
 void cnn_free(cnn *net);
+
+/* The kernel path new networks use: LESDE_KERNELS (avx512, avx2, c) when
+ * set and usable here, otherwise the fastest this CPU runs. The paths give
+ * the same results up to the last bits (avx512 and avx2: the same bytes;
+ * c: no fused multiply-add); which one ran is part of a run's provenance. */
+const char *cnn_kernel_name(void);
+/* The path net runs on. */
+const char *cnn_kernels(const cnn *net);
 
 int cnn_classes(const cnn *net);
 int cnn_channels(const cnn *net);
@@ -75,7 +86,9 @@ double cnn_train_step_nograd(cnn *net, const double *x, int label, double lr);
 
 /* Batched inference: logits [n][k] of inputs x [n][c][32][32].
  * Uses its own buffers, not the training activations (sized once by
- * cnn_create: it works through x in chunks of 64 samples). */
+ * cnn_create: it works through x in chunks of 64 samples, several samples
+ * side by side in each vector). Per sample the same sums as cnn_forward,
+ * but the dense layers add in another order: equal to ~1e-15. */
 void cnn_infer(cnn *net, const double *x, int n, double *logits);
 
 /* Floating-point operations of one forward pass, for GFLOP/s figures:
@@ -85,6 +98,7 @@ double cnn_forward_flops(const cnn *net);
 
 /* ---- benchmark (src/nn/bench.c) */
 typedef struct {
+    const char *kernels; /* the kernel path that ran (cnn_kernels) */
     int in_channels, k;
     int steps;                  /* timed training steps */
     int infer_n;                /* samples per timed cnn_infer call */
@@ -104,11 +118,10 @@ typedef struct {
  * cnn_train_step_nograd, then cnn_infer on infer_n random samples. Sets
  * OpenBLAS to one thread. Returns 0 (LESDE_OK), or LESDE_USAGE on bad
  * arguments, LESDE_FAIL when out of memory or the loss went NaN. */
-int cnn_bench(int in_channels, int k, int steps, int infer_n,
-              cnn_bench_result *out);
+int cnn_bench(int in_channels, int k, int steps, int infer_n, cnn_bench_result *out);
 /* Prints r as "name value" lines, first "lesde_us_per_step <v>" (the
  * format bench/compare.sh reads, matching bench/torch_peer.py's
- * "torch_us_per_step <v>"). */
+ * "torch_us_per_step <v>"), last "lesde_kernels <path>". */
 void cnn_bench_print(FILE *f, const cnn_bench_result *r);
 
 #endif

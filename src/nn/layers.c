@@ -1,368 +1,568 @@
 /* layers: forward / backward of each layer (shapes in layers.h and above
- * each function). The hot loops use GCC vector extensions: a vd8 is 8
- * doubles, one AVX-512 register here; on narrower machines the compiler
- * splits it, so the code stays portable. */
-#include "nn/layers.h"
-
+ * each function), compiled once per kernel path (isa.h). The hot loops use
+ * GCC vector extensions of the path's native width (vn: 8, 4 or 2
+ * doubles); a group of 8 padded channels is NH such vectors. */
 #include <math.h>
 #include <string.h>
 
-typedef double vd8 __attribute__((vector_size(64)));
-typedef double vd4 __attribute__((vector_size(32)));
-typedef long long vl8 __attribute__((vector_size(64))); /* compare results */
-typedef int vi8 __attribute__((vector_size(32)));
-/* Unaligned views of double arrays (like immintrin's __m512d_u). */
-typedef double vd8u __attribute__((vector_size(64), aligned(8), may_alias));
-typedef double vd4u __attribute__((vector_size(32), aligned(8), may_alias));
+#include "nn/isa.h"
 
-#define LD8(p) (*(const vd8u *)(p))
-#define ST8(p, v) (*(vd8u *)(p) = (v))
-#define LD4(p) (*(const vd4u *)(p))
-#define ST4(p, v) (*(vd4u *)(p) = (v))
+#define VW NN_VW
+#define NH NN_NH
 
-#define HSUM8(v) \
-    ((((v)[0] + (v)[4]) + ((v)[1] + (v)[5])) + (((v)[2] + (v)[6]) + ((v)[3] + (v)[7])))
+/* The sum of an 8-lane accumulator (NH native vectors), in a fixed tree
+ * order: the same bits whatever the vector width. */
+static inline __attribute__((always_inline)) double hsum8(const vn *a)
+{
+    double l[8];
+    for (int h = 0; h < NH; h++)
+        for (int j = 0; j < VW; j++)
+            l[h * VW + j] = a[h][j];
+    return ((l[0] + l[4]) + (l[1] + l[5])) + ((l[2] + l[6]) + (l[3] + l[7]));
+}
 
 /* y[0..n) += a * x[0..n), exact length (no over-read or over-write). */
-static inline void row_axpy(double *restrict y, double a,
-                            const double *restrict x, int n)
+static inline void row_axpy(double *restrict y, double a, const double *restrict x, int n)
 {
     int i = 0;
-    for (; i + 8 <= n; i += 8)
-        ST8(y + i, LD8(y + i) + a * LD8(x + i));
-    if (i + 4 <= n) {
-        ST4(y + i, LD4(y + i) + a * LD4(x + i));
-        i += 4;
-    }
+    for (; i + VW <= n; i += VW)
+        STN(y + i, LDN(y + i) + a * LDN(x + i));
     for (; i < n; i++)
         y[i] += a * x[i];
 }
 
-void nn_axpy(double *y, double a, const double *x, size_t n)
+static void axpy(double *y, double a, const double *x, size_t n)
 {
     size_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        ST8(y + i, LD8(y + i) + a * LD8(x + i));
-        ST8(y + i + 8, LD8(y + i + 8) + a * LD8(x + i + 8));
-        ST8(y + i + 16, LD8(y + i + 16) + a * LD8(x + i + 16));
-        ST8(y + i + 24, LD8(y + i + 24) + a * LD8(x + i + 24));
+    for (; i + 4 * VW <= n; i += 4 * VW) {
+        STN(y + i, LDN(y + i) + a * LDN(x + i));
+        STN(y + i + VW, LDN(y + i + VW) + a * LDN(x + i + VW));
+        STN(y + i + 2 * VW, LDN(y + i + 2 * VW) + a * LDN(x + i + 2 * VW));
+        STN(y + i + 3 * VW, LDN(y + i + 3 * VW) + a * LDN(x + i + 3 * VW));
     }
-    for (; i + 8 <= n; i += 8)
-        ST8(y + i, LD8(y + i) + a * LD8(x + i));
+    for (; i + VW <= n; i += VW)
+        STN(y + i, LDN(y + i) + a * LDN(x + i));
     for (; i < n; i++)
         y[i] += a * x[i];
 }
 
 /* ------------------------------------------------------------------ conv */
 
-/* wt rows j = t*C + c: the OCP output channels' weights of tap (t, c),
- * zero padded. OCP is a constant at the calls below, so the gather of a
- * row unrolls into one vector (twice as fast as the generic loop). */
-static inline __attribute__((always_inline)) void
-pack_wt(double *restrict wt, const double *restrict w, int C, int OC, int KK,
-        const int OCP)
+/* v[k] = column j0 + k of the VW x VW block of a row-major matrix m (rows
+ * rs apart) at rows r0.., columns j0..: lane i holds row r0 + i. Rows past
+ * nr and columns past nc read as 0. */
+static inline __attribute__((always_inline)) void block_t(vn v[VW], const double *m, size_t rs,
+                                                          int r0, int nr, int j0, int nc)
 {
-    size_t n = (size_t)C * KK;
-    double *dst = wt;
-    for (int t = 0; t < KK; t++)
-        for (int c = 0; c < C; c++, dst += OCP) {
-            const double *src = w + (size_t)c * KK + t;
-            double row[16];
-            if (OC == OCP) {
-#pragma GCC unroll 16
-                for (int oc = 0; oc < OCP; oc++)
-                    row[oc] = src[oc * n];
-            } else {
-#pragma GCC unroll 16
-                for (int oc = 0; oc < OCP; oc++)
-                    row[oc] = oc < OC ? src[oc * n] : 0.0;
-            }
-            memcpy(dst, row, sizeof(double) * OCP);
+    for (int i = 0; i < VW; i++) {
+        const double *row = m + (size_t)(r0 + i) * rs + j0;
+        if (r0 + i >= nr)
+            v[i] = (vn){0};
+        else if (j0 + VW <= nc)
+            v[i] = LDN(row);
+        else {
+            v[i] = (vn){0};
+            for (int k = 0; j0 + k < nc; k++)
+                v[i][k] = row[k];
         }
+    }
+    vn_transpose(v);
 }
 
-static __attribute__((noinline)) void pack_wt8(double *wt, const double *w,
-                                                int C, int OC, int KK)
+/* conv_pack: transposes in VW x VW blocks.
+ *   wt [K][K][C][OCP]: w as a matrix [OC][C*K*K], transposed, its rows
+ *   (c, t) reordered to (t, c); channels OC..OCP-1 are 0
+ *   wr [OC][K][RP]: per kernel row ky, wt's rows (kx, c) of that row as a
+ *   matrix [K*C][OCP], transposed; lanes K*C..RP-1 are 0 */
+static void conv_pack(double *wt, double *bp, double *wr, const double *w, const double *b, int C,
+                      int OC, int K)
 {
-    pack_wt(wt, w, C, OC, KK, 8);
-}
-static __attribute__((noinline)) void pack_wt16(double *wt, const double *w,
-                                                 int C, int OC, int KK)
-{
-    pack_wt(wt, w, C, OC, KK, 16);
-}
-
-void conv_pack(double *wt, double *bp, double *wr, const double *w,
-               const double *b, int C, int OC, int K)
-{
-    int OCP = nn_pad(OC), KK = K * K;
-    /* wt [K][K][C][OCP] <- w [OC][C][K][K] */
-    if (OCP == 8)
-        pack_wt8(wt, w, C, OC, KK);
-    else if (OCP == 16)
-        pack_wt16(wt, w, C, OC, KK);
-    else
-        for (int t = 0; t < KK; t++)
-            for (int c = 0; c < C; c++) {
-                double *dst = wt + ((size_t)t * C + c) * OCP;
-                for (int oc = 0; oc < OCP; oc++)
-                    dst[oc] = oc < OC ? w[((size_t)oc * C + c) * KK + t] : 0.0;
+    int OCP = nn_pad(OC), KK = K * K, n = C * KK;
+    for (int oc0 = 0; oc0 < OCP; oc0 += VW)
+        for (int j0 = 0, c = 0, t = 0; j0 < n; j0 += VW) {
+            vn v[VW];
+            block_t(v, w, (size_t)n, oc0, OC, j0, n);
+            for (int k = 0; k < VW && j0 + k < n; k++) { /* column j0 + k = c KK + t */
+                STN(wt + ((size_t)t * C + c) * OCP + oc0, v[k]);
+                if (++t == KK)
+                    t = 0, c++;
             }
+        }
     for (int oc = 0; oc < OCP; oc++)
         bp[oc] = oc < OC ? b[oc] : 0.0;
-    /* wr [OC][K][RP]: row ky of output channel oc holds taps (kx, c), zero
-     * padded; read from wt, where they are one column (a plain strided
-     * loop, faster than unpicking w's index) */
-    if (wr) {
-        int KC = K * C, RP = nn_pad(KC);
-        for (int oc = 0; oc < OC; oc++)
-            for (int ky = 0; ky < K; ky++) {
-                double *dst = wr + ((size_t)oc * K + ky) * RP;
-                const double *src = wt + (size_t)ky * KC * OCP + oc;
-                for (int j = 0; j < KC; j++)
-                    dst[j] = src[(size_t)j * OCP];
-                for (int j = KC; j < RP; j++)
-                    dst[j] = 0.0;
+    if (!wr)
+        return;
+    int KC = K * C, RP = nn_pad(KC);
+    for (int ky = 0; ky < K; ky++)
+        for (int t0 = 0; t0 < RP; t0 += VW)
+            for (int oc0 = 0; oc0 < OCP; oc0 += VW) {
+                vn v[VW];
+                block_t(v, wt + (size_t)ky * KC * OCP, (size_t)OCP, t0, KC, oc0, OCP);
+                for (int k = 0; k < VW && oc0 + k < OC; k++)
+                    STN(wr + ((size_t)(oc0 + k) * K + ky) * RP + t0, v[k]);
             }
-    }
 }
 
-/* Output positions per register tile: 14 accumulators with one vector of
- * channels (conv1: a 28-wide row in two tiles), 20 with two (conv2: a
- * 10-wide row in one tile). Both leave room for the weight vectors. */
-#define TILE_X1 14
-#define TILE_X2 10
-
-/* One tile: xb consecutive output pixels of one row times 16 (conv_tile2)
- * or 8 (conv_tile1) output channels, accumulated in registers over all
- * K*K*C taps: per tap, one or two weight vectors and xb broadcast inputs.
- * in points at the tile's top-left input pixel; out, wt, bp at the tile's
- * first channel. xb is a constant at every call, so the loops unroll and
- * the accumulators live in registers (kept as separate arrays without
- * conditionals: otherwise GCC spills the weight vectors). */
+/* One tile: xb consecutive output pixels of one row times nvec native
+ * vectors of output channels, accumulated in registers over all K*K*C taps:
+ * per tap, nvec weight vectors and xb broadcast inputs. in points at the
+ * tile's top-left input pixel; out, wt, bp at the tile's first channel.
+ * xb, nvec and CC (C when the network's shapes fix it, else 0) are
+ * constants at every call, so the loops unroll and the accumulators live
+ * in registers. Per tile width (NN_TILE_X1, _X2): 14 x 1 and 10 x 2
+ * accumulators with AVX-512 leave room for the weight vectors. */
+#define TILE_V (NN_GROUP / VW)
+#define TILE_X (NN_TILE_X1 > NN_TILE_X2 ? NN_TILE_X1 : NN_TILE_X2)
 static inline __attribute__((always_inline)) void
-conv_tile2(double *restrict out, const double *restrict in,
-           const double *restrict wt, const double *restrict bp, int W, int C,
-           int K, int OCP, const int xb)
+conv_tile(double *restrict out, const double *restrict in, const double *restrict wt,
+          const double *restrict bp, int W, int C, int K, int OCP, const int xb, const int nvec,
+          const int CC)
 {
-    vd8 a0[TILE_X2], a1[TILE_X2];
-    vd8 b0 = LD8(bp), b1 = LD8(bp + 8);
+    const int Cn = CC ? CC : C;
+    vn a[TILE_X][TILE_V];
 #pragma GCC unroll 16
-    for (int i = 0; i < xb; i++) {
-        a0[i] = b0;
-        a1[i] = b1;
-    }
-    int KC = K * C;
+    for (int i = 0; i < xb; i++)
+#pragma GCC unroll 8
+        for (int v = 0; v < nvec; v++)
+            a[i][v] = LDN(bp + v * VW);
+    int KC = K * Cn;
     for (int ky = 0; ky < K; ky++) {
         /* Within a kernel row the taps (kx, c) are contiguous in a
          * channels-last input: tap t of pixel i is ip[i * C + t]. */
-        const double *ip = in + (size_t)ky * W * C;
+        const double *ip = in + (size_t)ky * W * Cn;
         const double *wp = wt + (size_t)ky * KC * OCP;
         for (int t = 0; t < KC; t++) {
-            vd8 w0 = LD8(wp + (size_t)t * OCP);
-            vd8 w1 = LD8(wp + (size_t)t * OCP + 8);
+            vn w[TILE_V];
+#pragma GCC unroll 8
+            for (int v = 0; v < nvec; v++)
+                w[v] = LDN(wp + (size_t)t * OCP + v * VW);
 #pragma GCC unroll 16
             for (int i = 0; i < xb; i++) {
-                double s = ip[i * C + t];
-                a0[i] += s * w0;
-                a1[i] += s * w1;
+                double s = ip[i * Cn + t];
+#pragma GCC unroll 8
+                for (int v = 0; v < nvec; v++)
+                    a[i][v] += s * w[v];
             }
         }
     }
 #pragma GCC unroll 16
-    for (int i = 0; i < xb; i++) {
-        ST8(out + (size_t)i * OCP, a0[i]);
-        ST8(out + (size_t)i * OCP + 8, a1[i]);
-    }
-}
-
-static inline __attribute__((always_inline)) void
-conv_tile1(double *restrict out, const double *restrict in,
-           const double *restrict wt, const double *restrict bp, int W, int C,
-           int K, int OCP, const int xb)
-{
-    vd8 a0[TILE_X1];
-    vd8 b0 = LD8(bp);
-#pragma GCC unroll 16
     for (int i = 0; i < xb; i++)
-        a0[i] = b0;
-    int KC = K * C;
-    for (int ky = 0; ky < K; ky++) {
-        const double *ip = in + (size_t)ky * W * C;
-        const double *wp = wt + (size_t)ky * KC * OCP;
-        for (int t = 0; t < KC; t++) {
-            vd8 w0 = LD8(wp + (size_t)t * OCP);
-#pragma GCC unroll 16
-            for (int i = 0; i < xb; i++)
-                a0[i] += ip[i * C + t] * w0;
-        }
-    }
-#pragma GCC unroll 16
-    for (int i = 0; i < xb; i++)
-        ST8(out + (size_t)i * OCP, a0[i]);
+#pragma GCC unroll 8
+        for (int v = 0; v < nvec; v++)
+            STN(out + (size_t)i * OCP + v * VW, a[i][v]);
 }
 
 /* Each instantiation a function of its own: inlined together into one
  * function, GCC's register allocator spills the weight vectors. */
-#define CONV_TILE_FN(name, tile, xb)                                         \
-    static __attribute__((noinline)) void name(                              \
-        double *restrict out, const double *restrict in,                     \
-        const double *restrict wt, const double *restrict bp, int W, int C,  \
-        int K, int OCP)                                                      \
-    {                                                                        \
-        tile(out, in, wt, bp, W, C, K, OCP, xb);                             \
+#define CONV_TILE_FN(name, xb, nvec, CC)                                                           \
+    static __attribute__((noinline)) void name(                                                    \
+        double *restrict out, const double *restrict in, const double *restrict wt,                \
+        const double *restrict bp, int W, int C, int K, int OCP)                                   \
+    {                                                                                              \
+        conv_tile(out, in, wt, bp, W, C, K, OCP, xb, nvec, CC);                                    \
     }
-CONV_TILE_FN(conv_tile2_wide, conv_tile2, TILE_X2)
-CONV_TILE_FN(conv_tile2_one, conv_tile2, 1)
-CONV_TILE_FN(conv_tile1_wide, conv_tile1, TILE_X1)
-CONV_TILE_FN(conv_tile1_one, conv_tile1, 1)
+/* 8 channels (conv1), any C and C = 1 (grayscale) */
+CONV_TILE_FN(conv_t8_wide, NN_TILE_X1, NH, 0)
+CONV_TILE_FN(conv_t8_one, 1, NH, 0)
+CONV_TILE_FN(conv_t8_wide_c1, NN_TILE_X1, NH, 1)
+CONV_TILE_FN(conv_t8_one_c1, 1, NH, 1)
+#if NN_GROUP == 16
+/* 16 channels (conv2), any C and C = 6 */
+CONV_TILE_FN(conv_t16_wide, NN_TILE_X2, 2 * NH, 0)
+CONV_TILE_FN(conv_t16_one, 1, 2 * NH, 0)
+CONV_TILE_FN(conv_t16_wide_c6, NN_TILE_X2, 2 * NH, 6)
+CONV_TILE_FN(conv_t16_one_c6, 1, 2 * NH, 6)
+#endif
+
+typedef void (*conv_tile_fn)(double *, const double *, const double *, const double *, int, int,
+                             int, int);
 
 /* conv_forward
  *   in  [H][W][C]
  *   wt  [K][K][C][OCP], bp [OCP]
  *   out [OH][OW][OCP] */
-void conv_forward(double *out, const double *in, const double *wt,
-                  const double *bp, int H, int W, int C, int OC, int K)
+static void conv_forward(double *out, const double *in, const double *wt, const double *bp, int H,
+                         int W, int C, int OC, int K)
 {
     int OH = H - K + 1, OW = W - K + 1, OCP = nn_pad(OC);
-    for (int y = 0; y < OH; y++)
-        for (int g = 0; g < OCP; g += 16) {
+    for (int g = 0; g < OCP;) {
+        /* a group of 16 channels where the path has the registers, else 8 */
+        int wide16 = NN_GROUP == 16 && OCP - g >= 16, xb = wide16 ? NN_TILE_X2 : NN_TILE_X1;
+        conv_tile_fn wide = C == 1 ? conv_t8_wide_c1 : conv_t8_wide;
+        conv_tile_fn one = C == 1 ? conv_t8_one_c1 : conv_t8_one;
+#if NN_GROUP == 16
+        if (wide16) {
+            wide = C == 6 ? conv_t16_wide_c6 : conv_t16_wide;
+            one = C == 6 ? conv_t16_one_c6 : conv_t16_one;
+        }
+#endif
+        for (int y = 0; y < OH; y++) {
             double *o = out + (size_t)y * OW * OCP + g;
             const double *ip = in + (size_t)y * W * C;
-            const double *w = wt + g, *b = bp + g;
             int x = 0;
-            if (OCP - g >= 16) {
-                for (; x + TILE_X2 <= OW; x += TILE_X2)
-                    conv_tile2_wide(o + (size_t)x * OCP, ip + (size_t)x * C,
-                                    w, b, W, C, K, OCP);
-                for (; x < OW; x++)
-                    conv_tile2_one(o + (size_t)x * OCP, ip + (size_t)x * C,
-                                   w, b, W, C, K, OCP);
-            } else {
-                for (; x + TILE_X1 <= OW; x += TILE_X1)
-                    conv_tile1_wide(o + (size_t)x * OCP, ip + (size_t)x * C,
-                                    w, b, W, C, K, OCP);
-                for (; x < OW; x++)
-                    conv_tile1_one(o + (size_t)x * OCP, ip + (size_t)x * C,
-                                   w, b, W, C, K, OCP);
+            for (; x + xb <= OW; x += xb)
+                wide(o + (size_t)x * OCP, ip + (size_t)x * C, wt + g, bp + g, W, C, K, OCP);
+            for (; x < OW; x++)
+                one(o + (size_t)x * OCP, ip + (size_t)x * C, wt + g, bp + g, W, C, K, OCP);
+        }
+        g += wide16 ? 16 : 8;
+    }
+}
+
+#if VW >= 4
+/* conv_pool_forward's tile: nw pool windows of a pair of output rows (2 x
+ * 2 nw conv outputs) times nvec vectors of output channels, accumulated in
+ * registers as conv_tile does (the same sums in the same order), then per
+ * window the max (NaN wins, ties keep the first, as maxpool_forward), its
+ * place in the window, and the ReLU. in: the tile's top-left input pixel;
+ * wt, bp at the group's first channel; out, idx at its first window and
+ * channel (windows OC apart). valid: channels of the group that exist;
+ * overhang: a vector may be stored whole even where it passes them (the
+ * next window's store comes later and puts its own values there), but
+ * never past nout (the outputs left from out). */
+#define PT_MAXW 5 /* windows per tile, at most (NN_PW8, NN_PW16) */
+static inline __attribute__((always_inline)) void
+conv_ptile(double *restrict out, int *restrict idx, const double *restrict in,
+           const double *restrict wt, const double *restrict bp, int W, int C, int K, int OCP,
+           int OC, int valid, int overhang, size_t nout, const int nw, const int nvec, const int CC)
+{
+    const int Cn = CC ? CC : C, xb = 2 * nw;
+    vn a[2][2 * PT_MAXW][TILE_V];
+#pragma GCC unroll 2
+    for (int r = 0; r < 2; r++)
+#pragma GCC unroll 16
+        for (int i = 0; i < xb; i++)
+#pragma GCC unroll 8
+            for (int v = 0; v < nvec; v++)
+                a[r][i][v] = LDN(bp + v * VW);
+    int KC = K * Cn;
+    size_t rs = (size_t)W * Cn;
+    for (int ky = 0; ky < K; ky++) {
+        const double *ip = in + (size_t)ky * rs;
+        const double *wp = wt + (size_t)ky * KC * OCP;
+        for (int t = 0; t < KC; t++) {
+            vn w[TILE_V];
+#pragma GCC unroll 8
+            for (int v = 0; v < nvec; v++)
+                w[v] = LDN(wp + (size_t)t * OCP + v * VW);
+#pragma GCC unroll 2
+            for (int r = 0; r < 2; r++)
+#pragma GCC unroll 16
+                for (int i = 0; i < xb; i++) {
+                    double s = ip[r * rs + i * Cn + t];
+#pragma GCC unroll 8
+                    for (int v = 0; v < nvec; v++)
+                        a[r][i][v] += s * w[v];
+                }
+        }
+    }
+#pragma GCC unroll 8
+    for (int j = 0; j < nw; j++)
+#pragma GCC unroll 8
+        for (int v = 0; v < nvec; v++) {
+            vn p[4] = {a[0][2 * j][v], a[0][2 * j + 1][v], a[1][2 * j][v], a[1][2 * j + 1][v]};
+            vn m = p[0];
+            vnl which = {0};
+#pragma GCC unroll 4
+            for (int k = 1; k < 4; k++) {
+                vnl take = (p[k] > m) | (p[k] != p[k]);
+                m = (vn)(((vnl)p[k] & take) | ((vnl)m & ~take));
+                which = (which & ~take) | (take & (long long)k);
+            }
+            m = (vn)((vnl)m & ((m > 0.0) | (m != m)));
+            size_t q = (size_t)j * OC + (size_t)v * VW;
+            int lanes = valid - v * VW;
+            if (lanes >= VW || (overhang && q + VW <= nout)) {
+                STN(out + q, m);
+                vni w32 = __builtin_convertvector(which, vni);
+                memcpy(idx + q, &w32, sizeof w32);
+            } else
+                for (int l = 0; l < lanes; l++) {
+                    out[q + l] = m[l];
+                    idx[q + l] = (int)which[l];
+                }
+        }
+}
+
+#define CONV_PTILE_FN(name, nw, nvec, CC)                                                          \
+    static __attribute__((noinline)) void name(                                                    \
+        double *restrict out, int *restrict idx, const double *restrict in,                        \
+        const double *restrict wt, const double *restrict bp, int W, int C, int K, int OCP,        \
+        int OC, int valid, int overhang, size_t nout)                                              \
+    {                                                                                              \
+        conv_ptile(out, idx, in, wt, bp, W, C, K, OCP, OC, valid, overhang, nout, nw, nvec, CC);   \
+    }
+/* Tiles of 1..NN_PW8 windows of 8 channels (NH vectors), any C and C = 1;
+ * of 1..NN_PW16 windows of 16 channels, any C and C = 6. */
+#define PT8(n) CONV_PTILE_FN(cp8_##n, n, NH, 0) CONV_PTILE_FN(cp8c1_##n, n, NH, 1)
+#define PT16(n) CONV_PTILE_FN(cp16_##n, n, 2 * NH, 0) CONV_PTILE_FN(cp16c6_##n, n, 2 * NH, 6)
+PT8(1)
+#if NN_PW8 == 5
+PT8(2)
+PT8(3)
+PT8(4)
+PT8(5)
+#endif
+#if NN_PW16 == 3
+PT16(1)
+PT16(2)
+PT16(3)
+#endif
+
+typedef void (*conv_ptile_fn)(double *, int *, const double *, const double *, const double *, int,
+                              int, int, int, int, int, int, size_t);
+#if NN_PW8 == 5
+static const conv_ptile_fn cp8[] = {NULL, cp8_1, cp8_2, cp8_3, cp8_4, cp8_5};
+static const conv_ptile_fn cp8c1[] = {NULL, cp8c1_1, cp8c1_2, cp8c1_3, cp8c1_4, cp8c1_5};
+#elif NN_PW8 == 1
+static const conv_ptile_fn cp8[] = {NULL, cp8_1}, cp8c1[] = {NULL, cp8c1_1};
+#endif
+#if NN_PW16 == 3
+static const conv_ptile_fn cp16[] = {NULL, cp16_1, cp16_2, cp16_3};
+static const conv_ptile_fn cp16c6[] = {NULL, cp16c6_1, cp16c6_2, cp16c6_3};
+#endif
+
+/* conv_pool_forward
+ *   in [H][W][C], wt [K][K][C][OCP], bp [OCP]
+ *   out [OH/2][OW/2][OC] = relu(maxpool(conv(in))), idx [OH/2][OW/2][OC]
+ *   (OH, OW even): conv_forward, maxpool_forward (CS = OCP) and
+ *   relu_forward in one pass, without the conv output in memory. */
+static void conv_pool_forward(double *out, int *idx, const double *in, const double *wt,
+                              const double *bp, int H, int W, int C, int OC, int K)
+{
+    int OH = H - K + 1, OW = W - K + 1, PH = OH / 2, PW = OW / 2, OCP = nn_pad(OC);
+    size_t nout = (size_t)PH * PW * OC;
+    int wide16 = NN_PW16 > 0 && OCP % 16 == 0, gs = wide16 ? 16 : 8;
+    int overhang = OCP == gs; /* one group: a window's store precedes the next's */
+    const conv_ptile_fn *tiles = C == 1 ? cp8c1 : cp8;
+    int most = NN_PW8;
+#if NN_PW16 > 0
+    if (wide16) {
+        tiles = C == 6 ? cp16c6 : cp16;
+        most = NN_PW16;
+    }
+#endif
+    /* a row's windows in tiles of at most `most`, as even as they go */
+    int ntiles = (PW + most - 1) / most;
+    for (int py = 0; py < PH; py++)
+        for (int g = 0; g < OCP; g += gs) {
+            int valid = OC - g < gs ? OC - g : gs;
+            const double *ip = in + (size_t)(2 * py) * W * C;
+            for (int tile = 0, px = 0; tile < ntiles; tile++) {
+                int nw = (PW - px) / (ntiles - tile);
+                size_t q = ((size_t)py * PW + px) * OC + g;
+                tiles[nw](out + q, idx + q, ip + (size_t)(2 * px) * C, wt + g, bp + g, W, C, K, OCP,
+                          OC, valid, overhang, nout - q);
+                px += nw;
             }
         }
 }
+#endif
 
-size_t conv_work_size(int H, int W, int C, int K)
+/* Backward kernels for K = 5 and nv 8-double groups per kernel row
+ * (RP = 8 nv, nn = RP / VW native vectors). A row is read and written RP
+ * wide: lanes past K*C read the neighbouring pixel (junk, dropped) and add
+ * g * 0 (wr's zero padding) to it, so both only happen where the padded row
+ * lies inside the buffer; near its end the patch is copied into a
+ * zero-padded buffer / the exact-length path is taken. Rows go in passes
+ * of rb that fit the registers (NN_BWD_VECS): every sum still runs over
+ * the same terms in the same order. */
+#define BK 5
+#define BWD_NN (4 * NH) /* native vectors of the widest row (nv = 4) */
+#define BWD_RB(nn) (NN_BWD_VECS / (nn) < 1 ? 1 : NN_BWD_VECS / (nn) > BK ? BK : NN_BWD_VECS / (nn))
+
+/* The register block of the backward kernels: nr rows of nn vectors. */
+typedef vn bwd_rows[BK][BWD_NN];
+
+/* a[r] += g * (row r at p, rows rs apart) */
+static inline __attribute__((always_inline)) void
+rows_fma(bwd_rows a, double g, const double *restrict p, size_t rs, const int nr, const int nn)
 {
-    size_t n = (size_t)(H - K + 1) * (W - K + 1);
-    /* acc [K][RP], a padded patch [K][RP], then g [n] doubles and n ints */
-    return 2 * (size_t)K * nn_pad(K * C) + n +
-           (n * sizeof(int) + sizeof(double) - 1) / sizeof(double);
+    /* row pointers stepped, not p + r * rs: GCC kept one register per
+     * (row, vector) offset and ran out of them */
+    const double *pr = p;
+#pragma GCC unroll 5
+    for (int r = 0; r < nr; r++, pr += rs)
+#pragma GCC unroll 16
+        for (int v = 0; v < nn; v++)
+            a[r][v] += g * LDN(pr + v * VW);
 }
 
-/* Backward kernels for K = 5 and nv vectors per kernel row (RP = 8 nv):
- * the whole [5][RP] weight gradient of one output channel stays in
- * registers while the non-zero entries of dout stream past. A row is read
- * and written RP wide: lanes past K*C read the neighbouring pixel (junk,
- * dropped) and add g * 0 (wr's zero padding) to it, so both only happen
- * where the padded row lies inside the buffer; near its end the patch is
- * copied into a zero-padded buffer / the exact-length path is taken. */
-#define BK 5
+/* row r at p (rows rs apart) = a[r] */
+static inline __attribute__((always_inline)) void rows_store(double *restrict p, size_t rs,
+                                                             bwd_rows a, const int nr, const int nn)
+{
+#pragma GCC unroll 5
+    for (int r = 0; r < nr; r++)
+#pragma GCC unroll 16
+        for (int v = 0; v < nn; v++)
+            STN(p + r * rs + v * VW, a[r][v]);
+}
+
+/* dw of one output channel: acc [5][RP] = sum over its m entries j of
+ * gl[j] * (the input patch at ol[j]), in order. */
 static inline __attribute__((always_inline)) void
-conv_bwd_dw(double *restrict acc, const double *restrict gl,
-            const int *restrict ol, int m, const double *restrict in,
-            size_t rowstride, size_t nin, int KC, double *restrict patch,
+conv_bwd_dw(double *restrict acc, const double *restrict gl, const int *restrict ol, int m,
+            const double *restrict in, size_t rowstride, size_t nin, int KC, double *restrict patch,
             const int nv)
 {
-    vd8 a[BK][4];
-    int RP = 8 * nv;
-#pragma GCC unroll 8
-    for (int ky = 0; ky < BK; ky++)
-#pragma GCC unroll 4
-        for (int v = 0; v < nv; v++)
-            a[ky][v] = (vd8){0};
-    for (int j = 0; j < m; j++) {
-        double g = gl[j];
-        const double *p = in + ol[j];
-        size_t rs = rowstride;
-        if ((size_t)ol[j] + (BK - 1) * rowstride + RP > nin) {
-            for (int ky = 0; ky < BK; ky++)
-                for (int i = 0; i < RP; i++)
-                    patch[ky * RP + i] = i < KC ? p[ky * rowstride + i] : 0.0;
-            p = patch;
-            rs = RP;
+    const int RP = 8 * nv, nn = nv * NH, rb = BWD_RB(nn);
+#pragma GCC unroll 5
+    for (int k0 = 0; k0 < BK; k0 += rb) {
+        const int nr = BK - k0 < rb ? BK - k0 : rb;
+        bwd_rows a;
+        memset(a, 0, sizeof a);
+        for (int j = 0; j < m; j++) {
+            const double *p = in + ol[j] + k0 * rowstride;
+            size_t rs = rowstride;
+            if ((size_t)ol[j] + (BK - 1) * rowstride + RP > nin) {
+                for (int r = 0; r < nr; r++)
+                    for (int i = 0; i < RP; i++)
+                        patch[r * RP + i] = i < KC ? p[r * rowstride + i] : 0.0;
+                p = patch;
+                rs = RP;
+            }
+            rows_fma(a, gl[j], p, rs, nr, nn);
         }
-#pragma GCC unroll 8
-        for (int ky = 0; ky < BK; ky++)
-#pragma GCC unroll 4
-            for (int v = 0; v < nv; v++)
-                a[ky][v] += g * LD8(p + ky * rs + 8 * v);
+        rows_store(acc + k0 * RP, RP, a, nr, nn);
     }
-#pragma GCC unroll 8
-    for (int ky = 0; ky < BK; ky++)
-#pragma GCC unroll 4
-        for (int v = 0; v < nv; v++)
-            ST8(acc + ky * RP + 8 * v, a[ky][v]);
 }
 
+/* din of one output position: the patch at din gets gl[j] * (kernel of
+ * output channel oc[j]) for its m entries, in order, the patch held in
+ * registers meanwhile (one load and one store per output position, not per
+ * entry: scattered read-modify-writes of overlapping vectors stall on
+ * store forwarding). The caller checks the padded rows fit. */
 static inline __attribute__((always_inline)) void
-conv_bwd_din(double *restrict din, const double *restrict gl,
-             const int *restrict ol, int m, const double *restrict wro,
-             size_t rowstride, size_t nin, int KC, const int nv)
+conv_bwd_din(double *restrict din, const double *restrict gl, const int *restrict oc, int m,
+             const double *restrict wr, size_t rowstride, const int nv)
 {
-    vd8 w[BK][4];
-    int RP = 8 * nv;
-#pragma GCC unroll 8
-    for (int ky = 0; ky < BK; ky++)
-#pragma GCC unroll 4
-        for (int v = 0; v < nv; v++)
-            w[ky][v] = LD8(wro + ky * RP + 8 * v);
-    for (int j = 0; j < m; j++) {
-        double g = gl[j];
-        double *d = din + ol[j];
-        if ((size_t)ol[j] + (BK - 1) * rowstride + RP <= nin) {
-#pragma GCC unroll 8
-            for (int ky = 0; ky < BK; ky++)
-#pragma GCC unroll 4
-                for (int v = 0; v < nv; v++)
-                    ST8(d + ky * rowstride + 8 * v,
-                        LD8(d + ky * rowstride + 8 * v) + g * w[ky][v]);
-        } else {
-            for (int ky = 0; ky < BK; ky++)
-                row_axpy(d + ky * rowstride, g, wro + ky * RP, KC);
-        }
+    const int RP = 8 * nv, nn = nv * NH, rb = BWD_RB(nn);
+#pragma GCC unroll 5
+    for (int k0 = 0; k0 < BK; k0 += rb) {
+        const int nr = BK - k0 < rb ? BK - k0 : rb;
+        double *d = din + k0 * rowstride;
+        bwd_rows a;
+        memset(a, 0, sizeof a);
+#pragma GCC unroll 5
+        for (int r = 0; r < nr; r++)
+#pragma GCC unroll 16
+            for (int v = 0; v < nn; v++)
+                a[r][v] = LDN(d + r * rowstride + v * VW);
+        for (int j = 0; j < m; j++)
+            rows_fma(a, gl[j], wr + ((size_t)oc[j] * BK + k0) * RP, RP, nr, nn);
+        rows_store(d, rowstride, a, nr, nn);
     }
 }
 
 /* One function per nv (see CONV_TILE_FN). */
-#define CONV_BWD_FNS(nv)                                                      \
-    static __attribute__((noinline)) void conv_bwd_dw_##nv(                   \
-        double *restrict acc, const double *restrict gl,                      \
-        const int *restrict ol, int m, const double *restrict in,             \
-        size_t rowstride, size_t nin, int KC, double *restrict patch)         \
-    {                                                                         \
-        conv_bwd_dw(acc, gl, ol, m, in, rowstride, nin, KC, patch, nv);       \
-    }                                                                         \
-    static __attribute__((noinline)) void conv_bwd_din_##nv(                  \
-        double *restrict din, const double *restrict gl,                      \
-        const int *restrict ol, int m, const double *restrict wro,            \
-        size_t rowstride, size_t nin, int KC)                                 \
-    {                                                                         \
-        conv_bwd_din(din, gl, ol, m, wro, rowstride, nin, KC, nv);            \
+#define CONV_BWD_FNS(nv)                                                                           \
+    static __attribute__((noinline)) void conv_bwd_dw_##nv(                                        \
+        double *restrict acc, const double *restrict gl, const int *restrict ol, int m,            \
+        const double *restrict in, size_t rowstride, size_t nin, int KC, double *restrict patch)   \
+    {                                                                                              \
+        conv_bwd_dw(acc, gl, ol, m, in, rowstride, nin, KC, patch, nv);                            \
+    }                                                                                              \
+    static __attribute__((noinline)) void conv_bwd_din_##nv(                                       \
+        double *restrict din, const double *restrict gl, const int *restrict oc, int m,            \
+        const double *restrict wr, size_t rowstride)                                               \
+    {                                                                                              \
+        conv_bwd_din(din, gl, oc, m, wr, rowstride, nv);                                           \
     }
 CONV_BWD_FNS(1)
 CONV_BWD_FNS(2)
 CONV_BWD_FNS(4)
 
-/* Shared by both conv backward entry points: dout of one output channel
- * as a list of its m non-zero entries g[j] with the offset ol[j] of their
- * input patch, adds their contributions to din, writes dw[oc], db[oc]. */
+/* dw of a pooled conv without din (the first layer), noc output channels
+ * from oc0 at once: one pass over the pool windows in order, each entry
+ * adding g * (its input patch) to its channel's accumulators, as
+ * conv_bwd_dw does from a channel's list. Zero entries are not skipped:
+ * adding 0 * (a finite input) changes no accumulator (they start at +0 and
+ * never become -0), and skipping them costs more in building the lists
+ * than it saves here. Also sums db. acc [noc][5][RP], gs [noc]. */
+static inline __attribute__((always_inline)) void
+conv_bwd_pooled_dw(double *restrict acc, double *restrict gs, const double *restrict dpool,
+                   const int *restrict idx, int oc0, int OC, int PH, int PW,
+                   const double *restrict in, int W, int C, size_t nin, double *restrict patch,
+                   const int nv, const int noc)
+{
+    const int RP = 8 * nv, nn = nv * NH, KC = BK * C;
+    const size_t rowstride = (size_t)W * C;
+    bwd_rows a[NN_BWD_VECS / (BK * NH) > 0 ? NN_BWD_VECS / (BK * NH) : 1];
+    double gsum[NN_BWD_VECS / (BK * NH) > 0 ? NN_BWD_VECS / (BK * NH) : 1];
+    memset(a, 0, sizeof a);
+    memset(gsum, 0, sizeof gsum);
+    for (int py = 0; py < PH; py++)
+        for (int px = 0; px < PW; px++) {
+            int q0 = (py * PW + px) * OC + oc0;
+#pragma GCC unroll 8
+            for (int j = 0; j < noc; j++) {
+                double g = dpool[q0 + j];
+                int id = idx[q0 + j];
+                size_t off = ((size_t)(2 * py + (id >> 1)) * W + 2 * px + (id & 1)) * C;
+                const double *p = in + off;
+                size_t rs = rowstride;
+                if (off + (BK - 1) * rowstride + RP > nin) {
+                    for (int r = 0; r < BK; r++)
+                        for (int i = 0; i < RP; i++)
+                            patch[r * RP + i] = i < KC ? p[r * rowstride + i] : 0.0;
+                    p = patch;
+                    rs = RP;
+                }
+                rows_fma(a[j], g, p, rs, BK, nn);
+                gsum[j] += g;
+            }
+        }
+#pragma GCC unroll 8
+    for (int j = 0; j < noc; j++) {
+        rows_store(acc + (size_t)j * BK * RP, RP, a[j], BK, nn);
+        gs[j] = gsum[j];
+    }
+}
+
+/* Output channels per pass of conv_bwd_pooled_dw for a 1-channel input
+ * (nv = 1): as many as the accumulator budget holds (0: not used). */
+#define POOLED_NOC (NN_BWD_VECS / (BK * NH) > 4 ? 4 : NN_BWD_VECS / (BK * NH))
+#if POOLED_NOC > 0
+static __attribute__((noinline)) void
+conv_bwd_pooled_dw_1(double *acc, double *gs, const double *dpool, const int *idx, int oc0, int OC,
+                     int PH, int PW, const double *in, int W, size_t nin, double *patch, int noc)
+{
+#define POOLED_CASE(n)                                                                             \
+    case n:                                                                                        \
+        conv_bwd_pooled_dw(acc, gs, dpool, idx, oc0, OC, PH, PW, in, W, 1, nin, patch, 1, n);      \
+        break;
+    switch (noc) {
+        POOLED_CASE(1)
+#if POOLED_NOC >= 2
+        POOLED_CASE(2)
+#endif
+#if POOLED_NOC >= 3
+        POOLED_CASE(3)
+#endif
+#if POOLED_NOC >= 4
+        POOLED_CASE(4)
+#endif
+    }
+#undef POOLED_CASE
+}
+#endif
+
+/* The non-zero entries of dout, gathered once by both entry points
+ * (branch-free: every entry is written, the count advances on non-zero):
+ *   by output channel, in scan order: cg, co [OC][cap] (g, offset of its
+ *   input patch), cn [OC], and the sum of its g, gs [OC]
+ *   by output position (din only), output channels ascending: pg, poc
+ *   [npos][OC] (g, channel), pn [npos]
+ * and the dw accumulators acc [OC][K][RP]. */
 typedef struct {
-    int C, K, KC, RP, nv, fast;
+    int C, K, KC, RP, nv, fast, OC, OW, npos, cap;
     size_t rowstride, nin;
-    double *acc, *patch, *gl;
-    int *ol;
+    double *acc, *patch, *gs, *cg, *pg;
+    int *co, *cn, *poc, *pn;
 } conv_bwd_ctx;
 
-static conv_bwd_ctx conv_bwd_setup(int H, int W, int C, int K, double *work,
-                                   int nlist)
+static conv_bwd_ctx conv_bwd_setup(int H, int W, int C, int OC, int K, double *work, int din)
 {
     conv_bwd_ctx x;
     x.C = C;
@@ -371,117 +571,204 @@ static conv_bwd_ctx conv_bwd_setup(int H, int W, int C, int K, double *work,
     x.RP = nn_pad(x.KC);
     x.nv = x.RP / 8;
     x.fast = K == BK && (x.nv == 1 || x.nv == 2 || x.nv == 4);
+    x.OC = OC;
+    x.OW = W - K + 1;
+    x.npos = (H - K + 1) * x.OW;
+    x.cap = x.npos;
     x.rowstride = (size_t)W * C;
     x.nin = (size_t)H * W * C;
+    size_t nl = (size_t)OC * x.npos;
     x.acc = work;
-    x.patch = work + (size_t)K * x.RP;
-    x.gl = x.patch + (size_t)K * x.RP;
-    x.ol = (int *)(x.gl + nlist);
+    x.patch = x.acc + (size_t)OC * K * x.RP;
+    x.gs = x.patch + (size_t)K * x.RP;
+    x.cg = x.gs + OC;
+    x.pg = x.cg + nl;
+    x.co = (int *)(x.pg + nl);
+    x.poc = x.co + nl;
+    x.cn = x.poc + nl;
+    x.pn = x.cn + OC;
+    memset(x.cn, 0, sizeof(int) * OC);
+    memset(x.gs, 0, sizeof(double) * OC);
+    if (din)
+        memset(x.pn, 0, sizeof(int) * x.npos);
     return x;
 }
 
-static void conv_bwd_channel(const conv_bwd_ctx *x, int oc, int m, double *dw,
-                             double *db, double *din, const double *in,
-                             const double *wr)
+/* Entry (output position pos, channel oc) of dout is g; off is the offset
+ * of its input patch. A zero g adds nothing to gs (see conv_bwd_pooled_dw). */
+static inline __attribute__((always_inline)) void conv_bwd_add(conv_bwd_ctx *x, int pos, int off,
+                                                               int oc, double g, int din)
 {
-    int K = x->K, KC = x->KC, RP = x->RP, nv = x->nv, C = x->C;
-    const double *gl = x->gl;
-    const int *ol = x->ol;
-    double *acc = x->acc;
-    double gsum = 0.0;
-    for (int j = 0; j < m; j++)
-        gsum += gl[j];
-    db[oc] = gsum;
-    const double *wro = wr ? wr + (size_t)oc * K * RP : NULL;
-    if (x->fast) {
-        if (nv == 1)
+    int nz = g != 0.0, k = x->cn[oc];
+    size_t q = (size_t)oc * x->cap + k;
+    x->cg[q] = g;
+    x->co[q] = off;
+    x->cn[oc] = k + nz;
+    x->gs[oc] += g;
+    if (din) {
+        int kp = x->pn[pos];
+        size_t r = (size_t)pos * x->OC + kp;
+        x->pg[r] = g;
+        x->poc[r] = oc;
+        x->pn[pos] = kp + nz;
+    }
+}
+
+/* The dw accumulators of every output channel from its list. */
+static void conv_bwd_lists_dw(const conv_bwd_ctx *x, const double *in)
+{
+    int K = x->K, KC = x->KC, RP = x->RP, nv = x->nv;
+    for (int oc = 0; oc < x->OC; oc++) {
+        const double *gl = x->cg + (size_t)oc * x->cap;
+        const int *ol = x->co + (size_t)oc * x->cap;
+        int m = x->cn[oc];
+        double *acc = x->acc + (size_t)oc * K * RP;
+        if (x->fast && nv == 1)
             conv_bwd_dw_1(acc, gl, ol, m, in, x->rowstride, x->nin, KC, x->patch);
-        else if (nv == 2)
+        else if (x->fast && nv == 2)
             conv_bwd_dw_2(acc, gl, ol, m, in, x->rowstride, x->nin, KC, x->patch);
-        else
+        else if (x->fast)
             conv_bwd_dw_4(acc, gl, ol, m, in, x->rowstride, x->nin, KC, x->patch);
-        if (din && nv == 1)
-            conv_bwd_din_1(din, gl, ol, m, wro, x->rowstride, x->nin, KC);
-        else if (din && nv == 2)
-            conv_bwd_din_2(din, gl, ol, m, wro, x->rowstride, x->nin, KC);
-        else if (din)
-            conv_bwd_din_4(din, gl, ol, m, wro, x->rowstride, x->nin, KC);
-    } else {
-        memset(acc, 0, sizeof(double) * K * RP);
-        for (int j = 0; j < m; j++) {
-            double g = gl[j];
-            const double *ip = in + ol[j];
-            for (int ky = 0; ky < K; ky++)
-                row_axpy(acc + ky * RP, g, ip + ky * x->rowstride, KC);
-            if (din) {
-                double *dp = din + ol[j];
+        else {
+            memset(acc, 0, sizeof(double) * K * RP);
+            for (int j = 0; j < m; j++)
                 for (int ky = 0; ky < K; ky++)
-                    row_axpy(dp + ky * x->rowstride, g, wro + ky * RP, KC);
-            }
+                    row_axpy(acc + ky * RP, gl[j], in + ol[j] + ky * x->rowstride, KC);
         }
     }
-    /* acc [ky][kx][c] (rows RP apart) -> dw [oc][c][ky][kx] */
-    double *d = dw + (size_t)oc * C * K * K;
-    for (int c = 0; c < C; c++)
-        for (int ky = 0; ky < K; ky++)
-            for (int kx = 0; kx < K; kx++)
-                d[(c * K + ky) * K + kx] = acc[ky * RP + kx * C + c];
+}
+
+/* dw [OC][C][K][K] from the accumulators [OC][ky][kx][c] (rows RP apart),
+ * db [OC] from gs. */
+static void conv_bwd_store(const conv_bwd_ctx *x, double *dw, double *db)
+{
+    int K = x->K, RP = x->RP, C = x->C;
+    for (int oc = 0; oc < x->OC; oc++) {
+        const double *acc = x->acc + (size_t)oc * K * RP;
+        double *d = dw + (size_t)oc * C * K * K;
+        db[oc] = x->gs[oc];
+        if (C == 1)
+            for (int ky = 0; ky < K; ky++)
+                memcpy(d + ky * K, acc + ky * RP, sizeof(double) * K);
+        else
+            for (int ky = 0; ky < K; ky++)
+                for (int kx = 0; kx < K; kx++)
+                    for (int c = 0; c < C; c++)
+                        d[(c * K + ky) * K + kx] = acc[ky * RP + kx * C + c];
+    }
+}
+
+/* din [H][W][C] (zeroed by the caller) from the position lists, in an
+ * order where the next position's patch seldom overlaps the last ones':
+ * a patch loaded before the stores of an overlapping one have left the
+ * store buffer waits for them (misaligned, they cannot be forwarded). */
+static void conv_bwd_lists_din(const conv_bwd_ctx *x, double *din, const double *wr)
+{
+    int K = x->K, KC = x->KC, RP = x->RP, nv = x->nv, C = x->C;
+    int OW = x->OW, OH = x->npos / OW;
+    /* columns h apart interleaved (0, h, 1, h + 1, ...: with h > K their
+     * patches do not overlap), the rest in order */
+    int h = (OW + 2) / 2, nh = OW - h > 0 ? 2 * (OW - h) : 0;
+    for (int r = 0; r < K && r < OH; r++)
+        for (int i = 0; i < OW; i++)
+            for (int py = r; py < OH; py += K) {
+                int px = i < nh ? (i % 2 ? h + i / 2 : i / 2) : i - nh / 2;
+                int pos = py * OW + px, m = x->pn[pos];
+                if (!m)
+                    continue;
+                const double *gl = x->pg + (size_t)pos * x->OC;
+                const int *ocl = x->poc + (size_t)pos * x->OC;
+                size_t o = (size_t)py * x->rowstride + (size_t)px * C;
+                double *d = din + o;
+                if (x->fast && o + (K - 1) * x->rowstride + RP <= x->nin) {
+                    if (nv == 1)
+                        conv_bwd_din_1(d, gl, ocl, m, wr, x->rowstride);
+                    else if (nv == 2)
+                        conv_bwd_din_2(d, gl, ocl, m, wr, x->rowstride);
+                    else
+                        conv_bwd_din_4(d, gl, ocl, m, wr, x->rowstride);
+                } else {
+                    /* the same sums, element by element */
+                    for (int ky = 0; ky < K; ky++)
+                        for (int j = 0; j < m; j++)
+                            row_axpy(d + ky * x->rowstride, gl[j],
+                                     wr + ((size_t)ocl[j] * K + ky) * RP, KC);
+                }
+            }
 }
 
 /* conv_backward
  *   dout [OH][OW][OCP], in [H][W][C], wr [OC][K][RP] (RP = nn_pad(K*C))
  *   dw [OC][C][K][K], db [OC], din [H][W][C] (or NULL)
- * Per output channel, the non-zero entries of dout are gathered first
- * (branch-free), then each adds g * (its input patch) to dw and
- * g * (the kernel) to din, one contiguous K*C row per kernel row. */
-void conv_backward(double *dw, double *db, double *din, const double *dout,
-                   const double *in, const double *wr, int H, int W, int C,
-                   int OC, int K, double *work)
+ * The non-zero entries of dout are gathered first; then per output channel
+ * each adds g * (its input patch) to dw, and per output position the
+ * patch of din gets g * (the kernel) of each of its channels. */
+static void conv_backward(double *dw, double *db, double *din, const double *dout, const double *in,
+                          const double *wr, int H, int W, int C, int OC, int K, double *work)
 {
     int OH = H - K + 1, OW = W - K + 1, OCP = nn_pad(OC);
-    conv_bwd_ctx x = conv_bwd_setup(H, W, C, K, work, OH * OW);
-    if (din)
-        memset(din, 0, sizeof(double) * x.nin);
-    for (int oc = 0; oc < OC; oc++) {
-        int m = 0;
-        for (int y = 0; y < OH; y++)
-            for (int xx = 0; xx < OW; xx++) {
-                double g = dout[((size_t)y * OW + xx) * OCP + oc];
-                x.gl[m] = g;
-                x.ol[m] = (y * W + xx) * C;
-                m += g != 0.0;
+    conv_bwd_ctx x = conv_bwd_setup(H, W, C, OC, K, work, din != NULL);
+    for (int y = 0; y < OH; y++)
+        for (int xx = 0; xx < OW; xx++)
+            for (int oc = 0; oc < OC; oc++) {
+                int pos = y * OW + xx, off = (y * W + xx) * C;
+                double g = dout[(size_t)pos * OCP + oc];
+                if (din)
+                    conv_bwd_add(&x, pos, off, oc, g, 1);
+                else
+                    conv_bwd_add(&x, pos, off, oc, g, 0);
             }
-        conv_bwd_channel(&x, oc, m, dw, db, din, in, wr);
+    conv_bwd_lists_dw(&x, in);
+    conv_bwd_store(&x, dw, db);
+    if (din) {
+        memset(din, 0, sizeof(double) * x.nin);
+        conv_bwd_lists_din(&x, din, wr);
     }
 }
 
 /* conv_backward_pooled
  *   dpool [OH/2][OW/2][OC], idx [OH/2][OW/2][OC] (maxpool_forward of the
  *   conv output [OH][OW][OCP]), in, wr, dw, db, din as conv_backward
- * The list of non-zero entries of dout comes straight from the pool, a
- * quarter of the scan of conv_backward and no dense dout. */
-void conv_backward_pooled(double *dw, double *db, double *din,
-                          const double *dpool, const int *idx,
-                          const double *in, const double *wr, int H, int W,
-                          int C, int OC, int K, double *work)
+ * The entries of dout come straight from the pool, a quarter of the scan
+ * of conv_backward and no dense dout; without din and with a 1-channel
+ * input, straight into the dw accumulators (conv_bwd_pooled_dw). */
+static void conv_backward_pooled(double *dw, double *db, double *din, const double *dpool,
+                                 const int *idx, const double *in, const double *wr, int H, int W,
+                                 int C, int OC, int K, double *work)
 {
     int OH = H - K + 1, OW = W - K + 1;
     int PH = OH / 2, PW = OW / 2;
-    conv_bwd_ctx x = conv_bwd_setup(H, W, C, K, work, OH * OW);
-    if (din)
-        memset(din, 0, sizeof(double) * x.nin);
-    for (int oc = 0; oc < OC; oc++) {
-        int m = 0;
-        for (int py = 0; py < PH; py++)
-            for (int px = 0; px < PW; px++) {
+    conv_bwd_ctx x = conv_bwd_setup(H, W, C, OC, K, work, din != NULL);
+#if POOLED_NOC > 0
+    if (!din && x.fast && x.nv == 1) {
+        /* channels in passes of at most POOLED_NOC, as even as they go */
+        int passes = (OC + POOLED_NOC - 1) / POOLED_NOC;
+        for (int p = 0, oc = 0; p < passes; p++) {
+            int noc = (OC - oc) / (passes - p);
+            conv_bwd_pooled_dw_1(x.acc + (size_t)oc * K * x.RP, x.gs + oc, dpool, idx, oc, OC, PH,
+                                 PW, in, W, x.nin, x.patch, noc);
+            oc += noc;
+        }
+        conv_bwd_store(&x, dw, db);
+        return;
+    }
+#endif
+    for (int py = 0; py < PH; py++)
+        for (int px = 0; px < PW; px++)
+            for (int oc = 0; oc < OC; oc++) {
                 int q = (py * PW + px) * OC + oc;
-                double g = dpool[q];
-                int dy = idx[q] >> 1, dx = idx[q] & 1;
-                x.gl[m] = g;
-                x.ol[m] = ((2 * py + dy) * W + 2 * px + dx) * C;
-                m += g != 0.0;
+                int y = 2 * py + (idx[q] >> 1), xx = 2 * px + (idx[q] & 1);
+                int pos = y * OW + xx, off = (y * W + xx) * C;
+                if (din)
+                    conv_bwd_add(&x, pos, off, oc, dpool[q], 1);
+                else
+                    conv_bwd_add(&x, pos, off, oc, dpool[q], 0);
             }
-        conv_bwd_channel(&x, oc, m, dw, db, din, in, wr);
+    conv_bwd_lists_dw(&x, in);
+    conv_bwd_store(&x, dw, db);
+    if (din) {
+        memset(din, 0, sizeof(double) * x.nin);
+        conv_bwd_lists_din(&x, din, wr);
     }
 }
 
@@ -495,8 +782,7 @@ void conv_backward_pooled(double *dw, double *db, double *din,
  * Results are stored 8 lanes wide even when C is not a multiple of 8: the
  * extra lanes land on the next pixel, which is written after (only the
  * very last vector of the output is stored lane by lane). */
-void maxpool_forward(double *out, int *idx, const double *in, int H, int W,
-                     int C, int CS)
+static void maxpool_forward(double *out, int *idx, const double *in, int H, int W, int C, int CS)
 {
     int PH = H / 2, PW = W / 2;
     size_t nout = (size_t)PH * PW * C;
@@ -508,24 +794,24 @@ void maxpool_forward(double *out, int *idx, const double *in, int H, int W,
             size_t q = ((size_t)py * PW + px) * C;
             int c = 0;
             /* a vector may read channels up to CS (padding lanes) */
-            for (; c < C && c + 8 <= CS; c += 8) {
-                vd8 m = LD8(p + c);
-                vl8 which = {0};
+            for (; c < C && c + VW <= CS; c += VW) {
+                vn m = LDN(p + c);
+                vnl which = {0};
 #pragma GCC unroll 4
                 for (int j = 1; j < 4; j++) {
-                    vd8 v = LD8(p + c + off[j]);
-                    vl8 take = (v > m) | (v != v);
-                    m = (vd8)(((vl8)v & take) | ((vl8)m & ~take));
+                    vn v = LDN(p + c + off[j]);
+                    vnl take = (v > m) | (v != v);
+                    m = (vn)(((vnl)v & take) | ((vnl)m & ~take));
                     which = (which & ~take) | (take & (long long)j);
                 }
-                if (q + c + 8 <= nout) {
-                    ST8(out + q + c, m);
+                if (q + c + VW <= nout) {
+                    STN(out + q + c, m);
                     if (idx) {
-                        vi8 w32 = __builtin_convertvector(which, vi8);
+                        vni w32 = __builtin_convertvector(which, vni);
                         memcpy(idx + q + c, &w32, sizeof w32);
                     }
                 } else {
-                    for (int l = 0; l < 8 && c + l < C; l++) {
+                    for (int l = 0; l < VW && c + l < C; l++) {
                         out[q + c + l] = m[l];
                         if (idx)
                             idx[q + c + l] = (int)which[l];
@@ -550,8 +836,8 @@ void maxpool_forward(double *out, int *idx, const double *in, int H, int W,
 
 /* maxpool_backward
  *   dout [H/2][W/2][C], idx -> din [H][W][CS] */
-void maxpool_backward(double *din, const double *dout, const int *idx, int H,
-                      int W, int C, int CS)
+static void maxpool_backward(double *din, const double *dout, const int *idx, int H, int W, int C,
+                             int CS)
 {
     int PH = H / 2, PW = W / 2;
     memset(din, 0, sizeof(double) * H * W * CS);
@@ -566,48 +852,58 @@ void maxpool_backward(double *din, const double *dout, const int *idx, int H,
 
 /* ----------------------------------------------------------------- dense */
 
+/* nr rows of dense_forward from row o: 8-lane accumulators (NH vectors
+ * each) over the inputs, then their sum in hsum8's order and the scalar
+ * tail. nr is a constant: the rows' accumulator chains run side by side. */
+static inline __attribute__((always_inline)) void
+dense_rows(double *restrict out, const double *restrict in, const double *restrict w,
+           const double *restrict b, int NI, int o, const int nr)
+{
+    vn a[NN_DENSE_ROWS][NH];
+    memset(a, 0, sizeof a);
+    int i = 0;
+    for (; i + 8 <= NI; i += 8)
+#pragma GCC unroll 4
+        for (int h = 0; h < NH; h++) {
+            vn x = LDN(in + i + h * VW);
+#pragma GCC unroll 8
+            for (int r = 0; r < nr; r++)
+                a[r][h] += LDN(w + (size_t)(o + r) * NI + i + h * VW) * x;
+        }
+#pragma GCC unroll 8
+    for (int r = 0; r < nr; r++) {
+        const double *wr = w + (size_t)(o + r) * NI;
+        double s = hsum8(a[r]);
+        for (int j = i; j < NI; j++)
+            s += wr[j] * in[j];
+        out[o + r] = s + b[o + r];
+    }
+}
+
+static __attribute__((noinline)) void dense_rows_n(double *out, const double *in, const double *w,
+                                                   const double *b, int NI, int o)
+{
+    dense_rows(out, in, w, b, NI, o, NN_DENSE_ROWS);
+}
+
+static __attribute__((noinline)) void dense_rows_1(double *out, const double *in, const double *w,
+                                                   const double *b, int NI, int o)
+{
+    dense_rows(out, in, w, b, NI, o, 1);
+}
+
 /* dense_forward
  *   in [NI], w [NO][NI], b [NO] -> out [NO]
- * Four rows at a time share the loads of in. */
-void dense_forward(double *out, const double *in, const double *w,
-                   const double *b, int NI, int NO)
+ * NN_DENSE_ROWS rows at a time share the loads of in and keep that many
+ * independent accumulator chains in flight. */
+static void dense_forward(double *out, const double *in, const double *w, const double *b, int NI,
+                          int NO)
 {
     int o = 0;
-    for (; o + 4 <= NO; o += 4) {
-        const double *w0 = w + (size_t)o * NI, *w1 = w0 + NI, *w2 = w1 + NI,
-                     *w3 = w2 + NI;
-        vd8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
-        int i = 0;
-        for (; i + 8 <= NI; i += 8) {
-            vd8 x = LD8(in + i);
-            a0 += LD8(w0 + i) * x;
-            a1 += LD8(w1 + i) * x;
-            a2 += LD8(w2 + i) * x;
-            a3 += LD8(w3 + i) * x;
-        }
-        double s0 = HSUM8(a0), s1 = HSUM8(a1), s2 = HSUM8(a2), s3 = HSUM8(a3);
-        for (; i < NI; i++) {
-            s0 += w0[i] * in[i];
-            s1 += w1[i] * in[i];
-            s2 += w2[i] * in[i];
-            s3 += w3[i] * in[i];
-        }
-        out[o] = s0 + b[o];
-        out[o + 1] = s1 + b[o + 1];
-        out[o + 2] = s2 + b[o + 2];
-        out[o + 3] = s3 + b[o + 3];
-    }
-    for (; o < NO; o++) {
-        const double *w0 = w + (size_t)o * NI;
-        vd8 a0 = {0};
-        int i = 0;
-        for (; i + 8 <= NI; i += 8)
-            a0 += LD8(w0 + i) * LD8(in + i);
-        double s0 = HSUM8(a0);
-        for (; i < NI; i++)
-            s0 += w0[i] * in[i];
-        out[o] = s0 + b[o];
-    }
+    for (; o + NN_DENSE_ROWS <= NO; o += NN_DENSE_ROWS)
+        dense_rows_n(out, in, w, b, NI, o);
+    for (; o < NO; o++)
+        dense_rows_1(out, in, w, b, NI, o);
 }
 
 /* dense_backward
@@ -616,9 +912,9 @@ void dense_forward(double *out, const double *in, const double *w,
  * dout[o] * (row o of w); rows with dout[o] == 0 (ReLU) skip the latter,
  * and with zero_rows (see layers.h) are not even rewritten when they are
  * zero already: writing fc1's dw (out of L1) is this layer's main cost. */
-void dense_backward(double *dw, double *db, double *din, const double *dout,
-                    const double *in, const double *w, int NI, int NO,
-                    unsigned char *zero_rows)
+static void dense_backward(double *dw, double *db, double *din, const double *dout,
+                           const double *in, const double *w, int NI, int NO,
+                           unsigned char *zero_rows)
 {
     if (din)
         memset(din, 0, sizeof(double) * NI);
@@ -636,8 +932,8 @@ void dense_backward(double *dw, double *db, double *din, const double *dout,
         if (zero_rows)
             zero_rows[o] = 0;
         int i = 0;
-        for (; i + 8 <= NI; i += 8)
-            ST8(dwo + i, d * LD8(in + i));
+        for (; i + VW <= NI; i += VW)
+            STN(dwo + i, d * LDN(in + i));
         for (; i < NI; i++)
             dwo[i] = d * in[i];
         if (din)
@@ -645,183 +941,134 @@ void dense_backward(double *dw, double *db, double *din, const double *dout,
     }
 }
 
-/* One row o of dense_backward_sgd: din += d w[o] (old w), dw[o] = d in,
- * w[o] += a dw[o]; keep and has_din are constants at every call. */
+/* nr rows of dense_backward_sgd (row numbers ro [nr], their dout d [nr],
+ * all non-zero): din += d[r] w[ro[r]] (old w) for r in order, dw[ro[r]] =
+ * d[r] in, w[ro[r]] += a dw[ro[r]]. din is loaded and stored once per nr
+ * rows, the sum running in the same order as one row at a time; nr, keep
+ * and has_din are constants at every call. */
 static inline __attribute__((always_inline)) void
-sgd_row(double *restrict dwo, double *restrict din, double *restrict wo,
-        const double *restrict in, double d, double a, int NI, const int keep,
-        const int has_din)
+sgd_rows(double *restrict dw, double *restrict din, double *restrict w, const double *restrict in,
+         const int *ro, const double *d, double a, int NI, const int nr, const int keep,
+         const int has_din)
 {
+    double *wo[NN_SGD_ROWS], *dwo[NN_SGD_ROWS];
+#pragma GCC unroll 8
+    for (int r = 0; r < nr; r++) {
+        wo[r] = w + (size_t)ro[r] * NI;
+        dwo[r] = keep ? dw + (size_t)ro[r] * NI : NULL;
+    }
     int i = 0;
-    for (; i + 8 <= NI; i += 8) {
-        vd8 wv = LD8(wo + i), g = d * LD8(in + i);
+    for (; i + VW <= NI; i += VW) {
+        vn x = LDN(in + i), dn = has_din ? (vn)LDN(din + i) : (vn){0};
+#pragma GCC unroll 8
+        for (int r = 0; r < nr; r++) {
+            vn wv = LDN(wo[r] + i), g = d[r] * x;
+            if (has_din)
+                dn += d[r] * wv;
+            if (keep)
+                STN(dwo[r] + i, g);
+            STN(wo[r] + i, wv + a * g);
+        }
         if (has_din)
-            ST8(din + i, LD8(din + i) + d * wv);
-        if (keep)
-            ST8(dwo + i, g);
-        ST8(wo + i, wv + a * g);
+            STN(din + i, dn);
     }
-    for (; i < NI; i++) {
-        double wv = wo[i], g = d * in[i];
-        if (has_din)
-            din[i] += d * wv;
-        if (keep)
-            dwo[i] = g;
-        wo[i] = wv + a * g;
-    }
+    for (; i < NI; i++)
+        for (int r = 0; r < nr; r++) {
+            double wv = wo[r][i], g = d[r] * in[i];
+            if (has_din)
+                din[i] += d[r] * wv;
+            if (keep)
+                dwo[r][i] = g;
+            wo[r][i] = wv + a * g;
+        }
 }
+
+#define SGD_ROWS_FN(name, nr, keep, has_din)                                                       \
+    static __attribute__((noinline)) void name(double *dw, double *din, double *w,                 \
+                                               const double *in, const int *ro, const double *d,   \
+                                               double a, int NI)                                   \
+    {                                                                                              \
+        sgd_rows(dw, din, w, in, ro, d, a, NI, nr, keep, has_din);                                 \
+    }
+SGD_ROWS_FN(sgd_n_keep_din, NN_SGD_ROWS, 1, 1)
+SGD_ROWS_FN(sgd_n_keep, NN_SGD_ROWS, 1, 0)
+SGD_ROWS_FN(sgd_n_din, NN_SGD_ROWS, 0, 1)
+SGD_ROWS_FN(sgd_n, NN_SGD_ROWS, 0, 0)
+SGD_ROWS_FN(sgd_1_keep_din, 1, 1, 1)
+SGD_ROWS_FN(sgd_1_keep, 1, 1, 0)
+SGD_ROWS_FN(sgd_1_din, 1, 0, 1)
+SGD_ROWS_FN(sgd_1, 1, 0, 0)
 
 /* dense_backward_sgd
  *   as dense_backward, then w += a dw, b += a db (a = -lr), in the same
  *   pass: row o of w is read once for din and written once updated. The
- *   update is the expression nn_axpy uses, so the result is bitwise that of
- *   dense_backward then nn_axpy. Rows with dout[o] == 0 (ReLU) have dw = 0
- *   and are left as they are. With dw and db NULL the gradient is applied
- *   but not kept: writing dw (fc1: 48000 doubles, out of L1) is most of the
- *   cost of this layer (22 us a step with it, 5 us without). */
-void dense_backward_sgd(double *dw, double *db, double *din, double *w,
-                        double *b, const double *dout, const double *in,
-                        int NI, int NO, double lr, unsigned char *zero_rows)
+ *   update is the expression axpy uses, so the result is bitwise that of
+ *   dense_backward then axpy. Rows with dout[o] == 0 (ReLU) have dw = 0
+ *   and are left as they are; the others go NN_SGD_ROWS at a time. With dw
+ *   and db NULL the gradient is applied but not kept: writing dw (fc1:
+ *   48000 doubles, out of L1) is a large part of this layer's cost. */
+static void dense_backward_sgd(double *dw, double *db, double *din, double *w, double *b,
+                               const double *dout, const double *in, int NI, int NO, double lr,
+                               unsigned char *zero_rows)
 {
     double a = -lr;
+    int ro[NN_SGD_ROWS];
+    double d[NN_SGD_ROWS];
+    int n = 0;
+    typedef void (*rows_fn)(double *, double *, double *, const double *, const int *,
+                            const double *, double, int);
+    rows_fn many = dw ? (din ? sgd_n_keep_din : sgd_n_keep) : (din ? sgd_n_din : sgd_n);
+    rows_fn one = dw ? (din ? sgd_1_keep_din : sgd_1_keep) : (din ? sgd_1_din : sgd_1);
     if (din)
         memset(din, 0, sizeof(double) * NI);
     for (int o = 0; o < NO; o++) {
-        double d = dout[o];
-        double *dwo = dw ? dw + (size_t)o * NI : NULL, *wo = w + (size_t)o * NI;
+        double g = dout[o];
         if (db)
-            db[o] = d;
-        b[o] += a * d;
-        if (d == 0.0) {
+            db[o] = g;
+        b[o] += a * g;
+        if (g == 0.0) {
             if (dw && (!zero_rows || !zero_rows[o]))
-                memset(dwo, 0, sizeof(double) * NI);
+                memset(dw + (size_t)o * NI, 0, sizeof(double) * NI);
             if (dw && zero_rows)
                 zero_rows[o] = 1;
             continue;
         }
         if (dw && zero_rows)
             zero_rows[o] = 0;
-        if (dw && din)
-            sgd_row(dwo, din, wo, in, d, a, NI, 1, 1);
-        else if (dw)
-            sgd_row(dwo, din, wo, in, d, a, NI, 1, 0);
-        else if (din)
-            sgd_row(dwo, din, wo, in, d, a, NI, 0, 1);
-        else
-            sgd_row(dwo, din, wo, in, d, a, NI, 0, 0);
-    }
-}
-
-/* Register tile of dense_forward_batch: ns samples x no outputs, each a
- * vector accumulator over the inputs (16 for 4 x 4: 8 loads feed 16 FMAs).
- * ns, no are constants at every call. */
-static inline __attribute__((always_inline)) void
-dense_tile(double *restrict out, const double *restrict in,
-           const double *restrict w, const double *restrict b, int NI, int NO,
-           const int ns, const int no)
-{
-    vd8 acc[4][4];
-#pragma GCC unroll 4
-    for (int s = 0; s < ns; s++)
-#pragma GCC unroll 4
-        for (int o = 0; o < no; o++)
-            acc[s][o] = (vd8){0};
-    int i = 0;
-    for (; i + 8 <= NI; i += 8) {
-        vd8 x[4], v[4];
-#pragma GCC unroll 4
-        for (int s = 0; s < ns; s++)
-            x[s] = LD8(in + (size_t)s * NI + i);
-#pragma GCC unroll 4
-        for (int o = 0; o < no; o++)
-            v[o] = LD8(w + (size_t)o * NI + i);
-#pragma GCC unroll 4
-        for (int s = 0; s < ns; s++)
-#pragma GCC unroll 4
-            for (int o = 0; o < no; o++)
-                acc[s][o] += x[s] * v[o];
-    }
-#pragma GCC unroll 4
-    for (int s = 0; s < ns; s++)
-#pragma GCC unroll 4
-        for (int o = 0; o < no; o++) {
-            double t = HSUM8(acc[s][o]);
-            for (int j = i; j < NI; j++)
-                t += in[(size_t)s * NI + j] * w[(size_t)o * NI + j];
-            out[(size_t)s * NO + o] = t + b[o];
+        ro[n] = o;
+        d[n++] = g;
+        if (n == NN_SGD_ROWS) {
+            many(dw, din, w, in, ro, d, a, NI);
+            n = 0;
         }
-}
-
-#define DENSE_TILE_FN(ns, no)                                                 \
-    static __attribute__((noinline)) void dense_tile_##ns##x##no(             \
-        double *restrict out, const double *restrict in,                      \
-        const double *restrict w, const double *restrict b, int NI, int NO)   \
-    {                                                                         \
-        dense_tile(out, in, w, b, NI, NO, ns, no);                            \
     }
-DENSE_TILE_FN(4, 4)
-DENSE_TILE_FN(4, 1)
-DENSE_TILE_FN(1, 4)
-DENSE_TILE_FN(1, 1)
-
-/* dense_forward_batch
- *   in [n][NI], w [NO][NI], b [NO] -> out [n][NO] = in w^T + b
- * A GEMM written out rather than cblas_dgemm: at these sizes it is as fast
- * as OpenBLAS's own kernel, and it does not depend on OpenBLAS recognising
- * the CPU. (fc1, 64 samples, per sample: this 1.7 us; cblas_dgemm 2.0 us
- * with OPENBLAS_CORETYPE=SkylakeX, 6.4 us as shipped: OpenBLAS 0.3.21
- * takes this CPU, family 6 model 207, for a Prescott and runs SSE2 code.)
- * Blocks of 4 outputs (their rows of w stay in L1) against all samples in
- * blocks of 4. */
-void dense_forward_batch(double *out, const double *in, const double *w,
-                         const double *b, int n, int NI, int NO)
-{
-    int o = 0;
-    for (; o + 4 <= NO; o += 4) {
-        const double *wo = w + (size_t)o * NI;
-        int s = 0;
-        for (; s + 4 <= n; s += 4)
-            dense_tile_4x4(out + (size_t)s * NO + o, in + (size_t)s * NI, wo,
-                           b + o, NI, NO);
-        for (; s < n; s++)
-            dense_tile_1x4(out + (size_t)s * NO + o, in + (size_t)s * NI, wo,
-                           b + o, NI, NO);
-    }
-    for (; o < NO; o++) {
-        const double *wo = w + (size_t)o * NI;
-        int s = 0;
-        for (; s + 4 <= n; s += 4)
-            dense_tile_4x1(out + (size_t)s * NO + o, in + (size_t)s * NI, wo,
-                           b + o, NI, NO);
-        for (; s < n; s++)
-            dense_tile_1x1(out + (size_t)s * NO + o, in + (size_t)s * NI, wo,
-                           b + o, NI, NO);
-    }
+    for (int r = 0; r < n; r++)
+        one(dw, din, w, in, ro + r, d + r, a, NI);
 }
 
 /* ------------------------------------------------------------------ relu */
 
 /* relu_forward: x [n] -> out [n]
  * Masks, not branches (the signs are random). NaN passes, as in PyTorch. */
-void relu_forward(double *out, const double *x, int n)
+static void relu_forward(double *out, const double *x, int n)
 {
     int i = 0;
-    for (; i + 8 <= n; i += 8) {
-        vd8 v = LD8(x + i);
-        vl8 keep = (v > 0.0) | (v != v);
-        ST8(out + i, (vd8)((vl8)v & keep));
+    for (; i + VW <= n; i += VW) {
+        vn v = LDN(x + i);
+        vnl keep = (v > 0.0) | (v != v);
+        STN(out + i, (vn)((vnl)v & keep));
     }
     for (; i < n; i++)
         out[i] = x[i] > 0.0 || x[i] != x[i] ? x[i] : 0.0;
 }
 
 /* relu_backward: dout [n], out [n] -> din [n] */
-void relu_backward(double *din, const double *dout, const double *out, int n)
+static void relu_backward(double *din, const double *dout, const double *out, int n)
 {
     int i = 0;
-    for (; i + 8 <= n; i += 8) {
-        vl8 keep = LD8(out + i) > 0.0;
-        ST8(din + i, (vd8)((vl8)LD8(dout + i) & keep));
+    for (; i + VW <= n; i += VW) {
+        vnl keep = LDN(out + i) > 0.0;
+        STN(din + i, (vn)((vnl)LDN(dout + i) & keep));
     }
     for (; i < n; i++)
         din[i] = out[i] > 0.0 ? dout[i] : 0.0;
@@ -830,8 +1077,7 @@ void relu_backward(double *din, const double *dout, const double *out, int n)
 /* ------------------------------------------------------ softmax + CE loss */
 
 /* softmax_ce_forward: logits [K] -> probs [K], loss */
-double softmax_ce_forward(double *probs, const double *logits, int K,
-                          int label)
+static double softmax_ce_forward(double *probs, const double *logits, int K, int label)
 {
     double m = logits[0];
     for (int j = 1; j < K; j++)
@@ -851,8 +1097,7 @@ double softmax_ce_forward(double *probs, const double *logits, int K,
 }
 
 /* softmax_ce_backward: probs [K] -> dlogits [K] */
-void softmax_ce_backward(double *dlogits, const double *probs, int K,
-                         int label)
+static void softmax_ce_backward(double *dlogits, const double *probs, int K, int label)
 {
     for (int j = 0; j < K; j++)
         dlogits[j] = probs[j] - (j == label ? 1.0 : 0.0);
@@ -860,7 +1105,7 @@ void softmax_ce_backward(double *dlogits, const double *probs, int K,
 
 /* ---------------------------------------------------------------- layout */
 
-void hwc_from_chw(double *out, const double *x, int C, int HW)
+static void hwc_from_chw(double *out, const double *x, int C, int HW)
 {
     if (C == 1) {
         memcpy(out, x, sizeof(double) * HW);
@@ -871,9 +1116,39 @@ void hwc_from_chw(double *out, const double *x, int C, int HW)
             out[(size_t)p * C + c] = x[(size_t)c * HW + p];
 }
 
-void chw_from_hwc(double *out, const double *x, int C, int HW)
+static void chw_from_hwc(double *out, const double *x, int C, int HW)
 {
     for (int c = 0; c < C; c++)
         for (int p = 0; p < HW; p++)
             out[(size_t)c * HW + p] = x[(size_t)p * C + c];
 }
+
+/* ----------------------------------------------------------------- table */
+
+const nn_kernels NN_ISA_FN(nn_kernels) = {
+    .name = NN_STR(NN_ISA),
+    .lanes = NN_NL,
+    .conv_pack = conv_pack,
+    .conv_forward = conv_forward,
+    .conv_backward = conv_backward,
+    .conv_backward_pooled = conv_backward_pooled,
+#if VW >= 4
+    .conv_pool_forward = conv_pool_forward,
+#endif
+    .maxpool_forward = maxpool_forward,
+    .maxpool_backward = maxpool_backward,
+    .dense_forward = dense_forward,
+    .dense_backward = dense_backward,
+    .dense_backward_sgd = dense_backward_sgd,
+    .relu_forward = relu_forward,
+    .relu_backward = relu_backward,
+    .softmax_ce_forward = softmax_ce_forward,
+    .softmax_ce_backward = softmax_ce_backward,
+    .hwc_from_chw = hwc_from_chw,
+    .chw_from_hwc = chw_from_hwc,
+    .axpy = axpy,
+    .lanes_in = NN_ISA_FN(lanes_in),
+    .conv_pool_lanes = NN_ISA_FN(conv_pool_lanes),
+    .dense_lanes = NN_ISA_FN(dense_lanes),
+    .lanes_out = NN_ISA_FN(lanes_out),
+};

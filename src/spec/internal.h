@@ -147,5 +147,8 @@ int spec_number(const char *s, size_t len, double *out);
 
 /* Shortest "%.*g" text of v that reads back as v. */
 void spec_format_short(char *buf, size_t n, double v);
+/* An integer value v (|v| < 1e15) in decimal digits, as "%.0f" prints it
+ * (but -0 as "0"), into buf (at least 24 bytes); returns the length. */
+int spec_format_int(char *buf, double v);
 
 #endif

@@ -227,17 +227,31 @@ static int add_axis(spec_study *st, const spec_key_def *d, const spec_values *v)
     if (!ax->values || !ax->labels)
         return -1;
     ax->n = v->n;
+    /* the labels' text in one block (an axis may have millions) */
+    size_t cap = 64 * (size_t)v->n, len = 0, *off = malloc(sizeof(size_t) * (size_t)v->n);
+    char *pool = malloc(cap);
+    if (!pool || !off) {
+        free(pool);
+        free(off);
+        return -1;
+    }
     for (int i = 0; i < v->n; i++) {
-        char t[40];
+        char *t = pool + len;
         ax->values[i] = v->v[i];
         if (d->type == SPEC_T_WORD)
-            snprintf(t, sizeof t, "%s", d->words[(int)v->v[i]]);
+            snprintf(t, 40, "%s", d->words[(int)v->v[i]]);
         else
-            spec_format_short(t, sizeof t, v->v[i]);
-        ax->labels[i] = strdup(t);
-        if (!ax->labels[i])
-            return -1;
+            spec_format_short(t, 40, v->v[i]);
+        off[i] = len;
+        len += strlen(t) + 1;
     }
+    /* shrink to fit, then point the labels into the block; labels[0] owns
+     * it (spec_free) */
+    char *p = realloc(pool, len);
+    pool = p ? p : pool;
+    for (int i = 0; i < v->n; i++)
+        ax->labels[i] = pool + off[i];
+    free(off);
     return 0;
 }
 
@@ -489,12 +503,33 @@ typedef struct {
     int failed;
 } sbuf;
 
+/* Room for need more bytes and a NUL; 0, or -1 (failed set) when out of
+ * memory. */
+static int sb_grow(sbuf *b, size_t need)
+{
+    if (b->failed)
+        return -1;
+    if (b->buf && b->len + need < b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap <= b->len + need)
+        cap *= 2;
+    char *p = realloc(b->buf, cap);
+    if (!p) {
+        b->failed = 1;
+        return -1;
+    }
+    b->buf = p;
+    b->cap = cap;
+    return 0;
+}
+
 static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void sb_printf(sbuf *b, const char *fmt, ...)
 {
-    if (b->failed)
-        return;
     for (;;) {
+        if (b->failed)
+            return;
         va_list ap;
         va_start(ap, fmt);
         int n = vsnprintf(b->buf ? b->buf + b->len : NULL, b->buf ? b->cap - b->len : 0, fmt, ap);
@@ -507,42 +542,64 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
             b->len += (size_t)n;
             return;
         }
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap <= b->len + (size_t)n)
-            cap *= 2;
-        char *p = realloc(b->buf, cap);
-        if (!p) {
-            b->failed = 1;
-            return;
-        }
-        b->buf = p;
-        b->cap = cap;
+        sb_grow(b, (size_t)n);
     }
+}
+
+/* Appends len bytes of s. */
+static void sb_put(sbuf *b, const char *s, size_t len)
+{
+    if (sb_grow(b, len))
+        return;
+    memcpy(b->buf + b->len, s, len);
+    b->len += len;
+    b->buf[b->len] = '\0';
 }
 
 /* Seeds may number millions: formatted by hand, not by printf. */
 static void sb_seeds(sbuf *b, const uint64_t *seeds, int n)
 {
+    /* t holds ", " and the decimal digits of the last seed, right-aligned;
+     * a seed one more than the last (ranges) is an increment of them */
     char t[32];
+    int len = 0; /* digits in t */
     for (int i = 0; i < n && !b->failed; i++) {
-        int len = 0;
-        uint64_t x = seeds[i];
-        do {
-            t[sizeof t - 1 - len++] = (char)('0' + x % 10);
-            x /= 10;
-        } while (x);
-        if (i) {
-            t[sizeof t - 1 - len++] = ' ';
-            t[sizeof t - 1 - len++] = ',';
+        if (i && len && seeds[i] == seeds[i - 1] + 1) {
+            int j = (int)sizeof t - 1;
+            while (j >= (int)sizeof t - len && t[j] == '9')
+                t[j--] = '0';
+            if (j >= (int)sizeof t - len)
+                t[j]++;
+            else
+                t[sizeof t - 1 - len++] = '1';
+        } else {
+            uint64_t x = seeds[i];
+            len = 0;
+            do {
+                t[sizeof t - 1 - len++] = (char)('0' + x % 10);
+                x /= 10;
+            } while (x);
         }
-        if (b->len + (size_t)len + 1 > b->cap)
-            sb_printf(b, "%.*s", len, t + sizeof t - len);
-        else {
-            memcpy(b->buf + b->len, t + sizeof t - len, (size_t)len);
-            b->len += (size_t)len;
-            b->buf[b->len] = '\0';
-        }
+        int sep = i ? 2 : 0;
+        t[sizeof t - 1 - len] = ' ';
+        t[sizeof t - 2 - len] = ',';
+        sb_put(b, t + sizeof t - len - sep, (size_t)(len + sep));
     }
+}
+
+/* prefix and "%.17g" of v; integers by hand (an axis may have millions,
+ * and %.17g of an integer below 1e15 is its digits) */
+static void sb_number(sbuf *b, const char *prefix, double v)
+{
+    if (!(v == floor(v) && fabs(v) < 1e15) || (v == 0 && signbit(v))) {
+        sb_printf(b, "%s%.17g", prefix, v);
+        return;
+    }
+    char t[48];
+    size_t n = strlen(prefix);
+    memcpy(t, prefix, n);
+    n += (size_t)spec_format_int(t + n, v);
+    sb_put(b, t, n);
 }
 
 static int cmp_key_rows(const void *a, const void *b)
@@ -574,7 +631,7 @@ static void canon_value(sbuf *b, const spec_study *st, const spec_key_def *d)
             if (d->type == SPEC_T_WORD)
                 sb_printf(b, "%s%s", i ? ", " : "", st->axes[a].labels[i]);
             else
-                sb_printf(b, "%s%.17g", i ? ", " : "", st->axes[a].values[i]);
+                sb_number(b, i ? ", " : "", st->axes[a].values[i]);
         }
         return;
     }
@@ -617,8 +674,11 @@ static int canonical(spec *s, lesde_err *e)
                 b.failed = 1;
             else if (v.len == 0) /* empty means the default */
                 sb_printf(&b, "%s =\n", d->key);
-            else
-                sb_printf(&b, "%s = %s\n", d->key, v.buf);
+            else { /* by hand: printf's %s runs over a long value twice */
+                sb_printf(&b, "%s = ", d->key);
+                sb_put(&b, v.buf, v.len);
+                sb_put(&b, "\n", 1);
+            }
         }
     }
     free(v.buf);
@@ -780,8 +840,8 @@ void spec_free(spec *s)
     for (int i = 0; i < s->n_studies; i++) {
         spec_study *st = &s->studies[i];
         for (int a = 0; a < st->n_axes; a++) {
-            for (int j = 0; st->axes[a].labels && j < st->axes[a].n; j++)
-                free(st->axes[a].labels[j]);
+            if (st->axes[a].labels) /* labels[0] owns the text of all */
+                free(st->axes[a].labels[0]);
             free(st->axes[a].labels);
             free(st->axes[a].values);
         }

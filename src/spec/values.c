@@ -69,10 +69,32 @@ int spec_number(const char *s, size_t len, double *out)
     return isfinite(*out) ? 0 : -1;
 }
 
+int spec_format_int(char *buf, double v)
+{
+    /* digits by hand: printf's %.0f is slow, and axes may have millions */
+    char t[24];
+    int len = 0, neg = v < 0;
+    uint64_t x = (uint64_t)(neg ? -v : v);
+    do {
+        t[len++] = (char)('0' + x % 10);
+        x /= 10;
+    } while (x);
+    int n = 0;
+    if (neg)
+        buf[n++] = '-';
+    while (len)
+        buf[n++] = t[--len];
+    buf[n] = '\0';
+    return n;
+}
+
 void spec_format_short(char *buf, size_t n, double v)
 {
-    if (v == floor(v) && fabs(v) < 1e15) { /* 10, not 1e+01 */
-        snprintf(buf, n, "%.0f", v == 0 ? 0.0 : v);
+    if (v == floor(v) && fabs(v) < 1e15) { /* 10, not 1e+01; never -0 */
+        if (n >= 24)
+            spec_format_int(buf, v);
+        else
+            snprintf(buf, n, "%.0f", v == 0 ? 0.0 : v);
         return;
     }
     for (int prec = 1; prec <= 17; prec++) {

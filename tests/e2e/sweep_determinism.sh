@@ -6,10 +6,14 @@ SPEC=$ROOT/tests/specs/smoke.ini
 expect_exit 0 "sweep, one process" "$LESDE" sweep "$SPEC" --store "$TMP/n1.h5" --quiet
 expect_exit 0 "sweep, 2 ranks" "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" --store "$TMP/n2.h5" --quiet
 expect_exit 0 "sweep, 3 ranks" "${MPIRUN[@]}" -n 3 "$LESDE" sweep "$SPEC" --store "$TMP/n3.h5" --quiet
+# without the data cache (src/data/cache.c): the same bytes
+expect_exit 0 "sweep, no data cache" env LESDE_DATA_CACHE_MB=0 "$LESDE" sweep "$SPEC" \
+  --store "$TMP/n0.h5" --quiet
 expect_exit 0 "status" "$LESDE" status "$TMP/n2.h5"
 check "all done" grep -q "total: .* 0 failed, 0 pending" "$TMP/out"
 check "1 vs 2 ranks equal" /usr/bin/python3 "$ROOT/tests/compare_stores.py" "$TMP/n1.h5" "$TMP/n2.h5"
 check "1 vs 3 ranks equal" /usr/bin/python3 "$ROOT/tests/compare_stores.py" "$TMP/n1.h5" "$TMP/n3.h5"
+check "data cache off equal" /usr/bin/python3 "$ROOT/tests/compare_stores.py" "$TMP/n1.h5" "$TMP/n0.h5"
 # The 3-rank run did use every rank.
 check "3 ranks all worked" /usr/bin/python3 -c "
 import h5py, numpy as np, sys

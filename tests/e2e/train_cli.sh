@@ -48,6 +48,17 @@ check "names the path" grep -q "/nonexistent/dir/x.h5" "$TMP/err"
 check "no file" test ! -e /nonexistent/dir/x.h5.tmp
 expect_exit 2 "missing --out" "$LESDE" train --iters 50
 
+# The kernel path: printed by train and bench, recorded in the file, chosen
+# by LESDE_KERNELS; a bad value is refused before anything runs.
+check "train names its kernel path" sh -c "'$LESDE' train --iters 20 --train-per-class 5 \
+  --val-per-class 5 --checkpoints 3 --probe-per-class 2 --snapshots 1 --out '$TMP/k.h5' \
+  | grep -Eq '(avx512|avx2|c) kernels'"
+check "the file records it" sh -c "h5dump -a /cnn_kernels '$TMP/k.h5' | grep -Eq 'avx512|avx2|\"c\"'"
+expect_exit 0 "bench on the c path" env LESDE_KERNELS=c "$LESDE" bench --steps 40 --infer 20
+check "bench names the c path" grep -q "^lesde_kernels c$" "$TMP/out"
+expect_exit 2 "LESDE_KERNELS=sse9" env LESDE_KERNELS=sse9 "$LESDE" bench --steps 20
+check "names the bad path" grep -q "LESDE_KERNELS=sse9: not a kernel path of this build" "$TMP/err"
+
 # lesde data
 expect_exit 0 "data png" "$LESDE" data geomnist --classes 6 --per-class 8 --png "$TMP/g.png"
 check "png signature" sh -c "head -c 8 '$TMP/g.png' | od -An -tx1 | grep -q '89 50 4e 47'"

@@ -1206,6 +1206,90 @@ static void test_cifar(const char *tmp)
         printf("  %-16s %.2f s\n", #name, now() - t_);                  \
     } while (0)
 
+/* ---------------------------------------------------------------- cache */
+
+static int same_set(const data_set *a, const data_set *b)
+{
+    return a->n == b->n && a->c == b->c && a->k == b->k &&
+           !memcmp(a->x, b->x, sizeof(double) * (size_t)a->n * a->c * PX) &&
+           !memcmp(a->label, b->label, sizeof(int) * (size_t)a->n) &&
+           !memcmp(a->train_label, b->train_label, sizeof(int) * (size_t)a->n);
+}
+
+/* data_load's cache: a repeated request is a hit with the same bytes as
+ * building the sets (data_geomnist); the copies handed out are the
+ * caller's (pollution of one does not reach the next); other requests
+ * miss; the limit holds, least recently used out first. */
+static void test_cache(void)
+{
+    lesde_err e = {0};
+    data_cache_clear();
+    data_cache_limit((size_t)64 << 20);
+    data_request req = {.kind = DATA_GEOMNIST, .k = 3, .train_per_class = 20,
+                        .val_per_class = 10, .seed = 5};
+    data_set tr, va, t2, v2, ref;
+    long h0, m0, h, m;
+    data_cache_stats(&h0, &m0, NULL);
+    CHECK(data_load(&req, &tr, &va, &e) == LESDE_OK, "%s", e.msg);
+    CHECK(data_pollute(&tr, 0.5, 5, &e) == LESDE_OK, "%s", e.msg);
+    CHECK(data_load(&req, &t2, &v2, &e) == LESDE_OK, "%s", e.msg);
+    data_cache_stats(&h, &m, NULL);
+    CHECK(h == h0 + 1 && m == m0 + 1, "hits %ld misses %ld after a repeat", h - h0, m - m0);
+    CHECK(data_geomnist(&ref, 3, 20, 5, RNG_DATA_TRAIN, &e) == LESDE_OK, "%s", e.msg);
+    CHECK(same_set(&t2, &ref), "a cached training set differs from a built one");
+    CHECK(memcmp(tr.train_label, t2.train_label, sizeof(int) * 60) != 0,
+          "the pollution of one copy reached the next");
+    data_free(&ref);
+    CHECK(data_geomnist(&ref, 3, 10, 5, RNG_DATA_VAL, &e) == LESDE_OK, "%s", e.msg);
+    CHECK(same_set(&v2, &ref), "a cached validation set differs from a built one");
+    data_free(&ref), data_free(&tr), data_free(&va), data_free(&t2), data_free(&v2);
+
+    /* explicit class ids 0..k-1 are the same request; another seed is not */
+    int ids[3] = {0, 1, 2};
+    data_request same = req, other = req;
+    same.class_ids = ids;
+    other.seed = 6;
+    CHECK(data_load(&same, &tr, &va, &e) == LESDE_OK, "%s", e.msg);
+    data_free(&tr), data_free(&va);
+    CHECK(data_load(&other, &tr, &va, &e) == LESDE_OK, "%s", e.msg);
+    data_free(&tr), data_free(&va);
+    data_cache_stats(&h, &m, NULL);
+    CHECK(h == h0 + 2 && m == m0 + 2, "class ids / seed: hits %ld misses %ld", h - h0, m - m0);
+
+    /* room for two requests: seed 5 used last, so seed 7 evicts seed 6 */
+    size_t one;
+    data_cache_stats(NULL, NULL, &one);
+    one /= 2;
+    data_cache_limit(2 * one);
+    CHECK(data_load(&req, &tr, &va, &e) == LESDE_OK, "%s", e.msg); /* hit, seed 5 */
+    data_free(&tr), data_free(&va);
+    other.seed = 7;
+    CHECK(data_load(&other, &tr, &va, &e) == LESDE_OK, "%s", e.msg); /* miss, in */
+    data_free(&tr), data_free(&va);
+    size_t held;
+    data_cache_stats(&h0, &m0, &held);
+    CHECK(held == 2 * one, "held %zu bytes, limit %zu", held, 2 * one);
+    CHECK(data_load(&req, &tr, &va, &e) == LESDE_OK, "%s", e.msg); /* still in */
+    data_free(&tr), data_free(&va);
+    other.seed = 6;
+    CHECK(data_load(&other, &tr, &va, &e) == LESDE_OK, "%s", e.msg); /* evicted */
+    data_free(&tr), data_free(&va);
+    data_cache_stats(&h, &m, NULL);
+    CHECK(h == h0 + 1 && m == m0 + 1, "LRU: hits %ld misses %ld", h - h0, m - m0);
+
+    /* limit 0: nothing kept */
+    data_cache_limit(0);
+    data_cache_stats(&h0, &m0, &held);
+    CHECK(held == 0, "limit 0 holds %zu bytes", held);
+    CHECK(data_load(&req, &tr, &va, &e) == LESDE_OK, "%s", e.msg);
+    data_free(&tr), data_free(&va);
+    CHECK(data_load(&req, &tr, &va, &e) == LESDE_OK, "%s", e.msg);
+    data_free(&tr), data_free(&va);
+    data_cache_stats(&h, &m, NULL);
+    CHECK(h == h0 && m == m0 + 2, "limit 0: hits %ld misses %ld", h - h0, m - m0);
+    data_cache_limit((size_t)DATA_CACHE_DEFAULT_MB << 20);
+}
+
 int main(void)
 {
     char tmp[] = "/tmp/lesde_test_data_XXXXXX";
@@ -1218,6 +1302,7 @@ int main(void)
     RUN(geomnist);
     RUN(geomnist_steps);
     RUN(pollute);
+    RUN(cache);
     RUN(png, tmp);
     RUN(idx, tmp);
     RUN(fashion_errors, tmp);

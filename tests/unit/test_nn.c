@@ -12,8 +12,12 @@
 
 /* ------------------------------------------------------------ helpers */
 
-static void fill_uniform(double *v, size_t n, double lo, double hi,
-                         gsl_rng *r)
+/* The kernel path under test (main runs the tests on every path this CPU
+ * runs): its layers, and its name for cnn_create_on. */
+static const nn_kernels *L;
+static const char *KP;
+
+static void fill_uniform(double *v, size_t n, double lo, double hi, gsl_rng *r)
 {
     for (size_t i = 0; i < n; i++)
         v[i] = lo + (hi - lo) * gsl_rng_uniform(r);
@@ -31,9 +35,8 @@ static double max_abs_diff(const double *a, const double *b, size_t n)
 
 /* Naive conv on the layers' layouts (in [H][W][C], out [OH][OW][OCP]),
  * weights in PyTorch's [OC][C][K][K]: the definition, loop by loop. */
-static void conv_ref_forward(double *out, const double *in, const double *w,
-                             const double *b, int H, int W, int C, int OC,
-                             int K)
+static void conv_ref_forward(double *out, const double *in, const double *w, const double *b, int H,
+                             int W, int C, int OC, int K)
 {
     int OH = H - K + 1, OW = W - K + 1, OCP = nn_pad(OC);
     for (int y = 0; y < OH; y++)
@@ -52,10 +55,8 @@ static void conv_ref_forward(double *out, const double *in, const double *w,
             }
 }
 
-static void conv_ref_backward(double *dw, double *db, double *din,
-                              const double *dout, const double *in,
-                              const double *w, int H, int W, int C, int OC,
-                              int K)
+static void conv_ref_backward(double *dw, double *db, double *din, const double *dout,
+                              const double *in, const double *w, int H, int W, int C, int OC, int K)
 {
     int OH = H - K + 1, OW = W - K + 1, OCP = nn_pad(OC);
     memset(dw, 0, sizeof(double) * OC * C * K * K);
@@ -90,12 +91,12 @@ static void test_conv_by_hand(void)
     w[0] = 2.0;
     w[12] = 1.0;
     double wt[25 * 8], bp[8], wr[5 * 8], out[2 * 2 * 8];
-    conv_pack(wt, bp, wr, w, b, 1, 1, 5);
-    conv_forward(out, in, wt, bp, 6, 6, 1, 1, 5);
-    CHECK_NEAR(out[0 * 8], 2 * 0 + 14 + 0.5, 1e-15);  /* (0,0) */
-    CHECK_NEAR(out[1 * 8], 2 * 1 + 15 + 0.5, 1e-15);  /* (0,1) */
-    CHECK_NEAR(out[2 * 8], 2 * 6 + 20 + 0.5, 1e-15);  /* (1,0) */
-    CHECK_NEAR(out[3 * 8], 2 * 7 + 21 + 0.5, 1e-15);  /* (1,1) */
+    L->conv_pack(wt, bp, wr, w, b, 1, 1, 5);
+    L->conv_forward(out, in, wt, bp, 6, 6, 1, 1, 5);
+    CHECK_NEAR(out[0 * 8], 2 * 0 + 14 + 0.5, 1e-15); /* (0,0) */
+    CHECK_NEAR(out[1 * 8], 2 * 1 + 15 + 0.5, 1e-15); /* (0,1) */
+    CHECK_NEAR(out[2 * 8], 2 * 6 + 20 + 0.5, 1e-15); /* (1,0) */
+    CHECK_NEAR(out[3 * 8], 2 * 7 + 21 + 0.5, 1e-15); /* (1,1) */
     double pad = 0.0;
     for (int p = 0; p < 4; p++)
         for (int l = 1; l < 8; l++)
@@ -106,15 +107,14 @@ static void test_conv_by_hand(void)
      * db = 1, din = w placed at (0,1). */
     double dout[2 * 2 * 8] = {0}, dw[25], db[1], din[36];
     double work[256];
-    CHECK(conv_work_size(6, 6, 1, 5) <= 256, "work %zu",
-          conv_work_size(6, 6, 1, 5));
+    CHECK(conv_work_size(6, 6, 1, 1, 5) <= 256, "work %zu", conv_work_size(6, 6, 1, 1, 5));
     dout[1 * 8] = 1.0;
-    conv_backward(dw, db, din, dout, in, wr, 6, 6, 1, 1, 5, work);
+    L->conv_backward(dw, db, din, dout, in, wr, 6, 6, 1, 1, 5, work);
     CHECK_NEAR(db[0], 1.0, 0);
-    CHECK_NEAR(dw[0], in[1], 0);           /* tap (0,0) sees in[0][1] */
-    CHECK_NEAR(dw[24], in[4 * 6 + 5], 0);  /* tap (4,4) sees in[4][5] */
-    CHECK_NEAR(din[1], 2.0, 0);            /* w[0][0] at in (0,1) */
-    CHECK_NEAR(din[2 * 6 + 3], 1.0, 0);    /* w[2][2] at in (2,3) */
+    CHECK_NEAR(dw[0], in[1], 0);          /* tap (0,0) sees in[0][1] */
+    CHECK_NEAR(dw[24], in[4 * 6 + 5], 0); /* tap (4,4) sees in[4][5] */
+    CHECK_NEAR(din[1], 2.0, 0);           /* w[0][0] at in (0,1) */
+    CHECK_NEAR(din[2 * 6 + 3], 1.0, 0);   /* w[2][2] at in (2,3) */
     CHECK_NEAR(din[0], 0.0, 0);
     double dsum = 0.0;
     for (int i = 0; i < 36; i++)
@@ -137,8 +137,8 @@ static void test_conv_by_hand(void)
         w2[1 * 18 + 1 * 9 + t] = -1.0;
     }
     double wt2[9 * 2 * 8], bp2[8], out2[8];
-    conv_pack(wt2, bp2, NULL, w2, b2, 2, 2, 3);
-    conv_forward(out2, in2, wt2, bp2, 3, 3, 2, 2, 3);
+    L->conv_pack(wt2, bp2, NULL, w2, b2, 2, 2, 3);
+    L->conv_forward(out2, in2, wt2, bp2, 3, 3, 2, 2, 3);
     CHECK_NEAR(out2[0], 1.0 + 189.0, 1e-12);
     CHECK_NEAR(out2[1], -27.0, 1e-12);
 }
@@ -151,14 +151,12 @@ static void test_conv_vs_reference(void)
     struct {
         int H, W, C, OC, K;
     } cases[] = {{32, 32, 1, 6, 5}, {32, 32, 3, 6, 5}, {14, 14, 6, 16, 5},
-                 {9, 13, 2, 20, 3}, {7, 7, 5, 3, 5}, {10, 12, 5, 3, 5}};
+                 {9, 13, 2, 20, 3}, {7, 7, 5, 3, 5},   {10, 12, 5, 3, 5}};
     gsl_rng *r = rng_stream(11, RNG_INIT, 99);
     for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
-        int H = cases[ci].H, W = cases[ci].W, C = cases[ci].C,
-            OC = cases[ci].OC, K = cases[ci].K;
+        int H = cases[ci].H, W = cases[ci].W, C = cases[ci].C, OC = cases[ci].OC, K = cases[ci].K;
         int OH = H - K + 1, OW = W - K + 1, OCP = nn_pad(OC);
-        size_t nin = (size_t)H * W * C, nout = (size_t)OH * OW * OCP,
-               nw = (size_t)OC * C * K * K;
+        size_t nin = (size_t)H * W * C, nout = (size_t)OH * OW * OCP, nw = (size_t)OC * C * K * K;
         double *in = malloc(sizeof(double) * nin);
         double *w = malloc(sizeof(double) * nw), *b = malloc(sizeof(double) * OC);
         double *wt = malloc(sizeof(double) * K * K * C * OCP);
@@ -169,12 +167,12 @@ static void test_conv_vs_reference(void)
         double *dw = malloc(sizeof(double) * nw), *dwr = malloc(sizeof(double) * nw);
         double *db = malloc(sizeof(double) * OC), *dbr = malloc(sizeof(double) * OC);
         double *din = malloc(sizeof(double) * nin), *dinr = malloc(sizeof(double) * nin);
-        double *work = malloc(sizeof(double) * conv_work_size(H, W, C, K));
+        double *work = malloc(sizeof(double) * conv_work_size(H, W, C, OC, K));
         fill_uniform(in, nin, -1, 1, r);
         fill_uniform(w, nw, -0.5, 0.5, r);
         fill_uniform(b, OC, -0.5, 0.5, r);
-        conv_pack(wt, bp, wr, w, b, C, OC, K);
-        conv_forward(out, in, wt, bp, H, W, C, OC, K);
+        L->conv_pack(wt, bp, wr, w, b, C, OC, K);
+        L->conv_forward(out, in, wt, bp, H, W, C, OC, K);
         conv_ref_forward(ref, in, w, b, H, W, C, OC, K);
         double e = max_abs_diff(out, ref, nout);
         CHECK(e < 1e-12, "conv forward case %zu: max error %g", ci, e);
@@ -188,15 +186,14 @@ static void test_conv_vs_reference(void)
             for (size_t i = 0; i < nout; i++) /* lanes >= OC are ignored */
                 if ((int)(i % OCP) >= OC)
                     dout[i] = 1e300;
-            conv_backward(dw, db, din, dout, in, wr, H, W, C, OC, K, work);
+            L->conv_backward(dw, db, din, dout, in, wr, H, W, C, OC, K, work);
             conv_ref_backward(dwr, dbr, dinr, dout, in, w, H, W, C, OC, K);
             double e1 = max_abs_diff(dw, dwr, nw), e2 = max_abs_diff(db, dbr, OC),
                    e3 = max_abs_diff(din, dinr, nin);
             CHECK(e1 < 1e-12 && e2 < 1e-12 && e3 < 1e-12,
-                  "conv backward case %zu sparse %d: dw %g db %g din %g", ci,
-                  sparse, e1, e2, e3);
+                  "conv backward case %zu sparse %d: dw %g db %g din %g", ci, sparse, e1, e2, e3);
             /* din NULL: dw, db the same */
-            conv_backward(dwr, dbr, NULL, dout, in, NULL, H, W, C, OC, K, work);
+            L->conv_backward(dwr, dbr, NULL, dout, in, NULL, H, W, C, OC, K, work);
             CHECK(max_abs_diff(dw, dwr, nw) == 0.0, "din NULL changes dw");
         }
         if (OH % 2 == 0 && OW % 2 == 0) {
@@ -205,27 +202,23 @@ static void test_conv_vs_reference(void)
             double *pooled = malloc(sizeof(double) * np);
             double *dpool = malloc(sizeof(double) * np);
             int *idx = malloc(sizeof(int) * np);
-            maxpool_forward(pooled, idx, out, OH, OW, OC, OCP);
+            L->maxpool_forward(pooled, idx, out, OH, OW, OC, OCP);
             fill_uniform(dpool, np, -1, 1, r);
             for (size_t i = 0; i < np; i += 3) /* as after a ReLU */
                 dpool[i] = 0.0;
-            maxpool_backward(dout, dpool, idx, OH, OW, OC, OCP);
-            conv_backward(dwr, dbr, dinr, dout, in, wr, H, W, C, OC, K, work);
-            conv_backward_pooled(dw, db, din, dpool, idx, in, wr, H, W, C, OC,
-                                 K, work);
+            L->maxpool_backward(dout, dpool, idx, OH, OW, OC, OCP);
+            L->conv_backward(dwr, dbr, dinr, dout, in, wr, H, W, C, OC, K, work);
+            L->conv_backward_pooled(dw, db, din, dpool, idx, in, wr, H, W, C, OC, K, work);
             double e1 = max_abs_diff(dw, dwr, nw), e2 = max_abs_diff(db, dbr, OC),
                    e3 = max_abs_diff(din, dinr, nin);
             CHECK(e1 < 1e-13 && e2 < 1e-13 && e3 < 1e-13,
-                  "conv backward pooled case %zu: dw %g db %g din %g", ci, e1,
-                  e2, e3);
-            conv_backward_pooled(dw, db, NULL, dpool, idx, in, NULL, H, W, C,
-                                 OC, K, work);
+                  "conv backward pooled case %zu: dw %g db %g din %g", ci, e1, e2, e3);
+            L->conv_backward_pooled(dw, db, NULL, dpool, idx, in, NULL, H, W, C, OC, K, work);
             CHECK(max_abs_diff(dw, dwr, nw) < 1e-13, "pooled, din NULL");
             free(pooled), free(dpool), free(idx);
         }
-        free(in), free(w), free(b), free(wt), free(bp), free(wr), free(out),
-            free(ref), free(dout), free(dw), free(dwr), free(db), free(dbr),
-            free(din), free(dinr), free(work);
+        free(in), free(w), free(b), free(wt), free(bp), free(wr), free(out), free(ref), free(dout),
+            free(dw), free(dwr), free(db), free(dbr), free(din), free(dinr), free(work);
     }
     gsl_rng_free(r);
 }
@@ -237,8 +230,7 @@ static void test_maxpool_by_hand(void)
      *   [3 2]   [5 4]   [-3 -1]   [7 0]
      * -> 3 at its first occurrence (0,1); 5 at (0,0) of a triple tie;
      *    -1 at (0,0) (tie with (1,1)); 7 at (0,1). */
-    double img[4][4] = {{1, 3, 5, 5}, {3, 2, 5, 4}, {-1, -2, 0, 7},
-                        {-3, -1, 7, 0}};
+    double img[4][4] = {{1, 3, 5, 5}, {3, 2, 5, 4}, {-1, -2, 0, 7}, {-3, -1, 7, 0}};
     double in[32];
     for (int i = 0; i < 16; i++) {
         in[2 * i] = img[i / 4][i % 4];
@@ -246,7 +238,7 @@ static void test_maxpool_by_hand(void)
     }
     double out[4];
     int idx[4];
-    maxpool_forward(out, idx, in, 4, 4, 1, 2);
+    L->maxpool_forward(out, idx, in, 4, 4, 1, 2);
     CHECK_NEAR(out[0], 3, 0);
     CHECK_NEAR(out[1], 5, 0);
     CHECK_NEAR(out[2], -1, 0);
@@ -258,15 +250,14 @@ static void test_maxpool_by_hand(void)
     CHECK(idx[3] == 1, "tie -> first: idx %d", idx[3]);
 
     double dout[4] = {1, 2, 3, 4}, din[32];
-    maxpool_backward(din, dout, idx, 4, 4, 1, 2);
+    L->maxpool_backward(din, dout, idx, 4, 4, 1, 2);
     double sum = 0.0;
     int nz = 0;
     for (int i = 0; i < 32; i++) {
         sum += din[i];
         nz += din[i] != 0.0;
     }
-    CHECK(nz == 4 && sum == 10.0, "gradient only at the maxima: nz %d sum %g",
-          nz, sum);
+    CHECK(nz == 4 && sum == 10.0, "gradient only at the maxima: nz %d sum %g", nz, sum);
     CHECK_NEAR(din[2], 1, 0);
     CHECK_NEAR(din[4], 2, 0);
     CHECK_NEAR(din[16], 3, 0);
@@ -299,7 +290,7 @@ static void test_maxpool_vs_reference(void)
                         in[ej] = in[e3];
                     }
         in[((size_t)1 * W + 1) * CS + 0] = NAN; /* window (0,0), element 3 */
-        maxpool_forward(out, idx, in, H, W, C, CS);
+        L->maxpool_forward(out, idx, in, H, W, C, CS);
         int bad = 0;
         for (int py = 0; py < PH; py++)
             for (int px = 0; px < PW; px++)
@@ -327,41 +318,36 @@ static void test_dense_relu_softmax_by_hand(void)
 {
     double w[6] = {1, 2, 3, 4, 5, 6}, b[2] = {0.5, -1}, x[3] = {1, 0, -1};
     double y[2];
-    dense_forward(y, x, w, b, 3, 2);
+    L->dense_forward(y, x, w, b, 3, 2);
     CHECK_NEAR(y[0], 1 - 3 + 0.5, 1e-15);
     CHECK_NEAR(y[1], 4 - 6 - 1, 1e-15);
     double dy[2] = {1, 2}, dw[6], db[2], dx[3];
-    dense_backward(dw, db, dx, dy, x, w, 3, 2, NULL);
+    L->dense_backward(dw, db, dx, dy, x, w, 3, 2, NULL);
     double dw_want[6] = {1, 0, -1, 2, 0, -2}, dx_want[3] = {9, 12, 15};
     CHECK(max_abs_diff(dw, dw_want, 6) == 0.0, "dense dw");
     CHECK(db[0] == 1 && db[1] == 2, "dense db");
-    CHECK(max_abs_diff(dx, dx_want, 3) == 0.0, "dense dx %g %g %g", dx[0],
-          dx[1], dx[2]);
+    CHECK(max_abs_diff(dx, dx_want, 3) == 0.0, "dense dx %g %g %g", dx[0], dx[1], dx[2]);
 
-    /* A larger one (row blocks of 4, vector tails) against the loops, and
-     * the batched one against it. */
+    /* A larger one (row blocks of 4, vector tails) against the loops. */
     enum { NI = 37, NO = 7, NB = 5 };
     gsl_rng *r = rng_stream(3, RNG_INIT, 1);
-    double W[NO * NI], B[NO], X[NB * NI], Y[NO], YB[NB * NO], D[NO], DW[NO * NI],
-        DB[NO], DX[NI];
+    double W[NO * NI], B[NO], X[NB * NI], Y[NO], D[NO], DW[NO * NI], DB[NO], DX[NI];
     fill_uniform(W, NO * NI, -1, 1, r);
     fill_uniform(B, NO, -1, 1, r);
     fill_uniform(X, NB * NI, -1, 1, r);
     fill_uniform(D, NO, -1, 1, r);
     D[2] = 0.0;
-    dense_forward_batch(YB, X, W, B, NB, NI, NO);
-    double e = 0.0, eb = 0.0, edw = 0.0, edx = 0.0;
+    double e = 0.0, edw = 0.0, edx = 0.0;
     for (int s = 0; s < NB; s++) {
-        dense_forward(Y, X + s * NI, W, B, NI, NO);
+        L->dense_forward(Y, X + s * NI, W, B, NI, NO);
         for (int o = 0; o < NO; o++) {
             double ref = B[o];
             for (int i = 0; i < NI; i++)
                 ref += W[o * NI + i] * X[s * NI + i];
             e = fmax(e, fabs(Y[o] - ref));
-            eb = fmax(eb, fabs(YB[s * NO + o] - ref));
         }
     }
-    dense_backward(DW, DB, DX, D, X, W, NI, NO, NULL);
+    L->dense_backward(DW, DB, DX, D, X, W, NI, NO, NULL);
     for (int i = 0; i < NI; i++) {
         double ref = 0.0;
         for (int o = 0; o < NO; o++) {
@@ -370,8 +356,8 @@ static void test_dense_relu_softmax_by_hand(void)
         }
         edx = fmax(edx, fabs(DX[i] - ref));
     }
-    CHECK(e < 1e-14 && eb < 1e-14 && edw < 1e-15 && edx < 1e-14,
-          "dense vs loops: fwd %g batch %g dw %g dx %g", e, eb, edw, edx);
+    CHECK(e < 1e-14 && edw < 1e-15 && edx < 1e-14, "dense vs loops: fwd %g dw %g dx %g", e, edw,
+          edx);
     /* the zero-row memo: over steps whose zero rows come and go, dw is
      * what a memo-less call gives */
     unsigned char memo[NO] = {0};
@@ -382,8 +368,8 @@ static void test_dense_relu_softmax_by_hand(void)
         for (int o = 0; o < NO; o++)
             if (gsl_rng_uniform(r) < 0.5)
                 D[o] = 0.0;
-        dense_backward(DWM, DBM, NULL, D, X, W, NI, NO, memo);
-        dense_backward(DW, DB, NULL, D, X, W, NI, NO, NULL);
+        L->dense_backward(DWM, DBM, NULL, D, X, W, NI, NO, memo);
+        L->dense_backward(DW, DB, NULL, D, X, W, NI, NO, NULL);
         memo_bad += memcmp(DWM, DW, sizeof DW) != 0;
     }
     CHECK(memo_bad == 0, "zero-row memo: %d steps differ", memo_bad);
@@ -392,7 +378,7 @@ static void test_dense_relu_softmax_by_hand(void)
     /* 11 values: one vector and a scalar tail; NaN passes (PyTorch) */
     double v[11] = {-1, 0, 2, -0.0, 3, -4, NAN, 0.5, 1e-300, -2, 7}, o[11];
     double ow[11] = {0, 0, 2, 0, 3, 0, NAN, 0.5, 1e-300, 0, 7};
-    relu_forward(o, v, 11);
+    L->relu_forward(o, v, 11);
     int rbad = 0;
     for (int i = 0; i < 11; i++)
         rbad += isnan(ow[i]) ? !isnan(o[i]) : o[i] != ow[i];
@@ -400,40 +386,40 @@ static void test_dense_relu_softmax_by_hand(void)
     double g[11], gi[11];
     for (int i = 0; i < 11; i++)
         g[i] = i + 1;
-    relu_backward(gi, g, o, 11);
+    L->relu_backward(gi, g, o, 11);
     double gw[11] = {0, 0, 3, 0, 5, 0, 0, 8, 9, 0, 11};
     CHECK(max_abs_diff(gi, gw, 11) == 0.0, "relu bwd");
 
     double z[3] = {0, 0, 0}, p[3], dz[3];
-    CHECK_NEAR(softmax_ce_forward(p, z, 3, 1), log(3.0), 1e-15);
+    CHECK_NEAR(L->softmax_ce_forward(p, z, 3, 1), log(3.0), 1e-15);
     CHECK_NEAR(p[0], 1.0 / 3, 1e-15);
-    softmax_ce_backward(dz, p, 3, 1);
+    L->softmax_ce_backward(dz, p, 3, 1);
     CHECK_NEAR(dz[0], 1.0 / 3, 1e-15);
     CHECK_NEAR(dz[1], -2.0 / 3, 1e-15);
     CHECK_NEAR(dz[2], 1.0 / 3, 1e-15);
-    CHECK_NEAR(softmax_ce_forward(p, z, 3, -1), 0.0, 0);
+    CHECK_NEAR(L->softmax_ce_forward(p, z, 3, -1), 0.0, 0);
     double z2[3] = {1, 2, 3};
     double want = log(exp(1) + exp(2) + exp(3)) - 3;
-    CHECK_NEAR(softmax_ce_forward(p, z2, 3, 2), want, 1e-15);
+    CHECK_NEAR(L->softmax_ce_forward(p, z2, 3, 2), want, 1e-15);
     CHECK_NEAR(p[0], exp(1) / (exp(1) + exp(2) + exp(3)), 1e-15);
     double z3[2] = {1000, 0}; /* no overflow, no log(0) */
-    CHECK_NEAR(softmax_ce_forward(p, z3, 2, 1), 1000.0, 1e-9);
-    CHECK_NEAR(softmax_ce_forward(p, z3, 2, 0), 0.0, 1e-15);
+    CHECK_NEAR(L->softmax_ce_forward(p, z3, 2, 1), 1000.0, 1e-9);
+    CHECK_NEAR(L->softmax_ce_forward(p, z3, 2, 0), 0.0, 1e-15);
 
     /* gradient w.r.t. the logits by central differences */
     double z4[4] = {0.3, -1.2, 2.0, 0.1}, d4[4], p4[4];
-    softmax_ce_forward(p4, z4, 4, 2);
-    softmax_ce_backward(d4, p4, 4, 2);
+    L->softmax_ce_forward(p4, z4, 4, 2);
+    L->softmax_ce_backward(d4, p4, 4, 2);
     for (int j = 0; j < 4; j++) {
         double h = 1e-5, s = z4[j];
         z4[j] = s + h;
-        double lp = softmax_ce_forward(p4, z4, 4, 2);
+        double lp = L->softmax_ce_forward(p4, z4, 4, 2);
         z4[j] = s - h;
-        double lm = softmax_ce_forward(p4, z4, 4, 2);
+        double lm = L->softmax_ce_forward(p4, z4, 4, 2);
         z4[j] = s;
         double num = (lp - lm) / (2 * h);
-        CHECK(fabs(num - d4[j]) <= 1e-6 * fabs(d4[j]) + 1e-10,
-              "dloss/dlogit %d: %.12g vs %.12g", j, d4[j], num);
+        CHECK(fabs(num - d4[j]) <= 1e-6 * fabs(d4[j]) + 1e-10, "dloss/dlogit %d: %.12g vs %.12g", j,
+              d4[j], num);
     }
 }
 
@@ -447,10 +433,8 @@ static void test_tensors(void)
     CHECK(n != NULL, "create");
     if (!n)
         return;
-    const char *names[] = {"conv1.weight", "conv1.bias", "conv2.weight",
-                           "conv2.bias",   "fc1.weight", "fc1.bias",
-                           "fc2.weight",   "fc2.bias",   "fc3.weight",
-                           "fc3.bias"};
+    const char *names[] = {"conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "fc1.weight",
+                           "fc1.bias",     "fc2.weight", "fc2.bias",     "fc3.weight", "fc3.bias"};
     size_t sizes[] = {150, 6, 2400, 16, 48000, 120, 10080, 84, 252, 3};
     size_t total = 0;
     for (int i = 0; i < CNN_NUM_TENSORS; i++) {
@@ -461,11 +445,10 @@ static void test_tensors(void)
         total += t.size;
     }
     cnn_tensor c1 = cnn_get_tensor(n, 0), f1 = cnn_get_tensor(n, 4);
-    CHECK(c1.ndim == 4 && c1.shape[0] == 6 && c1.shape[1] == 1 &&
-              c1.shape[2] == 5 && c1.shape[3] == 5,
+    CHECK(c1.ndim == 4 && c1.shape[0] == 6 && c1.shape[1] == 1 && c1.shape[2] == 5 &&
+              c1.shape[3] == 5,
           "conv1.weight shape");
-    CHECK(f1.ndim == 2 && f1.shape[0] == 120 && f1.shape[1] == 400,
-          "fc1.weight shape");
+    CHECK(f1.ndim == 2 && f1.shape[0] == 120 && f1.shape[1] == 400, "fc1.weight shape");
     CHECK(cnn_num_params(n) == 61111, "params %zu", cnn_num_params(n));
     CHECK(cnn_classes(n) == 3 && cnn_channels(n) == 1, "k, c");
     CHECK(cnn_get_tensor(n, 10).data == NULL, "tensor 10");
@@ -475,8 +458,7 @@ static void test_tensors(void)
     cnn_free(n);
     n = cnn_create(1, 3);
     /* 2 x multiply-adds: conv1 6*28*28*25, conv2 16*10*10*150, dense */
-    CHECK_NEAR(cnn_forward_flops(n),
-               2.0 * (117600 + 240000 + 48000 + 10080 + 252), 0);
+    CHECK_NEAR(cnn_forward_flops(n), 2.0 * (117600 + 240000 + 48000 + 10080 + 252), 0);
     cnn_free(n);
 }
 
@@ -509,15 +491,14 @@ static void test_init(void)
             mean += t.data[j];
         }
         mean /= (double)t.size;
-        CHECK(lo >= -bound && hi <= bound, "%s in [%g, %g], bound %g", t.name,
-              lo, hi, bound);
+        CHECK(lo >= -bound && hi <= bound, "%s in [%g, %g], bound %g", t.name, lo, hi, bound);
         CHECK(lo < hi, "%s all equal", t.name);
         /* the mean of n uniforms has sd bound / sqrt(3n) */
         double sd = bound / sqrt(3.0 * (double)t.size);
         CHECK(fabs(mean) < 5 * sd, "%s mean %g, sd %g", t.name, mean, sd);
         if (t.size >= 100) /* the bound is reached: fan_in is right */
-            CHECK(hi > 0.95 * bound && lo < -0.95 * bound,
-                  "%s spans [%g, %g] of bound %g", t.name, lo, hi, bound);
+            CHECK(hi > 0.95 * bound && lo < -0.95 * bound, "%s spans [%g, %g] of bound %g", t.name,
+                  lo, hi, bound);
     }
     /* The draws are stream (seed, RNG_INIT, 0) in tensor order. */
     gsl_rng *r = rng_stream(42, RNG_INIT, 0);
@@ -536,7 +517,7 @@ static void test_init(void)
  * the gradient: such an entry is retried with smaller steps, and counted. */
 static void check_gradients(int channels, int k, uint64_t seed)
 {
-    cnn *n = cnn_create(channels, k);
+    cnn *n = cnn_create_on(channels, k, KP);
     if (!n) {
         CHECK(0, "create");
         return;
@@ -575,11 +556,10 @@ static void check_gradients(int channels, int k, uint64_t seed)
             worst = fmax(worst, rel);
             checked++;
         }
-        CHECK(worst < 1e-6, "c=%d %s: relative error %g", channels, t.name,
-              worst);
+        CHECK(worst < 1e-6, "c=%d %s: relative error %g", channels, t.name, worst);
     }
-    CHECK(retried <= checked / 50, "c=%d: %d of %d entries needed small steps",
-          channels, retried, checked);
+    CHECK(retried <= checked / 50, "c=%d: %d of %d entries needed small steps", channels, retried,
+          checked);
     gsl_rng_free(r);
     free(x);
     cnn_free(n);
@@ -600,12 +580,16 @@ static double ref_param(int t, size_t j, double bound)
 {
     return bound * sin(0.7 * (double)j + 1.3 * t);
 }
-static double ref_input(size_t j) { return 0.5 + 0.5 * sin(0.37 * (double)j); }
+static double ref_input(size_t j)
+{
+    return 0.5 + 0.5 * sin(0.37 * (double)j);
+}
 
 static void test_pytorch_reference(void)
 {
     /* python3 bench/torch_peer.py --reference (PyTorch 1.13, float64) */
-    static const double want_logits[3] = {-0.038513129618723059, -0.19732740794486983, 0.23645578736975609};
+    static const double want_logits[3] = {-0.038513129618723059, -0.19732740794486983,
+                                          0.23645578736975609};
     static const double want_loss = 0.87865053444270358;
     /* per tensor: sum of grad, sum of grad[j] * cos(0.3 j) */
     static const double want_grad[CNN_NUM_TENSORS][2] = {
@@ -619,7 +603,7 @@ static void test_pytorch_reference(void)
         {-0.88138967600002238, -0.034229408001434813} /* fc2.bias */,
         {4.5102810375396984e-16, -0.0042353764889946025} /* fc3.weight */,
         {1.1102230246251565e-16, 0.090096933530575463} /* fc3.bias */};
-    cnn *n = cnn_create(1, 3);
+    cnn *n = cnn_create_on(1, 3, KP);
     if (!n) {
         CHECK(0, "create");
         return;
@@ -648,15 +632,15 @@ static void test_pytorch_reference(void)
         }
         CHECK(fabs(s - want_grad[i][0]) <= 1e-9 * fabs(want_grad[i][0]) + 1e-13 &&
                   fabs(sw - want_grad[i][1]) <= 1e-9 * fabs(want_grad[i][1]) + 1e-13,
-              "%s: gradient checksums %.17g %.17g, PyTorch %.17g %.17g", t.name,
-              s, sw, want_grad[i][0], want_grad[i][1]);
+              "%s: gradient checksums %.17g %.17g, PyTorch %.17g %.17g", t.name, s, sw,
+              want_grad[i][0], want_grad[i][1]);
     }
     cnn_free(n);
 }
 
 static void test_infer(int channels, int k)
 {
-    cnn *n = cnn_create(channels, k);
+    cnn *n = cnn_create_on(channels, k, KP);
     if (!n) {
         CHECK(0, "create");
         return;
@@ -692,7 +676,7 @@ static void test_infer(int channels, int k)
  * cnn_train_step_nograd gives exactly the same parameters. */
 static void test_train_step_matches(void)
 {
-    cnn *a = cnn_create(1, 3), *b = cnn_create(1, 3), *c = cnn_create(1, 3);
+    cnn *a = cnn_create_on(1, 3, KP), *b = cnn_create_on(1, 3, KP), *c = cnn_create_on(1, 3, KP);
     if (!a || !b || !c) {
         CHECK(0, "create");
         return;
@@ -725,7 +709,7 @@ static void test_train_step_matches(void)
     for (int s = 0; s < 8; s++) {
         for (int i = 0; i < 1024; i++)
             x[i] = fmod(x[i] + 0.37 * (i % 7) + 0.11 * s, 1.0);
-        cnn *e = cnn_create(1, 3);
+        cnn *e = cnn_create_on(1, 3, KP);
         if (!e)
             break;
         memcpy(cnn_params(e), cnn_params(a), bytes);
@@ -751,7 +735,7 @@ static void test_train_step_matches(void)
  * at 0.005 the loss sits on its initial plateau for ~350 steps.) */
 static void test_training(void)
 {
-    cnn *n = cnn_create(1, 2);
+    cnn *n = cnn_create_on(1, 2, KP);
     if (!n) {
         CHECK(0, "create");
         return;
@@ -774,26 +758,265 @@ static void test_training(void)
     int right0 = cnn_logits(n)[0] > cnn_logits(n)[1];
     double l1 = cnn_forward(n, x[1], 1);
     int right1 = cnn_logits(n)[1] > cnn_logits(n)[0];
-    CHECK(before > 1.0 && l0 + l1 < 0.05 * before, "loss %g -> %g", before,
-          l0 + l1);
+    CHECK(before > 1.0 && l0 + l1 < 0.05 * before, "loss %g -> %g", before, l0 + l1);
     CHECK(right0 && right1, "not separated");
     cnn_free(n);
 }
 
+/* conv_pool_forward (where the path has it) against conv_forward +
+ * maxpool_forward + relu_forward: the same bytes and pool indices, a NaN
+ * included; shapes with one channel group, two, and a partial one. */
+static void test_conv_pool_forward(void)
+{
+    if (!L->conv_pool_forward) {
+        CHECK(strcmp(L->name, "c") == 0, "path %s has no conv_pool_forward", L->name);
+        return;
+    }
+    struct {
+        int H, W, C, OC, K;
+    } cases[] = {{32, 32, 1, 6, 5}, {32, 32, 3, 6, 5}, {14, 14, 6, 16, 5},
+                 {10, 12, 5, 3, 3}, {9, 9, 2, 20, 4},  {12, 30, 1, 8, 5}};
+    gsl_rng *r = rng_stream(15, RNG_INIT, 5);
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        int H = cases[ci].H, W = cases[ci].W, C = cases[ci].C, OC = cases[ci].OC, K = cases[ci].K;
+        int OH = H - K + 1, OW = W - K + 1, OCP = nn_pad(OC);
+        size_t nin = (size_t)H * W * C, nw = (size_t)OC * C * K * K,
+               np = (size_t)(OH / 2) * (OW / 2) * OC;
+        double *in = malloc(sizeof(double) * nin), *w = malloc(sizeof(double) * nw);
+        double *b = malloc(sizeof(double) * OC), *wt = malloc(sizeof(double) * K * K * C * OCP);
+        double *bp = malloc(sizeof(double) * OCP), *a = malloc(sizeof(double) * OH * OW * OCP);
+        double *p1 = malloc(sizeof(double) * np), *p2 = malloc(sizeof(double) * np);
+        int *i1 = malloc(sizeof(int) * np), *i2 = malloc(sizeof(int) * np);
+        fill_uniform(in, nin, -1, 1, r);
+        fill_uniform(w, nw, -0.5, 0.5, r);
+        fill_uniform(b, OC, -0.2, 0.2, r);
+        in[nin / 2] = NAN;
+        L->conv_pack(wt, bp, NULL, w, b, C, OC, K);
+        L->conv_forward(a, in, wt, bp, H, W, C, OC, K);
+        L->maxpool_forward(p1, i1, a, OH, OW, OC, OCP);
+        L->relu_forward(p1, p1, (int)np);
+        L->conv_pool_forward(p2, i2, in, wt, bp, H, W, C, OC, K);
+        int bad = 0, nans = 0;
+        for (size_t q = 0; q < np; q++) {
+            bad += !(p1[q] == p2[q] || (isnan(p1[q]) && isnan(p2[q]))) || i1[q] != i2[q];
+            nans += isnan(p2[q]);
+        }
+        CHECK(bad == 0 && nans > 0, "conv_pool_forward case %zu: %d of %zu differ (%d NaN)", ci,
+              bad, np, nans);
+        free(in), free(w), free(b), free(wt), free(bp), free(a), free(p1), free(p2), free(i1),
+            free(i2);
+    }
+    gsl_rng_free(r);
+}
+
+/* ---------------------------------------------- lane layout (inference) */
+
+/* conv_pool_lanes against conv_forward + maxpool_forward + relu_forward of
+ * each sample: the same sums in the same order, so the same bytes (a NaN
+ * planted in one sample stays in that sample); both output layouts. */
+static void test_conv_pool_lanes(void)
+{
+    struct {
+        int H, W, C, OC, K;
+    } cases[] = {{32, 32, 1, 6, 5},
+                 {32, 32, 3, 6, 5},
+                 {14, 14, 6, 16, 5},
+                 {10, 12, 5, 3, 3},
+                 {9, 9, 2, 20, 4}};
+    const int NL = L->lanes;
+    gsl_rng *r = rng_stream(13, RNG_INIT, 3);
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        int H = cases[ci].H, W = cases[ci].W, C = cases[ci].C, OC = cases[ci].OC, K = cases[ci].K;
+        int OH = H - K + 1, OW = W - K + 1, OCP = nn_pad(OC), PH = OH / 2, PW = OW / 2;
+        int n = NL - 1; /* a partial group: the last lane is padding */
+        size_t nin = (size_t)H * W * C, nw = (size_t)OC * C * K * K, npool = (size_t)PH * PW * OC;
+        double *x = malloc(sizeof(double) * nin * n); /* [n][C][H*W] */
+        double *lx = malloc(sizeof(double) * nin * NL);
+        double *w = malloc(sizeof(double) * nw), *b = malloc(sizeof(double) * OC);
+        double *wt = malloc(sizeof(double) * K * K * C * OCP), *bp = malloc(sizeof(double) * OCP);
+        double *hwc = malloc(sizeof(double) * nin), *a = malloc(sizeof(double) * OH * OW * OCP);
+        double *pooled = malloc(sizeof(double) * npool);
+        double *lo = malloc(sizeof(double) * npool * NL);
+        fill_uniform(x, nin * n, -1, 1, r);
+        fill_uniform(w, nw, -0.5, 0.5, r);
+        fill_uniform(b, OC, -0.2, 0.2, r);
+        x[(size_t)(n - 1) * nin + 5] = NAN; /* the last sample */
+        L->conv_pack(wt, bp, NULL, w, b, C, OC, K);
+        L->lanes_in(lx, x, n, C, H * W);
+        int layout_bad = 0;
+        for (int l = 0; l < NL; l++)
+            for (int c = 0; c < C; c++)
+                for (int p = 0; p < H * W; p++) {
+                    double v = lx[((size_t)p * C + c) * NL + l];
+                    double want = l < n ? x[(size_t)l * nin + (size_t)c * H * W + p] : 0.0;
+                    layout_bad += !(v == want || (isnan(v) && isnan(want)));
+                }
+        CHECK(layout_bad == 0, "lanes_in case %zu: %d wrong", ci, layout_bad);
+        for (int chw = 0; chw < 2; chw++) {
+            L->conv_pool_lanes(lo, lx, wt, bp, H, W, C, OC, K, chw);
+            int bad = 0, nan_elsewhere = 0;
+            for (int l = 0; l < n; l++) {
+                L->hwc_from_chw(hwc, x + (size_t)l * nin, C, H * W);
+                L->conv_forward(a, hwc, wt, bp, H, W, C, OC, K);
+                L->maxpool_forward(pooled, NULL, a, OH, OW, OC, OCP);
+                L->relu_forward(pooled, pooled, (int)npool);
+                for (int pix = 0; pix < PH * PW; pix++)
+                    for (int oc = 0; oc < OC; oc++) {
+                        size_t q = chw ? (size_t)oc * PH * PW + pix : (size_t)pix * OC + oc;
+                        double v = lo[q * NL + l], want = pooled[(size_t)pix * OC + oc];
+                        bad += !(v == want || (isnan(v) && isnan(want)));
+                        nan_elsewhere += l != n - 1 && isnan(v);
+                    }
+            }
+            CHECK(bad == 0 && nan_elsewhere == 0,
+                  "conv_pool_lanes case %zu chw %d: %d differ from conv_forward + pool + "
+                  "relu, %d NaN outside the last sample",
+                  ci, chw, bad, nan_elsewhere);
+        }
+        free(x), free(lx), free(w), free(b), free(wt), free(bp), free(hwc), free(a), free(pooled),
+            free(lo);
+    }
+    gsl_rng_free(r);
+}
+
+/* dense_lanes against the loops (G groups: tiles and a remainder; NO: tiles
+ * and remainder rows), lanes_out against the layout. */
+static void test_dense_lanes(void)
+{
+    enum { NI = 37, NO = 7, G = 5 };
+    const int NL = L->lanes;
+    gsl_rng *r = rng_stream(14, RNG_INIT, 4);
+    double W[NO * NI], B[NO], *X = malloc(sizeof(double) * G * NI * NL),
+                              *Y = malloc(sizeof(double) * G * NO * NL),
+                              *Z = malloc(sizeof(double) * G * NL * NO);
+    fill_uniform(W, NO * NI, -1, 1, r);
+    fill_uniform(B, NO, -1, 1, r);
+    fill_uniform(X, (size_t)G * NI * NL, -1, 1, r);
+    for (int relu = 0; relu < 2; relu++) {
+        L->dense_lanes(Y, X, W, B, G, NI, NO, relu);
+        double e = 0.0;
+        int zeros = 0;
+        for (int g = 0; g < G; g++)
+            for (int l = 0; l < NL; l++)
+                for (int o = 0; o < NO; o++) {
+                    double ref = 0.0;
+                    for (int i = 0; i < NI; i++)
+                        ref += W[o * NI + i] * X[((size_t)g * NI + i) * NL + l];
+                    ref += B[o];
+                    if (relu && ref < 0.0)
+                        ref = 0.0;
+                    double v = Y[((size_t)g * NO + o) * NL + l];
+                    e = fmax(e, fabs(v - ref));
+                    zeros += v == 0.0;
+                }
+        CHECK(e < 1e-13, "dense_lanes relu %d: max error %g", relu, e);
+        CHECK(relu ? zeros > 0 : zeros == 0, "dense_lanes relu %d: %d zeros", relu, zeros);
+    }
+    int n = G * NL - 3, bad = 0;
+    L->lanes_out(Z, Y, n, NO);
+    for (int s = 0; s < n; s++)
+        for (int o = 0; o < NO; o++)
+            bad += Z[(size_t)s * NO + o] != Y[((size_t)(s / NL) * NO + o) * NL + s % NL];
+    CHECK(bad == 0, "lanes_out: %d wrong", bad);
+    free(X), free(Y), free(Z);
+    gsl_rng_free(r);
+}
+
+/* ------------------------------------------------------ the kernel paths */
+
+/* Trains the same network on path p for 40 steps and infers 70 samples:
+ * params [np], logits [70][3]. */
+static int run_path(const char *p, double *params, double *grads, double *logits)
+{
+    cnn *n = cnn_create_on(1, 3, p);
+    if (!n)
+        return -1;
+    cnn_init(n, 21);
+    double *x = malloc(sizeof(double) * 1024 * 70);
+    gsl_rng *r = rng_stream(21, RNG_DATA_TRAIN, 0);
+    fill_uniform(x, 1024 * 70, 0, 1, r);
+    gsl_rng_free(r);
+    for (int s = 0; s < 40; s++)
+        cnn_train_step(n, x + (size_t)(s % 70) * 1024, s % 3, 0.01);
+    cnn_infer(n, x, 70, logits);
+    memcpy(params, cnn_params(n), sizeof(double) * cnn_num_params(n));
+    memcpy(grads, cnn_grads(n), sizeof(double) * cnn_num_params(n));
+    free(x);
+    cnn_free(n);
+    return 0;
+}
+
+/* Every path this CPU runs against the plain C one (the same up to the
+ * rounding of fused multiply-adds), and avx512 against avx2 (the same
+ * bytes: the same sums in the same order). */
+static void test_paths_agree(void)
+{
+    const char *names[] = {"avx512", "avx2", "c"};
+    enum { NP = 61111 };
+    double *pr[3], *gr[3], *lg[3];
+    int have[3];
+    for (int i = 0; i < 3; i++) {
+        pr[i] = malloc(sizeof(double) * NP);
+        gr[i] = malloc(sizeof(double) * NP);
+        lg[i] = malloc(sizeof(double) * 70 * 3);
+        have[i] = run_path(names[i], pr[i], gr[i], lg[i]) == 0;
+    }
+    CHECK(have[2], "the c path always runs");
+    CHECK(nn_kernels_default() && nn_kernels_get(nn_kernels_default()->name),
+          "the default path runs here");
+    for (int i = 0; i < 2 && have[2]; i++) {
+        if (!have[i])
+            continue;
+        double ep = 0.0, el = 0.0;
+        for (int j = 0; j < NP; j++)
+            ep = fmax(ep, fabs(pr[i][j] - pr[2][j]));
+        for (int j = 0; j < 210; j++)
+            el = fmax(el, fabs(lg[i][j] - lg[2][j]));
+        CHECK(ep < 1e-12 && el < 1e-12, "%s vs c after 40 steps: params %g, logits %g", names[i],
+              ep, el);
+        printf("test_nn: %s vs c after 40 steps: params differ by %.2g, logits by %.2g\n", names[i],
+               ep, el);
+    }
+    if (have[0] && have[1])
+        CHECK(!memcmp(pr[0], pr[1], sizeof(double) * NP) &&
+                  !memcmp(gr[0], gr[1], sizeof(double) * NP) &&
+                  !memcmp(lg[0], lg[1], sizeof(double) * 210),
+              "avx512 and avx2 give different bytes");
+    for (int i = 0; i < 3; i++)
+        free(pr[i]), free(gr[i]), free(lg[i]);
+}
+
 int main(void)
 {
-    test_conv_by_hand();
-    test_conv_vs_reference();
-    test_maxpool_by_hand();
-    test_maxpool_vs_reference();
-    test_dense_relu_softmax_by_hand();
     test_tensors();
     test_init();
-    test_gradients();
-    test_pytorch_reference();
-    test_infer(1, 3);
-    test_infer(3, 4);
-    test_train_step_matches();
-    test_training();
+    /* everything that runs kernels, on every path this CPU runs */
+    const char *paths[] = {"avx512", "avx2", "c"};
+    for (int i = 0; i < 3; i++) {
+        L = nn_kernels_get(paths[i]);
+        KP = paths[i];
+        if (!L) {
+            printf("test_nn: kernel path %s: not run (not built in, or not for this CPU)\n",
+                   paths[i]);
+            continue;
+        }
+        printf("test_nn: kernel path %s\n", paths[i]);
+        CHECK(!strcmp(L->name, paths[i]), "path %s calls itself %s", paths[i], L->name);
+        test_conv_by_hand();
+        test_conv_vs_reference();
+        test_maxpool_by_hand();
+        test_maxpool_vs_reference();
+        test_conv_pool_forward();
+        test_dense_relu_softmax_by_hand();
+        test_conv_pool_lanes();
+        test_dense_lanes();
+        test_gradients();
+        test_pytorch_reference();
+        test_infer(1, 3);
+        test_infer(3, 4);
+        test_train_step_matches();
+        test_training();
+    }
+    test_paths_agree();
     return check_done("test_nn");
 }

@@ -758,12 +758,62 @@ static void test_fuzz_found(void)
           "newline in --set: '%s'", e.msg);
 }
 
+/* Large specs (the seeds and axis values are formatted by hand, not by
+ * printf, and the labels share one block): the canonical form and the
+ * labels are what printf makes of them, across every digit carry. */
+static void test_large(void)
+{
+    enum { NSEED = 120006, NAX = 100004 };
+    size_t cap = (size_t)NSEED * 12 + 64;
+    char *want = malloc(cap), *text = malloc(4096);
+    spec s;
+    lesde_err e = {0};
+    /* seeds 0..120005, and a tail that is no range */
+    snprintf(text, 4096,
+             "[sweep]\nname = big\nseeds = 0..%d, 999999, 123456789\n"
+             "[study.a]\nkind = sde\n",
+             NSEED - 1);
+    if (spec_parse(&s, text, "big.ini", NULL, 0, &e) == LESDE_OK) {
+        size_t len = (size_t)snprintf(want, cap, "seeds = ");
+        for (int i = 0; i < NSEED; i++)
+            len += (size_t)snprintf(want + len, cap - len, "%s%d", i ? ", " : "", i);
+        snprintf(want + len, cap - len, ", 999999, 123456789\n");
+        CHECK(strstr(s.canonical, want) != NULL, "the canonical seeds of 0..%d", NSEED - 1);
+        CHECK(s.n_tasks == NSEED + 2, "%ld tasks", s.n_tasks);
+        spec_free(&s);
+    } else
+        CHECK(0, "big seeds: %s", e.msg);
+    /* an axis of 98..100101 */
+    snprintf(text, 4096,
+             "[sweep]\nname = big\nseeds = 0\n[study.a]\nkind = train\n"
+             "checkpoints = 2\nsnapshots = 1\niters = 98..%d\n",
+             98 + NAX - 1);
+    if (spec_parse(&s, text, "big.ini", NULL, 0, &e) == LESDE_OK) {
+        const spec_axis *ax = &s.studies[0].axes[0];
+        int bad = ax->n != NAX;
+        size_t len = (size_t)snprintf(want, cap, "iters = ");
+        for (int i = 0; i < NAX && !bad; i++) {
+            char t[32];
+            snprintf(t, sizeof t, "%.0f", 98.0 + i);
+            bad += strcmp(ax->labels[i], t) != 0;
+            len += (size_t)snprintf(want + len, cap - len, "%s%.17g", i ? ", " : "", 98.0 + i);
+        }
+        snprintf(want + len, cap - len, "\n");
+        CHECK(!bad, "axis labels of 98..%d", 98 + NAX - 1);
+        CHECK(strstr(s.canonical, want) != NULL, "the canonical axis 98..%d", 98 + NAX - 1);
+        spec_free(&s);
+    } else
+        CHECK(0, "big axis: %s", e.msg);
+    free(want), free(text);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--write-bad") == 0)
         return write_bad(argv[2]);
     test_good();
     test_hash();
+    test_large();
     test_bad();
     test_bad_files("tests/specs/bad");
     test_missing_file();

@@ -1,0 +1,79 @@
+/* kernels: which build of the layers (layers.h) runs. Compiled once, with
+ * the plain flags: it only asks the CPU what it can do. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/layers.h"
+
+extern const nn_kernels nn_kernels_c;
+#ifdef LESDE_KERNELS_X86
+extern const nn_kernels nn_kernels_avx2, nn_kernels_avx512;
+#endif
+
+/* Fastest first. */
+static const nn_kernels *const paths[] = {
+#ifdef LESDE_KERNELS_X86
+    &nn_kernels_avx512, &nn_kernels_avx2,
+#endif
+    &nn_kernels_c};
+#define N_PATHS (int)(sizeof paths / sizeof paths[0])
+
+static int runs_here(const nn_kernels *k)
+{
+#ifdef LESDE_KERNELS_X86
+    /* The ISA levels the paths are compiled for (-march=x86-64-v4, -v3);
+     * libgcc also checks that the OS saves the vector registers. */
+    __builtin_cpu_init();
+    if (k == &nn_kernels_avx512)
+        return __builtin_cpu_supports("x86-64-v4");
+    if (k == &nn_kernels_avx2)
+        return __builtin_cpu_supports("x86-64-v3");
+#endif
+    (void)k;
+    return 1;
+}
+
+static const nn_kernels *find(const char *name)
+{
+    for (int i = 0; i < N_PATHS; i++)
+        if (!strcmp(paths[i]->name, name))
+            return paths[i];
+    return NULL;
+}
+
+const nn_kernels *nn_kernels_get(const char *name)
+{
+    const nn_kernels *k = name ? find(name) : NULL;
+    return k && runs_here(k) ? k : NULL;
+}
+
+int nn_kernels_check_env(char *msg, size_t len)
+{
+    const char *v = getenv("LESDE_KERNELS");
+    if (!v || !*v)
+        return 0;
+    const nn_kernels *k = find(v);
+    if (!k) {
+        char names[64] = "";
+        for (int i = 0; i < N_PATHS; i++)
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+                     paths[i]->name);
+        snprintf(msg, len, "LESDE_KERNELS=%s: not a kernel path of this build (%s)", v, names);
+        return -1;
+    }
+    if (!runs_here(k)) {
+        snprintf(msg, len, "LESDE_KERNELS=%s: this CPU cannot run it", v);
+        return -1;
+    }
+    return 0;
+}
+
+const nn_kernels *nn_kernels_default(void)
+{
+    const nn_kernels *k = nn_kernels_get(getenv("LESDE_KERNELS"));
+    for (int i = 0; !k && i < N_PATHS; i++)
+        if (runs_here(paths[i]))
+            k = paths[i];
+    return k;
+}
