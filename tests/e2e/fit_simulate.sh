@@ -53,6 +53,10 @@ bad_csv one_class 2 "${H}0,0,1,2\n10,0,1,2\n20,0,1,2\n"
 printf 't,class,x0,x1\n0,0,1,2\n0,1,3,4\n10,0,1.5,2\n10,1,3,4.5\n20,0,2,2\n20,1,3,5\n35,0,3,2\n35,1,3,6\n' >"$TMP/uneven_ok.csv"
 expect_exit 0 "uneven accepted with --interpolate" "$LESDE" fit "$TMP/uneven_ok.csv" --interpolate
 expect_exit 2 "missing input" "$LESDE" fit "$TMP/none.csv"
+for bad in "--sim-window 0" "--plateau-factor 1" "--ref-paths 0" "--sg-window -3"; do
+  expect_exit 2 "fit $bad" "$LESDE" fit "$TMP/xbar.csv" $bad
+  check "fit $bad: names the option" grep -q -- "${bad%% *}" "$TMP/err"
+done
 
 # The separation theorem at t = 1e12: s = 0.5 separates, s = 1.5 does not.
 expect_exit 0 "simulate s=0.5" "$LESDE" simulate --s 0.5 --T 1e12 --n-obs 5 --reps 10 --out "$TMP/s.h5"

@@ -42,6 +42,9 @@ bad_case lr --lr 0
 bad_case lr --lr -1
 bad_case dataset --dataset mnist3d
 bad_case option --frobnicate 3
+bad_case "validation checkpoints" --val-checkpoints 1
+bad_case "validation checkpoints" --val-checkpoints 60
+bad_case sg-window --sg-window 0
 # Unwritable output: exit 1, nothing left behind.
 expect_exit 1 "unwritable output" "$LESDE" train --quiet --iters 50 --checkpoints 6 --out /nonexistent/dir/x.h5
 check "names the path" grep -q "/nonexistent/dir/x.h5" "$TMP/err"

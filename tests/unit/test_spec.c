@@ -429,6 +429,10 @@ static const bad_case bad_cases[] = {
      HEAD "4\n[study.a]\nkind = train\niters = 50\n; default checkpoints (101) "
           "do not fit\n",
      NULL, 4},
+    {"val_checkpoints_one", "val_checkpoints must be 0 (default) or 2..",
+     HEAD "4\n[study.a]\nkind = train\nval_checkpoints = 1\n", NULL, 4},
+    {"plateau_factor_below_1", "plateau_factor",
+     HEAD "4\n[study.a]\nkind = train\nplateau_factor = 0.5\n", NULL, 4},
     {"snapshots_above_checkpoints", "snapshots",
      HEAD "5\n[study.a]\nkind = train\ncheckpoints = 5\nsnapshots = 6\n", NULL, 5},
     {"class_ids_count", "2 class ids given for 3 classes",
