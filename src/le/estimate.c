@@ -57,9 +57,7 @@ static int estimate_i(const double *xbar, int C, int K, int p, int ref, double *
     return LESDE_OK;
 }
 
-/* s_k = <x^k, dhat_k> = (x^k_k - mean_j x^k_j) / |d_k| into s [K]; returns
- * max |x| (the scale of the zero test) */
-static double s_coords(const double *x, int K, double *s)
+double le_s_coords(const double *x, int K, double *s)
 {
     const double nd = sqrt((K - 1.0) / K);
     double mx = 0;
@@ -84,12 +82,12 @@ static int estimate_l(const double *xbar, int C, int K, int p, int ref, double *
     if (!s)
         return err_set(e, LESDE_FAIL, "le_estimate_l_model: out of memory");
     double *s0 = s + K, S0 = 0;
-    double sc0 = s_coords(xbar + (size_t)ref * K * K, K, s0);
+    double sc0 = le_s_coords(xbar + (size_t)ref * K * K, K, s0);
     for (int k = 0; k < K; k++)
         S0 += s0[k];
     S0 /= K;
     for (int c = 0; c < C; c++) {
-        double sct = s_coords(xbar + (size_t)c * K * K, K, s), St = 0;
+        double sct = le_s_coords(xbar + (size_t)c * K * K, K, s), St = 0;
         for (int k = 0; k < K; k++)
             St += s[k];
         St /= K;

@@ -26,6 +26,11 @@ int le_estimate_i_model(const double *xbar, int C, int K, int p, double *A, doub
 int le_estimate_l_model(const double *xbar, int C, int K, int p, double *A, double *B,
                         lesde_err *e);
 
+/* The L-model's coordinates s_k = <x^k, dhat_k> = (x^k_k - mean_j x^k_j) / |d_k|
+ * of one checkpoint's means x [K][K] into s [K]; returns max |x| (the scale
+ * of the estimators' zero test). */
+double le_s_coords(const double *x, int K, double *s);
+
 /* Either model. */
 int le_estimate(le_model m, const double *xbar, int C, int K, int p, double *A, double *B,
                 lesde_err *e);

@@ -15,6 +15,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "core/rng.h"
+#include "le/estimate.h"
 #include "le/ode.h"
 
 int le_plateau_index(const double *xbar, int C, int K, int p, double factor)
@@ -264,19 +265,18 @@ int le_imitate_reference(const double *t, int C, const double *xbar, int K, int 
 
 void le_etf_baseline(const double *xbar, int C, int K, double *S, double *y)
 {
-    double nd = sqrt((K - 1.0) / K);
+    double nd = sqrt((K - 1.0) / K), *s = malloc(sizeof(double) * K);
     for (int c = 0; c < C; c++) {
-        const double *x = xbar + (size_t)c * K * K;
-        double s = 0;
-        for (int k = 0; k < K; k++) {
-            double m = 0;
-            for (int j = 0; j < K; j++)
-                m += x[k * K + j];
-            s += (x[k * K + k] - m / K) / nd;
+        double m = 0;
+        if (s) {
+            le_s_coords(xbar + (size_t)c * K * K, K, s);
+            for (int k = 0; k < K; k++)
+                m += s[k];
         }
-        S[c] = s / K;
+        S[c] = s ? m / K : NAN;
         for (int k = 0; k < K; k++)
             for (int j = 0; j < K; j++)
                 y[(size_t)c * K * K + k * K + j] = S[c] * ((j == k) - 1.0 / K) / nd;
     }
+    free(s);
 }

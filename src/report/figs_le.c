@@ -27,10 +27,6 @@ static const double *task_of(const report_study *rs, const store_array *a, long 
     return a->data + (p * rs->S + s) * n;
 }
 
-static int done(const report_study *rs, long p, int s)
-{
-    return (int)rs->status[p * rs->S + s] == STORE_DONE;
-}
 
 /* Checkpoints of point p (its first done seed's t) and their count. */
 static const double *point_t(const report_study *rs, const store_array *t, long p, long *nt)
@@ -59,12 +55,12 @@ static void final_rd_q(const report_study *rs, const store_array *rd, long p, in
     int m = 0;
     for (int s = 0; s < rs->S; s++) {
         double x = NAN;
-        if (done(rs, p, s))
+        if (report_task_done(rs, p, s))
             x = final_rd(task_of(rs, rd, p, s) + (sim >= 0 ? sim * C * Kmax : 0), c_last, Kmax,
                          rs->pt[p].K);
         if (v)
             v[s] = x;
-        if (done(rs, p, s))
+        if (report_task_done(rs, p, s))
             w[m++] = x;
     }
     report_quantiles(w, m, q);
@@ -424,7 +420,7 @@ static int median_seed(const report_study *rs, const store_array *rd, long p, lo
     double v[rs->S > 0 ? rs->S : 1];
     int idx[rs->S > 0 ? rs->S : 1], m = 0;
     for (int s = 0; s < rs->S; s++) {
-        if (!done(rs, p, s))
+        if (!report_task_done(rs, p, s))
             continue;
         double x = final_rd(task_of(rs, rd, p, s) + LE_SIM_L_UNDER_L * C * Kmax, c_last, Kmax,
                             rs->pt[p].K);
@@ -656,7 +652,7 @@ static int draw_fig4_seeds(report_ctx *c, const report_study *rs, long p, int va
     int K = rs->pt[p].K;
     int seeds[FIG4_MAX_SEEDS], ns = 0;
     for (int s = 0; s < rs->S && ns < FIG4_MAX_SEEDS; s++)
-        if (done(rs, p, s))
+        if (report_task_done(rs, p, s))
             seeds[ns++] = s;
     int cols = ns <= 4 ? ns : ns <= 9 ? 3 : ns <= 16 ? 4 : 6, rows = (ns + cols - 1) / cols;
     report_gp g = {0};
@@ -774,7 +770,7 @@ int report_draw_fig5(report_ctx *c, const report_study *rs, long p)
             for (int j = 0; j < LE_NUM_VARIANTS * LE_NUM_SIMS + 2; j++) {
                 int m = 0, nsim = LE_NUM_VARIANTS * LE_NUM_SIMS;
                 for (int s = 0; s < rs->S; s++)
-                    if (done(rs, p, s)) {
+                    if (report_task_done(rs, p, s)) {
                         const double *b = j < nsim ? task_of(rs, &rd[j / LE_NUM_SIMS], p, s) +
                                                          (j % LE_NUM_SIMS) * C * Km
                                                    : task_of(rs, &bl[j - nsim], p, s);

@@ -74,6 +74,8 @@ void report_seed_quantiles(const report_study *rs, const store_array *a, long p,
                            double *q);
 /* Point p has done seeds and their summaries across seeds. */
 int report_summarized(const report_study *rs, long p);
+/* Seed s of point p is done. */
+int report_task_done(const report_study *rs, long p, int s);
 /* The first done seed of point p, or -1. */
 int report_first_done(const report_study *rs, long p);
 /* Value of axis `key` at point p as text (NULL when key is not an axis). */

@@ -44,10 +44,15 @@ int report_summarized(const report_study *rs, long p)
     return rs->pt[p].n_done > 0 && rs->n_sum[p] > 0;
 }
 
+int report_task_done(const report_study *rs, long p, int s)
+{
+    return (int)rs->status[p * rs->S + s] == STORE_DONE;
+}
+
 int report_first_done(const report_study *rs, long p)
 {
     for (int q = 0; q < rs->S; q++)
-        if ((int)rs->status[p * rs->S + q] == STORE_DONE)
+        if (report_task_done(rs, p, q))
             return q;
     return -1;
 }
@@ -212,7 +217,7 @@ void report_seed_quantiles(const report_study *rs, const store_array *a, long p,
     double v[rs->S > 0 ? rs->S : 1];
     int m = 0;
     for (int s = 0; n > 0 && i < n && s < rs->S; s++)
-        if ((int)rs->status[p * rs->S + s] == STORE_DONE)
+        if (report_task_done(rs, p, s))
             v[m++] = a->data[(p * rs->S + s) * n + i];
     report_quantiles(v, m, q);
 }

@@ -69,10 +69,6 @@ static double task_rd(const report_study *rs, const le_data *d, long p, int s, i
     return m;
 }
 
-static int done(const report_study *rs, long p, int s)
-{
-    return (int)rs->status[p * rs->S + s] == STORE_DONE;
-}
 
 static long last_ckpt(const report_study *rs, const le_data *d, long p)
 {
@@ -92,7 +88,7 @@ static void rd_stats(const report_study *rs, const le_data *d, long p, int v, in
     long cl = last_ckpt(rs, d, p);
     *beats = *both = 0;
     for (int s = 0; s < rs->S; s++) {
-        if (!done(rs, p, s))
+        if (!report_task_done(rs, p, s))
             continue;
         double r = task_rd(rs, d, p, s, v, sim, cl);
         double e = fmin(task_rd(rs, d, p, s, BASE_ETF, 0, cl),
@@ -156,7 +152,7 @@ static int imitation_table(report_ctx *c, report_table *csv, const report_study 
             return err_set(c->e, LESDE_FAIL, "out of memory");
         for (int s = 0; s < rs->S; s++) {
             long n = report_task_size(rs, &d->pt);
-            np += done(rs, p, s) && isfinite(d->pt.data[(p * rs->S + s) * n]);
+            np += report_task_done(rs, p, s) && isfinite(d->pt.data[(p * rs->S + s) * n]);
         }
         rc |= report_table_set(&mt->t, row, 0, "%s", rs->label[p][0] ? rs->label[p] : "-");
         rc |= report_table_set(&mt->t, row, 1, "%d/%d", rs->pt[p].n_done, rs->S);
@@ -208,7 +204,7 @@ static int seeds_table(report_ctx *c, report_table *csv, const report_study *rs,
     for (long p = 0; p < rs->P && !rc; p++) {
         long cl = last_ckpt(rs, d, p);
         for (int s = 0; s < rs->S && !rc; s++) {
-            if (!done(rs, p, s))
+            if (!report_task_done(rs, p, s))
                 continue;
             int r = report_table_row(csv), k = 0;
             if (r < 0)
