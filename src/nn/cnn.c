@@ -54,6 +54,12 @@ struct cnn {
     cnn_tensor t[CNN_NUM_TENSORS];
     double *params, *grads;
     conv_packed pk, ipk; /* training, inference */
+    /* Training steps take the conv layers' SGD step on pk itself
+     * (conv_sgd_packed), so it need not be repacked every step:
+     * pk_fresh: pk holds the current conv parameters;
+     * conv_lag: the conv weights in params lag behind pk (sync_params copies
+     * them back before anything reads or hands out params). */
+    int pk_fresh, conv_lag;
     conv_acts act;
     double *flat, *h1, *h2, *logits, *probs;         /* forward */
     double *dlogits, *dh2, *dh1, *dflat, *dp2, *dp1; /* backward */
@@ -237,17 +243,36 @@ size_t cnn_num_params(const cnn *net)
     return net->nparams;
 }
 
+/* params' conv weights from pk, where training steps left them behind. */
+static void sync_params(cnn *n)
+{
+    if (!n->conv_lag)
+        return;
+    n->kern->conv_unpack(n->t[T_C1W].data, n->pk.w1t, n->c, C1, KS);
+    n->kern->conv_unpack(n->t[T_C2W].data, n->pk.w2t, C1, C2, KS);
+    n->conv_lag = 0;
+}
+
+/* The caller may write the parameters from here on. */
+static void hand_out(cnn *n)
+{
+    sync_params(n);
+    n->pk_fresh = 0;
+}
+
 cnn_tensor cnn_get_tensor(cnn *net, int i)
 {
     if (i < 0 || i >= CNN_NUM_TENSORS) {
         cnn_tensor none = {0};
         return none;
     }
+    hand_out(net);
     return net->t[i];
 }
 
 double *cnn_params(cnn *net)
 {
+    hand_out(net);
     return net->params;
 }
 double *cnn_grads(cnn *net)
@@ -260,6 +285,7 @@ void cnn_init(cnn *net, uint64_t seed)
     gsl_rng *r = rng_stream(seed, RNG_INIT, 0);
     if (!r)
         return;
+    net->conv_lag = net->pk_fresh = 0;
     for (int i = 0; i < CNN_NUM_TENSORS; i++) {
         /* fan_in of a weight: everything but its first dimension; a bias
          * uses its weight's (the tensor just before it). */
@@ -301,13 +327,15 @@ static void pack(cnn *n, conv_packed *pk)
     L->conv_pack(pk->w2t, pk->b2p, pk->w2r, n->t[T_C2W].data, n->t[T_C2B].data, C1, C2, KS);
 }
 
-double cnn_forward(cnn *net, const double *x, int label)
+/* The forward pass on pk (packed first unless fresh). */
+static double forward(cnn *n, const double *x, int label)
 {
-    cnn *n = net;
     const nn_kernels *L = n->kern;
-    /* Repacked every pass: the parameters may have changed in between
-     * (SGD, a checkpoint load through cnn_get_tensor). */
-    pack(n, &n->pk);
+    if (!n->pk_fresh) {
+        sync_params(n);
+        pack(n, &n->pk);
+        n->pk_fresh = 1;
+    }
     conv_stack(n, &n->pk, &n->act, x);
     /* PyTorch's x.view(-1, 400) flattens [16][5][5]. */
     L->chw_from_hwc(n->flat, n->act.p2, C2, P2 * P2);
@@ -317,6 +345,14 @@ double cnn_forward(cnn *net, const double *x, int label)
     L->relu_forward(n->h2, n->h2, F2);
     L->dense_forward(n->logits, n->h2, n->t[T_F3W].data, n->t[T_F3B].data, F2, n->k);
     return L->softmax_ce_forward(n->probs, n->logits, n->k, label);
+}
+
+double cnn_forward(cnn *net, const double *x, int label)
+{
+    /* Repacked every call: the parameters may have been written through
+     * cnn_params or cnn_get_tensor since the last. */
+    net->pk_fresh = 0;
+    return forward(net, x, label);
 }
 
 const double *cnn_logits(const cnn *net)
@@ -372,16 +408,22 @@ static void backward(cnn *n, int label, double lr, int keep)
     /* maxpool_backward + conv_backward in one: a pool passes at most one
      * gradient per window on, and conv_backward_pooled reads just those.
      * conv2's din uses the packed weights of the forward pass. */
-    L->conv_backward_pooled(t[T_C2W].grad, t[T_C2B].grad, n->dp1, n->dp2, a->i2, a->p1, n->pk.w2r,
-                            P1, P1, C1, C2, KS, n->work);
+    /* With lr > 0 each conv layer's SGD step is taken on the packed
+     * weights from the sums its backward leaves in work (conv2's before
+     * conv1's backward reuses work; its din has used the old weights). */
+    int step = lr > 0.0;
+    L->conv_backward_pooled(keep ? t[T_C2W].grad : NULL, keep ? t[T_C2B].grad : NULL, n->dp1,
+                            n->dp2, a->i2, a->p1, n->pk.w2r, P1, P1, C1, C2, KS, n->work);
+    if (step)
+        L->conv_sgd_packed(n->pk.w2t, n->pk.b2p, n->pk.w2r, t[T_C2B].data, n->work, C1, C2, KS,
+                           -lr);
     L->relu_backward(n->dp1, n->dp1, a->p1, P1 * P1 * C1);
     /* The input needs no gradient. */
-    L->conv_backward_pooled(t[T_C1W].grad, t[T_C1B].grad, NULL, n->dp1, a->i1, a->x, NULL, IMG, IMG,
-                            n->c, C1, KS, n->work);
-    if (lr > 0.0) {
-        /* the conv tensors come first in the parameter block */
-        size_t nconv = t[T_C1W].size + t[T_C1B].size + t[T_C2W].size + t[T_C2B].size;
-        L->axpy(n->params, -lr, n->grads, nconv);
+    L->conv_backward_pooled(keep ? t[T_C1W].grad : NULL, keep ? t[T_C1B].grad : NULL, NULL, n->dp1,
+                            a->i1, a->x, NULL, IMG, IMG, n->c, C1, KS, n->work);
+    if (step) {
+        L->conv_sgd_packed(n->pk.w1t, n->pk.b1p, NULL, t[T_C1B].data, n->work, n->c, C1, KS, -lr);
+        n->conv_lag = 1;
     }
 }
 
@@ -392,12 +434,13 @@ void cnn_backward(cnn *net, int label)
 
 void cnn_sgd(cnn *net, double lr)
 {
+    hand_out(net);
     net->kern->axpy(net->params, -lr, net->grads, net->nparams);
 }
 
 static double train_step(cnn *net, const double *x, int label, double lr, int keep)
 {
-    double loss = cnn_forward(net, x, label);
+    double loss = forward(net, x, label);
     if (lr > 0.0 && label >= 0 && label < net->k) {
         backward(net, label, lr, keep);
     } else { /* the plain path: lr <= 0 (or an unlabelled sample) */
@@ -423,6 +466,7 @@ void cnn_infer(cnn *net, const double *x, int n, double *logits)
     const nn_kernels *L = m->kern;
     const int NL = L->lanes;
     size_t in_size = (size_t)m->c * IMG * IMG;
+    sync_params(m);
     pack(m, &m->ipk);
     for (int s0 = 0; s0 < n; s0 += INFER_CHUNK) {
         int nb = n - s0 < INFER_CHUNK ? n - s0 : INFER_CHUNK;

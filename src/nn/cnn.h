@@ -50,7 +50,11 @@ const char *cnn_kernels(const cnn *net);
 int cnn_classes(const cnn *net);
 int cnn_channels(const cnn *net);
 size_t cnn_num_params(const cnn *net);
-/* Tensor i (0 <= i < CNN_NUM_TENSORS). */
+/* Tensor i (0 <= i < CNN_NUM_TENSORS).
+ * Training steps keep the conv weights in the layout their kernels read and
+ * copy them back only when the parameters are asked for (here and in
+ * cnn_params): take the pointers again after training steps, before
+ * reading or writing the parameters through them. */
 cnn_tensor cnn_get_tensor(cnn *net, int i);
 /* All parameters [cnn_num_params], tensor after tensor in cnn_get_tensor
  * order (each tensor's data points into this block); likewise the grads.

@@ -103,6 +103,45 @@ static void conv_pack(double *wt, double *bp, double *wr, const double *w, const
             }
 }
 
+static void conv_unpack(double *w, const double *wt, int C, int OC, int K)
+{
+    int OCP = nn_pad(OC), KK = K * K;
+    for (int oc = 0; oc < OC; oc++)
+        for (int c = 0; c < C; c++)
+            for (int t = 0; t < KK; t++)
+                w[((size_t)oc * C + c) * KK + t] = wt[((size_t)t * C + c) * OCP + oc];
+}
+
+/* conv_sgd_packed: wr row by row (its layout is the accumulators'), wt
+ * as the transpose of each kernel row's [OC][K*C] block. */
+static void conv_sgd_packed(double *wt, double *bp, double *wr, double *b, const double *work,
+                            int C, int OC, int K, double a)
+{
+    int KC = K * C, RP = nn_pad(KC), OCP = nn_pad(OC);
+    const double *acc = work, *gs = work + (size_t)(OC + 1) * K * RP;
+    for (int oc = 0; oc < OC; oc++) {
+        b[oc] += a * gs[oc];
+        bp[oc] = b[oc];
+    }
+    if (wr)
+        for (int r = 0; r < OC * K; r++)
+            row_axpy(wr + (size_t)r * RP, a, acc + (size_t)r * RP, KC);
+    /* kernel row ky of acc is a matrix [OC][KC] (rows K RP apart); its
+     * transpose, VW x VW at a time, updates wt's rows (ky, j) [OCP]. The
+     * blocks' lanes past OC read as 0 and add a * 0 to wt's zero padding,
+     * which leaves it +0. */
+    for (int ky = 0; ky < K; ky++)
+        for (int j0 = 0; j0 < KC; j0 += VW)
+            for (int oc0 = 0; oc0 < OCP; oc0 += VW) {
+                vn v[VW];
+                block_t(v, acc + (size_t)ky * RP, (size_t)K * RP, oc0, OC, j0, KC);
+                for (int k = 0; k < VW && j0 + k < KC; k++) {
+                    double *o = wt + ((size_t)ky * KC + j0 + k) * OCP + oc0;
+                    STN(o, LDN(o) + a * v[k]);
+                }
+            }
+}
+
 /* One tile: xb consecutive output pixels of one row times nvec native
  * vectors of output channels, accumulated in registers over all K*K*C taps:
  * per tap, nvec weight vectors and xb broadcast inputs. in points at the
@@ -210,6 +249,23 @@ static void conv_forward(double *out, const double *in, const double *wt, const 
 }
 
 #if VW >= 4
+/* Per lane, the max of a 2x2 window's values p[0..3] (row-major order; a
+ * NaN wins, ties keep the first, as maxpool_forward), its place in
+ * *which, then the ReLU. */
+static inline __attribute__((always_inline)) vn pool4_relu(const vn p[4], vnl *which)
+{
+    vn m = p[0];
+    vnl w = {0};
+#pragma GCC unroll 4
+    for (int k = 1; k < 4; k++) {
+        vnl take = (p[k] > m) | (p[k] != p[k]);
+        m = (vn)(((vnl)p[k] & take) | ((vnl)m & ~take));
+        w = (w & ~take) | (take & (long long)k);
+    }
+    *which = w;
+    return (vn)((vnl)m & ((m > 0.0) | (m != m)));
+}
+
 /* conv_pool_forward's tile: nw pool windows of a pair of output rows (2 x
  * 2 nw conv outputs) times nvec vectors of output channels, accumulated in
  * registers as conv_tile does (the same sums in the same order), then per
@@ -261,15 +317,8 @@ conv_ptile(double *restrict out, int *restrict idx, const double *restrict in,
 #pragma GCC unroll 8
         for (int v = 0; v < nvec; v++) {
             vn p[4] = {a[0][2 * j][v], a[0][2 * j + 1][v], a[1][2 * j][v], a[1][2 * j + 1][v]};
-            vn m = p[0];
-            vnl which = {0};
-#pragma GCC unroll 4
-            for (int k = 1; k < 4; k++) {
-                vnl take = (p[k] > m) | (p[k] != p[k]);
-                m = (vn)(((vnl)p[k] & take) | ((vnl)m & ~take));
-                which = (which & ~take) | (take & (long long)k);
-            }
-            m = (vn)((vnl)m & ((m > 0.0) | (m != m)));
+            vnl which;
+            vn m = pool4_relu(p, &which);
             size_t q = (size_t)j * OC + (size_t)v * VW;
             int lanes = valid - v * VW;
             if (lanes >= VW || (overhang && q + VW <= nout)) {
@@ -322,6 +371,87 @@ static const conv_ptile_fn cp16[] = {NULL, cp16_1, cp16_2, cp16_3};
 static const conv_ptile_fn cp16c6[] = {NULL, cp16c6_1, cp16c6_2, cp16c6_3};
 #endif
 
+/* conv_pool_forward for one input channel and 6 output channels (conv1 on
+ * grayscale): vectors over XV * VW consecutive output pixels of a row, not
+ * over the channels, so no lane holds padding (6 channels in 8 lanes wasted
+ * a quarter of every multiply-add). A tile is a pair of output rows times
+ * XV vectors times the 6 channels, accumulated over the taps in conv_ptile's
+ * order (bias, then ky, kx) with the same fused multiply-adds: the same
+ * bits. The pool pairs even and odd lanes; windows go out channel by
+ * channel. A row's last tile is moved left to end at the row's end (it
+ * recomputes a few windows, with the same values) so nothing is read past
+ * the input row. */
+#define C1X_OC 6
+#define C1X_XV (VW == 8 ? 2 : 1)
+static void conv1_pool_forward_x(double *restrict out, int *restrict idx, const double *restrict in,
+                                 const double *restrict wt, const double *restrict bp, int W, int K,
+                                 int OCP, int PH, int PW)
+{
+    const int XW = C1X_XV * VW, OW = 2 * PW;
+    for (int py = 0; py < PH; py++)
+        for (int x0 = 0;; x0 += XW) {
+            if (x0 + XW > OW)
+                x0 = OW - XW;
+            vn a[2][C1X_XV][C1X_OC];
+#pragma GCC unroll 2
+            for (int r = 0; r < 2; r++)
+#pragma GCC unroll 2
+                for (int v = 0; v < C1X_XV; v++)
+#pragma GCC unroll 6
+                    for (int oc = 0; oc < C1X_OC; oc++)
+                        a[r][v][oc] = vn_bcast(bp[oc]);
+            const double *ip = in + (size_t)(2 * py) * W + x0;
+            for (int ky = 0; ky < K; ky++, ip += W)
+#pragma GCC unroll 5
+                for (int kx = 0; kx < K; kx++) {
+                    vn s[2][C1X_XV];
+#pragma GCC unroll 2
+                    for (int r = 0; r < 2; r++)
+#pragma GCC unroll 2
+                        for (int v = 0; v < C1X_XV; v++)
+                            s[r][v] = LDN(ip + r * W + kx + v * VW);
+                    const double *wp = wt + (size_t)(ky * K + kx) * OCP;
+#pragma GCC unroll 6
+                    for (int oc = 0; oc < C1X_OC; oc++) {
+                        vn w = vn_bcast(wp[oc]);
+                        IN_REG(w);
+#pragma GCC unroll 2
+                        for (int r = 0; r < 2; r++)
+#pragma GCC unroll 2
+                            for (int v = 0; v < C1X_XV; v++)
+                                a[r][v][oc] += s[r][v] * w;
+                    }
+                }
+            /* windows x0/2 .. x0/2 + XW/2 - 1 of row py */
+            int px0 = x0 / 2;
+#pragma GCC unroll 6
+            for (int oc = 0; oc < C1X_OC; oc++) {
+                vn p[4];
+#if VW == 8
+                p[0] = SHUF(a[0][0][oc], a[0][1][oc], 0, 2, 4, 6, 8, 10, 12, 14);
+                p[1] = SHUF(a[0][0][oc], a[0][1][oc], 1, 3, 5, 7, 9, 11, 13, 15);
+                p[2] = SHUF(a[1][0][oc], a[1][1][oc], 0, 2, 4, 6, 8, 10, 12, 14);
+                p[3] = SHUF(a[1][0][oc], a[1][1][oc], 1, 3, 5, 7, 9, 11, 13, 15);
+#else
+                p[0] = SHUF(a[0][0][oc], a[0][0][oc], 0, 2, 0, 2);
+                p[1] = SHUF(a[0][0][oc], a[0][0][oc], 1, 3, 1, 3);
+                p[2] = SHUF(a[1][0][oc], a[1][0][oc], 0, 2, 0, 2);
+                p[3] = SHUF(a[1][0][oc], a[1][0][oc], 1, 3, 1, 3);
+#endif
+                vnl which;
+                vn m = pool4_relu(p, &which);
+                size_t q = ((size_t)py * PW + px0) * C1X_OC + oc;
+#pragma GCC unroll 8
+                for (int j = 0; j < XW / 2; j++) {
+                    out[q + (size_t)j * C1X_OC] = m[j];
+                    idx[q + (size_t)j * C1X_OC] = (int)which[j];
+                }
+            }
+            if (x0 + XW >= OW)
+                break;
+        }
+}
+
 /* conv_pool_forward
  *   in [H][W][C], wt [K][K][C][OCP], bp [OCP]
  *   out [OH/2][OW/2][OC] = relu(maxpool(conv(in))), idx [OH/2][OW/2][OC]
@@ -332,6 +462,10 @@ static void conv_pool_forward(double *out, int *idx, const double *in, const dou
 {
     int OH = H - K + 1, OW = W - K + 1, PH = OH / 2, PW = OW / 2, OCP = nn_pad(OC);
     size_t nout = (size_t)PH * PW * OC;
+    if (C == 1 && OC == C1X_OC && OW >= C1X_XV * VW) {
+        conv1_pool_forward_x(out, idx, in, wt, bp, W, K, OCP, PH, PW);
+        return;
+    }
     int wide16 = NN_PW16 > 0 && OCP % 16 == 0, gs = wide16 ? 16 : 8;
     int overhang = OCP == gs; /* one group: a window's store precedes the next's */
     const conv_ptile_fn *tiles = C == 1 ? cp8c1 : cp8;
@@ -719,7 +853,8 @@ static void conv_backward(double *dw, double *db, double *din, const double *dou
                     conv_bwd_add(&x, pos, off, oc, g, 0);
             }
     conv_bwd_lists_dw(&x, in);
-    conv_bwd_store(&x, dw, db);
+    if (dw)
+        conv_bwd_store(&x, dw, db);
     if (din) {
         memset(din, 0, sizeof(double) * x.nin);
         conv_bwd_lists_din(&x, din, wr);
@@ -749,7 +884,8 @@ static void conv_backward_pooled(double *dw, double *db, double *din, const doub
                                  PW, in, W, x.nin, x.patch, noc);
             oc += noc;
         }
-        conv_bwd_store(&x, dw, db);
+        if (dw)
+            conv_bwd_store(&x, dw, db);
         return;
     }
 #endif
@@ -765,7 +901,8 @@ static void conv_backward_pooled(double *dw, double *db, double *din, const doub
                     conv_bwd_add(&x, pos, off, oc, dpool[q], 0);
             }
     conv_bwd_lists_dw(&x, in);
-    conv_bwd_store(&x, dw, db);
+    if (dw)
+        conv_bwd_store(&x, dw, db);
     if (din) {
         memset(din, 0, sizeof(double) * x.nin);
         conv_bwd_lists_din(&x, din, wr);
@@ -1135,6 +1272,8 @@ const nn_kernels NN_ISA_FN(nn_kernels) = {
 #if VW >= 4
     .conv_pool_forward = conv_pool_forward,
 #endif
+    .conv_unpack = conv_unpack,
+    .conv_sgd_packed = conv_sgd_packed,
     .maxpool_forward = maxpool_forward,
     .maxpool_backward = maxpool_backward,
     .dense_forward = dense_forward,

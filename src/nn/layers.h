@@ -55,6 +55,18 @@ typedef struct nn_kernels {
      * conv_pack writes wt, bp, wr from w, b (wr may be NULL when no din is needed). */
     void (*conv_pack)(double *wt, double *bp, double *wr, const double *w, const double *b, int C,
                       int OC, int K);
+    /* conv_unpack: w [OC][C][K][K] from wt (conv_pack's inverse). */
+    void (*conv_unpack)(double *w, const double *wt, int C, int OC, int K);
+    /* conv_sgd_packed: the SGD step w += a dw, b += a db taken on the packed
+     * copies, straight from the dw accumulators conv_backward leaves at the
+     * start of work (acc [OC][K][RP], then the patch [K][RP], then the db
+     * sums [OC]; see conv_work_size): wt and wr (NULL: none) get
+     * a * acc[oc][ky][kx*C + c] added to their entry of (oc, c, ky, kx), bp
+     * and b get a * db; padding stays 0. Every entry is axpy's expression,
+     * so wt, wr, bp end bitwise as conv_pack of the weights axpy would
+     * update, without the transposes (w is then stale: conv_unpack). */
+    void (*conv_sgd_packed)(double *wt, double *bp, double *wr, double *b, const double *work,
+                            int C, int OC, int K, double a);
     /*   in  [H][W][C]
      *   out [OH][OW][OCP]   (lanes >= OC are 0)
      * Each output is bp, then + in * w over the taps in the order (ky, kx, c). */
@@ -64,7 +76,8 @@ typedef struct nn_kernels {
      *                       which is what makes it fast behind a max-pool
      *   in   [H][W][C]      the forward input
      *   wr   [OC][K][RP]    from conv_pack (NULL when din is NULL)
-     *   dw   [OC][C][K][K]  overwritten; db [OC] overwritten
+     *   dw   [OC][C][K][K]  overwritten; db [OC] overwritten (both NULL: the
+     *                       sums are left in work only, for conv_sgd_packed)
      *   din  [H][W][C]      overwritten, or NULL (not needed for the first layer)
      *   work [conv_work_size(H, W, C, OC, K)] */
     void (*conv_backward)(double *dw, double *db, double *din, const double *dout, const double *in,

@@ -730,6 +730,61 @@ static void test_train_step_matches(void)
     cnn_free(a), cnn_free(b), cnn_free(c);
 }
 
+/* Training steps take the conv layers' SGD step on the packed weights and
+ * copy them back to the parameters only when these are read or handed out
+ * (cnn.c: sync_params). Against forward + backward + sgd, which always go
+ * through the parameters: the same bytes after steps, after parameters
+ * written through cnn_get_tensor between steps, with cnn_infer and a
+ * gradient-keeping step in between; 1 and 3 input channels (conv1 on the
+ * pixel-vector kernel and on the generic one). */
+static void test_packed_sgd(int channels)
+{
+    cnn *a = cnn_create_on(channels, 3, KP), *b = cnn_create_on(channels, 3, KP);
+    size_t img = (size_t)channels * 1024;
+    double *x = malloc(sizeof(double) * img * 4), za[4 * 3], zb[4 * 3];
+    if (!a || !b || !x) {
+        CHECK(0, "create");
+        cnn_free(a), cnn_free(b), free(x);
+        return;
+    }
+    cnn_init(a, 9);
+    cnn_init(b, 9);
+    gsl_rng *r = rng_stream(9, RNG_SGD, channels);
+    fill_uniform(x, img * 4, 0, 1, r);
+    gsl_rng_free(r);
+    size_t bytes = cnn_num_params(a) * sizeof(double);
+    int bad = 0;
+    for (int s = 0; s < 12; s++) {
+        const double *xs = x + (size_t)(s % 4) * img;
+        if (s == 7)
+            cnn_train_step(a, xs, s % 3, 0.02); /* keeps the gradient */
+        else
+            cnn_train_step_nograd(a, xs, s % 3, 0.02);
+        cnn_forward(b, xs, s % 3);
+        cnn_backward(b, s % 3);
+        cnn_sgd(b, 0.02);
+        if (s == 3 || s == 9) { /* a parameter load between steps */
+            for (int i = 0; i < 4; i++) {
+                cnn_tensor ta = cnn_get_tensor(a, i), tb = cnn_get_tensor(b, i);
+                ta.data[s % ta.size] += 0.125;
+                tb.data[s % tb.size] += 0.125;
+            }
+        }
+        if (s == 5) { /* inference reads the parameters, changes nothing */
+            cnn_infer(a, x, 4, za);
+            cnn_infer(b, x, 4, zb);
+            bad += memcmp(za, zb, sizeof za) != 0;
+        }
+        if (s % 4 == 2 || s == 11) /* not every step: steps run on from pk */
+            bad += memcmp(cnn_params(a), cnn_params(b), bytes) != 0;
+    }
+    CHECK(bad == 0,
+          "%d channel(s): %d of 5 checks found other parameters or logits than forward + backward "
+          "+ sgd",
+          channels, bad);
+    cnn_free(a), cnn_free(b), free(x);
+}
+
 /* Two trivially separable images (bright left half / bright right half),
  * 300 SGD steps: the loss on both falls far, both classified. (lr 0.02:
  * at 0.005 the loss sits on its initial plateau for ~350 steps.) */
@@ -765,7 +820,8 @@ static void test_training(void)
 
 /* conv_pool_forward (where the path has it) against conv_forward +
  * maxpool_forward + relu_forward: the same bytes and pool indices, a NaN
- * included; shapes with one channel group, two, and a partial one. */
+ * included; shapes with one channel group, two, a partial one, and the
+ * one-channel-to-six shapes of the pixel-vector kernel. */
 static void test_conv_pool_forward(void)
 {
     if (!L->conv_pool_forward) {
@@ -774,8 +830,16 @@ static void test_conv_pool_forward(void)
     }
     struct {
         int H, W, C, OC, K;
-    } cases[] = {{32, 32, 1, 6, 5}, {32, 32, 3, 6, 5}, {14, 14, 6, 16, 5},
-                 {10, 12, 5, 3, 3}, {9, 9, 2, 20, 4},  {12, 30, 1, 8, 5}};
+    } cases[] = {{32, 32, 1, 6, 5},
+                 {32, 32, 3, 6, 5},
+                 {14, 14, 6, 16, 5},
+                 {10, 12, 5, 3, 3},
+                 {9, 9, 2, 20, 4},
+                 {12, 30, 1, 8, 5},
+                 /* one channel to six: the pixel-vector kernel, rows whose
+                  * last tile overlaps the one before, an odd conv height */
+                 {20, 24, 1, 6, 5},
+                 {13, 26, 1, 6, 3}};
     gsl_rng *r = rng_stream(15, RNG_INIT, 5);
     for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
         int H = cases[ci].H, W = cases[ci].W, C = cases[ci].C, OC = cases[ci].OC, K = cases[ci].K;
@@ -1015,6 +1079,8 @@ int main(void)
         test_infer(1, 3);
         test_infer(3, 4);
         test_train_step_matches();
+        test_packed_sgd(1);
+        test_packed_sgd(3);
         test_training();
     }
     test_paths_agree();
