@@ -126,15 +126,18 @@ static void conv_sgd_packed(double *wt, double *bp, double *wr, double *b, const
     if (wr)
         for (int r = 0; r < OC * K; r++)
             row_axpy(wr + (size_t)r * RP, a, acc + (size_t)r * RP, KC);
-    /* kernel row ky of acc is a matrix [OC][KC] (rows K RP apart); its
-     * transpose, VW x VW at a time, updates wt's rows (ky, j) [OCP]. The
-     * blocks' lanes past OC read as 0 and add a * 0 to wt's zero padding,
-     * which leaves it +0. */
+    /* kernel row ky of acc is a matrix [OC][RP] (rows K RP apart); its
+     * transpose, VW x VW at a time, updates wt's rows (ky, j < KC) [OCP].
+     * Whole vectors are read (RP is a multiple of 8); the blocks' lanes
+     * past OC are 0 and add a * 0 to wt's zero padding, which leaves +0. */
     for (int ky = 0; ky < K; ky++)
         for (int j0 = 0; j0 < KC; j0 += VW)
             for (int oc0 = 0; oc0 < OCP; oc0 += VW) {
                 vn v[VW];
-                block_t(v, acc + (size_t)ky * RP, (size_t)K * RP, oc0, OC, j0, KC);
+                for (int i = 0; i < VW; i++)
+                    v[i] = oc0 + i < OC ? (vn)LDN(acc + ((size_t)(oc0 + i) * K + ky) * RP + j0)
+                                        : (vn){0};
+                vn_transpose(v);
                 for (int k = 0; k < VW && j0 + k < KC; k++) {
                     double *o = wt + ((size_t)ky * KC + j0 + k) * OCP + oc0;
                     STN(o, LDN(o) + a * v[k]);
