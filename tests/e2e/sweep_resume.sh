@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Kill and resume: kill -9 the whole mpirun at five random moments, resuming
-# each time; the final store equals an uninterrupted run's, and no task whose
-# status was written is computed again (its finished_at stays the same).
+# Kill and resume: kill -9 the whole mpirun at five random moments (from
+# round 2 on, after the round's first finished task), resuming each time;
+# the final store equals an uninterrupted run's, and no task whose status
+# was written is computed again (its finished_at stays the same).
 # Then SIGTERM: exit 3, and a resume completes.
 source "$(dirname "$0")/lib.sh"
 SPEC=$ROOT/tests/specs/smoke.ini
@@ -24,14 +25,34 @@ for s in ref["study"]:
 print(left / 2)
 PY
 }
+done_now() { # tasks done in store $1 (0 before it exists), read under the running sweep
+  local n
+  n=$("$LESDE" status "$1" 2>/dev/null | awk '$1 == "total:" { print $2; exit }')
+  echo "${n:-0}"
+}
 RANDOM=$$
 midway=0
 for round in 1 2 3 4 5; do
+  before=$(done_now "$TMP/s.h5")
+  # the work still to do: what the pending tasks took in the reference
+  # run, over 2 ranks (read before the sweep holds the store)
+  d=$(remaining "$TMP/s.h5")
   "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" "${SET[@]}" --store "$TMP/s.h5" --quiet >/dev/null 2>"$TMP/err.$round" &
   pid=$!
-  # a random moment within the work still to do: what the pending tasks
-  # took in the reference run, over 2 ranks (plus start-up)
-  sleep "$(awk -v d="$(remaining "$TMP/s.h5")" -v r="$RANDOM" 'BEGIN { print 0.5 + 0.7 * d * r / 32768 }')"
+  if [ "$round" -gt 1 ]; then
+    # after round 1 (a moment anywhere, store creation included): wait
+    # for one more task done, so that a slow or busy machine still kills
+    # the sweep mid-way, then a moment in the first quarter of what is left
+    for _ in $(seq 1 600); do
+      [ "$(done_now "$TMP/s.h5")" -gt "$before" ] && break
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    sleep "$(awk -v d="$d" -v r="$RANDOM" 'BEGIN { print 0.25 * d * r / 32768 }')"
+  else
+    # a random moment within the work still to do (plus start-up)
+    sleep "$(awk -v d="$d" -v r="$RANDOM" 'BEGIN { print 0.5 + 0.7 * d * r / 32768 }')"
+  fi
   kill_tree "$pid"
   wait "$pid" 2>/dev/null
   if [ ! -e "$TMP/s.h5" ]; then bad "round $round: no store"; continue; fi
