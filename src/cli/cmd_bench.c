@@ -63,8 +63,9 @@ int cmd_bench(int argc, char **argv)
     if (optind < argc)
         return cli_usage("bench", "unexpected argument '%s'", argv[optind]);
     if (sched) {
-        if (run_init(NULL, NULL))
-            return 1;
+        int rc = run_init(NULL, NULL);
+        if (rc)
+            return rc == LESDE_USAGE ? 2 : (fprintf(stderr, "lesde: MPI could not start\n"), 1);
         double us = run_bench_overhead(sched);
         if (run_rank() == 0)
             printf("sched_ranks %d\nsched_tasks %ld\nsched_us_per_task %.2f\n", run_size(), sched,

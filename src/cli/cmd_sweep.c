@@ -130,8 +130,9 @@ int cmd_sweep(int argc, char **argv)
         spec_free(&s);
         return rc;
     }
-    if (run_init(NULL, NULL))
-        return fprintf(stderr, "lesde: MPI could not start\n"), 1;
+    int started = run_init(NULL, NULL);
+    if (started != LESDE_OK)
+        return started == LESDE_USAGE ? 2 : (fprintf(stderr, "lesde: MPI could not start\n"), 1);
     int rank = run_rank();
     int rc = path ? spec_load(&s, path, sets, n_sets, &e) : e.code;
     if (rc)

@@ -49,9 +49,42 @@ typedef struct {
     log_progress prog;
 } sched;
 
+/* Environment variables an MPI launcher gives its processes (Open MPI's
+ * mpirun, PMIx, PMI-1/2: srun --mpi=pmix|pmi2, MPICH's mpiexec). */
+static int launcher_vars(void)
+{
+    static const char *vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE",
+                                 "PMI_FD"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+        if (getenv(vars[i]))
+            return 1;
+    return 0;
+}
+
+/* srun started several tasks but no MPI plugin joins them (srun --mpi=none,
+ * or a cluster whose default plugin this MPI does not speak): each would
+ * run alone, or (Open MPI) abort in MPI_Init with advice about rebuilding
+ * it. Returns the task count then, 0 otherwise; *procid is Slurm's rank. */
+static int unplugged_srun(int *procid)
+{
+    const char *n = getenv("SLURM_STEP_NUM_TASKS"), *id = getenv("SLURM_PROCID");
+    int tasks = n ? atoi(n) : 0;
+    *procid = id ? atoi(id) : 0;
+    return tasks > 1 && !launcher_vars() ? tasks : 0;
+}
+
 int run_init(int *argc, char ***argv)
 {
-    int provided;
+    int provided, procid, tasks = unplugged_srun(&procid);
+    if (tasks) {
+        if (procid == 0)
+            fprintf(stderr,
+                    "lesde: srun started %d tasks with no MPI plugin to join them (each "
+                    "would run alone): use srun --mpi=pmix (srun --mpi=list shows this "
+                    "cluster's plugins), or mpirun\n",
+                    tasks);
+        return LESDE_USAGE;
+    }
     if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
         return LESDE_FAIL;
     /* Ranks are the parallelism: one BLAS thread each. */
@@ -61,12 +94,11 @@ int run_init(int *argc, char ***argv)
 
 int run_launched_size(int *rank)
 {
-    static const char *vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"};
-    int launched = 0, n = 1;
+    int n = 1, tasks = unplugged_srun(rank);
+    if (tasks)
+        return tasks;
     *rank = 0;
-    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
-        launched |= getenv(vars[i]) != NULL;
-    if (!launched || MPI_Init(NULL, NULL) != MPI_SUCCESS)
+    if (!launcher_vars() || MPI_Init(NULL, NULL) != MPI_SUCCESS)
         return 1;
     MPI_Comm_size(MPI_COMM_WORLD, &n);
     MPI_Comm_rank(MPI_COMM_WORLD, rank);

@@ -23,7 +23,10 @@ typedef struct {
     double progress_every;/* seconds between progress lines when not a terminal */
 } run_opts;
 
-/* MPI start and end for the commands that use MPI; run_rank/run_size after. */
+/* MPI start and end for the commands that use MPI; run_rank/run_size after.
+ * run_init: LESDE_FAIL when MPI does not start; LESDE_USAGE, said on
+ * stderr, when srun started several tasks without an MPI plugin (each
+ * would run alone). */
 int run_init(int *argc, char ***argv);
 int run_finalize(int code);
 int run_rank(void);
@@ -31,7 +34,9 @@ int run_size(void);
 /* For the one-process commands (train, simulate): how many ranks an MPI
  * launcher (mpirun, mpiexec, srun --mpi=...) started, and this one's rank.
  * MPI is started and ended here only when a launcher's variables are set:
- * a singleton MPI_Init costs ~0.4 s, and without a launcher the answer is 1. */
+ * a singleton MPI_Init costs ~0.4 s, and without a launcher the answer is 1
+ * (or srun's task count and SLURM_PROCID when srun started several with no
+ * MPI plugin). */
 int run_launched_size(int *rank);
 /* The MPI library's name and version ("Open MPI v4.1.4", "MPICH Version: 4.0.2"),
  * cut at its first comma or line break; callable before run_init. */

@@ -3,7 +3,10 @@
 # `file:line:` message); submitted anyway (--no-check), the sweep job fails
 # fast with the message in its log, and the report job never runs (Slurm
 # cancels it, or it stays pending with DependencyNeverSatisfied: then it is
-# cancelled here).
+# cancelled here). Then srun with no MPI plugin (--mpi=none): every task
+# refuses at once with the fix (srun --mpi=pmix), exit 2, nothing written,
+# where Open MPI would abort in MPI_Init asking for a rebuild and MPICH
+# would run each task alone.
 source "$(dirname "$0")/../e2e/lib.sh"
 source "$ROOT/tests/slurm/common.bash"
 BAD=$ROOT/tests/specs/bad/unknown_key.ini   # its error is on line 4
@@ -48,4 +51,16 @@ check "report job gone (state $rstate)" test "$rstate" = CANCELLED
 check "report job never started (no log)" test ! -e "$TMP/results/$NAME/slurm-$report.out"
 check "no report written" test ! -e "$TMP/results/$NAME/report"
 [ "$FAIL" -eq 0 ] || show_log "$log"
+
+SMOKE=$ROOT/tests/specs/smoke.ini
+expect_exit 2 "srun --mpi=none: sweep refused" \
+  srun -n 2 --mpi=none "$LESDE" sweep "$SMOKE" --store "$TMP/noplugin.h5" --quiet
+check "says to use srun --mpi=pmix, once" \
+  test "$(grep -c "srun started 2 tasks with no MPI plugin.*srun --mpi=pmix" "$TMP/err")" = 1
+check "no store" test ! -e "$TMP/noplugin.h5"
+expect_exit 2 "srun --mpi=none: train refused" \
+  srun -n 2 --mpi=none "$LESDE" train --iters 10 --out "$TMP/noplugin_train.h5"
+check "no train file" test ! -e "$TMP/noplugin_train.h5"
+expect_exit 0 "srun --mpi=pmix: the same sweep runs" \
+  srun -n 2 --mpi=pmix "$LESDE" sweep "$SMOKE" --store "$TMP/pmix.h5" --quiet
 finish
