@@ -332,14 +332,21 @@ static void master_loop(sched *m)
 
 typedef struct {
     long id;
+    int seed_index;
     double cost;
 } costed;
 
+/* Longest first; among equals seed by seed (every grid point of a seed,
+ * then the next seed): tasks of one seed share their generated data, which
+ * a rank's cache (data_cache_*) then holds when its next task comes, and a
+ * sweep stopped early has the whole grid for its first seeds. */
 static int by_cost(const void *a, const void *b)
 {
     const costed *x = a, *y = b;
     if (x->cost != y->cost)
         return x->cost > y->cost ? -1 : 1;
+    if (x->seed_index != y->seed_index)
+        return x->seed_index < y->seed_index ? -1 : 1;
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
@@ -370,6 +377,7 @@ static int build_queue(sched *m, lesde_err *e)
         spec_task t;
         spec_task_get(m->s, id, &t);
         c[k].id = id;
+        c[k].seed_index = t.seed_index;
         c[k++].cost = t.cost;
     }
     qsort(c, k, sizeof *c, by_cost);

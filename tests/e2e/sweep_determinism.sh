@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The smoke spec on 1 process (no mpirun), 2 and 3 ranks gives identical
 # task data (every dataset but the timing fields), and a complete store.
+# One process runs the queue in order: among tasks of equal cost, seed by
+# seed (every grid point of a seed, then the next).
 source "$(dirname "$0")/lib.sh"
 SPEC=$ROOT/tests/specs/smoke.ini
 expect_exit 0 "sweep, one process" "$LESDE" sweep "$SPEC" --store "$TMP/n1.h5" --quiet
@@ -14,6 +16,15 @@ check "all done" grep -q "total: .* 0 failed, 0 pending" "$TMP/out"
 check "1 vs 2 ranks equal" /usr/bin/python3 "$ROOT/tests/compare_stores.py" "$TMP/n1.h5" "$TMP/n2.h5"
 check "1 vs 3 ranks equal" /usr/bin/python3 "$ROOT/tests/compare_stores.py" "$TMP/n1.h5" "$TMP/n3.h5"
 check "data cache off equal" /usr/bin/python3 "$ROOT/tests/compare_stores.py" "$TMP/n1.h5" "$TMP/n0.h5"
+check "one process: the train tasks finished seed by seed" /usr/bin/python3 -c "
+import h5py, numpy as np, sys
+t = h5py.File('$TMP/n1.h5', 'r')['study']['train']
+fin = np.asarray(t['finished_at']).ravel()
+n_seeds = t['seed'].shape[0]
+ids = np.argsort(fin, kind='stable')
+order = [(i % n_seeds, i // n_seeds) for i in ids]  # (seed index, grid point)
+print(order, file=sys.stderr)
+sys.exit(0 if order == sorted(order) and len(set(fin)) == len(fin) else 1)"
 # The 3-rank run did use every rank.
 check "3 ranks all worked" /usr/bin/python3 -c "
 import h5py, numpy as np, sys
