@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
 n=${1:-10000}
 ranks=${2:-2}
-mpirun --oversubscribe --bind-to none -n "$ranks" "${LESDE_BIN:-build/lesde}" bench --sched "$n"
+jobs/mpirun -n "$ranks" "${LESDE_BIN:-build/lesde}" bench --sched "$n"

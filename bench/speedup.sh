@@ -10,7 +10,7 @@ trap 'rm -rf "$tmp"' EXIT
 wall() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N)
          awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }'; }
 one=$(wall "$lesde" sweep bench/specs/speedup.ini --store "$tmp/1.h5" --quiet)
-two=$(wall mpirun --oversubscribe --bind-to none -n 2 "$lesde" sweep bench/specs/speedup.ini --store "$tmp/2.h5" --quiet)
+two=$(wall jobs/mpirun -n 2 "$lesde" sweep bench/specs/speedup.ini --store "$tmp/2.h5" --quiet)
 echo "speedup_1rank_seconds $one"
 echo "speedup_2rank_seconds $two"
 awk -v a="$one" -v b="$two" 'BEGIN { printf "speedup_ratio %.2f\n", a / b }'

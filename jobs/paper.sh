@@ -15,7 +15,7 @@ mkdir -p "$out"
 if [ -n "${SLURM_JOB_ID:-}" ] && srun --mpi=list 2>&1 | grep -q pmix; then
   launch=(srun --mpi=pmix)
 else
-  launch=(mpirun --oversubscribe --bind-to none -n "${LESDE_RANKS:-$(nproc)}")
+  launch=(jobs/mpirun -n "${LESDE_RANKS:-$(nproc)}")
 fi
 set +e
 "${launch[@]}" build/lesde sweep sweep/paper.ini --store "$out/store.h5" "$@"

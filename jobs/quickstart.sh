@@ -13,7 +13,7 @@ mkdir -p "$out"
 ranks=${LESDE_RANKS:-$(nproc)}
 start=$(date +%s)
 set +e
-mpirun --oversubscribe --bind-to none -n "$ranks" build/lesde sweep sweep/quickstart.ini \
+jobs/mpirun -n "$ranks" build/lesde sweep sweep/quickstart.ini \
   --store "$out/store.h5" "$@"
 rc=$?
 set -e
