@@ -1,10 +1,13 @@
 /* Small self-describing HDF5 files: a dataset's images, a fit. */
 #include <hdf5.h>
+#include <hdf5_hl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "store/fields.h"
 #include "store/h5err.h"
 #include "store/store.h"
 
@@ -60,6 +63,128 @@ static int write_stack(hid_t f, const char *name, double *const *src, int n, siz
     for (int i = 0; i < n; i++)
         memcpy(buf + i * each, src[i], sizeof(double) * each);
     return write_ds(f, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, ndim, dims, buf, desc);
+}
+
+/* ---- the fit file's dimensions, for netCDF-4 readers (xarray): named as
+ * the store's fit group names them (fields_dim), each group holding the
+ * scales its variables use. */
+
+/* Coordinate `name` [n] of group g: the iterations t for "checkpoint",
+ * else 0..n-1 (with the labels of fields_dim, if any). */
+static hid_t fit_scale(hid_t g, const char *name, hsize_t n, const double *t)
+{
+    const field_dim *fd = fields_dim(name);
+    hid_t sp = H5Screate_simple(1, &n, NULL);
+    hid_t ds = H5Dcreate2(g, name, H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Sclose(sp);
+    int64_t *v = malloc(sizeof(int64_t) * (n ? n : 1));
+    int rc = ds < 0 || !v;
+    for (hsize_t j = 0; !rc && j < n; j++)
+        v[j] = t ? (int64_t)t[j] : (int64_t)j;
+    if (!rc)
+        rc = H5Dwrite(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0 ||
+             H5DSset_scale(ds, name) < 0 ||
+             store_h5_attr_str(ds, "long_name", fd ? fd->long_name : name) ||
+             store_h5_attr_str(ds, "units", fd && t ? fd->units : "1") ||
+             (fd && fd->labels && store_h5_attr_str(ds, "labels", fd->labels));
+    free(v);
+    if (rc && ds >= 0) {
+        H5Dclose(ds);
+        return -1;
+    }
+    return ds;
+}
+
+/* Each variable of the fit file and its dimensions, in order. */
+typedef struct {
+    const char *name;
+    const char *dims[4];
+} fit_var;
+
+static const fit_var fit_vars[] = {
+    {"t", {"checkpoint"}},
+    {"xbar", {"checkpoint", "class", "feature"}},
+    {"fit/A", {"model", "checkpoint"}},
+    {"fit/B", {"model", "checkpoint"}},
+    {"fit/alpha", {"model", "checkpoint"}},
+    {"fit/beta", {"model", "checkpoint"}},
+    {"fit/alpha_sim", {"model", "checkpoint"}},
+    {"fit/beta_sim", {"model", "checkpoint"}},
+    {"fit/tail", {"model", "quantity"}},
+    {"fit/tail_ref0", {"model", "quantity"}},
+    {"fit/tail_local", {"model", "quantity", "tail_window"}},
+    {"fit/tail_local_t", {"tail_window"}},
+    {"fit/ref_scale", {"sim"}},
+    {"fit/ref_std", {"sim", "checkpoint", "class", "feature"}},
+    {"fit/S", {"checkpoint"}},
+    {"fit/rd_etf", {"checkpoint", "class"}},
+    {"fit/rd_cmean", {"checkpoint", "class"}},
+    {"fit/etf_dev", {"checkpoint"}},
+    {"fit/norm_spread", {"checkpoint"}},
+    {"fit/paths_mean", {"model", "checkpoint", "class", "feature"}},
+    {"fit/paths_std", {"model", "checkpoint", "class", "feature"}},
+};
+
+/* Attaches group g's scales (names[k], ids[k]) to variable `var` (a path
+ * from the root f) along dims; a variable not in the file is skipped. */
+static int fit_attach(hid_t f, const char *var, const char *const *dims, const char *const *names,
+                      const hid_t *ids, int n)
+{
+    if (H5Lexists(f, var, H5P_DEFAULT) <= 0)
+        return 0;
+    hid_t ds = H5Dopen2(f, var, H5P_DEFAULT);
+    int rc = ds < 0;
+    for (unsigned d = 0; !rc && d < 4 && dims[d]; d++) {
+        int k = 0;
+        while (k < n && strcmp(names[k], dims[d]))
+            k++;
+        rc = k == n || H5DSattach_scale(ds, ids[k], d) < 0;
+    }
+    if (ds >= 0)
+        H5Dclose(ds);
+    return rc ? -1 : 0;
+}
+
+static int fit_dims(hid_t f, const double *t, int C, int K, int p)
+{
+    static const char *const names[] = {"checkpoint", "class",    "feature",    "model",
+                                        "sim",        "quantity", "tail_window"};
+    enum { ND = sizeof names / sizeof names[0] };
+    const hsize_t len[ND] = {(hsize_t)C,  (hsize_t)K, (hsize_t)p,     LE_NUM_MODELS,
+                             LE_NUM_SIMS, LE_NUM_Q,   LE_TAIL_LOCAL_N};
+    hid_t fit = H5Gopen2(f, "fit", H5P_DEFAULT);
+    int rc = fit < 0;
+    /* the root's variables use checkpoint, class, feature; fit/'s all */
+    hid_t root_ids[3] = {-1, -1, -1}, fit_ids[ND];
+    for (int k = 0; k < ND; k++)
+        fit_ids[k] = -1;
+    for (int k = 0; !rc && k < 3; k++)
+        rc = (root_ids[k] = fit_scale(f, names[k], len[k], k == 0 ? t : NULL)) < 0;
+    for (int k = 0; !rc && k < ND; k++)
+        rc = (fit_ids[k] = fit_scale(fit, names[k], len[k], k == 0 ? t : NULL)) < 0;
+    for (size_t i = 0; !rc && i < sizeof fit_vars / sizeof fit_vars[0]; i++) {
+        int in_fit = !strncmp(fit_vars[i].name, "fit/", 4);
+        rc = fit_attach(f, fit_vars[i].name, fit_vars[i].dims, names, in_fit ? fit_ids : root_ids,
+                        in_fit ? ND : 3);
+    }
+    for (int v = 0; !rc && v < LE_NUM_VARIANTS; v++) {
+        static const char *const sim4[] = {"sim", "checkpoint", "class", "feature"};
+        static const char *const sim3[] = {"sim", "checkpoint", "class", NULL};
+        char name[64];
+        snprintf(name, sizeof name, "fit/sim_%s", le_variant_name((le_variant)v));
+        rc = fit_attach(f, name, sim4, names, fit_ids, ND);
+        snprintf(name, sizeof name, "fit/rd_%s", le_variant_name((le_variant)v));
+        rc = rc || fit_attach(f, name, sim3, names, fit_ids, ND);
+    }
+    for (int k = 0; k < ND; k++) {
+        if (k < 3 && root_ids[k] >= 0)
+            H5Dclose(root_ids[k]);
+        if (fit_ids[k] >= 0)
+            H5Dclose(fit_ids[k]);
+    }
+    if (fit >= 0)
+        H5Gclose(fit);
+    return rc ? -1 : 0;
 }
 
 int store_write_fit(const char *path, const double *t, int C, const double *xbar, int K, int p,
@@ -149,6 +274,8 @@ int store_write_fit(const char *path, const double *t, int C, const double *xbar
         rc |= write_ds(f, "fit/norm_spread", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, c1,
                        r->norm_spread, "std_k |Xbar^k| / mean_k |Xbar^k|");
     free(buf);
+    if (!rc)
+        rc |= fit_dims(f, t, C, K, p);
     rc |= store_h5_attr_str(f, "creator", "lesde fit");
     rc |= store_h5_attr_str(f, "lesde_version", LESDE_VERSION);
     rc |= store_h5_attr_str(f, "source", source);

@@ -6,7 +6,8 @@
 # (but the characters of a message), every variable units and a long_name,
 # attributes are strings, not bytes. The final accuracy selected with .sel
 # by p_err equals what lesde report wrote into summary.csv; the median over
-# seeds computed by xarray equals summary/median.
+# seeds computed by xarray equals summary/median. lesde fit's file opens
+# with named dimensions too.
 source "$(dirname "$0")/lib.sh"
 if ! /usr/bin/python3 -c "import xarray, h5netcdf, netCDF4" 2>/dev/null; then
   echo "SKIP: needs python3-xarray, python3-h5netcdf and python3-netcdf4 (jobs/setup.sh --test)" >&2
@@ -106,6 +107,53 @@ for engine in ("h5netcdf", "netcdf4"):
 for b in bad[:15]:
     print("xarray:", b)
 print(f"xarray: {len(bad)} problems")
+sys.exit(1 if bad else 0)
+PY
+
+# lesde fit's file: named dimensions in both groups, coordinates the same
+# as the store's fit group (checkpoint in iterations, model, sim, ...), and
+# its values those of the store it was fitted from.
+expect_exit 0 "lesde fit --out" "$LESDE" fit "$TMP/t.h5" --out "$TMP/fit.h5" --quiet
+check "xarray reads lesde fit's file with named dimensions" \
+  /usr/bin/python3 - "$TMP/fit.h5" "$TMP/t.h5" <<'PY'
+import sys
+import numpy as np
+import xarray as xr
+
+fit, run = sys.argv[1:]
+bad = []
+for engine in ("h5netcdf", "netcdf4"):
+    try:
+        root = xr.open_dataset(fit, engine=engine)
+        f = xr.open_dataset(fit, engine=engine, group="fit")
+    except Exception as e:
+        bad.append(f"{engine}: {e!r}"[:300])
+        continue
+    want = {"xbar": ("checkpoint", "class", "feature"), "t": ("checkpoint",)}
+    want_fit = {"rd_plateau": ("sim", "checkpoint", "class"), "tail": ("model", "quantity"),
+                "sim_reference": ("sim", "checkpoint", "class", "feature"),
+                "tail_local": ("model", "quantity", "tail_window"), "S": ("checkpoint",),
+                "rd_etf": ("checkpoint", "class"), "A": ("model", "checkpoint")}
+    for ds, w in ((root, want), (f, want_fit)):
+        for name, dims in w.items():
+            if ds[name].dims != dims:
+                bad.append(f"{engine}: {name} has {ds[name].dims}, not {dims}")
+    for name in f.data_vars:
+        if any(d.startswith("phony_dim") for d in f[name].dims):
+            bad.append(f"{engine}: fit/{name} has unnamed dimensions {f[name].dims}")
+    if not np.array_equal(root.checkpoint.values, root.t.values) or \
+       not np.array_equal(f.checkpoint.values, root.t.values):
+        bad.append(f"{engine}: checkpoint coordinate is not t")
+    if f.model.attrs.get("labels") != "I,L":
+        bad.append(f"{engine}: model labels {f.model.attrs.get('labels')!r}")
+    # the same numbers as the store's fit of that task
+    st = xr.open_dataset(run, engine=engine, group="/study/train/fit")
+    a = st.rd_etf.squeeze(drop=True).values
+    if a.shape != f.rd_etf.shape or not np.allclose(a, f.rd_etf.values, equal_nan=True):
+        bad.append(f"{engine}: rd_etf differs from the train file's")
+for b in bad[:15]:
+    print("fit file:", b)
+print(f"fit file: {len(bad)} problems")
 sys.exit(1 if bad else 0)
 PY
 finish
