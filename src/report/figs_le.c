@@ -650,10 +650,40 @@ static int draw_fig4_seeds(report_ctx *c, const report_study *rs, long p, int va
     long nt = 0;
     const double *tv = rc ? NULL : point_t(rs, &t, p, &nt);
     int K = rs->pt[p].K;
-    int seeds[FIG4_MAX_SEEDS], ns = 0;
-    for (int s = 0; s < rs->S && ns < FIG4_MAX_SEEDS; s++)
-        if (report_task_done(rs, p, s))
-            seeds[ns++] = s;
+    /* Every done seed's final RD and the baseline's; the seeds shown: all,
+     * or FIG4_MAX_SEEDS spread evenly over their ranking by final RD (the
+     * lowest, the highest and evenly between), drawn in that order. */
+    long Km = rc || x.ndim < 3 ? 0 : x.dims[x.ndim - 1],
+         C = rc || x.ndim < 3 ? 0 : x.dims[x.ndim - 3];
+    int done[rs->S > 0 ? rs->S : 1], nd = 0, beat_all = 0, fin_all = 0;
+    double rd_all[rs->S > 0 ? rs->S : 1], etf_all[rs->S > 0 ? rs->S : 1];
+    for (int s = 0; !rc && s < rs->S; s++)
+        if (report_task_done(rs, p, s)) {
+            rd_all[s] = final_rd(task_of(rs, &rd, p, s) + LE_SIM_L_UNDER_L * C * Km, nt - 1, Km, K);
+            etf_all[s] = final_rd(task_of(rs, &etf, p, s), nt - 1, Km, K);
+            if (isfinite(rd_all[s])) {
+                fin_all++;
+                beat_all += rd_all[s] < etf_all[s];
+            }
+            done[nd++] = s;
+        }
+    int seeds[FIG4_MAX_SEEDS], ns = 0, spread = nd > FIG4_MAX_SEEDS;
+    if (spread) {
+        /* insertion sort of the done seeds by final RD, NaN last */
+        for (int i = 1; i < nd; i++)
+            for (int j = i; j > 0; j--) {
+                double a = rd_all[done[j - 1]], b = rd_all[done[j]];
+                if (!(isnan(a) ? !isnan(b) : b < a))
+                    break;
+                int tmp = done[j];
+                done[j] = done[j - 1];
+                done[j - 1] = tmp;
+            }
+        for (int i = 0; i < FIG4_MAX_SEEDS; i++)
+            seeds[ns++] = done[(long)i * (nd - 1) / (FIG4_MAX_SEEDS - 1)];
+    } else
+        for (int i = 0; i < nd; i++)
+            seeds[ns++] = done[i];
     int cols = ns <= 4 ? ns : ns <= 9 ? 3 : ns <= 16 ? 4 : 6, rows = (ns + cols - 1) / cols;
     report_gp g = {0};
     char base[256], dat[300], kind[32];
@@ -663,7 +693,6 @@ static int draw_fig4_seeds(report_ctx *c, const report_study *rs, long p, int va
     if (!rc && ns > 0 && (rc = report_gp_open(&g, c, base, 120 + 330 * cols, 90 + 250 * rows)) == 0 &&
         !(d = report_gp_data(&g, "", dat, sizeof dat)))
         rc = c->e->code;
-    long Km = x.dims[x.ndim - 1], C = x.dims[x.ndim - 3];
     double rds[FIG4_MAX_SEEDS], etfs[FIG4_MAX_SEEDS];
     if (!rc && ns > 0) {
         fprintf(d, "# %s, point %s: one block per seed (gnuplot index), columns as fig4%s\n",
@@ -673,8 +702,8 @@ static int draw_fig4_seeds(report_ctx *c, const report_study *rs, long p, int va
             fprintf(d, "%s# seed %llu\n", i ? "\n\n" : "", (unsigned long long)rs->st->seeds[s]);
             put_task(d, tv, nt, task_of(rs, &x, p, s), task_of(rs, &sim, p, s),
                      task_of(rs, &S, p, s), C, Km, K);
-            rds[i] = final_rd(task_of(rs, &rd, p, s) + LE_SIM_L_UNDER_L * C * Km, nt - 1, Km, K);
-            etfs[i] = final_rd(task_of(rs, &etf, p, s), nt - 1, Km, K);
+            rds[i] = rd_all[s];
+            etfs[i] = etf_all[s];
         }
         rc = report_gp_data_close(&g, d, dat);
     }
@@ -701,22 +730,20 @@ static int draw_fig4_seeds(report_ctx *c, const report_study *rs, long p, int va
         report_gp_abort(&g);
     }
     if (!rc && ns > 0) {
-        int beat = 0, fin = 0;
-        for (int i = 0; i < ns; i++)
-            if (isfinite(rds[i])) {
-                fin++;
-                beat += rds[i] < etfs[i];
-            }
         rc = report_add_fig(
             c, base, kind, "Figure 4, every seed", rs->st->name, "",
             "Study %s at %s: class 0's K mean probe logits (points) against the L-model's "
-            "imitation (%s; lines) and the ETF baseline (dashed) for each of %d seeds%s; the "
-            "panel titles give each seed's final RD and the baseline's. The imitation beats "
-            "the baseline for %d of the %d seeds with a finite RD.",
+            "imitation (%s; lines) and the ETF baseline (dashed) for %d seeds%s; the panel "
+            "titles give each seed's final RD and the baseline's. The imitation beats the "
+            "baseline for %d of the %d seeds with a finite RD (all done seeds, shown or not).",
             rs->st->name, rs->label[p][0] ? rs->label[p] : "its only grid point",
             variant == LE_VAR_REFERENCE ? "rescaled, reference method"
                                         : "from the end of the plateau",
-            ns, rs->pt[p].n_done > ns ? " (the first ones)" : "", beat, fin);
+            ns,
+            spread ? ", spread evenly over the ranking of all done seeds by final RD, lowest "
+                     "first"
+                   : " (every done seed)",
+            beat_all, fin_all);
     }
     for (int i = 0; i < 6; i++)
         store_array_free(all[i]);

@@ -29,6 +29,20 @@ n=$(ls "$OUT"/*.png | wc -l)
 check "17 figures, not $n" test "$n" -eq 17
 check "fig4 names the median-RD seed" grep -q "seed [01] (median RD of 2 seeds)" "$OUT/fig4plateau-pollution.gp"
 check "fig4seeds: a panel per seed" test "$(grep -c "^set title 'seed " "$OUT/fig4seedsplateau-pollution.gp")" -eq 2
+# More seeds than fig4seeds draws (24): 26 seeds at one p_err; the panels
+# are 24 seeds spread over the ranking by final RD, lowest first (the
+# caption says so), and the caption's count is over all 26.
+expect_exit 0 "sweep, 26 seeds" "$LESDE" sweep "$SPEC" --set sweep.seeds=0..25 \
+  --set study.pollution.p_err=0 --set study.gamma.n_obs=1 --set study.boundary.n_obs=1 \
+  --store "$TMP/s26.h5" --quiet
+expect_exit 0 "report, 26 seeds" "$LESDE" report "$TMP/s26.h5" --out "$TMP/r26" --quiet
+gp26=$TMP/r26/fig4seedsplateau-pollution.gp
+check "fig4seeds: 24 panels of 26 seeds" test "$(grep -c "^set title 'seed " "$gp26")" -eq 24
+sed -n "s/^set title 'seed [0-9]*: RD \([-0-9.naif]*\) .*/\1/p" "$gp26" >"$TMP/rd26"
+check "fig4seeds: panels by final RD, lowest first (NaN last)" bash -c \
+  "grep -v nan '$TMP/rd26' | sort -c -g && ! grep -n nan '$TMP/rd26' | awk -F: -v n=\$(grep -vc nan '$TMP/rd26') '\$1 <= n' | grep -q ."
+check "fig4seeds: the caption says how the seeds were chosen, and counts all 26" \
+  grep -q "for 24 seeds, spread evenly over the ranking of all done seeds by final RD, lowest first.*of the [0-9]* seeds with a finite RD (all done seeds" "$TMP/r26/index.html"
 check "sept-gamma: a curve per s" test "$(grep -c "title 's = " "$OUT/sept-gamma.gp")" -eq 2
 check "sept-boundary: one curve named after its study" grep -q "title 'boundary'" "$OUT/sept-boundary.gp"
 for p in "$OUT"/*.png; do

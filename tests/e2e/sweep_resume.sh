@@ -25,42 +25,49 @@ for s in ref["study"]:
 print(left / 2)
 PY
 }
-done_now() { # tasks done in store $1 (0 before it exists), read under the running sweep
+done_now() { # tasks done by the last progress line of the sweep's stderr $1 (0: none yet);
+  # not lesde status, whose reads of a store being written may fail
   local n
-  n=$("$LESDE" status "$1" 2>/dev/null | awk '$1 == "total:" { print $2; exit }')
+  n=$(sed -n 's/^lesde: [^:]*: \([0-9][0-9]*\) done, .*/\1/p' "$1" 2>/dev/null | tail -1)
   echo "${n:-0}"
 }
 RANDOM=$$
 midway=0
 for round in 1 2 3 4 5; do
-  before=$(done_now "$TMP/s.h5")
+  before=$(if [ -e "$TMP/s.h5" ]; then finished_at "$TMP/s.h5" | wc -l; else echo 0; fi)
   # the work still to do: what the pending tasks took in the reference
-  # run, over 2 ranks (read before the sweep holds the store)
+  # run, over 2 ranks (read before the sweep holds the store; round 1)
   d=$(remaining "$TMP/s.h5")
-  "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" "${SET[@]}" --store "$TMP/s.h5" --quiet >/dev/null 2>"$TMP/err.$round" &
+  "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" "${SET[@]}" --store "$TMP/s.h5" --progress 0.02 \
+    >/dev/null 2>"$TMP/err.$round" &
   pid=$!
   if [ "$round" -gt 1 ]; then
     # after round 1 (a moment anywhere, store creation included): wait
-    # for one more task done, so that a slow or busy machine still kills
-    # the sweep mid-way, then a moment in the first quarter of what is left
+    # for one more task done, then up to 0.1 s more, so that a slow or busy
+    # machine still kills the sweep mid-way (the last tasks, the sde ones,
+    # take milliseconds: a moment drawn from the work left often missed)
     for _ in $(seq 1 600); do
-      [ "$(done_now "$TMP/s.h5")" -gt "$before" ] && break
+      [ "$(done_now "$TMP/err.$round")" -gt "$before" ] && break
       kill -0 "$pid" 2>/dev/null || break
       sleep 0.1
     done
-    sleep "$(awk -v d="$d" -v r="$RANDOM" 'BEGIN { print 0.25 * d * r / 32768 }')"
+    sleep "$(awk -v r="$RANDOM" 'BEGIN { print 0.1 * r / 32768 }')"
   else
     # a random moment within the work still to do (plus start-up)
     sleep "$(awk -v d="$d" -v r="$RANDOM" 'BEGIN { print 0.5 + 0.7 * d * r / 32768 }')"
   fi
+  alive=0
+  kill -0 "$pid" 2>/dev/null && alive=1
   kill_tree "$pid"
   wait "$pid" 2>/dev/null
   if [ ! -e "$TMP/s.h5" ]; then bad "round $round: no store"; continue; fi
   expect_exit 0 "round $round: status after kill -9" "$LESDE" status "$TMP/s.h5"
   finished_at "$TMP/s.h5" >"$TMP/done.$round"
   n=$(wc -l <"$TMP/done.$round")
-  echo "round $round: $n tasks done" >&2
-  [ "$n" -gt 0 ] && [ "$n" -lt 20 ] && midway=$((midway + 1))
+  echo "round $round: $n tasks done$([ "$alive" = 1 ] || echo ", the sweep had ended")" >&2
+  # mid-sweep: the sweep still ran (tasks left, or the summaries being
+  # written after the last task) and had finished some work
+  [ "$alive" = 1 ] && [ "$n" -gt 0 ] && midway=$((midway + 1))
 done
 check "at least two kills landed mid-sweep ($midway)" test "$midway" -ge 2
 expect_exit 0 "final resume" "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" "${SET[@]}" --store "$TMP/s.h5" --quiet
