@@ -88,6 +88,29 @@ static inline __attribute__((always_inline)) vn vn_bcast(double s)
     return v;
 }
 
+/* ReLU per lane: x where x > 0 or x is NaN (as PyTorch), else +0; masks,
+ * not branches (the signs are random). */
+static inline __attribute__((always_inline)) vn vn_relu(vn x)
+{
+    return (vn)((vnl)x & ((x > 0.0) | (x != x)));
+}
+
+/* Per lane, the max of a 2x2 pool window's values p[0..3] (row-major; a
+ * NaN wins, ties keep the first, as PyTorch) and its place in *which. */
+static inline __attribute__((always_inline)) vn vn_pool4(const vn p[4], vnl *which)
+{
+    vn m = p[0];
+    vnl w = {0};
+#pragma GCC unroll 4
+    for (int k = 1; k < 4; k++) {
+        vnl take = (p[k] > m) | (p[k] != p[k]);
+        m = (vn)(((vnl)p[k] & take) | ((vnl)m & ~take));
+        w = (w & ~take) | (take & (long long)k);
+    }
+    *which = w;
+    return m;
+}
+
 /* VW x VW transpose in registers: rj <- (r0[j], ..., r(VW-1)[j]), in
  * log2(NL) rounds of two-vector shuffles (named vectors, not arrays: GCC
  * keeps arrays of vectors on the stack). */

@@ -118,15 +118,9 @@ conv_pool_tile(double *restrict out, size_t ostride, const double *restrict in,
         pool_row(a, in + ky * rs, wt + (size_t)ky * KC * OCP, KC, OCP, rs, cs, noc);
 #pragma GCC unroll 8
     for (int j = 0; j < noc; j++) {
-        vn m = a[0][j];
-#pragma GCC unroll 4
-        for (int q = 1; q < 4; q++) {
-            vn v = a[q][j];
-            vnl take = (v > m) | (v != v);
-            m = (vn)(((vnl)v & take) | ((vnl)m & ~take));
-        }
-        vnl keep = (m > 0.0) | (m != m);
-        STN(out + j * ostride, (vn)((vnl)m & keep));
+        vn w[4] = {a[0][j], a[1][j], a[2][j], a[3][j]};
+        vnl which; /* not needed: inference keeps no pool indices */
+        STN(out + j * ostride, vn_relu(vn_pool4(w, &which)));
     }
 }
 
@@ -214,7 +208,7 @@ dense_tile(double *restrict out, const double *restrict in, const double *restri
         for (int o = 0; o < no; o++) {
             vn v = acc[g][o] + b[o];
             if (relu)
-                v = (vn)((vnl)v & ((v > 0.0) | (v != v)));
+                v = vn_relu(v);
             STN(out + ((size_t)g * NO + o) * NN_NL, v);
         }
 }

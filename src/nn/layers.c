@@ -252,23 +252,6 @@ static void conv_forward(double *out, const double *in, const double *wt, const 
 }
 
 #if VW >= 4
-/* Per lane, the max of a 2x2 window's values p[0..3] (row-major order; a
- * NaN wins, ties keep the first, as maxpool_forward), its place in
- * *which, then the ReLU. */
-static inline __attribute__((always_inline)) vn pool4_relu(const vn p[4], vnl *which)
-{
-    vn m = p[0];
-    vnl w = {0};
-#pragma GCC unroll 4
-    for (int k = 1; k < 4; k++) {
-        vnl take = (p[k] > m) | (p[k] != p[k]);
-        m = (vn)(((vnl)p[k] & take) | ((vnl)m & ~take));
-        w = (w & ~take) | (take & (long long)k);
-    }
-    *which = w;
-    return (vn)((vnl)m & ((m > 0.0) | (m != m)));
-}
-
 /* conv_pool_forward's tile: nw pool windows of a pair of output rows (2 x
  * 2 nw conv outputs) times nvec vectors of output channels, accumulated in
  * registers as conv_tile does (the same sums in the same order), then per
@@ -321,7 +304,7 @@ conv_ptile(double *restrict out, int *restrict idx, const double *restrict in,
         for (int v = 0; v < nvec; v++) {
             vn p[4] = {a[0][2 * j][v], a[0][2 * j + 1][v], a[1][2 * j][v], a[1][2 * j + 1][v]};
             vnl which;
-            vn m = pool4_relu(p, &which);
+            vn m = vn_relu(vn_pool4(p, &which));
             size_t q = (size_t)j * OC + (size_t)v * VW;
             int lanes = valid - v * VW;
             if (lanes >= VW || (overhang && q + VW <= nout)) {
@@ -442,7 +425,7 @@ static void conv1_pool_forward_x(double *restrict out, int *restrict idx, const 
                 p[3] = SHUF(a[1][0][oc], a[1][0][oc], 1, 3, 1, 3);
 #endif
                 vnl which;
-                vn m = pool4_relu(p, &which);
+                vn m = vn_relu(vn_pool4(p, &which));
                 size_t q = ((size_t)py * PW + px0) * C1X_OC + oc;
 #pragma GCC unroll 8
                 for (int j = 0; j < XW / 2; j++) {
@@ -935,15 +918,12 @@ static void maxpool_forward(double *out, int *idx, const double *in, int H, int 
             int c = 0;
             /* a vector may read channels up to CS (padding lanes) */
             for (; c < C && c + VW <= CS; c += VW) {
-                vn m = LDN(p + c);
-                vnl which = {0};
+                vn w[4];
 #pragma GCC unroll 4
-                for (int j = 1; j < 4; j++) {
-                    vn v = LDN(p + c + off[j]);
-                    vnl take = (v > m) | (v != v);
-                    m = (vn)(((vnl)v & take) | ((vnl)m & ~take));
-                    which = (which & ~take) | (take & (long long)j);
-                }
+                for (int j = 0; j < 4; j++)
+                    w[j] = LDN(p + c + off[j]);
+                vnl which;
+                vn m = vn_pool4(w, &which);
                 if (q + c + VW <= nout) {
                     STN(out + q + c, m);
                     if (idx) {
@@ -1194,9 +1174,7 @@ static void relu_forward(double *out, const double *x, int n)
 {
     int i = 0;
     for (; i + VW <= n; i += VW) {
-        vn v = LDN(x + i);
-        vnl keep = (v > 0.0) | (v != v);
-        STN(out + i, (vn)((vnl)v & keep));
+        STN(out + i, vn_relu(LDN(x + i)));
     }
     for (; i < n; i++)
         out[i] = x[i] > 0.0 || x[i] != x[i] ? x[i] : 0.0;
