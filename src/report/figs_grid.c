@@ -434,21 +434,30 @@ static int draw_fig3(report_ctx *c, const report_study *rs, const char *slice, c
     return rc;
 }
 
-int report_fig3(report_ctx *c)
+/* each_slice over every train study with a p_err or rho axis and, unless
+ * axis is NULL, that axis too; a line "skipped FIG: none" when there is
+ * none. */
+static int each_pollution_study(report_ctx *c, const char *axis, const char *const *keys, int min_n,
+                                const char *fig, const char *points, slice_draw draw,
+                                const char *none)
 {
     int any = 0;
     for (int i = 0; i < c->s.n_studies; i++) {
         const report_study *rs = &c->rs[i];
-        if (!rs->st || !varies_p_err(rs->st))
+        if (!rs->st || !varies_p_err(rs->st) || (axis && spec_axis_find(rs->st, axis) < 0))
             continue;
         any = 1;
-        int rc = each_slice(c, rs, pollution_keys, 2, "fig3", "p_err values", draw_fig3);
+        int rc = each_slice(c, rs, keys, min_n, fig, points, draw);
         if (rc)
             return rc;
     }
-    if (!any)
-        return report_skip(c, "skipped fig3: no train study with a p_err or rho axis");
-    return LESDE_OK;
+    return any ? LESDE_OK : report_skip(c, "skipped %s: %s", fig, none);
+}
+
+int report_fig3(report_ctx *c)
+{
+    return each_pollution_study(c, NULL, pollution_keys, 2, "fig3", "p_err values", draw_fig3,
+                                "no train study with a p_err or rho axis");
 }
 
 /* ---- K ablation ---- */
@@ -538,20 +547,8 @@ static int draw_kabl(report_ctx *c, const report_study *rs, const char *slice, c
 
 int report_kabl(report_ctx *c)
 {
-    int any = 0;
-    for (int i = 0; i < c->s.n_studies; i++) {
-        const report_study *rs = &c->rs[i];
-        if (!rs->st || !varies_p_err(rs->st) || spec_axis_find(rs->st, "classes") < 0)
-            continue;
-        any = 1;
-        int rc = each_slice(c, rs, kabl_keys, 2, "kabl", "grid points", draw_kabl);
-        if (rc)
-            return rc;
-    }
-    if (!any)
-        return report_skip(c, "skipped kabl: no train study with a classes axis and a rho or "
-                              "p_err axis");
-    return LESDE_OK;
+    return each_pollution_study(c, "classes", kabl_keys, 2, "kabl", "grid points", draw_kabl,
+                                "no train study with a classes axis and a rho or p_err axis");
 }
 
 /* ---- the finite-time study: the transition against T ---- */
@@ -714,20 +711,8 @@ static int draw_finite(report_ctx *c, const report_study *rs, const char *slice,
 
 int report_finite(report_ctx *c)
 {
-    int any = 0;
-    for (int i = 0; i < c->s.n_studies; i++) {
-        const report_study *rs = &c->rs[i];
-        if (!rs->st || !varies_p_err(rs->st) || spec_axis_find(rs->st, "iters") < 0)
-            continue;
-        any = 1;
-        int rc = each_slice(c, rs, finite_keys, 4, "finite", "grid points", draw_finite);
-        if (rc)
-            return rc;
-    }
-    if (!any)
-        return report_skip(c, "skipped finite: no train study with an iters axis and a rho or "
-                              "p_err axis");
-    return LESDE_OK;
+    return each_pollution_study(c, "iters", finite_keys, 4, "finite", "grid points", draw_finite,
+                                "no train study with an iters axis and a rho or p_err axis");
 }
 
 /* ---- gamma schedules ---- */
