@@ -74,21 +74,16 @@ static int write_stack(hid_t f, const char *name, double *const *src, int n, siz
 static hid_t fit_scale(hid_t g, const char *name, hsize_t n, const double *t)
 {
     const field_dim *fd = fields_dim(name);
-    hid_t sp = H5Screate_simple(1, &n, NULL);
-    hid_t ds = H5Dcreate2(g, name, H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    H5Sclose(sp);
     int64_t *v = malloc(sizeof(int64_t) * (n ? n : 1));
-    int rc = ds < 0 || !v;
-    for (hsize_t j = 0; !rc && j < n; j++)
+    if (!v)
+        return -1;
+    for (hsize_t j = 0; j < n; j++)
         v[j] = t ? (int64_t)t[j] : (int64_t)j;
-    if (!rc)
-        rc = H5Dwrite(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0 ||
-             H5DSset_scale(ds, name) < 0 ||
-             store_h5_attr_str(ds, "long_name", fd ? fd->long_name : name) ||
-             store_h5_attr_str(ds, "units", fd && t ? fd->units : "1") ||
-             (fd && fd->labels && store_h5_attr_str(ds, "labels", fd->labels));
+    /* integer values, the labels (if any) an attribute of them */
+    hid_t ds = store_h5_coord(g, name, (long)n, v, NULL, NULL, fd ? fd->long_name : name,
+                              fd && t ? fd->units : "1", 1);
     free(v);
-    if (rc && ds >= 0) {
+    if (ds >= 0 && fd && fd->labels && store_h5_attr_str(ds, "labels", fd->labels)) {
         H5Dclose(ds);
         return -1;
     }

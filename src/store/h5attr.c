@@ -1,7 +1,9 @@
 /* Attributes as netCDF-4 and CF readers expect them: strings variable-length
  * UTF-8, integers as 64-bit integers, reals as doubles; and reading a string
- * attribute of either kind (stores before layout 2 hold fixed-length ones). */
+ * attribute of either kind (stores before layout 2 hold fixed-length ones).
+ * Also the coordinate variables (dimension scales) both kinds of file use. */
 #include <hdf5.h>
+#include <hdf5_hl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,4 +114,29 @@ int store_attr_num(hid_t obj, const char *name, double *v)
     H5Tclose(t);
     H5Aclose(a);
     return rc;
+}
+
+hid_t store_h5_coord(hid_t g, const char *name, long n, const int64_t *iv, const double *rv,
+                     const char *labels, const char *long_name, const char *units, int write)
+{
+    hsize_t d = (hsize_t)n;
+    hid_t sp = H5Screate_simple(1, &d, NULL);
+    hid_t t = labels ? store_h5_vlstr() : H5Tcopy(iv ? H5T_STD_I64LE : H5T_IEEE_F64LE);
+    hid_t ds = H5Dcreate2(g, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Tclose(t);
+    H5Sclose(sp);
+    if (ds < 0)
+        return -1;
+    herr_t rc = 0;
+    if (write && n > 0 && iv)
+        rc = H5Dwrite(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, iv);
+    else if (write && n > 0 && rv)
+        rc = H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, rv);
+    if (rc < 0 || H5DSset_scale(ds, name) < 0 || store_h5_attr_str(ds, "long_name", long_name) ||
+        (units && store_h5_attr_str(ds, "units", units)) ||
+        (labels && store_h5_attr_str(ds, "labels", labels))) {
+        H5Dclose(ds);
+        return -1;
+    }
+    return ds;
 }

@@ -38,5 +38,12 @@ int store_h5_attr_int(hid_t obj, const char *name, long long value);
 int store_h5_attr_f64(hid_t obj, const char *name, double value);
 /* A new variable-length UTF-8 string type (close it). */
 hid_t store_h5_vlstr(void);
+/* A coordinate variable of group g: a 1-D dimension scale `name` of n
+ * values with long_name, units (NULL: none) and labels (NULL: none; with
+ * labels it is a string dataset whose values the caller writes). With
+ * write, iv (int64) or rv (float64) are written now. The open dataset (close
+ * it), or -1. */
+hid_t store_h5_coord(hid_t g, const char *name, long n, const int64_t *iv, const double *rv,
+                     const char *labels, const char *long_name, const char *units, int write);
 
 #endif

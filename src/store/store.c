@@ -250,26 +250,7 @@ static hid_t new_coord(layout *L, scope *sc, const char *name, long n, const int
                        const double *rv, const char *labels, const char *long_name,
                        const char *units)
 {
-    hsize_t d = (hsize_t)n;
-    hid_t sp = H5Screate_simple(1, &d, NULL);
-    hid_t t = labels ? store_h5_vlstr() : H5Tcopy(iv ? H5T_STD_I64LE : H5T_IEEE_F64LE);
-    hid_t ds = H5Dcreate2(sc->g, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    H5Tclose(t);
-    H5Sclose(sp);
-    if (ds < 0)
-        return -1;
-    herr_t rc = 0;
-    if (L->w && n > 0 && iv)
-        rc = H5Dwrite(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, iv);
-    else if (L->w && n > 0 && rv)
-        rc = H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, rv);
-    if (rc < 0 || H5DSset_scale(ds, name) < 0 || store_h5_attr_str(ds, "long_name", long_name) ||
-        (units && store_h5_attr_str(ds, "units", units)) ||
-        (labels && store_h5_attr_str(ds, "labels", labels))) {
-        H5Dclose(ds);
-        return -1;
-    }
-    return ds;
+    return store_h5_coord(sc->g, name, n, iv, rv, labels, long_name, units, L->w);
 }
 
 /* A dimension without a coordinate variable, as netCDF-4 writes one: a
