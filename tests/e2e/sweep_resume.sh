@@ -13,18 +13,13 @@ expect_exit 0 "reference sweep" "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" "${SE
 D=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
 echo "reference sweep: $D s" >&2
 
-remaining() { /usr/bin/python3 - "$TMP/ref.h5" "$1" <<'PY'
-import h5py, numpy as np, os, sys
+# The sweep's work: what its tasks took in the reference run, over 2 ranks.
+d=$(/usr/bin/python3 - "$TMP/ref.h5" <<'PY'
+import h5py, numpy as np, sys
 ref = h5py.File(sys.argv[1], "r")
-cur = h5py.File(sys.argv[2], "r") if os.path.exists(sys.argv[2]) else None
-left = 0.0
-for s in ref["study"]:
-    wall = np.asarray(ref["study"][s]["wall_seconds"]).ravel()
-    done = np.asarray(cur["study"][s]["status"]).ravel() == 1 if cur else np.zeros(wall.shape, bool)
-    left += wall[~done].sum()
-print(left / 2)
+print(sum(np.asarray(ref["study"][s]["wall_seconds"]).sum() for s in ref["study"]) / 2)
 PY
-}
+)
 done_now() { # tasks done by the last progress line of the sweep's stderr $1 (0: none yet);
   # not lesde status, whose reads of a store being written may fail
   local n
@@ -35,9 +30,6 @@ RANDOM=$$
 midway=0
 for round in 1 2 3 4 5; do
   before=$(if [ -e "$TMP/s.h5" ]; then finished_at "$TMP/s.h5" | wc -l; else echo 0; fi)
-  # the work still to do: what the pending tasks took in the reference
-  # run, over 2 ranks (read before the sweep holds the store; round 1)
-  d=$(remaining "$TMP/s.h5")
   "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" "${SET[@]}" --store "$TMP/s.h5" --progress 0.02 \
     >/dev/null 2>"$TMP/err.$round" &
   pid=$!
@@ -53,7 +45,7 @@ for round in 1 2 3 4 5; do
     done
     sleep "$(awk -v r="$RANDOM" 'BEGIN { print 0.1 * r / 32768 }')"
   else
-    # a random moment within the work still to do (plus start-up)
+    # a random moment within the sweep's work (plus start-up)
     sleep "$(awk -v d="$d" -v r="$RANDOM" 'BEGIN { print 0.5 + 0.7 * d * r / 32768 }')"
   fi
   alive=0
