@@ -114,8 +114,16 @@ static void carve_packed(bump *b, conv_packed *p, int c, int with_wr)
 
 static void carve(bump *b, cnn *n)
 {
-    n->params = TAKE_D(b, n->nparams);
-    n->grads = TAKE_D(b, n->nparams);
+    /* Shifted so that fc1's rows (400 doubles: 50 cache lines) start on a
+     * line: its kernels stream them 8 doubles a load, and loads and stores
+     * across two lines cost twice (-8% a training step with 1 channel,
+     * where fc1 would sit 32 bytes off). */
+    size_t f1_off = (size_t)C1 * n->c * KS * KS + C1 + (size_t)C2 * C1 * KS * KS + C2;
+    size_t shift = (8 - f1_off % 8) % 8;
+    n->params = TAKE_D(b, n->nparams + shift);
+    n->grads = TAKE_D(b, n->nparams + shift);
+    if (b->base)
+        n->params += shift, n->grads += shift;
     carve_packed(b, &n->pk, n->c, 1);
     carve_packed(b, &n->ipk, n->c, 0);
     carve_acts(b, &n->act, n->c, 1);

@@ -2,6 +2,7 @@
  * differences, PyTorch reference values, init, batched inference, a short
  * training run). */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -452,9 +453,16 @@ static void test_tensors(void)
     CHECK(cnn_num_params(n) == 61111, "params %zu", cnn_num_params(n));
     CHECK(cnn_classes(n) == 3 && cnn_channels(n) == 1, "k, c");
     CHECK(cnn_get_tensor(n, 10).data == NULL, "tensor 10");
+    /* fc1's rows on cache lines (cnn.c: carve), its gradient's too */
+    CHECK((uintptr_t)f1.data % 64 == 0 && (uintptr_t)f1.grad % 64 == 0, "fc1 at %p, %p",
+          (void *)f1.data, (void *)f1.grad);
     cnn_free(n);
     n = cnn_create(3, 5);
     CHECK(n && cnn_num_params(n) == 61111 + 300 + 2 * 85, "3 channels, k 5");
+    if (n) {
+        f1 = cnn_get_tensor(n, 4);
+        CHECK((uintptr_t)f1.data % 64 == 0, "3 channels: fc1 at %p", (void *)f1.data);
+    }
     cnn_free(n);
     n = cnn_create(1, 3);
     /* 2 x multiply-adds: conv1 6*28*28*25, conv2 16*10*10*150, dense */
