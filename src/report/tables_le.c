@@ -4,7 +4,9 @@
  *                  the ETF baseline (one Markdown table per study, the
  *                  L-model's estimates under the L-model ODE);
  *   seeds.csv      one row per done task: plateau end, tail indices (both
- *                  estimators), final RD of every imitation and the baseline;
+ *                  estimators), final RD of every imitation and the baseline,
+ *                  and how far the reference method's imitation leaves the
+ *                  genuine trajectory's range (ref_range);
  *   seedavg.csv    per grid point, the fit of the mean over seeds of the
  *                  probe means (what the reference code fits) beside the
  *                  per-seed medians. */
@@ -17,9 +19,16 @@
 #include "report/internal.h"
 #include "train/train.h"
 
-/* Per-task arrays a table needs. */
+/* A reference-method imitation whose rescaled logits reach this many times
+ * the largest genuine probe mean has blown up: one fitted scalar times a
+ * simulation whose aligned logit passed near 0. On the paper-scale Figure 3
+ * store the ratio's median is 0.24-0.97 and its 90th percentile at most 1.0
+ * at every p_err; the outliers are 5.6-432. */
+#define REF_RANGE_FLAG 3.0
+
+/* Per-task arrays a table needs (sref, xb: empty in a store without them). */
 typedef struct {
-    store_array t, rd[LE_NUM_VARIANTS], etf, cmean, tail, ref0, pt, acc;
+    store_array t, rd[LE_NUM_VARIANTS], etf, cmean, tail, ref0, pt, acc, sref, xb;
 } le_data;
 
 static void le_data_free(le_data *d)
@@ -33,6 +42,8 @@ static void le_data_free(le_data *d)
     store_array_free(&d->ref0);
     store_array_free(&d->pt);
     store_array_free(&d->acc);
+    store_array_free(&d->sref);
+    store_array_free(&d->xb);
 }
 
 static int le_data_read(report_ctx *c, const report_study *rs, le_data *d)
@@ -49,7 +60,47 @@ static int le_data_read(report_ctx *c, const report_study *rs, le_data *d)
     store_array *dst[6] = {&d->etf, &d->cmean, &d->tail, &d->ref0, &d->pt, &d->acc};
     for (int i = 0; i < 6 && !rc; i++)
         rc = report_read(c, rs, names[i], dst[i]);
+    if (!rc && store_has(c->o->store, rs->st->name, "fit/sim_reference")) {
+        rc = report_read(c, rs, "fit/sim_reference", &d->sref);
+        if (!rc)
+            rc = report_read(c, rs, "xbar_probe", &d->xb);
+    }
     return rc;
+}
+
+/* The largest |value| of the first K x K of each [Km][Km] block of b over
+ * nc checkpoints (NaN if one is NaN). */
+static double max_abs_kk(const double *b, long nc, int K, long Km)
+{
+    double m = 0.0;
+    for (long k = 0; k < nc; k++)
+        for (int a = 0; a < K; a++)
+            for (int j = 0; j < K; j++) {
+                double v = fabs(b[(k * Km + a) * Km + j]);
+                if (!(v <= m))
+                    m = v; /* NaN stays */
+            }
+    return m;
+}
+
+/* How far the reference method's imitation (simulation sim) of task (p, s)
+ * leaves the genuine trajectory: the largest |rescaled logit| over the run
+ * over the largest |genuine probe mean|; NaN without the arrays. */
+static double ref_range(const report_study *rs, const le_data *d, long p, int s, int sim)
+{
+    long ns = report_task_size(rs, &d->sref), nx = report_task_size(rs, &d->xb);
+    if (!ns || !nx || d->sref.ndim < 4 || d->xb.ndim < 3)
+        return NAN;
+    long Km = d->xb.dims[d->xb.ndim - 1], C = d->xb.dims[d->xb.ndim - 3], nc = 0;
+    long Cs = d->sref.dims[d->sref.ndim - 3];
+    report_point_t(rs, &d->t, p, &nc);
+    if (nc > C || nc > Cs || d->sref.dims[d->sref.ndim - 1] != Km)
+        return NAN;
+    long task = p * rs->S + s;
+    int K = rs->pt[p].K;
+    double g = max_abs_kk(d->xb.data + task * nx, nc, K, Km);
+    double r = max_abs_kk(d->sref.data + task * ns + (long)sim * Cs * Km * Km, nc, K, Km);
+    return r / g;
 }
 
 #define BASE_ETF (-1)   /* task_rd's v of the ETF baseline */
@@ -109,6 +160,36 @@ static int set_q(report_table *t, int row, int col, const double *q)
     return report_table_set(t, row, col, "%.3g [%.3g, %.3g]", q[0], q[1], q[2]);
 }
 
+/* "n/m (seeds a, b, ...)": the done seeds of p whose reference imitation
+ * (L-model under the L-model ODE) has blown up, of those where it is
+ * defined; "-" when none is. */
+static int blowup_cell(report_table *t, int row, int col, const report_study *rs,
+                       const le_data *d, long p)
+{
+    char seeds[96] = "";
+    int n = 0, m = 0;
+    size_t len = 0;
+    for (int s = 0; s < rs->S; s++) {
+        double r = report_task_done(rs, p, s) ? ref_range(rs, d, p, s, LE_SIM_L_UNDER_L) : NAN;
+        if (!isfinite(r))
+            continue;
+        m++;
+        if (r < REF_RANGE_FLAG)
+            continue;
+        if (n < 4 && len < sizeof seeds)
+            len += (size_t)snprintf(seeds + len, sizeof seeds - len, "%s%llu", n ? ", " : "",
+                                    (unsigned long long)rs->st->seeds[s]);
+        else if (n == 4 && len < sizeof seeds)
+            len += (size_t)snprintf(seeds + len, sizeof seeds - len, ", ...");
+        n++;
+    }
+    if (!m)
+        return report_table_set(t, row, col, "-");
+    if (!n)
+        return report_table_set(t, row, col, "0/%d", m);
+    return report_table_set(t, row, col, "%d/%d (seed%s %s)", n, m, n > 1 ? "s" : "", seeds);
+}
+
 /* imitation.csv and the per-study Markdown tables. */
 static int imitation_table(report_ctx *c, report_table *csv, const report_study *rs,
                            const le_data *d)
@@ -123,7 +204,8 @@ static int imitation_table(report_ctx *c, report_table *csv, const report_study 
                                      "t0: RD [IQR]",
                                      "beats both",
                                      "ETF baseline: RD [IQR]",
-                                     "class-average baseline: RD [IQR]"};
+                                     "class-average baseline: RD [IQR]",
+                                     "reference blown up"};
     enum { NCOL = sizeof mh / sizeof mh[0] };
     char title[256];
     snprintf(title, sizeof title, "Imitation of study %s against the trivial baselines",
@@ -142,8 +224,11 @@ static int imitation_table(report_ctx *c, report_table *csv, const report_study 
              "scale in the L-model's simplex shape, no dynamics) and the class-average baseline "
              "(every class at the genuine mean over classes: no class structure). The plateau "
              "start is defined for the seeds "
-             "whose class-centred means reach plateau_factor times their initial norm. Every "
-             "simulation (also the I-model's estimates) is in imitation.csv.");
+             "whose class-centred means reach plateau_factor times their initial norm. "
+             "Reference blown up: the seeds whose rescaled imitation reaches %g times the "
+             "largest genuine probe mean (seeds.csv: ref_range), listed up to 4. Every "
+             "simulation (also the I-model's estimates) is in imitation.csv.",
+             REF_RANGE_FLAG);
     for (long p = 0; p < rs->P && !rc; p++) {
         if (!rs->pt[p].n_done)
             continue;
@@ -169,7 +254,8 @@ static int imitation_table(report_ctx *c, report_table *csv, const report_study 
         rd_stats(rs, d, p, BASE_ETF, 0, qe, &beats, &both);
         rd_stats(rs, d, p, BASE_CMEAN, 0, qm, &beats, &both);
         rc |= set_q(&mt->t, row, col++, qe);
-        rc |= set_q(&mt->t, row, col, qm);
+        rc |= set_q(&mt->t, row, col++, qm);
+        rc |= blowup_cell(&mt->t, row, col, rs, d, p);
         /* the CSV: every start and simulation */
         for (int v = 0; v < LE_NUM_VARIANTS && !rc; v++)
             for (int s = 0; s < LE_NUM_SIMS && !rc; s++) {
@@ -224,6 +310,8 @@ static int seeds_table(report_ctx *c, report_table *csv, const report_study *rs,
                     rc |= report_table_num(csv, r, k++, task_rd(rs, d, p, s, v, m, cl));
             rc |= report_table_num(csv, r, k++, task_rd(rs, d, p, s, BASE_ETF, 0, cl));
             rc |= report_table_num(csv, r, k++, task_rd(rs, d, p, s, BASE_CMEAN, 0, cl));
+            for (int m = 0; m < LE_NUM_SIMS; m++)
+                rc |= report_table_num(csv, r, k++, ref_range(rs, d, p, s, m));
         }
     }
     return rc ? err_set(c->e, LESDE_FAIL, "out of memory") : LESDE_OK;
@@ -366,7 +454,8 @@ int report_le_tables(report_ctx *c)
         "r_gamma_L",     "ref0_alpha_I",   "ref0_beta_I",    "ref0_gamma_I",  "ref0_alpha_L",
         "ref0_beta_L",   "ref0_gamma_L",   "rd_plateau_IL",  "rd_plateau_LL", "rd_plateau_II",
         "rd_reference_IL", "rd_reference_LL", "rd_reference_II", "rd_t0_IL", "rd_t0_LL",
-        "rd_t0_II",      "rd_etf",         "rd_cmean"};
+        "rd_t0_II",      "rd_etf",         "rd_cmean",       "ref_range_IL",  "ref_range_LL",
+        "ref_range_II"};
     static const char *const ah[] = {
         "study",          "point",          "n_done",        "plateau_t",    "r_alpha_I_mean",
         "r_alpha_I_median", "r_beta_I_mean", "r_beta_I_median", "r_gamma_I_mean",
@@ -385,7 +474,7 @@ int report_le_tables(report_ctx *c)
     memset(&at, 0, sizeof at);
     int rc = report_csv_table(c, &it, ih, 16);
     if (!rc)
-        rc = report_csv_table(c, &st, sh, 28);
+        rc = report_csv_table(c, &st, sh, 31);
     if (!rc)
         rc = report_csv_table(c, &at, ah, 24);
     for (int i = 0; i < c->s.n_studies && !rc; i++) {

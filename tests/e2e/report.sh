@@ -62,7 +62,12 @@ check "summary.csv: tail medians and IQR" grep -q ',r_gamma_L,r_gamma_L_q25,r_ga
 check "imitation.csv: 2 points x 3 starts x 3 simulations" test "$(wc -l <"$OUT/imitation.csv")" -eq 19
 check "imitation.csv header" grep -q '^study,point,start,sim,n_done,rd_median,rd_q25,rd_q75,beats_both_baselines,' "$OUT/imitation.csv"
 check "seeds.csv: 4 tasks" test "$(wc -l <"$OUT/seeds.csv")" -eq 5
-check "seeds.csv: 28 columns" test "$(awk -F, '{print NF}' "$OUT/seeds.csv" | sort -u)" = 28
+check "seeds.csv: 31 columns" test "$(awk -F, '{print NF}' "$OUT/seeds.csv" | sort -u)" = 31
+# ref_range: the reference imitation's largest |logit| over the genuine
+# one's, a positive number for every task and simulation
+check "seeds.csv: ref_range per simulation" grep -q ',rd_etf,rd_cmean,ref_range_IL,ref_range_LL,ref_range_II$' "$OUT/seeds.csv"
+check "seeds.csv: ref_range finite and positive" awk -F, 'NR > 1 { for (i = 29; i <= 31; i++) if (!($i + 0 > 0) || $i == "NaN") exit 1 }' "$OUT/seeds.csv"
+check "summary.md: the blow-up column counts the seeds" grep -qE '^\| p_err=0 \| 2/2 \|.*\| [0-2]/2( \(seeds? [0-9, .]+\))? \|$' "$OUT/summary.md"
 check "seedavg.csv: 2 points" test "$(wc -l <"$OUT/seedavg.csv")" -eq 3
 check "summary.md: the imitation table" grep -q "^## Imitation of study pollution against the trivial baselines" "$OUT/summary.md"
 check "summary.csv header" grep -q '^study,K,p_err,rho,n_done,n_seeds,final_val_acc,' "$OUT/summary.csv"
