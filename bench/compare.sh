@@ -18,7 +18,9 @@
 #   bench/compare.sh [lesde bench options]      e.g. --steps 50000
 #
 # LESDE_BIN (default build/lesde), PYTHON (default /usr/bin/python3, which
-# has Debian's python3-torch), TORCH_STEPS (default 2000), TASK_RUNS
+# has Debian's python3-torch), STEP_ROUNDS (default 3: part 1's rounds,
+# each lesde then PyTorch; the medians are printed, then every round's
+# value), TORCH_STEPS (default 2000), TASK_RUNS
 # (default 3; 0 skips part 2, which takes about a minute), TASK_CHECKPOINTS
 # (default 101, linear, validation at each).
 set -euo pipefail
@@ -31,34 +33,42 @@ export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 
 [ -x "$bin" ] || { echo "compare.sh: no lesde binary at $bin (set LESDE_BIN)" >&2; exit 2; }
 
-lesde_out=$("$bin" bench --classes 3 --channels 1 "$@")
-torch_out=$("$py" bench/torch_peer.py --k 3 --channels 1 --steps "${TORCH_STEPS:-2000}")
-
+# The machine's speed drifts from minute to minute: lesde and PyTorch run
+# back to back, STEP_ROUNDS times, each round giving its own ratios; the
+# lines print their medians and every round's value.
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 value() { awk -v k="$1" '$1 == k { print $2; exit }'; }
-ratio() { awk -v l="$2" -v t="$3" -v n="$1" 'BEGIN { printf "%s %.1f\n", n, t / l }'; }
-l=$(value lesde_us_per_step <<<"$lesde_out")
-t=$(value torch_us_per_step <<<"$torch_out")
-[ -n "$l" ] || { echo "compare.sh: no lesde_us_per_step from $bin bench" >&2; exit 1; }
-[ -n "$t" ] || { echo "compare.sh: no torch_us_per_step from torch_peer.py" >&2; exit 1; }
-
-echo "lesde_kernels $(value lesde_kernels <<<"$lesde_out")"
-echo "lesde_us_per_step $l"
-echo "torch_us_per_step $t"
-ratio torch_over_lesde "$l" "$t"
-# thread CPU time: the same comparison without the time other jobs took
-lc=$(value lesde_us_per_step_cpu <<<"$lesde_out")
-tc=$(value torch_us_per_step_cpu <<<"$torch_out")
-if [ -n "$lc" ] && [ -n "$tc" ]; then
-    echo "lesde_us_per_step_cpu $lc"
-    echo "torch_us_per_step_cpu $tc"
-    ratio torch_over_lesde_cpu "$lc" "$tc"
-fi
-ln=$(value lesde_us_per_step_nograd <<<"$lesde_out")
-if [ -n "$ln" ]; then
-    echo "lesde_us_per_step_nograd $ln"
-    ratio torch_over_lesde_nograd "$ln" "$t"
-fi
-echo "lesde_infer_gflops $(value lesde_infer_gflops <<<"$lesde_out")"
+div() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
+ratio() { echo "$1 $(div "$3" "$2")"; }
+declare -A all
+keys="lesde_us_per_step torch_us_per_step torch_over_lesde lesde_us_per_step_cpu torch_us_per_step_cpu torch_over_lesde_cpu lesde_us_per_step_nograd torch_over_lesde_nograd lesde_infer_gflops"
+kernels=
+for ((r = 0; r < ${STEP_ROUNDS:-3}; r++)); do
+    lesde_out=$("$bin" bench --classes 3 --channels 1 "$@")
+    torch_out=$("$py" bench/torch_peer.py --k 3 --channels 1 --steps "${TORCH_STEPS:-2000}")
+    l=$(value lesde_us_per_step <<<"$lesde_out") t=$(value torch_us_per_step <<<"$torch_out")
+    [ -n "$l" ] || { echo "compare.sh: no lesde_us_per_step from $bin bench" >&2; exit 1; }
+    [ -n "$t" ] || { echo "compare.sh: no torch_us_per_step from torch_peer.py" >&2; exit 1; }
+    kernels=$(value lesde_kernels <<<"$lesde_out")
+    lc=$(value lesde_us_per_step_cpu <<<"$lesde_out") tc=$(value torch_us_per_step_cpu <<<"$torch_out")
+    ln=$(value lesde_us_per_step_nograd <<<"$lesde_out")
+    all[lesde_us_per_step]+=" $l" all[torch_us_per_step]+=" $t"
+    all[torch_over_lesde]+=" $(div "$t" "$l")"
+    # thread CPU time: the same comparison without the time other jobs took
+    if [ -n "$lc" ] && [ -n "$tc" ]; then
+        all[lesde_us_per_step_cpu]+=" $lc" all[torch_us_per_step_cpu]+=" $tc"
+        all[torch_over_lesde_cpu]+=" $(div "$tc" "$lc")"
+    fi
+    if [ -n "$ln" ]; then
+        all[lesde_us_per_step_nograd]+=" $ln" all[torch_over_lesde_nograd]+=" $(div "$t" "$ln")"
+    fi
+    all[lesde_infer_gflops]+=" $(value lesde_infer_gflops <<<"$lesde_out")"
+done
+echo "lesde_kernels $kernels"
+for k in $keys; do
+    # shellcheck disable=SC2086 # the words are the rounds' values
+    [ -n "${all[$k]:-}" ] && echo "$k $(median ${all[$k]}) (rounds:${all[$k]})"
+done
 
 [ "$runs" -gt 0 ] || exit 0
 
@@ -85,7 +95,6 @@ for ((r = 0; r < runs; r++)); do
     loops+=("$(awk '$1 == "training" { print $2; exit }' "$tmp/out")")
     rm -f "$tmp/task.h5"
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 lw=$(median "${walls[@]}") ll=$(median "${loops[@]}")
 task_out=$("$py" bench/task_peer.py --k "$k" --per-class "$tpc" --val-per-class "$vpc" \
     --probe-per-class "$ppc" --iters "$iters" --checkpoints "$ck" --lr "$lr")
