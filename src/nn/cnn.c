@@ -118,7 +118,9 @@ static void carve(bump *b, cnn *n)
      * line: its kernels stream them 8 doubles a load, and loads and stores
      * across two lines cost twice (-8% a training step with 1 channel,
      * where fc1 would sit 32 bytes off). */
-    size_t f1_off = (size_t)C1 * n->c * KS * KS + C1 + (size_t)C2 * C1 * KS * KS + C2;
+    size_t f1_off = 0;
+    for (int i = 0; i < T_F1W; i++)
+        f1_off += n->t[i].size;
     size_t shift = (8 - f1_off % 8) % 8;
     n->params = TAKE_D(b, n->nparams + shift);
     n->grads = TAKE_D(b, n->nparams + shift);

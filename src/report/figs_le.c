@@ -27,7 +27,6 @@ static const double *task_of(const report_study *rs, const store_array *a, long 
     return a->data + (p * rs->S + s) * n;
 }
 
-
 /* Checkpoints of point p (its first done seed's t) and their count. */
 static const double *point_t(const report_study *rs, const store_array *t, long p, long *nt)
 {

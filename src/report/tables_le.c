@@ -23,7 +23,7 @@
  * the largest genuine probe mean has blown up: one fitted scalar times a
  * simulation whose aligned logit passed near 0. On the paper-scale Figure 3
  * store the ratio's median is 0.24-0.97 and its 90th percentile at most 1.0
- * at every p_err; the outliers are 5.6-432. */
+ * at every p_err; the outliers are 4.5-432. */
 #define REF_RANGE_FLAG 3.0
 
 /* Per-task arrays a table needs (sref, xb: empty in a store without them). */
@@ -119,7 +119,6 @@ static double task_rd(const report_study *rs, const le_data *d, long p, int s, i
         m += b[c_last * Km + k] / rs->pt[p].K;
     return m;
 }
-
 
 static long last_ckpt(const report_study *rs, const le_data *d, long p)
 {
