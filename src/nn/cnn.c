@@ -53,7 +53,7 @@ struct cnn {
     size_t nparams;
     cnn_tensor t[CNN_NUM_TENSORS];
     double *params, *grads;
-    conv_packed pk, ipk; /* training, inference */
+    conv_packed pk; /* training */
     /* Training steps take the conv layers' SGD step on pk itself
      * (conv_sgd_packed), so it need not be repacked every step:
      * pk_fresh: pk holds the current conv parameters;
@@ -69,8 +69,10 @@ struct cnn {
     unsigned char *zr1, *zr2, *zr3;
     /* inference, lane layout (layers.h), G = INFER_CHUNK / NL groups:
      * lx [32][32][c][NL], lp1 [14][14][6][NL], lflat [G][400][NL],
-     * lh1 [G][120][NL], lh2 [G][84][NL], lz [G][k][NL] */
-    double *lx, *lp1, *lflat, *lh1, *lh2, *lz;
+     * lh1 [G][120][NL], lh2 [G][84][NL], lz [G][k][NL];
+     * conv1's weights as conv_pack gives them (lw1t, lb1p), conv2's as
+     * wino_pack does (lu2), wino_pool_lanes' scratch lwork */
+    double *lx, *lp1, *lflat, *lh1, *lh2, *lz, *lw1t, *lb1p, *lu2, *lwork;
     void *arena;
 };
 
@@ -127,7 +129,6 @@ static void carve(bump *b, cnn *n)
     if (b->base)
         n->params += shift, n->grads += shift;
     carve_packed(b, &n->pk, n->c, 1);
-    carve_packed(b, &n->ipk, n->c, 0);
     carve_acts(b, &n->act, n->c, 1);
     n->flat = TAKE_D(b, FLAT);
     n->h1 = TAKE_D(b, F1);
@@ -152,6 +153,10 @@ static void carve(bump *b, cnn *n)
     n->lh1 = TAKE_D(b, INFER_CHUNK * F1);
     n->lh2 = TAKE_D(b, INFER_CHUNK * F2);
     n->lz = TAKE_D(b, INFER_CHUNK * n->k);
+    n->lw1t = TAKE_D(b, KS * KS * n->c * C1P);
+    n->lb1p = TAKE_D(b, C1P);
+    n->lu2 = TAKE_D(b, 6 * KS * C1 * C2);
+    n->lwork = TAKE_D(b, WINO_WORK(C1, P2, C2));
 }
 
 cnn *cnn_create(int in_channels, int k)
@@ -477,7 +482,10 @@ void cnn_infer(cnn *net, const double *x, int n, double *logits)
     const int NL = L->lanes;
     size_t in_size = (size_t)m->c * IMG * IMG;
     sync_params(m);
-    pack(m, &m->ipk);
+    /* conv2 by Winograd's transforms (layers.h); conv1, with one input
+     * channel, would spend more on them than they save */
+    L->conv_pack(m->lw1t, m->lb1p, NULL, m->t[T_C1W].data, m->t[T_C1B].data, m->c, C1, KS);
+    L->wino_pack(m->lu2, m->t[T_C2W].data, C1, C2);
     for (int s0 = 0; s0 < n; s0 += INFER_CHUNK) {
         int nb = n - s0 < INFER_CHUNK ? n - s0 : INFER_CHUNK;
         int ng = (nb + NL - 1) / NL;
@@ -486,9 +494,9 @@ void cnn_infer(cnn *net, const double *x, int n, double *logits)
         for (int g = 0; g < ng; g++) {
             int in_group = nb - g * NL < NL ? nb - g * NL : NL;
             L->lanes_in(m->lx, x + (size_t)(s0 + g * NL) * in_size, in_group, m->c, IMG * IMG);
-            L->conv_pool_lanes(m->lp1, m->lx, m->ipk.w1t, m->ipk.b1p, IMG, IMG, m->c, C1, KS, 0);
-            L->conv_pool_lanes(m->lflat + (size_t)g * FLAT * NL, m->lp1, m->ipk.w2t, m->ipk.b2p, P1,
-                               P1, C1, C2, KS, 1);
+            L->conv_pool_lanes(m->lp1, m->lx, m->lw1t, m->lb1p, IMG, IMG, m->c, C1, KS, 0);
+            L->wino_pool_lanes(m->lflat + (size_t)g * FLAT * NL, m->lp1, m->lu2, m->t[T_C2B].data,
+                               m->lwork, P1, P1, C1, C2, 1);
         }
         /* The dense layers over the whole chunk: each weight is read once
          * per chunk, not once per sample. */

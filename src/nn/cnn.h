@@ -91,13 +91,16 @@ double cnn_train_step_nograd(cnn *net, const double *x, int label, double lr);
 /* Batched inference: logits [n][k] of inputs x [n][c][32][32].
  * Uses its own buffers, not the training activations (sized once by
  * cnn_create: it works through x in chunks of 64 samples, several samples
- * side by side in each vector). Per sample the same sums as cnn_forward,
- * but the dense layers add in another order: equal to ~1e-15. */
+ * side by side in each vector). Per sample cnn_forward's logits to ~1e-15:
+ * conv1 takes the same sums, conv2 runs by Winograd's F(2,5) (40% fewer
+ * multiply-adds) and the dense layers add in another order. */
 void cnn_infer(cnn *net, const double *x, int n, double *logits);
 
 /* Floating-point operations of one forward pass, for GFLOP/s figures:
  * 2 flops per multiply-add of the conv and dense layers (bias adds, ReLU,
- * pooling and softmax, under 1% of the total, are not counted). */
+ * pooling and softmax, under 1% of the total, are not counted). Counted
+ * for the direct conv: cnn_infer's conv2 does fewer, so its rate is an
+ * effective one. */
 double cnn_forward_flops(const cnn *net);
 
 /* ---- benchmark (src/nn/bench.c) */

@@ -21,6 +21,7 @@
 #define NN_DENSE_ROWS 2 /* dense_forward: rows at a time */
 #define NN_SGD_ROWS 4   /* dense_backward_sgd: non-zero rows at a time */
 #define NN_CONV_NOC 4   /* output channels per register tile of conv_pool_lanes */
+#define NN_WINO_P 5     /* output pairs per register tile of wino_pool_lanes */
 #define NN_PW8 5        /* conv_pool_forward: pool windows per tile of 8 channels */
 #define NN_PW16                                                                                    \
     3 /* the same, 16 channels (0: in groups of 8); the tiles are there for these values */
@@ -36,6 +37,7 @@
 #define NN_DENSE_ROWS 4
 #define NN_SGD_ROWS 4
 #define NN_CONV_NOC 2
+#define NN_WINO_P 2
 #else
 #define NN_ISA c
 #define NN_VW 2
@@ -48,6 +50,7 @@
 #define NN_DENSE_ROWS 2
 #define NN_SGD_ROWS 2
 #define NN_CONV_NOC 2
+#define NN_WINO_P 2
 #endif
 #define NN_NH (8 / NN_VW) /* native vectors per 8 doubles (a padded channel group) */
 #define NN_NL NN_VW       /* samples side by side in the lane layout */
@@ -183,6 +186,9 @@ static inline __attribute__((always_inline)) void vn_transpose(vn *r)
 void NN_ISA_FN(lanes_in)(double *out, const double *x, int n, int C, int HW);
 void NN_ISA_FN(conv_pool_lanes)(double *out, const double *in, const double *wt, const double *bp,
                                 int H, int W, int C, int OC, int K, int chw);
+void NN_ISA_FN(wino_pack)(double *u, const double *w, int C, int OC);
+void NN_ISA_FN(wino_pool_lanes)(double *out, const double *in, const double *u, const double *b,
+                                double *work, int H, int W, int C, int OC, int chw);
 void NN_ISA_FN(dense_lanes)(double *out, const double *in, const double *w, const double *b, int G,
                             int NI, int NO, int relu);
 void NN_ISA_FN(lanes_out)(double *out, const double *in, int n, int K);

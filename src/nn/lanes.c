@@ -3,10 +3,11 @@
  * whole vectors as well as one with 16, and a weight is one broadcast
  * shared by all of them. Compiled once per kernel path (isa.h).
  *
- * Each sample's arithmetic is that of a scalar loop over the same sums in
- * the same order as the training kernels' (bias, then the taps (ky, kx, c)
- * for a conv): the lane count and the register tiles only decide which
- * sums run side by side. */
+ * Each sample's arithmetic is that of a scalar loop, whatever the lane
+ * count and the register tiles (they only decide which sums run side by
+ * side): conv_pool_lanes takes the training kernels' sums in their order
+ * (bias, then the taps (ky, kx, c)), wino_pool_lanes the same conv by
+ * Winograd's transforms (below), dense_lanes its own fixed order. */
 #include <string.h>
 
 #include "nn/isa.h"
@@ -174,6 +175,229 @@ void NN_ISA_FN(conv_pool_lanes)(double *out, const double *in, const double *wt,
                 oc += noc;
             }
         }
+}
+
+/* ---- conv + max pool + ReLU by Winograd's F(2,5) along the rows
+ *
+ * Two neighbouring outputs of a row, y0 = sum_k g[k] d[k] and
+ * y1 = sum_k g[k] d[k+1] (6 inputs d, 5 taps g), are
+ *   y = A^T [(G g) . (B^T d)]
+ * with 6 products instead of 10 (Toom-Cook at 0, 1, -1, 2, -2 and infinity).
+ * Summed over the kernel rows and input channels in the transformed
+ * domain, a conv costs 6 K C multiply-adds per output pair and channel
+ * instead of 10 K C, plus the transforms: B^T d once per input row and
+ * pair, A^T once per output pair and channel. That pays with conv2's 6
+ * input channels (-30% time); conv1's single channel would spend more on
+ * A^T than it saves. B^T and A^T only multiply by 2 and 4, exactly, so a
+ * fused multiply-add gives the same bytes as a multiply and an add: the
+ * paths differ only where the conv sums do (FMA or not), as elsewhere.
+ * Results equal the direct conv's up to rounding (~1e-15 relative). */
+#define WINO_K 5 /* taps along a row */
+#define WINO_N 6 /* points: products per output pair */
+
+/* wino_pack: w [OC][C][5][5] -> u [6][5][C][OC], u[j][ky][c][oc] = (G g)[j]
+ * of kernel row g = w[oc][c][ky]: sums with power-of-two multipliers, then
+ * one division, so the same bytes on every path. */
+void NN_ISA_FN(wino_pack)(double *u, const double *w, int C, int OC)
+{
+    for (int oc = 0; oc < OC; oc++)
+        for (int c = 0; c < C; c++)
+            for (int ky = 0; ky < WINO_K; ky++) {
+                const double *g = w + (((size_t)oc * C + c) * WINO_K + ky) * WINO_K;
+                double v[WINO_N] = {
+                    g[0] / 4,
+                    (g[0] + g[1] + g[2] + g[3] + g[4]) / 6,
+                    (g[0] - g[1] + g[2] - g[3] + g[4]) / 6,
+                    (g[0] + 2 * g[1] + 4 * g[2] + 8 * g[3] + 16 * g[4]) / 24,
+                    (g[0] - 2 * g[1] + 4 * g[2] - 8 * g[3] + 16 * g[4]) / 24,
+                    g[4],
+                };
+                for (int j = 0; j < WINO_N; j++)
+                    u[(((size_t)j * WINO_K + ky) * C + c) * OC + oc] = v[j];
+            }
+}
+
+/* One input row [W][C][NL] -> v [6][C][PW][NL]: B^T d of the 6 inputs
+ * 2 px .. 2 px + 5 of each output pair px. */
+static void wino_row(double *restrict v, const double *restrict in, int C, int PW)
+{
+    size_t xs = (size_t)C * NN_NL, js = (size_t)C * PW * NN_NL;
+    for (int c = 0; c < C; c++)
+        for (int px = 0; px < PW; px++) {
+            const double *d = in + (size_t)(2 * px) * xs + (size_t)c * NN_NL;
+            vn d0 = LDN(d), d1 = LDN(d + xs), d2 = LDN(d + 2 * xs), d3 = LDN(d + 3 * xs),
+               d4 = LDN(d + 4 * xs), d5 = LDN(d + 5 * xs);
+            vn t = d4 - d2, s = d1 - d3;
+            double *o = v + ((size_t)c * PW + px) * NN_NL;
+            STN(o, (d0 - d2) * 4.0 + t);
+            STN(o + js, (d1 + d2) * 4.0 - (d3 + d4));
+            STN(o + 2 * js, (d2 - d1) * 4.0 + (d3 - d4));
+            STN(o + 3 * js, s * -2.0 + t);
+            STN(o + 4 * js, s * 2.0 + t);
+            STN(o + 5 * js, s * 4.0 + (d5 - d3));
+        }
+}
+
+/* a[p][o] += x[p] u[o] for np pairs and noc channels */
+static inline __attribute__((always_inline)) void wino_fma(vn a[NN_WINO_P][2], const vn *x,
+                                                           const double *u, const int np,
+                                                           const int noc)
+{
+#pragma GCC unroll 2
+    for (int o = 0; o < noc; o++) {
+        vn w = vn_bcast(u[o]);
+#pragma GCC unroll 8
+        for (int p = 0; p < np; p++)
+            a[p][o] += x[p] * w;
+    }
+}
+
+/* Point j of np output pairs (px0 ..) in both rows of a window row, times
+ * noc output channels (oc0 ..): the products summed over (ky, c) in that
+ * order, then folded into the row's A^T sums
+ *   y0 = m0 + m1 + m2 + m3 + m4,  y1 = m1 - m2 + 2 m3 - 2 m4 + m5
+ * (added up in j order; j = 0 and 1 start them).
+ *   x[iy]: point j of transformed input row iy (0..5) at px0, [C][PW][NL]
+ *   u: point j's [5][C][OC] at oc0
+ *   y: [2 (y0, y1)][2 (row)][PW][OC][NL] at px0, oc0 */
+static inline __attribute__((always_inline)) void
+wino_tile(double *restrict y, const double *const x[WINO_N], const double *restrict u, int j,
+          int C, int OC, int PW, const int np, const int noc)
+{
+    vn a[2][NN_WINO_P][2];
+#pragma GCC unroll 8
+    for (int p = 0; p < np; p++)
+#pragma GCC unroll 2
+        for (int o = 0; o < noc; o++)
+            a[0][p][o] = a[1][p][o] = (vn){0};
+    size_t us = (size_t)C * OC;
+#pragma GCC unroll 6
+    for (int iy = 0; iy < WINO_N; iy++) {
+        /* input row iy is kernel row iy of output row 0, iy - 1 of row 1 */
+        for (int c = 0; c < C; c++) {
+            vn xv[NN_WINO_P];
+#pragma GCC unroll 8
+            for (int p = 0; p < np; p++) {
+                xv[p] = LDN(x[iy] + ((size_t)c * PW + p) * NN_NL);
+                IN_REG(xv[p]);
+            }
+            if (iy < WINO_K)
+                wino_fma(a[0], xv, u + (size_t)iy * us + (size_t)c * OC, np, noc);
+            if (iy > 0)
+                wino_fma(a[1], xv, u + (size_t)(iy - 1) * us + (size_t)c * OC, np, noc);
+        }
+    }
+    size_t ks = (size_t)2 * PW * OC * NN_NL, rs = (size_t)PW * OC * NN_NL;
+    static const double a1[WINO_N] = {0, 1, -1, 2, -2, 1}; /* A^T's second row */
+#pragma GCC unroll 2
+    for (int r = 0; r < 2; r++)
+#pragma GCC unroll 8
+        for (int p = 0; p < np; p++)
+#pragma GCC unroll 2
+            for (int o = 0; o < noc; o++) {
+                double *y0 = y + r * rs + ((size_t)p * OC + o) * NN_NL, *y1 = y0 + ks;
+                vn m = a[r][p][o];
+                if (j == 0)
+                    STN(y0, m);
+                else if (j < WINO_N - 1)
+                    STN(y0, LDN(y0) + m);
+                if (j == 1)
+                    STN(y1, m);
+                else if (j > 1)
+                    STN(y1, m * a1[j] + LDN(y1));
+            }
+}
+
+/* One function per tile shape (inlined into one function, GCC's register
+ * allocator spills). */
+#define WINO_FN(np, noc)                                                                           \
+    static __attribute__((noinline)) void wino_##np##_##noc(double *restrict y,                    \
+                                                            const double *const x[WINO_N],         \
+                                                            const double *restrict u, int j,       \
+                                                            int C, int OC, int PW)                 \
+    {                                                                                              \
+        wino_tile(y, x, u, j, C, OC, PW, np, noc);                                                 \
+    }
+#define WINO_FNS(np) WINO_FN(np, 1) WINO_FN(np, 2)
+WINO_FNS(1)
+WINO_FNS(2)
+#if NN_WINO_P >= 3
+WINO_FNS(3)
+#endif
+#if NN_WINO_P >= 4
+WINO_FNS(4)
+#endif
+#if NN_WINO_P >= 5
+WINO_FNS(5)
+#endif
+
+typedef void (*wino_fn)(double *, const double *const *, const double *, int, int, int, int);
+#define WINO_ROW(np) {NULL, wino_##np##_1, wino_##np##_2}
+static const wino_fn wino_tiles[NN_WINO_P + 1][3] = {
+    {NULL}, WINO_ROW(1), WINO_ROW(2),
+#if NN_WINO_P >= 3
+    WINO_ROW(3),
+#endif
+#if NN_WINO_P >= 4
+    WINO_ROW(4),
+#endif
+#if NN_WINO_P >= 5
+    WINO_ROW(5),
+#endif
+};
+
+/* wino_pool_lanes: in [H][W][C][NL] -> out [OH/2][OW/2][OC][NL] or
+ * [OC][OH/2][OW/2][NL] (chw). work: a ring of 6 transformed input rows
+ * (each input row is transformed once, as the window rows walk down), then
+ * one window row's A^T sums. Point by point over a window row, so one
+ * point's inputs stay in L1 for every channel tile. */
+void NN_ISA_FN(wino_pool_lanes)(double *out, const double *in, const double *u, const double *b,
+                                double *work, int H, int W, int C, int OC, int chw)
+{
+    int PH = (H - WINO_K + 1) / 2, PW = (W - WINO_K + 1) / 2;
+    size_t rowv = (size_t)WINO_N * C * PW * NN_NL; /* one transformed row */
+    size_t js = (size_t)C * PW * NN_NL, us = (size_t)WINO_K * C * OC;
+    double *y = work + WINO_N * rowv; /* [2][2][PW][OC][NL] */
+    size_t ys = (size_t)2 * PW * OC * NN_NL;
+    size_t pstride = chw ? NN_NL : (size_t)OC * NN_NL;
+    size_t ostride = chw ? (size_t)PH * PW * NN_NL : NN_NL;
+    /* pairs and channels in tiles of at most NN_WINO_P and 2, as even as they go */
+    int ptiles = (PW + NN_WINO_P - 1) / NN_WINO_P, otiles = (OC + 1) / 2;
+    for (int py = 0; py < PH; py++) {
+        const double *rows[WINO_N];
+        for (int iy = 0; iy < WINO_N; iy++) {
+            int yy = 2 * py + iy;
+            double *slot = work + (size_t)(yy % WINO_N) * rowv;
+            if (py == 0 || iy >= WINO_N - 2) /* rows new to this window row */
+                wino_row(slot, in + (size_t)yy * W * C * NN_NL, C, PW);
+            rows[iy] = slot;
+        }
+        for (int j = 0; j < WINO_N; j++)
+            for (int pt = 0, px = 0; pt < ptiles; pt++) {
+                int np = (PW - px) / (ptiles - pt);
+                const double *x[WINO_N];
+                for (int iy = 0; iy < WINO_N; iy++)
+                    x[iy] = rows[iy] + j * js + (size_t)px * NN_NL;
+                for (int ot = 0, oc = 0; ot < otiles; ot++) {
+                    int noc = (OC - oc) / (otiles - ot);
+                    wino_tiles[np][noc](y + ((size_t)px * OC + oc) * NN_NL, x,
+                                        u + j * us + oc, j, C, OC, PW);
+                    oc += noc;
+                }
+                px += np;
+            }
+        /* bias, pool (as maxpool_forward), ReLU */
+        for (int px = 0; px < PW; px++)
+            for (int oc = 0; oc < OC; oc++) {
+                const double *y0 = y + ((size_t)px * OC + oc) * NN_NL, *y1 = y0 + ys;
+                size_t rs = (size_t)PW * OC * NN_NL;
+                vn v[4] = {LDN(y0) + b[oc], LDN(y1) + b[oc], LDN(y0 + rs) + b[oc],
+                           LDN(y1 + rs) + b[oc]};
+                vnl which; /* not needed: inference keeps no pool indices */
+                STN(out + ((size_t)py * PW + px) * pstride + oc * ostride,
+                    vn_relu(vn_pool4(v, &which)));
+            }
+    }
 }
 
 /* ng sample groups times no outputs of dense_lanes, accumulated over all

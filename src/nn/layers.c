@@ -1269,6 +1269,8 @@ const nn_kernels NN_ISA_FN(nn_kernels) = {
     .axpy = axpy,
     .lanes_in = NN_ISA_FN(lanes_in),
     .conv_pool_lanes = NN_ISA_FN(conv_pool_lanes),
+    .wino_pack = NN_ISA_FN(wino_pack),
+    .wino_pool_lanes = NN_ISA_FN(wino_pool_lanes),
     .dense_lanes = NN_ISA_FN(dense_lanes),
     .lanes_out = NN_ISA_FN(lanes_out),
 };

@@ -41,6 +41,11 @@ static inline size_t conv_work_size(int H, int W, int C, int OC, int K)
            (ints * sizeof(int) + sizeof(double) - 1) / sizeof(double);
 }
 
+/* Doubles of wino_pool_lanes' scratch for C input channels, PW pool
+ * windows a row and OC output channels: 6 transformed input rows
+ * [6 points][C][PW][NL], then one window row's sums [2][2][PW][OC][NL]. */
+#define WINO_WORK(C, PW, OC) ((size_t)(36 * (C) + 4 * (OC)) * (PW)*NN_MAX_NL)
+
 typedef struct nn_kernels {
     const char *name; /* "avx512", "avx2", "c" */
     int lanes;        /* NL: samples side by side in the lane layout */
@@ -166,6 +171,17 @@ typedef struct nn_kernels {
      * maxpool_forward's and relu_forward's. */
     void (*conv_pool_lanes)(double *out, const double *in, const double *wt, const double *bp,
                             int H, int W, int C, int OC, int K, int chw);
+    /* wino_pack: w [OC][C][5][5] (PyTorch's) -> u [6][5][C][OC], the weights
+     * wino_pool_lanes reads */
+    void (*wino_pack)(double *u, const double *w, int C, int OC);
+    /* wino_pool_lanes: conv_pool_lanes for 5x5 kernels by Winograd's F(2,5)
+     * along rows (lanes.c): 40% fewer multiply-adds, plus transforms
+     *   u    from wino_pack
+     *   work [WINO_WORK(C, OW / 2, OC)] scratch
+     * Per sample conv_forward's conv up to rounding (~1e-15 relative: its
+     * sums are taken another way), then the same pool and ReLU. */
+    void (*wino_pool_lanes)(double *out, const double *in, const double *u, const double *b,
+                            double *work, int H, int W, int C, int OC, int chw);
     /* dense_lanes: in [G][NI][NL], w [NO][NI], b [NO] -> out [G][NO][NL],
      * each (sum over i in order of w[o][i] in[i]) + b[o], ReLU'd if relu. */
     void (*dense_lanes)(double *out, const double *in, const double *w, const double *b, int G,

@@ -883,22 +883,27 @@ static void test_conv_pool_forward(void)
 
 /* ---------------------------------------------- lane layout (inference) */
 
-/* conv_pool_lanes against conv_forward + maxpool_forward + relu_forward of
- * each sample: the same sums in the same order, so the same bytes (a NaN
- * planted in one sample stays in that sample); both output layouts. */
-static void test_conv_pool_lanes(void)
+/* conv_pool_lanes (wino = 0) or wino_pool_lanes (wino = 1, 5x5 kernels
+ * only) against conv_forward + maxpool_forward + relu_forward of each
+ * sample, both output layouts. conv_pool_lanes takes the same sums in the
+ * same order: the same bytes. wino_pool_lanes takes them another way: with
+ * small integer inputs and weights that are multiples of 24 every
+ * transform and sum is exact, so the same bytes again; with random ones
+ * equal to 1e-13 (values up to ~10). A NaN planted in one sample stays
+ * there, where the direct conv puts it. Odd channel counts and widths that
+ * are not a multiple of the tile take the remainder tiles. */
+static void test_lanes_conv(int wino)
 {
     struct {
         int H, W, C, OC, K;
-    } cases[] = {{32, 32, 1, 6, 5},
-                 {32, 32, 3, 6, 5},
-                 {14, 14, 6, 16, 5},
-                 {10, 12, 5, 3, 3},
-                 {9, 9, 2, 20, 4}};
+    } cases[] = {{32, 32, 1, 6, 5}, {32, 32, 3, 6, 5}, {14, 14, 6, 16, 5}, {12, 10, 3, 5, 5},
+                 {18, 14, 2, 3, 5}, {6, 6, 4, 2, 5},    {10, 12, 5, 3, 3},  {9, 9, 2, 20, 4}};
     const int NL = L->lanes;
-    gsl_rng *r = rng_stream(13, RNG_INIT, 3);
+    gsl_rng *r = rng_stream(13, RNG_INIT, 3 + wino);
     for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
         int H = cases[ci].H, W = cases[ci].W, C = cases[ci].C, OC = cases[ci].OC, K = cases[ci].K;
+        if (wino && K != 5)
+            continue;
         int OH = H - K + 1, OW = W - K + 1, OCP = nn_pad(OC), PH = OH / 2, PW = OW / 2;
         int n = NL - 1; /* a partial group: the last lane is padding */
         size_t nin = (size_t)H * W * C, nw = (size_t)OC * C * K * K, npool = (size_t)PH * PW * OC;
@@ -906,47 +911,73 @@ static void test_conv_pool_lanes(void)
         double *lx = malloc(sizeof(double) * nin * NL);
         double *w = malloc(sizeof(double) * nw), *b = malloc(sizeof(double) * OC);
         double *wt = malloc(sizeof(double) * K * K * C * OCP), *bp = malloc(sizeof(double) * OCP);
+        double *u = malloc(sizeof(double) * 6 * K * C * OC);
+        double *work = malloc(sizeof(double) * WINO_WORK(C, PW, OC));
         double *hwc = malloc(sizeof(double) * nin), *a = malloc(sizeof(double) * OH * OW * OCP);
         double *pooled = malloc(sizeof(double) * npool);
         double *lo = malloc(sizeof(double) * npool * NL);
-        fill_uniform(x, nin * n, -1, 1, r);
-        fill_uniform(w, nw, -0.5, 0.5, r);
-        fill_uniform(b, OC, -0.2, 0.2, r);
-        x[(size_t)(n - 1) * nin + 5] = NAN; /* the last sample */
-        L->conv_pack(wt, bp, NULL, w, b, C, OC, K);
-        L->lanes_in(lx, x, n, C, H * W);
-        int layout_bad = 0;
-        for (int l = 0; l < NL; l++)
-            for (int c = 0; c < C; c++)
-                for (int p = 0; p < H * W; p++) {
-                    double v = lx[((size_t)p * C + c) * NL + l];
-                    double want = l < n ? x[(size_t)l * nin + (size_t)c * H * W + p] : 0.0;
-                    layout_bad += !(v == want || (isnan(v) && isnan(want)));
-                }
-        CHECK(layout_bad == 0, "lanes_in case %zu: %d wrong", ci, layout_bad);
-        for (int chw = 0; chw < 2; chw++) {
-            L->conv_pool_lanes(lo, lx, wt, bp, H, W, C, OC, K, chw);
-            int bad = 0, nan_elsewhere = 0;
-            for (int l = 0; l < n; l++) {
-                L->hwc_from_chw(hwc, x + (size_t)l * nin, C, H * W);
-                L->conv_forward(a, hwc, wt, bp, H, W, C, OC, K);
-                L->maxpool_forward(pooled, NULL, a, OH, OW, OC, OCP);
-                L->relu_forward(pooled, pooled, (int)npool);
-                for (int pix = 0; pix < PH * PW; pix++)
-                    for (int oc = 0; oc < OC; oc++) {
-                        size_t q = chw ? (size_t)oc * PH * PW + pix : (size_t)pix * OC + oc;
-                        double v = lo[q * NL + l], want = pooled[(size_t)pix * OC + oc];
-                        bad += !(v == want || (isnan(v) && isnan(want)));
-                        nan_elsewhere += l != n - 1 && isnan(v);
-                    }
+        for (int exact = wino; exact >= 0; exact--) {
+            if (exact) {
+                for (size_t i = 0; i < nin * n; i++)
+                    x[i] = (double)((int)gsl_rng_uniform_int(r, 7) - 3);
+                for (size_t i = 0; i < nw; i++)
+                    w[i] = 24.0 * ((int)gsl_rng_uniform_int(r, 5) - 2);
+                for (int i = 0; i < OC; i++)
+                    b[i] = (double)((int)gsl_rng_uniform_int(r, 9) - 4);
+            } else {
+                fill_uniform(x, nin * n, -1, 1, r);
+                fill_uniform(w, nw, -0.5, 0.5, r);
+                fill_uniform(b, OC, -0.2, 0.2, r);
+                x[(size_t)(n - 1) * nin + 5] = NAN; /* the last sample */
             }
-            CHECK(bad == 0 && nan_elsewhere == 0,
-                  "conv_pool_lanes case %zu chw %d: %d differ from conv_forward + pool + "
-                  "relu, %d NaN outside the last sample",
-                  ci, chw, bad, nan_elsewhere);
+            L->conv_pack(wt, bp, NULL, w, b, C, OC, K);
+            if (wino)
+                L->wino_pack(u, w, C, OC);
+            L->lanes_in(lx, x, n, C, H * W);
+            int layout_bad = 0;
+            for (int l = 0; l < NL; l++)
+                for (int c = 0; c < C; c++)
+                    for (int p = 0; p < H * W; p++) {
+                        double v = lx[((size_t)p * C + c) * NL + l];
+                        double want = l < n ? x[(size_t)l * nin + (size_t)c * H * W + p] : 0.0;
+                        layout_bad += !(v == want || (isnan(v) && isnan(want)));
+                    }
+            CHECK(layout_bad == 0, "lanes_in case %zu: %d wrong", ci, layout_bad);
+            for (int chw = 0; chw < 2; chw++) {
+                if (wino)
+                    L->wino_pool_lanes(lo, lx, u, b, work, H, W, C, OC, chw);
+                else
+                    L->conv_pool_lanes(lo, lx, wt, bp, H, W, C, OC, K, chw);
+                int bad = 0, nans = 0, nan_elsewhere = 0;
+                double worst = 0.0;
+                for (int l = 0; l < n; l++) {
+                    L->hwc_from_chw(hwc, x + (size_t)l * nin, C, H * W);
+                    L->conv_forward(a, hwc, wt, bp, H, W, C, OC, K);
+                    L->maxpool_forward(pooled, NULL, a, OH, OW, OC, OCP);
+                    L->relu_forward(pooled, pooled, (int)npool);
+                    for (int pix = 0; pix < PH * PW; pix++)
+                        for (int oc = 0; oc < OC; oc++) {
+                            size_t q = chw ? (size_t)oc * PH * PW + pix : (size_t)pix * OC + oc;
+                            double v = lo[q * NL + l], want = pooled[(size_t)pix * OC + oc];
+                            if (isnan(v) || isnan(want)) {
+                                bad += !(isnan(v) && isnan(want));
+                                nans += isnan(v);
+                                nan_elsewhere += l != n - 1;
+                                continue;
+                            }
+                            worst = fmax(worst, fabs(v - want));
+                            bad += wino && !exact ? !(fabs(v - want) <= 1e-13) : v != want;
+                        }
+                }
+                CHECK(bad == 0 && nan_elsewhere == 0 && (exact || nans > 0),
+                      "%s case %zu chw %d%s: %d differ from conv_forward + pool + relu (worst "
+                      "%g), %d NaN, %d outside the last sample",
+                      wino ? "wino_pool_lanes" : "conv_pool_lanes", ci, chw,
+                      exact ? " (exact)" : "", bad, worst, nans, nan_elsewhere);
+            }
         }
-        free(x), free(lx), free(w), free(b), free(wt), free(bp), free(hwc), free(a), free(pooled),
-            free(lo);
+        free(x), free(lx), free(w), free(b), free(wt), free(bp), free(u), free(work), free(hwc),
+            free(a), free(pooled), free(lo);
     }
     gsl_rng_free(r);
 }
@@ -1080,7 +1111,8 @@ int main(void)
         test_maxpool_vs_reference();
         test_conv_pool_forward();
         test_dense_relu_softmax_by_hand();
-        test_conv_pool_lanes();
+        test_lanes_conv(0);
+        test_lanes_conv(1);
         test_dense_lanes();
         test_gradients();
         test_pytorch_reference();
