@@ -11,18 +11,19 @@
 #      (sweep/quickstart.ini's study, p_err 0.3, seed 1): `lesde train`
 #      (data, 10,000 steps, 101 checkpoints of 1,500 validation + 300 probe
 #      samples, the LE fit, the file) against bench/task_peer.py (the steps
-#      and checkpoint evaluations alone, in its fastest chunk size); the
-#      median of TASK_RUNS lesde runs against one PyTorch run, and lesde's
-#      training loop alone ("training X s" of lesde train).
+#      and checkpoint evaluations alone, in its fastest chunk size), in
+#      TASK_RUNS rounds of one lesde run then one PyTorch run, each round
+#      giving its ratio; also lesde's training loop alone ("training X s" of
+#      lesde train).
 #
 #   bench/compare.sh [lesde bench options]      e.g. --steps 50000
 #
 # LESDE_BIN (default build/lesde), PYTHON (default /usr/bin/python3, which
 # has Debian's python3-torch), STEP_ROUNDS (default 3: part 1's rounds,
 # each lesde then PyTorch; the medians are printed, then every round's
-# value), TORCH_STEPS (default 2000), TASK_RUNS
-# (default 3; 0 skips part 2, which takes about a minute), TASK_CHECKPOINTS
-# (default 101, linear, validation at each).
+# value), TORCH_STEPS (default 2000), TASK_RUNS (default 3: part 2's
+# rounds, likewise; 0 skips part 2, which takes about a minute and a
+# half), TASK_CHECKPOINTS (default 101, linear, validation at each).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,7 +40,6 @@ export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 value() { awk -v k="$1" '$1 == k { print $2; exit }'; }
 div() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
-ratio() { echo "$1 $(div "$3" "$2")"; }
 declare -A all
 keys="lesde_us_per_step torch_us_per_step torch_over_lesde lesde_us_per_step_cpu torch_us_per_step_cpu torch_over_lesde_cpu lesde_us_per_step_nograd torch_over_lesde_nograd lesde_infer_gflops"
 kernels=
@@ -84,25 +84,27 @@ lr=$(key lr) ppc=$(key probe_per_class) snaps=$(key snapshots)
 ck=${TASK_CHECKPOINTS:-101}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-walls=() loops=()
+walls=() loops=() torchs=() ratios=() loop_ratios=() chunk=
 for ((r = 0; r < runs; r++)); do
     t0=$(date +%s.%N)
     "$bin" train --quiet --dataset "$(key dataset)" --classes "$k" --train-per-class "$tpc" \
         --val-per-class "$vpc" --p-err 0.3 --iters "$iters" --lr "$lr" --checkpoints "$ck" \
         --probe-per-class "$ppc" --snapshots "$snaps" --seed 1 --out "$tmp/task.h5" >"$tmp/out"
     t1=$(date +%s.%N)
-    walls+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')")
-    loops+=("$(awk '$1 == "training" { print $2; exit }' "$tmp/out")")
     rm -f "$tmp/task.h5"
+    lw=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+    ll=$(awk '$1 == "training" { print $2; exit }' "$tmp/out")
+    task_out=$("$py" bench/task_peer.py --k "$k" --per-class "$tpc" --val-per-class "$vpc" \
+        --probe-per-class "$ppc" --iters "$iters" --checkpoints "$ck" --lr "$lr")
+    tw=$(value torch_task_seconds <<<"$task_out")
+    [ -n "$tw" ] || { echo "compare.sh: no torch_task_seconds from task_peer.py" >&2; exit 1; }
+    chunk=$(value torch_task_chunk <<<"$task_out")
+    walls+=("$lw") loops+=("$ll") torchs+=("$tw")
+    ratios+=("$(div "$tw" "$lw")") loop_ratios+=("$(div "$tw" "$ll")")
 done
-lw=$(median "${walls[@]}") ll=$(median "${loops[@]}")
-task_out=$("$py" bench/task_peer.py --k "$k" --per-class "$tpc" --val-per-class "$vpc" \
-    --probe-per-class "$ppc" --iters "$iters" --checkpoints "$ck" --lr "$lr")
-tw=$(value torch_task_seconds <<<"$task_out")
-[ -n "$tw" ] || { echo "compare.sh: no torch_task_seconds from task_peer.py" >&2; exit 1; }
-echo "lesde_task_seconds $lw (median of $runs: ${walls[*]})"
-echo "lesde_task_loop_seconds $ll"
-echo "torch_task_seconds $tw"
-echo "torch_task_chunk $(value torch_task_chunk <<<"$task_out")"
-ratio torch_over_lesde_task "$lw" "$tw"
-ratio torch_over_lesde_task_loop "$ll" "$tw"
+echo "lesde_task_seconds $(median "${walls[@]}") (rounds: ${walls[*]})"
+echo "lesde_task_loop_seconds $(median "${loops[@]}") (rounds: ${loops[*]})"
+echo "torch_task_seconds $(median "${torchs[@]}") (rounds: ${torchs[*]})"
+echo "torch_task_chunk $chunk"
+echo "torch_over_lesde_task $(median "${ratios[@]}") (rounds: ${ratios[*]})"
+echo "torch_over_lesde_task_loop $(median "${loop_ratios[@]}") (rounds: ${loop_ratios[*]})"
