@@ -134,10 +134,8 @@ static int draw_fig2(report_ctx *c, const report_study *rs, long p)
                 }
                 fputs(", \\\n  0 with lines lc rgb '#888888' dt 3 notitle\n", f);
             }
-        rc = report_gp_run(&g);
-    } else {
-        report_gp_abort(&g);
     }
+    rc = report_gp_end(&g, rc);
     store_array_free(&t);
     for (int q = 0; q < 4; q++)
         report_free_stats(s[q]);

@@ -283,10 +283,8 @@ static int draw_tcurves(report_ctx *c, const report_study *rs, const char *slice
                     "%.9g with lines dt 2 lw 1.5 lc rgb 'black' "
                     "title 'ln K = %.3g (initial loss)'\n",
                     log((double)K), log((double)K));
-        rc = report_gp_run(&g);
-    } else {
-        report_gp_abort(&g);
     }
+    rc = report_gp_end(&g, rc);
     store_array_free(&t);
     report_free_stats(s);
     if (rc)
@@ -398,10 +396,8 @@ static int draw_final(report_ctx *c, const report_study *rs, const char *slice, 
                 ", \\\n  %.9g with lines dt 3 lw 1 lc rgb '#888888' title 'level of p_{stall}: "
                 "1/K + %.2g'\n",
                 1.0 / K + REPORT_STALL_MARGIN, REPORT_STALL_MARGIN);
-        rc = report_gp_run(&g);
-    } else {
-        report_gp_abort(&g);
     }
+    rc = report_gp_end(&g, rc);
     if (rc)
         return rc;
     return report_add_fig(
@@ -531,10 +527,8 @@ static int draw_kabl(report_ctx *c, const report_study *rs, const char *slice, c
                     j ? ", \\\n  " : "", dat, j, clr, j, clr, Ks[j], 1.0 / Ks[j], clr, Ks[j]);
         }
         fputc('\n', f);
-        rc = report_gp_run(&g);
-    } else {
-        report_gp_abort(&g);
     }
+    rc = report_gp_end(&g, rc);
     if (rc)
         return rc;
     return report_add_fig(
@@ -691,10 +685,8 @@ static int draw_finite(report_ctx *c, const report_study *rs, const char *slice,
                 "\\\n  '' using 1:9 with lines lw 2 lc rgb '%s' title 'L-model', "
                 "\\\n  1 with lines dt 3 lc rgb '#888888' title 'r = 1'\n",
                 dat2, report_color(0), report_color(0), report_color(3), report_color(3));
-        rc = report_gp_run(&g);
-    } else if (g.f) {
-        report_gp_abort(&g);
     }
+    rc = report_gp_end(&g, rc);
     if (rc)
         return rc;
     return report_add_fig(
@@ -938,10 +930,8 @@ static int draw_sept(report_ctx *c, const report_study *rs, const char *slice, c
             report_gp_str(f, lt[0] ? lt : rs->st->name);
         }
         fputc('\n', f);
-        rc = report_gp_run(&g);
-    } else {
-        report_gp_abort(&g);
     }
+    rc = report_gp_end(&g, rc);
     report_free_stats(s);
     store_array_free(&ot);
     if (rc)
@@ -1044,10 +1034,8 @@ static int draw_collapse(report_ctx *c, const report_study *rs, const char *slic
                     (double)K / (K - 1), (double)K / (K - 1));
         else
             fputs("NaN notitle\n", f);
-        rc = report_gp_run(&g);
-    } else {
-        report_gp_abort(&g);
     }
+    rc = report_gp_end(&g, rc);
     store_array_free(&t);
     store_array_free(&etf);
     if (rc)

@@ -159,10 +159,8 @@ static int draw_tails(report_ctx *c, const report_study *rs, const char *slice, 
             }
             fputs("1 with lines lc rgb '#888888' dt 3 lw 1.5 title 'r = 1'\n", f);
         }
-        rc = report_gp_run(&g);
-    } else {
-        report_gp_abort(&g);
     }
+    rc = report_gp_end(&g, rc);
     if (rc)
         return rc;
     if (ref0)
@@ -287,10 +285,8 @@ int report_draw_imit(report_ctx *c, const report_study *rs, const char *slice, c
                     j >= 3 ? "dt (8,5)" : "dt 1", clr, lab[j]);
         }
         fputc('\n', f);
-        rc = report_gp_run(&g);
-    } else {
-        report_gp_abort(&g);
     }
+    rc = report_gp_end(&g, rc);
     store_array_free(&t);
     for (int v = 0; v < LE_NUM_VARIANTS; v++)
         store_array_free(&rd[v]);
@@ -389,10 +385,8 @@ int report_draw_tailt(report_ctx *c, const report_study *rs, const char *slice, 
                 }
                 fputs(", \\\n  1 with lines lc rgb '#888888' dt 3 lw 1.5 notitle\n", f);
             }
-        rc = report_gp_run(&g);
-    } else {
-        report_gp_abort(&g);
     }
+    rc = report_gp_end(&g, rc);
     if (rc)
         return rc;
     return report_add_fig(
@@ -590,10 +584,8 @@ static int draw_fig4(report_ctx *c, const report_study *rs, long p, int variant)
                 fprintf(f, "set ylabel %s\n", a == 0 ? "'mean probe logit X̄^k_j(t)'" : "''");
                 fig4_panel(f, dat, 0, K, a, row);
             }
-        rc = report_gp_run(&g);
-    } else if (g.f) {
-        report_gp_abort(&g);
     }
+    rc = report_gp_end(&g, rc);
     if (!rc) {
         char tnote[128] = "";
         if (variant == LE_VAR_PLATEAU)
@@ -725,7 +717,7 @@ static int draw_fig4_seeds(report_ctx *c, const report_study *rs, long p, int va
             fig4_panel(f, dat, i, K, 0, 1);
         }
         rc = report_gp_run(&g);
-    } else if (g.f) {
+    } else {
         report_gp_abort(&g);
     }
     if (!rc && ns > 0) {
@@ -850,10 +842,8 @@ int report_draw_fig5(report_ctx *c, const report_study *rs, long p)
                     "title 'class-average baseline'\n",
                     dat, ecol + 1, ecol + 2, ecol, ecol + 3);
         }
-        rc = report_gp_run(&g);
-    } else if (g.f) {
-        report_gp_abort(&g);
     }
+    rc = report_gp_end(&g, rc);
     store_array_free(&t);
     for (int v = 0; v < LE_NUM_VARIANTS; v++)
         store_array_free(&rd[v]);

@@ -205,6 +205,15 @@ void report_gp_abort(report_gp *g)
     g->f = NULL;
 }
 
+int report_gp_end(report_gp *g, int rc)
+{
+    if (rc) {
+        report_gp_abort(g);
+        return rc;
+    }
+    return report_gp_run(g);
+}
+
 int report_gp_run(report_gp *g)
 {
     report_ctx *c = g->c;

@@ -117,6 +117,10 @@ int report_gp_data_close(report_gp *g, FILE *f, const char *name);
 int report_gp_run(report_gp *g);
 /* Abandons a script (after an error). */
 void report_gp_abort(report_gp *g);
+/* The end of a figure's script: report_gp_run when rc is 0 (the script and
+ * its data were written), else report_gp_abort; returns the run's result
+ * or rc. */
+int report_gp_end(report_gp *g, int rc);
 /* Writes text as a single-quoted gnuplot string for enhanced text, with
  * enhanced-mode characters of user text (_ ^ { } @ & ~) taken literally. */
 void report_gp_str(FILE *f, const char *text);
