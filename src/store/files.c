@@ -90,46 +90,31 @@ static hid_t fit_scale(hid_t g, const char *name, hsize_t n, const double *t)
     return ds;
 }
 
-/* Each variable of the fit file and its dimensions, in order. */
+/* The fit file's variables that a store does not have, and their
+ * dimensions; fit/'s others are the store's fit fields (fields_list). */
 typedef struct {
     const char *name;
+    int ndim;
     const char *dims[4];
 } fit_var;
 
-static const fit_var fit_vars[] = {
-    {"t", {"checkpoint"}},
-    {"xbar", {"checkpoint", "class", "feature"}},
-    {"fit/A", {"model", "checkpoint"}},
-    {"fit/B", {"model", "checkpoint"}},
-    {"fit/alpha", {"model", "checkpoint"}},
-    {"fit/beta", {"model", "checkpoint"}},
-    {"fit/alpha_sim", {"model", "checkpoint"}},
-    {"fit/beta_sim", {"model", "checkpoint"}},
-    {"fit/tail", {"model", "quantity"}},
-    {"fit/tail_ref0", {"model", "quantity"}},
-    {"fit/tail_local", {"model", "quantity", "tail_window"}},
-    {"fit/tail_local_t", {"tail_window"}},
-    {"fit/ref_scale", {"sim"}},
-    {"fit/ref_std", {"sim", "checkpoint", "class", "feature"}},
-    {"fit/S", {"checkpoint"}},
-    {"fit/rd_etf", {"checkpoint", "class"}},
-    {"fit/rd_cmean", {"checkpoint", "class"}},
-    {"fit/etf_dev", {"checkpoint"}},
-    {"fit/norm_spread", {"checkpoint"}},
-    {"fit/paths_mean", {"model", "checkpoint", "class", "feature"}},
-    {"fit/paths_std", {"model", "checkpoint", "class", "feature"}},
+static const fit_var fit_only_vars[] = {
+    {"t", 1, {"checkpoint"}},
+    {"xbar", 3, {"checkpoint", "class", "feature"}},
+    {"fit/paths_mean", 4, {"model", "checkpoint", "class", "feature"}},
+    {"fit/paths_std", 4, {"model", "checkpoint", "class", "feature"}},
 };
 
 /* Attaches group g's scales (names[k], ids[k]) to variable `var` (a path
  * from the root f) along dims; a variable not in the file is skipped. */
-static int fit_attach(hid_t f, const char *var, const char *const *dims, const char *const *names,
-                      const hid_t *ids, int n)
+static int fit_attach(hid_t f, const char *var, const char *const *dims, int ndim,
+                      const char *const *names, const hid_t *ids, int n)
 {
     if (H5Lexists(f, var, H5P_DEFAULT) <= 0)
         return 0;
     hid_t ds = H5Dopen2(f, var, H5P_DEFAULT);
     int rc = ds < 0;
-    for (unsigned d = 0; !rc && d < 4 && dims[d]; d++) {
+    for (int d = 0; !rc && d < ndim; d++) {
         int k = 0;
         while (k < n && strcmp(names[k], dims[d]))
             k++;
@@ -157,20 +142,22 @@ static int fit_dims(hid_t f, const double *t, int C, int K, int p)
         rc = (root_ids[k] = fit_scale(f, names[k], len[k], k == 0 ? t : NULL)) < 0;
     for (int k = 0; !rc && k < ND; k++)
         rc = (fit_ids[k] = fit_scale(fit, names[k], len[k], k == 0 ? t : NULL)) < 0;
-    for (size_t i = 0; !rc && i < sizeof fit_vars / sizeof fit_vars[0]; i++) {
-        int in_fit = !strncmp(fit_vars[i].name, "fit/", 4);
-        rc = fit_attach(f, fit_vars[i].name, fit_vars[i].dims, names, in_fit ? fit_ids : root_ids,
+    for (size_t i = 0; !rc && i < sizeof fit_only_vars / sizeof fit_only_vars[0]; i++) {
+        const fit_var *v = &fit_only_vars[i];
+        int in_fit = !strncmp(v->name, "fit/", 4);
+        rc = fit_attach(f, v->name, v->dims, v->ndim, names, in_fit ? fit_ids : root_ids,
                         in_fit ? ND : 3);
     }
-    for (int v = 0; !rc && v < LE_NUM_VARIANTS; v++) {
-        static const char *const sim4[] = {"sim", "checkpoint", "class", "feature"};
-        static const char *const sim3[] = {"sim", "checkpoint", "class", NULL};
-        char name[64];
-        snprintf(name, sizeof name, "fit/sim_%s", le_variant_name((le_variant)v));
-        rc = fit_attach(f, name, sim4, names, fit_ids, ND);
-        snprintf(name, sizeof name, "fit/rd_%s", le_variant_name((le_variant)v));
-        rc = rc || fit_attach(f, name, sim3, names, fit_ids, ND);
-    }
+    /* The store's fit fields this file has (fit_attach skips the others,
+     * such as the snapshots' separability), with the store's dimensions. */
+    field_maxima m = {.K = K, .C = C, .fit = 1};
+    field *fl = rc ? NULL : malloc(sizeof(field) * FIELDS_MAX);
+    rc = rc || !fl;
+    int nf = rc ? 0 : fields_list(SPEC_TRAIN, &m, fl);
+    for (int i = 0; !rc && i < nf; i++)
+        if (!strncmp(fl[i].name, "fit/", 4))
+            rc = fit_attach(f, fl[i].name, fl[i].dimname, fl[i].ndim, names, fit_ids, ND);
+    free(fl);
     for (int k = 0; k < ND; k++) {
         if (k < 3 && root_ids[k] >= 0)
             H5Dclose(root_ids[k]);
