@@ -187,8 +187,8 @@ void NN_ISA_FN(conv_pool_lanes)(double *out, const double *in, const double *wt,
  * domain, a conv costs 6 K C multiply-adds per output pair and channel
  * instead of 10 K C, plus the transforms: B^T d once per input row and
  * pair, A^T once per output pair and channel. That pays with conv2's 6
- * input channels (-30% time); conv1's single channel would spend more on
- * A^T than it saves. B^T and A^T only multiply by 2 and 4, exactly, so a
+ * input channels (-18% time, measured); conv1's single channel would spend
+ * more on A^T than it saves (+13%). B^T and A^T only multiply by 2 and 4, exactly, so a
  * fused multiply-add gives the same bytes as a multiply and an add: the
  * paths differ only where the conv sums do (FMA or not), as elsewhere.
  * Results equal the direct conv's up to rounding (~1e-15 relative). */
