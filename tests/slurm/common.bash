@@ -113,9 +113,12 @@ show_log() { # show_log FILE: the job log, on stderr, when a check failed
 }
 
 # The longer smoke sweep of the interruption tests: 32 tasks, the training
-# ones ~1-2 s each (~15 s on 2 ranks); longer_reference runs it under
-# mpirun into $TMP/ref.h5, the store every interrupted run must equal.
-LONGER=(--set study.train.iters=3000 --set sweep.seeds=0..7)
+# ones ~0.4 s each (~5 s on 2 ranks, 2026-12-02), long enough that a node
+# killed or a signal sent ~1 s after the third task lands mid-sweep (at
+# 3,000 iterations the whole sweep took 1 s, and node_failure once found it
+# complete before its node died); longer_reference runs it under mpirun
+# into $TMP/ref.h5, the store every interrupted run must equal.
+LONGER=(--set study.train.iters=20000 --set sweep.seeds=0..7)
 longer_reference() {
   expect_exit 0 "reference sweep under mpirun" \
     "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$ROOT/tests/specs/smoke.ini" "${LONGER[@]}" \
