@@ -5,7 +5,8 @@
 #      portability tests (label portability: a build with MPICH, in
 #      build/portability/, runs the smoke sweep into the same store as Open
 #      MPI's); the valgrind test runs build-valgrind/lesde, a build without
-#      -march=native (valgrind lacks AVX-512).
+#      -march=native (valgrind lacks AVX-512); fuzz.smoke builds the
+#      libFuzzer targets with clang (build/fuzz/) and runs each for 5 s.
 #   2. build-asan/ (or $LESDE_ASAN_BUILD): unit and end-to-end tests under
 #      AddressSanitizer + UBSan; any finding aborts the test. Left out:
 #      e2e.sweep_resume (five kill -9 rounds and three signal rounds of

@@ -118,7 +118,7 @@ static inline __attribute__((always_inline)) vn vn_pool4(const vn p[4], vnl *whi
  * log2(NL) rounds of two-vector shuffles (named vectors, not arrays: GCC
  * keeps arrays of vectors on the stack). */
 #if NN_VW == 8
-#define SHUF(a, b, ...) __builtin_shuffle(a, b, (vnl){__VA_ARGS__})
+#define SHUF(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
 #define TRANSPOSE(r0, r1, r2, r3, r4, r5, r6, r7)                                                  \
     do {                                                                                           \
         vn t0 = SHUF(r0, r1, 0, 8, 2, 10, 4, 12, 6, 14),                                           \
@@ -147,7 +147,7 @@ static inline __attribute__((always_inline)) vn vn_pool4(const vn p[4], vnl *whi
         r7 = SHUF(u3, u7, 4, 5, 6, 7, 12, 13, 14, 15);                                             \
     } while (0)
 #elif NN_VW == 4
-#define SHUF(a, b, ...) __builtin_shuffle(a, b, (vnl){__VA_ARGS__})
+#define SHUF(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
 #define TRANSPOSE(r0, r1, r2, r3)                                                                  \
     do {                                                                                           \
         vn t0 = SHUF(r0, r1, 0, 4, 2, 6), t1 = SHUF(r0, r1, 1, 5, 3, 7);                           \
@@ -158,8 +158,8 @@ static inline __attribute__((always_inline)) vn vn_pool4(const vn p[4], vnl *whi
 #else
 #define TRANSPOSE(r0, r1)                                                                          \
     do {                                                                                           \
-        vn t0 = __builtin_shuffle(r0, r1, (vnl){0, 2});                                            \
-        r1 = __builtin_shuffle(r0, r1, (vnl){1, 3});                                               \
+        vn t0 = __builtin_shufflevector(r0, r1, 0, 2);                                             \
+        r1 = __builtin_shufflevector(r0, r1, 1, 3);                                                \
         r0 = t0;                                                                                   \
     } while (0)
 #endif
