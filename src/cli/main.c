@@ -11,6 +11,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "cli/cli.h"
+#include "core/version.h"
 #include "nn/layers.h"
 #include "run/run.h"
 
@@ -135,7 +136,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V") || !strcmp(cmd, "version")) {
         char mpi[256];
         run_mpi_library(mpi, sizeof mpi);
-        printf("lesde %s (git %s)\nMPI: %s\n", LESDE_VERSION, LESDE_GIT_REV, mpi);
+        printf("lesde %s (git %s)\nMPI: %s\n", LESDE_VERSION, version_git_rev(), mpi);
         return 0;
     }
     /* A bad kernel choice is refused up front, not silently replaced. */

@@ -17,6 +17,7 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_version.h>
 
+#include "core/version.h"
 #include "nn/cnn.h"
 #include "store/fields.h"
 #include "store/h5err.h"
@@ -622,7 +623,7 @@ static void provenance(hid_t root, const spec *s)
 {
     store_h5_attr_str(root, "creator", "lesde");
     store_h5_attr_str(root, "lesde_version", LESDE_VERSION);
-    store_h5_attr_str(root, "git_revision", LESDE_GIT_REV);
+    store_h5_attr_str(root, "git_revision", version_git_rev());
     /* results' last bits depend on the kernel path (nn/isa.h) */
     store_h5_attr_str(root, "cnn_kernels", cnn_kernel_name());
     store_h5_attr_int(root, "layout_version", STORE_LAYOUT_VERSION);

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The git revision a store records is the one the binary was built from,
+# taken at every build (cmake/gitrev.cmake), not when CMake configured: a
+# commit after configuring shows up at the next build, a tracked file edited
+# gives "-dirty", a build that changes nothing rewrites nothing, no git gives
+# "unknown". Checked on a copy of the build files in a git repository of its
+# own (configure and the one generating target, ~1 s), then on this build's
+# binary: its --version and a file it writes carry its generated revision.
+source "$(dirname "$0")/lib.sh"
+BUILD=${LESDE_BUILD_DIR:-$ROOT/build}
+for tool in git cmake; do
+  command -v $tool >/dev/null || { echo "build_revision: SKIP: no $tool" >&2; exit 77; }
+done
+export GIT_CEILING_DIRECTORIES=$TMP # "outside git" even under a repository
+G=(git -c user.name=lesde -c user.email=lesde@localhost -c commit.gpgsign=false)
+
+S=$TMP/src B=$TMP/build
+mkdir -p "$S"
+cp -r "$ROOT/CMakeLists.txt" "$ROOT/cmake" "$ROOT/src" "$S/"
+expect_exit 0 "configure a copy without git" cmake -S "$S" -B "$B" -DCMAKE_BUILD_TYPE=Release
+rev_built() { # the revision the build generates now
+  cmake --build "$B" --target lesde_gitrev >/dev/null 2>&1 || { echo "build failed"; return; }
+  sed -n 's/^#define LESDE_GIT_REV "\(.*\)"$/\1/p' "$B/gen/lesde_gitrev.h"
+}
+check "outside git: unknown" test "$(rev_built)" = unknown
+
+(cd "$S" && git init -q && git add -A && "${G[@]}" commit -qm first) || exit 1
+first=$(git -C "$S" rev-parse --short=12 HEAD)
+check "git init after configuring: the commit ($(rev_built))" test "$(rev_built)" = "$first"
+stamp=$(stat -c %Y.%y "$B/gen/lesde_gitrev.h")
+sleep 1.1 # a rewrite would show in the mtime
+check "a build that changes nothing: the header untouched" test "$(rev_built)" = "$first"
+check "  (same mtime)" test "$(stat -c %Y.%y "$B/gen/lesde_gitrev.h")" = "$stamp"
+
+(cd "$S" && "${G[@]}" commit -q --allow-empty -m second) || exit 1
+second=$(git -C "$S" rev-parse --short=12 HEAD)
+check "a commit after configuring: the new one ($(rev_built), not $first)" test "$(rev_built)" = "$second"
+echo "/* edited */" >>"$S/src/core/version.h"
+check "a tracked file edited: -dirty" test "$(rev_built)" = "$second-dirty"
+echo "untracked" >"$S/notes.txt"
+git -C "$S" checkout -q -- src/core/version.h
+check "an untracked file only: clean" test "$(rev_built)" = "$second"
+
+# This build's binary and what it writes carry its generated revision.
+built=$(sed -n 's/^#define LESDE_GIT_REV "\(.*\)"$/\1/p' "$BUILD/gen/lesde_gitrev.h")
+check "this build generated a revision" test -n "$built"
+expect_exit 0 "lesde --version" "$LESDE" --version
+check "--version: git $built" grep -qF "(git $built)" "$TMP/out"
+expect_exit 0 "a short train" "$LESDE" train --quiet --iters 30 --train-per-class 10 \
+  --val-per-class 5 --checkpoints 3 --snapshots 2 --probe-per-class 5 --out "$TMP/run.h5"
+check "the file's git_revision: $built" /usr/bin/python3 -c "
+import h5py, sys
+v = h5py.File(sys.argv[1], 'r').attrs['git_revision']
+sys.exit(0 if (v.decode() if isinstance(v, bytes) else str(v)) == sys.argv[2] else 1)" "$TMP/run.h5" "$built"
+finish
