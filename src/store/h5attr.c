@@ -134,9 +134,30 @@ hid_t store_h5_coord(hid_t g, const char *name, long n, const int64_t *iv, const
         rc = H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, rv);
     if (rc < 0 || H5DSset_scale(ds, name) < 0 || store_h5_attr_str(ds, "long_name", long_name) ||
         (units && store_h5_attr_str(ds, "units", units)) ||
-        (labels && store_h5_attr_str(ds, "labels", labels))) {
+        (labels && store_h5_attr_str(ds, "labels", labels)) ||
+        (labels && write > 1 && store_h5_labels(ds, labels))) {
         H5Dclose(ds);
         return -1;
     }
     return ds;
+}
+
+int store_h5_labels(hid_t ds, const char *labels)
+{
+    hid_t t = H5Dget_type(ds), sp = H5Dget_space(ds);
+    hssize_t n = H5Sget_simple_extent_npoints(sp), k = 0;
+    char *lab = strdup(labels);
+    const char **v = calloc((size_t)(n > 0 ? n : 1), sizeof *v);
+    for (char *save = NULL, *s = lab ? strtok_r(lab, ",", &save) : NULL; v && s && k < n;
+         s = strtok_r(NULL, ",", &save))
+        v[k++] = s;
+    int rc = t < 0 || sp < 0 || !lab || !v || k != n ||
+                     (n > 0 && H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
+                 ? -1
+                 : 0;
+    free(v);
+    free(lab);
+    H5Sclose(sp);
+    H5Tclose(t);
+    return rc;
 }

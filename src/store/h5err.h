@@ -40,10 +40,16 @@ int store_h5_attr_f64(hid_t obj, const char *name, double value);
 hid_t store_h5_vlstr(void);
 /* A coordinate variable of group g: a 1-D dimension scale `name` of n
  * values with long_name, units (NULL: none) and labels (NULL: none; with
- * labels it is a string dataset whose values the caller writes). With
- * write, iv (int64) or rv (float64) are written now. The open dataset (close
- * it), or -1. */
+ * labels it is a string dataset of the comma-separated labels, kept in its
+ * attribute "labels" too). With write, iv (int64) or rv (float64) are
+ * written now; with write 2 (a serial file) the labels too, which a
+ * parallel file cannot take (store_h5_labels writes them after). The open
+ * dataset (close it), or -1. */
 hid_t store_h5_coord(hid_t g, const char *name, long n, const int64_t *iv, const double *rv,
                      const char *labels, const char *long_name, const char *units, int write);
+/* Writes the comma-separated labels as the values of the 1-D string dataset
+ * ds (variable-length: a serial file only). 0, or -1 when they are not
+ * as many as its values or the write fails. */
+int store_h5_labels(hid_t ds, const char *labels);
 
 #endif

@@ -158,7 +158,7 @@ typedef struct {
     store *st;
     const spec_study *ss;
     study_h *h;
-    int w; /* this process writes the coordinate values */
+    int w; /* this process writes the coordinate values (store_h5_coord's write) */
     hid_t lcpl;
     int nsc;
     scope sc[64];
@@ -245,8 +245,9 @@ static void scopes_close(layout *L)
     L->nsc = 0;
 }
 
-/* A 1-D dimension scale of n values; strings (labels, comma-separated) are
- * written after the creation (string_coords), ints and reals now. */
+/* A 1-D dimension scale of n values: ints and reals written now, strings
+ * (labels, comma-separated) now in a serial file, after the creation in a
+ * parallel one (string_coords). */
 static hid_t new_coord(layout *L, scope *sc, const char *name, long n, const int64_t *iv,
                        const double *rv, const char *labels, const char *long_name,
                        const char *units)
@@ -473,7 +474,9 @@ static int study_create(store *st, int i, lesde_err *e)
     L->st = st;
     L->ss = ss;
     L->h = h;
-    L->w = !st->parallel || st->rank == 0; /* coordinate values: one writer */
+    /* coordinate values: one writer; strings at once in a serial file,
+     * after the creation in a parallel one (fill_strings) */
+    L->w = !st->parallel ? 2 : st->rank == 0;
     L->lcpl = H5Pcreate(H5P_LINK_CREATE);
     H5Pset_create_intermediate_group(L->lcpl, 1);
     h->group = H5Gcreate2(st->file, path, L->lcpl, H5P_DEFAULT, H5P_DEFAULT);
@@ -558,10 +561,11 @@ static int study_create(store *st, int i, lesde_err *e)
     return rc;
 }
 
-/* Writes the values of the string coordinates (word axes, model): a
- * parallel HDF5 file cannot take variable-length data, so this runs on the
- * file opened serially, after the creation. Each such coordinate holds its
- * values in its labels attribute. */
+/* Writes the values of the string coordinates (word axes, model) of a
+ * store created in parallel: a parallel HDF5 file cannot take
+ * variable-length data, so this runs on the file opened serially, after
+ * the creation (a serial creation writes them at once: new_coord). Each
+ * such coordinate holds its values in its labels attribute. */
 static herr_t string_coord(hid_t g, const char *name, const H5O_info_t *info, void *op)
 {
     int *bad = op;
@@ -573,16 +577,9 @@ static herr_t string_coord(hid_t g, const char *name, const H5O_info_t *info, vo
     hid_t t = H5Dget_type(ds), sp = H5Dget_space(ds);
     char *lab = NULL;
     if (H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) > 0 &&
-        H5Sget_simple_extent_ndims(sp) == 1 && (lab = store_attr_str(ds, "labels"))) {
-        hssize_t n = H5Sget_simple_extent_npoints(sp), k = 0;
-        const char **v = calloc((size_t)(n > 0 ? n : 1), sizeof *v);
-        for (char *save = NULL, *s = strtok_r(lab, ",", &save); v && s && k < n;
-             s = strtok_r(NULL, ",", &save))
-            v[k++] = s;
-        if (!v || k != n || (n > 0 && H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0))
-            *bad = 1;
-        free(v);
-    }
+        H5Sget_simple_extent_ndims(sp) == 1 && (lab = store_attr_str(ds, "labels")) &&
+        store_h5_labels(ds, lab))
+        *bad = 1;
     free(lab);
     H5Sclose(sp);
     H5Tclose(t);
@@ -744,9 +741,6 @@ static int create_here(const char *path, const spec *s, const store_opts *o, sto
     for (int i = 0; i < s->n_studies && !rc; i++)
         if ((rc = study_create(st, i, e)) != LESDE_OK)
             err_prefix(e, "%s", path);
-    /* Serially, the string coordinates now (in parallel: store_create). */
-    if (!rc && !st->parallel && string_coords(st->file))
-        rc = err_set(e, LESDE_FAIL, "%s: cannot write the string coordinates (disk full?)", path);
     /* Everything that is metadata is written now; from here on, raw bytes. */
     int flushed = rc ? 1 : H5Fflush(st->file, H5F_SCOPE_GLOBAL) >= 0;
     if (!flushed)
