@@ -7,7 +7,8 @@
 # attributes are strings, not bytes. The final accuracy selected with .sel
 # by p_err equals what lesde report wrote into summary.csv; the median over
 # seeds computed by xarray equals summary/median. lesde fit's file opens
-# with named dimensions too.
+# with named dimensions too. The string coordinates (fit/model, sim) hold
+# their values in both the parallel store and the serial train file.
 source "$(dirname "$0")/lib.sh"
 if ! /usr/bin/python3 -c "import xarray, h5netcdf, netCDF4" 2>/dev/null; then
   echo "SKIP: needs python3-xarray, python3-h5netcdf and python3-netcdf4 (jobs/setup.sh --test)" >&2
@@ -104,6 +105,15 @@ for engine in ("h5netcdf", "netcdf4"):
             bad.append(f"{engine}: train file: {acc}, p_err {run_ds.attrs['p_err']} vs {r}")
         if not isinstance(run_ds.attrs["iters"], (int, np.integer)):
             bad.append(f"{engine}: iters is {type(run_ds.attrs['iters'])}")
+    # its string coordinates hold their values (a serial file writes them
+    # as it creates them, a parallel one after: both ways checked)
+    run_fit = look(run, "/study/train/fit", engine)
+    if run_fit is not None and (list(run_fit.model.values) != ["I", "L"] or
+                                fit is None or
+                                list(run_fit.sim.values) != list(fit.sim.values) or
+                                len(run_fit.sim.values) != 3 or "" in run_fit.sim.values):
+        bad.append(f"{engine}: train file's string coordinates: models "
+                   f"{run_fit.model.values}, sims {run_fit.sim.values}")
 for b in bad[:15]:
     print("xarray:", b)
 print(f"xarray: {len(bad)} problems")
