@@ -91,7 +91,11 @@ set(HDF5_PREFER_PARALLEL TRUE)
 find_package(HDF5 REQUIRED COMPONENTS C HL)
 set(LESDE_HDF5_INCLUDE_DIRS ${HDF5_INCLUDE_DIRS})
 set(LESDE_HDF5_LIBRARIES ${HDF5_HL_LIBRARIES} ${HDF5_C_LIBRARIES})
-set(LESDE_HDF5_DEFINITIONS ${HDF5_DEFINITIONS})
+# lesde is written to HDF5 1.10's API (H5Ovisit with H5O_info_t, ...), the
+# one Debian 12 ships; 1.12 and later map those names to new signatures
+# unless asked for the 1.10 ones (a no-op on 1.10). Built and tested here
+# with 1.10.8 only.
+set(LESDE_HDF5_DEFINITIONS ${HDF5_DEFINITIONS} H5_USE_110_API)
 set(_hdf5_where "${HDF5_C_COMPILER_EXECUTABLE}")
 if(NOT _hdf5_where)
   set(_hdf5_where "${HDF5_INCLUDE_DIRS}")

@@ -27,7 +27,7 @@ lib_srcs=$(ls src/{core,data,nn,train,le,spec,store,run,report}/*.c)
 # the git revision, as the CMake build takes it (rewritten only when it changes)
 cmake -DSRC=. -DOUT="$out/gen/lesde_gitrev.h" -P cmake/gitrev.cmake
 cflags=(-g -O1 -std=gnu11 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
-        -fno-omit-frame-pointer -Isrc -I"$out/gen" -DLESDE_VERSION='"fuzz"'
+        -fno-omit-frame-pointer -Isrc -I"$out/gen" -DLESDE_VERSION='"fuzz"' -DH5_USE_110_API
         $(pkg-config --cflags hdf5-openmpi gsl inih libpng zlib openblas) $(mpicc --showme:compile))
 libs=(-L/usr/lib/x86_64-linux-gnu/hdf5/openmpi -lhdf5_hl -lhdf5 $(mpicc --showme:link)
       $(pkg-config --libs gsl openblas inih libpng zlib) -lglpk -lm -lpthread)
