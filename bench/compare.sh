@@ -14,7 +14,8 @@
 #      and checkpoint evaluations alone, in its fastest chunk size), in
 #      TASK_RUNS rounds of one lesde run then one PyTorch run, each round
 #      giving its ratio; also lesde's training loop alone ("training X s" of
-#      lesde train).
+#      lesde train) and two parts of the rest, which the peer does not do:
+#      the data and the HDF5 file ("outside training: ...").
 #
 #   bench/compare.sh [lesde bench options]      e.g. --steps 50000
 #
@@ -84,7 +85,7 @@ lr=$(key lr) ppc=$(key probe_per_class) snaps=$(key snapshots)
 ck=${TASK_CHECKPOINTS:-101}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-walls=() loops=() torchs=() ratios=() loop_ratios=() chunk=
+walls=() loops=() datas=() files=() torchs=() ratios=() loop_ratios=() chunk=
 for ((r = 0; r < runs; r++)); do
     t0=$(date +%s.%N)
     "$bin" train --quiet --dataset "$(key dataset)" --classes "$k" --train-per-class "$tpc" \
@@ -94,16 +95,21 @@ for ((r = 0; r < runs; r++)); do
     rm -f "$tmp/task.h5"
     lw=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
     ll=$(awk '$1 == "training" { print $2; exit }' "$tmp/out")
+    # what PyTorch's peer does not do: the data and the HDF5 file
+    ld=$(sed -n 's/^outside training: data \([0-9.]*\) s, .*/\1/p' "$tmp/out")
+    lf=$(sed -n 's/^outside training: .*, the file \([0-9.]*\) s .*/\1/p' "$tmp/out")
     task_out=$("$py" bench/task_peer.py --k "$k" --per-class "$tpc" --val-per-class "$vpc" \
         --probe-per-class "$ppc" --iters "$iters" --checkpoints "$ck" --lr "$lr")
     tw=$(value torch_task_seconds <<<"$task_out")
     [ -n "$tw" ] || { echo "compare.sh: no torch_task_seconds from task_peer.py" >&2; exit 1; }
     chunk=$(value torch_task_chunk <<<"$task_out")
-    walls+=("$lw") loops+=("$ll") torchs+=("$tw")
+    walls+=("$lw") loops+=("$ll") datas+=("${ld:-nan}") files+=("${lf:-nan}") torchs+=("$tw")
     ratios+=("$(div "$tw" "$lw")") loop_ratios+=("$(div "$tw" "$ll")")
 done
 echo "lesde_task_seconds $(median "${walls[@]}") (rounds: ${walls[*]})"
 echo "lesde_task_loop_seconds $(median "${loops[@]}") (rounds: ${loops[*]})"
+echo "lesde_task_data_seconds $(median "${datas[@]}") (rounds: ${datas[*]})"
+echo "lesde_task_file_seconds $(median "${files[@]}") (rounds: ${files[*]})"
 echo "torch_task_seconds $(median "${torchs[@]}") (rounds: ${torchs[*]})"
 echo "torch_task_chunk $chunk"
 echo "torch_over_lesde_task $(median "${ratios[@]}") (rounds: ${ratios[*]})"

@@ -140,6 +140,7 @@ int train_run(const train_config *cfg, train_result *out, lesde_err *e)
         .train_per_class = cfg->train_per_class, .val_per_class = cfg->val_per_class,
         .seed = cfg->seed, .data_dir = cfg->data_dir};
     data_set tr = {0}, va = {0};
+    double td = log_now();
     if ((rc = data_load(&req, &tr, &va, e)))
         return rc;
     if ((rc = data_pollute(&tr, cfg->p_err, cfg->seed, e))) {
@@ -147,6 +148,7 @@ int train_run(const train_config *cfg, train_result *out, lesde_err *e)
         data_free(&va);
         return rc;
     }
+    out->data_seconds = log_now() - td;
 
     const int K = cfg->k;
     long *ckpt = malloc(sizeof(long) * (cfg->checkpoints + train_val_checkpoints(cfg)));

@@ -78,6 +78,7 @@ typedef struct {
     double final_val_acc, final_val_loss; /* mean over the validation checkpoints
                                              of the last 5% of iterations */
     double train_seconds, fit_seconds;
+    double data_seconds;  /* loading (or generating) and polluting the sets */
     int fitted;
     le_fit_result fit;    /* when fitted */
     le_sample_measures *snap_measures; /* [S] of probe logits by training label */

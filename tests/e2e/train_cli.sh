@@ -21,6 +21,11 @@ check "run file exists" test -s "$TMP/run.h5"
 check "no temporary left" test ! -e "$TMP/run.h5.tmp"
 check "h5dump reads it" h5dump -H "$TMP/run.h5" >/dev/null
 check "parameters as attributes" sh -c "h5dump -a /study/train/lr '$TMP/run.h5' | grep -q 0.005"
+# Where the time went: the loop, then the data and the file (bench/compare.sh
+# reads them), and a total that holds them all (rounded to 0.01 s).
+check "training, data, file and the total printed" awk '/^training /{t=$2}
+  /^outside training: data /{d=$4; f=$8; a=$(NF-3); seen=1}
+  END{exit !(seen && t>0 && d>0 && f>0 && a>=t+d+f-0.02 && a<t+d+f+5)}' "$TMP/out"
 
 # Bad input: exit 2, one line naming the problem, no file.
 bad_case() { # bad_case WORD ARGS...
