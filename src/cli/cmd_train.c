@@ -209,7 +209,7 @@ int cmd_train(int argc, char **argv)
     unlink(tmp);
     store_opts so = {.comm = MPI_COMM_NULL, .save_data = c.save_data};
     store *st = NULL;
-    double t_start = log_now(), t_file = t_start;
+    double t_start = log_now();
     if (store_create(tmp, &s, &so, &st, &e)) {
         spec_free(&s);
         return cli_fail(&e);
@@ -226,8 +226,7 @@ int cmd_train(int argc, char **argv)
     tc.poll_ctx = &pc;
 
     train_result r;
-    double t0 = log_now();
-    t_file = t0 - t_file; /* creating the file */
+    double t0 = log_now(), t_file = t0 - t_start; /* creating the file */
     int rc = train_run(&tc, &r, &e);
     log_progress_end(&pc.prog);
     double t1 = log_now();
