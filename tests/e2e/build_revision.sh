@@ -18,9 +18,10 @@ S=$TMP/src B=$TMP/build
 mkdir -p "$S"
 cp -r "$ROOT/CMakeLists.txt" "$ROOT/cmake" "$ROOT/src" "$S/"
 expect_exit 0 "configure a copy without git" cmake -S "$S" -B "$B" -DCMAKE_BUILD_TYPE=Release
+rev_in() { sed -n 's/^#define LESDE_GIT_REV "\(.*\)"$/\1/p' "$1/gen/lesde_gitrev.h"; }
 rev_built() { # the revision the build generates now
   cmake --build "$B" --target lesde_gitrev >/dev/null 2>&1 || { echo "build failed"; return; }
-  sed -n 's/^#define LESDE_GIT_REV "\(.*\)"$/\1/p' "$B/gen/lesde_gitrev.h"
+  rev_in "$B"
 }
 check "outside git: unknown" test "$(rev_built)" = unknown
 
@@ -42,7 +43,7 @@ git -C "$S" checkout -q -- src/core/version.h
 check "an untracked file only: clean" test "$(rev_built)" = "$second"
 
 # This build's binary and what it writes carry its generated revision.
-built=$(sed -n 's/^#define LESDE_GIT_REV "\(.*\)"$/\1/p' "$BUILD/gen/lesde_gitrev.h")
+built=$(rev_in "$BUILD")
 check "this build generated a revision" test -n "$built"
 expect_exit 0 "lesde --version" "$LESDE" --version
 check "--version: git $built" grep -qF "(git $built)" "$TMP/out"
