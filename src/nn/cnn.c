@@ -155,7 +155,7 @@ static void carve(bump *b, cnn *n)
     n->lz = TAKE_D(b, INFER_CHUNK * n->k);
     n->lw1t = TAKE_D(b, KS * KS * n->c * C1P);
     n->lb1p = TAKE_D(b, C1P);
-    n->lu2 = TAKE_D(b, 6 * KS * C1 * C2);
+    n->lu2 = TAKE_D(b, WINO_PACKED(C1, C2));
     n->lwork = TAKE_D(b, WINO_WORK(C1, P2, C2));
 }
 

@@ -91,9 +91,9 @@ double cnn_train_step_nograd(cnn *net, const double *x, int label, double lr);
 /* Batched inference: logits [n][k] of inputs x [n][c][32][32].
  * Uses its own buffers, not the training activations (sized once by
  * cnn_create: it works through x in chunks of 64 samples, several samples
- * side by side in each vector). Per sample cnn_forward's logits to ~1e-15:
- * conv1 takes the same sums, conv2 runs by Winograd's F(2,5) (40% fewer
- * multiply-adds) and the dense layers add in another order. */
+ * side by side in each vector). Per sample cnn_forward's logits to ~1e-14:
+ * conv1 takes the same sums, conv2 runs by Winograd's F(4,5) and F(2,5)
+ * (56% fewer multiply-adds) and the dense layers add in another order. */
 void cnn_infer(cnn *net, const double *x, int n, double *logits);
 
 /* Floating-point operations of one forward pass, for GFLOP/s figures:

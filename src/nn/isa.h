@@ -21,7 +21,8 @@
 #define NN_DENSE_ROWS 2 /* dense_forward: rows at a time */
 #define NN_SGD_ROWS 4   /* dense_backward_sgd: non-zero rows at a time */
 #define NN_CONV_NOC 4   /* output channels per register tile of conv_pool_lanes */
-#define NN_WINO_P 5     /* output pairs per register tile of wino_pool_lanes */
+#define NN_WINO_T 2     /* wino_pool_lanes: most output tiles per register tile */
+#define NN_WINO_OC 8    /* the same, output channels */
 #define NN_PW8 5        /* conv_pool_forward: pool windows per tile of 8 channels */
 #define NN_PW16                                                                                    \
     3 /* the same, 16 channels (0: in groups of 8); the tiles are there for these values */
@@ -37,7 +38,8 @@
 #define NN_DENSE_ROWS 4
 #define NN_SGD_ROWS 4
 #define NN_CONV_NOC 2
-#define NN_WINO_P 2
+#define NN_WINO_T 2
+#define NN_WINO_OC 4
 #else
 #define NN_ISA c
 #define NN_VW 2
@@ -50,7 +52,8 @@
 #define NN_DENSE_ROWS 2
 #define NN_SGD_ROWS 2
 #define NN_CONV_NOC 2
-#define NN_WINO_P 2
+#define NN_WINO_T 2
+#define NN_WINO_OC 4
 #endif
 #define NN_NH (8 / NN_VW) /* native vectors per 8 doubles (a padded channel group) */
 #define NN_NL NN_VW       /* samples side by side in the lane layout */

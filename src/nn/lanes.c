@@ -177,34 +177,64 @@ void NN_ISA_FN(conv_pool_lanes)(double *out, const double *in, const double *wt,
         }
 }
 
-/* ---- conv + max pool + ReLU by Winograd's F(2,5) along the rows
+/* ---- conv + max pool + ReLU by Winograd's transforms along the rows
  *
- * Two neighbouring outputs of a row, y0 = sum_k g[k] d[k] and
- * y1 = sum_k g[k] d[k+1] (6 inputs d, 5 taps g), are
- *   y = A^T [(G g) . (B^T d)]
- * with 6 products instead of 10 (Toom-Cook at 0, 1, -1, 2, -2 and infinity).
- * Summed over the kernel rows and input channels in the transformed
- * domain, a conv costs 6 K C multiply-adds per output pair and channel
- * instead of 10 K C, plus the transforms: B^T d once per input row and
- * pair, A^T once per output pair and channel. That pays with conv2's 6
- * input channels (-18% time, measured); conv1's single channel would spend
- * more on A^T than it saves (+13%). B^T and A^T only multiply by 2 and 4, exactly, so a
- * fused multiply-add gives the same bytes as a multiply and an add: the
- * paths differ only where the conv sums do (FMA or not), as elsewhere.
- * Results equal the direct conv's up to rounding (~1e-15 relative). */
-#define WINO_K 5 /* taps along a row */
-#define WINO_N 6 /* points: products per output pair */
+ * m neighbouring outputs of a row, y_i = sum_k g[k] d[i+k] (m + 4 inputs
+ * d, 5 taps g), are y = A^T [(G g) . (B^T d)] with m + 4 products instead
+ * of 5 m (Toom-Cook). A row's outputs go four at a time ("quads") by
+ * F(4,5), 8 products at the points 0, 1, -1, 2, -2, 1/2, -1/2, infinity,
+ * and a last pair, when the row has an odd number of pool windows, by
+ * F(2,5), 6 products at 0, 1, -1, 2, -2, infinity. Summed over the kernel
+ * rows and input channels in the transformed domain, a conv costs 2 K C
+ * multiply-adds per output and channel by F(4,5), 3 K C by F(2,5), 5 K C
+ * directly, plus the transforms: B^T d once per input row and tile, A^T
+ * once per output tile and channel. That pays with conv2's 6 input
+ * channels (measured: F(2,5) for every pair 18% faster than the direct
+ * conv, F(4,5) for the quads another 23%); conv1's single channel would
+ * spend more on A^T than it saves (F(2,5): 13% slower).
+ *
+ * Same bytes on every path: A^T multiplies by powers of two only, B^T's
+ * rows are scaled (by 2 or 4, folded into G) to integers and its other
+ * multipliers (5, 17, 21) are rounded products of their own (vn_mulx: no
+ * fused multiply-add takes them), and G is applied once, in scalar code,
+ * as sums with power-of-two multipliers and one division. So the paths
+ * differ only where the conv sums do (FMA or not), as elsewhere. Results
+ * equal the direct conv's up to rounding (~1e-14 relative). */
+#define WINO_K 5  /* taps along a row */
+#define WINO_N4 8 /* points of F(4,5) */
+#define WINO_N2 6 /* points of F(2,5) */
 
-/* wino_pack: w [OC][C][5][5] -> u [6][5][C][OC], u[j][ky][c][oc] = (G g)[j]
- * of kernel row g = w[oc][c][ky]: sums with power-of-two multipliers, then
- * one division, so the same bytes on every path. */
+/* a * k rounded on its own: a later addition cannot fuse with it */
+static inline __attribute__((always_inline)) vn vn_mulx(vn a, double k)
+{
+    vn p = a * k;
+    IN_REG(p);
+    return p;
+}
+
+/* wino_pack: w [OC][C][5][5] -> u: F(4,5)'s [8][5][C][OC], then F(2,5)'s
+ * [6][5][C][OC] (WINO_PACKED doubles); u[j][ky][c][oc] = (G g)[j] of
+ * kernel row g = w[oc][c][ky], G's rows divided by the scale of B^T's
+ * (wino_row). */
 void NN_ISA_FN(wino_pack)(double *u, const double *w, int C, int OC)
 {
+    size_t us = (size_t)WINO_K * C * OC;
+    double *u2 = u + WINO_N4 * us;
     for (int oc = 0; oc < OC; oc++)
         for (int c = 0; c < C; c++)
             for (int ky = 0; ky < WINO_K; ky++) {
                 const double *g = w + (((size_t)oc * C + c) * WINO_K + ky) * WINO_K;
-                double v[WINO_N] = {
+                double v4[WINO_N4] = {
+                    -g[0] / 4,
+                    -(g[0] + g[1] + g[2] + g[3] + g[4]) / 18,
+                    -(g[0] - g[1] + g[2] - g[3] + g[4]) / 18,
+                    (g[0] + 2 * g[1] + 4 * g[2] + 8 * g[3] + 16 * g[4]) / 360,
+                    (g[0] - 2 * g[1] + 4 * g[2] - 8 * g[3] + 16 * g[4]) / 360,
+                    (16 * g[0] + 8 * g[1] + 4 * g[2] + 2 * g[3] + g[4]) / 45,
+                    (16 * g[0] - 8 * g[1] + 4 * g[2] - 2 * g[3] + g[4]) / 45,
+                    g[4] / 4,
+                };
+                double v2[WINO_N2] = {
                     g[0] / 4,
                     (g[0] + g[1] + g[2] + g[3] + g[4]) / 6,
                     (g[0] - g[1] + g[2] - g[3] + g[4]) / 6,
@@ -212,73 +242,106 @@ void NN_ISA_FN(wino_pack)(double *u, const double *w, int C, int OC)
                     (g[0] - 2 * g[1] + 4 * g[2] - 8 * g[3] + 16 * g[4]) / 24,
                     g[4],
                 };
-                for (int j = 0; j < WINO_N; j++)
-                    u[(((size_t)j * WINO_K + ky) * C + c) * OC + oc] = v[j];
+                size_t at = ((size_t)ky * C + c) * OC + oc;
+                for (int j = 0; j < WINO_N4; j++)
+                    u[j * us + at] = v4[j];
+                for (int j = 0; j < WINO_N2; j++)
+                    u2[j * us + at] = v2[j];
             }
 }
 
-/* One input row [W][C][NL] -> v [6][C][PW][NL]: B^T d of the 6 inputs
- * 2 px .. 2 px + 5 of each output pair px. */
-static void wino_row(double *restrict v, const double *restrict in, int C, int PW)
+/* One input row [W][C][NL] -> v: B^T d of each quad q (inputs 4q .. 4q+7)
+ * [8][C][PQ][NL], then, when pr, of the last pair (inputs 4PQ .. 4PQ+5)
+ * [6][C][NL]. F(4,5)'s rows are B^T's times 4 (times 2 for points 5, 6),
+ * F(2,5)'s are B^T's. */
+static void wino_row(double *restrict v, const double *restrict in, int C, int PQ, int pr)
 {
-    size_t xs = (size_t)C * NN_NL, js = (size_t)C * PW * NN_NL;
+    size_t xs = (size_t)C * NN_NL, js = (size_t)C * PQ * NN_NL;
     for (int c = 0; c < C; c++)
-        for (int px = 0; px < PW; px++) {
-            const double *d = in + (size_t)(2 * px) * xs + (size_t)c * NN_NL;
+        for (int q = 0; q < PQ; q++) {
+            const double *d = in + (size_t)(4 * q) * xs + (size_t)c * NN_NL;
             vn d0 = LDN(d), d1 = LDN(d + xs), d2 = LDN(d + 2 * xs), d3 = LDN(d + 3 * xs),
-               d4 = LDN(d + 4 * xs), d5 = LDN(d + 5 * xs);
-            vn t = d4 - d2, s = d1 - d3;
-            double *o = v + ((size_t)c * PW + px) * NN_NL;
-            STN(o, (d0 - d2) * 4.0 + t);
-            STN(o + js, (d1 + d2) * 4.0 - (d3 + d4));
-            STN(o + 2 * js, (d2 - d1) * 4.0 + (d3 - d4));
-            STN(o + 3 * js, s * -2.0 + t);
-            STN(o + 4 * js, s * 2.0 + t);
-            STN(o + 5 * js, s * 4.0 + (d5 - d3));
+               d4 = LDN(d + 4 * xs), d5 = LDN(d + 5 * xs), d6 = LDN(d + 6 * xs),
+               d7 = LDN(d + 7 * xs);
+            double *o = v + ((size_t)c * PQ + q) * NN_NL;
+            vn e, f;
+            STN(o, (d6 - d0) * 4.0 + vn_mulx(d2 - d4, 21.0));
+            e = (d2 + d6) * 4.0 - vn_mulx(d4, 17.0), f = (d1 + d5) * 4.0 - vn_mulx(d3, 17.0);
+            STN(o + js, e + f), STN(o + 2 * js, e - f);
+            e = d2 + (d6 * 4.0 - vn_mulx(d4, 5.0)), f = (d1 - vn_mulx(d3, 5.0)) * 2.0 + d5 * 8.0;
+            STN(o + 3 * js, e + f), STN(o + 4 * js, e - f);
+            e = (d2 * 4.0 - vn_mulx(d4, 5.0)) * 2.0 + d6 * 2.0,
+            f = d1 * 4.0 - vn_mulx(d3, 5.0) + d5;
+            STN(o + 5 * js, e + f), STN(o + 6 * js, e - f);
+            STN(o + 7 * js, (d7 - d1) * 4.0 + vn_mulx(d3 - d5, 21.0));
         }
+    if (!pr)
+        return;
+    size_t ps = (size_t)C * NN_NL;
+    for (int c = 0; c < C; c++) {
+        const double *d = in + (size_t)(4 * PQ) * xs + (size_t)c * NN_NL;
+        vn d0 = LDN(d), d1 = LDN(d + xs), d2 = LDN(d + 2 * xs), d3 = LDN(d + 3 * xs),
+           d4 = LDN(d + 4 * xs), d5 = LDN(d + 5 * xs);
+        vn t = d4 - d2, s = d1 - d3;
+        double *o = v + WINO_N4 * js + (size_t)c * NN_NL;
+        STN(o, (d0 - d2) * 4.0 + t);
+        STN(o + ps, (d1 + d2) * 4.0 - (d3 + d4));
+        STN(o + 2 * ps, (d2 - d1) * 4.0 + (d3 - d4));
+        STN(o + 3 * ps, s * -2.0 + t);
+        STN(o + 4 * ps, s * 2.0 + t);
+        STN(o + 5 * ps, s * 4.0 + (d5 - d3));
+    }
 }
 
-/* a[p][o] += x[p] u[o] for np pairs and noc channels */
-static inline __attribute__((always_inline)) void wino_fma(vn a[NN_WINO_P][2], const vn *x,
-                                                           const double *u, const int np,
-                                                           const int noc)
+/* A^T: output i of a tile of m = 2 or 4 takes m_j times wino_at[m / 4][i][j] */
+static const double wino_at[2][4][WINO_N4] = {
+    {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 1}},
+    {{1, 1, 1, 1, 1, 1, 1, 0},
+     {0, 1, -1, 2, -2, 0.5, -0.5, 0},
+     {0, 1, 1, 4, 4, 0.25, 0.25, 0},
+     {0, 1, -1, 8, -8, 0.125, -0.125, 1}},
+};
+
+/* a[p][o] += x[p] u[o] for np tiles and noc channels */
+static inline __attribute__((always_inline)) void
+wino_fma(vn a[NN_WINO_T][NN_WINO_OC], const vn *x, const double *u, const int np, const int noc)
 {
-#pragma GCC unroll 2
+#pragma GCC unroll 8
     for (int o = 0; o < noc; o++) {
         vn w = vn_bcast(u[o]);
-#pragma GCC unroll 8
+#pragma GCC unroll 4
         for (int p = 0; p < np; p++)
             a[p][o] += x[p] * w;
     }
 }
 
-/* Point j of np output pairs (px0 ..) in both rows of a window row, times
- * noc output channels (oc0 ..): the products summed over (ky, c) in that
- * order, then folded into the row's A^T sums
- *   y0 = m0 + m1 + m2 + m3 + m4,  y1 = m1 - m2 + 2 m3 - 2 m4 + m5
- * (added up in j order; j = 0 and 1 start them).
- *   x[iy]: point j of transformed input row iy (0..5) at px0, [C][PW][NL]
+/* Point j of np tiles of m outputs (tile0 ..) in both rows of a window
+ * row, times noc output channels (oc0 ..): the products summed over
+ * (ky, c) in that order, then folded into the outputs' A^T sums, added up
+ * in j order (the first nonzero term starts a sum: j = 0 for output 0,
+ * j = 1 for the others).
+ *   x[iy]: point j of transformed input row iy (0..5) at tile0, [C][nt][NL]
  *   u: point j's [5][C][OC] at oc0
- *   y: [2 (y0, y1)][2 (row)][PW][OC][NL] at px0, oc0 */
+ *   y: [2 (even, odd output)][2 (row)][PW][OC][NL] at tile0's first pair, oc0 */
 static inline __attribute__((always_inline)) void
-wino_tile(double *restrict y, const double *const x[WINO_N], const double *restrict u, int j,
-          int C, int OC, int PW, const int np, const int noc)
+wino_tile(double *restrict y, const double *const x[6], const double *restrict u, int j, int C,
+          int OC, int PW, int nt, const int m, const int np, const int noc)
 {
-    vn a[2][NN_WINO_P][2];
-#pragma GCC unroll 8
+    vn a[2][NN_WINO_T][NN_WINO_OC];
+#pragma GCC unroll 4
     for (int p = 0; p < np; p++)
-#pragma GCC unroll 2
+#pragma GCC unroll 8
         for (int o = 0; o < noc; o++)
             a[0][p][o] = a[1][p][o] = (vn){0};
     size_t us = (size_t)C * OC;
 #pragma GCC unroll 6
-    for (int iy = 0; iy < WINO_N; iy++) {
+    for (int iy = 0; iy < 6; iy++) {
         /* input row iy is kernel row iy of output row 0, iy - 1 of row 1 */
         for (int c = 0; c < C; c++) {
-            vn xv[NN_WINO_P];
-#pragma GCC unroll 8
+            vn xv[NN_WINO_T];
+#pragma GCC unroll 4
             for (int p = 0; p < np; p++) {
-                xv[p] = LDN(x[iy] + ((size_t)c * PW + p) * NN_NL);
+                xv[p] = LDN(x[iy] + ((size_t)c * nt + p) * NN_NL);
                 IN_REG(xv[p]);
             }
             if (iy < WINO_K)
@@ -287,64 +350,63 @@ wino_tile(double *restrict y, const double *const x[WINO_N], const double *restr
                 wino_fma(a[1], xv, u + (size_t)(iy - 1) * us + (size_t)c * OC, np, noc);
         }
     }
-    size_t ks = (size_t)2 * PW * OC * NN_NL, rs = (size_t)PW * OC * NN_NL;
-    static const double a1[WINO_N] = {0, 1, -1, 2, -2, 1}; /* A^T's second row */
+    size_t hs = (size_t)2 * PW * OC * NN_NL, rs = (size_t)PW * OC * NN_NL;
+    const double(*at)[WINO_N4] = wino_at[m / 4];
+#pragma GCC unroll 4
+    for (int i = 0; i < m; i++) {
+        double k = at[i][j];
+        if (k == 0.0)
+            continue;
+        int first = j == (i > 0);
 #pragma GCC unroll 2
-    for (int r = 0; r < 2; r++)
+        for (int r = 0; r < 2; r++)
+#pragma GCC unroll 4
+            for (int p = 0; p < np; p++)
 #pragma GCC unroll 8
-        for (int p = 0; p < np; p++)
-#pragma GCC unroll 2
-            for (int o = 0; o < noc; o++) {
-                double *y0 = y + r * rs + ((size_t)p * OC + o) * NN_NL, *y1 = y0 + ks;
-                vn m = a[r][p][o];
-                if (j == 0)
-                    STN(y0, m);
-                else if (j < WINO_N - 1)
-                    STN(y0, LDN(y0) + m);
-                if (j == 1)
-                    STN(y1, m);
-                else if (j > 1)
-                    STN(y1, m * a1[j] + LDN(y1));
-            }
+                for (int o = 0; o < noc; o++) {
+                    double *yo =
+                        y + (i & 1) * hs + r * rs + ((size_t)(p * m / 2 + i / 2) * OC + o) * NN_NL;
+                    vn v = a[r][p][o];
+                    STN(yo, first ? v : v * k + LDN(yo));
+                }
+    }
 }
 
 /* One function per tile shape (inlined into one function, GCC's register
- * allocator spills). */
-#define WINO_FN(np, noc)                                                                           \
-    static __attribute__((noinline)) void wino_##np##_##noc(double *restrict y,                    \
-                                                            const double *const x[WINO_N],         \
-                                                            const double *restrict u, int j,       \
-                                                            int C, int OC, int PW)                 \
+ * allocator spills): quads (m = 4) np x noc, a last pair (m = 2) 1 x noc. */
+typedef void (*wino_fn)(double *, const double *const *, const double *, int, int, int, int, int);
+#define WINO_FN(m, np, noc)                                                                        \
+    static __attribute__((noinline)) void wino_##m##_##np##_##noc(                                 \
+        double *restrict y, const double *const x[6], const double *restrict u, int j, int C,      \
+        int OC, int PW, int nt)                                                                    \
     {                                                                                              \
-        wino_tile(y, x, u, j, C, OC, PW, np, noc);                                                 \
+        wino_tile(y, x, u, j, C, OC, PW, nt, m, np, noc);                                          \
     }
-#define WINO_FNS(np) WINO_FN(np, 1) WINO_FN(np, 2)
-WINO_FNS(1)
-WINO_FNS(2)
-#if NN_WINO_P >= 3
-WINO_FNS(3)
+/* clang-format off */
+WINO_FN(4, 1, 1) WINO_FN(4, 1, 2) WINO_FN(4, 2, 1) WINO_FN(4, 2, 2)
+WINO_FN(2, 1, 1) WINO_FN(2, 1, 2) WINO_FN(2, 1, 3) WINO_FN(2, 1, 4)
+#if NN_WINO_OC >= 8
+WINO_FN(4, 1, 3) WINO_FN(4, 1, 4) WINO_FN(4, 2, 3) WINO_FN(4, 2, 4)
+WINO_FN(2, 1, 5) WINO_FN(2, 1, 6) WINO_FN(2, 1, 7) WINO_FN(2, 1, 8)
+#define WINO_QUAD_OC 4 /* quads: 2 x 4 x 2 rows = 16 accumulators */
+#define WINO_PAIR_OC 8 /* the pair: 8 x 2 rows */
+static const wino_fn wino_quads[3][WINO_QUAD_OC + 1] = {
+    {NULL},
+    {NULL, wino_4_1_1, wino_4_1_2, wino_4_1_3, wino_4_1_4},
+    {NULL, wino_4_2_1, wino_4_2_2, wino_4_2_3, wino_4_2_4}};
+static const wino_fn wino_pairs[WINO_PAIR_OC + 1] = {
+    NULL, wino_2_1_1, wino_2_1_2, wino_2_1_3, wino_2_1_4,
+    wino_2_1_5, wino_2_1_6, wino_2_1_7, wino_2_1_8};
+#else
+#define WINO_QUAD_OC 2 /* 16 registers: 2 x 2 x 2 rows = 8 accumulators */
+#define WINO_PAIR_OC 4
+static const wino_fn wino_quads[3][WINO_QUAD_OC + 1] = {
+    {NULL}, {NULL, wino_4_1_1, wino_4_1_2}, {NULL, wino_4_2_1, wino_4_2_2}};
+static const wino_fn wino_pairs[WINO_PAIR_OC + 1] = {
+    NULL, wino_2_1_1, wino_2_1_2, wino_2_1_3, wino_2_1_4};
 #endif
-#if NN_WINO_P >= 4
-WINO_FNS(4)
-#endif
-#if NN_WINO_P >= 5
-WINO_FNS(5)
-#endif
-
-typedef void (*wino_fn)(double *, const double *const *, const double *, int, int, int, int);
-#define WINO_ROW(np) {NULL, wino_##np##_1, wino_##np##_2}
-static const wino_fn wino_tiles[NN_WINO_P + 1][3] = {
-    {NULL}, WINO_ROW(1), WINO_ROW(2),
-#if NN_WINO_P >= 3
-    WINO_ROW(3),
-#endif
-#if NN_WINO_P >= 4
-    WINO_ROW(4),
-#endif
-#if NN_WINO_P >= 5
-    WINO_ROW(5),
-#endif
-};
+/* clang-format on */
+#define WINO_QUAD_T 2 /* quads per tile */
 
 /* wino_pool_lanes: in [H][W][C][NL] -> out [OH/2][OW/2][OC][NL] or
  * [OC][OH/2][OW/2][NL] (chw). work: a ring of 6 transformed input rows
@@ -354,38 +416,53 @@ static const wino_fn wino_tiles[NN_WINO_P + 1][3] = {
 void NN_ISA_FN(wino_pool_lanes)(double *out, const double *in, const double *u, const double *b,
                                 double *work, int H, int W, int C, int OC, int chw)
 {
-    int PH = (H - WINO_K + 1) / 2, PW = (W - WINO_K + 1) / 2;
-    size_t rowv = (size_t)WINO_N * C * PW * NN_NL; /* one transformed row */
-    size_t js = (size_t)C * PW * NN_NL, us = (size_t)WINO_K * C * OC;
-    double *y = work + WINO_N * rowv; /* [2][2][PW][OC][NL] */
+    int PH = (H - WINO_K + 1) / 2, PW = (W - WINO_K + 1) / 2, PQ = PW / 2, pr = PW % 2;
+    size_t js = (size_t)C * PQ * NN_NL;                            /* one point of a row's quads */
+    size_t rowv = WINO_N4 * js + (size_t)pr * WINO_N2 * C * NN_NL; /* one transformed row */
+    size_t us = (size_t)WINO_K * C * OC;
+    const double *u2 = u + WINO_N4 * us;
+    double *y = work + 6 * rowv; /* [2][2][PW][OC][NL] */
     size_t ys = (size_t)2 * PW * OC * NN_NL;
     size_t pstride = chw ? NN_NL : (size_t)OC * NN_NL;
     size_t ostride = chw ? (size_t)PH * PW * NN_NL : NN_NL;
-    /* pairs and channels in tiles of at most NN_WINO_P and 2, as even as they go */
-    int ptiles = (PW + NN_WINO_P - 1) / NN_WINO_P, otiles = (OC + 1) / 2;
+    /* quads and channels in tiles as even as they go */
+    int qtiles = (PQ + WINO_QUAD_T - 1) / WINO_QUAD_T;
+    int qotiles = (OC + WINO_QUAD_OC - 1) / WINO_QUAD_OC,
+        potiles = (OC + WINO_PAIR_OC - 1) / WINO_PAIR_OC;
     for (int py = 0; py < PH; py++) {
-        const double *rows[WINO_N];
-        for (int iy = 0; iy < WINO_N; iy++) {
+        const double *rows[6];
+        for (int iy = 0; iy < 6; iy++) {
             int yy = 2 * py + iy;
-            double *slot = work + (size_t)(yy % WINO_N) * rowv;
-            if (py == 0 || iy >= WINO_N - 2) /* rows new to this window row */
-                wino_row(slot, in + (size_t)yy * W * C * NN_NL, C, PW);
+            double *slot = work + (size_t)(yy % 6) * rowv;
+            if (py == 0 || iy >= 4) /* rows new to this window row */
+                wino_row(slot, in + (size_t)yy * W * C * NN_NL, C, PQ, pr);
             rows[iy] = slot;
         }
-        for (int j = 0; j < WINO_N; j++)
-            for (int pt = 0, px = 0; pt < ptiles; pt++) {
-                int np = (PW - px) / (ptiles - pt);
-                const double *x[WINO_N];
-                for (int iy = 0; iy < WINO_N; iy++)
-                    x[iy] = rows[iy] + j * js + (size_t)px * NN_NL;
-                for (int ot = 0, oc = 0; ot < otiles; ot++) {
-                    int noc = (OC - oc) / (otiles - ot);
-                    wino_tiles[np][noc](y + ((size_t)px * OC + oc) * NN_NL, x,
-                                        u + j * us + oc, j, C, OC, PW);
+        for (int j = 0; j < WINO_N4; j++)
+            for (int qt = 0, q = 0; qt < qtiles; qt++) {
+                int np = (PQ - q) / (qtiles - qt);
+                const double *x[6];
+                for (int iy = 0; iy < 6; iy++)
+                    x[iy] = rows[iy] + j * js + (size_t)q * NN_NL;
+                for (int ot = 0, oc = 0; ot < qotiles; ot++) {
+                    int noc = (OC - oc) / (qotiles - ot);
+                    wino_quads[np][noc](y + ((size_t)2 * q * OC + oc) * NN_NL, x, u + j * us + oc,
+                                        j, C, OC, PW, PQ);
                     oc += noc;
                 }
-                px += np;
+                q += np;
             }
+        for (int j = 0; pr && j < WINO_N2; j++) {
+            const double *x[6];
+            for (int iy = 0; iy < 6; iy++)
+                x[iy] = rows[iy] + WINO_N4 * js + (size_t)j * C * NN_NL;
+            for (int ot = 0, oc = 0; ot < potiles; ot++) {
+                int noc = (OC - oc) / (potiles - ot);
+                wino_pairs[noc](y + ((size_t)2 * PQ * OC + oc) * NN_NL, x, u2 + j * us + oc, j, C,
+                                OC, PW, 1);
+                oc += noc;
+            }
+        }
         /* bias, pool (as maxpool_forward), ReLU */
         for (int px = 0; px < PW; px++)
             for (int oc = 0; oc < OC; oc++) {

@@ -42,9 +42,13 @@ static inline size_t conv_work_size(int H, int W, int C, int OC, int K)
 }
 
 /* Doubles of wino_pool_lanes' scratch for C input channels, PW pool
- * windows a row and OC output channels: 6 transformed input rows
- * [6 points][C][PW][NL], then one window row's sums [2][2][PW][OC][NL]. */
-#define WINO_WORK(C, PW, OC) ((size_t)(36 * (C) + 4 * (OC)) * (PW)*NN_MAX_NL)
+ * windows a row and OC output channels: 6 transformed input rows (its
+ * PW / 2 quads' [8 points][C][PW / 2][NL], an odd pair's [6][C][NL]), then
+ * one window row's sums [2][2][PW][OC][NL]. */
+#define WINO_WORK(C, PW, OC)                                                                       \
+    ((size_t)(6 * (C) * (8 * ((PW) / 2) + 6 * ((PW) % 2)) + 4 * (OC) * (PW)) * NN_MAX_NL)
+/* Doubles of wino_pack's weights: F(4,5)'s [8][5][C][OC], F(2,5)'s [6][5][C][OC] */
+#define WINO_PACKED(C, OC) ((size_t)14 * 5 * (C) * (OC))
 
 typedef struct nn_kernels {
     const char *name; /* "avx512", "avx2", "c" */
@@ -171,14 +175,15 @@ typedef struct nn_kernels {
      * maxpool_forward's and relu_forward's. */
     void (*conv_pool_lanes)(double *out, const double *in, const double *wt, const double *bp,
                             int H, int W, int C, int OC, int K, int chw);
-    /* wino_pack: w [OC][C][5][5] (PyTorch's) -> u [6][5][C][OC], the weights
-     * wino_pool_lanes reads */
+    /* wino_pack: w [OC][C][5][5] (PyTorch's) -> u [WINO_PACKED(C, OC)], the
+     * weights wino_pool_lanes reads */
     void (*wino_pack)(double *u, const double *w, int C, int OC);
-    /* wino_pool_lanes: conv_pool_lanes for 5x5 kernels by Winograd's F(2,5)
-     * along rows (lanes.c): 40% fewer multiply-adds, plus transforms
+    /* wino_pool_lanes: conv_pool_lanes for 5x5 kernels by Winograd's
+     * transforms along rows (lanes.c): F(4,5) four outputs at a time, F(2,5)
+     * for an odd last pair; 55-60% fewer multiply-adds, plus transforms
      *   u    from wino_pack
      *   work [WINO_WORK(C, OW / 2, OC)] scratch
-     * Per sample conv_forward's conv up to rounding (~1e-15 relative: its
+     * Per sample conv_forward's conv up to rounding (~1e-14 relative: its
      * sums are taken another way), then the same pool and ReLU. */
     void (*wino_pool_lanes)(double *out, const double *in, const double *u, const double *b,
                             double *work, int H, int W, int C, int OC, int chw);
