@@ -120,8 +120,7 @@ conv_pool_tile(double *restrict out, size_t ostride, const double *restrict in,
 #pragma GCC unroll 8
     for (int j = 0; j < noc; j++) {
         vn w[4] = {a[0][j], a[1][j], a[2][j], a[3][j]};
-        vnl which; /* not needed: inference keeps no pool indices */
-        STN(out + j * ostride, vn_relu(vn_pool4(w, &which)));
+        STN(out + j * ostride, vn_pool4_relu(w));
     }
 }
 
@@ -517,9 +516,7 @@ void NN_ISA_FN(wino_pool_lanes)(double *out, const double *in, const double *u, 
                 size_t rs = (size_t)PW * OC * NN_NL;
                 vn v[4] = {LDN(y0) + b[oc], LDN(y1) + b[oc], LDN(y0 + rs) + b[oc],
                            LDN(y1 + rs) + b[oc]};
-                vnl which; /* not needed: inference keeps no pool indices */
-                STN(out + ((size_t)py * PW + px) * pstride + oc * ostride,
-                    vn_relu(vn_pool4(v, &which)));
+                STN(out + ((size_t)py * PW + px) * pstride + oc * ostride, vn_pool4_relu(v));
             }
     }
 }
