@@ -3,7 +3,9 @@
  * neither (the plain C path) and the matching -march.
  *
  * The code itself is the same for every path: GCC vector extensions of
- * the path's native width (8 doubles, 4, 2). The width, the lane count of
+ * the path's native width (8 doubles, 4, 2), and intrinsics only where they
+ * name one instruction the extensions cannot (vn_pool4_relu's max; the
+ * same results on every path). The width, the lane count of
  * the inference layout and the register-tile sizes change between paths;
  * no sum's terms or order do (a sum over 8 lanes is 8 lanes on every path). */
 #ifndef LESDE_NN_ISA_H
@@ -26,7 +28,7 @@
 #define NN_SGD_ROWS 4   /* dense_backward_sgd: non-zero rows at a time */
 #define NN_CONV_NOC 4   /* output channels per register tile of conv_pool_lanes */
 #define NN_WINO_T 2     /* wino_pool_lanes: most output tiles per register tile */
-#define NN_WINO_OC 8    /* the same, output channels */
+#define NN_WINO_OC 8    /* the same, output channels (of the last pair; quads: half) */
 #define NN_PW8 5        /* conv_pool_forward: pool windows per tile of 8 channels */
 #define NN_PW16                                                                                    \
     3 /* the same, 16 channels (0: in groups of 8); the tiles are there for these values */

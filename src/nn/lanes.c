@@ -125,13 +125,23 @@ conv_pool_tile(double *restrict out, size_t ostride, const double *restrict in,
 }
 
 /* One function per tile width (as layers.c's CONV_TILE_FN: inlined into
- * one function, GCC's register allocator spills). */
+ * one function, GCC's register allocator spills); each twice, for any C and
+ * K and for one input channel and 5 x 5 kernels (conv1 on grey images),
+ * where a constant tap count lets GCC unroll the taps (a runtime one took a
+ * dispatch on the remainder at every kernel row: 16% more time, measured). */
 #define CONV_POOL_FN(noc)                                                                          \
     static __attribute__((noinline)) void conv_pool_##noc(                                         \
         double *restrict out, size_t ostride, const double *restrict in,                           \
         const double *restrict wt, const double *restrict bp, int W, int C, int K, int OCP)        \
     {                                                                                              \
         conv_pool_tile(out, ostride, in, wt, bp, W, C, K, OCP, noc);                               \
+    }                                                                                              \
+    static __attribute__((noinline)) void conv_pool_c1_##noc(                                      \
+        double *restrict out, size_t ostride, const double *restrict in,                           \
+        const double *restrict wt, const double *restrict bp, int W, int C, int K, int OCP)        \
+    {                                                                                              \
+        (void)C, (void)K;                                                                          \
+        conv_pool_tile(out, ostride, in, wt, bp, W, 1, 5, OCP, noc);                               \
     }
 CONV_POOL_FN(1)
 CONV_POOL_FN(2)
@@ -142,47 +152,19 @@ CONV_POOL_FN(3)
 CONV_POOL_FN(4)
 #endif
 
-/* The same for one input channel and 5 x 5 kernels (conv1 on grey
- * images): a constant tap count lets GCC unroll the taps; a runtime one
- * took a dispatch on the remainder at every kernel row (16% more time,
- * measured). */
-#define CONV_POOL_C1_FN(noc)                                                                       \
-    static __attribute__((noinline)) void conv_pool_c1_##noc(                                      \
-        double *restrict out, size_t ostride, const double *restrict in,                           \
-        const double *restrict wt, const double *restrict bp, int W, int C, int K, int OCP)        \
-    {                                                                                              \
-        (void)C, (void)K;                                                                          \
-        conv_pool_tile(out, ostride, in, wt, bp, W, 1, 5, OCP, noc);                               \
-    }
-CONV_POOL_C1_FN(1)
-CONV_POOL_C1_FN(2)
-#if NN_CONV_NOC >= 3
-CONV_POOL_C1_FN(3)
-#endif
-#if NN_CONV_NOC >= 4
-CONV_POOL_C1_FN(4)
-#endif
-
 typedef void (*conv_pool_fn)(double *, size_t, const double *, const double *, const double *, int,
                              int, int, int);
 /* clang-format off */
+#if NN_CONV_NOC >= 4
+#define CONV_POOL_ROW(p) {NULL, p##1, p##2, p##3, p##4}
+#elif NN_CONV_NOC == 3
+#define CONV_POOL_ROW(p) {NULL, p##1, p##2, p##3}
+#else
+#define CONV_POOL_ROW(p) {NULL, p##1, p##2}
+#endif
+/* [0]: any C and K, [1]: C = 1, K = 5 */
 static const conv_pool_fn conv_pool_tiles[2][NN_CONV_NOC + 1] = {
-    {NULL, conv_pool_1, conv_pool_2,
-#if NN_CONV_NOC >= 3
-     conv_pool_3,
-#endif
-#if NN_CONV_NOC >= 4
-     conv_pool_4
-#endif
-    },
-    {NULL, conv_pool_c1_1, conv_pool_c1_2,
-#if NN_CONV_NOC >= 3
-     conv_pool_c1_3,
-#endif
-#if NN_CONV_NOC >= 4
-     conv_pool_c1_4
-#endif
-    }};
+    CONV_POOL_ROW(conv_pool_), CONV_POOL_ROW(conv_pool_c1_)};
 /* clang-format on */
 
 /* conv_pool_lanes: in [H][W][C][NL] -> out [OH/2][OW/2][OC][NL] or
@@ -410,6 +392,11 @@ wino_tile(double *restrict y, const double *const x[6], const double *restrict u
  * each twice, for any C and for C = 6 (conv2), whose channel loop unrolls
  * (12% less time for the quads, measured). */
 typedef void (*wino_fn)(double *, const double *const *, const double *, int, int, int, int, int);
+/* Register tiles: at most NN_WINO_T quads x WINO_QUAD_OC channels, or the
+ * last pair x WINO_PAIR_OC channels; both times 2 rows, 2 NN_WINO_OC
+ * accumulators (16 of AVX-512's 32 registers, 8 of 16 elsewhere). */
+#define WINO_QUAD_OC (NN_WINO_OC / 2)
+#define WINO_PAIR_OC NN_WINO_OC
 #define WINO_FN(m, np, noc)                                                                        \
     static __attribute__((noinline)) void wino_##m##_##np##_##noc(                                 \
         double *restrict y, const double *const x[6], const double *restrict u, int j, int C,      \
@@ -429,20 +416,16 @@ WINO_FN(2, 1, 1) WINO_FN(2, 1, 2) WINO_FN(2, 1, 3) WINO_FN(2, 1, 4)
 #if NN_WINO_OC >= 8
 WINO_FN(4, 1, 3) WINO_FN(4, 1, 4) WINO_FN(4, 2, 3) WINO_FN(4, 2, 4)
 WINO_FN(2, 1, 5) WINO_FN(2, 1, 6) WINO_FN(2, 1, 7) WINO_FN(2, 1, 8)
-#define WINO_QUAD_OC 4 /* quads: 2 x 4 x 2 rows = 16 accumulators */
-#define WINO_PAIR_OC 8 /* the pair: 8 x 2 rows */
 #define WINO_TABLES(p)                                                                     \
-static const wino_fn p##quads[3][WINO_QUAD_OC + 1] = {                                     \
+static const wino_fn p##quads[NN_WINO_T + 1][WINO_QUAD_OC + 1] = {                         \
     {NULL},                                                                                \
     {NULL, p##4_1_1, p##4_1_2, p##4_1_3, p##4_1_4},                                        \
     {NULL, p##4_2_1, p##4_2_2, p##4_2_3, p##4_2_4}};                                       \
 static const wino_fn p##pairs[WINO_PAIR_OC + 1] = {                                        \
     NULL, p##2_1_1, p##2_1_2, p##2_1_3, p##2_1_4, p##2_1_5, p##2_1_6, p##2_1_7, p##2_1_8}
 #else
-#define WINO_QUAD_OC 2 /* 16 registers: 2 x 2 x 2 rows = 8 accumulators */
-#define WINO_PAIR_OC 4
 #define WINO_TABLES(p)                                                                     \
-static const wino_fn p##quads[3][WINO_QUAD_OC + 1] = {                                     \
+static const wino_fn p##quads[NN_WINO_T + 1][WINO_QUAD_OC + 1] = {                         \
     {NULL}, {NULL, p##4_1_1, p##4_1_2}, {NULL, p##4_2_1, p##4_2_2}};                       \
 static const wino_fn p##pairs[WINO_PAIR_OC + 1] = {                                        \
     NULL, p##2_1_1, p##2_1_2, p##2_1_3, p##2_1_4}
@@ -450,7 +433,6 @@ static const wino_fn p##pairs[WINO_PAIR_OC + 1] = {                             
 WINO_TABLES(wino_);
 WINO_TABLES(wino6_); /* C = 6 (conv2) */
 /* clang-format on */
-#define WINO_QUAD_T 2 /* quads per tile */
 
 /* wino_pool_lanes: in [H][W][C][NL] -> out [OH/2][OW/2][OC][NL] or
  * [OC][OH/2][OW/2][NL] (chw). work: a ring of 6 transformed input rows
@@ -470,7 +452,7 @@ void NN_ISA_FN(wino_pool_lanes)(double *out, const double *in, const double *u, 
     size_t pstride = chw ? NN_NL : (size_t)OC * NN_NL;
     size_t ostride = chw ? (size_t)PH * PW * NN_NL : NN_NL;
     /* quads and channels in tiles as even as they go */
-    int qtiles = (PQ + WINO_QUAD_T - 1) / WINO_QUAD_T;
+    int qtiles = (PQ + NN_WINO_T - 1) / NN_WINO_T;
     int qotiles = (OC + WINO_QUAD_OC - 1) / WINO_QUAD_OC,
         potiles = (OC + WINO_PAIR_OC - 1) / WINO_PAIR_OC;
     const wino_fn(*quads)[WINO_QUAD_OC + 1] = C == 6 ? wino6_quads : wino_quads;
