@@ -167,13 +167,26 @@ static void spline_coeffs_cols(double *x)
 }
 
 /* Cubic B-spline weights at the four knots around t = i0 + f. */
-static void bspline_weights(double f, double w[4])
+static inline __attribute__((always_inline)) void bspline_weights(double f, double w[4])
 {
     double g = 1.0 - f;
     w[0] = g * g * g / 6.0;
     w[1] = 2.0 / 3.0 - f * f + 0.5 * f * f * f;
     w[2] = 2.0 / 3.0 - g * g + 0.5 * g * g * g;
     w[3] = f * f * f / 6.0;
+}
+
+/* a * b rounded on its own: the interpolation adds rounded products, as
+ * the loops GCC first compiled it to did (its Zen tuning left them
+ * unfused), and the bytes must stay those; the empty asm keeps the
+ * unrolled sums from fusing. */
+static inline double rounded_product(double a, double b)
+{
+    double p = a * b;
+#if defined(__x86_64__)
+    __asm__("" : "+x"(p));
+#endif
+    return p;
 }
 
 /* out [32][32] = in rotated by deg degrees about (15.5, 15.5), counter-
@@ -204,12 +217,14 @@ void data_geo_rotate(double *in, double *out, double deg)
             bspline_weights(y - iy, wy);
             bspline_weights(x - ix, wx);
             const int *my = mir + iy + 1, *mx = mir + ix + 1; /* knot iy - 1 + a */
+#pragma GCC unroll 4
             for (int a = 0; a < 4; a++) {
                 const double *row = in + my[a] * S;
                 double h = 0.0;
+#pragma GCC unroll 4
                 for (int b = 0; b < 4; b++)
-                    h += wx[b] * row[mx[b]];
-                v += wy[a] * h;
+                    h += rounded_product(wx[b], row[mx[b]]);
+                v += rounded_product(wy[a], h);
             }
             out[r * S + c] = v;
         }
