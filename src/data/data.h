@@ -67,7 +67,8 @@ int data_cache_get(const data_request *req, data_set *train, data_set *val);
 void data_cache_put(const data_request *req, const data_set *train, const data_set *val);
 /* Empties the cache (also run at exit). */
 void data_cache_clear(void);
-/* Sets the limit in bytes (tests), dropping entries past it. */
+/* Sets the limit in bytes (tests; lesde train, one task: 0), dropping
+ * entries past it. */
 void data_cache_limit(size_t bytes);
 /* Hits and misses of data_cache_get so far, bytes held now (any may be NULL). */
 void data_cache_stats(long *hits, long *misses, size_t *bytes);
