@@ -315,16 +315,21 @@ static const double wino_at[2][4][WINO_N4] = {
      {0, 1, -1, 8, -8, 0.125, -0.125, 1}},
 };
 
-/* a[p][o] += x[p] u[o] for np tiles and noc channels */
-static inline __attribute__((always_inline)) void
-wino_fma(vn a[NN_WINO_T][NN_WINO_OC], const vn *x, const double *u, const int np, const int noc)
+/* a[0][p][o] += x0[p] u[o], a[1][p][o] += x1[p] u[o] for np tiles and noc
+ * channels */
+static inline __attribute__((always_inline)) void wino_fma2(vn a[2][NN_WINO_T][NN_WINO_OC],
+                                                            const vn *x0, const vn *x1,
+                                                            const double *u, const int np,
+                                                            const int noc)
 {
 #pragma GCC unroll 8
     for (int o = 0; o < noc; o++) {
         vn w = vn_bcast(u[o]);
 #pragma GCC unroll 4
-        for (int p = 0; p < np; p++)
-            a[p][o] += x[p] * w;
+        for (int p = 0; p < np; p++) {
+            a[0][p][o] += x0[p] * w;
+            a[1][p][o] += x1[p] * w;
+        }
     }
 }
 
@@ -349,22 +354,22 @@ wino_tile(double *restrict y, const double *const x[6], const double *restrict u
         for (int o = 0; o < noc; o++)
             a[0][p][o] = a[1][p][o] = (vn){0};
     size_t us = (size_t)C * OC;
-#pragma GCC unroll 6
-    for (int iy = 0; iy < 6; iy++) {
-        /* input row iy is kernel row iy of output row 0, iy - 1 of row 1 */
+    /* kernel row ky of output row 0 reads input row ky, of row 1 ky + 1:
+     * each weight is broadcast once for both rows (one broadcast to a
+     * multiply-add was the tiles' limit, loads rather than arithmetic) */
+#pragma GCC unroll 5
+    for (int ky = 0; ky < WINO_K; ky++)
         for (int c = 0; c < C; c++) {
-            vn xv[NN_WINO_T];
+            vn x0[NN_WINO_T], x1[NN_WINO_T];
 #pragma GCC unroll 4
             for (int p = 0; p < np; p++) {
-                xv[p] = LDN(x[iy] + ((size_t)c * nt + p) * NN_NL);
-                IN_REG(xv[p]);
+                x0[p] = LDN(x[ky] + ((size_t)c * nt + p) * NN_NL);
+                x1[p] = LDN(x[ky + 1] + ((size_t)c * nt + p) * NN_NL);
+                IN_REG(x0[p]);
+                IN_REG(x1[p]);
             }
-            if (iy < WINO_K)
-                wino_fma(a[0], xv, u + (size_t)iy * us + (size_t)c * OC, np, noc);
-            if (iy > 0)
-                wino_fma(a[1], xv, u + (size_t)(iy - 1) * us + (size_t)c * OC, np, noc);
+            wino_fma2(a, x0, x1, u + (size_t)ky * us + (size_t)c * OC, np, noc);
         }
-    }
     size_t hs = (size_t)2 * PW * OC * NN_NL, rs = (size_t)PW * OC * NN_NL;
     const double(*at)[WINO_N4] = wino_at[m / 4];
 #pragma GCC unroll 4
