@@ -4,6 +4,7 @@
  * Also the coordinate variables (dimension scales) both kinds of file use. */
 #include <hdf5.h>
 #include <hdf5_hl.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,5 +167,63 @@ int store_h5_labels(hid_t ds, const char *labels)
     free(lab);
     H5Sclose(sp);
     H5Tclose(t);
+    return rc;
+}
+
+/* A new 1-D attribute `name` of obj: n values of type t (closed here; -1:
+ * its creation failed) from buf. 0 or -1. */
+static int attr_array(hid_t obj, const char *name, hid_t t, size_t n, const void *buf)
+{
+    hsize_t len = (hsize_t)n;
+    hid_t sp = H5Screate_simple(1, &len, NULL);
+    hid_t a = t < 0 || sp < 0 ? -1 : H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = a < 0 || H5Awrite(a, t, buf) < 0 ? -1 : 0;
+    if (a >= 0 && H5Aclose(a) < 0)
+        rc = -1;
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (t >= 0)
+        H5Tclose(t);
+    return rc;
+}
+
+int store_h5_dimension_list(hid_t ds, const hid_t *scales, int rank)
+{
+    hobj_ref_t ref[32];
+    hvl_t v[32];
+    if (rank < 1 || rank > 32)
+        return -1;
+    for (int d = 0; d < rank; d++) {
+        if (H5Rcreate(&ref[d], scales[d], ".", H5R_OBJECT, -1) < 0)
+            return -1;
+        v[d].len = 1;
+        v[d].p = &ref[d];
+    }
+    return attr_array(ds, "DIMENSION_LIST", H5Tvlen_create(H5T_STD_REF_OBJ), (size_t)rank, v);
+}
+
+int store_h5_reference_list(hid_t scale, const hobj_ref_t *refs, const int *dims, int n)
+{
+    /* H5DS's layout: {dataset reference, dimension as a native int},
+     * padded as the C struct */
+    typedef struct {
+        hobj_ref_t ref;
+        int dim;
+    } entry;
+    entry *e = calloc((size_t)(n > 0 ? n : 1), sizeof *e);
+    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(entry));
+    if (!e || t < 0 || H5Tinsert(t, "dataset", offsetof(entry, ref), H5T_STD_REF_OBJ) < 0 ||
+        H5Tinsert(t, "dimension", offsetof(entry, dim), H5T_NATIVE_INT) < 0) {
+        free(e);
+        if (t >= 0)
+            H5Tclose(t);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        e[i].ref = refs[i];
+        e[i].dim = dims[i];
+    }
+    int rc = attr_array(scale, "REFERENCE_LIST", t, (size_t)n, e);
+    free(e);
     return rc;
 }

@@ -52,4 +52,16 @@ hid_t store_h5_coord(hid_t g, const char *name, long n, const int64_t *iv, const
  * as many as its values or the write fails. */
 int store_h5_labels(hid_t ds, const char *labels);
 
+/* Dimension scales in bulk, the attributes H5DSattach_scale writes (the
+ * HDF5 dimension scale specification), each written once: H5DSattach_scale
+ * rewrites the scale's whole REFERENCE_LIST at every attach, ~30 ms of a
+ * store's ~470 variables.
+ * store_h5_dimension_list: ds's DIMENSION_LIST, scales[d] attached to its
+ * dimension d (every dimension one scale; rank of them).
+ * store_h5_reference_list: scale's REFERENCE_LIST, dataset refs[i] along
+ * its dimension dims[i], i < n, in the order they were attached.
+ * 0 or -1. */
+int store_h5_dimension_list(hid_t ds, const hid_t *scales, int rank);
+int store_h5_reference_list(hid_t scale, const hobj_ref_t *refs, const int *dims, int n);
+
 #endif

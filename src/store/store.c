@@ -146,12 +146,20 @@ static int study_setup(store *st, int i, int save_data, lesde_err *e)
  * (HDF5 dimension scales) of the dimensions its variables use: the grid
  * axes (named by their spec key), seed, and the per-task dimensions. */
 
+/* The variables attached to a scale, in attach order: its REFERENCE_LIST,
+ * written once when the scope closes. */
+typedef struct {
+    hobj_ref_t *ref;
+    int *dim, n, cap;
+} ref_list;
+
 typedef struct {
     char path[160]; /* below the study group: "", "fit", "summary/mean", ... */
     hid_t g;
     int n;
     char name[48][SPEC_NAME_MAX + 8];
     hid_t ds[48];
+    ref_list refs[48]; /* of ds[k] */
 } scope;
 
 typedef struct {
@@ -235,14 +243,43 @@ static scope *scope_get(layout *L, const char *path)
     return sc;
 }
 
-static void scopes_close(layout *L)
+/* Writes each scale's REFERENCE_LIST (with rc 0: after an error the
+ * store is removed anyway) and closes the scopes. 0 or -1. */
+static int scopes_close(layout *L, int rc)
 {
     for (int i = 0; i < L->nsc; i++) {
-        for (int k = 0; k < L->sc[i].n; k++)
-            H5Dclose(L->sc[i].ds[k]);
-        H5Gclose(L->sc[i].g);
+        scope *sc = &L->sc[i];
+        for (int k = 0; k < sc->n; k++) {
+            ref_list *r = &sc->refs[k];
+            if (!rc && r->n && store_h5_reference_list(sc->ds[k], r->ref, r->dim, r->n))
+                rc = -1;
+            free(r->ref);
+            free(r->dim);
+            H5Dclose(sc->ds[k]);
+        }
+        H5Gclose(sc->g);
     }
     L->nsc = 0;
+    return rc;
+}
+
+static int refs_add(ref_list *r, hobj_ref_t ref, int dim)
+{
+    if (r->n == r->cap) {
+        int cap = r->cap ? 2 * r->cap : 16;
+        hobj_ref_t *nr = realloc(r->ref, sizeof *nr * (size_t)cap);
+        if (nr)
+            r->ref = nr;
+        int *nd = realloc(r->dim, sizeof *nd * (size_t)cap);
+        if (nd)
+            r->dim = nd;
+        if (!nr || !nd)
+            return -1;
+        r->cap = cap;
+    }
+    r->ref[r->n] = ref;
+    r->dim[r->n++] = dim;
+    return 0;
 }
 
 /* A 1-D dimension scale of n values: ints and reals written now, strings
@@ -272,12 +309,13 @@ static hid_t bare_dim(scope *sc, const char *name, long n)
     return ds;
 }
 
-/* The coordinate `name` (n long) of scope sc, created on first use. */
-static hid_t coord(layout *L, scope *sc, const char *name, long n)
+/* The coordinate `name` (n long) of scope sc, created on first use: its
+ * index in sc, or -1. */
+static int coord(layout *L, scope *sc, const char *name, long n)
 {
     for (int k = 0; k < sc->n; k++)
         if (!strcmp(sc->name[k], name))
-            return sc->ds[k];
+            return k;
     if (sc->n == (int)(sizeof sc->ds / sizeof sc->ds[0]))
         return -1;
     const spec_study *ss = L->ss;
@@ -350,30 +388,35 @@ static hid_t coord(layout *L, scope *sc, const char *name, long n)
     if (ds < 0)
         return -1;
     snprintf(sc->name[sc->n], sizeof sc->name[0], "%s", name);
-    sc->ds[sc->n++] = ds;
-    return ds;
+    sc->ds[sc->n] = ds;
+    return sc->n++;
 }
 
 /* Attaches the grid axes (and the seed axis when with_seed) and field f's
  * dimensions to dataset ds of scope sc. */
 static int attach(layout *L, scope *sc, hid_t ds, const field *f, int with_seed)
 {
-    int k = 0;
-    for (int a = 0; a < L->ss->n_axes; a++) {
-        hid_t c = coord(L, sc, L->axis[a], L->ss->axes[a].n);
-        if (c < 0 || H5DSattach_scale(ds, c, (unsigned)k++) < 0)
+    int at[32], k = 0;
+    hid_t scales[32];
+    for (int a = 0; a < L->ss->n_axes; a++)
+        at[k++] = coord(L, sc, L->axis[a], L->ss->axes[a].n);
+    if (with_seed)
+        at[k++] = coord(L, sc, "seed", L->ss->n_seeds);
+    for (int d = 0; d < f->ndim; d++)
+        at[k++] = coord(L, sc, f->dimname[d], f->dims[d]);
+    for (int d = 0; d < k; d++) {
+        if (at[d] < 0)
             return -1;
+        scales[d] = sc->ds[at[d]];
     }
-    if (with_seed) {
-        hid_t c = coord(L, sc, "seed", L->ss->n_seeds);
-        if (c < 0 || H5DSattach_scale(ds, c, (unsigned)k++) < 0)
+    hobj_ref_t self;
+    if (!k) /* a scalar */
+        return 0;
+    if (store_h5_dimension_list(ds, scales, k) || H5Rcreate(&self, ds, ".", H5R_OBJECT, -1) < 0)
+        return -1;
+    for (int d = 0; d < k; d++)
+        if (refs_add(&sc->refs[at[d]], self, d))
             return -1;
-    }
-    for (int d = 0; d < f->ndim; d++) {
-        hid_t c = coord(L, sc, f->dimname[d], f->dims[d]);
-        if (c < 0 || H5DSattach_scale(ds, c, (unsigned)k++) < 0)
-            return -1;
-    }
     return 0;
 }
 
@@ -554,7 +597,8 @@ static int study_create(store *st, int i, lesde_err *e)
                 H5Dclose(sd);
         }
     }
-    scopes_close(L);
+    if (scopes_close(L, rc) && !rc)
+        rc = err_set(e, LESDE_FAIL, "cannot attach the dimension scales of %s (disk full?)", path);
     H5Pclose(dcpl);
     H5Pclose(L->lcpl);
     free(L);
