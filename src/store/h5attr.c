@@ -202,28 +202,16 @@ int store_h5_dimension_list(hid_t ds, const hid_t *scales, int rank)
     return attr_array(ds, "DIMENSION_LIST", H5Tvlen_create(H5T_STD_REF_OBJ), (size_t)rank, v);
 }
 
-int store_h5_reference_list(hid_t scale, const hobj_ref_t *refs, const int *dims, int n)
+int store_h5_reference_list(hid_t scale, const store_h5_ref *e, int n)
 {
-    /* H5DS's layout: {dataset reference, dimension as a native int},
-     * padded as the C struct */
-    typedef struct {
-        hobj_ref_t ref;
-        int dim;
-    } entry;
-    entry *e = calloc((size_t)(n > 0 ? n : 1), sizeof *e);
-    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(entry));
-    if (!e || t < 0 || H5Tinsert(t, "dataset", offsetof(entry, ref), H5T_STD_REF_OBJ) < 0 ||
-        H5Tinsert(t, "dimension", offsetof(entry, dim), H5T_NATIVE_INT) < 0) {
-        free(e);
+    /* {dataset reference, dimension as a native int}, padded as the C
+     * struct: H5DS's own type */
+    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof *e);
+    if (t < 0 || H5Tinsert(t, "dataset", offsetof(store_h5_ref, ref), H5T_STD_REF_OBJ) < 0 ||
+        H5Tinsert(t, "dimension", offsetof(store_h5_ref, dim), H5T_NATIVE_INT) < 0) {
         if (t >= 0)
             H5Tclose(t);
         return -1;
     }
-    for (int i = 0; i < n; i++) {
-        e[i].ref = refs[i];
-        e[i].dim = dims[i];
-    }
-    int rc = attr_array(scale, "REFERENCE_LIST", t, (size_t)n, e);
-    free(e);
-    return rc;
+    return attr_array(scale, "REFERENCE_LIST", t, (size_t)n, e);
 }

@@ -58,10 +58,15 @@ int store_h5_labels(hid_t ds, const char *labels);
  * store's ~470 variables.
  * store_h5_dimension_list: ds's DIMENSION_LIST, scales[d] attached to its
  * dimension d (every dimension one scale; rank of them).
- * store_h5_reference_list: scale's REFERENCE_LIST, dataset refs[i] along
- * its dimension dims[i], i < n, in the order they were attached.
+ * store_h5_reference_list: scale's REFERENCE_LIST, n entries (a dataset
+ * and its dimension the scale is attached to) in the order they were
+ * attached; an entry is laid out as H5DS lays it out in the file.
  * 0 or -1. */
+typedef struct {
+    hobj_ref_t ref; /* the dataset */
+    int dim;        /* its dimension */
+} store_h5_ref;
 int store_h5_dimension_list(hid_t ds, const hid_t *scales, int rank);
-int store_h5_reference_list(hid_t scale, const hobj_ref_t *refs, const int *dims, int n);
+int store_h5_reference_list(hid_t scale, const store_h5_ref *e, int n);
 
 #endif

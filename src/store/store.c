@@ -149,8 +149,8 @@ static int study_setup(store *st, int i, int save_data, lesde_err *e)
 /* The variables attached to a scale, in attach order: its REFERENCE_LIST,
  * written once when the scope closes. */
 typedef struct {
-    hobj_ref_t *ref;
-    int *dim, n, cap;
+    store_h5_ref *e;
+    int n, cap;
 } ref_list;
 
 typedef struct {
@@ -251,10 +251,9 @@ static int scopes_close(layout *L, int rc)
         scope *sc = &L->sc[i];
         for (int k = 0; k < sc->n; k++) {
             ref_list *r = &sc->refs[k];
-            if (!rc && r->n && store_h5_reference_list(sc->ds[k], r->ref, r->dim, r->n))
+            if (!rc && r->n && store_h5_reference_list(sc->ds[k], r->e, r->n))
                 rc = -1;
-            free(r->ref);
-            free(r->dim);
+            free(r->e);
             H5Dclose(sc->ds[k]);
         }
         H5Gclose(sc->g);
@@ -267,18 +266,15 @@ static int refs_add(ref_list *r, hobj_ref_t ref, int dim)
 {
     if (r->n == r->cap) {
         int cap = r->cap ? 2 * r->cap : 16;
-        hobj_ref_t *nr = realloc(r->ref, sizeof *nr * (size_t)cap);
-        if (nr)
-            r->ref = nr;
-        int *nd = realloc(r->dim, sizeof *nd * (size_t)cap);
-        if (nd)
-            r->dim = nd;
-        if (!nr || !nd)
+        store_h5_ref *e = realloc(r->e, sizeof *e * (size_t)cap);
+        if (!e)
             return -1;
+        r->e = e;
         r->cap = cap;
     }
-    r->ref[r->n] = ref;
-    r->dim[r->n++] = dim;
+    memset(&r->e[r->n], 0, sizeof r->e[0]); /* the padding: no stray bytes in the file */
+    r->e[r->n].ref = ref;
+    r->e[r->n++].dim = dim;
     return 0;
 }
 
@@ -409,9 +405,9 @@ static int attach(layout *L, scope *sc, hid_t ds, const field *f, int with_seed)
             return -1;
         scales[d] = sc->ds[at[d]];
     }
-    hobj_ref_t self;
     if (!k) /* a scalar */
         return 0;
+    hobj_ref_t self;
     if (store_h5_dimension_list(ds, scales, k) || H5Rcreate(&self, ds, ".", H5R_OBJECT, -1) < 0)
         return -1;
     for (int d = 0; d < k; d++)
