@@ -10,6 +10,7 @@
 
 #include <gsl/gsl_randist.h>
 
+#include "core/mem.h"
 #include "core/rng.h"
 #include "data/internal.h"
 
@@ -83,7 +84,7 @@ int data_alloc(data_set *ds, int n, int c, int h, int w, int k, lesde_err *e)
     if (per > SIZE_MAX / sizeof(double) / (size_t)n)
         return err_set(e, LESDE_FAIL, "data set of %d images %dx%dx%d is too large", n, c,
                        h, w);
-    ds->x = malloc((size_t)n * per * sizeof(double));
+    ds->x = mem_alloc_large((size_t)n * per * sizeof(double));
     ds->label = malloc((size_t)n * sizeof(int));
     ds->train_label = malloc((size_t)n * sizeof(int));
     if (!ds->x || !ds->label || !ds->train_label) {

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "core/err.h"
+#include "core/mem.h"
 #include "core/rng.h"
 #include "nn/cnn.h"
 
@@ -61,8 +62,9 @@ int cnn_bench(int in_channels, int k, int steps, int infer_n, cnn_bench_result *
     size_t in_size = (size_t)in_channels * 32 * 32;
     int nblocks = steps >= BENCH_BLOCK ? steps / BENCH_BLOCK : 1;
     int block = steps >= BENCH_BLOCK ? BENCH_BLOCK : steps;
-    double *xs = malloc(sizeof(double) * in_size * BENCH_POOL);
-    double *xi = malloc(sizeof(double) * in_size * (size_t)infer_n);
+    /* on huge pages, as lesde train's data sets */
+    double *xs = mem_alloc_large(sizeof(double) * in_size * BENCH_POOL);
+    double *xi = mem_alloc_large(sizeof(double) * in_size * (size_t)infer_n);
     double *logits = malloc(sizeof(double) * (size_t)k * (size_t)infer_n);
     size_t ntimes = (size_t)(nblocks > INFER_REPEATS ? nblocks : INFER_REPEATS);
     double *times = malloc(sizeof(double) * 2 * ntimes), *cpu = times + ntimes;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/mem.h"
 #include "core/rng.h"
 #include "nn/layers.h"
 
@@ -207,7 +208,7 @@ cnn *cnn_create_on(int in_channels, int k, const char *kernels)
     bump b = {NULL, 0};
     carve(&b, n);
     size_t bytes = b.off;
-    n->arena = aligned_alloc(64, bytes);
+    n->arena = mem_alloc_large(bytes);
     if (!n->arena) {
         free(n);
         return NULL;

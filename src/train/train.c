@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/mem.h"
 #include "core/rng.h"
 #include "nn/cnn.h"
 
@@ -181,7 +182,7 @@ int train_run(const train_config *cfg, train_result *out, lesde_err *e)
 
     out->n_probe = choose_probe(&tr, cfg->probe_per_class, cfg->seed, out->probe_index);
     int np = out->n_probe, nv = va.n;
-    probe_x = malloc(sizeof(double) * img * (np > 0 ? np : 1));
+    probe_x = mem_alloc_large(sizeof(double) * img * (np > 0 ? np : 1));
     probe_lab = out->probe_label;
     logits = malloc(sizeof(double) * (size_t)K * (np > nv ? np : nv));
     if (np < 0 || !probe_x || !logits) {

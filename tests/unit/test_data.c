@@ -13,6 +13,7 @@
 #include <zlib.h>
 
 #include "check.h"
+#include "core/mem.h"
 #include "core/rng.h"
 #include "data/data.h"
 #include "data/internal.h"
@@ -1220,6 +1221,46 @@ static int same_set(const data_set *a, const data_set *b)
  * building the sets (data_geomnist); the copies handed out are the
  * caller's (pollution of one does not reach the next); other requests
  * miss; the limit holds, least recently used out first. */
+/* mem_alloc_large (core/mem.h), which data_alloc uses for the pixels:
+ * every size gives a cache-line-aligned buffer that can be written to its
+ * end, large ones 2 MiB aligned so whole huge pages back them. Whether the
+ * kernel gave huge pages depends on its THP setting and free memory, so
+ * that is printed, not checked. */
+static void test_mem(void)
+{
+    const size_t sizes[] = {0, 1, 100, MEM_LARGE - 1, MEM_LARGE, (size_t)12288000};
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        unsigned char *p = mem_alloc_large(sizes[i]);
+        CHECK(p != NULL, "no buffer of %zu bytes", sizes[i]);
+        if (!p)
+            continue;
+        uintptr_t align = sizes[i] >= MEM_LARGE ? (uintptr_t)2 << 20 : 64;
+        CHECK((uintptr_t)p % align == 0, "%zu bytes at %p: not %lu-aligned", sizes[i], (void *)p,
+              (unsigned long)align);
+        memset(p, 0xa5, sizes[i]);
+        CHECK(sizes[i] == 0 || (p[0] == 0xa5 && p[sizes[i] - 1] == 0xa5), "%zu bytes not written",
+              sizes[i]);
+        if (sizes[i] > MEM_LARGE) {
+            FILE *f = fopen("/proc/self/smaps", "r");
+            char line[256];
+            unsigned long lo, hi;
+            long huge = -1;
+            int in = 0;
+            while (f && fgets(line, sizeof line, f)) {
+                if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)
+                    in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+                else if (in && sscanf(line, "AnonHugePages: %ld kB", &huge) == 1)
+                    break;
+            }
+            if (f)
+                fclose(f);
+            printf("  mem: %zu bytes on %ld kB of huge pages\n", sizes[i], huge);
+        }
+        free(p);
+    }
+    CHECK(mem_alloc_large(SIZE_MAX - 100) == NULL, "a buffer of SIZE_MAX - 100 bytes");
+}
+
 static void test_cache(void)
 {
     lesde_err e = {0};
@@ -1298,6 +1339,7 @@ int main(void)
         return 1;
     }
     double t0 = now();
+    RUN(mem);
     RUN(kinds);
     RUN(geomnist);
     RUN(geomnist_steps);
