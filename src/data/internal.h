@@ -33,9 +33,20 @@ int data_permutation(int *perm, int n, uint64_t seed, int purpose, lesde_err *e)
  * [32][32], row-major. The binary mask of shape (a class id) at place u in
  * [0, 1) of its class. */
 void data_geo_mask(double *img, int shape, double u);
-/* out = in rotated by deg degrees about the frame's centre, cubic B-spline
- * interpolation; in is overwritten with its spline coefficients. */
-void data_geo_rotate(double *in, double *out, double deg);
+/* A rotation by deg degrees about the frame's centre, cubic B-spline
+ * interpolation, as a plan: for each output pixel, whether it falls in the
+ * frame, the rows and columns of its 4 x 4 knots (mirrored at the edges)
+ * and their weights. data_geo_rotation fills plan [32 * 32];
+ * data_geo_rotate_by applies it: out = in rotated, in overwritten with its
+ * spline coefficients. */
+typedef struct {
+    int in;
+    int row[4], col[4]; /* row offsets (knot row * 32) and columns */
+    double wy[4], wx[4];
+} data_geo_px;
+void data_geo_rotation(double deg, data_geo_px *plan);
+void data_geo_rotate_by(double *in, double *out, const data_geo_px *plan);
+
 /* Gaussian blur in place, radius (int)(4 sigma + 0.5) <= 4, edges reflected. */
 void data_geo_blur(double *img, double sigma);
 

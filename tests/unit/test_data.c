@@ -317,6 +317,7 @@ static void test_geomnist(void)
 static void test_geomnist_steps(void)
 {
     double img[PX], in[PX], out[PX], f[PX];
+    static data_geo_px plan[PX];
 
     /* Mask areas (pixels): the rectangle is 9 x 17 wherever it is shifted;
      * the ellipse and the triangle are within 8% of pi a b and b h / 2
@@ -342,7 +343,8 @@ static void test_geomnist_steps(void)
     }
     for (int q = 0; q < 4; q++) {
         memcpy(in, f, sizeof in);
-        data_geo_rotate(in, out, 90.0 * q);
+        data_geo_rotation(90.0 * q, plan);
+        data_geo_rotate_by(in, out, plan);
         double worst = 0;
         for (int r = 0; r < 32; r++)
             for (int c = 0; c < 32; c++) {
@@ -367,7 +369,8 @@ static void test_geomnist_steps(void)
         for (int c = 0; c < 32; c++)
             m_in += in[r * 32 + c] =
                 exp(-((r - br) * (r - br) + (c - bc) * (c - bc)) / (2 * sg * sg));
-    data_geo_rotate(in, out, 30.0);
+    data_geo_rotation(30.0, plan);
+    data_geo_rotate_by(in, out, plan);
     for (int r = 0; r < 32; r++)
         for (int c = 0; c < 32; c++) {
             double dr = r - 15.5, dc = c - 15.5;
