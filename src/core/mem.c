@@ -1,9 +1,11 @@
 /* mem: large buffers backed by transparent huge pages (mem.h). */
 #include "core/mem.h"
 
+#include <malloc.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #define HUGE_PAGE ((size_t)2 << 20)
 
@@ -22,4 +24,28 @@ void *mem_alloc_large(size_t bytes)
         (void)madvise(p, size, MADV_HUGEPAGE);
 #endif
     return p;
+}
+
+int mem_heap_huge(size_t bytes)
+{
+#if defined(__GLIBC__) && defined(MADV_HUGEPAGE)
+    /* glibc's tunable glibc.malloc.hugetlb=1 does this, but tunables are
+     * read before main. The heap now grows `bytes` beyond each extension
+     * (and keeps that much at its top when freed); one extension is forced
+     * here and its span marked for huge pages (the whole 2 MiB pages in
+     * it). Blocks below `bytes` come from the heap: glibc's threshold for
+     * mmap, which setting the pad fixes, would rise to 32 MiB by itself. */
+    if (bytes > 32u << 20 || !mallopt(M_TOP_PAD, (int)bytes) ||
+        !mallopt(M_MMAP_THRESHOLD, (int)bytes))
+        return 0;                             /* not glibc's malloc (a sanitizer's, valgrind's) */
+    void *volatile force = malloc(bytes / 2); /* volatile: GCC drops free(malloc()) */
+    free(force);
+    uintptr_t hi = (uintptr_t)sbrk(0), lo = hi - bytes;
+    lo = (lo + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+    hi = hi / HUGE_PAGE * HUGE_PAGE;
+    return hi > lo && madvise((void *)lo, hi - lo, MADV_HUGEPAGE) == 0;
+#else
+    (void)bytes;
+    return 0;
+#endif
 }

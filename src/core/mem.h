@@ -19,4 +19,11 @@ void *mem_alloc_large(size_t bytes);
 
 #define MEM_LARGE ((size_t)1 << 20)
 
+/* Lets the heap (small allocations: HDF5's metadata, most of the rest)
+ * grow on huge pages for `bytes` (at most 32 MiB) beyond what it holds
+ * now: a task's store creation and summary faulted ~2,000 heap pages
+ * (~35 ms). Call once, first thing in main. 1: done; 0: not here (another
+ * malloc, as under a sanitizer or valgrind; no THP in the kernel). */
+int mem_heap_huge(size_t bytes);
+
 #endif

@@ -1262,6 +1262,26 @@ static void test_mem(void)
         free(p);
     }
     CHECK(mem_alloc_large(SIZE_MAX - 100) == NULL, "a buffer of SIZE_MAX - 100 bytes");
+
+    /* mem_heap_huge: the heap grows by the pad at once, and keeps it when
+     * what was allocated in it is freed */
+    char *b0 = sbrk(0);
+    int marked = mem_heap_huge((size_t)8 << 20);
+    char *b1 = sbrk(0);
+    void *small[1000];
+    for (int i = 0; i < 1000; i++)
+        memset(small[i] = malloc(4000), i & 0xff, 4000);
+    for (int i = 0; i < 1000; i++)
+        free(small[i]);
+    printf("  mem: the heap %s\n", marked ? "on huge pages" : "left as it is");
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
+    /* (a kernel without THP refuses the advice) */
+    CHECK(marked || access("/sys/kernel/mm/transparent_hugepage", F_OK) != 0,
+          "glibc's heap not marked for huge pages");
+    CHECK(b1 - b0 >= (ptrdiff_t)8 << 20, "the heap grew %td bytes, not the 8 MiB pad", b1 - b0);
+    CHECK((char *)sbrk(0) - b0 >= (ptrdiff_t)8 << 20, "the heap kept %td bytes, not the pad",
+          (char *)sbrk(0) - b0);
+#endif
 }
 
 static void test_cache(void)
