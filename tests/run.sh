@@ -5,7 +5,7 @@
 #      portability tests (label portability: a build with MPICH, in
 #      build/portability/, runs the smoke sweep into the same store as Open
 #      MPI's); the valgrind test runs build-valgrind/lesde, a build without
-#      -march=native (valgrind lacks AVX-512); fuzz.smoke builds the
+#      -march=native (valgrind lacks AVX-512) and with HDF5 shared; fuzz.smoke builds the
 #      libFuzzer targets with clang (build/fuzz/) and runs each for 5 s.
 #   2. build-asan/ (or $LESDE_ASAN_BUILD): unit and end-to-end tests under
 #      AddressSanitizer + UBSan; any finding aborts the test. Left out:
@@ -24,7 +24,9 @@ cd "$(dirname "$0")/.."
 root=$PWD
 jobs/setup.sh --test
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
-cmake -S . -B build-valgrind -DCMAKE_BUILD_TYPE=Release -DLESDE_NATIVE=OFF >/dev/null
+# (and with HDF5's shared libraries, so that link is built and run too)
+cmake -S . -B build-valgrind -DCMAKE_BUILD_TYPE=Release -DLESDE_NATIVE=OFF \
+      -DLESDE_HDF5_STATIC=OFF >/dev/null
 cmake --build build-valgrind --target lesde -j "$(nproc)" >/dev/null
 export LESDE_VALGRIND_BIN=$root/build-valgrind/lesde
 status=0

@@ -68,7 +68,9 @@ fi
 echo "MPICH build: $((SECONDS - start)) s" >&2
 M=$MPICH_BUILD/lesde
 check "MPICH build: HDF5 of MPICH" grep -q "/usr/bin/h5pcc.mpich) uses the MPI found: libmpich.so.12" "$TMP/mpich.log"
-check "MPICH build: links MPICH only" sh -c "ldd '$M' | grep -q libmpich.so.12 && ldd '$M' | grep -q libhdf5_mpich && ! ldd '$M' | grep -q 'libmpi.so.40'"
+check "MPICH build: links MPICH only" sh -c "ldd '$M' | grep -q libmpich.so.12 && ! ldd '$M' | grep -q 'libmpi.so.40' && ! ldd '$M' | grep -q libhdf5_openmpi"
+# MPICH's HDF5: its static libraries where they are there (LESDE_HDF5_STATIC)
+check "MPICH build: MPICH's HDF5" sh -c "ldd '$M' | grep -q libhdf5_mpich || grep -q 'hdf5/mpich/libhdf5.a' '$MPICH_BUILD/CMakeFiles/lesde.dir/link.txt'"
 expect_exit 0 "MPICH build: -V" "$M" -V
 check "MPICH build: -V names MPICH" grep -q "^MPI: MPICH" "$TMP/out"
 
