@@ -37,8 +37,9 @@ int mem_heap_huge(size_t bytes)
      * mmap, which setting the pad fixes, would rise to 32 MiB by itself. */
     if (bytes > 32u << 20 || !mallopt(M_TOP_PAD, (int)bytes) ||
         !mallopt(M_MMAP_THRESHOLD, (int)bytes))
-        return 0;                             /* not glibc's malloc (a sanitizer's, valgrind's) */
-    void *volatile force = malloc(bytes / 2); /* volatile: GCC drops free(malloc()) */
+        return 0; /* not glibc's malloc (a sanitizer's, valgrind's) */
+    /* volatile: GCC drops a free(malloc(...)) */
+    void *volatile force = malloc(bytes / 2);
     free(force);
     uintptr_t hi = (uintptr_t)sbrk(0), lo = hi - bytes;
     lo = (lo + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
