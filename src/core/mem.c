@@ -26,6 +26,18 @@ void *mem_alloc_large(size_t bytes)
     return p;
 }
 
+void mem_advise_huge(void *p, size_t bytes)
+{
+#ifdef MADV_HUGEPAGE
+    uintptr_t lo = ((uintptr_t)p + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+    uintptr_t hi = ((uintptr_t)p + bytes) / HUGE_PAGE * HUGE_PAGE;
+    if (p && hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#else
+    (void)p, (void)bytes;
+#endif
+}
+
 int mem_heap_huge(size_t bytes)
 {
 #if defined(__GLIBC__) && defined(MADV_HUGEPAGE)

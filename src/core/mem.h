@@ -19,6 +19,11 @@ void *mem_alloc_large(size_t bytes);
 
 #define MEM_LARGE ((size_t)1 << 20)
 
+/* Marks the whole 2 MiB pages inside [p, p + bytes) of a buffer from
+ * malloc or realloc for huge pages (advice: nothing else changes), for a
+ * buffer that grows by realloc. */
+void mem_advise_huge(void *p, size_t bytes);
+
 /* Lets the heap (small allocations: HDF5's metadata, most of the rest)
  * grow on huge pages for `bytes` (at most 32 MiB) beyond what it holds
  * now: a task's store creation and summary faulted ~2,000 heap pages
