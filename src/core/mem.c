@@ -17,24 +17,21 @@ void *mem_alloc_large(size_t bytes)
         return aligned_alloc(64, bytes ? (bytes + 63) / 64 * 64 : 64);
     size_t size = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
     void *p = aligned_alloc(HUGE_PAGE, size);
-#ifdef MADV_HUGEPAGE
-    /* advice only: a kernel without THP says EINVAL, and the buffer stays
-     * an ordinary one */
-    if (p)
-        (void)madvise(p, size, MADV_HUGEPAGE);
-#endif
+    mem_advise_huge(p, size);
     return p;
 }
 
-void mem_advise_huge(void *p, size_t bytes)
+int mem_advise_huge(void *p, size_t bytes)
 {
 #ifdef MADV_HUGEPAGE
+    /* advice only: a kernel without THP says EINVAL, and the memory stays
+     * as it was */
     uintptr_t lo = ((uintptr_t)p + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
     uintptr_t hi = ((uintptr_t)p + bytes) / HUGE_PAGE * HUGE_PAGE;
-    if (p && hi > lo)
-        (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+    return p && hi > lo && madvise((void *)lo, hi - lo, MADV_HUGEPAGE) == 0;
 #else
     (void)p, (void)bytes;
+    return 0;
 #endif
 }
 
@@ -53,10 +50,7 @@ int mem_heap_huge(size_t bytes)
     /* volatile: GCC drops a free(malloc(...)) */
     void *volatile force = malloc(bytes / 2);
     free(force);
-    uintptr_t hi = (uintptr_t)sbrk(0), lo = hi - bytes;
-    lo = (lo + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
-    hi = hi / HUGE_PAGE * HUGE_PAGE;
-    return hi > lo && madvise((void *)lo, hi - lo, MADV_HUGEPAGE) == 0;
+    return mem_advise_huge((char *)sbrk(0) - bytes, bytes);
 #else
     (void)bytes;
     return 0;

@@ -21,8 +21,9 @@ void *mem_alloc_large(size_t bytes);
 
 /* Marks the whole 2 MiB pages inside [p, p + bytes) of a buffer from
  * malloc or realloc for huge pages (advice: nothing else changes), for a
- * buffer that grows by realloc. */
-void mem_advise_huge(void *p, size_t bytes);
+ * buffer that grows by realloc. 1: some marked; 0: none (no whole page
+ * inside, or a kernel without THP). */
+int mem_advise_huge(void *p, size_t bytes);
 
 /* Lets the heap (small allocations: HDF5's metadata, most of the rest)
  * grow on huge pages for `bytes` (at most 32 MiB) beyond what it holds

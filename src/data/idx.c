@@ -123,7 +123,7 @@ static int idx_parse(idx_src *s, data_idx *out, lesde_err *e)
             data = nd;
             cap = nc;
             /* Fashion-MNIST's 47 MB: ~11,500 faults of ~10 us on 4 KiB pages */
-            mem_advise_huge(data, cap);
+            (void)mem_advise_huge(data, cap);
         }
         got = src_read(s, data + have, cap - have, e);
         if (got < 0) {

@@ -1220,10 +1220,6 @@ static int same_set(const data_set *a, const data_set *b)
            !memcmp(a->train_label, b->train_label, sizeof(int) * (size_t)a->n);
 }
 
-/* data_load's cache: a repeated request is a hit with the same bytes as
- * building the sets (data_geomnist); the copies handed out are the
- * caller's (pollution of one does not reach the next); other requests
- * miss; the limit holds, least recently used out first. */
 /* mem_alloc_large (core/mem.h), which data_alloc uses for the pixels:
  * every size gives a cache-line-aligned buffer that can be written to its
  * end, large ones 2 MiB aligned so whole huge pages back them. Whether the
@@ -1282,8 +1278,22 @@ static void test_mem(void)
     CHECK((char *)sbrk(0) - b0 >= (ptrdiff_t)8 << 20, "the heap kept %td bytes, not the pad",
           (char *)sbrk(0) - b0);
 #endif
+
+    /* mem_advise_huge (after mem_heap_huge, whose checks want the heap as
+     * a process starts): a 6 MiB buffer holds at least two whole huge
+     * pages (a kernel without THP refuses the advice); 1 MiB holds none */
+    void *grown = malloc((size_t)6 << 20);
+    CHECK(mem_advise_huge(grown, (size_t)6 << 20) ||
+              access("/sys/kernel/mm/transparent_hugepage", F_OK) != 0,
+          "a 6 MiB buffer's whole huge pages not marked");
+    CHECK(!mem_advise_huge(grown, (size_t)1 << 20), "1 MiB marked: it holds no whole huge page");
+    free(grown);
 }
 
+/* data_load's cache: a repeated request is a hit with the same bytes as
+ * building the sets (data_geomnist); the copies handed out are the
+ * caller's (pollution of one does not reach the next); other requests
+ * miss; the limit holds, least recently used out first. */
 static void test_cache(void)
 {
     lesde_err e = {0};
