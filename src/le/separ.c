@@ -93,8 +93,9 @@ static int certified(const double *z, int nP, int nQ, int ld, int q,
 /* 1 when the rows at their bound in lp's float optimum (n rows, q + 2
  * columns) hold its maximum at 0 on their own, decided in exact
  * arithmetic on an LP of those rows, the columns and bounds kept; else 0
- * (then the whole LP decides). ind, val: room for q + 3 entries. */
-static int tight_rows_zero(glp_prob *lp, int n, int q, int *ind, double *val)
+ * (then the whole LP decides). ind, val: room for q + 3 entries; parm:
+ * the float solve's (glp_exact reads its message level and limits). */
+static int tight_rows_zero(glp_prob *lp, int n, int q, int *ind, double *val, const glp_smcp *parm)
 {
     glp_prob *t = glp_create_prob();
     glp_set_obj_dir(t, GLP_MAX);
@@ -114,12 +115,8 @@ static int tight_rows_zero(glp_prob *lp, int n, int q, int *ind, double *val)
     }
     int zero = 0;
     if (glp_get_num_rows(t) > 0) {
-        glp_smcp parm;
-        glp_init_smcp(&parm);
-        parm.msg_lev = GLP_MSG_OFF;
         glp_std_basis(t);
-        zero =
-            glp_exact(t, &parm) == 0 && glp_get_status(t) == GLP_OPT && glp_get_obj_val(t) == 0.0;
+        zero = glp_exact(t, parm) == 0 && glp_get_status(t) == GLP_OPT && glp_get_obj_val(t) == 0.0;
     }
     glp_delete_prob(t);
     return zero;
@@ -197,7 +194,7 @@ int le_separable(const double *P, int nP, const double *Q, int nQ, int p,
             result = 1;
             goto free_lp;
         }
-        if (tight_rows_zero(lp, n, q, ind, val)) {
+        if (tight_rows_zero(lp, n, q, ind, val, &parm)) {
             result = 0;
             goto free_lp;
         }
