@@ -198,7 +198,9 @@ int data_load(const data_request *req, data_set *train, data_set *val, lesde_err
 {
     memset(train, 0, sizeof *train);
     memset(val, 0, sizeof *val);
-    /* Generated data only: files may change under a process. */
+    /* Generated sets only: the file loaders' sets are cheap to make once
+     * their files are parsed, which Fashion-MNIST's loader caches itself
+     * (data_idx_read_cached, keyed on the file's identity). */
     int cached = req->kind == DATA_GEOMNIST;
     if (cached && data_cache_get(req, train, val))
         return LESDE_OK;

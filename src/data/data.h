@@ -55,12 +55,12 @@ int data_kind_max_k(data_kind kind);
 int data_load(const data_request *req, data_set *train, data_set *val, lesde_err *e);
 
 /* The cache of data_load (cache.c): the generated (GeoMNIST) sets of the
- * last requests, kept per process up to a total of $LESDE_DATA_CACHE_MB
- * megabytes (default DATA_CACHE_DEFAULT_MB; 0 turns it off), least
- * recently used out first; datasets read from files are read each time
- * (the files may change). data_load hands out copies of a cached request's
- * sets (the same bytes as building them again); data_cache_get / _put are
- * its two halves (get returns 1 on a hit, the copies in train and val). */
+ * last requests and the Fashion-MNIST files parsed (data_idx_read_cached),
+ * kept per process up to a total of $LESDE_DATA_CACHE_MB megabytes
+ * (default DATA_CACHE_DEFAULT_MB; 0 turns it off), least recently used
+ * out first. data_load hands out copies of a cached request's sets (the
+ * same bytes as building them again); data_cache_get / _put are its two
+ * halves (get returns 1 on a hit, the copies in train and val). */
 #define DATA_CACHE_ENV "LESDE_DATA_CACHE_MB"
 #define DATA_CACHE_DEFAULT_MB 256
 int data_cache_get(const data_request *req, data_set *train, data_set *val);
@@ -70,7 +70,8 @@ void data_cache_clear(void);
 /* Sets the limit in bytes (tests; lesde train, one task: 0), dropping
  * entries past it. */
 void data_cache_limit(size_t bytes);
-/* Hits and misses of data_cache_get so far, bytes held now (any may be NULL). */
+/* Hits and misses of data_cache_get and data_idx_read_cached so far, bytes
+ * held now (any may be NULL). */
 void data_cache_stats(long *hits, long *misses, size_t *bytes);
 
 /* GeoMNIST alone: per_class samples of each of the first k shapes, from stream
@@ -161,5 +162,12 @@ int data_idx_read(const char *path, data_idx *out, lesde_err *e);
 int data_idx_parse(const void *buf, size_t len, const char *name, data_idx *out,
                    lesde_err *e);
 void data_idx_free(data_idx *idx);
+/* data_idx_read through the cache of data_load (cache.c): a file this
+ * process parsed before is handed out again while its device, inode, size,
+ * modification and change times stay the same; a file changed in the last
+ * 2 s is read and not kept. *owned = 0: out->data is the cache's, valid
+ * until the next call into the cache (data_load, data_cache_*, this);
+ * *owned = 1: the caller frees out (data_idx_free). */
+int data_idx_read_cached(const char *path, data_idx *out, int *owned, lesde_err *e);
 
 #endif

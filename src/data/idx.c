@@ -228,9 +228,12 @@ int data_fashion_mnist(data_set *ds, const char *dir, data_split split, int k,
     char ipath[4200], lpath[4200];
     fm_paths(dir, split, ipath, lpath, sizeof ipath);
 
+    /* through the cache: a sweep's tasks read the same files; lab's bytes
+     * may be the cache's only until img is read */
     data_idx img = {0}, lab = {0};
+    int img_owned = 0, lab_owned = 0;
     long *pick = NULL;
-    if ((rc = data_idx_read(lpath, &lab, e)))
+    if ((rc = data_idx_read_cached(lpath, &lab, &lab_owned, e)))
         goto out;
     if (lab.ndim != 1) {
         rc = err_set(e, LESDE_FAIL, "%s: a label file has 1 dimension, this one %d", lpath,
@@ -256,7 +259,7 @@ int data_fashion_mnist(data_set *ds, const char *dir, data_split split, int k,
     if ((rc = data_pick(lab.data, lab.dims[0], k, class_ids, per_class, seed, purpose, lpath,
                         pick, ds->label, e)))
         goto out;
-    if ((rc = data_idx_read(ipath, &img, e)))
+    if ((rc = data_idx_read_cached(ipath, &img, &img_owned, e)))
         goto out;
     if (img.ndim != 3 || img.dims[1] != FM_SIDE || img.dims[2] != FM_SIDE) {
         char shape[64] = "";
@@ -284,8 +287,10 @@ int data_fashion_mnist(data_set *ds, const char *dir, data_split split, int k,
         ds->train_label[i] = ds->label[i];
     }
 out:
-    data_idx_free(&img);
-    data_idx_free(&lab);
+    if (img_owned)
+        data_idx_free(&img);
+    if (lab_owned)
+        data_idx_free(&lab);
     free(pick);
     if (rc)
         data_free(ds);

@@ -1365,6 +1365,98 @@ static void test_cache(void)
     data_cache_limit((size_t)DATA_CACHE_DEFAULT_MB << 20);
 }
 
+/* data_idx_read_cached: a fresh file is read each time and not kept; a
+ * settled one is parsed once and handed out again, the bytes
+ * data_idx_read gives; when it changes, it is read again; Fashion-MNIST
+ * sets made from cached files equal those made without the cache; limit 0
+ * keeps nothing. settled_path was written at the start of the test
+ * program (the cache keeps files whose times are 2 s in the past). */
+static void test_cache_files(const char *tmp, const char *settled_path)
+{
+    lesde_err e = {0};
+    data_cache_clear();
+    data_cache_limit((size_t)256 << 20);
+    unsigned char b[8 + 300];
+    int dims[1] = {300};
+    size_t n = idx_make(b, 1, dims, 300);
+    char fresh[600];
+    snprintf(fresh, sizeof fresh, "%s/fresh.idx", tmp);
+    CHECK(write_file(fresh, b, n) == 0, "cannot write %s", fresh);
+    long h0, m0, h, m;
+    size_t held;
+    data_idx a, c;
+    int owned;
+    data_cache_stats(&h0, &m0, NULL);
+    for (int i = 0; i < 2; i++) {
+        CHECK(data_idx_read_cached(fresh, &a, &owned, &e) == LESDE_OK, "%s", e.msg);
+        CHECK(owned && a.count == 300 && a.data[299] == 299 % 251,
+              "a fresh file: owned %d, %zu values", owned, a.count);
+        if (owned)
+            data_idx_free(&a);
+    }
+    data_cache_stats(&h, &m, &held);
+    CHECK(h == h0 && m == m0 + 2 && held == 0, "a fresh file: hits %ld misses %ld, %zu bytes",
+          h - h0, m - m0, held);
+    unlink(fresh);
+
+    /* wait (at most 5 s) until the settled file's times are 2 s old */
+    struct stat st;
+    for (int i = 0; i < 100; i++) {
+        if (stat(settled_path, &st) != 0 || time(NULL) - st.st_ctim.tv_sec >= 3)
+            break;
+        nanosleep(&(struct timespec){0, 50000000}, NULL);
+    }
+    CHECK(data_idx_read(settled_path, &c, &e) == LESDE_OK, "%s", e.msg);
+    for (int i = 0; i < 2; i++) {
+        CHECK(data_idx_read_cached(settled_path, &a, &owned, &e) == LESDE_OK, "%s", e.msg);
+        CHECK(!owned && a.count == c.count && !memcmp(a.data, c.data, c.count),
+              "a settled file, read %d: owned %d, %zu values", i, owned, a.count);
+    }
+    data_cache_stats(&h, &m, &held);
+    CHECK(h == h0 + 1 && m == m0 + 3 && held >= c.count,
+          "a settled file twice: hits %ld misses %ld, %zu bytes", h - h0, m - m0, held);
+    /* changed in place, the same size: read again, the old entry dropped */
+    b[8 + 17] ^= 0xff;
+    CHECK(write_file(settled_path, b, n) == 0, "cannot write %s", settled_path);
+    CHECK(data_idx_read_cached(settled_path, &a, &owned, &e) == LESDE_OK, "%s", e.msg);
+    CHECK(owned && a.count == 300 && a.data[17] == (17 ^ 0xff),
+          "a changed file: owned %d, value %d", owned, a.count ? a.data[17] : -1);
+    if (owned)
+        data_idx_free(&a);
+    data_idx_free(&c);
+    data_cache_stats(&h, &m, &held);
+    CHECK(h == h0 + 1 && m == m0 + 4 && held == 0, "a changed file: hits %ld misses %ld, %zu bytes",
+          h - h0, m - m0, held);
+
+    /* Fashion-MNIST (Debian's files, settled): the second request hits
+     * its four files and gives the first's sets; both equal the sets made
+     * with the cache off */
+    int ids[3] = {4, 0, 9};
+    data_request req = {.kind = DATA_FASHION_MNIST,
+                        .k = 3,
+                        .class_ids = ids,
+                        .train_per_class = 40,
+                        .val_per_class = 20,
+                        .seed = 11};
+    data_set tr[3], va[3];
+    data_cache_stats(&h0, &m0, NULL);
+    CHECK(data_load(&req, &tr[0], &va[0], &e) == LESDE_OK, "%s", e.msg);
+    CHECK(data_load(&req, &tr[1], &va[1], &e) == LESDE_OK, "%s", e.msg);
+    data_cache_stats(&h, &m, &held);
+    CHECK(h == h0 + 4 && m == m0 + 4 && held > (size_t)47 << 20,
+          "fashion-mnist twice: hits %ld misses %ld, %zu bytes", h - h0, m - m0, held);
+    data_cache_limit(0);
+    data_cache_stats(NULL, NULL, &held);
+    CHECK(held == 0, "limit 0 holds %zu bytes", held);
+    CHECK(data_load(&req, &tr[2], &va[2], &e) == LESDE_OK, "%s", e.msg);
+    for (int i = 0; i < 2; i++)
+        CHECK(same_set(&tr[i], &tr[2]) && same_set(&va[i], &va[2]),
+              "fashion-mnist sets %d differ from the uncached ones", i);
+    for (int i = 0; i < 3; i++)
+        data_free(&tr[i]), data_free(&va[i]);
+    data_cache_limit((size_t)DATA_CACHE_DEFAULT_MB << 20);
+}
+
 int main(void)
 {
     char tmp[] = "/tmp/lesde_test_data_XXXXXX";
@@ -1373,6 +1465,12 @@ int main(void)
         return 1;
     }
     double t0 = now();
+    /* for test_cache_files, long before it runs */
+    char settled[600];
+    snprintf(settled, sizeof settled, "%s/settled.idx", tmp);
+    unsigned char b[8 + 300];
+    if (write_file(settled, b, idx_make(b, 1, (int[]){300}, 300)) != 0)
+        perror(settled);
     RUN(mem);
     RUN(kinds);
     RUN(geomnist);
@@ -1384,6 +1482,8 @@ int main(void)
     RUN(fashion_errors, tmp);
     RUN(fashion_real);
     RUN(cifar, tmp);
+    RUN(cache_files, tmp, settled);
+    unlink(settled);
     const char *left[] = {"ok.gz", "ok.idx", "magic.gz", "trunc.gz", "garbage.gz", "cut.gz"};
     for (size_t i = 0; i < sizeof left / sizeof *left; i++) {
         char p[600];
