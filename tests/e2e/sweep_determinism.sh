@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The smoke spec on 1 process (no mpirun), 2 and 3 ranks gives identical
-# task data (every dataset but the timing fields), and a complete store.
+# task data (every dataset but the timing fields), and a complete store;
+# so do Fashion-MNIST tasks (tests/specs/fashion.ini) on 1 and 2 ranks.
 # One process runs the queue in order: among tasks of equal cost, seed by
 # seed (every grid point of a seed, then the next).
 source "$(dirname "$0")/lib.sh"
@@ -16,6 +17,18 @@ check "all done" grep -q "total: .* 0 failed, 0 pending" "$TMP/out"
 check "1 vs 2 ranks equal" /usr/bin/python3 "$ROOT/tests/compare_stores.py" "$TMP/n1.h5" "$TMP/n2.h5"
 check "1 vs 3 ranks equal" /usr/bin/python3 "$ROOT/tests/compare_stores.py" "$TMP/n1.h5" "$TMP/n3.h5"
 check "data cache off equal" /usr/bin/python3 "$ROOT/tests/compare_stores.py" "$TMP/n1.h5" "$TMP/n0.h5"
+# Fashion-MNIST: one process reads Debian's files once and takes them from
+# its cache for the next 5 tasks; 2 ranks and no cache give the same bytes
+FSPEC=$ROOT/tests/specs/fashion.ini
+expect_exit 0 "fashion, one process" "$LESDE" sweep "$FSPEC" --store "$TMP/f1.h5" --quiet
+expect_exit 0 "fashion, 2 ranks" "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$FSPEC" --store "$TMP/f2.h5" \
+  --quiet
+expect_exit 0 "fashion, no data cache" env LESDE_DATA_CACHE_MB=0 "$LESDE" sweep "$FSPEC" \
+  --store "$TMP/f0.h5" --quiet
+check "fashion: 1 vs 2 ranks equal" /usr/bin/python3 "$ROOT/tests/compare_stores.py" \
+  "$TMP/f1.h5" "$TMP/f2.h5"
+check "fashion: data cache off equal" /usr/bin/python3 "$ROOT/tests/compare_stores.py" \
+  "$TMP/f1.h5" "$TMP/f0.h5"
 check "one process: the train tasks finished seed by seed" /usr/bin/python3 -c "
 import h5py, numpy as np, sys
 t = h5py.File('$TMP/n1.h5', 'r')['study']['train']
