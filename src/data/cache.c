@@ -27,17 +27,6 @@
 
 #include "data/data.h"
 
-typedef struct {
-    data_kind kind;
-    int k, ids[DATA_MAX_K]; /* the source classes, 0..k-1 when not given */
-    int train_per_class, val_per_class;
-    uint64_t seed;
-    char *dir; /* the directory read ("" for GeoMNIST) */
-    data_set train, val;
-    size_t bytes;
-    unsigned long used; /* when last handed out */
-} entry;
-
 /* what says a file is the one read before */
 typedef struct {
     dev_t dev;
@@ -46,13 +35,20 @@ typedef struct {
     struct timespec mtime, ctime;
 } file_id;
 
+/* A request's sets (path NULL) or a parsed file (path set). */
 typedef struct {
-    char *path;
-    file_id id;
-    data_idx idx;
+    data_kind kind;
+    int k, ids[DATA_MAX_K]; /* the source classes, 0..k-1 when not given */
+    int train_per_class, val_per_class;
+    uint64_t seed;
+    char *dir; /* the directory read ("" for GeoMNIST) */
+    data_set train, val;
+    char *path;   /* a file: its path, */
+    file_id id;   /* its identity when read */
+    data_idx idx; /* and its contents */
     size_t bytes;
-    unsigned long used;
-} file_entry;
+    unsigned long used; /* when last handed out */
+} entry;
 
 /* seconds a file's times must lie in the past for it to be kept */
 #define CACHE_SETTLED 2
@@ -62,8 +58,6 @@ static struct {
     size_t limit;
     entry *e;
     int n, cap;
-    file_entry *f;
-    int nf, capf;
     size_t bytes;
     unsigned long clock;
     long hits, misses;
@@ -127,36 +121,41 @@ static void drop(int i)
     cache.bytes -= x->bytes;
     data_free(&x->train);
     data_free(&x->val);
+    data_idx_free(&x->idx);
     free(x->dir);
+    free(x->path);
     cache.e[i] = cache.e[--cache.n];
 }
 
-static void drop_file(int i)
-{
-    file_entry *x = &cache.f[i];
-    cache.bytes -= x->bytes;
-    data_idx_free(&x->idx);
-    free(x->path);
-    cache.f[i] = cache.f[--cache.nf];
-}
-
-/* Drops the least recently used entries (sets or files) until the total
- * is at most limit. */
+/* Drops the least recently used entries until the total is at most
+ * limit. */
 static void shrink_to(size_t limit)
 {
-    while ((cache.n || cache.nf) && cache.bytes > limit) {
-        int lru = -1, lruf = -1;
-        for (int i = 0; i < cache.n; i++)
-            if (lru < 0 || cache.e[i].used < cache.e[lru].used)
+    while (cache.n && cache.bytes > limit) {
+        int lru = 0;
+        for (int i = 1; i < cache.n; i++)
+            if (cache.e[i].used < cache.e[lru].used)
                 lru = i;
-        for (int i = 0; i < cache.nf; i++)
-            if (lruf < 0 || cache.f[i].used < cache.f[lruf].used)
-                lruf = i;
-        if (lruf < 0 || (lru >= 0 && cache.e[lru].used < cache.f[lruf].used))
-            drop(lru);
-        else
-            drop_file(lruf);
+        drop(lru);
     }
+}
+
+/* Takes x in, as just used (the caller made room: shrink_to); -1 when
+ * out of memory (x then stays the caller's). */
+static int add(entry *x)
+{
+    if (cache.n == cache.cap) {
+        int cap = cache.cap ? 2 * cache.cap : 8;
+        entry *e = realloc(cache.e, sizeof *e * (size_t)cap);
+        if (!e)
+            return -1;
+        cache.e = e;
+        cache.cap = cap;
+    }
+    x->used = ++cache.clock;
+    cache.e[cache.n++] = *x;
+    cache.bytes += x->bytes;
+    return 0;
 }
 
 int data_cache_get(const data_request *req, data_set *train, data_set *val)
@@ -166,7 +165,7 @@ int data_cache_get(const data_request *req, data_set *train, data_set *val)
     key_of(req, &k);
     for (int i = 0; i < cache.n; i++) {
         entry *x = &cache.e[i];
-        if (!same_key(x, &k))
+        if (x->path || !same_key(x, &k))
             continue;
         if (copy_set(train, &x->train) || copy_set(val, &x->val)) {
             data_free(train);
@@ -187,26 +186,15 @@ void data_cache_put(const data_request *req, const data_set *train, const data_s
     if (bytes > cache.limit)
         return;
     shrink_to(cache.limit - bytes);
-    if (cache.n == cache.cap) {
-        int cap = cache.cap ? 2 * cache.cap : 8;
-        entry *e = realloc(cache.e, sizeof *e * (size_t)cap);
-        if (!e)
-            return;
-        cache.e = e;
-        cache.cap = cap;
-    }
     entry x;
     key_of(req, &x);
+    x.bytes = bytes;
     x.dir = strdup(x.dir);
-    if (!x.dir || copy_set(&x.train, train) || copy_set(&x.val, val)) {
+    if (!x.dir || copy_set(&x.train, train) || copy_set(&x.val, val) || add(&x)) {
         free(x.dir);
         data_free(&x.train);
-        return;
+        data_free(&x.val);
     }
-    x.bytes = bytes;
-    x.used = ++cache.clock;
-    cache.e[cache.n++] = x;
-    cache.bytes += bytes;
 }
 
 static file_id id_of(const struct stat *st)
@@ -243,9 +231,9 @@ int data_idx_read_cached(const char *path, data_idx *out, int *owned, lesde_err 
     if (cache.limit == 0 || stat(path, &st) != 0)
         return data_idx_read(path, out, e); /* (its message for a missing file) */
     file_id id = id_of(&st);
-    for (int i = 0; i < cache.nf; i++) {
-        file_entry *x = &cache.f[i];
-        if (strcmp(x->path, path))
+    for (int i = 0; i < cache.n; i++) {
+        entry *x = &cache.e[i];
+        if (!x->path || strcmp(x->path, path))
             continue;
         if (same_id(&x->id, &id)) {
             *out = x->idx;
@@ -254,7 +242,7 @@ int data_idx_read_cached(const char *path, data_idx *out, int *owned, lesde_err 
             cache.hits++;
             return LESDE_OK;
         }
-        drop_file(i); /* the file changed: its old bytes are of no use */
+        drop(i); /* the file changed: its old bytes are of no use */
         break;
     }
     cache.misses++;
@@ -271,20 +259,11 @@ int data_idx_read_cached(const char *path, data_idx *out, int *owned, lesde_err 
     if (!same_id(&id, &now) || !settled(&id))
         return LESDE_OK;
     shrink_to(cache.limit - bytes);
-    if (cache.nf == cache.capf) {
-        int cap = cache.capf ? 2 * cache.capf : 4;
-        file_entry *f = realloc(cache.f, sizeof *f * (size_t)cap);
-        if (!f)
-            return LESDE_OK;
-        cache.f = f;
-        cache.capf = cap;
-    }
-    char *p = strdup(path);
-    if (!p)
+    entry x = {.path = strdup(path), .id = id, .idx = *out, .bytes = bytes};
+    if (!x.path || add(&x)) {
+        free(x.path);
         return LESDE_OK;
-    cache.f[cache.nf++] =
-        (file_entry){.path = p, .id = id, .idx = *out, .bytes = bytes, .used = ++cache.clock};
-    cache.bytes += bytes;
+    }
     *owned = 0;
     return LESDE_OK;
 }
@@ -293,13 +272,9 @@ void data_cache_clear(void)
 {
     while (cache.n)
         drop(cache.n - 1);
-    while (cache.nf)
-        drop_file(cache.nf - 1);
     free(cache.e);
-    free(cache.f);
     cache.e = NULL;
-    cache.f = NULL;
-    cache.cap = cache.capf = 0;
+    cache.cap = 0;
 }
 
 void data_cache_limit(size_t bytes)
