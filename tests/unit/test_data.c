@@ -91,8 +91,9 @@ static void test_geomnist(void)
     CHECK(rc == LESDE_OK, "geomnist: %s", e.msg);
     if (rc)
         return;
+    /* Printed, not checked: its speed is a benchmark figure
+     * (bench/compare.sh's lesde_task_data_seconds), not a test's. */
     printf("geomnist: %d x %d images in %.3f s\n", K, N, dt);
-    CHECK(dt < 2.0, "generating %d images took %.2f s", K * N, dt);
     CHECK(a.n == K * N && a.c == 1 && a.h == 32 && a.w == 32 && a.k == K, "shape %d %d %d %d %d",
           a.n, a.c, a.h, a.w, a.k);
 
