@@ -92,6 +92,12 @@ int run_init(int *argc, char ***argv)
     return LESDE_OK;
 }
 
+int run_launched(void)
+{
+    const char *n = getenv("SLURM_STEP_NUM_TASKS");
+    return launcher_vars() || (n && atoi(n) > 1);
+}
+
 int run_launched_size(int *rank)
 {
     int n = 1, tasks = unplugged_srun(rank);

@@ -38,6 +38,10 @@ int run_size(void);
  * (or srun's task count and SLURM_PROCID when srun started several with no
  * MPI plugin). */
 int run_launched_size(int *rank);
+/* 1 when a launcher's variables are set or srun started several tasks:
+ * other processes run beside this one. Without one, a command may say what
+ * is wrong with its input before run_init, and at once. */
+int run_launched(void);
 /* The MPI library's name and version ("Open MPI v4.1.4", "MPICH Version: 4.0.2"),
  * cut at its first comma or line break; callable before run_init. */
 void run_mpi_library(char *buf, int n);

@@ -15,6 +15,13 @@ for f in "$ROOT"/tests/specs/bad/*.ini; do
   check "$(basename "$f"): no store" test ! -e "$TMP/bad.h5"
 done
 check "at least 15 malformed specs" test "$n" -ge 15
+# Alone, a spec is read before MPI starts; on 2 ranks every rank reads it
+# after, and rank 0 alone says what is wrong.
+BADK=$ROOT/tests/specs/bad/bad_kind.ini
+rm -f "$TMP/bad.h5"
+expect_exit 2 "bad spec on 2 ranks" "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$BADK" --store "$TMP/bad.h5" --quiet
+check "on 2 ranks: said once" test "$(grep -c "^lesde: $BADK:3: kind" "$TMP/err")" -eq 1
+check "on 2 ranks: no store" test ! -e "$TMP/bad.h5"
 
 SPEC=$ROOT/tests/specs/smoke.ini
 expect_exit 0 "small sweep" "$LESDE" sweep "$SPEC" --store "$TMP/s.h5" --quiet \
