@@ -7,6 +7,8 @@
 #      MPI's); the valgrind test runs build-valgrind/lesde, a build without
 #      -march=native (valgrind lacks AVX-512) and with HDF5 shared; fuzz.smoke builds the
 #      libFuzzer targets with clang (build/fuzz/) and runs each for 5 s.
+#      The Slurm tests, which mostly wait, run beside pass 2 (their output
+#      after it).
 #   2. build-asan/ (or $LESDE_ASAN_BUILD): unit and end-to-end tests under
 #      AddressSanitizer + UBSan; any finding aborts the test. Left out:
 #      e2e.sweep_resume (five kill -9 rounds and three signal rounds of
@@ -30,11 +32,20 @@ cmake -S . -B build-valgrind -DCMAKE_BUILD_TYPE=Release -DLESDE_NATIVE=OFF \
 cmake --build build-valgrind --target lesde -j "$(nproc)" >/dev/null
 export LESDE_VALGRIND_BIN=$root/build-valgrind/lesde
 status=0
-(cd "${LESDE_BUILD:-build}" && ctest --output-on-failure --timeout 1500 "$@") || status=1
-
-if [ "${LESDE_SANITIZE:-1}" != 0 ]; then
+build=${LESDE_BUILD:-build}
+if [ "${LESDE_SANITIZE:-1}" = 0 ]; then
+  (cd "$build" && ctest --output-on-failure --timeout 1500 "$@") || status=1
+else
+  (cd "$build" && ctest --output-on-failure --timeout 1500 -LE slurm "$@") || status=1
+  # The Slurm tests mostly wait on the cluster (~0.35 of a core over their
+  # ~4 minutes): they run beside the ASan build and pass, their output
+  # printed after it.
+  slurm_log=$(cd "$build" && pwd)/slurm-tests.log
+  (cd "$build" && ctest --output-on-failure --timeout 1500 -L slurm "$@") >"$slurm_log" 2>&1 &
+  slurm_pid=$!
   asan=${LESDE_ASAN_BUILD:-build-asan}
-  LESDE_BUILD=$asan jobs/setup.sh --test --sanitize
+  # (a failed build still waits for the Slurm tests: none is left running)
+  LESDE_BUILD=$asan jobs/setup.sh --test --sanitize || asan=
   # Every finding is fatal. Leaks inside Open MPI's own start-up are
   # suppressed (tests/lsan.supp), recognised by full stacks (no fast unwind:
   # the MPI libraries have no frame pointers). intercept_tls_get_addr=0:
@@ -47,7 +58,11 @@ if [ "${LESDE_SANITIZE:-1}" != 0 ]; then
   export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1:fast_unwind_on_malloc=0:intercept_tls_get_addr=0
   export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
   export LSAN_OPTIONS=suppressions=$root/tests/lsan.supp:print_suppressions=0
-  (cd "$asan" && ctest -j 2 -L 'unit|e2e' -E '^e2e\.(sweep_resume|experiments|valgrind)$' \
+  [ -n "$asan" ] || status=1
+  [ -z "$asan" ] || (cd "$asan" && ctest -j 2 -L 'unit|e2e' -E '^e2e\.(sweep_resume|experiments|valgrind)$' \
      --output-on-failure --timeout 1500 "$@") || status=1
+  wait "$slurm_pid" || status=1
+  echo "---- the Slurm tests of $build (run beside the ASan pass; $slurm_log)"
+  cat "$slurm_log"
 fi
 exit $status
