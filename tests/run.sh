@@ -58,9 +58,12 @@ else
   export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1:fast_unwind_on_malloc=0:intercept_tls_get_addr=0
   export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
   export LSAN_OPTIONS=suppressions=$root/tests/lsan.supp:print_suppressions=0
-  [ -n "$asan" ] || status=1
-  [ -z "$asan" ] || (cd "$asan" && ctest -j 2 -L 'unit|e2e' -E '^e2e\.(sweep_resume|experiments|valgrind)$' \
-     --output-on-failure --timeout 1500 "$@") || status=1
+  if [ -z "$asan" ]; then
+    status=1
+  else
+    (cd "$asan" && ctest -j 2 -L 'unit|e2e' -E '^e2e\.(sweep_resume|experiments|valgrind)$' \
+       --output-on-failure --timeout 1500 "$@") || status=1
+  fi
   wait "$slurm_pid" || status=1
   echo "---- the Slurm tests of $build (run beside the ASan pass; $slurm_log)"
   cat "$slurm_log"

@@ -123,27 +123,25 @@ int cmd_sweep(int argc, char **argv)
     spec s;
     char found[8192];
     path = cli_spec_find(path, found, sizeof found, &e);
-    if (dry) { /* no MPI, no store */
-        if (!path || spec_load(&s, path, sets, n_sets, &e))
-            return cli_fail(&e);
+    /* A dry run needs no MPI; alone, a bad spec is also said before MPI
+     * starts (a singleton's MPI_Init takes ~0.4 s). Under a launcher every
+     * rank loads it after, and rank 0 alone says what is wrong. */
+    int early = dry || !run_launched();
+    if (early && (!path || spec_load(&s, path, sets, n_sets, &e)))
+        return cli_fail(&e);
+    if (dry) { /* no store */
         int rc = cli_dry_run(&s, wall);
         spec_free(&s);
         return rc;
     }
-    /* Alone, a bad spec is said before MPI starts (a singleton's MPI_Init
-     * takes ~0.4 s); under a launcher every rank loads it after, and rank 0
-     * alone says what is wrong. */
-    int alone = !run_launched();
-    if (alone && (!path || spec_load(&s, path, sets, n_sets, &e)))
-        return cli_fail(&e);
     int started = run_init(NULL, NULL);
     if (started != LESDE_OK) {
-        if (alone)
+        if (early)
             spec_free(&s);
         return started == LESDE_USAGE ? 2 : (fprintf(stderr, "lesde: MPI could not start\n"), 1);
     }
     int rank = run_rank();
-    int rc = alone ? LESDE_OK : path ? spec_load(&s, path, sets, n_sets, &e) : e.code;
+    int rc = early ? LESDE_OK : path ? spec_load(&s, path, sets, n_sets, &e) : e.code;
     if (rc)
         return run_finalize(rank == 0 ? cli_fail(&e) : rc);
     /* Missing data is refused before anything is made. */

@@ -94,8 +94,8 @@ int run_init(int *argc, char ***argv)
 
 int run_launched(void)
 {
-    const char *n = getenv("SLURM_STEP_NUM_TASKS");
-    return launcher_vars() || (n && atoi(n) > 1);
+    int procid;
+    return launcher_vars() || unplugged_srun(&procid);
 }
 
 int run_launched_size(int *rank)
