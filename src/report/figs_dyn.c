@@ -59,14 +59,13 @@ static int draw_fig2(report_ctx *c, const report_study *rs, long p)
     int rc = LESDE_OK;
     for (int q = 0; q < 4 && !rc; q++)
         rc = report_read_stats(c, rs, q_name[q], s[q]);
-    report_gp g = {0};
-    char base[256], dat[300];
-    report_file_base(base, sizeof base, "fig2", rs->st->name, NULL);
     long nt = 0;
     const double *tv = report_point_t(rs, &t, p, &nt);
+    report_gp g = {0};
+    char dat[300];
     FILE *d = NULL;
-    if (!rc && (rc = report_gp_open(&g, c, base, 1300, 950)) == LESDE_OK &&
-        !(d = report_gp_data(&g, "", dat, sizeof dat)))
+    if (!rc &&
+        !(d = report_fig_open(&g, c, "fig2", rs->st->name, NULL, 1300, 950, dat, sizeof dat)))
         rc = c->e->code;
     /* Each panel's y range: its means and 0. The bands (t-intervals, wide
      * with few seeds) are clamped to it; gnuplot leaves gaps in a band
@@ -142,7 +141,7 @@ static int draw_fig2(report_ctx *c, const report_study *rs, long p)
     if (rc)
         return rc;
     return report_add_fig(
-        c, base, "fig2", "Figure 2: estimated A, B, alpha, beta", rs->st->name, "",
+        c, g.base, "fig2", "Figure 2: estimated A, B, alpha, beta", rs->st->name, "",
         "Study %s at %s: Ahat, Bhat (left) and their Savitzky-Golay derivatives "
         "alphahat, betahat (right) under the I-model (top) and L-model (bottom); "
         "mean over %d done seeds with 95%% t-intervals (slides Figure 2).",

@@ -107,19 +107,13 @@ static void point_title(const report_study *rs, long p, char *out, size_t size)
         snprintf(out, size, "p_{err} = %.4g", rs->pt[p].p_err);
 }
 
-static void full_title(char *out, size_t size, const char *study, const char *slice,
-                       const char *what)
-{
-    snprintf(out, size, "%s%s%s: %s", study, slice[0] ? ", " : "", slice, what);
-}
-
 /* "set title '<study>, <slice>: <what>'" (no newline). */
-static void set_title(FILE *f, const report_study *rs, const char *slice, const char *what)
+static void set_title(const report_gp *g, const char *what)
 {
-    char title[512];
-    full_title(title, sizeof title, rs->st->name, slice, what);
-    fputs("set title ", f);
-    report_gp_str(f, title);
+    char title[1024];
+    snprintf(title, sizeof title, "%s: %s", g->where, what);
+    fputs("set title ", g->f);
+    report_gp_str(g->f, title);
 }
 
 /* A vertical marker at x with a label at its top. */
@@ -221,20 +215,18 @@ static int draw_tcurves(report_ctx *c, const report_study *rs, const char *slice
         return rc;
     }
     int K = rs->pt[pts[0]].K;
-    char base[256], dat[300];
-    report_file_base(base, sizeof base, kind, rs->st->name, slice);
+    char dat[300];
     report_gp g = {0};
     FILE *d = NULL;
-    if ((rc = report_gp_open(&g, c, base, 1000, 650)) == LESDE_OK &&
-        !(d = report_gp_data(&g, "", dat, sizeof dat)))
+    if (!(d = report_fig_open(&g, c, kind, rs->st->name, slice, 1000, 650, dat, sizeof dat)))
         rc = c->e->code;
     long C = s[0].dims[s[0].ndim - 1];
     double ymax = acc ? 1 : log((double)K);
     if (!rc) {
         fprintf(d,
-                "# %s%s%s: one block per p_err (gnuplot index): t, mean, ci_lo, ci_hi of "
+                "# %s: one block per p_err (gnuplot index): t, mean, ci_lo, ci_hi of "
                 "the validation %s across seeds\n",
-                rs->st->name, slice[0] ? ", " : "", slice, acc ? "accuracy" : "loss (nats)");
+                g.where, acc ? "accuracy" : "loss (nats)");
         for (int i = 0; i < n; i++) {
             long p = pts[i], nt = 0;
             const double *tv = report_point_t(rs, &t, p, &nt);
@@ -253,9 +245,8 @@ static int draw_tcurves(report_ctx *c, const report_study *rs, const char *slice
     }
     if (!rc) {
         FILE *f = g.f;
-        set_title(f, rs, slice,
-                  acc ? "validation accuracy (mean over seeds, 95% bands)"
-                      : "validation loss (mean over seeds, 95% bands)");
+        set_title(&g, acc ? "validation accuracy (mean over seeds, 95% bands)"
+                          : "validation loss (mean over seeds, 95% bands)");
         fprintf(f, "\nset xlabel 't (iterations)'\nset ylabel '%s'\n",
                 acc ? "validation accuracy (clean labels)" : "validation cross-entropy (nats)");
         /* Bands are clamped to the y range: a polygon wholly outside it
@@ -290,11 +281,11 @@ static int draw_tcurves(report_ctx *c, const report_study *rs, const char *slice
     if (rc)
         return rc;
     return report_add_fig(
-        c, base, kind, acc ? "Figure 3b: validation accuracy" : "Figure 3a: validation loss",
+        c, g.base, kind, acc ? "Figure 3b: validation accuracy" : "Figure 3a: validation loss",
         rs->st->name, slice,
-        "Study %s%s%s: validation %s over training, one curve per p_err, mean over done "
+        "Study %s: validation %s over training, one curve per p_err, mean over done "
         "seeds with 95%% t-interval bands; the dashed line is %s (slides Figure 3%s).",
-        rs->st->name, slice[0] ? ", " : "", slice, acc ? "accuracy" : "loss",
+        g.where, acc ? "accuracy" : "loss",
         acc ? "chance, 1/K" : "the loss at initialisation, ln K", acc ? "b" : "a");
 }
 
@@ -315,20 +306,17 @@ static int draw_final(report_ctx *c, const report_study *rs, const char *slice, 
                       int n)
 {
     int K = rs->pt[pts[0]].K;
-    char base[256], dat[300];
-    report_file_base(base, sizeof base, "fig3final", rs->st->name, slice);
+    char dat[300];
     report_gp g = {0};
-    FILE *d = NULL;
-    int rc = report_gp_open(&g, c, base, 1000, 650);
-    if (!rc && !(d = report_gp_data(&g, "", dat, sizeof dat)))
-        rc = c->e->code;
+    FILE *d = report_fig_open(&g, c, "fig3final", rs->st->name, slice, 1000, 650, dat, sizeof dat);
+    int rc = d ? LESDE_OK : c->e->code;
     int any_sep = 0;
     if (!rc) {
         fprintf(d,
-                "# %s%s%s: p_err, rho, final validation accuracy (mean, ci_lo, ci_hi), "
+                "# %s: p_err, rho, final validation accuracy (mean, ci_lo, ci_hi), "
                 "separable fraction of the probe logits at the last snapshot (mean, "
                 "ci_lo, ci_hi)\n",
-                rs->st->name, slice[0] ? ", " : "", slice);
+                g.where);
         for (int i = 0; i < n; i++) {
             const report_point *pt = &rs->pt[pts[i]];
             any_sep |= isfinite(pt->sep[0]);
@@ -348,8 +336,7 @@ static int draw_final(report_ctx *c, const report_study *rs, const char *slice, 
     const report_pstar *ps = find_pstar(c, rs->st->name, slice);
     if (!rc) {
         FILE *f = g.f;
-        set_title(f, rs, slice,
-                  "separation against label pollution (mean over seeds, 95% intervals)");
+        set_title(&g, "separation against label pollution (mean over seeds, 95% intervals)");
         fputs("\nset xlabel 'label pollution p_{err}'\n"
               "set ylabel 'final validation accuracy / separable fraction'\n"
               "set yrange [-0.02:1.1]\nset key below Left reverse width 1\n",
@@ -401,13 +388,13 @@ static int draw_final(report_ctx *c, const report_study *rs, const char *slice, 
     if (rc)
         return rc;
     return report_add_fig(
-        c, base, "fig3final", "Figure 3: final accuracy and separability", rs->st->name, slice,
-        "Study %s%s%s: final validation accuracy (mean over the last 5%% of iterations) "
+        c, g.base, "fig3final", "Figure 3: final accuracy and separability", rs->st->name, slice,
+        "Study %s: final validation accuracy (mean over the last 5%% of iterations) "
         "and the fraction of linearly separable class pairs of the probe logits (grouped by "
         "clean label) at the "
         "last snapshot, against p_err, mean over seeds with 95%% t-intervals; p* = "
         "(K-1)/K, the estimate p_hat* (%s) and p_stall (%s) marked.%s",
-        rs->st->name, slice[0] ? ", " : "", slice, REPORT_PSTAR_METHOD, REPORT_STALL_METHOD,
+        g.where, REPORT_PSTAR_METHOD, REPORT_STALL_METHOD,
         any_sep ? "" : " No separability data in this study (fit = false).");
 }
 
@@ -462,13 +449,10 @@ static int draw_kabl(report_ctx *c, const report_study *rs, const char *slice, c
                      int n)
 {
     int ka = spec_axis_find(rs->st, "classes");
-    char base[256], dat[300];
-    report_file_base(base, sizeof base, "kabl", rs->st->name, slice);
+    char dat[300];
     report_gp g = {0};
-    FILE *d = NULL;
-    int rc = report_gp_open(&g, c, base, 1000, 650);
-    if (!rc && !(d = report_gp_data(&g, "", dat, sizeof dat)))
-        rc = c->e->code;
+    FILE *d = report_fig_open(&g, c, "kabl", rs->st->name, slice, 1000, 650, dat, sizeof dat);
+    int rc = d ? LESDE_OK : c->e->code;
     int Ks[64], nK = 0;
     /* Error bars of the K at one rho would overlap: shift each K a little. */
     double xlo = INFINITY, xhi = -INFINITY;
@@ -479,9 +463,9 @@ static int draw_kabl(report_ctx *c, const report_study *rs, const char *slice, c
     double span = xhi > xlo ? xhi - xlo : 1, nA = rs->st->axes[ka].n;
     if (!rc) {
         fprintf(d,
-                "# %s%s%s: one block per K (gnuplot index): rho, final validation accuracy "
+                "# %s: one block per K (gnuplot index): rho, final validation accuracy "
                 "(mean, ci_lo, ci_hi), p_err, rho shifted by K for the error bars\n",
-                rs->st->name, slice[0] ? ", " : "", slice);
+                g.where);
         for (int v = 0; v < rs->st->axes[ka].n && nK < 64; v++) {
             int first = 1;
             /* Points of this K by rho (pts are by p_err, the same order within a K). */
@@ -508,7 +492,7 @@ static int draw_kabl(report_ctx *c, const report_study *rs, const char *slice, c
     }
     if (!rc) {
         FILE *f = g.f;
-        set_title(f, rs, slice, "K ablation (mean over seeds, 95% intervals)");
+        set_title(&g, "K ablation (mean over seeds, 95% intervals)");
         fputs("\nset xlabel 'ρ = p_{err} / p*,   p* = (K-1)/K'\n"
               "set ylabel 'final validation accuracy'\n"
               "set yrange [0:1.05]\nset key outside right top Left reverse width 1\n",
@@ -532,11 +516,11 @@ static int draw_kabl(report_ctx *c, const report_study *rs, const char *slice, c
     if (rc)
         return rc;
     return report_add_fig(
-        c, base, "kabl", "K ablation: accuracy against rho", rs->st->name, slice,
-        "Study %s%s%s: final validation accuracy against rho = p_err K/(K-1), one curve "
+        c, g.base, "kabl", "K ablation: accuracy against rho", rs->st->name, slice,
+        "Study %s: final validation accuracy against rho = p_err K/(K-1), one curve "
         "per number of classes K (dotted: its chance level 1/K), mean over seeds with "
         "95%% t-intervals; every K's transition p* = (K-1)/K sits at rho = 1.",
-        rs->st->name, slice[0] ? ", " : "", slice);
+        g.where);
 }
 
 int report_kabl(report_ctx *c)
@@ -573,22 +557,26 @@ static int draw_finite(report_ctx *c, const report_study *rs, const char *slice,
     store_array tail;
     memset(&tail, 0, sizeof tail);
     int rc = rs->fit ? report_read(c, rs, "fit/tail", &tail) : LESDE_OK;
-    char base[256], dat[300], dat2[300];
-    report_file_base(base, sizeof base, "finite", rs->st->name, slice);
+    char dat[300], dat2[300];
     report_gp g = {0};
     FILE *d = NULL, *d2 = NULL;
-    if (!rc && (rc = report_gp_open(&g, c, base, 1500, 560)) == LESDE_OK &&
-        (!(d = report_gp_data(&g, "", dat, sizeof dat)) ||
-         !(d2 = report_gp_data(&g, "-T", dat2, sizeof dat2))))
+    if (!rc &&
+        (!(d = report_fig_open(&g, c, "finite", rs->st->name, slice, 1500, 560, dat, sizeof dat)) ||
+         !(d2 = report_gp_data(&g, "-T", dat2, sizeof dat2)))) {
         rc = c->e->code;
+        if (d)
+            fclose(d);
+    }
     if (!rc) {
-        fprintf(d, "# %s%s%s: one block per T (gnuplot index): p_err, final validation "
-                   "accuracy (mean, ci_lo, ci_hi)\n",
-                rs->st->name, slice[0] ? ", " : "", slice);
-        fprintf(d2, "# %s%s%s: T, p_half (accuracy halfway to chance), p_hat (accuracy at "
-                    "chance), width = p_hat - p_half, the p_err nearest p*, then r_gamma of the "
-                    "I- and L-model there: median, q25, q75 across seeds\n",
-                rs->st->name, slice[0] ? ", " : "", slice);
+        fprintf(d,
+                "# %s: one block per T (gnuplot index): p_err, final validation "
+                "accuracy (mean, ci_lo, ci_hi)\n",
+                g.where);
+        fprintf(d2,
+                "# %s: T, p_half (accuracy halfway to chance), p_hat (accuracy at "
+                "chance), width = p_hat - p_half, the p_err nearest p*, then r_gamma of the "
+                "I- and L-model there: median, q25, q75 across seeds\n",
+                g.where);
         double ps = report_p_star(K);
         for (int v = 0; v < rs->st->axes[ia].n && nT < 64; v++) {
             double x[n], y[n];
@@ -648,9 +636,9 @@ static int draw_finite(report_ctx *c, const report_study *rs, const char *slice,
     store_array_free(&tail);
     if (!rc) {
         FILE *f = g.f;
-        char title[512];
-        full_title(title, sizeof title, rs->st->name, slice,
-                   "the transition at finite T (mean accuracy with 95% intervals; r_γ median, IQR)");
+        char title[1024];
+        snprintf(title, sizeof title, "%s: %s", g.where,
+                 "the transition at finite T (mean accuracy with 95% intervals; r_γ median, IQR)");
         fputs("set multiplot layout 1,3 title ", f);
         report_gp_str(f, title);
         fputs(" font ',13' margins 0.05,0.99,0.16,0.86 spacing 0.06,0.1\n", f);
@@ -690,15 +678,15 @@ static int draw_finite(report_ctx *c, const report_study *rs, const char *slice,
     if (rc)
         return rc;
     return report_add_fig(
-        c, base, "finite", "The transition at finite T", rs->st->name, slice,
-        "Study %s%s%s: left, the final validation accuracy against p_err, one curve per number "
+        c, g.base, "finite", "The transition at finite T", rs->st->name, slice,
+        "Study %s: left, the final validation accuracy against p_err, one curve per number "
         "of iterations T (mean over seeds, 95%% t-intervals); middle, where the interpolated "
         "accuracy falls halfway from its value at the smallest p_err to chance (p_half) and "
         "where it reaches chance (p_hat*), against T: their distance is the width of the "
         "transition; right, the tail index of gamma (by differences over [T/10, T]) at the "
         "grid point nearest p* = (K-1)/K, median and interquartile range across seeds, "
         "against T.",
-        rs->st->name, slice[0] ? ", " : "", slice);
+        g.where);
 }
 
 int report_finite(report_ctx *c)
@@ -734,23 +722,22 @@ static int draw_gamma(report_ctx *c, const report_study *rs, const char *slice, 
             tv = ot.data + (p * rs->S + report_first_done(rs, p)) * O;
         }
     }
-    char base[256], dat[300];
-    report_file_base(base, sizeof base, "gamma", rs->st->name, slice);
+    char dat[300];
     report_gp g = {0};
     FILE *d = NULL;
     int rc = LESDE_OK;
     if (p_first < 0)
         rc = report_skip(c, "skipped gamma for study %s%s%s: no done task with summaries",
                          rs->st->name, slice[0] ? ", " : "", slice);
-    else if ((rc = report_gp_open(&g, c, base, 1000, 650)) == LESDE_OK &&
-             !(d = report_gp_data(&g, "", dat, sizeof dat)))
+    else if (!(d = report_fig_open(&g, c, "gamma", rs->st->name, slice, 1000, 650, dat,
+                                   sizeof dat)))
         rc = c->e->code;
     int nb = 0, blocks[64];
     if (!rc && d) {
         fprintf(d,
-                "# %s%s%s: one block per observation time (gnuplot index): s, P(all pairs "
+                "# %s: one block per observation time (gnuplot index): s, P(all pairs "
                 "separable) = mean of sep_all across seeds, ci_lo, ci_hi\n",
-                rs->st->name, slice[0] ? ", " : "", slice);
+                g.where);
         for (long o = 0; o < O && nb < 64; o++) {
             if (!isfinite(tv[o]))
                 continue;
@@ -771,7 +758,7 @@ static int draw_gamma(report_ctx *c, const report_study *rs, const char *slice, 
     }
     if (!rc && g.f) {
         FILE *f = g.f;
-        set_title(f, rs, slice, "separation of the LE-SDE against the tail index s of γ");
+        set_title(&g, "separation of the LE-SDE against the tail index s of γ");
         fputs("\nset xlabel 's,   γ(t) = c (1+t)^{-s}'\n"
               "set ylabel 'P(all class pairs linearly separable)'\n"
               "set yrange [-0.03:1.1]\n"
@@ -810,12 +797,12 @@ static int draw_gamma(report_ctx *c, const report_study *rs, const char *slice, 
     if (rc || p_first < 0)
         return rc;
     return report_add_fig(
-        c, base, "gamma", "Gamma schedules: P(separable) against s", rs->st->name, slice,
-        "Study %s%s%s: probability (over up to %d seeds) that every pair of classes of "
+        c, g.base, "gamma", "Gamma schedules: P(separable) against s", rs->st->name, slice,
+        "Study %s: probability (over up to %d seeds) that every pair of classes of "
         "the simulated LE-SDE samples is linearly separable, against the tail index s of "
         "gamma(t) = c (1+t)^-s, one curve per observation time, with 95%% t-intervals. "
         "The separation theorem puts the boundary at s = 1 as t grows.",
-        rs->st->name, slice[0] ? ", " : "", slice, n_done);
+        g.where, n_done);
 }
 
 int report_gamma(report_ctx *c)
@@ -873,18 +860,15 @@ static int draw_sept(report_ctx *c, const report_study *rs, const char *slice, c
     const char *keys[SPEC_MAX_AXES + 1];
     sept_keys(rs, keys);
     int nd = n < SEPT_MAX_CURVES ? n : SEPT_MAX_CURVES, n_done = 0;
-    char base[256], dat[300];
-    report_file_base(base, sizeof base, "sept", rs->st->name, slice);
+    char dat[300];
     report_gp g = {0};
-    FILE *d = NULL;
-    int rc = report_gp_open(&g, c, base, 1000, 650);
-    if (!rc && !(d = report_gp_data(&g, "", dat, sizeof dat)))
-        rc = c->e->code;
+    FILE *d = report_fig_open(&g, c, "sept", rs->st->name, slice, 1000, 650, dat, sizeof dat);
+    int rc = d ? LESDE_OK : c->e->code;
     if (!rc) {
         fprintf(d,
-                "# %s%s%s: one block per grid point (gnuplot index): t, P(all pairs "
+                "# %s: one block per grid point (gnuplot index): t, P(all pairs "
                 "separable) = mean of sep_all across seeds, ci_lo, ci_hi\n",
-                rs->st->name, slice[0] ? ", " : "", slice);
+                g.where);
         for (int i = 0; i < nd; i++) {
             long p = pts[i];
             const double *tv = ot.data + (p * rs->S + report_first_done(rs, p)) * O;
@@ -902,8 +886,7 @@ static int draw_sept(report_ctx *c, const report_study *rs, const char *slice, c
     }
     if (!rc) {
         FILE *f = g.f;
-        set_title(f, rs, slice,
-                  "separation of the LE-SDE over time (mean over seeds, 95% intervals)");
+        set_title(&g, "separation of the LE-SDE over time (mean over seeds, 95% intervals)");
         fputs("\nset xlabel 'observation time t (iterations)'\nset logscale x\n"
               "set format x '10^{%L}'\n"
               "set ylabel 'P(all class pairs linearly separable)'\n"
@@ -937,12 +920,11 @@ static int draw_sept(report_ctx *c, const report_study *rs, const char *slice, c
     if (rc)
         return rc;
     return report_add_fig(
-        c, base, "sept", "LE-SDE: P(separable) over time", rs->st->name, slice,
-        "Study %s%s%s: probability (over up to %d seeds) that every pair of classes of "
+        c, g.base, "sept", "LE-SDE: P(separable) over time", rs->st->name, slice,
+        "Study %s: probability (over up to %d seeds) that every pair of classes of "
         "the simulated LE-SDE samples is linearly separable, against the observation "
         "time (log scale), one curve per grid point, with 95%% t-intervals.%s",
-        rs->st->name, slice[0] ? ", " : "", slice, n_done,
-        n > nd ? " Only the first 16 grid points are drawn." : "");
+        g.where, n_done, n > nd ? " Only the first 16 grid points are drawn." : "");
 }
 
 int report_sept(report_ctx *c)
@@ -976,20 +958,19 @@ static int draw_collapse(report_ctx *c, const report_study *rs, const char *slic
     if (report_read(c, rs, "t", &t))
         return c->e->code;
     int rc = report_read(c, rs, "summary/mean/fit/etf_dev", &etf);
-    char base[256], dat[300];
-    report_file_base(base, sizeof base, "collapse", rs->st->name, slice);
+    char dat[300];
     report_gp g = {0};
     FILE *d = NULL;
-    if (!rc && (rc = report_gp_open(&g, c, base, 1000, 650)) == LESDE_OK &&
-        !(d = report_gp_data(&g, "", dat, sizeof dat)))
+    if (!rc &&
+        !(d = report_fig_open(&g, c, "collapse", rs->st->name, slice, 1000, 650, dat, sizeof dat)))
         rc = c->e->code;
     int nd = n < COLLAPSE_MAX_CURVES ? n : COLLAPSE_MAX_CURVES;
     if (!rc) {
         long C = etf.dims[etf.ndim - 1];
         fprintf(d,
-                "# %s%s%s: one block per grid point (gnuplot index): t, etf_dev (mean "
+                "# %s: one block per grid point (gnuplot index): t, etf_dev (mean "
                 "across seeds)\n",
-                rs->st->name, slice[0] ? ", " : "", slice);
+                g.where);
         for (int i = 0; i < nd; i++) {
             long p = pts[i], nt = 0;
             const double *tv = report_point_t(rs, &t, p, &nt);
@@ -1008,7 +989,7 @@ static int draw_collapse(report_ctx *c, const report_study *rs, const char *slic
         sameK &= rs->pt[pts[i]].K == K;
     if (!rc) {
         FILE *f = g.f;
-        set_title(f, rs, slice, "neural collapse of the probe class means (mean over seeds)");
+        set_title(&g, "neural collapse of the probe class means (mean over seeds)");
         fputs("\nset xlabel 't (iterations)'\n"
               "set ylabel 'etf\\_dev = max_{k≠l} |cos(X̄^k, X̄^l) + 1/(K-1)|'\n"
               "set key outside right top Left reverse width 1\nset yrange [0:*]\nplot ",
@@ -1041,12 +1022,11 @@ static int draw_collapse(report_ctx *c, const report_study *rs, const char *slic
     if (rc)
         return rc;
     return report_add_fig(
-        c, base, "collapse", "Neural collapse: etf_dev over t", rs->st->name, slice,
-        "Study %s%s%s: deviation of the probe class means from a simplex equiangular "
+        c, g.base, "collapse", "Neural collapse: etf_dev over t", rs->st->name, slice,
+        "Study %s: deviation of the probe class means from a simplex equiangular "
         "tight frame over training, one curve per grid point (mean over done seeds); 0 is "
         "a perfect ETF, K/(K-1) means all class means point the same way.%s",
-        rs->st->name, slice[0] ? ", " : "", slice,
-        n > nd ? " Only the first 16 grid points are drawn." : "");
+        g.where, n > nd ? " Only the first 16 grid points are drawn." : "");
 }
 
 int report_collapse(report_ctx *c)

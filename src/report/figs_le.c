@@ -74,19 +74,17 @@ static int draw_tails(report_ctx *c, const report_study *rs, const char *slice, 
     if (report_read(c, rs, ref0 ? "fit/tail_ref0" : "fit/tail", &a))
         return c->e->code;
     int K = rs->pt[pts[0]].K;
-    char base[256], dat[300];
-    report_file_base(base, sizeof base, ref0 ? "fig3ref0" : "fig3cd", rs->st->name, slice);
+    char dat[300];
     report_gp g = {0};
-    FILE *d = NULL;
-    int rc = report_gp_open(&g, c, base, 1400, 620);
-    if (!rc && !(d = report_gp_data(&g, "", dat, sizeof dat)))
-        rc = c->e->code;
+    FILE *d = report_fig_open(&g, c, ref0 ? "fig3ref0" : "fig3cd", rs->st->name, slice, 1400, 620,
+                              dat, sizeof dat);
+    int rc = d ? LESDE_OK : c->e->code;
     double lo = INFINITY, hi = -INFINITY;
     if (!rc) {
         fprintf(d,
-                "# %s%s%s: p_err, rho, then for model I, L and for alpha, beta, gamma: "
+                "# %s: p_err, rho, then for model I, L and for alpha, beta, gamma: "
                 "median, q25, q75 across the done seeds of the tail index %s\n",
-                rs->st->name, slice[0] ? ", " : "", slice,
+                g.where,
                 ref0 ? "by the slides' estimator 1 - avg log|A|/log(1+t) (reference-dependent)"
                      : "1 - slope of log|A(t) - A(t/2)| against log t over [T/10, T]");
         for (int i = 0; i < n; i++) {
@@ -112,9 +110,8 @@ static int draw_tails(report_ctx *c, const report_study *rs, const char *slice, 
     store_array_free(&a);
     if (!rc) {
         FILE *f = g.f;
-        char title[512];
-        snprintf(title, sizeof title, "%s%s%s: %s (median and IQR across seeds)", rs->st->name,
-                 slice[0] ? ", " : "", slice,
+        char title[1024];
+        snprintf(title, sizeof title, "%s: %s (median and IQR across seeds)", g.where,
                  ref0 ? "the slides' tail estimator 1 - avg log|Â| / log(1+t): depends on the "
                         "reference Â(0) = 0"
                       : "tail indices by differences, 1 - slope of log|A(t) - A(t/2)|");
@@ -165,25 +162,25 @@ static int draw_tails(report_ctx *c, const report_study *rs, const char *slice, 
         return rc;
     if (ref0)
         return report_add_fig(
-            c, base, "fig3ref0", "Figure 3c-d with the slides' estimator (reference-dependent)",
+            c, g.base, "fig3ref0", "Figure 3c-d with the slides' estimator (reference-dependent)",
             rs->st->name, slice,
-            "Study %s%s%s: the slides' tail estimator 1 - avg log|Ahat(t)| / log(1+t) over the "
+            "Study %s: the slides' tail estimator 1 - avg log|Ahat(t)| / log(1+t) over the "
             "last tail_frac of the iterations, per model, median and interquartile range across "
             "seeds. Ahat is measured from the reference Xbar(0), and at T = 1e4 log(1+t) barely "
             "moves over the window, so this mostly measures the size of Ahat(T): moving the "
             "reference changes it (docs/le-sde.md, section 4). Kept for comparison with the "
             "slides; Figure 3c-d above is the estimator to read.",
-            rs->st->name, slice[0] ? ", " : "", slice);
+            g.where);
     return report_add_fig(
-        c, base, "fig3cd", "Figure 3c-d: tail indices of alpha, beta, gamma", rs->st->name, slice,
-        "Study %s%s%s: tail indices r of alphahat, betahat and gammahat = alphahat - betahat "
+        c, g.base, "fig3cd", "Figure 3c-d: tail indices of alpha, beta, gamma", rs->st->name, slice,
+        "Study %s: tail indices r of alphahat, betahat and gammahat = alphahat - betahat "
         "(alpha ~ t^-r) under the I-model (left) and L-model (right), estimated as 1 minus the "
         "least-squares slope of log|A(t) - A(t/2)| against log t over [T/10, T], which no "
         "reference constant biases; median (points, lines) and interquartile range (bars) "
         "across seeds. The separation theorem: classes separate when gamma's index is below 1. "
         "A network that has converged within T saturates A, and the index then rises above 1 "
         "though its classes are separated: the local curves (tailt) show whether it settled.",
-        rs->st->name, slice[0] ? ", " : "", slice);
+        g.where);
 }
 
 int report_draw_tails(report_ctx *c, const report_study *rs, const char *slice, const long *pts,
@@ -229,20 +226,19 @@ int report_draw_imit(report_ctx *c, const report_study *rs, const char *slice, c
     if (report_read(c, rs, "t", &t))
         return c->e->code;
     int rc = read_rd(c, rs, rd, base_rd);
-    char base[256], dat[300];
-    report_file_base(base, sizeof base, "imit", rs->st->name, slice);
+    char dat[300];
     report_gp g = {0};
     FILE *d = NULL;
-    if (!rc && (rc = report_gp_open(&g, c, base, 1100, 650)) == LESDE_OK &&
-        !(d = report_gp_data(&g, "", dat, sizeof dat)))
+    if (!rc &&
+        !(d = report_fig_open(&g, c, "imit", rs->st->name, slice, 1100, 650, dat, sizeof dat)))
         rc = c->e->code;
     if (!rc) {
         fprintf(d,
-                "# %s%s%s: p_err, rho, then the final RD (mean over classes at T) of the "
+                "# %s: p_err, rho, then the final RD (mean over classes at T) of the "
                 "L-model's estimates under the L-model ODE from the plateau, by the reference "
                 "method (rescaled), from t0, and of the ETF and class-average baselines: "
                 "median, q25, q75 across the done seeds\n",
-                rs->st->name, slice[0] ? ", " : "", slice);
+                g.where);
         for (int i = 0; i < n; i++) {
             long p = pts[i], nt = 0;
             point_t(rs, &t, p, &nt);
@@ -259,11 +255,11 @@ int report_draw_imit(report_ctx *c, const report_study *rs, const char *slice, c
     }
     if (!rc) {
         FILE *f = g.f;
-        char title[512];
+        char title[1024];
         snprintf(title, sizeof title,
-                 "%s%s%s: final RD of the L-model's imitation against two trivial baselines "
+                 "%s: final RD of the L-model's imitation against two trivial baselines "
                  "(median, IQR across seeds)",
-                 rs->st->name, slice[0] ? ", " : "", slice);
+                 g.where);
         fputs("set title ", f);
         report_gp_str(f, title);
         fputs("\nset xlabel 'label pollution p_{err}'\n"
@@ -295,8 +291,8 @@ int report_draw_imit(report_ctx *c, const report_study *rs, const char *slice, c
     if (rc)
         return rc;
     return report_add_fig(
-        c, base, "imit", "Imitation against the baseline, across p_err", rs->st->name, slice,
-        "Study %s%s%s: the relative difference at T (mean over classes) between the genuine "
+        c, g.base, "imit", "Imitation against the baseline, across p_err", rs->st->name, slice,
+        "Study %s: the relative difference at T (mean over classes) between the genuine "
         "mean logits and the L-model's LE-ODE driven by its own alphahat, betahat: from the "
         "end of the plateau (blue), by the reference method of the slides (from noise, "
         "rescaled by one fitted scalar; orange), from Xbar(0) (green), and the ETF baseline "
@@ -306,7 +302,7 @@ int report_draw_imit(report_ctx *c, const report_study *rs, const char *slice, c
         "and interquartile range across seeds. An imitation says something about the "
         "dynamics only where it beats the better baseline. The plateau start is undefined "
         "where the class means never leave their initial noise (no point there).",
-        rs->st->name, slice[0] ? ", " : "", slice);
+        g.where);
 }
 
 /* ---- local tail-index curves ---- */
@@ -322,19 +318,16 @@ int report_draw_tailt(report_ctx *c, const report_study *rs, const char *slice, 
         return c->e->code;
     }
     long W = a.dims[a.ndim - 1];
-    char base[256], dat[300];
-    report_file_base(base, sizeof base, "tailt", rs->st->name, slice);
+    char dat[300];
     report_gp g = {0};
-    FILE *d = NULL;
-    int rc = report_gp_open(&g, c, base, 1400, 1150);
-    if (!rc && !(d = report_gp_data(&g, "", dat, sizeof dat)))
-        rc = c->e->code;
+    FILE *d = report_fig_open(&g, c, "tailt", rs->st->name, slice, 1400, 1150, dat, sizeof dat);
+    int rc = d ? LESDE_OK : c->e->code;
     if (!rc) {
         fprintf(d,
-                "# %s%s%s: one block per p_err (gnuplot index): t (end of the half-decade "
+                "# %s: one block per p_err (gnuplot index): t (end of the half-decade "
                 "window), then for model I, L and for alpha, beta, gamma the median across the "
                 "done seeds of the local tail index\n",
-                rs->st->name, slice[0] ? ", " : "", slice);
+                g.where);
         for (int i = 0; i < n; i++) {
             long p = pts[i];
             int s0 = report_first_done(rs, p);
@@ -357,10 +350,10 @@ int report_draw_tailt(report_ctx *c, const report_study *rs, const char *slice, 
     store_array_free(&te);
     if (!rc) {
         FILE *f = g.f;
-        char title[512];
+        char title[1024];
         snprintf(title, sizeof title,
-                 "%s%s%s: local tail index over half decades [t/√10, t] (median across seeds)",
-                 rs->st->name, slice[0] ? ", " : "", slice);
+                 "%s: local tail index over half decades [t/√10, t] (median across seeds)",
+                 g.where);
         fputs("set multiplot layout 3,2 title ", f);
         report_gp_str(f, title);
         fputs(" font ',13' margins 0.07,0.8,0.06,0.93 spacing 0.07,0.07\n"
@@ -390,14 +383,14 @@ int report_draw_tailt(report_ctx *c, const report_study *rs, const char *slice, 
     if (rc)
         return rc;
     return report_add_fig(
-        c, base, "tailt", "Local tail indices over time", rs->st->name, slice,
-        "Study %s%s%s: the tail index by differences over sliding half decades [t/sqrt(10), t] "
+        c, g.base, "tailt", "Local tail indices over time", rs->st->name, slice,
+        "Study %s: the tail index by differences over sliding half decades [t/sqrt(10), t] "
         "of t, per p_err (median across seeds), for alpha (top), beta and gamma = alpha - beta "
         "(bottom), I-model (left), L-model (right). A settled index is a flat curve. A network "
         "that has converged saturates A: its local index then shoots above 1 although its "
         "classes are separated, so an index above 1 at T after convergence is not the "
         "theorem's o(1/t) regime. Windows with fewer than three checkpoints are left out.",
-        rs->st->name, slice[0] ? ", " : "", slice);
+        g.where);
 }
 
 /* ---- Figure 4 ---- */
@@ -538,12 +531,11 @@ static int draw_fig4(report_ctx *c, const report_study *rs, long p, int variant)
     }
     long Km = x.dims[x.ndim - 1], C = x.dims[x.ndim - 3];
     report_gp g = {0};
-    char base[256], dat[300], kind[32];
+    char dat[300], kind[32];
     snprintf(kind, sizeof kind, "fig4%s", vn);
-    report_file_base(base, sizeof base, kind, rs->st->name, NULL);
     FILE *d = NULL;
-    if (!rc && (rc = report_gp_open(&g, c, base, 180 + 420 * nk, 940)) == LESDE_OK &&
-        !(d = report_gp_data(&g, "", dat, sizeof dat)))
+    if (!rc && !(d = report_fig_open(&g, c, kind, rs->st->name, NULL, 180 + 420 * nk, 940, dat,
+                                     sizeof dat)))
         rc = c->e->code;
     if (!rc) {
         fprintf(d,
@@ -592,7 +584,7 @@ static int draw_fig4(report_ctx *c, const report_study *rs, long p, int variant)
             snprintf(tnote, sizeof tnote, " The plateau of this seed ends at t0 = %g (dotted).",
                      t0);
         rc = report_add_fig(
-            c, base, kind,
+            c, g.base, kind,
             variant == LE_VAR_REFERENCE ? "Figure 4 (rescaled, reference method)"
                                         : "Figure 4 (from the end of the plateau)",
             rs->st->name, "",
@@ -677,12 +669,12 @@ static int draw_fig4_seeds(report_ctx *c, const report_study *rs, long p, int va
             seeds[ns++] = done[i];
     int cols = ns <= 4 ? ns : ns <= 9 ? 3 : ns <= 16 ? 4 : 6, rows = (ns + cols - 1) / cols;
     report_gp g = {0};
-    char base[256], dat[300], kind[32];
+    char dat[300], kind[32];
     snprintf(kind, sizeof kind, "fig4seeds%s", vn);
-    report_file_base(base, sizeof base, kind, rs->st->name, NULL);
     FILE *d = NULL;
-    if (!rc && ns > 0 && (rc = report_gp_open(&g, c, base, 120 + 330 * cols, 90 + 250 * rows)) == 0 &&
-        !(d = report_gp_data(&g, "", dat, sizeof dat)))
+    if (!rc && ns > 0 &&
+        !(d = report_fig_open(&g, c, kind, rs->st->name, NULL, 120 + 330 * cols, 90 + 250 * rows,
+                              dat, sizeof dat)))
         rc = c->e->code;
     double rds[FIG4_MAX_SEEDS], etfs[FIG4_MAX_SEEDS];
     if (!rc && ns > 0) {
@@ -722,7 +714,7 @@ static int draw_fig4_seeds(report_ctx *c, const report_study *rs, long p, int va
     }
     if (!rc && ns > 0) {
         rc = report_add_fig(
-            c, base, kind, "Figure 4, every seed", rs->st->name, "",
+            c, g.base, kind, "Figure 4, every seed", rs->st->name, "",
             "Study %s at %s: class 0's K mean probe logits (points) against the L-model's "
             "imitation (%s; lines) and the ETF baseline (dashed) for %d seeds%s; the panel "
             "titles give each seed's final RD and the baseline's. The imitation beats the "
@@ -767,11 +759,10 @@ int report_draw_fig5(report_ctx *c, const report_study *rs, long p)
     const double *tv = rc ? NULL : point_t(rs, &t, p, &nt);
     int K = rs->pt[p].K;
     report_gp g = {0};
-    char base[256], dat[300];
-    report_file_base(base, sizeof base, "fig5", rs->st->name, NULL);
+    char dat[300];
     FILE *d = NULL;
-    if (!rc && (rc = report_gp_open(&g, c, base, 1500, 560)) == LESDE_OK &&
-        !(d = report_gp_data(&g, "", dat, sizeof dat)))
+    if (!rc &&
+        !(d = report_fig_open(&g, c, "fig5", rs->st->name, NULL, 1500, 560, dat, sizeof dat)))
         rc = c->e->code;
     if (!rc) {
         long Km = bl[0].dims[bl[0].ndim - 1], C = bl[0].dims[bl[0].ndim - 2];
@@ -852,7 +843,7 @@ int report_draw_fig5(report_ctx *c, const report_study *rs, long p)
     if (rc)
         return rc;
     return report_add_fig(
-        c, base, "fig5", "Figure 5: RD of every imitation and of the baseline", rs->st->name, "",
+        c, g.base, "fig5", "Figure 5: RD of every imitation and of the baseline", rs->st->name, "",
         "Study %s at %s: RD(t), the mean over classes of RD_k(t) = |x^k - y^k| / "
         "((|x^k| + |y^k|)/2) between the genuine mean logits and each imitation, median "
         "(lines) and interquartile range (bands) across %d seeds: from the end of the plateau "

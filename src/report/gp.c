@@ -182,6 +182,18 @@ int report_gp_open(report_gp *g, report_ctx *c, const char *base, int w, int h)
     return LESDE_OK;
 }
 
+FILE *report_fig_open(report_gp *g, report_ctx *c, const char *kind, const char *study,
+                      const char *slice, int w, int h, char *dat, size_t size)
+{
+    char base[256];
+    report_file_base(base, sizeof base, kind, study, slice);
+    if (report_gp_open(g, c, base, w, h))
+        return NULL;
+    int has = slice && slice[0];
+    snprintf(g->where, sizeof g->where, "%s%s%s", study, has ? ", " : "", has ? slice : "");
+    return report_gp_data(g, "", dat, size);
+}
+
 FILE *report_gp_data(report_gp *g, const char *suffix, char *name, size_t size)
 {
     char path[4400];

@@ -103,12 +103,21 @@ int report_skip(report_ctx *c, const char *fmt, ...) __attribute__((format(print
 
 typedef struct {
     report_ctx *c;
-    char base[256]; /* NAME of NAME.gp / NAME.png */
-    FILE *f;        /* the script being written */
+    char base[256];  /* NAME of NAME.gp / NAME.png */
+    char where[512]; /* "STUDY" or "STUDY, SLICE" (report_fig_open), for
+                      * data headers, titles and captions */
+    FILE *f;         /* the script being written */
 } report_gp;
 
 /* Opens DIR/NAME.gp and writes the terminal (pngcairo w x h) and output. */
 int report_gp_open(report_gp *g, report_ctx *c, const char *base, int w, int h);
+/* Opens figure KIND of a study, or of one slice of it (slice NULL or ""
+ * for none): the script KIND-STUDY[-SLICE].gp (report_file_base, report_gp_open)
+ * and its data file, returned open with its file name in dat; NULL when
+ * either cannot be written (c->e set; report_gp_end then abandons the
+ * script). Sets g->where. */
+FILE *report_fig_open(report_gp *g, report_ctx *c, const char *kind, const char *study,
+                      const char *slice, int w, int h, char *dat, size_t size);
 /* Opens DIR/NAME<suffix>.dat for writing; its file name in *name. */
 FILE *report_gp_data(report_gp *g, const char *suffix, char *name, size_t size);
 /* Closes a data file (checking every write). */
