@@ -6,7 +6,9 @@
 #      thread CPU time), lesde's step keeping the gradient as PyTorch's
 #      does (cnn_train_step); then the ratio for the step lesde's training
 #      loop runs (cnn_train_step_nograd: the same update, the gradient
-#      applied where it is computed and not kept);
+#      applied where it is computed and not kept); and lesde bench's
+#      inference rate beside the same forward pass through OpenBLAS GEMMs
+#      (no PyTorch there: the choice between the own kernels and OpenBLAS);
 #   2. a whole training task with the quickstart's settings
 #      (sweep/quickstart.ini's study, p_err 0.3, seed 1): `lesde train`
 #      (data, 10,000 steps, 101 checkpoints of 1,500 validation + 300 probe
@@ -42,7 +44,7 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print NR % 2
 value() { awk -v k="$1" '$1 == k { print $2; exit }'; }
 div() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 declare -A all
-keys="lesde_us_per_step torch_us_per_step torch_over_lesde lesde_us_per_step_cpu torch_us_per_step_cpu torch_over_lesde_cpu lesde_us_per_step_nograd torch_over_lesde_nograd lesde_infer_gflops"
+keys="lesde_us_per_step torch_us_per_step torch_over_lesde lesde_us_per_step_cpu torch_us_per_step_cpu torch_over_lesde_cpu lesde_us_per_step_nograd torch_over_lesde_nograd lesde_infer_gflops openblas_infer_gflops openblas_gemm_gflops lesde_over_openblas_infer"
 kernels=
 for ((r = 0; r < ${STEP_ROUNDS:-3}; r++)); do
     lesde_out=$("$bin" bench --classes 3 --channels 1 "$@")
@@ -63,9 +65,14 @@ for ((r = 0; r < ${STEP_ROUNDS:-3}; r++)); do
     if [ -n "$ln" ]; then
         all[lesde_us_per_step_nograd]+=" $ln" all[torch_over_lesde_nograd]+=" $(div "$t" "$ln")"
     fi
-    all[lesde_infer_gflops]+=" $(value lesde_infer_gflops <<<"$lesde_out")"
+    for k in lesde_infer_gflops openblas_infer_gflops openblas_gemm_gflops lesde_over_openblas_infer; do
+        v=$(value $k <<<"$lesde_out")
+        [ -z "$v" ] || all[$k]+=" $v"
+    done
+    blas=$(sed -n 's/^openblas_config //p' <<<"$lesde_out")
 done
 echo "lesde_kernels $kernels"
+echo "openblas_config $blas"
 for k in $keys; do
     # shellcheck disable=SC2086 # the words are the rounds' values
     [ -n "${all[$k]:-}" ] && echo "$k $(median ${all[$k]}) (rounds:${all[$k]})"

@@ -3,6 +3,7 @@
  * Medians, not means: the machine may be shared, and a median over blocks
  * of steps ignores the blocks another process stole time from. */
 #include <cblas.h>
+#include <math.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -47,6 +48,50 @@ static double median(double *v, int n)
 {
     qsort(v, (size_t)n, sizeof *v, cmp_double);
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* OpenBLAS beside the kernels: cnn_infer_blas on the samples xi whose
+ * cnn_infer logits are z, in its fastest chunk size (each tried 3 times),
+ * timed as cnn_infer; times holds INFER_REPEATS. */
+static int bench_blas(cnn *net, const double *xi, int n, const double *z, double *times,
+                      cnn_bench_result *out)
+{
+    static const int chunks[] = {1, 4, 16, 64};
+    int k = cnn_classes(net);
+    double *zb = malloc(sizeof(double) * (size_t)k * (size_t)n), g = 0.0;
+    if (!zb)
+        return LESDE_FAIL;
+    double best_t = INFINITY;
+    for (size_t i = 0; i < sizeof chunks / sizeof *chunks; i++)
+        for (int r = 0; r < 3; r++) {
+            double t0 = now_s();
+            if (cnn_infer_blas(net, xi, n, chunks[i], zb, NULL)) {
+                free(zb);
+                return LESDE_FAIL;
+            }
+            double t = now_s() - t0;
+            if (t < best_t)
+                best_t = t, out->blas_chunk = chunks[i];
+        }
+    double t = INFINITY, gemm = INFINITY;
+    for (int i = 0; i < INFER_REPEATS; i++) {
+        double t0 = now_s();
+        cnn_infer_blas(net, xi, n, out->blas_chunk, zb, &g);
+        times[i] = now_s() - t0;
+        t = times[i] < t ? times[i] : t;
+        gemm = g < gemm ? g : gemm;
+    }
+    double flops = cnn_forward_flops(net) * n, diff = 0.0, scale = 0.0;
+    for (size_t i = 0; i < (size_t)k * (size_t)n; i++) {
+        diff = fmax(diff, fabs(zb[i] - z[i]));
+        scale = fmax(scale, fabs(z[i]));
+    }
+    free(zb);
+    out->blas_config = openblas_get_config();
+    out->blas_infer_gflops = flops / t * 1e-9;
+    out->blas_gemm_gflops = flops / gemm * 1e-9;
+    out->blas_max_diff = scale > 0 ? diff / scale : diff;
+    return LESDE_OK;
 }
 
 int cnn_bench(int in_channels, int k, int steps, int infer_n, cnn_bench_result *out)
@@ -135,8 +180,11 @@ int cnn_bench(int in_channels, int k, int steps, int infer_n, cnn_bench_result *
     out->infer_samples_per_s = infer_n / t;
     out->infer_gflops = cnn_forward_flops(net) * infer_n / t * 1e-9;
 
+    int rc = bench_blas(net, xi, infer_n, logits, times, out);
     free(xs), free(xi), free(logits), free(times);
     cnn_free(net);
+    if (rc)
+        return rc;
     return sink == sink ? LESDE_OK : LESDE_FAIL; /* NaN: training diverged */
 }
 
@@ -150,5 +198,11 @@ void cnn_bench_print(FILE *f, const cnn_bench_result *r)
             r->steps, r->infer_n);
     fprintf(f, "lesde_infer_samples_per_s %.0f\n", r->infer_samples_per_s);
     fprintf(f, "lesde_infer_gflops %.2f\n", r->infer_gflops);
+    fprintf(f, "openblas_infer_gflops %.2f\n", r->blas_infer_gflops);
+    fprintf(f, "openblas_gemm_gflops %.2f\n", r->blas_gemm_gflops);
+    fprintf(f, "openblas_infer_chunk %d\n", r->blas_chunk);
+    fprintf(f, "openblas_infer_max_diff %.2g\n", r->blas_max_diff);
+    fprintf(f, "lesde_over_openblas_infer %.2f\n", r->infer_gflops / r->blas_infer_gflops);
+    fprintf(f, "openblas_config %s\n", r->blas_config ? r->blas_config : "?");
     fprintf(f, "lesde_kernels %s\n", r->kernels);
 }

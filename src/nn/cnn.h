@@ -96,6 +96,15 @@ double cnn_train_step_nograd(cnn *net, const double *x, int label, double lr);
  * (56% fewer multiply-adds) and the dense layers add in another order. */
 void cnn_infer(cnn *net, const double *x, int n, double *logits);
 
+/* The same logits computed another way (src/nn/blas.c): the convs by
+ * im2col, every layer one OpenBLAS cblas_dgemm over chunk samples at a
+ * time, bias, ReLU and pooling in plain C. The comparison lesde bench makes
+ * for the own kernels, and an independent check of cnn_infer (to ~1e-13;
+ * for finite inputs: its pooling drops NaN). *gemm_s (when not NULL): the
+ * seconds spent inside cblas_dgemm. Returns LESDE_OK, LESDE_USAGE on bad
+ * arguments, LESDE_FAIL when out of memory. */
+int cnn_infer_blas(cnn *net, const double *x, int n, int chunk, double *logits, double *gemm_s);
+
 /* Floating-point operations of one forward pass, for GFLOP/s figures:
  * 2 flops per multiply-add of the conv and dense layers (bias adds, ReLU,
  * pooling and softmax, under 1% of the total, are not counted). Counted
@@ -116,13 +125,21 @@ typedef struct {
     double us_per_step_nograd;  /* median, cnn_train_step_nograd */
     double infer_samples_per_s; /* cnn_infer throughput (fastest of 7 calls) */
     double infer_gflops;        /* the same in GFLOP/s (cnn_forward_flops) */
+    /* cnn_infer_blas on the same samples: OpenBLAS beside the kernels */
+    const char *blas_config;  /* openblas_get_config(): version, core type */
+    int blas_chunk;           /* its fastest chunk of 1, 4, 16, 64 samples */
+    double blas_infer_gflops; /* the whole forward (fastest of 7 calls) */
+    double blas_gemm_gflops;  /* its GEMMs alone: the time inside cblas_dgemm */
+    double blas_max_diff;     /* max |logit difference| / max |logit| */
 } cnn_bench_result;
 
 /* Times cnn_train_step (forward + backward + SGD, batch 1, lr 0.005) on
  * 64 random inputs and labels from a fixed seed, cycled, after a warm-up of
  * max(200, steps/10) steps, in blocks of 20 steps (wall clock and thread
  * CPU time per block; medians over the blocks), the same for
- * cnn_train_step_nograd, then cnn_infer on infer_n random samples. Sets
+ * cnn_train_step_nograd, then cnn_infer on infer_n random samples, then
+ * cnn_infer_blas on them (each chunk size tried 3 times, the fastest timed
+ * as cnn_infer). Sets
  * OpenBLAS to one thread. Returns 0 (LESDE_OK), or LESDE_USAGE on bad
  * arguments, LESDE_FAIL when out of memory or the loss went NaN. */
 int cnn_bench(int in_channels, int k, int steps, int infer_n, cnn_bench_result *out);

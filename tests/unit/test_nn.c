@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "core/err.h"
 #include "core/rng.h"
 #include "nn/cnn.h"
 #include "nn/layers.h"
@@ -680,6 +681,53 @@ static void test_infer(int channels, int k)
     cnn_free(n);
 }
 
+/* cnn_infer_blas (im2col + OpenBLAS GEMMs) gives cnn_forward's logits
+ * by another route, in any chunk size, also after training steps (which
+ * keep the conv weights packed: it must read the current ones). */
+static void test_infer_blas(int channels, int k)
+{
+    cnn *n = cnn_create_on(channels, k, KP);
+    if (!n) {
+        CHECK(0, "create");
+        return;
+    }
+    cnn_init(n, 5);
+    int ns = 70;
+    size_t in_size = (size_t)channels * 32 * 32;
+    double *x = malloc(sizeof(double) * in_size * ns);
+    double *z = malloc(sizeof(double) * (size_t)k * ns);
+    double *zf = malloc(sizeof(double) * (size_t)k * ns);
+    gsl_rng *r = rng_stream(5, RNG_PROBE, 0);
+    fill_uniform(x, in_size * ns, -1, 1, r);
+    gsl_rng_free(r);
+    for (int s = 0; s < 30; s++)
+        cnn_train_step_nograd(n, x + (size_t)(s % ns) * in_size, s % k, 0.01);
+    double scale = 0.0, spread = 0.0;
+    for (int s = 0; s < ns; s++) {
+        cnn_forward(n, x + (size_t)s * in_size, -1);
+        memcpy(zf + (size_t)s * k, cnn_logits(n), sizeof(double) * (size_t)k);
+        for (int j = 0; j < k; j++)
+            scale = fmax(scale, fabs(zf[(size_t)s * k + j]));
+        spread = fmax(spread, fabs(zf[(size_t)s * k] - zf[0]));
+    }
+    CHECK(spread > 1e-6, "all samples give the same logits");
+    static const int chunks[] = {1, 7, 64, 100};
+    for (int i = 0; i < 4; i++) {
+        double g = -1;
+        int rc = cnn_infer_blas(n, x, ns, chunks[i], z, &g);
+        double worst = rc ? INFINITY : max_abs_diff(zf, z, (size_t)k * ns);
+        /* sums of up to 400 products in another order: a few ulps of the
+         * largest logit */
+        CHECK(worst <= 1e-13 * fmax(scale, 1.0), "c=%d k=%d chunk %d: blas vs forward %g (rc %d)",
+              channels, k, chunks[i], worst, rc);
+        CHECK(g >= 0, "gemm seconds %g", g);
+    }
+    CHECK(cnn_infer_blas(n, x, ns, 0, z, NULL) == LESDE_USAGE, "chunk 0 refused");
+    CHECK(cnn_infer_blas(n, x, 0, 8, z, NULL) == LESDE_OK, "n = 0");
+    free(x), free(z), free(zf);
+    cnn_free(n);
+}
+
 /* cnn_train_step is exactly forward + backward + sgd, and
  * cnn_train_step_nograd gives exactly the same parameters. */
 static void test_train_step_matches(void)
@@ -1125,6 +1173,8 @@ int main(void)
         test_pytorch_reference();
         test_infer(1, 3);
         test_infer(3, 4);
+        test_infer_blas(1, 3);
+        test_infer_blas(3, 10);
         test_train_step_matches();
         test_packed_sgd(1);
         test_packed_sgd(3);
