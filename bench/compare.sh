@@ -7,8 +7,9 @@
 #      does (cnn_train_step); then the ratio for the step lesde's training
 #      loop runs (cnn_train_step_nograd: the same update, the gradient
 #      applied where it is computed and not kept); and lesde bench's
-#      inference rate beside the same forward pass through OpenBLAS GEMMs
-#      (no PyTorch there: the choice between the own kernels and OpenBLAS);
+#      inference rate beside the same forward pass through OpenBLAS GEMMs,
+#      and fc1's part of a step on OpenBLAS beside lesde's whole step (no
+#      PyTorch there: the choice between the own kernels and OpenBLAS);
 #   2. a whole training task with the quickstart's settings
 #      (sweep/quickstart.ini's study, p_err 0.3, seed 1): `lesde train`
 #      (data, 10,000 steps, 101 checkpoints of 1,500 validation + 300 probe
@@ -44,7 +45,7 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print NR % 2
 value() { awk -v k="$1" '$1 == k { print $2; exit }'; }
 div() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 declare -A all
-keys="lesde_us_per_step torch_us_per_step torch_over_lesde lesde_us_per_step_cpu torch_us_per_step_cpu torch_over_lesde_cpu lesde_us_per_step_nograd torch_over_lesde_nograd lesde_infer_gflops openblas_infer_gflops openblas_gemm_gflops lesde_over_openblas_infer"
+keys="lesde_us_per_step torch_us_per_step torch_over_lesde lesde_us_per_step_cpu torch_us_per_step_cpu torch_over_lesde_cpu lesde_us_per_step_nograd torch_over_lesde_nograd lesde_infer_gflops openblas_infer_gflops openblas_gemm_gflops lesde_over_openblas_infer openblas_fc1_us_per_step"
 kernels=
 for ((r = 0; r < ${STEP_ROUNDS:-3}; r++)); do
     lesde_out=$("$bin" bench --classes 3 --channels 1 "$@")
@@ -65,7 +66,8 @@ for ((r = 0; r < ${STEP_ROUNDS:-3}; r++)); do
     if [ -n "$ln" ]; then
         all[lesde_us_per_step_nograd]+=" $ln" all[torch_over_lesde_nograd]+=" $(div "$t" "$ln")"
     fi
-    for k in lesde_infer_gflops openblas_infer_gflops openblas_gemm_gflops lesde_over_openblas_infer; do
+    for k in lesde_infer_gflops openblas_infer_gflops openblas_gemm_gflops lesde_over_openblas_infer \
+        openblas_fc1_us_per_step; do
         v=$(value $k <<<"$lesde_out")
         [ -z "$v" ] || all[$k]+=" $v"
     done

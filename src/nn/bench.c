@@ -5,6 +5,7 @@
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "core/err.h"
@@ -91,6 +92,42 @@ static int bench_blas(cnn *net, const double *xi, int n, const double *z, double
     out->blas_infer_gflops = flops / t * 1e-9;
     out->blas_gemm_gflops = flops / gemm * 1e-9;
     out->blas_max_diff = scale > 0 ? diff / scale : diff;
+    return LESDE_OK;
+}
+
+/* fc1's share of a training step on OpenBLAS's level-2 BLAS: forward
+ * (dgemv), the input gradient (dgemv, transposed) and the SGD update
+ * (dger, the update applied in one pass as the kernels apply it), on a
+ * copy of the trained weights; median over blocks of steps. times holds
+ * nblocks. */
+static int bench_blas_fc1(cnn *net, int nblocks, int block, double *times, cnn_bench_result *out)
+{
+    cnn_tensor t = cnn_get_tensor(net, 4); /* fc1.weight [120][400] */
+    int m = t.shape[0], k = t.shape[1];
+    double *w = malloc(sizeof(double) * t.size),
+           *v = malloc(sizeof(double) * (size_t)(2 * k + 2 * m));
+    if (!w || !v) {
+        free(w), free(v);
+        return LESDE_FAIL;
+    }
+    memcpy(w, t.data, sizeof(double) * t.size);
+    double *x = v, *din = x + k, *y = din + k, *d = y + m;
+    for (int i = 0; i < k; i++)
+        x[i] = (i % 7) * 0.1; /* a post-ReLU input: some zeros */
+    for (int i = 0; i < m; i++)
+        d[i] = (i % 5 - 2) * 1e-3;
+    for (int b = -1; b < nblocks; b++) { /* block -1: warm-up */
+        double t0 = now_s();
+        for (int s = 0; s < block; s++) {
+            cblas_dgemv(CblasRowMajor, CblasNoTrans, m, k, 1.0, w, k, x, 1, 0.0, y, 1);
+            cblas_dgemv(CblasRowMajor, CblasTrans, m, k, 1.0, w, k, d, 1, 0.0, din, 1);
+            cblas_dger(CblasRowMajor, m, k, -0.005, d, 1, x, 1, w, k);
+        }
+        if (b >= 0)
+            times[b] = (now_s() - t0) * 1e6 / block;
+    }
+    out->blas_fc1_us_per_step = median(times, nblocks);
+    free(w), free(v);
     return LESDE_OK;
 }
 
@@ -181,6 +218,8 @@ int cnn_bench(int in_channels, int k, int steps, int infer_n, cnn_bench_result *
     out->infer_gflops = cnn_forward_flops(net) * infer_n / t * 1e-9;
 
     int rc = bench_blas(net, xi, infer_n, logits, times, out);
+    if (!rc)
+        rc = bench_blas_fc1(net, nblocks, block, times, out);
     free(xs), free(xi), free(logits), free(times);
     cnn_free(net);
     if (rc)
@@ -203,6 +242,7 @@ void cnn_bench_print(FILE *f, const cnn_bench_result *r)
     fprintf(f, "openblas_infer_chunk %d\n", r->blas_chunk);
     fprintf(f, "openblas_infer_max_diff %.2g\n", r->blas_max_diff);
     fprintf(f, "lesde_over_openblas_infer %.2f\n", r->infer_gflops / r->blas_infer_gflops);
+    fprintf(f, "openblas_fc1_us_per_step %.1f\n", r->blas_fc1_us_per_step);
     fprintf(f, "openblas_config %s\n", r->blas_config ? r->blas_config : "?");
     fprintf(f, "lesde_kernels %s\n", r->kernels);
 }

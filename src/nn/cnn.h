@@ -131,6 +131,9 @@ typedef struct {
     double blas_infer_gflops; /* the whole forward (fastest of 7 calls) */
     double blas_gemm_gflops;  /* its GEMMs alone: the time inside cblas_dgemm */
     double blas_max_diff;     /* max |logit difference| / max |logit| */
+    /* fc1 alone of a training step on OpenBLAS (dgemv, dgemv^T, dger):
+     * median microseconds, beside us_per_step_nograd's whole step */
+    double blas_fc1_us_per_step;
 } cnn_bench_result;
 
 /* Times cnn_train_step (forward + backward + SGD, batch 1, lr 0.005) on
@@ -139,7 +142,7 @@ typedef struct {
  * CPU time per block; medians over the blocks), the same for
  * cnn_train_step_nograd, then cnn_infer on infer_n random samples, then
  * cnn_infer_blas on them (each chunk size tried 3 times, the fastest timed
- * as cnn_infer). Sets
+ * as cnn_infer), then fc1's part of a step on OpenBLAS. Sets
  * OpenBLAS to one thread. Returns 0 (LESDE_OK), or LESDE_USAGE on bad
  * arguments, LESDE_FAIL when out of memory or the loss went NaN. */
 int cnn_bench(int in_channels, int k, int steps, int infer_n, cnn_bench_result *out);

@@ -64,6 +64,11 @@ check "train names its kernel path" sh -c "'$LESDE' train --iters 20 --train-per
 check "the file records it" sh -c "h5dump -a /cnn_kernels '$TMP/k.h5' | grep -Eq 'avx512|avx2|\"c\"'"
 expect_exit 0 "bench on the c path" env LESDE_KERNELS=c "$LESDE" bench --steps 40 --infer 20
 check "bench names the c path" grep -q "^lesde_kernels c$" "$TMP/out"
+# OpenBLAS beside the kernels: the same logits by im2col + GEMMs, and a time
+check "bench's OpenBLAS pass gives the kernels' logits" \
+  awk '$1 == "openblas_infer_max_diff" && $2 < 1e-12 { ok = 1 } END { exit !ok }' "$TMP/out"
+check "bench times fc1 on OpenBLAS" \
+  awk '$1 == "openblas_fc1_us_per_step" && $2 > 0 { ok = 1 } END { exit !ok }' "$TMP/out"
 expect_exit 2 "LESDE_KERNELS=sse9" env LESDE_KERNELS=sse9 "$LESDE" bench --steps 20
 check "names the bad path" grep -q "LESDE_KERNELS=sse9: not a kernel path of this build" "$TMP/err"
 
