@@ -89,7 +89,7 @@ static void conv_gemm(double *conv, const double *w, const double *cols, int oc,
 
 int cnn_infer_blas(cnn *net, const double *x, int n, int chunk, double *logits, double *gemm_s)
 {
-    if (!net || n < 0 || chunk < 1 || (n && (!x || !logits)))
+    if (!net || n < 0 || chunk < 1 || chunk > 65536 || (n && (!x || !logits)))
         return LESDE_USAGE;
     int c = cnn_channels(net), k = cnn_classes(net);
     const double *p[CNN_NUM_TENSORS];

@@ -97,12 +97,12 @@ double cnn_train_step_nograd(cnn *net, const double *x, int label, double lr);
 void cnn_infer(cnn *net, const double *x, int n, double *logits);
 
 /* The same logits computed another way (src/nn/blas.c): the convs by
- * im2col, every layer one OpenBLAS cblas_dgemm over chunk samples at a
- * time, bias, ReLU and pooling in plain C. The comparison lesde bench makes
- * for the own kernels, and an independent check of cnn_infer (to ~1e-13;
- * for finite inputs: its pooling drops NaN). *gemm_s (when not NULL): the
- * seconds spent inside cblas_dgemm. Returns LESDE_OK, LESDE_USAGE on bad
- * arguments, LESDE_FAIL when out of memory. */
+ * im2col, every layer one OpenBLAS cblas_dgemm over chunk (1..65536)
+ * samples at a time, bias, ReLU and pooling in plain C. The comparison
+ * lesde bench makes for the own kernels, and an independent check of
+ * cnn_infer (to ~1e-13; for finite inputs: its pooling drops NaN).
+ * *gemm_s (when not NULL): the seconds spent inside cblas_dgemm. Returns
+ * LESDE_OK, LESDE_USAGE on bad arguments, LESDE_FAIL when out of memory. */
 int cnn_infer_blas(cnn *net, const double *x, int n, int chunk, double *logits, double *gemm_s);
 
 /* Floating-point operations of one forward pass, for GFLOP/s figures:

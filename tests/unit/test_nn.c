@@ -723,6 +723,7 @@ static void test_infer_blas(int channels, int k)
         CHECK(g >= 0, "gemm seconds %g", g);
     }
     CHECK(cnn_infer_blas(n, x, ns, 0, z, NULL) == LESDE_USAGE, "chunk 0 refused");
+    CHECK(cnn_infer_blas(n, x, ns, 65537, z, NULL) == LESDE_USAGE, "chunk 65537 refused");
     CHECK(cnn_infer_blas(n, x, 0, 8, z, NULL) == LESDE_OK, "n = 0");
     free(x), free(z), free(zf);
     cnn_free(n);
