@@ -566,6 +566,7 @@ static int draw_finite(report_ctx *c, const report_study *rs, const char *slice,
         rc = c->e->code;
         if (d)
             fclose(d);
+        d = NULL;
     }
     if (!rc) {
         fprintf(d,
