@@ -8,19 +8,12 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/err.h"
+#include "core/log.h"
 #include "nn/cnn.h"
 
 enum { KS = 5, IMG = 32, C1 = 6, C2 = 16, F1 = 120, F2 = 84 };
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* cols [c*25][n*oh*ow] (row ci*25 + ky*5 + kx, PyTorch's weight order) of
  * x [n][c][h][w] for a valid 5x5 conv, oh = h - 4, ow = w - 4. */
@@ -69,9 +62,9 @@ static void dense(double *out, const double *in, const double *w, const double *
 {
     for (int s = 0; s < n; s++)
         memcpy(out + (size_t)s * m, b, sizeof(double) * (size_t)m);
-    double t0 = now_s();
+    double t0 = log_now();
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, m, k, 1.0, in, k, w, k, 1.0, out, m);
-    *gemm_s += now_s() - t0;
+    *gemm_s += log_now() - t0;
     if (relu)
         for (size_t i = 0; i < (size_t)n * m; i++)
             out[i] = fmax(out[i], 0.0);
@@ -81,10 +74,10 @@ static void dense(double *out, const double *in, const double *w, const double *
 static void conv_gemm(double *conv, const double *w, const double *cols, int oc, int ck, int cols_n,
                       double *gemm_s)
 {
-    double t0 = now_s();
+    double t0 = log_now();
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, oc, cols_n, ck, 1.0, w, ck, cols, cols_n,
                 0.0, conv, cols_n);
-    *gemm_s += now_s() - t0;
+    *gemm_s += log_now() - t0;
 }
 
 int cnn_infer_blas(cnn *net, const double *x, int n, int chunk, double *logits, double *gemm_s)
