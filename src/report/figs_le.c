@@ -8,7 +8,8 @@
  *   tailt     the local tail-index curves r(t), one per p_err
  *   fig4      the imitations of the median-RD seed (plateau, reference), and
  *   fig4seeds every seed's
- *   fig5      RD(t), median and IQR across seeds, every start and the baseline */
+ *   fig5      RD(t), median and IQR across seeds, every start and the baseline,
+ *   fig5k     and RD_k(t) class by class (plateau, reference) */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -747,6 +748,132 @@ int report_draw_fig4(report_ctx *c, const report_study *rs, long p)
 
 /* ---- Figure 5 ---- */
 
+/* One panel of fig5 / fig5k: the three simulations' median (line) and IQR
+ * (band) from data columns sim_col.. (median, q25, q75 each), the ETF
+ * baseline's from base_col.., the class-average baseline's median after. */
+static void rd_plot(FILE *f, const char *dat, int sim_col, int base_col)
+{
+    fputs("plot ", f);
+    for (int s = 0; s < LE_NUM_SIMS; s++) {
+        int col = sim_col + 3 * s;
+        const char *clr = report_color(s);
+        fprintf(f,
+                "'%s' using 1:%d:%d with @band fc rgb '%s', \\\n"
+                "  '' using 1:%d with lines lw 2 lc rgb '%s' title '%s', \\\n  ",
+                dat, col + 1, col + 2, clr, col, clr, le_sim_name(s));
+    }
+    fprintf(f,
+            "'%s' using 1:%d:%d with @band fc rgb 'black', \\\n"
+            "  '' using 1:%d with lines lw 2 dt (6,4) lc rgb 'black' "
+            "title 'ETF baseline S(t) dhat_k', \\\n"
+            "  '' using 1:%d with lines lw 2 dt (2,3) lc rgb '#777777' "
+            "title 'class-average baseline'\n",
+            dat, base_col + 1, base_col + 2, base_col, base_col + 3);
+}
+
+/* Figure 5 class by class, as the slides draw it: RD_k(t) of each class
+ * in its own panel (a mean over classes can hide one class imitated badly),
+ * the three simulations from one start against both baselines of the same
+ * class, median and IQR across seeds. */
+static int draw_fig5k(report_ctx *c, const report_study *rs, long p, const double *tv, long nt,
+                      int variant, const store_array *rd, const store_array *bl)
+{
+    int K = rs->pt[p].K;
+    int cols = K < 5 ? K : 5, rows = (K + cols - 1) / cols;
+    const char *vn = le_variant_name(variant);
+    char dat[300], kind[32];
+    snprintf(kind, sizeof kind, "fig5k%s", vn);
+    report_gp g = {0};
+    int w = 150 + 450 * cols, h = 170 + 390 * rows;
+    FILE *d = report_fig_open(&g, c, kind, rs->st->name, NULL, w, h, dat, sizeof dat);
+    if (!d)
+        return c->e->code;
+    long Km = bl[0].dims[bl[0].ndim - 1], C = bl[0].dims[bl[0].ndim - 2];
+    fprintf(d,
+            "# %s, point %s, start %s: t, then for each class k (15 columns from 2 + 15 k): "
+            "the simulations I-est/L-ODE, L-est/L-ODE, I-est/I-ODE, the ETF and the "
+            "class-average baselines: median, q25, q75 across seeds of RD_k(t)\n",
+            rs->st->name, rs->label[p][0] ? rs->label[p] : "(single)", vn);
+    double v[rs->S > 0 ? rs->S : 1], q[3];
+    /* final medians for the caption: L-est/L-ODE and the ETF baseline */
+    double fin[2][K];
+    for (int k = 0; k < K; k++)
+        fin[0][k] = fin[1][k] = NAN;
+    for (long i = 0; i < nt && i < C; i++) {
+        if (!(tv[i] > 0))
+            continue; /* a log axis */
+        report_gp_num(d, tv[i]);
+        for (int k = 0; k < K; k++)
+            for (int j = 0; j < LE_NUM_SIMS + 2; j++) {
+                int m = 0;
+                for (int s = 0; s < rs->S; s++)
+                    if (report_task_done(rs, p, s)) {
+                        const double *b = j < LE_NUM_SIMS
+                                              ? task_of(rs, &rd[variant], p, s) + j * C * Km
+                                              : task_of(rs, &bl[j - LE_NUM_SIMS], p, s);
+                        v[m++] = b[i * Km + k];
+                    }
+                report_quantiles(v, m, q);
+                report_gp_nums(d, q, 3);
+                if (j == LE_SIM_L_UNDER_L || j == LE_NUM_SIMS)
+                    fin[j == LE_NUM_SIMS][k] = q[0];
+            }
+        fputc('\n', d);
+    }
+    int rc = report_gp_data_close(&g, d, dat);
+    if (!rc) {
+        FILE *f = g.f;
+        char title[512];
+        snprintf(title, sizeof title,
+                 "%s%s%s: RD_k(t) class by class, %s (median and IQR of %d seeds)", rs->st->name,
+                 rs->label[p][0] ? ", " : "", rs->label[p],
+                 variant == LE_VAR_REFERENCE ? "reference method (rescaled, from noise)"
+                                             : "from the plateau end Xbar(t0)",
+                 rs->pt[p].n_done);
+        fprintf(f, "set multiplot layout %d,%d title ", rows, cols);
+        report_gp_str(f, title);
+        fprintf(f,
+                " font ',13' margins 0.06,0.98,%.3f,%.3f spacing 0.05,%.3f\n"
+                "set logscale x\nset xlabel 't (iterations)'\nset yrange [0:2.05]\n"
+                "band = 'filledcurves fs transparent solid 0.15 noborder notitle'\n",
+                165.0 / h, 1 - 65.0 / h, 90.0 / h);
+        for (int k = 0; k < K; k++) {
+            fprintf(f, "set title 'class %d'\nset ylabel %s\n", k, k % cols ? "''" : "'RD_k(t)'");
+            if (k == 0)
+                fputs("set key at screen 0.5, screen 0.01 center bottom horizontal maxrows 2 "
+                      "width 2\n",
+                      f);
+            else if (k == 1)
+                fputs("unset key\n", f);
+            rd_plot(f, dat, 2 + 15 * k, 2 + 15 * k + 3 * LE_NUM_SIMS);
+        }
+    }
+    rc = report_gp_end(&g, rc);
+    if (rc)
+        return rc;
+    char finals[512] = "";
+    size_t len = 0;
+    for (int k = 0; k < K && len < sizeof finals; k++)
+        len += (size_t)snprintf(finals + len, sizeof finals - len, "%sclass %d %.2f (ETF %.2f)",
+                                k ? ", " : "", k, fin[0][k], fin[1][k]);
+    return report_add_fig(
+        c, g.base, kind,
+        variant == LE_VAR_REFERENCE ? "Figure 5 per class (rescaled, reference method)"
+                                    : "Figure 5 per class (from the end of the plateau)",
+        rs->st->name, "",
+        "Study %s at %s: RD_k(t) = |x^k - y^k| / ((|x^k| + |y^k|)/2) of each class k (one panel "
+        "each, as the slides' Figure 5), between the genuine mean logits and the imitations "
+        "%s, median (lines) and interquartile range (bands) across %d seeds; colours as in "
+        "Figure 5; black dashed: the ETF baseline of the same class, grey dotted: the "
+        "class-average baseline (median only). Final median RD_k of the L-model's estimates "
+        "under the L-model ODE: %s. Per class and seed counts: imitation_k.csv.",
+        rs->st->name, rs->label[p][0] ? rs->label[p] : "its only grid point",
+        variant == LE_VAR_REFERENCE ? "by the slides' reference method (rescaled by one fitted "
+                                      "scalar, from noise)"
+                                    : "from the end of the plateau (undefined before it)",
+        rs->pt[p].n_done, finals);
+}
+
 int report_draw_fig5(report_ctx *c, const report_study *rs, long p)
 {
     store_array t, rd[LE_NUM_VARIANTS], bl[2];
@@ -816,43 +943,32 @@ int report_draw_fig5(report_ctx *c, const report_study *rs, long p)
                       f);
             else
                 fputs("unset key\n", f);
-            fputs("plot ", f);
-            for (int s = 0; s < LE_NUM_SIMS; s++) {
-                int col = 2 + (v * LE_NUM_SIMS + s) * 3;
-                const char *clr = report_color(s);
-                fprintf(f,
-                        "'%s' using 1:%d:%d with @band fc rgb '%s', \\\n"
-                        "  '' using 1:%d with lines lw 2 lc rgb '%s' title '%s', \\\n  ",
-                        dat, col + 1, col + 2, clr, col, clr, le_sim_name(s));
-            }
-            fprintf(f,
-                    "'%s' using 1:%d:%d with @band fc rgb 'black', \\\n"
-                    "  '' using 1:%d with lines lw 2 dt (6,4) lc rgb 'black' "
-                    "title 'ETF baseline S(t) dhat_k', \\\n"
-                    "  '' using 1:%d with lines lw 2 dt (2,3) lc rgb '#777777' "
-                    "title 'class-average baseline'\n",
-                    dat, ecol + 1, ecol + 2, ecol, ecol + 3);
+            rd_plot(f, dat, 2 + v * LE_NUM_SIMS * 3, ecol);
         }
     }
     rc = report_gp_end(&g, rc);
+    if (!rc)
+        rc = report_add_fig(
+            c, g.base, "fig5", "Figure 5: RD of every imitation and of the baseline", rs->st->name,
+            "",
+            "Study %s at %s: RD(t), the mean over classes of RD_k(t) = |x^k - y^k| / "
+            "((|x^k| + |y^k|)/2) between the genuine mean logits and each imitation, median "
+            "(lines) and interquartile range (bands) across %d seeds: from the end of the plateau "
+            "(left; undefined before it), by the slides' reference method (middle; rescaled by one "
+            "fitted scalar, from noise), from Xbar(0) (right). Colours: I-model's estimates under "
+            "the L-model ODE, L-model's under the L-model ODE (the slides' Figure 4 and 5), "
+            "I-model's under the I-model ODE; black dashed: the ETF baseline S(t) dhat_k; grey "
+            "dotted: the class-average baseline (median only). A seed counts from the end of its "
+            "own plateau on, so the left panel's early part rests on the seeds whose plateau ended "
+            "first. Lower is better; RD = 2 means opposite directions.",
+            rs->st->name, rs->label[p][0] ? rs->label[p] : "its only grid point", rs->pt[p].n_done);
+    /* the per-class figures of the two starts fig4 draws */
+    for (int v = 0; v < 2 && !rc; v++)
+        rc = draw_fig5k(c, rs, p, tv, nt, v ? LE_VAR_REFERENCE : LE_VAR_PLATEAU, rd, bl);
     store_array_free(&t);
     for (int v = 0; v < LE_NUM_VARIANTS; v++)
         store_array_free(&rd[v]);
     store_array_free(&bl[0]);
     store_array_free(&bl[1]);
-    if (rc)
-        return rc;
-    return report_add_fig(
-        c, g.base, "fig5", "Figure 5: RD of every imitation and of the baseline", rs->st->name, "",
-        "Study %s at %s: RD(t), the mean over classes of RD_k(t) = |x^k - y^k| / "
-        "((|x^k| + |y^k|)/2) between the genuine mean logits and each imitation, median "
-        "(lines) and interquartile range (bands) across %d seeds: from the end of the plateau "
-        "(left; undefined before it), by the slides' reference method (middle; rescaled by one "
-        "fitted scalar, from noise), from Xbar(0) (right). Colours: I-model's estimates under "
-        "the L-model ODE, L-model's under the L-model ODE (the slides' Figure 4 and 5), "
-        "I-model's under the I-model ODE; black dashed: the ETF baseline S(t) dhat_k; grey "
-        "dotted: the class-average baseline (median only). A seed counts from the end of its "
-        "own plateau on, so the left panel's early part rests on the seeds whose plateau ended "
-        "first. Lower is better; RD = 2 means opposite directions.",
-        rs->st->name, rs->label[p][0] ? rs->label[p] : "its only grid point", rs->pt[p].n_done);
+    return rc;
 }

@@ -16,7 +16,8 @@
  *   imit      final RD of the imitations and the ETF baseline against p_err
  *   fig4      imitations against genuine mean logits (plateau, reference),
  *             the median-RD seed; fig4seeds every seed
- *   fig5      RD_k(t), median and IQR across seeds, every start and baseline
+ *   fig5      RD(t) = mean_k RD_k(t), median and IQR across seeds, every start
+ *             and baseline; fig5k RD_k(t) class by class (plateau, reference)
  *   tailt     the local tail-index curve r(t) per p_err
  *   finite    accuracy against p_err per T, the transition's width and
  *             r_gamma near p* against T

@@ -3,6 +3,7 @@
  *                  median and IQR across seeds, and how many seeds beat
  *                  the ETF baseline (one Markdown table per study, the
  *                  L-model's estimates under the L-model ODE);
+ *   imitation_k.csv the same class by class (RD_k, the slides' measure);
  *   seeds.csv      one row per done task: plateau end, tail indices (both
  *                  estimators), final RD of every imitation and the baseline,
  *                  and how far the reference method's imitation leaves the
@@ -106,18 +107,27 @@ static double ref_range(const report_study *rs, const le_data *d, long p, int s,
 #define BASE_ETF (-1)   /* task_rd's v of the ETF baseline */
 #define BASE_CMEAN (-2) /* of the class-average baseline */
 
-/* Final RD, mean over the K classes at checkpoint c_last, of task (p, s):
- * simulation sim of start v, or a baseline (v < 0). */
-static double task_rd(const report_study *rs, const le_data *d, long p, int s, int v, int sim,
-                      long c_last)
+/* Final RD of task (p, s) at checkpoint c_last, of class cls, or the mean
+ * over the K classes (cls < 0): simulation sim of start v, or a baseline
+ * (v < 0). */
+static double task_rd_k(const report_study *rs, const le_data *d, long p, int s, int v, int sim,
+                        long c_last, int cls)
 {
     const store_array *a = v == BASE_ETF ? &d->etf : v == BASE_CMEAN ? &d->cmean : &d->rd[v];
     long n = report_task_size(rs, a), Km = a->dims[a->ndim - 1], C = a->dims[a->ndim - 2];
     const double *b = a->data + (p * rs->S + s) * n + (v < 0 ? 0 : sim * C * Km);
+    if (cls >= 0)
+        return b[c_last * Km + cls];
     double m = 0;
     for (int k = 0; k < rs->pt[p].K; k++)
         m += b[c_last * Km + k] / rs->pt[p].K;
     return m;
+}
+
+static double task_rd(const report_study *rs, const le_data *d, long p, int s, int v, int sim,
+                      long c_last)
+{
+    return task_rd_k(rs, d, p, s, v, sim, c_last, -1);
 }
 
 static long last_ckpt(const report_study *rs, const le_data *d, long p)
@@ -127,11 +137,12 @@ static long last_ckpt(const report_study *rs, const le_data *d, long p)
     return nt - 1;
 }
 
-/* Median, q25, q75 of the final RD of (v, sim) across the done seeds of p;
- * *beats: seeds where it is below both baselines', of *both where all
+/* Median, q25, q75 of the final RD of (v, sim) of class cls (cls < 0:
+ * the mean over classes) across the done seeds of p; *beats: seeds where
+ * it is below both baselines' (of the same class), of *both where all
  * three are finite. */
-static void rd_stats(const report_study *rs, const le_data *d, long p, int v, int sim, double *q,
-                     int *beats, int *both)
+static void rd_stats_k(const report_study *rs, const le_data *d, long p, int v, int sim, int cls,
+                       double *q, int *beats, int *both)
 {
     double x[rs->S > 0 ? rs->S : 1];
     int m = 0;
@@ -140,9 +151,9 @@ static void rd_stats(const report_study *rs, const le_data *d, long p, int v, in
     for (int s = 0; s < rs->S; s++) {
         if (!report_task_done(rs, p, s))
             continue;
-        double r = task_rd(rs, d, p, s, v, sim, cl);
-        double e = fmin(task_rd(rs, d, p, s, BASE_ETF, 0, cl),
-                        task_rd(rs, d, p, s, BASE_CMEAN, 0, cl));
+        double r = task_rd_k(rs, d, p, s, v, sim, cl, cls);
+        double e = fmin(task_rd_k(rs, d, p, s, BASE_ETF, 0, cl, cls),
+                        task_rd_k(rs, d, p, s, BASE_CMEAN, 0, cl, cls));
         x[m++] = r;
         if (v >= 0 && isfinite(r) && isfinite(e)) {
             (*both)++;
@@ -150,6 +161,12 @@ static void rd_stats(const report_study *rs, const le_data *d, long p, int v, in
         }
     }
     report_quantiles(x, m, q);
+}
+
+static void rd_stats(const report_study *rs, const le_data *d, long p, int v, int sim, double *q,
+                     int *beats, int *both)
+{
+    rd_stats_k(rs, d, p, v, sim, -1, q, beats, both);
 }
 
 static int set_q(report_table *t, int row, int col, const double *q)
@@ -187,6 +204,32 @@ static int blowup_cell(report_table *t, int row, int col, const report_study *rs
     if (!n)
         return report_table_set(t, row, col, "0/%d", m);
     return report_table_set(t, row, col, "%d/%d (seed%s %s)", n, m, n > 1 ? "s" : "", seeds);
+}
+
+/* Row r of imitation.csv (cls < 0) or imitation_k.csv (class cls): the
+ * final RD's quantiles q of (v, s) at point p, its seed counts, the ETF
+ * (qe) and class-average (qm) baselines' quantiles. Nonzero when out of
+ * memory. */
+static int imit_row(report_table *csv, int r, const report_study *rs, long p, int v, int s, int cls,
+                    const double *q, int beats, int both, const double *qe, const double *qm)
+{
+    int rc = 0, k = 0;
+    rc |= report_table_set(csv, r, k++, "%s", rs->st->name);
+    rc |= report_table_set(csv, r, k++, "%s", rs->label[p]);
+    rc |= report_table_set(csv, r, k++, "%s", le_variant_name(v));
+    rc |= report_table_set(csv, r, k++, "%s", le_sim_name(s));
+    if (cls >= 0)
+        rc |= report_table_set(csv, r, k++, "%d", cls);
+    rc |= report_table_set(csv, r, k++, "%d", rs->pt[p].n_done);
+    for (int i = 0; i < 3; i++)
+        rc |= report_table_num(csv, r, k++, q[i]);
+    rc |= report_table_set(csv, r, k++, "%d", beats);
+    rc |= report_table_set(csv, r, k++, "%d", both);
+    for (int i = 0; i < 3; i++)
+        rc |= report_table_num(csv, r, k++, qe[i]);
+    for (int i = 0; i < 3; i++)
+        rc |= report_table_num(csv, r, k++, qm[i]);
+    return rc;
 }
 
 /* imitation.csv and the per-study Markdown tables. */
@@ -262,21 +305,36 @@ static int imitation_table(report_ctx *c, report_table *csv, const report_study 
                 if (r < 0)
                     return err_set(c->e, LESDE_FAIL, "out of memory");
                 rd_stats(rs, d, p, v, s, q, &beats, &both);
-                int k = 0;
-                rc |= report_table_set(csv, r, k++, "%s", rs->st->name);
-                rc |= report_table_set(csv, r, k++, "%s", rs->label[p]);
-                rc |= report_table_set(csv, r, k++, "%s", le_variant_name(v));
-                rc |= report_table_set(csv, r, k++, "%s", le_sim_name(s));
-                rc |= report_table_set(csv, r, k++, "%d", rs->pt[p].n_done);
-                for (int i = 0; i < 3; i++)
-                    rc |= report_table_num(csv, r, k++, q[i]);
-                rc |= report_table_set(csv, r, k++, "%d", beats);
-                rc |= report_table_set(csv, r, k++, "%d", both);
-                for (int i = 0; i < 3; i++)
-                    rc |= report_table_num(csv, r, k++, qe[i]);
-                for (int i = 0; i < 3; i++)
-                    rc |= report_table_num(csv, r, k++, qm[i]);
+                rc |= imit_row(csv, r, rs, p, v, s, -1, q, beats, both, qe, qm);
             }
+    }
+    return rc ? err_set(c->e, LESDE_FAIL, "out of memory") : LESDE_OK;
+}
+
+/* imitation_k.csv: imitation.csv class by class (the slides define RD per
+ * class, RD_k; a mean over classes can hide one class imitated badly),
+ * each class judged against the baselines' RD of the same class. */
+static int imitation_k_table(report_ctx *c, report_table *csv, const report_study *rs,
+                             const le_data *d)
+{
+    int rc = 0;
+    for (long p = 0; p < rs->P && !rc; p++) {
+        if (!rs->pt[p].n_done)
+            continue;
+        for (int cls = 0; cls < rs->pt[p].K && !rc; cls++) {
+            double qe[3], qm[3], q[3];
+            int beats, both;
+            rd_stats_k(rs, d, p, BASE_ETF, 0, cls, qe, &beats, &both);
+            rd_stats_k(rs, d, p, BASE_CMEAN, 0, cls, qm, &beats, &both);
+            for (int v = 0; v < LE_NUM_VARIANTS && !rc; v++)
+                for (int s = 0; s < LE_NUM_SIMS && !rc; s++) {
+                    int r = report_table_row(csv);
+                    if (r < 0)
+                        return err_set(c->e, LESDE_FAIL, "out of memory");
+                    rd_stats_k(rs, d, p, v, s, cls, q, &beats, &both);
+                    rc |= imit_row(csv, r, rs, p, v, s, cls, q, beats, both, qe, qm);
+                }
+        }
     }
     return rc ? err_set(c->e, LESDE_FAIL, "out of memory") : LESDE_OK;
 }
@@ -447,6 +505,11 @@ int report_le_tables(report_ctx *c)
                                      "beats_both_baselines",    "all_finite",  "etf_median",
                                      "etf_q25",    "etf_q75",   "cmean_median", "cmean_q25",
                                      "cmean_q75"};
+    static const char *const kh[] = {
+        "study",      "point",      "start",   "sim",     "class",
+        "n_done",     "rd_median",  "rd_q25",  "rd_q75",  "beats_both_baselines",
+        "all_finite", "etf_median", "etf_q25", "etf_q75", "cmean_median",
+        "cmean_q25",  "cmean_q75"};
     static const char *const sh[] = {
         "study",         "point",          "seed",           "final_val_acc", "plateau_t",
         "r_alpha_I",     "r_beta_I",       "r_gamma_I",      "r_alpha_L",     "r_beta_L",
@@ -468,10 +531,13 @@ int report_le_tables(report_ctx *c)
                store_has(c->o->store, c->rs[i].st->name, "fit/rd_plateau");
     if (!any)
         return LESDE_OK;
-    report_table it, st, at;
+    report_table it, kt, st, at;
+    memset(&kt, 0, sizeof kt);
     memset(&st, 0, sizeof st);
     memset(&at, 0, sizeof at);
     int rc = report_csv_table(c, &it, ih, 16);
+    if (!rc)
+        rc = report_csv_table(c, &kt, kh, 17);
     if (!rc)
         rc = report_csv_table(c, &st, sh, 31);
     if (!rc)
@@ -486,6 +552,8 @@ int report_le_tables(report_ctx *c)
         if (!rc)
             rc = imitation_table(c, &it, rs, &d);
         if (!rc)
+            rc = imitation_k_table(c, &kt, rs, &d);
+        if (!rc)
             rc = seeds_table(c, &st, rs, &d);
         if (!rc)
             rc = seedavg_table(c, &at, rs, &d);
@@ -494,10 +562,13 @@ int report_le_tables(report_ctx *c)
     if (!rc)
         rc = report_write_csv(c, "imitation.csv", &it);
     if (!rc)
+        rc = report_write_csv(c, "imitation_k.csv", &kt);
+    if (!rc)
         rc = report_write_csv(c, "seeds.csv", &st);
     if (!rc)
         rc = report_write_csv(c, "seedavg.csv", &at);
     report_table_free(&it);
+    report_table_free(&kt);
     report_table_free(&st);
     report_table_free(&at);
     return rc;

@@ -19,14 +19,16 @@ is_png() { # a PNG signature and a non-empty file
 figs="fig2-pollution fig3a-pollution fig3b-pollution fig3cd-pollution fig3ref0-pollution
       fig3final-pollution imit-pollution tailt-pollution fig4plateau-pollution
       fig4seedsplateau-pollution fig4reference-pollution fig4seedsreference-pollution
-      fig5-pollution collapse-pollution gamma-gamma sept-gamma sept-boundary"
+      fig5-pollution fig5kplateau-pollution fig5kreference-pollution collapse-pollution
+      gamma-gamma sept-gamma sept-boundary"
 for f in $figs; do
   check "$f.png is a PNG" is_png "$OUT/$f.png"
   check "$f.gp kept" test -s "$OUT/$f.gp"
   check "$f.dat kept" test -s "$OUT/$f.dat"
 done
 n=$(ls "$OUT"/*.png | wc -l)
-check "17 figures, not $n" test "$n" -eq 17
+check "19 figures, not $n" test "$n" -eq 19
+check "fig5k: a panel per class" test "$(grep -c "^set title 'class " "$OUT/fig5kplateau-pollution.gp")" -eq 3
 check "fig4 names the median-RD seed" grep -q "seed [01] (median RD of 2 seeds)" "$OUT/fig4plateau-pollution.gp"
 check "fig4seeds: a panel per seed" test "$(grep -c "^set title 'seed " "$OUT/fig4seedsplateau-pollution.gp")" -eq 2
 # More seeds than fig4seeds draws (24): 26 seeds at one p_err; the panels
@@ -61,6 +63,39 @@ check "summary.csv: tail medians and IQR" grep -q ',r_gamma_L,r_gamma_L_q25,r_ga
 # the seed-averaged fit per point.
 check "imitation.csv: 2 points x 3 starts x 3 simulations" test "$(wc -l <"$OUT/imitation.csv")" -eq 19
 check "imitation.csv header" grep -q '^study,point,start,sim,n_done,rd_median,rd_q25,rd_q75,beats_both_baselines,' "$OUT/imitation.csv"
+# imitation_k.csv: the same per class, each value recomputed here from the
+# store's per-seed RD_k at the point's last checkpoint (numpy's linear
+# percentiles, as report_quantiles).
+check "imitation_k.csv: 2 points x 3 classes x 3 starts x 3 simulations" test "$(wc -l <"$OUT/imitation_k.csv")" -eq 55
+check "imitation_k.csv header" grep -q '^study,point,start,sim,class,n_done,rd_median,rd_q25,rd_q75,beats_both_baselines,all_finite,etf_median,' "$OUT/imitation_k.csv"
+imit_k_check() { /usr/bin/python3 - "$STORE" "$OUT/imitation_k.csv" <<'PY'
+import csv, h5py, numpy as np, sys
+f = h5py.File(sys.argv[1], "r")
+g = f["study/pollution"]
+t = np.asarray(g["t"])
+sims = ["I-est/L-ODE", "L-est/L-ODE", "I-est/I-ODE"]
+def close(a, b):
+    return np.isnan(a) and np.isnan(b) or abs(a - b) <= 1e-5 * max(1.0, abs(b))
+rows = list(csv.DictReader(open(sys.argv[2])))
+points = sorted({r["point"] for r in rows}, key=[r["point"] for r in rows].index)
+bad = 0
+for r in rows:
+    p, k = points.index(r["point"]), int(r["class"])
+    last = int(np.sum(t[p, 0] >= 0)) - 1
+    rd = np.asarray(g["fit/rd_" + r["start"]])[p, :, sims.index(r["sim"]), last, k]
+    etf = np.asarray(g["fit/rd_etf"])[p, :, last, k]
+    cm = np.asarray(g["fit/rd_cmean"])[p, :, last, k]
+    beats = int(np.sum(rd < np.minimum(etf, cm)))
+    # report_quantiles: over the finite values (a plateau start may be undefined)
+    q = lambda a, x: np.percentile(a[np.isfinite(a)], x) if np.isfinite(a).any() else np.nan
+    want = [q(rd, 50), q(rd, 25), q(rd, 75), q(etf, 50)]
+    got = [float(r[c]) for c in ("rd_median", "rd_q25", "rd_q75", "etf_median")]
+    if not all(close(a, b) for a, b in zip(got, want)) or int(r["beats_both_baselines"]) != beats:
+        print("row", r, "want", want, beats); bad += 1
+sys.exit(1 if bad or len(rows) != 54 else 0)
+PY
+}
+check "imitation_k.csv: medians, IQR and counts from the store's RD_k" imit_k_check
 check "seeds.csv: 4 tasks" test "$(wc -l <"$OUT/seeds.csv")" -eq 5
 check "seeds.csv: 31 columns" test "$(awk -F, '{print NF}' "$OUT/seeds.csv" | sort -u)" = 31
 # ref_range: the reference imitation's largest |logit| over the genuine
