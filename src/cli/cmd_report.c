@@ -20,6 +20,8 @@ static void help(void)
            "  fig4      simulated LE-ODE against genuine mean logits (one task)\n"
            "  fig5      RD(t) = mean_k RD_k(t) of every imitation against the baselines\n"
            "  fig5k     RD_k(t) class by class, as the slides' Figure 5 (two starts)\n"
+           "  imit      final RD of the imitations and baselines against p_err;\n"
+           "  imitk     the same class by class\n"
            "  gamma     P(separable) against s per observation time (sde studies)\n"
            "  sept      P(separable) over observation time per grid point (sde studies,\n"
            "            the boundary schedule too)\n"

@@ -4,7 +4,8 @@
  * can be two-valued):
  *   fig3cd    tail indices of alpha, beta, gamma against p_err (by differences)
  *   fig3ref0  the slides' estimator, reference-dependent, apart
- *   imit      final RD of the imitations and of the ETF baseline against p_err
+ *   imit      final RD of the imitations and of the ETF baseline against p_err,
+ *   imitk     and class by class
  *   tailt     the local tail-index curves r(t), one per p_err
  *   fig4      the imitations of the median-RD seed (plateau, reference), and
  *   fig4seeds every seed's
@@ -35,20 +36,28 @@ static const double *point_t(const report_study *rs, const store_array *t, long 
 }
 
 /* The final RD of one task, mean over the K classes at its last checkpoint
- * c_last, from a per-task block rd [C][Kmax] (or [sim][C][Kmax]). */
-static double final_rd(const double *rd, long c_last, long Kmax, int K)
+ * c_last, from a per-task block rd [C][Kmax] (or [sim][C][Kmax]); of class
+ * cls alone when cls >= 0. */
+static double final_rd_k(const double *rd, long c_last, long Kmax, int K, int cls)
 {
+    if (cls >= 0)
+        return rd[c_last * Kmax + cls];
     double m = 0;
     for (int k = 0; k < K; k++)
         m += rd[c_last * Kmax + k] / K;
     return m;
 }
 
-/* Median and IQR across the done seeds of point p of the final RD of
- * sim s of rd (fit/rd_<variant>, [S][sim][C][K]; s < 0: fit/rd_etf,
- * [S][C][K]); the per-seed values in v (NaN for seeds not done). */
-static void final_rd_q(const report_study *rs, const store_array *rd, long p, int sim,
-                       long c_last, double *q, double *v)
+static double final_rd(const double *rd, long c_last, long Kmax, int K)
+{
+    return final_rd_k(rd, c_last, Kmax, K, -1);
+}
+
+/* Median and IQR across the done seeds of point p of the final RD (of
+ * class cls; cls < 0: the mean over classes) of sim s of rd (fit/rd_<variant>, [S][sim][C][K]; s <
+ * 0: fit/rd_etf, [S][C][K]); the per-seed values in v (NaN for seeds not done). */
+static void final_rd_q_k(const report_study *rs, const store_array *rd, long p, int sim,
+                         long c_last, int cls, double *q, double *v)
 {
     long Kmax = rd->dims[rd->ndim - 1], C = rd->dims[rd->ndim - 2];
     double w[rs->S > 0 ? rs->S : 1];
@@ -56,14 +65,20 @@ static void final_rd_q(const report_study *rs, const store_array *rd, long p, in
     for (int s = 0; s < rs->S; s++) {
         double x = NAN;
         if (report_task_done(rs, p, s))
-            x = final_rd(task_of(rs, rd, p, s) + (sim >= 0 ? sim * C * Kmax : 0), c_last, Kmax,
-                         rs->pt[p].K);
+            x = final_rd_k(task_of(rs, rd, p, s) + (sim >= 0 ? sim * C * Kmax : 0), c_last, Kmax,
+                           rs->pt[p].K, cls);
         if (v)
             v[s] = x;
         if (report_task_done(rs, p, s))
             w[m++] = x;
     }
     report_quantiles(w, m, q);
+}
+
+static void final_rd_q(const report_study *rs, const store_array *rd, long p, int sim, long c_last,
+                       double *q, double *v)
+{
+    final_rd_q_k(rs, rd, p, sim, c_last, -1, q, v);
 }
 
 /* ---- tail indices against p_err ---- */
@@ -218,6 +233,130 @@ static int read_rd(report_ctx *c, const report_study *rs, store_array *rd, store
 
 static const int imit_var[3] = {LE_VAR_PLATEAU, LE_VAR_REFERENCE, LE_VAR_T0};
 
+/* ---- per-class figures (imitk, fig5k): one panel per class ---- */
+
+/* Panels a row and rows for K classes, and the figure's size in pixels. */
+static void class_grid(int K, int *cols, int *rows, int *w, int *h)
+{
+    *cols = K < 5 ? K : 5;
+    *rows = (K + *cols - 1) / *cols;
+    *w = 150 + 450 * *cols;
+    *h = 170 + 390 * *rows;
+}
+
+/* The multiplot of a per-class figure: its title, margins leaving room for
+ * the shared key below (h: the figure's height). */
+static void class_multiplot(FILE *f, const char *title, int rows, int cols, int h)
+{
+    fprintf(f, "set multiplot layout %d,%d title ", rows, cols);
+    report_gp_str(f, title);
+    fprintf(f, " font ',13' margins 0.06,0.98,%.3f,%.3f spacing 0.05,%.3f\n", 165.0 / h,
+            1 - 65.0 / h, 90.0 / h);
+}
+
+/* Class k's panel header: its title, the y label on a row's first panel,
+ * the key (key: its layout words) drawn once, by the first panel. */
+static void class_panel(FILE *f, int k, int cols, const char *note, const char *ylabel,
+                        const char *key)
+{
+    fprintf(f, "set title 'class %d%s'\nset ylabel %s\n", k, note, k % cols ? "''" : ylabel);
+    if (k == 0)
+        fprintf(f, "set key at screen 0.5, screen 0.01 center bottom %s maxrows 2 width 2\n", key);
+    else if (k == 1)
+        fputs("unset key\n", f);
+}
+
+/* imit's curves: n series from data column col0 on (median, q25, q75 each:
+ * error bars and a line), colours clr, dashed from series dashed on. */
+static void imit_curves(FILE *f, const char *dat, int col0, int n, const char *const *lab,
+                        const char *const *clr, int dashed)
+{
+    fputs("plot ", f);
+    for (int j = 0; j < n; j++) {
+        int col = col0 + 3 * j;
+        fprintf(f,
+                "%s'%s' using 1:%d:%d:%d with yerrorbars lc rgb '%s' pt 7 ps 0.6 notitle, "
+                "\\\n  '' using 1:%d with linespoints lw 2 %s pt 7 ps 0.9 lc rgb '%s' "
+                "title '%s'",
+                j ? ", \\\n  " : "", dat, col, col + 1, col + 2, clr[j], col,
+                j >= dashed ? "dt (8,5)" : "dt 1", clr[j], lab[j]);
+    }
+    fputc('\n', f);
+}
+
+/* imit class by class: the final RD_k of the L-model's imitation from the
+ * plateau and by the reference method, and of the baselines of the same
+ * class, against p_err, one panel per class. The reference method's scalar
+ * is fitted on class 0, which only a per-class view shows. */
+static int draw_imit_k(report_ctx *c, const report_study *rs, const char *slice, const long *pts,
+                       int n, const store_array *t, const store_array *rd,
+                       const store_array *base_rd)
+{
+    int K = 0, cols, rows, w, h;
+    for (int i = 0; i < n; i++)
+        K = rs->pt[pts[i]].K > K ? rs->pt[pts[i]].K : K;
+    class_grid(K, &cols, &rows, &w, &h);
+    char dat[300];
+    report_gp g = {0};
+    FILE *d = report_fig_open(&g, c, "imitk", rs->st->name, slice, w, h, dat, sizeof dat);
+    if (!d)
+        return c->e->code;
+    fprintf(d,
+            "# %s: p_err, then for each class k (12 columns from 2 + 12 k) the final RD_k "
+            "of the L-model's estimates under the L-model ODE from the plateau, by the "
+            "reference method (rescaled), and of the ETF and class-average baselines: "
+            "median, q25, q75 across the done seeds (NaN for classes a point lacks)\n",
+            g.where);
+    for (int i = 0; i < n; i++) {
+        long p = pts[i], nt = 0;
+        point_t(rs, t, p, &nt);
+        report_gp_num(d, rs->pt[p].p_err);
+        for (int k = 0; k < K; k++)
+            for (int j = 0; j < 4; j++) {
+                double q[3] = {NAN, NAN, NAN};
+                if (k < rs->pt[p].K)
+                    final_rd_q_k(rs, j < 2 ? &rd[imit_var[j]] : &base_rd[j - 2], p,
+                                 j < 2 ? LE_SIM_L_UNDER_L : -1, nt - 1, k, q, NULL);
+                report_gp_nums(d, q, 3);
+            }
+        fputc('\n', d);
+    }
+    int rc = report_gp_data_close(&g, d, dat);
+    if (!rc) {
+        FILE *f = g.f;
+        char title[1024];
+        snprintf(title, sizeof title,
+                 "%s: final RD_k of the L-model's imitation class by class, against the "
+                 "baselines of the same class (median, IQR across seeds)",
+                 g.where);
+        class_multiplot(f, title, rows, cols, h);
+        fputs("set xlabel 'label pollution p_{err}'\nset yrange [0:2.05]\n", f);
+        static const char *const lab[4] = {"from the plateau end Xbar(t0)",
+                                           "reference method (rescaled, from noise)",
+                                           "ETF baseline S(t) dhat_k", "class-average baseline"};
+        const char *clr[4] = {report_color(0), report_color(1), "black", "#888888"};
+        for (int k = 0; k < K; k++) {
+            class_panel(f, k, cols, k ? "" : " (the reference method fits its scale here)",
+                        "'RD_k at T'", "vertical");
+            imit_curves(f, dat, 2 + 12 * k, 4, lab, clr, 2);
+        }
+    }
+    rc = report_gp_end(&g, rc);
+    if (rc)
+        return rc;
+    return report_add_fig(
+        c, g.base, "imitk", "Imitation against the baseline, class by class", rs->st->name, slice,
+        "Study %s: the relative difference RD_k at T of each class k (one panel each) between "
+        "the genuine mean logits and the L-model's LE-ODE driven by its own alphahat, betahat, "
+        "from the end of the plateau (blue) and by the slides' reference method (orange: from "
+        "noise, rescaled by one scalar fitted on class 0's own logit over the last 10%% of "
+        "iterations), against the ETF baseline (black dashed) and the class-average baseline "
+        "(grey dashed) of the same class; median and interquartile range across seeds. Where "
+        "the reference method beats the baseline in class 0 only, that is its fitted scale, "
+        "not the dynamics. Per class and seed counts: imitation_k.csv.",
+        g.where);
+}
+
 int report_draw_imit(report_ctx *c, const report_study *rs, const char *slice, const long *pts,
                      int n)
 {
@@ -270,40 +409,33 @@ int report_draw_imit(report_ctx *c, const report_study *rs, const char *slice, c
         static const char *const lab[5] = {
             "from the plateau end Xbar(t0)", "reference method (rescaled, from noise)",
             "from Xbar(0)", "ETF baseline S(t) dhat_k", "class-average baseline"};
-        fputs("plot ", f);
-        for (int j = 0; j < 5; j++) {
-            int col = 3 + 3 * j;
-            const char *clr = j == 3 ? "black" : j == 4 ? "#888888" : report_color(j);
-            fprintf(f,
-                    "%s'%s' using 1:%d:%d:%d with yerrorbars lc rgb '%s' pt 7 ps 0.6 notitle, "
-                    "\\\n  '' using 1:%d with linespoints lw 2 %s pt 7 ps 0.9 lc rgb '%s' "
-                    "title '%s'",
-                    j ? ", \\\n  " : "", dat, col, col + 1, col + 2, clr, col,
-                    j >= 3 ? "dt (8,5)" : "dt 1", clr, lab[j]);
-        }
-        fputc('\n', f);
+        const char *clr[5] = {report_color(0), report_color(1), report_color(2), "black",
+                              "#888888"};
+        imit_curves(f, dat, 3, 5, lab, clr, 3);
     }
     rc = report_gp_end(&g, rc);
+    if (!rc)
+        rc = report_add_fig(
+            c, g.base, "imit", "Imitation against the baseline, across p_err", rs->st->name, slice,
+            "Study %s: the relative difference at T (mean over classes) between the genuine "
+            "mean logits and the L-model's LE-ODE driven by its own alphahat, betahat: from the "
+            "end of the plateau (blue), by the reference method of the slides (from noise, "
+            "rescaled by one fitted scalar; orange), from Xbar(0) (green), and the ETF baseline "
+            "S(t) dhat_k, which takes the genuine scale S(t) and no dynamics at all (black "
+            "dashed), and the class-average baseline, every class at the genuine mean over the "
+            "classes (grey dashed: what a run that learns no class structure looks like); median "
+            "and interquartile range across seeds. An imitation says something about the "
+            "dynamics only where it beats the better baseline. The plateau start is undefined "
+            "where the class means never leave their initial noise (no point there).",
+            g.where);
+    if (!rc)
+        rc = draw_imit_k(c, rs, slice, pts, n, &t, rd, base_rd);
     store_array_free(&t);
     for (int v = 0; v < LE_NUM_VARIANTS; v++)
         store_array_free(&rd[v]);
     store_array_free(&base_rd[0]);
     store_array_free(&base_rd[1]);
-    if (rc)
-        return rc;
-    return report_add_fig(
-        c, g.base, "imit", "Imitation against the baseline, across p_err", rs->st->name, slice,
-        "Study %s: the relative difference at T (mean over classes) between the genuine "
-        "mean logits and the L-model's LE-ODE driven by its own alphahat, betahat: from the "
-        "end of the plateau (blue), by the reference method of the slides (from noise, "
-        "rescaled by one fitted scalar; orange), from Xbar(0) (green), and the ETF baseline "
-        "S(t) dhat_k, which takes the genuine scale S(t) and no dynamics at all (black "
-        "dashed), and the class-average baseline, every class at the genuine mean over the "
-        "classes (grey dashed: what a run that learns no class structure looks like); median "
-        "and interquartile range across seeds. An imitation says something about the "
-        "dynamics only where it beats the better baseline. The plateau start is undefined "
-        "where the class means never leave their initial noise (no point there).",
-        g.where);
+    return rc;
 }
 
 /* ---- local tail-index curves ---- */
@@ -778,13 +910,12 @@ static void rd_plot(FILE *f, const char *dat, int sim_col, int base_col)
 static int draw_fig5k(report_ctx *c, const report_study *rs, long p, const double *tv, long nt,
                       int variant, const store_array *rd, const store_array *bl)
 {
-    int K = rs->pt[p].K;
-    int cols = K < 5 ? K : 5, rows = (K + cols - 1) / cols;
+    int K = rs->pt[p].K, cols, rows, w, h;
+    class_grid(K, &cols, &rows, &w, &h);
     const char *vn = le_variant_name(variant);
     char dat[300], kind[32];
     snprintf(kind, sizeof kind, "fig5k%s", vn);
     report_gp g = {0};
-    int w = 150 + 450 * cols, h = 170 + 390 * rows;
     FILE *d = report_fig_open(&g, c, kind, rs->st->name, NULL, w, h, dat, sizeof dat);
     if (!d)
         return c->e->code;
@@ -830,21 +961,12 @@ static int draw_fig5k(report_ctx *c, const report_study *rs, long p, const doubl
                  variant == LE_VAR_REFERENCE ? "reference method (rescaled, from noise)"
                                              : "from the plateau end Xbar(t0)",
                  rs->pt[p].n_done);
-        fprintf(f, "set multiplot layout %d,%d title ", rows, cols);
-        report_gp_str(f, title);
-        fprintf(f,
-                " font ',13' margins 0.06,0.98,%.3f,%.3f spacing 0.05,%.3f\n"
-                "set logscale x\nset xlabel 't (iterations)'\nset yrange [0:2.05]\n"
-                "band = 'filledcurves fs transparent solid 0.15 noborder notitle'\n",
-                165.0 / h, 1 - 65.0 / h, 90.0 / h);
+        class_multiplot(f, title, rows, cols, h);
+        fputs("set logscale x\nset xlabel 't (iterations)'\nset yrange [0:2.05]\n"
+              "band = 'filledcurves fs transparent solid 0.15 noborder notitle'\n",
+              f);
         for (int k = 0; k < K; k++) {
-            fprintf(f, "set title 'class %d'\nset ylabel %s\n", k, k % cols ? "''" : "'RD_k(t)'");
-            if (k == 0)
-                fputs("set key at screen 0.5, screen 0.01 center bottom horizontal maxrows 2 "
-                      "width 2\n",
-                      f);
-            else if (k == 1)
-                fputs("unset key\n", f);
+            class_panel(f, k, cols, "", "'RD_k(t)'", "horizontal");
             rd_plot(f, dat, 2 + 15 * k, 2 + 15 * k + 3 * LE_NUM_SIMS);
         }
     }

@@ -13,7 +13,8 @@
  *   fig3cd    tail indices of alpha, beta, gamma against p_err (median, IQR)
  *   fig3ref0  the same by the slides' (reference-dependent) estimator
  *   fig3final final accuracy / separable fraction against p_err
- *   imit      final RD of the imitations and the ETF baseline against p_err
+ *   imit      final RD of the imitations and the ETF baseline against p_err;
+ *             imitk the same class by class
  *   fig4      imitations against genuine mean logits (plateau, reference),
  *             the median-RD seed; fig4seeds every seed
  *   fig5      RD(t) = mean_k RD_k(t), median and IQR across seeds, every start

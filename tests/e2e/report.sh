@@ -17,7 +17,7 @@ is_png() { # a PNG signature and a non-empty file
   [ -s "$1" ] && [ "$(od -An -tx1 -N8 "$1" | tr -d ' \n')" = "89504e470d0a1a0a" ]
 }
 figs="fig2-pollution fig3a-pollution fig3b-pollution fig3cd-pollution fig3ref0-pollution
-      fig3final-pollution imit-pollution tailt-pollution fig4plateau-pollution
+      fig3final-pollution imit-pollution imitk-pollution tailt-pollution fig4plateau-pollution
       fig4seedsplateau-pollution fig4reference-pollution fig4seedsreference-pollution
       fig5-pollution fig5kplateau-pollution fig5kreference-pollution collapse-pollution
       gamma-gamma sept-gamma sept-boundary"
@@ -27,7 +27,7 @@ for f in $figs; do
   check "$f.dat kept" test -s "$OUT/$f.dat"
 done
 n=$(ls "$OUT"/*.png | wc -l)
-check "19 figures, not $n" test "$n" -eq 19
+check "20 figures, not $n" test "$n" -eq 20
 check "fig5k: a panel per class" test "$(grep -c "^set title 'class " "$OUT/fig5kplateau-pollution.gp")" -eq 3
 check "fig4 names the median-RD seed" grep -q "seed [01] (median RD of 2 seeds)" "$OUT/fig4plateau-pollution.gp"
 check "fig4seeds: a panel per seed" test "$(grep -c "^set title 'seed " "$OUT/fig4seedsplateau-pollution.gp")" -eq 2
@@ -96,6 +96,26 @@ sys.exit(1 if bad or len(rows) != 54 else 0)
 PY
 }
 check "imitation_k.csv: medians, IQR and counts from the store's RD_k" imit_k_check
+# imitk draws the same medians (figs_le.c's own reading of the store)
+imitk_check() { /usr/bin/python3 - "$OUT/imitk-pollution.dat" "$OUT/imitation_k.csv" <<'PY'
+import csv, sys
+dat = [l.split() for l in open(sys.argv[1]) if l.strip() and not l.startswith("#")]
+rows = list(csv.DictReader(open(sys.argv[2])))
+points = sorted({r["point"] for r in rows}, key=[r["point"] for r in rows].index)
+n = 0
+for r in rows:
+    if r["sim"] != "L-est/L-ODE" or r["start"] not in ("plateau", "reference"):
+        continue
+    v = float(dat[points.index(r["point"])][1 + 12 * int(r["class"]) + 3 * ("plateau", "reference").index(r["start"])])
+    want = float(r["rd_median"])
+    if not (v != v and want != want) and abs(v - want) > 1e-5 * max(1, abs(want)):
+        print(r, v); sys.exit(1)
+    n += 1
+sys.exit(0 if n == 2 * 3 * 2 else 1)
+PY
+}
+check "imitk: a panel per class" test "$(grep -c "^set title 'class " "$OUT/imitk-pollution.gp")" -eq 3
+check "imitk: the medians of imitation_k.csv" imitk_check
 check "seeds.csv: 4 tasks" test "$(wc -l <"$OUT/seeds.csv")" -eq 5
 check "seeds.csv: 31 columns" test "$(awk -F, '{print NF}' "$OUT/seeds.csv" | sort -u)" = 31
 # ref_range: the reference imitation's largest |logit| over the genuine
