@@ -349,7 +349,7 @@ static int draw_imit_k(report_ctx *c, const report_study *rs, const char *slice,
         "Study %s: the relative difference RD_k at T of each class k (one panel each) between "
         "the genuine mean logits and the L-model's LE-ODE driven by its own alphahat, betahat, "
         "from the end of the plateau (blue) and by the slides' reference method (orange: from "
-        "noise, rescaled by one scalar fitted on class 0's own logit over the last 10%% of "
+        "noise, rescaled by one scalar fitted on class 0's own logit over the last 1,000 "
         "iterations), against the ETF baseline (black dashed) and the class-average baseline "
         "(grey dashed) of the same class; median and interquartile range across seeds. Where "
         "the reference method beats the baseline in class 0 only, that is its fitted scale, "
