@@ -35,24 +35,6 @@ static const double *point_t(const report_study *rs, const store_array *t, long 
     return report_point_t(rs, t, p, nt);
 }
 
-/* The final RD of one task, mean over the K classes at its last checkpoint
- * c_last, from a per-task block rd [C][Kmax] (or [sim][C][Kmax]); of class
- * cls alone when cls >= 0. */
-static double final_rd_k(const double *rd, long c_last, long Kmax, int K, int cls)
-{
-    if (cls >= 0)
-        return rd[c_last * Kmax + cls];
-    double m = 0;
-    for (int k = 0; k < K; k++)
-        m += rd[c_last * Kmax + k] / K;
-    return m;
-}
-
-static double final_rd(const double *rd, long c_last, long Kmax, int K)
-{
-    return final_rd_k(rd, c_last, Kmax, K, -1);
-}
-
 /* Median and IQR across the done seeds of point p of the final RD (of
  * class cls; cls < 0: the mean over classes) of sim s of rd (fit/rd_<variant>, [S][sim][C][K]; s <
  * 0: fit/rd_etf, [S][C][K]); the per-seed values in v (NaN for seeds not done). */
@@ -65,8 +47,8 @@ static void final_rd_q_k(const report_study *rs, const store_array *rd, long p, 
     for (int s = 0; s < rs->S; s++) {
         double x = NAN;
         if (report_task_done(rs, p, s))
-            x = final_rd_k(task_of(rs, rd, p, s) + (sim >= 0 ? sim * C * Kmax : 0), c_last, Kmax,
-                           rs->pt[p].K, cls);
+            x = report_final_rd(task_of(rs, rd, p, s) + (sim >= 0 ? sim * C * Kmax : 0), c_last,
+                                Kmax, rs->pt[p].K, cls);
         if (v)
             v[s] = x;
         if (report_task_done(rs, p, s))
@@ -541,8 +523,8 @@ static int median_seed(const report_study *rs, const store_array *rd, long p, lo
     for (int s = 0; s < rs->S; s++) {
         if (!report_task_done(rs, p, s))
             continue;
-        double x = final_rd(task_of(rs, rd, p, s) + LE_SIM_L_UNDER_L * C * Kmax, c_last, Kmax,
-                            rs->pt[p].K);
+        double x = report_final_rd(task_of(rs, rd, p, s) + LE_SIM_L_UNDER_L * C * Kmax, c_last,
+                                   Kmax, rs->pt[p].K, -1);
         if (!isfinite(x))
             continue;
         int i = m++;
@@ -775,8 +757,9 @@ static int draw_fig4_seeds(report_ctx *c, const report_study *rs, long p, int va
     double rd_all[rs->S > 0 ? rs->S : 1], etf_all[rs->S > 0 ? rs->S : 1];
     for (int s = 0; !rc && s < rs->S; s++)
         if (report_task_done(rs, p, s)) {
-            rd_all[s] = final_rd(task_of(rs, &rd, p, s) + LE_SIM_L_UNDER_L * C * Km, nt - 1, Km, K);
-            etf_all[s] = final_rd(task_of(rs, &etf, p, s), nt - 1, Km, K);
+            rd_all[s] = report_final_rd(task_of(rs, &rd, p, s) + LE_SIM_L_UNDER_L * C * Km, nt - 1,
+                                        Km, K, -1);
+            etf_all[s] = report_final_rd(task_of(rs, &etf, p, s), nt - 1, Km, K, -1);
             if (isfinite(rd_all[s])) {
                 fin_all++;
                 beat_all += rd_all[s] < etf_all[s];
@@ -942,7 +925,7 @@ static int draw_fig5k(report_ctx *c, const report_study *rs, long p, const doubl
                         const double *b = j < LE_NUM_SIMS
                                               ? task_of(rs, &rd[variant], p, s) + j * C * Km
                                               : task_of(rs, &bl[j - LE_NUM_SIMS], p, s);
-                        v[m++] = b[i * Km + k];
+                        v[m++] = report_final_rd(b, i, Km, K, k);
                     }
                 report_quantiles(v, m, q);
                 report_gp_nums(d, q, 3);
@@ -1032,7 +1015,7 @@ int report_draw_fig5(report_ctx *c, const report_study *rs, long p)
                         const double *b = j < nsim ? task_of(rs, &rd[j / LE_NUM_SIMS], p, s) +
                                                          (j % LE_NUM_SIMS) * C * Km
                                                    : task_of(rs, &bl[j - nsim], p, s);
-                        v[m++] = final_rd(b, k, Km, K);
+                        v[m++] = report_final_rd(b, k, Km, K, -1);
                     }
                 report_quantiles(v, m, q);
                 report_gp_nums(d, q, 3);

@@ -68,6 +68,9 @@ void report_free_stats(store_array *a);
 const double *report_point_t(const report_study *rs, const store_array *t, long p, long *nt);
 /* Elements per task of a per-task array a ([P][S][...]): 0 when empty. */
 long report_task_size(const report_study *rs, const store_array *a);
+/* RD at checkpoint c of one task's block rd [C][Kmax] (fit/rd_*, one
+ * simulation): of class cls, or the mean over the K classes (cls < 0). */
+double report_final_rd(const double *rd, long c, long Kmax, int K, int cls);
 /* Median, q25, q75 (report_quantiles) across the done seeds of point p of
  * element i of the per-task array a, into q[3]. */
 void report_seed_quantiles(const report_study *rs, const store_array *a, long p, long i,

@@ -210,6 +210,16 @@ long report_task_size(const report_study *rs, const store_array *a)
     return a->data && n > 0 ? a->size / n : 0;
 }
 
+double report_final_rd(const double *rd, long c, long Kmax, int K, int cls)
+{
+    if (cls >= 0)
+        return rd[c * Kmax + cls];
+    double m = 0;
+    for (int k = 0; k < K; k++)
+        m += rd[c * Kmax + k] / K;
+    return m;
+}
+
 void report_seed_quantiles(const report_study *rs, const store_array *a, long p, long i,
                            double *q)
 {

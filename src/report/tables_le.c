@@ -116,12 +116,7 @@ static double task_rd_k(const report_study *rs, const le_data *d, long p, int s,
     const store_array *a = v == BASE_ETF ? &d->etf : v == BASE_CMEAN ? &d->cmean : &d->rd[v];
     long n = report_task_size(rs, a), Km = a->dims[a->ndim - 1], C = a->dims[a->ndim - 2];
     const double *b = a->data + (p * rs->S + s) * n + (v < 0 ? 0 : sim * C * Km);
-    if (cls >= 0)
-        return b[c_last * Km + cls];
-    double m = 0;
-    for (int k = 0; k < rs->pt[p].K; k++)
-        m += b[c_last * Km + k] / rs->pt[p].K;
-    return m;
+    return report_final_rd(b, c_last, Km, rs->pt[p].K, cls);
 }
 
 static double task_rd(const report_study *rs, const le_data *d, long p, int s, int v, int sim,
