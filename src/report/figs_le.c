@@ -35,32 +35,10 @@ static const double *point_t(const report_study *rs, const store_array *t, long 
     return report_point_t(rs, t, p, nt);
 }
 
-/* Median and IQR across the done seeds of point p of the final RD (of
- * class cls; cls < 0: the mean over classes) of sim s of rd (fit/rd_<variant>, [S][sim][C][K]; s <
- * 0: fit/rd_etf, [S][C][K]); the per-seed values in v (NaN for seeds not done). */
-static void final_rd_q_k(const report_study *rs, const store_array *rd, long p, int sim,
-                         long c_last, int cls, double *q, double *v)
-{
-    long Kmax = rd->dims[rd->ndim - 1], C = rd->dims[rd->ndim - 2];
-    double w[rs->S > 0 ? rs->S : 1];
-    int m = 0;
-    for (int s = 0; s < rs->S; s++) {
-        double x = NAN;
-        if (report_task_done(rs, p, s))
-            x = report_final_rd(task_of(rs, rd, p, s) + (sim >= 0 ? sim * C * Kmax : 0), c_last,
-                                Kmax, rs->pt[p].K, cls);
-        if (v)
-            v[s] = x;
-        if (report_task_done(rs, p, s))
-            w[m++] = x;
-    }
-    report_quantiles(w, m, q);
-}
-
 static void final_rd_q(const report_study *rs, const store_array *rd, long p, int sim, long c_last,
                        double *q, double *v)
 {
-    final_rd_q_k(rs, rd, p, sim, c_last, -1, q, v);
+    report_final_rd_q(rs, rd, p, sim, c_last, -1, q, v);
 }
 
 /* ---- tail indices against p_err ---- */
@@ -297,8 +275,8 @@ static int draw_imit_k(report_ctx *c, const report_study *rs, const char *slice,
             for (int j = 0; j < 4; j++) {
                 double q[3] = {NAN, NAN, NAN};
                 if (k < rs->pt[p].K)
-                    final_rd_q_k(rs, j < 2 ? &rd[imit_var[j]] : &base_rd[j - 2], p,
-                                 j < 2 ? LE_SIM_L_UNDER_L : -1, nt - 1, k, q, NULL);
+                    report_final_rd_q(rs, j < 2 ? &rd[imit_var[j]] : &base_rd[j - 2], p,
+                                      j < 2 ? LE_SIM_L_UNDER_L : -1, nt - 1, k, q, NULL);
                 report_gp_nums(d, q, 3);
             }
         fputc('\n', d);

@@ -71,6 +71,13 @@ long report_task_size(const report_study *rs, const store_array *a);
 /* RD at checkpoint c of one task's block rd [C][Kmax] (fit/rd_*, one
  * simulation): of class cls, or the mean over the K classes (cls < 0). */
 double report_final_rd(const double *rd, long c, long Kmax, int K, int cls);
+/* report_final_rd at checkpoint c_last across the done seeds of point p:
+ * median, q25, q75 into q[3], each seed's value into v[S] (when not NULL;
+ * NaN for seeds not done). rd: fit/rd_<start> ([P][S][sim][C][Kmax]), of
+ * simulation sim, or a baseline (fit/rd_etf, fit/rd_cmean: [P][S][C][Kmax],
+ * sim < 0). The figures and the LE tables both take their RD from here. */
+void report_final_rd_q(const report_study *rs, const store_array *rd, long p, int sim, long c_last,
+                       int cls, double *q, double *v);
 /* Median, q25, q75 (report_quantiles) across the done seeds of point p of
  * element i of the per-task array a, into q[3]. */
 void report_seed_quantiles(const report_study *rs, const store_array *a, long p, long i,

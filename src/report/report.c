@@ -220,6 +220,24 @@ double report_final_rd(const double *rd, long c, long Kmax, int K, int cls)
     return m;
 }
 
+void report_final_rd_q(const report_study *rs, const store_array *rd, long p, int sim, long c_last,
+                       int cls, double *q, double *v)
+{
+    long n = report_task_size(rs, rd), Kmax = rd->dims[rd->ndim - 1], C = rd->dims[rd->ndim - 2];
+    double w[rs->S > 0 ? rs->S : 1];
+    int m = 0;
+    for (int s = 0; s < rs->S; s++) {
+        double x = NAN;
+        if (report_task_done(rs, p, s))
+            x = w[m++] =
+                report_final_rd(rd->data + (p * rs->S + s) * n + (sim >= 0 ? sim * C * Kmax : 0),
+                                c_last, Kmax, rs->pt[p].K, cls);
+        if (v)
+            v[s] = x;
+    }
+    report_quantiles(w, m, q);
+}
+
 void report_seed_quantiles(const report_study *rs, const store_array *a, long p, long i,
                            double *q)
 {

@@ -107,22 +107,21 @@ static double ref_range(const report_study *rs, const le_data *d, long p, int s,
 #define BASE_ETF (-1)   /* task_rd's v of the ETF baseline */
 #define BASE_CMEAN (-2) /* of the class-average baseline */
 
-/* Final RD of task (p, s) at checkpoint c_last, of class cls, or the mean
- * over the K classes (cls < 0): simulation sim of start v, or a baseline
- * (v < 0). */
-static double task_rd_k(const report_study *rs, const le_data *d, long p, int s, int v, int sim,
-                        long c_last, int cls)
+/* fit/rd_<start v>, or a baseline's RD (v < 0) */
+static const store_array *rd_of(const le_data *d, int v)
 {
-    const store_array *a = v == BASE_ETF ? &d->etf : v == BASE_CMEAN ? &d->cmean : &d->rd[v];
-    long n = report_task_size(rs, a), Km = a->dims[a->ndim - 1], C = a->dims[a->ndim - 2];
-    const double *b = a->data + (p * rs->S + s) * n + (v < 0 ? 0 : sim * C * Km);
-    return report_final_rd(b, c_last, Km, rs->pt[p].K, cls);
+    return v == BASE_ETF ? &d->etf : v == BASE_CMEAN ? &d->cmean : &d->rd[v];
 }
 
+/* Final RD of task (p, s) at checkpoint c_last, the mean over the K
+ * classes: simulation sim of start v, or a baseline (v < 0). */
 static double task_rd(const report_study *rs, const le_data *d, long p, int s, int v, int sim,
                       long c_last)
 {
-    return task_rd_k(rs, d, p, s, v, sim, c_last, -1);
+    const store_array *a = rd_of(d, v);
+    long n = report_task_size(rs, a), Km = a->dims[a->ndim - 1], C = a->dims[a->ndim - 2];
+    const double *b = a->data + (p * rs->S + s) * n + (v < 0 ? 0 : sim * C * Km);
+    return report_final_rd(b, c_last, Km, rs->pt[p].K, -1);
 }
 
 static long last_ckpt(const report_study *rs, const le_data *d, long p)
@@ -139,23 +138,21 @@ static long last_ckpt(const report_study *rs, const le_data *d, long p)
 static void rd_stats_k(const report_study *rs, const le_data *d, long p, int v, int sim, int cls,
                        double *q, int *beats, int *both)
 {
-    double x[rs->S > 0 ? rs->S : 1];
-    int m = 0;
+    double x[rs->S > 0 ? rs->S : 1], e[rs->S > 0 ? rs->S : 1], m[rs->S > 0 ? rs->S : 1], b[3];
     long cl = last_ckpt(rs, d, p);
+    report_final_rd_q(rs, rd_of(d, v), p, v < 0 ? -1 : sim, cl, cls, q, x);
     *beats = *both = 0;
+    if (v < 0)
+        return;
+    report_final_rd_q(rs, &d->etf, p, -1, cl, cls, b, e);
+    report_final_rd_q(rs, &d->cmean, p, -1, cl, cls, b, m);
     for (int s = 0; s < rs->S; s++) {
-        if (!report_task_done(rs, p, s))
-            continue;
-        double r = task_rd_k(rs, d, p, s, v, sim, cl, cls);
-        double e = fmin(task_rd_k(rs, d, p, s, BASE_ETF, 0, cl, cls),
-                        task_rd_k(rs, d, p, s, BASE_CMEAN, 0, cl, cls));
-        x[m++] = r;
-        if (v >= 0 && isfinite(r) && isfinite(e)) {
+        double base = fmin(e[s], m[s]);
+        if (report_task_done(rs, p, s) && isfinite(x[s]) && isfinite(base)) {
             (*both)++;
-            *beats += r < e;
+            *beats += x[s] < base;
         }
     }
-    report_quantiles(x, m, q);
 }
 
 static void rd_stats(const report_study *rs, const le_data *d, long p, int v, int sim, double *q,
