@@ -255,6 +255,8 @@ static int draw_imit_k(report_ctx *c, const report_study *rs, const char *slice,
     int K = 0, cols, rows, w, h;
     for (int i = 0; i < n; i++)
         K = rs->pt[pts[i]].K > K ? rs->pt[pts[i]].K : K;
+    if (K < 2) /* no point with classes to draw (a spec asks K >= 2) */
+        return LESDE_OK;
     class_grid(K, &cols, &rows, &w, &h);
     char dat[300];
     report_gp g = {0};
