@@ -25,7 +25,7 @@
 # LESDE_BIN (default build/lesde), PYTHON (default /usr/bin/python3, which
 # has Debian's python3-torch), STEP_ROUNDS (default 3: part 1's rounds,
 # each lesde then PyTorch; the medians are printed, then every round's
-# value), TORCH_STEPS (default 2000), TASK_RUNS (default 3: part 2's
+# value; 0 skips part 1), TORCH_STEPS (default 2000), TASK_RUNS (default 3: part 2's
 # rounds, likewise; 0 skips part 2, which takes about a minute and a
 # half), TASK_CHECKPOINTS (default 101, linear, validation at each).
 set -euo pipefail
@@ -46,7 +46,7 @@ value() { awk -v k="$1" '$1 == k { print $2; exit }'; }
 div() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 declare -A all
 keys="lesde_us_per_step torch_us_per_step torch_over_lesde lesde_us_per_step_cpu torch_us_per_step_cpu torch_over_lesde_cpu lesde_us_per_step_nograd torch_over_lesde_nograd lesde_infer_gflops openblas_infer_gflops openblas_gemm_gflops lesde_over_openblas_infer openblas_fc1_us_per_step"
-kernels=
+kernels= blas=
 for ((r = 0; r < ${STEP_ROUNDS:-3}; r++)); do
     lesde_out=$("$bin" bench --classes 3 --channels 1 "$@")
     torch_out=$("$py" bench/torch_peer.py --k 3 --channels 1 --steps "${TORCH_STEPS:-2000}")
@@ -73,8 +73,9 @@ for ((r = 0; r < ${STEP_ROUNDS:-3}; r++)); do
     done
     blas=$(sed -n 's/^openblas_config //p' <<<"$lesde_out")
 done
-echo "lesde_kernels $kernels"
-echo "openblas_config $blas"
+# STEP_ROUNDS=0 skips part 1 (the whole task alone)
+[ -z "$kernels" ] || echo "lesde_kernels $kernels"
+[ -z "$blas" ] || echo "openblas_config $blas"
 for k in $keys; do
     # shellcheck disable=SC2086 # the words are the rounds' values
     [ -n "${all[$k]:-}" ] && echo "$k $(median ${all[$k]}) (rounds:${all[$k]})"
