@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "report/report.h"
+#include "spec/spec.h"
 #include "store/store.h"
 
 static void help(void)
@@ -38,6 +39,9 @@ static void help(void)
            "Options:\n"
            "  --out DIR         output directory (required)\n"
            "  --study NAME      only this study\n"
+           "  --p-err P         draw fig2, fig4, fig5 and fig5k at the grid point with\n"
+           "                    p_err = P (as the spec writes it: 0.3, 2/3) instead of\n"
+           "                    p_err = 0; a study without such a point is skipped\n"
            "  --gnuplot PROG    the gnuplot program (default: gnuplot)\n"
            "  --quiet           print only the index path and p_hat*\n"
            "  -h, --help        this help\n\n"
@@ -57,9 +61,10 @@ static void print_estimate(double v, int at_first)
 
 int cmd_report(int argc, char **argv)
 {
-    static const struct option opts[] = {{"out", 1, 0, 'o'},     {"study", 1, 0, 's'},
-                                         {"gnuplot", 1, 0, 'g'}, {"quiet", 0, 0, 'q'},
-                                         {"help", 0, 0, 'h'},    {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"out", 1, 0, 'o'},   {"study", 1, 0, 's'}, {"gnuplot", 1, 0, 'g'},
+        {"quiet", 0, 0, 'q'}, {"p-err", 1, 0, 'p'}, {"help", 0, 0, 'h'},
+        {0, 0, 0, 0}};
     report_opts o = {0};
     o.log = stdout;
     optind = 1;
@@ -71,6 +76,13 @@ int cmd_report(int argc, char **argv)
         case 's': o.study = optarg; break;
         case 'g': o.gnuplot = optarg; break;
         case 'q': o.log = NULL; break;
+        case 'p':
+            if (spec_number(optarg, strlen(optarg), &o.at_p_err) || o.at_p_err < 0 ||
+                o.at_p_err > 1)
+                return cli_usage("report", "--p-err needs a number in [0, 1] (0.3, 2/3), not '%s'",
+                                 optarg);
+            o.at_set = 1;
+            break;
         case ':': return cli_usage("report", "%s needs a value", argv[optind - 1]);
         default: return cli_usage("report", "unknown option '%s'", argv[optind - 1]);
         }

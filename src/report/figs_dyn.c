@@ -9,13 +9,15 @@
 
 static const char *const model_name[2] = {"I", "L"};
 
-/* The point the dynamics figures show: the first with p_err = 0 that has
- * done seeds (and summaries, for figures of means), else the first such. */
-static long dyn_point(const report_study *rs, int need_sum)
+/* The point the dynamics figures show: the first with p_err = p_err (0
+ * unless --p-err asks another) that has done seeds (and summaries, for
+ * figures of means); by default else the first such. */
+static long dyn_point(const report_study *rs, int need_sum, const report_opts *o)
 {
-    for (int pass = 0; pass < 2; pass++)
+    double want = o->at_set ? o->at_p_err : 0.0;
+    for (int pass = 0; pass < (o->at_set ? 1 : 2); pass++)
         for (long p = 0; p < rs->P; p++)
-            if ((pass || rs->pt[p].p_err == 0) &&
+            if ((pass || rs->pt[p].p_err == want) &&
                 (need_sum ? report_summarized(rs, p) : rs->pt[p].n_done > 0))
                 return p;
     return -1;
@@ -31,10 +33,13 @@ static int each_fit_study(report_ctx *c, const char *kind, int need_sum,
         if (!rs->st || rs->st->kind != SPEC_TRAIN || !rs->fit)
             continue;
         any = 1;
-        long p = dyn_point(rs, need_sum);
+        long p = dyn_point(rs, need_sum, c->o);
         if (p < 0) {
-            if (report_skip(c, "skipped %s for study %s: no done task%s", kind, rs->st->name,
-                            rs->n_done && need_sum ? " with summaries across seeds" : ""))
+            char at[64] = "";
+            if (c->o->at_set)
+                snprintf(at, sizeof at, " at p_err = %.6g (--p-err)", c->o->at_p_err);
+            if (report_skip(c, "skipped %s for study %s: no done task%s%s", kind, rs->st->name,
+                            rs->n_done && need_sum ? " with summaries across seeds" : "", at))
                 return c->e->code;
             continue;
         }

@@ -41,6 +41,11 @@ typedef struct {
     const char *study;   /* only this study (NULL: every study) */
     const char *gnuplot; /* the gnuplot program (NULL: "gnuplot") */
     FILE *log;           /* "wrote ..." / "skipped ..." lines (NULL: none) */
+    /* The point of the dynamics figures (fig2, fig4, fig5, fig5k): with
+     * at_set, each fit study's first grid point whose p_err is at_p_err
+     * (none: skipped); else its first with p_err = 0, or its first. */
+    int at_set;
+    double at_p_err;
 } report_opts;
 
 /* The transition estimate of one K (and one value of every other axis). */

@@ -141,10 +141,6 @@ int spec_values_parse(const spec_key_def *d, const char *text, const char *file,
                       spec_values *out, lesde_err *e);
 void spec_values_free(spec_values *v);
 
-/* Parses one number: decimal, or a fraction a/b of two decimals. No hex,
- * inf or nan. Returns 0 on success. */
-int spec_number(const char *s, size_t len, double *out);
-
 /* Shortest "%.*g" text of v that reads back as v. */
 void spec_format_short(char *buf, size_t n, double v);
 /* An integer value v (|v| < 1e15) in decimal digits, as "%.0f" prints it

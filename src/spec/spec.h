@@ -133,6 +133,10 @@ int spec_point_coord(const spec_study *st, long point, int a);
 const char *spec_kind_name(spec_kind kind);
 /* Index of the axis named key in st, or -1 when key is not an axis. */
 int spec_axis_find(const spec_study *st, const char *key);
+/* Parses one number as a spec writes it: decimal, or a fraction a/b of two
+ * decimals ("2/3" is the double a spec's 2/3 is). No hex, inf or nan.
+ * Returns 0 on success. */
+int spec_number(const char *s, size_t len, double *out);
 /* A short name of a task for logs: "study/key=label,key=label/seed=S"
  * (snprintf semantics: returns the length it needed). */
 int spec_task_label(const spec *s, const spec_task *t, char *buf, size_t size);

@@ -154,6 +154,29 @@ done
 check "--study gamma: two figures (gamma, sept)" test "$(ls "$TMP"/g/*.png | wc -l)" -eq 2
 check "--study gamma: summary.csv header only" test "$(wc -l <"$TMP/g/summary.csv")" -eq 1
 
+# --p-err: the dynamics figures at another grid point (0.7, also written
+# 7/10 as a spec would), a point no study has skips them, a bad value is
+# refused.
+check "by default fig5 is at p_err = 0" grep -q "^set multiplot .*title 'pollution, p\\\\_err=0: " "$OUT/fig5-pollution.gp"
+for at in 0.7 7/10; do
+  rm -rf "$TMP/at"
+  expect_exit 0 "report --p-err $at" "$LESDE" report "$STORE" --out "$TMP/at" --study pollution --p-err "$at"
+  check "--p-err $at: fig5 at p_err = 0.7" grep -q "^set multiplot .*title 'pollution, p\\\\_err=0.7: " "$TMP/at/fig5-pollution.gp"
+  check "--p-err $at: fig5k at p_err = 0.7" grep -q "point p_err=0.7, start" "$TMP/at/fig5kplateau-pollution.dat"
+  check "--p-err $at: fig4 at p_err = 0.7" grep -q "p\\\\_err=0.7" "$TMP/at/fig4plateau-pollution.gp"
+  check "--p-err $at: fig2 at p_err = 0.7" grep -q "p\\\\_err=0.7" "$TMP/at/fig2-pollution.gp"
+done
+check "--p-err: the other figures as without it" cmp -s "$TMP/at/imitation_k.csv" "$OUT/imitation_k.csv"
+expect_exit 0 "report --p-err 0.5 (no such point)" "$LESDE" report "$STORE" --out "$TMP/at5" --study pollution --p-err 0.5
+for k in fig2 fig4 fig5; do
+  check "--p-err 0.5: skipped $k" grep -q "^skipped $k for study pollution: no done task.* at p_err = 0.5 (--p-err)" "$TMP/out"
+done
+check "--p-err 0.5: no fig5k" test ! -e "$TMP/at5/fig5kplateau-pollution.png"
+for bad in 1.5 -0.1 abc 1/0; do
+  expect_exit 2 "--p-err $bad refused" "$LESDE" report "$STORE" --out "$TMP/x" --p-err "$bad"
+  check "--p-err $bad: says what it needs" grep -q "p-err needs a number in \[0, 1\]" "$TMP/err"
+done
+
 # Errors.
 expect_exit 2 "missing store" "$LESDE" report "$TMP/none.h5" --out "$TMP/x"
 check "missing store: one line" test "$(wc -l <"$TMP/err")" -eq 1
