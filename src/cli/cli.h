@@ -28,8 +28,10 @@ int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(print
  * NULL (and e) when there is none. */
 const char *cli_spec_find(const char *arg, char *buf, size_t n, lesde_err *e);
 
-/* Nonzero (after one line from rank 0) when started as more than one MPI
- * rank: for the commands that run on one process. */
+/* For the commands that run on one process: -1 when started as one, go
+ * on; else the exit status to leave with: rank 0 says why in one line and
+ * gets 2, the other ranks 0 (a rank exiting non-zero first had mpirun kill
+ * rank 0 before its line was out). */
 int cli_one_process(const char *cmd);
 
 /* Strict number parsing: the whole string must be a number. 0 on success. */

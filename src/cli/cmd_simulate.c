@@ -88,8 +88,9 @@ int cmd_simulate(int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage("simulate", "unexpected argument '%s'", argv[optind]);
-    if (cli_one_process("simulate"))
-        return LESDE_USAGE;
+    int one = cli_one_process("simulate");
+    if (one >= 0)
+        return one;
     if (reps < 1 || reps > 100000 || seed < 0)
         return cli_usage("simulate", "--reps must be in 1..100000 and --seed >= 0");
     /* The spec validates every value, with the same rules as a sweep. */

@@ -188,8 +188,9 @@ int cmd_train(int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage("train", "unexpected argument '%s'", argv[optind]);
-    if (cli_one_process("train"))
-        return LESDE_USAGE;
+    int one = cli_one_process("train");
+    if (one >= 0)
+        return one;
     if (!out)
         return cli_usage("train", "--out FILE.h5 is required");
     lesde_err e = {0};

@@ -66,24 +66,35 @@ int cli_fail(const lesde_err *e)
 
 int cli_usage(const char *cmd, const char *fmt, ...)
 {
+    /* The line goes out in one write: a process killed while writing it
+     * (mpirun ends the job when another rank exits) leaves all or none. */
+    char *line = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&line, &len);
+    FILE *f = m ? m : stderr;
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "lesde: %s: ", cmd);
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, " (see 'lesde %s --help')\n", cmd);
+    fprintf(f, "lesde: %s: ", cmd);
+    vfprintf(f, fmt, ap);
+    fprintf(f, " (see 'lesde %s --help')\n", cmd);
     va_end(ap);
+    if (m && fclose(m) == 0)
+        fwrite(line, 1, len, stderr);
+    free(line);
     return 2;
 }
 
 int cli_one_process(const char *cmd)
 {
     int rank, n = run_launched_size(&rank);
-    if (n > 1 && rank == 0)
-        cli_usage(cmd,
-                  "runs on one process, not on %d MPI ranks (many runs in parallel are a "
-                  "sweep: lesde sweep)",
-                  n);
-    return n > 1;
+    if (n <= 1)
+        return -1;
+    if (rank == 0)
+        return cli_usage(cmd,
+                         "runs on one process, not on %d MPI ranks (many runs in parallel are a "
+                         "sweep: lesde sweep)",
+                         n);
+    return 0;
 }
 
 int cli_long(const char *s, long *out)
