@@ -497,14 +497,12 @@ int report_draw_tailt(report_ctx *c, const report_study *rs, const char *slice, 
  * (the lower middle one for an even count); -1 if none is finite. */
 static int median_seed(const report_study *rs, const store_array *rd, long p, long c_last)
 {
-    long Kmax = rd->dims[rd->ndim - 1], C = rd->dims[rd->ndim - 2];
     double v[rs->S > 0 ? rs->S : 1];
     int idx[rs->S > 0 ? rs->S : 1], m = 0;
     for (int s = 0; s < rs->S; s++) {
         if (!report_task_done(rs, p, s))
             continue;
-        double x = report_final_rd(task_of(rs, rd, p, s) + LE_SIM_L_UNDER_L * C * Kmax, c_last,
-                                   Kmax, rs->pt[p].K, -1);
+        double x = report_task_rd(rs, rd, p, s, LE_SIM_L_UNDER_L, c_last, -1);
         if (!isfinite(x))
             continue;
         int i = m++;
@@ -737,9 +735,8 @@ static int draw_fig4_seeds(report_ctx *c, const report_study *rs, long p, int va
     double rd_all[rs->S > 0 ? rs->S : 1], etf_all[rs->S > 0 ? rs->S : 1];
     for (int s = 0; !rc && s < rs->S; s++)
         if (report_task_done(rs, p, s)) {
-            rd_all[s] = report_final_rd(task_of(rs, &rd, p, s) + LE_SIM_L_UNDER_L * C * Km, nt - 1,
-                                        Km, K, -1);
-            etf_all[s] = report_final_rd(task_of(rs, &etf, p, s), nt - 1, Km, K, -1);
+            rd_all[s] = report_task_rd(rs, &rd, p, s, LE_SIM_L_UNDER_L, nt - 1, -1);
+            etf_all[s] = report_task_rd(rs, &etf, p, s, -1, nt - 1, -1);
             if (isfinite(rd_all[s])) {
                 fin_all++;
                 beat_all += rd_all[s] < etf_all[s];
@@ -882,7 +879,7 @@ static int draw_fig5k(report_ctx *c, const report_study *rs, long p, const doubl
     FILE *d = report_fig_open(&g, c, kind, rs->st->name, NULL, w, h, dat, sizeof dat);
     if (!d)
         return c->e->code;
-    long Km = bl[0].dims[bl[0].ndim - 1], C = bl[0].dims[bl[0].ndim - 2];
+    long C = bl[0].dims[bl[0].ndim - 2];
     fprintf(d,
             "# %s, point %s, start %s: t, then for each class k (15 columns from 2 + 15 k): "
             "the simulations I-est/L-ODE, L-est/L-ODE, I-est/I-ODE, the ETF and the "
@@ -901,12 +898,10 @@ static int draw_fig5k(report_ctx *c, const report_study *rs, long p, const doubl
             for (int j = 0; j < LE_NUM_SIMS + 2; j++) {
                 int m = 0;
                 for (int s = 0; s < rs->S; s++)
-                    if (report_task_done(rs, p, s)) {
-                        const double *b = j < LE_NUM_SIMS
-                                              ? task_of(rs, &rd[variant], p, s) + j * C * Km
-                                              : task_of(rs, &bl[j - LE_NUM_SIMS], p, s);
-                        v[m++] = report_final_rd(b, i, Km, K, k);
-                    }
+                    if (report_task_done(rs, p, s))
+                        v[m++] = j < LE_NUM_SIMS
+                                     ? report_task_rd(rs, &rd[variant], p, s, j, i, k)
+                                     : report_task_rd(rs, &bl[j - LE_NUM_SIMS], p, s, -1, i, k);
                 report_quantiles(v, m, q);
                 report_gp_nums(d, q, 3);
                 if (j == LE_SIM_L_UNDER_L || j == LE_NUM_SIMS)
@@ -969,7 +964,6 @@ int report_draw_fig5(report_ctx *c, const report_study *rs, long p)
     int rc = read_rd(c, rs, rd, bl);
     long nt = 0;
     const double *tv = rc ? NULL : point_t(rs, &t, p, &nt);
-    int K = rs->pt[p].K;
     report_gp g = {0};
     char dat[300];
     FILE *d = NULL;
@@ -977,7 +971,7 @@ int report_draw_fig5(report_ctx *c, const report_study *rs, long p)
         !(d = report_fig_open(&g, c, "fig5", rs->st->name, NULL, 1500, 560, dat, sizeof dat)))
         rc = c->e->code;
     if (!rc) {
-        long Km = bl[0].dims[bl[0].ndim - 1], C = bl[0].dims[bl[0].ndim - 2];
+        long C = bl[0].dims[bl[0].ndim - 2];
         fprintf(d,
                 "# %s, point %s: t, then for the starts plateau, reference, t0 and for the "
                 "simulations I-est/L-ODE, L-est/L-ODE, I-est/I-ODE, then for the ETF and the "
@@ -991,12 +985,10 @@ int report_draw_fig5(report_ctx *c, const report_study *rs, long p)
             for (int j = 0; j < LE_NUM_VARIANTS * LE_NUM_SIMS + 2; j++) {
                 int m = 0, nsim = LE_NUM_VARIANTS * LE_NUM_SIMS;
                 for (int s = 0; s < rs->S; s++)
-                    if (report_task_done(rs, p, s)) {
-                        const double *b = j < nsim ? task_of(rs, &rd[j / LE_NUM_SIMS], p, s) +
-                                                         (j % LE_NUM_SIMS) * C * Km
-                                                   : task_of(rs, &bl[j - nsim], p, s);
-                        v[m++] = report_final_rd(b, k, Km, K, -1);
-                    }
+                    if (report_task_done(rs, p, s))
+                        v[m++] = j < nsim ? report_task_rd(rs, &rd[j / LE_NUM_SIMS], p, s,
+                                                           j % LE_NUM_SIMS, k, -1)
+                                          : report_task_rd(rs, &bl[j - nsim], p, s, -1, k, -1);
                 report_quantiles(v, m, q);
                 report_gp_nums(d, q, 3);
             }

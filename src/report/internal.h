@@ -68,14 +68,16 @@ void report_free_stats(store_array *a);
 const double *report_point_t(const report_study *rs, const store_array *t, long p, long *nt);
 /* Elements per task of a per-task array a ([P][S][...]): 0 when empty. */
 long report_task_size(const report_study *rs, const store_array *a);
-/* RD at checkpoint c of one task's block rd [C][Kmax] (fit/rd_*, one
- * simulation): of class cls, or the mean over the K classes (cls < 0). */
-double report_final_rd(const double *rd, long c, long Kmax, int K, int cls);
-/* report_final_rd at checkpoint c_last across the done seeds of point p:
- * median, q25, q75 into q[3], each seed's value into v[S] (when not NULL;
- * NaN for seeds not done). rd: fit/rd_<start> ([P][S][sim][C][Kmax]), of
- * simulation sim, or a baseline (fit/rd_etf, fit/rd_cmean: [P][S][C][Kmax],
- * sim < 0). The figures and the LE tables both take their RD from here. */
+/* RD of task (p, s) at checkpoint c: of class cls, or the mean over the
+ * point's K classes (cls < 0). rd: fit/rd_<start> ([P][S][sim][C][Kmax]),
+ * of simulation sim, or a baseline (fit/rd_etf, fit/rd_cmean:
+ * [P][S][C][Kmax], sim < 0). The figures and the LE tables take every RD
+ * from here. */
+double report_task_rd(const report_study *rs, const store_array *rd, long p, int s, int sim, long c,
+                      int cls);
+/* report_task_rd at checkpoint c_last across the done seeds of point p:
+ * median, q25, q75 into q[3] (when not NULL), each seed's value into v[S]
+ * (when not NULL; NaN for seeds not done). */
 void report_final_rd_q(const report_study *rs, const store_array *rd, long p, int sim, long c_last,
                        int cls, double *q, double *v);
 /* Median, q25, q75 (report_quantiles) across the done seeds of point p of

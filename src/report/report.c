@@ -210,7 +210,9 @@ long report_task_size(const report_study *rs, const store_array *a)
     return a->data && n > 0 ? a->size / n : 0;
 }
 
-double report_final_rd(const double *rd, long c, long Kmax, int K, int cls)
+/* RD at checkpoint c of one task's block rd [C][Kmax]: of class cls, or
+ * the mean over the K classes (cls < 0) */
+static double block_rd(const double *rd, long c, long Kmax, int K, int cls)
 {
     if (cls >= 0)
         return rd[c * Kmax + cls];
@@ -220,22 +222,28 @@ double report_final_rd(const double *rd, long c, long Kmax, int K, int cls)
     return m;
 }
 
+double report_task_rd(const report_study *rs, const store_array *rd, long p, int s, int sim, long c,
+                      int cls)
+{
+    long n = report_task_size(rs, rd), Kmax = rd->dims[rd->ndim - 1], C = rd->dims[rd->ndim - 2];
+    return block_rd(rd->data + (p * rs->S + s) * n + (sim >= 0 ? sim * C * Kmax : 0), c, Kmax,
+                    rs->pt[p].K, cls);
+}
+
 void report_final_rd_q(const report_study *rs, const store_array *rd, long p, int sim, long c_last,
                        int cls, double *q, double *v)
 {
-    long n = report_task_size(rs, rd), Kmax = rd->dims[rd->ndim - 1], C = rd->dims[rd->ndim - 2];
     double w[rs->S > 0 ? rs->S : 1];
     int m = 0;
     for (int s = 0; s < rs->S; s++) {
         double x = NAN;
         if (report_task_done(rs, p, s))
-            x = w[m++] =
-                report_final_rd(rd->data + (p * rs->S + s) * n + (sim >= 0 ? sim * C * Kmax : 0),
-                                c_last, Kmax, rs->pt[p].K, cls);
+            x = w[m++] = report_task_rd(rs, rd, p, s, sim, c_last, cls);
         if (v)
             v[s] = x;
     }
-    report_quantiles(w, m, q);
+    if (q)
+        report_quantiles(w, m, q);
 }
 
 void report_seed_quantiles(const report_study *rs, const store_array *a, long p, long i,

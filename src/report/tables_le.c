@@ -118,10 +118,7 @@ static const store_array *rd_of(const le_data *d, int v)
 static double task_rd(const report_study *rs, const le_data *d, long p, int s, int v, int sim,
                       long c_last)
 {
-    const store_array *a = rd_of(d, v);
-    long n = report_task_size(rs, a), Km = a->dims[a->ndim - 1], C = a->dims[a->ndim - 2];
-    const double *b = a->data + (p * rs->S + s) * n + (v < 0 ? 0 : sim * C * Km);
-    return report_final_rd(b, c_last, Km, rs->pt[p].K, -1);
+    return report_task_rd(rs, rd_of(d, v), p, s, v < 0 ? -1 : sim, c_last, -1);
 }
 
 static long last_ckpt(const report_study *rs, const le_data *d, long p)
@@ -138,14 +135,14 @@ static long last_ckpt(const report_study *rs, const le_data *d, long p)
 static void rd_stats_k(const report_study *rs, const le_data *d, long p, int v, int sim, int cls,
                        double *q, int *beats, int *both)
 {
-    double x[rs->S > 0 ? rs->S : 1], e[rs->S > 0 ? rs->S : 1], m[rs->S > 0 ? rs->S : 1], b[3];
+    double x[rs->S > 0 ? rs->S : 1], e[rs->S > 0 ? rs->S : 1], m[rs->S > 0 ? rs->S : 1];
     long cl = last_ckpt(rs, d, p);
     report_final_rd_q(rs, rd_of(d, v), p, v < 0 ? -1 : sim, cl, cls, q, x);
     *beats = *both = 0;
     if (v < 0)
         return;
-    report_final_rd_q(rs, &d->etf, p, -1, cl, cls, b, e);
-    report_final_rd_q(rs, &d->cmean, p, -1, cl, cls, b, m);
+    report_final_rd_q(rs, &d->etf, p, -1, cl, cls, NULL, e);
+    report_final_rd_q(rs, &d->cmean, p, -1, cl, cls, NULL, m);
     for (int s = 0; s < rs->S; s++) {
         double base = fmin(e[s], m[s]);
         if (report_task_done(rs, p, s) && isfinite(x[s]) && isfinite(base)) {
