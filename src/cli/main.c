@@ -67,20 +67,21 @@ int cli_fail(const lesde_err *e)
 int cli_usage(const char *cmd, const char *fmt, ...)
 {
     /* The line goes out in one write: a process killed while writing it
-     * (mpirun ends the job when another rank exits) leaves all or none. */
-    char *line = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&line, &len);
-    FILE *f = m ? m : stderr;
+     * (mpirun ends the job when another rank exits) leaves all or none.
+     * A fixed buffer, so that nothing can fail before the write; a message
+     * longer than it (an echoed argument) is cut, the hint kept. */
+    char line[4096];
+    size_t room = sizeof line - 64 - strlen(cmd) - 1;
+    int n = snprintf(line, room, "lesde: %s: ", cmd);
     va_list ap;
     va_start(ap, fmt);
-    fprintf(f, "lesde: %s: ", cmd);
-    vfprintf(f, fmt, ap);
-    fprintf(f, " (see 'lesde %s --help')\n", cmd);
+    int m = vsnprintf(line + n, room - (size_t)n, fmt, ap);
     va_end(ap);
-    if (m && fclose(m) == 0)
-        fwrite(line, 1, len, stderr);
-    free(line);
+    size_t len = (size_t)n;
+    if (m > 0) /* what vsnprintf wrote, not what it wanted to */
+        len += (size_t)m < room - len ? (size_t)m : room - len - 1;
+    len += (size_t)snprintf(line + len, sizeof line - len, " (see 'lesde %s --help')\n", cmd);
+    fwrite(line, 1, len, stderr);
     return 2;
 }
 

@@ -20,6 +20,14 @@ expect_exit 2 "lesde help nope" "$LESDE" help nope
 check "help nope: names it" grep -q "unknown command 'nope'" "$TMP/err"
 expect_exit 2 "lesde help a b" "$LESDE" help sweep train
 
+# A usage line is written whole, in one write, from a fixed buffer: an
+# argument longer than it is cut, and the line still ends with the hint.
+long=$(head -c 6000 /dev/zero | tr '\0' x)
+expect_exit 2 "train --classes <6000 x>" "$LESDE" train --out "$TMP/x.h5" --classes "$long"
+check "long argument: one line" test "$(wc -l <"$TMP/err")" -eq 1
+check "long argument: cut, hint kept" grep -Eq "^lesde: train: .*x{1000}.* \(see 'lesde train --help'\)$" "$TMP/err"
+check "long argument: under 4 KiB" test "$(wc -c <"$TMP/err")" -le 4096
+
 # -V = --version, with the MPI library it was built with
 expect_exit 0 "lesde -V" "$LESDE" -V
 cp "$TMP/out" "$TMP/v"
