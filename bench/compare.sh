@@ -45,7 +45,7 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print NR % 2
 value() { awk -v k="$1" '$1 == k { print $2; exit }'; }
 div() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 declare -A all
-keys="lesde_us_per_step torch_us_per_step torch_over_lesde lesde_us_per_step_cpu torch_us_per_step_cpu torch_over_lesde_cpu lesde_us_per_step_nograd torch_over_lesde_nograd lesde_infer_gflops openblas_infer_gflops openblas_gemm_gflops lesde_over_openblas_infer openblas_fc1_us_per_step"
+keys="lesde_us_per_step torch_us_per_step torch_over_lesde lesde_us_per_step_cpu torch_us_per_step_cpu torch_over_lesde_cpu lesde_us_per_step_nograd torch_over_lesde_nograd lesde_infer_gflops lesde_fma_peak_gflops openblas_infer_gflops openblas_gemm_gflops lesde_over_openblas_infer openblas_fc1_us_per_step"
 kernels= blas=
 for ((r = 0; r < ${STEP_ROUNDS:-3}; r++)); do
     lesde_out=$("$bin" bench --classes 3 --channels 1 "$@")
@@ -66,7 +66,7 @@ for ((r = 0; r < ${STEP_ROUNDS:-3}; r++)); do
     if [ -n "$ln" ]; then
         all[lesde_us_per_step_nograd]+=" $ln" all[torch_over_lesde_nograd]+=" $(div "$t" "$ln")"
     fi
-    for k in lesde_infer_gflops openblas_infer_gflops openblas_gemm_gflops lesde_over_openblas_infer \
+    for k in lesde_infer_gflops lesde_fma_peak_gflops openblas_infer_gflops openblas_gemm_gflops lesde_over_openblas_infer \
         openblas_fc1_us_per_step; do
         v=$(value $k <<<"$lesde_out")
         [ -z "$v" ] || all[$k]+=" $v"

@@ -12,6 +12,7 @@
 #include "core/mem.h"
 #include "core/rng.h"
 #include "nn/cnn.h"
+#include "nn/layers.h"
 
 enum {
     BENCH_POOL = 64,  /* distinct random training inputs, cycled */
@@ -131,6 +132,25 @@ static int bench_blas_fc1(cnn *net, int nblocks, int block, double *times, cnn_b
     return LESDE_OK;
 }
 
+/* The path's plain multiply-add loop, fastest of INFER_REPEATS runs of
+ * ~20 ms each (a few ms on slow paths more): a rate to read the others
+ * against, measured by the same binary in the same minute. */
+static double bench_fma_peak(const char *path, double *sink)
+{
+    const nn_kernels *k = nn_kernels_get(path);
+    if (!k)
+        return NAN;
+    double best = 0.0, s;
+    for (int i = 0; i < INFER_REPEATS; i++) {
+        double t0 = now_s();
+        double flops = k->fma_loop(2000000, &s);
+        double rate = flops / (now_s() - t0) * 1e-9;
+        best = rate > best ? rate : best;
+        *sink += s;
+    }
+    return best;
+}
+
 int cnn_bench(int in_channels, int k, int steps, int infer_n, cnn_bench_result *out)
 {
     if (!out || steps < 1 || infer_n < 1 || in_channels < 1 || k < 2)
@@ -220,6 +240,9 @@ int cnn_bench(int in_channels, int k, int steps, int infer_n, cnn_bench_result *
     int rc = bench_blas(net, xi, infer_n, logits, times, out);
     if (!rc)
         rc = bench_blas_fc1(net, nblocks, block, times, out);
+    double fma_sink = 0.0;
+    out->fma_peak_gflops = bench_fma_peak(out->kernels, &fma_sink);
+    sink += 0.0 * fma_sink;
     free(xs), free(xi), free(logits), free(times);
     cnn_free(net);
     if (rc)
@@ -237,6 +260,7 @@ void cnn_bench_print(FILE *f, const cnn_bench_result *r)
             r->steps, r->infer_n);
     fprintf(f, "lesde_infer_samples_per_s %.0f\n", r->infer_samples_per_s);
     fprintf(f, "lesde_infer_gflops %.2f\n", r->infer_gflops);
+    fprintf(f, "lesde_fma_peak_gflops %.2f\n", r->fma_peak_gflops);
     fprintf(f, "openblas_infer_gflops %.2f\n", r->blas_infer_gflops);
     fprintf(f, "openblas_gemm_gflops %.2f\n", r->blas_gemm_gflops);
     fprintf(f, "openblas_infer_chunk %d\n", r->blas_chunk);

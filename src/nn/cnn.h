@@ -125,6 +125,8 @@ typedef struct {
     double us_per_step_nograd;  /* median, cnn_train_step_nograd */
     double infer_samples_per_s; /* cnn_infer throughput (fastest of 7 calls) */
     double infer_gflops;        /* the same in GFLOP/s (cnn_forward_flops) */
+    double fma_peak_gflops;     /* the path's plain multiply-add loop (fastest
+                                 * of 7): the bound of this core on this path */
     /* cnn_infer_blas on the same samples: OpenBLAS beside the kernels */
     const char *blas_config;  /* openblas_get_config(): version, core type */
     int blas_chunk;           /* its fastest chunk of 1, 4, 16, 64 samples */
@@ -142,7 +144,8 @@ typedef struct {
  * CPU time per block; medians over the blocks), the same for
  * cnn_train_step_nograd, then cnn_infer on infer_n random samples, then
  * cnn_infer_blas on them (each chunk size tried 3 times, the fastest timed
- * as cnn_infer), then fc1's part of a step on OpenBLAS. Sets
+ * as cnn_infer), then fc1's part of a step on OpenBLAS, then the path's
+ * plain multiply-add loop (nn_kernels.fma_loop), the bound. Sets
  * OpenBLAS to one thread. Returns 0 (LESDE_OK), or LESDE_USAGE on bad
  * arguments, LESDE_FAIL when out of memory or the loss went NaN. */
 int cnn_bench(int in_channels, int k, int steps, int infer_n, cnn_bench_result *out);

@@ -1241,6 +1241,38 @@ static void chw_from_hwc(double *out, const double *x, int C, int HW)
             out[(size_t)c * HW + p] = x[(size_t)p * C + c];
 }
 
+/* ------------------------------------------------------------------ peak */
+
+/* 12 chains: more than the FMA latency times the FMAs per cycle of any x86
+ * core so far (4 x 2), so the loop is bound by throughput, not latency;
+ * 12 + 2 vectors fit the 16 registers of the avx2 and c paths. */
+enum { FMA_CHAINS = 12 };
+
+static double fma_loop(long n, double *sink)
+{
+    /* every loop unrolled, so that GCC keeps the chains in registers */
+    vn a[FMA_CHAINS], x = vn_bcast(1.0 - 1e-9), y = vn_bcast(1e-9);
+    IN_REG(x);
+    IN_REG(y);
+#pragma GCC unroll 12
+    for (int i = 0; i < FMA_CHAINS; i++)
+        a[i] = y * (double)i;
+    for (long r = 0; r < n; r++) {
+#pragma GCC unroll 12
+        for (int i = 0; i < FMA_CHAINS; i++)
+            a[i] = a[i] * x + y;
+    }
+    vn s = a[0];
+#pragma GCC unroll 12
+    for (int i = 1; i < FMA_CHAINS; i++)
+        s += a[i];
+    double t = 0.0;
+    for (int l = 0; l < VW; l++)
+        t += s[l];
+    *sink = t;
+    return 2.0 * FMA_CHAINS * VW * (double)n;
+}
+
 /* ----------------------------------------------------------------- table */
 
 const nn_kernels NN_ISA_FN(nn_kernels) = {
@@ -1273,4 +1305,5 @@ const nn_kernels NN_ISA_FN(nn_kernels) = {
     .wino_pool_lanes = NN_ISA_FN(wino_pool_lanes),
     .dense_lanes = NN_ISA_FN(dense_lanes),
     .lanes_out = NN_ISA_FN(lanes_out),
+    .fma_loop = fma_loop,
 };

@@ -193,6 +193,13 @@ typedef struct nn_kernels {
                         int NI, int NO, int relu);
     /* lanes_out: in [G][K][NL] -> out [n][K], the first n samples (n <= G NL) */
     void (*lanes_out)(double *out, const double *in, int n, int K);
+
+    /* ---- the bound (lesde bench)
+     * fma_loop: n rounds of independent multiply-adds of native vectors and
+     * nothing else: what this path's arithmetic reaches on this core, the
+     * bound its layers are measured against. Returns the flops done (2 per
+     * multiply-add and lane); *sink keeps the results live. */
+    double (*fma_loop)(long n, double *sink);
 } nn_kernels;
 
 /* The path called name ("avx512", "avx2", "c"), or NULL when it is not
