@@ -737,7 +737,7 @@ static int draw_gamma(report_ctx *c, const report_study *rs, const char *slice, 
     if (!rc && d) {
         fprintf(d,
                 "# %s: one block per observation time (gnuplot index): s, P(all pairs "
-                "separable) = mean of sep_all across seeds, ci_lo, ci_hi\n",
+                "separable) = mean of sep_all across seeds, ci_lo, ci_hi (Wilson's interval)\n",
                 g.where);
         for (long o = 0; o < O && nb < 64; o++) {
             if (!isfinite(tv[o]))
@@ -801,7 +801,8 @@ static int draw_gamma(report_ctx *c, const report_study *rs, const char *slice, 
         c, g.base, "gamma", "Gamma schedules: P(separable) against s", rs->st->name, slice,
         "Study %s: probability (over up to %d seeds) that every pair of classes of "
         "the simulated LE-SDE samples is linearly separable, against the tail index s of "
-        "gamma(t) = c (1+t)^-s, one curve per observation time, with 95%% t-intervals. "
+        "gamma(t) = c (1+t)^-s, one curve per observation time, with Wilson's 95%% "
+        "intervals of a proportion. "
         "The separation theorem puts the boundary at s = 1 as t grows.",
         g.where, n_done);
 }
@@ -868,7 +869,7 @@ static int draw_sept(report_ctx *c, const report_study *rs, const char *slice, c
     if (!rc) {
         fprintf(d,
                 "# %s: one block per grid point (gnuplot index): t, P(all pairs "
-                "separable) = mean of sep_all across seeds, ci_lo, ci_hi\n",
+                "separable) = mean of sep_all across seeds, ci_lo, ci_hi (Wilson's interval)\n",
                 g.where);
         for (int i = 0; i < nd; i++) {
             long p = pts[i];
@@ -924,7 +925,8 @@ static int draw_sept(report_ctx *c, const report_study *rs, const char *slice, c
         c, g.base, "sept", "LE-SDE: P(separable) over time", rs->st->name, slice,
         "Study %s: probability (over up to %d seeds) that every pair of classes of "
         "the simulated LE-SDE samples is linearly separable, against the observation "
-        "time (log scale), one curve per grid point, with 95%% t-intervals.%s",
+        "time (log scale), one curve per grid point, with Wilson's 95%% intervals of a "
+        "proportion.%s",
         g.where, n_done, n > nd ? " Only the first 16 grid points are drawn." : "");
 }
 

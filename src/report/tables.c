@@ -307,8 +307,8 @@ static int sde_tables(report_ctx *c)
         }
         snprintf(mt->note, sizeof mt->note,
                  "Fraction of seeds whose simulated samples are pairwise linearly separable, "
-                 "per grid point and observation time t (iterations), with its 95%% "
-                 "t-interval.");
+                 "per grid point and observation time t (iterations), with Wilson's 95%% "
+                 "interval of a proportion.");
         for (int a = 0; a < ma; a++)
             rc |= report_table_head(&mt->t, a, rs->st->axes[a].key);
         rc |= report_table_head(&mt->t, ma, "done");

@@ -146,7 +146,7 @@ int fields_list(spec_kind kind, const field_maxima *m, field *out)
         (long)STORE_MSG_LEN, "message_char");
     if (kind == SPEC_SDE) {
         add(out, &n, "obs_t", FT_F64, F_OBS_T, 0, "iterations", "observation times", 1, m->O, "obs");
-        add(out, &n, "sep_all", FT_F64, F_SEP_ALL, 1, "", "1 if every pair of classes is linearly separable", 1, m->O, "obs")->unit_range = 1;
+        add(out, &n, "sep_all", FT_F64, F_SEP_ALL, 1, "", "1 if every pair of classes is linearly separable", 1, m->O, "obs")->indicator = 1;
         add(out, &n, "sep_frac", FT_F64, F_SEP_FRAC, 1, "", "fraction of linearly separable class pairs", 1, m->O, "obs")->unit_range = 1;
         add(out, &n, "etf_dev", FT_F64, F_SDE_ETF, 1, "", "max |cos(mean_k, mean_l) + 1/(K-1)|", 1, m->O, "obs");
         add(out, &n, "margin", FT_F64, F_MARGIN, 1, "feature units", "margin along the class-mean direction", 1, m->O, "obs");
@@ -231,10 +231,10 @@ int fields_list(spec_kind kind, const field_maxima *m, field *out)
         add(out, &n, "fit/etf_dev", FT_F64, F_ETF, 1, "", "max |cos(Xbar^k, Xbar^l) + 1/(K-1)| of the probe means", 1, C, "checkpoint");
         add(out, &n, "fit/norm_spread", FT_F64, F_SPREAD, 1, "", "std_k |Xbar^k| / mean_k |Xbar^k|", 1, C, "checkpoint");
         add(out, &n, "fit/snap_sep_frac", FT_F64, F_SNAP_SEP_FRAC, 1, "", "fraction of linearly separable class pairs of probe logits", 1, S, "snapshot")->unit_range = 1;
-        add(out, &n, "fit/snap_sep_all", FT_F64, F_SNAP_SEP_ALL, 1, "", "1 if all pairs of probe logits are separable", 1, S, "snapshot")->unit_range = 1;
+        add(out, &n, "fit/snap_sep_all", FT_F64, F_SNAP_SEP_ALL, 1, "", "1 if all pairs of probe logits are separable", 1, S, "snapshot")->indicator = 1;
         add(out, &n, "fit/snap_nc1", FT_F64, F_SNAP_NC1, 1, "", "NC1 of probe logits", 1, S, "snapshot");
         add(out, &n, "fit/snap_sep_frac_clean", FT_F64, F_SNAP_SEP_FRAC_CLEAN, 1, "", "fraction of linearly separable class pairs of probe logits by clean label", 1, S, "snapshot")->unit_range = 1;
-        add(out, &n, "fit/snap_sep_all_clean", FT_F64, F_SNAP_SEP_ALL_CLEAN, 1, "", "1 if all pairs of probe logits are separable by clean label", 1, S, "snapshot")->unit_range = 1;
+        add(out, &n, "fit/snap_sep_all_clean", FT_F64, F_SNAP_SEP_ALL_CLEAN, 1, "", "1 if all pairs of probe logits are separable by clean label", 1, S, "snapshot")->indicator = 1;
         add(out, &n, "fit/snap_nc1_clean", FT_F64, F_SNAP_NC1_CLEAN, 1, "", "NC1 of probe logits by clean label", 1, S, "snapshot");
     }
     if (m->save_data) {
@@ -282,11 +282,13 @@ const field_stat field_stats[FIELD_N_STATS] = {
      "sample standard deviation (n - 1) over the done seeds, NaN values left out", 1},
     {"ci_lo", "lower end of the 95% interval of the mean",
      "mean - t(0.975, n-1) std / sqrt(n) over the done seeds, clipped to [valid_min, "
-     "valid_max] of the field when it has them",
+     "valid_max] of the field when it has them; for a 0/1 field (flag_values 0, 1), "
+     "the lower end of Wilson's score interval of the proportion",
      1},
     {"ci_hi", "upper end of the 95% interval of the mean",
      "mean + t(0.975, n-1) std / sqrt(n) over the done seeds, clipped to [valid_min, "
-     "valid_max] of the field when it has them",
+     "valid_max] of the field when it has them; for a 0/1 field (flag_values 0, 1), "
+     "the upper end of Wilson's score interval of the proportion",
      1},
     {"n", "number of seeds summarised", "count of done seeds whose value is not NaN", 0},
     {"median", "median across seeds",

@@ -29,6 +29,9 @@ typedef struct {
     int timing;             /* varies between identical runs (rank, seconds) */
     int unit_range;         /* values in [0, 1] (accuracies, fractions): stated as
                                valid_min / valid_max; intervals are clipped to it */
+    int indicator;          /* values 0 or 1 (an event per task): stated as
+                               flag_values; the interval of its mean across
+                               seeds is Wilson's, that of a proportion */
     const char *units;
     const char *desc;
     int id;               /* what it holds (enum in fields.c) */

@@ -187,6 +187,11 @@ static int attr_array(hid_t obj, const char *name, hid_t t, size_t n, const void
     return rc;
 }
 
+int store_h5_attr_f64s(hid_t obj, const char *name, const double *v, size_t n)
+{
+    return attr_array(obj, name, H5Tcopy(H5T_IEEE_F64LE), n, v);
+}
+
 int store_h5_dimension_list(hid_t ds, const hid_t *scales, int rank)
 {
     hobj_ref_t ref[32];

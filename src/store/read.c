@@ -219,13 +219,16 @@ static int write_stat(hid_t f, const char *study, const char *stat, const char *
     return rc < 0 ? -1 : 0;
 }
 
-/* The valid range of a task dataset (valid_min / valid_max), else +-inf. */
-static void valid_range(hid_t f, const char *study, const char *name, double *lo, double *hi)
+/* The valid range of a task dataset (valid_min / valid_max), else +-inf,
+ * and whether it is a 0/1 field (flag_values; fields.h: indicator). */
+static void valid_range(hid_t f, const char *study, const char *name, double *lo, double *hi,
+                        int *indicator)
 {
     char p[512];
     snprintf(p, sizeof p, "/study/%s/%s", study, name);
     *lo = -INFINITY;
     *hi = INFINITY;
+    *indicator = 0;
     hid_t d = H5Dopen2(f, p, H5P_DEFAULT);
     if (d < 0)
         return;
@@ -233,6 +236,7 @@ static void valid_range(hid_t f, const char *study, const char *name, double *lo
         *lo = -INFINITY;
     if (store_attr_num(d, "valid_max", hi))
         *hi = INFINITY;
+    *indicator = H5Aexists(d, "flag_values") > 0;
     H5Dclose(d);
 }
 
@@ -242,9 +246,23 @@ static int by_value(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Wilson's score interval of a proportion p of n trials, 95%: unlike the
+ * t-interval it neither collapses to a point at 0/n or n/n nor leaves
+ * [0, 1] (Agresti and Coull, 1998). */
+static void wilson(double p, long n, double *lo, double *hi)
+{
+    const double z = 1.959963984540054; /* the normal's 0.975 quantile */
+    double nn = (double)n, d = 1.0 + z * z / nn;
+    double centre = (p + z * z / (2.0 * nn)) / d;
+    double half = z / d * sqrt(p * (1.0 - p) / nn + z * z / (4.0 * nn * nn));
+    /* exactly 0 and 1 at the ends, where centre -+ half would round */
+    *lo = p <= 0.0 ? 0.0 : fmax(centre - half, 0.0);
+    *hi = p >= 1.0 ? 1.0 : fmin(centre + half, 1.0);
+}
+
 /* The statistics (field_stats order) of the n finite values v, sorted in
- * place; an interval clipped to [lo, hi]. */
-static void stats_of(double *v, long n, double lo, double hi, double *out)
+ * place; an interval clipped to [lo, hi], or Wilson's for a 0/1 field. */
+static void stats_of(double *v, long n, double lo, double hi, int indicator, double *out)
 {
     qsort(v, (size_t)n, sizeof *v, by_value);
     double mean = n ? gsl_stats_mean(v, 1, (size_t)n) : NAN;
@@ -254,6 +272,8 @@ static void stats_of(double *v, long n, double lo, double hi, double *out)
     out[1] = sd;
     out[2] = isnan(half) ? NAN : fmax(mean - half, lo);
     out[3] = isnan(half) ? NAN : fmin(mean + half, hi);
+    if (indicator && n > 1)
+        wilson(mean, n, &out[2], &out[3]);
     out[4] = (double)n;
     out[5] = n ? gsl_stats_median_from_sorted_data(v, 1, (size_t)n) : NAN;
     out[6] = n ? gsl_stats_quantile_from_sorted_data(v, 1, (size_t)n, 0.25) : NAN;
@@ -267,7 +287,8 @@ static int summarize_one(sum_ctx *c, const char *name)
     if (read_dataset(c->f, c->study, name, &a, c->e))
         return -1;
     double lo, hi;
-    valid_range(c->f, c->study, name, &lo, &hi);
+    int indicator;
+    valid_range(c->f, c->study, name, &lo, &hi, &indicator);
     long cells = c->points * c->seeds;
     long per = cells > 0 ? a.size / cells : 0;
     long outn = c->points * per > 0 ? c->points * per : 1;
@@ -285,7 +306,7 @@ static int summarize_one(sum_ctx *c, const char *name)
                     v[n++] = x;
             }
             double st[FIELD_N_STATS];
-            stats_of(v, n, lo, hi, st);
+            stats_of(v, n, lo, hi, indicator, st);
             for (int k = 0; k < FIELD_N_STATS; k++)
                 out[k][p * per + j] = st[k];
         }

@@ -424,8 +424,13 @@ static int var_attrs(hid_t ds, const field *f, const char *units, const char *lo
              store_h5_attr_str(ds, "long_name", long_name);
     if (f->type == FT_CHAR) /* xarray decodes the characters into strings */
         rc = rc || store_h5_attr_str(ds, "_Encoding", "utf-8");
-    if (f->unit_range)
+    if (f->unit_range || f->indicator)
         rc = rc || store_h5_attr_f64(ds, "valid_min", 0) || store_h5_attr_f64(ds, "valid_max", 1);
+    /* CF's flags: the summaries give such a field a proportion's interval */
+    static const double flags[2] = {0, 1};
+    if (f->indicator)
+        rc = rc || store_h5_attr_f64s(ds, "flag_values", flags, 2) ||
+             store_h5_attr_str(ds, "flag_meanings", "false true");
     return rc ? -1 : 0;
 }
 

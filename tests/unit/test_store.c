@@ -272,7 +272,7 @@ static void test_fields_table(void)
 
 /* Summaries across seeds, with values set by hand: median and quantiles
  * (type 7), NaN and unfinished seeds left out, the interval of a fraction
- * clipped to [0, 1]. */
+ * clipped to [0, 1], that of a 0/1 field Wilson's. */
 static void test_summaries(void)
 {
     const char *path = "/tmp/lesde_test_summary.h5";
@@ -295,6 +295,16 @@ static void test_summaries(void)
     hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
     hid_t d = H5Dopen2(f, "/study/tr/final_val_acc", H5P_DEFAULT);
     H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, acc);
+    H5Dclose(d);
+    /* a 0/1 field: point 0: 1 0 1 1 (NaN and the failed seed left out),
+     * point 1: six 0s */
+    double sep[12] = {1, 0, 1, 1, NAN, 1, 0, 0, 0, 0, 0, 0};
+    d = H5Dopen2(f, "/study/tr/fit/snap_sep_all", H5P_DEFAULT);
+    H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, sep);
+    CHECK(H5Aexists(d, "flag_values") > 0, "a 0/1 field has flag_values");
+    H5Dclose(d);
+    d = H5Dopen2(f, "/study/tr/final_val_acc", H5P_DEFAULT);
+    CHECK(H5Aexists(d, "flag_values") == 0, "an accuracy has none");
     H5Dclose(d);
     d = H5Dopen2(f, "/study/tr/status", H5P_DEFAULT);
     H5Dwrite(d, H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, status);
@@ -327,6 +337,24 @@ static void test_summaries(void)
     CHECK_NEAR(v[7][1], 0.9975, 1e-12);
     CHECK(v[3][1] == 1 && v[2][1] < v[0][1], "interval clipped to 1: %.17g", v[3][1]);
     CHECK(v[3][0] < 1 && v[2][0] > 0, "interval of point 0 inside [0, 1]");
+    /* The 0/1 field's interval is Wilson's: 3 of 4 -> [0.30064, 0.95441]
+     * (the t-interval would be [-0.05, 1.55] before clipping), 0 of 6 ->
+     * [0, z^2 / (n + z^2)] = [0, 0.39033], 0 exactly (the t-interval: the
+     * point 0). */
+    double w[2][2];
+    for (int k = 0; k < 2; k++) {
+        char name[64];
+        snprintf(name, sizeof name, "summary/%s/fit/snap_sep_all", k ? "ci_hi" : "ci_lo");
+        store_array a;
+        CHECK(store_read_array(path, "tr", name, &a, &e) == 0 && a.size == 2, "%s", name);
+        w[k][0] = a.size == 2 ? a.data[0] : NAN;
+        w[k][1] = a.size == 2 ? a.data[1] : NAN;
+        store_array_free(&a);
+    }
+    CHECK_NEAR(w[0][0], 0.300641842582402, 1e-12);
+    CHECK_NEAR(w[1][0], 0.954412739190299, 1e-12);
+    CHECK(w[0][1] == 0, "0 of 6: lower end 0: %.17g", w[0][1]);
+    CHECK_NEAR(w[1][1], 3.841458820694124 / (6.0 + 3.841458820694124), 1e-12);
     unlink(path);
     spec_free(&s);
 }
