@@ -39,9 +39,12 @@ static void help(void)
            "Options:\n"
            "  --out DIR         output directory (required)\n"
            "  --study NAME      only this study\n"
-           "  --p-err P         draw fig2, fig4, fig5 and fig5k at the grid point with\n"
-           "                    p_err = P (as the spec writes it: 0.3, 2/3) instead of\n"
-           "                    p_err = 0; a study without such a point is skipped\n"
+           "  --at KEY=VALUE    draw fig2, fig4, fig5 and fig5k at the grid point with\n"
+           "                    KEY = VALUE (p_err or a grid axis; numbers as the spec\n"
+           "                    writes them: 0.3, 2/3, 1e5) instead of p_err = 0;\n"
+           "                    repeatable (--at p_err=0.3 --at iters=1e5); a study\n"
+           "                    without such a point is skipped, with a line saying so\n"
+           "  --p-err P         the same as --at p_err=P\n"
            "  --gnuplot PROG    the gnuplot program (default: gnuplot)\n"
            "  --quiet           print only the index path and p_hat*\n"
            "  -h, --help        this help\n\n"
@@ -62,9 +65,8 @@ static void print_estimate(double v, int at_first)
 int cmd_report(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"out", 1, 0, 'o'},   {"study", 1, 0, 's'}, {"gnuplot", 1, 0, 'g'},
-        {"quiet", 0, 0, 'q'}, {"p-err", 1, 0, 'p'}, {"help", 0, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"out", 1, 0, 'o'},   {"study", 1, 0, 's'}, {"gnuplot", 1, 0, 'g'}, {"quiet", 0, 0, 'q'},
+        {"p-err", 1, 0, 'p'}, {"at", 1, 0, 'a'},    {"help", 0, 0, 'h'},    {0, 0, 0, 0}};
     report_opts o = {0};
     o.log = stdout;
     optind = 1;
@@ -76,13 +78,15 @@ int cmd_report(int argc, char **argv)
         case 's': o.study = optarg; break;
         case 'g': o.gnuplot = optarg; break;
         case 'q': o.log = NULL; break;
-        case 'p':
-            if (spec_number(optarg, strlen(optarg), &o.at_p_err) || o.at_p_err < 0 ||
-                o.at_p_err > 1)
-                return cli_usage("report", "--p-err needs a number in [0, 1] (0.3, 2/3), not '%s'",
-                                 optarg);
-            o.at_set = 1;
+        case 'p': /* --p-err P is --at p_err=P */
+        case 'a': {
+            char kv[128], msg[256];
+            snprintf(kv, sizeof kv, "%s%s", ch == 'p' ? "p_err=" : "", optarg);
+            if (report_opts_at(&o, kv, msg, sizeof msg))
+                return cli_usage("report", "%s: %s", ch == 'p' ? "--p-err" : "--at", msg);
+            o.by_p_err = o.n_at == 1 && ch == 'p';
             break;
+        }
         case ':': return cli_usage("report", "%s needs a value", argv[optind - 1]);
         default: return cli_usage("report", "unknown option '%s'", argv[optind - 1]);
         }

@@ -1,5 +1,6 @@
 /* report figures of the dynamics of a train study with a fit, at its
- * p_err = 0 point: fig2 (LE fit), fig4 and fig5 (drawn by figs_le.c). */
+ * p_err = 0 point or the one --at asks: fig2 (LE fit), fig4 and fig5
+ * (drawn by figs_le.c). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,15 +10,80 @@
 
 static const char *const model_name[2] = {"I", "L"};
 
-/* The point the dynamics figures show: the first with p_err = p_err (0
- * unless --p-err asks another) that has done seeds (and summaries, for
- * figures of means); by default else the first such. */
-static long dyn_point(const report_study *rs, int need_sum, const report_opts *o)
+int report_opts_at(report_opts *o, const char *kv, char *msg, size_t len)
 {
-    double want = o->at_set ? o->at_p_err : 0.0;
-    for (int pass = 0; pass < (o->at_set ? 1 : 2); pass++)
+    const char *eq = strchr(kv, '=');
+    size_t kl = eq ? (size_t)(eq - kv) : 0;
+    int word = kl > 0 && kl < SPEC_NAME_MAX;
+    for (size_t i = 0; word && i < kl; i++)
+        word = kv[i] == '_' || (kv[i] >= 'a' && kv[i] <= 'z') || (kv[i] >= '0' && kv[i] <= '9');
+    if (!word || !eq[1] || strlen(eq + 1) >= sizeof o->at[0].text) {
+        snprintf(msg, len, "needs KEY=VALUE (p_err=0.3, iters=1e5), not '%s'", kv);
+        return LESDE_USAGE;
+    }
+    if (o->n_at == REPORT_MAX_AT) {
+        snprintf(msg, len, "at most %d keys", REPORT_MAX_AT);
+        return LESDE_USAGE;
+    }
+    report_at *a = &o->at[o->n_at];
+    memcpy(a->key, kv, kl);
+    a->key[kl] = '\0';
+    snprintf(a->text, sizeof a->text, "%s", eq + 1);
+    for (int i = 0; i < o->n_at; i++)
+        if (!strcmp(o->at[i].key, a->key)) {
+            snprintf(msg, len, "%s is asked twice", a->key);
+            return LESDE_USAGE;
+        }
+    if (spec_number(a->text, strlen(a->text), &a->value))
+        a->value = NAN;
+    if (!strcmp(a->key, "p_err") && !(a->value >= 0 && a->value <= 1)) {
+        snprintf(msg, len, "p_err needs a number in [0, 1] (0.3, 2/3), not '%s'", a->text);
+        return LESDE_USAGE;
+    }
+    o->n_at++;
+    return LESDE_OK;
+}
+
+/* Whether grid point p of rs has every coordinate --at asks; a key that
+ * is no grid axis of the study (p_err aside, which every point has) sets
+ * *missing. A number matches an axis value by value (0.3 and 3/10 alike),
+ * a word by its label. */
+static int at_point(const report_study *rs, long p, const report_opts *o, const char **missing)
+{
+    for (int i = 0; i < o->n_at; i++) {
+        const report_at *at = &o->at[i];
+        if (!strcmp(at->key, "p_err")) {
+            if (rs->pt[p].p_err != at->value)
+                return 0;
+            continue;
+        }
+        int a = spec_axis_find(rs->st, at->key);
+        if (a < 0) {
+            *missing = at->key;
+            return 0;
+        }
+        int v = spec_point_coord(rs->st, p, a);
+        const spec_axis *ax = &rs->st->axes[a];
+        int differs = (ax->type == SPEC_VALUE_WORD || isnan(at->value))
+                          ? strcmp(ax->labels[v], at->text) != 0
+                          : ax->values[v] != at->value;
+        if (differs)
+            return 0;
+    }
+    return 1;
+}
+
+/* The point the dynamics figures show: the first with the coordinates
+ * --at asks (p_err = 0 without it) that has done seeds (and summaries, for
+ * figures of means); without --at, else the first such. */
+static long dyn_point(const report_study *rs, int need_sum, const report_opts *o,
+                      const char **missing)
+{
+    report_opts zero = {.n_at = 1, .at = {{.key = "p_err", .text = "0", .value = 0.0}}};
+    const report_opts *want = o->n_at ? o : &zero;
+    for (int pass = 0; pass < (o->n_at ? 1 : 2); pass++)
         for (long p = 0; p < rs->P; p++)
-            if ((pass || rs->pt[p].p_err == want) &&
+            if ((pass || at_point(rs, p, want, missing)) &&
                 (need_sum ? report_summarized(rs, p) : rs->pt[p].n_done > 0))
                 return p;
     return -1;
@@ -33,13 +99,23 @@ static int each_fit_study(report_ctx *c, const char *kind, int need_sum,
         if (!rs->st || rs->st->kind != SPEC_TRAIN || !rs->fit)
             continue;
         any = 1;
-        long p = dyn_point(rs, need_sum, c->o);
+        const char *missing = NULL;
+        long p = dyn_point(rs, need_sum, c->o, &missing);
         if (p < 0) {
-            char at[64] = "";
-            if (c->o->at_set)
-                snprintf(at, sizeof at, " at p_err = %.6g (--p-err)", c->o->at_p_err);
-            if (report_skip(c, "skipped %s for study %s: no done task%s%s", kind, rs->st->name,
-                            rs->n_done && need_sum ? " with summaries across seeds" : "", at))
+            /* " at key = value, ... (--at)", what was asked */
+            char at[1024] = "";
+            for (int k = 0; k < c->o->n_at; k++)
+                snprintf(at + strlen(at), sizeof at - strlen(at), "%s %s = %s", k ? "," : " at",
+                         c->o->at[k].key, c->o->at[k].text);
+            if (c->o->n_at)
+                snprintf(at + strlen(at), sizeof at - strlen(at), " (%s)",
+                         c->o->by_p_err ? "--p-err" : "--at");
+            const char *sums = rs->n_done && need_sum ? " with summaries across seeds" : "";
+            int rc = missing ? report_skip(c, "skipped %s for study %s: no grid axis %s (--at)",
+                                           kind, rs->st->name, missing)
+                             : report_skip(c, "skipped %s for study %s: no done task%s%s", kind,
+                                           rs->st->name, sums, at);
+            if (rc)
                 return c->e->code;
             continue;
         }

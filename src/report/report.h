@@ -35,6 +35,14 @@
 #include "core/err.h"
 #include "spec/spec.h"
 
+/* One coordinate --at (or --p-err) asks of the dynamics figures' point. */
+#define REPORT_MAX_AT 8
+typedef struct {
+    char key[SPEC_NAME_MAX]; /* p_err, or a grid axis of the study */
+    char text[64];           /* the value as given, for messages */
+    double value;            /* spec_number of text; NaN: a word, matched by label */
+} report_at;
+
 typedef struct {
     const char *store;   /* the store to report on */
     const char *out_dir; /* created if missing */
@@ -42,11 +50,19 @@ typedef struct {
     const char *gnuplot; /* the gnuplot program (NULL: "gnuplot") */
     FILE *log;           /* "wrote ..." / "skipped ..." lines (NULL: none) */
     /* The point of the dynamics figures (fig2, fig4, fig5, fig5k): with
-     * at_set, each fit study's first grid point whose p_err is at_p_err
-     * (none: skipped); else its first with p_err = 0, or its first. */
-    int at_set;
-    double at_p_err;
+     * n_at, each fit study's first grid point with every coordinate at[]
+     * asks (p_err: the point's, also where rho is the axis; another key:
+     * that grid axis; a study without the axis, or without such a point,
+     * has them skipped); else its first with p_err = 0, or its first. */
+    int n_at;
+    report_at at[REPORT_MAX_AT];
+    int by_p_err; /* at[] is --p-err's alone (for messages) */
 } report_opts;
+
+/* Adds "KEY=VALUE" to o's at[]: LESDE_USAGE (msg says why, for after the
+ * option's name) for no '=', a key that is not a word, a key given twice,
+ * a p_err that is not a number in [0, 1], or more than REPORT_MAX_AT. */
+int report_opts_at(report_opts *o, const char *kv, char *msg, size_t len);
 
 /* The transition estimate of one K (and one value of every other axis). */
 typedef struct {

@@ -171,8 +171,37 @@ done
 check "--p-err 0.5: no fig5k" test ! -e "$TMP/at5/fig5kplateau-pollution.png"
 for bad in 1.5 -0.1 abc 1/0; do
   expect_exit 2 "--p-err $bad refused" "$LESDE" report "$STORE" --out "$TMP/x" --p-err "$bad"
-  check "--p-err $bad: says what it needs" grep -q "p-err needs a number in \[0, 1\]" "$TMP/err"
+  check "--p-err $bad: says what it needs" grep -q "p-err: p_err needs a number in \[0, 1\]" "$TMP/err"
 done
+# --at KEY=VALUE: any grid axis, with p_err or alone. A store of two axes
+# (p_err x iters); without --at the figures are at the first point.
+expect_exit 0 "sweep, p_err x iters" "$LESDE" sweep "$SPEC" --set study.pollution.iters=300,400 \
+  --set study.gamma.n_obs=1 --set study.boundary.n_obs=1 --store "$TMP/two.h5" --quiet
+expect_exit 0 "report --at iters=400 --at p_err=7/10" "$LESDE" report "$TMP/two.h5" \
+  --out "$TMP/at2" --study pollution --at iters=400 --at p_err=7/10
+check "--at: fig5 at iters=400, p_err=0.7" \
+  grep -q "^set multiplot .*title 'pollution, iters=400, p\\\\_err=0.7: " "$TMP/at2/fig5-pollution.gp"
+check "--at: fig5k at that point" grep -q "point iters=400, p_err=0.7, start" "$TMP/at2/fig5kplateau-pollution.dat"
+check "--at: fig2 at that point" grep -q "iters=400, p\\\\_err=0.7" "$TMP/at2/fig2-pollution.gp"
+check "--at: fig4 at that point" grep -q "iters=400, p\\\\_err=0.7" "$TMP/at2/fig4plateau-pollution.gp"
+expect_exit 0 "report --at iters=1e3/2.5 (400, as a spec writes it)" "$LESDE" report "$TMP/two.h5" \
+  --out "$TMP/at3" --study pollution --at iters=1e3/2.5 --quiet
+check "--at iters=1e3/2.5: fig5 at iters=400, p_err=0" \
+  grep -q "^set multiplot .*title 'pollution, iters=400, p\\\\_err=0: " "$TMP/at3/fig5-pollution.gp"
+expect_exit 0 "report of two axes, no --at" "$LESDE" report "$TMP/two.h5" --out "$TMP/at4" --study pollution --quiet
+check "no --at: fig5 at the first point" \
+  grep -q "^set multiplot .*title 'pollution, iters=300, p\\\\_err=0: " "$TMP/at4/fig5-pollution.gp"
+expect_exit 0 "report --at iters=500 (no such point)" "$LESDE" report "$TMP/two.h5" --out "$TMP/at5" \
+  --study pollution --at iters=500
+check "--at iters=500: skipped fig5" \
+  grep -q "^skipped fig5 for study pollution: no done task at iters = 500 (--at)" "$TMP/out"
+expect_exit 0 "report --at seedz=1 (no such axis)" "$LESDE" report "$TMP/two.h5" --out "$TMP/at6" \
+  --study pollution --at seedz=1
+check "--at seedz=1: no grid axis" grep -q "^skipped fig2 for study pollution: no grid axis seedz (--at)" "$TMP/out"
+expect_exit 2 "--at without =" "$LESDE" report "$TMP/two.h5" --out "$TMP/x" --at iters
+check "--at without =: says what it needs" grep -q "at: needs KEY=VALUE" "$TMP/err"
+expect_exit 2 "--at p_err twice" "$LESDE" report "$TMP/two.h5" --out "$TMP/x" --at p_err=0 --p-err 0.7
+check "--at p_err twice: says so" grep -q "p_err is asked twice" "$TMP/err"
 
 # Errors.
 expect_exit 2 "missing store" "$LESDE" report "$TMP/none.h5" --out "$TMP/x"
