@@ -46,7 +46,7 @@ value() { awk -v k="$1" '$1 == k { print $2; exit }'; }
 div() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 declare -A all
 keys="lesde_us_per_step torch_us_per_step torch_over_lesde lesde_us_per_step_cpu torch_us_per_step_cpu torch_over_lesde_cpu lesde_us_per_step_nograd torch_over_lesde_nograd lesde_infer_gflops lesde_fma_peak_gflops openblas_infer_gflops openblas_gemm_gflops lesde_over_openblas_infer openblas_fc1_us_per_step"
-kernels= blas=
+kernels= blas= cpu=
 for ((r = 0; r < ${STEP_ROUNDS:-3}; r++)); do
     lesde_out=$("$bin" bench --classes 3 --channels 1 "$@")
     torch_out=$("$py" bench/torch_peer.py --k 3 --channels 1 --steps "${TORCH_STEPS:-2000}")
@@ -72,8 +72,10 @@ for ((r = 0; r < ${STEP_ROUNDS:-3}; r++)); do
         [ -z "$v" ] || all[$k]+=" $v"
     done
     blas=$(sed -n 's/^openblas_config //p' <<<"$lesde_out")
+    cpu=$(sed -n 's/^lesde_cpu //p' <<<"$lesde_out")
 done
 # STEP_ROUNDS=0 skips part 1 (the whole task alone)
+[ -z "$cpu" ] || echo "lesde_cpu $cpu"
 [ -z "$kernels" ] || echo "lesde_kernels $kernels"
 [ -z "$blas" ] || echo "openblas_config $blas"
 for k in $keys; do

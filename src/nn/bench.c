@@ -269,4 +269,7 @@ void cnn_bench_print(FILE *f, const cnn_bench_result *r)
     fprintf(f, "openblas_fc1_us_per_step %.1f\n", r->blas_fc1_us_per_step);
     fprintf(f, "openblas_config %s\n", r->blas_config ? r->blas_config : "?");
     fprintf(f, "lesde_kernels %s\n", r->kernels);
+    char cpu[128];
+    nn_cpu_name(cpu, sizeof cpu);
+    fprintf(f, "lesde_cpu %s\n", cpu);
 }

@@ -3,6 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef LESDE_KERNELS_X86
+#include <cpuid.h>
+#endif
 
 #include "nn/layers.h"
 
@@ -76,4 +79,34 @@ const nn_kernels *nn_kernels_default(void)
         if (runs_here(paths[i]))
             k = paths[i];
     return k;
+}
+
+void nn_cpu_name(char *buf, size_t len)
+{
+    snprintf(buf, len, "unknown");
+#ifdef LESDE_KERNELS_X86
+    /* The brand string (leaves 0x80000002-4) names the product, often not
+     * the generation ("AMD EPYC" under a hypervisor): family and model
+     * (leaf 1, with their extended fields) do. */
+    unsigned r[12] = {0}, a, b, c, d;
+    if (__get_cpuid_max(0x80000000, NULL) < 0x80000004 || !__get_cpuid(1, &a, &b, &c, &d))
+        return;
+    for (unsigned i = 0; i < 3; i++)
+        __get_cpuid(0x80000002 + i, &r[4 * i], &r[4 * i + 1], &r[4 * i + 2], &r[4 * i + 3]);
+    char brand[49];
+    memcpy(brand, r, 48);
+    brand[48] = '\0';
+    const char *s = brand;
+    while (*s == ' ')
+        s++;
+    size_t n = strlen(s);
+    while (n && s[n - 1] == ' ')
+        n--;
+    unsigned family = (a >> 8) & 0xf, model = (a >> 4) & 0xf;
+    if (family == 0xf)
+        family += (a >> 20) & 0xff;
+    if (family == 0x6 || family >= 0xf)
+        model += ((a >> 16) & 0xf) << 4;
+    snprintf(buf, len, "%.*s (family %u, model %u)", (int)n, s, family, model);
+#endif
 }

@@ -208,6 +208,9 @@ const nn_kernels *nn_kernels_get(const char *name);
 /* The path new networks use: LESDE_KERNELS when it names a usable path,
  * otherwise the fastest this CPU runs (avx512, avx2, c). */
 const nn_kernels *nn_kernels_default(void);
+/* The CPU, for benchmark records: "AMD EPYC (family 25, model 17)" on
+ * x86 (cpuid's brand string, family and model), else "unknown". */
+void nn_cpu_name(char *buf, size_t len);
 /* Checks LESDE_KERNELS: 0 when unset or usable, else -1 with a one-line
  * reason in msg (for the CLI, which refuses to run on a bad value). */
 int nn_kernels_check_env(char *msg, size_t len);

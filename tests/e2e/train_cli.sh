@@ -69,6 +69,7 @@ check "bench's OpenBLAS pass gives the kernels' logits" \
   awk '$1 == "openblas_infer_max_diff" && $2 < 1e-12 { ok = 1 } END { exit !ok }' "$TMP/out"
 check "bench times fc1 on OpenBLAS" \
   awk '$1 == "openblas_fc1_us_per_step" && $2 > 0 { ok = 1 } END { exit !ok }' "$TMP/out"
+check "bench names the CPU" grep -Eq "^lesde_cpu .+" "$TMP/out"
 check "bench measures the path's multiply-add loop" \
   awk '$1 == "lesde_fma_peak_gflops" && $2 > 0 && $2 < 1e6 { ok = 1 } END { exit !ok }' "$TMP/out"
 expect_exit 2 "LESDE_KERNELS=sse9" env LESDE_KERNELS=sse9 "$LESDE" bench --steps 20
