@@ -246,9 +246,10 @@ static int by_value(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Wilson's score interval of a proportion p of n trials, 95%: unlike the
+/* Wilson's score interval of a proportion p of n trials, 95% (Wilson
+ * 1927; Brown, Cai and DasGupta 2001 recommend it for small n): unlike the
  * t-interval it neither collapses to a point at 0/n or n/n nor leaves
- * [0, 1] (Agresti and Coull, 1998). */
+ * [0, 1]. */
 static void wilson(double p, long n, double *lo, double *hi)
 {
     const double z = 1.959963984540054; /* the normal's 0.975 quantile */
