@@ -249,10 +249,11 @@ int cmd_summarize(int argc, char **argv)
     int rc = one_store_arg("summarize", argc, argv,
                            "Usage: lesde summarize STORE [--quiet]\n\n"
                            "Recomputes the summaries across seeds (mean, std, 95% t-interval\n"
-                           "clipped to a fraction's [0, 1], count, median, 25% and 75%\n"
-                           "quantiles, over the done seeds) of every curve and scalar of every\n"
-                           "study, into STORE's summary/<stat>/ datasets. lesde sweep and lesde\n"
-                           "train do this at their end; refused while a sweep writes STORE.\n\n"
+                           "clipped to a fraction's [0, 1] or, for a 0/1 field such as sep_all\n"
+                           "(flag_values 0 1), Wilson's score interval, count, median, 25% and\n"
+                           "75% quantiles, over the done seeds) of every curve and scalar of\n"
+                           "every study, into STORE's summary/<stat>/ datasets. lesde sweep and\n"
+                           "lesde train do this at their end; refused while a sweep writes STORE.\n\n"
                            "Options:\n"
                            "  --quiet       print nothing but errors\n"
                            "  -h, --help    this help\n",
