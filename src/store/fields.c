@@ -266,6 +266,21 @@ static const field_dim dims[] = {
     {"message_char", "character of the message", "1", NULL, 1},
 };
 
+int fields_is_indicator(const char *name)
+{
+    /* the names do not depend on the sizes; every optional field listed */
+    field_maxima m = {.K = 2, .C = 2, .S = 1, .NP = 1, .T = 1, .CH = 1, .NT = 1, .NV = 1,
+                      .O = 1, .V = 1, .fit = 1, .save_data = 1};
+    field f[FIELDS_MAX];
+    for (int kind = 0; kind < 2; kind++) {
+        int n = fields_list(kind ? SPEC_SDE : SPEC_TRAIN, &m, f);
+        for (int i = 0; i < n; i++)
+            if (f[i].indicator && !strcmp(f[i].name, name))
+                return 1;
+    }
+    return 0;
+}
+
 const field_dim *fields_dim(const char *name)
 {
     for (size_t i = 0; i < sizeof dims / sizeof dims[0]; i++)

@@ -52,6 +52,9 @@ void fields_maxima_free(field_maxima *m);
 /* The study's fields; returns how many (at most FIELDS_MAX). */
 #define FIELDS_MAX 96
 int fields_list(spec_kind kind, const field_maxima *m, field *out);
+/* Whether name is a 0/1 field (indicator) of some study kind: how the
+ * summaries know one in a store written before flag_values marked it. */
+int fields_is_indicator(const char *name);
 long field_size(const field *f);
 
 /* A per-task dimension's coordinate, when it is more than 0..n-1. */

@@ -187,9 +187,13 @@ static int attr_array(hid_t obj, const char *name, hid_t t, size_t n, const void
     return rc;
 }
 
-int store_h5_attr_f64s(hid_t obj, const char *name, const double *v, size_t n)
+int store_h5_flags01(hid_t ds)
 {
-    return attr_array(obj, name, H5Tcopy(H5T_IEEE_F64LE), n, v);
+    static const double flags[2] = {0, 1};
+    return attr_array(ds, "flag_values", H5Tcopy(H5T_IEEE_F64LE), 2, flags) ||
+                   store_h5_attr_str(ds, "flag_meanings", "false true")
+               ? -1
+               : 0;
 }
 
 int store_h5_dimension_list(hid_t ds, const hid_t *scales, int rank)

@@ -36,8 +36,9 @@ int store_attr_num(hid_t obj, const char *name, double *v);
 int store_h5_attr_str(hid_t obj, const char *name, const char *value);
 int store_h5_attr_int(hid_t obj, const char *name, long long value);
 int store_h5_attr_f64(hid_t obj, const char *name, double value);
-/* A new 1-D float64 attribute of the n values v. 0 or -1. */
-int store_h5_attr_f64s(hid_t obj, const char *name, const double *v, size_t n);
+/* Marks a float64 variable as 0/1 the CF way: flag_values 0, 1 and
+ * flag_meanings "false true" (new attributes). 0 or -1. */
+int store_h5_flags01(hid_t ds);
 /* A new variable-length UTF-8 string type (close it). */
 hid_t store_h5_vlstr(void);
 /* A coordinate variable of group g: a 1-D dimension scale `name` of n

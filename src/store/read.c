@@ -220,7 +220,9 @@ static int write_stat(hid_t f, const char *study, const char *stat, const char *
 }
 
 /* The valid range of a task dataset (valid_min / valid_max), else +-inf,
- * and whether it is a 0/1 field (flag_values; fields.h: indicator). */
+ * and whether it is a 0/1 field (flag_values; fields.h: indicator). A 0/1
+ * field of a store written before flag_values gets them now (the file is
+ * open for writing), so that a summary of an old store is a new one's. */
 static void valid_range(hid_t f, const char *study, const char *name, double *lo, double *hi,
                         int *indicator)
 {
@@ -237,6 +239,10 @@ static void valid_range(hid_t f, const char *study, const char *name, double *lo
     if (store_attr_num(d, "valid_max", hi))
         *hi = INFINITY;
     *indicator = H5Aexists(d, "flag_values") > 0;
+    if (!*indicator && fields_is_indicator(name)) {
+        *indicator = 1;
+        store_h5_flags01(d); /* or the next summary tries again */
+    }
     H5Dclose(d);
 }
 

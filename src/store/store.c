@@ -427,10 +427,8 @@ static int var_attrs(hid_t ds, const field *f, const char *units, const char *lo
     if (f->unit_range || f->indicator)
         rc = rc || store_h5_attr_f64(ds, "valid_min", 0) || store_h5_attr_f64(ds, "valid_max", 1);
     /* CF's flags: the summaries give such a field a proportion's interval */
-    static const double flags[2] = {0, 1};
     if (f->indicator)
-        rc = rc || store_h5_attr_f64s(ds, "flag_values", flags, 2) ||
-             store_h5_attr_str(ds, "flag_meanings", "false true");
+        rc = rc || store_h5_flags01(ds);
     return rc ? -1 : 0;
 }
 

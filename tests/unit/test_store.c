@@ -355,6 +355,26 @@ static void test_summaries(void)
     CHECK_NEAR(w[1][0], 0.954412739190299, 1e-12);
     CHECK(w[0][1] == 0, "0 of 6: lower end 0: %.17g", w[0][1]);
     CHECK_NEAR(w[1][1], 3.841458820694124 / (6.0 + 3.841458820694124), 1e-12);
+    /* A store written before flag_values: the field is known by name, and
+     * summarising marks it and gives the same interval. */
+    f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    d = H5Dopen2(f, "/study/tr/fit/snap_sep_all", H5P_DEFAULT);
+    H5Adelete(d, "flag_values");
+    H5Adelete(d, "flag_meanings");
+    H5Dclose(d);
+    H5Fclose(f);
+    CHECK(store_summarize(path, &e) == 0, "summarize an old store: %s", e.msg);
+    store_array old;
+    CHECK(store_read_array(path, "tr", "summary/ci_lo/fit/snap_sep_all", &old, &e) == 0 &&
+              old.size == 2 && old.data[0] == w[0][0],
+          "old store: Wilson's interval too");
+    store_array_free(&old);
+    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    d = H5Dopen2(f, "/study/tr/fit/snap_sep_all", H5P_DEFAULT);
+    CHECK(H5Aexists(d, "flag_values") > 0 && H5Aexists(d, "flag_meanings") > 0,
+          "old store: the field marked");
+    H5Dclose(d);
+    H5Fclose(f);
     unlink(path);
     spec_free(&s);
 }
