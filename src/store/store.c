@@ -588,7 +588,11 @@ static int study_create(store *st, int i, lesde_err *e)
             snprintf(lname, sizeof lname, "%s of: %s", fs->what, f->desc);
             field sf = *f;
             sf.type = FT_F64;
-            sf.unit_range = f->unit_range && fs->same_units && strcmp(fs->name, "std");
+            /* the mean of 0/1 values is a proportion in [0, 1], not a flag; n
+             * and std have no such range */
+            sf.unit_range =
+                (f->unit_range || f->indicator) && fs->same_units && strcmp(fs->name, "std");
+            sf.indicator = 0;
             if (sd < 0 || var_attrs(sd, &sf, fs->same_units ? f->units : "1", lname) ||
                 store_h5_attr_str(sd, "comment", fs->method) || attach(L, ssc, sd, f, 0))
                 rc = err_set(e, LESDE_FAIL, "cannot create %s/%s (disk full?)", path, name);

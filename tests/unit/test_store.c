@@ -223,6 +223,21 @@ static void test_layout(const char *path)
     d = H5Dopen2(f, "/study/tr/summary/ci_hi/val_acc", H5P_DEFAULT);
     CHECK(attr_class(d, "valid_max") == H5T_FLOAT && is_vlstr_attr(d, "comment"), "ci_hi attrs");
     H5Dclose(d);
+    /* A 0/1 field is a flag; its mean across seeds is a proportion (a
+     * range, no flags), its count neither (netCDF readers mask values
+     * outside valid_min / valid_max). */
+    d = H5Dopen2(f, "/study/tr/fit/snap_sep_all", H5P_DEFAULT);
+    CHECK(attr_class(d, "flag_values") == H5T_FLOAT && attr_class(d, "valid_max") == H5T_FLOAT,
+          "0/1 field: flags and range");
+    H5Dclose(d);
+    d = H5Dopen2(f, "/study/tr/summary/mean/fit/snap_sep_all", H5P_DEFAULT);
+    CHECK(attr_class(d, "flag_values") == H5T_NO_CLASS && attr_class(d, "valid_max") == H5T_FLOAT,
+          "its mean: a range, no flags");
+    H5Dclose(d);
+    d = H5Dopen2(f, "/study/tr/summary/n/fit/snap_sep_all", H5P_DEFAULT);
+    CHECK(attr_class(d, "flag_values") == H5T_NO_CLASS && attr_class(d, "valid_max") == H5T_NO_CLASS,
+          "its count: neither");
+    H5Dclose(d);
     H5Fclose(f);
 }
 
