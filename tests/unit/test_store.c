@@ -235,7 +235,8 @@ static void test_layout(const char *path)
           "its mean: a range, no flags");
     H5Dclose(d);
     d = H5Dopen2(f, "/study/tr/summary/n/fit/snap_sep_all", H5P_DEFAULT);
-    CHECK(attr_class(d, "flag_values") == H5T_NO_CLASS && attr_class(d, "valid_max") == H5T_NO_CLASS,
+    CHECK(attr_class(d, "flag_values") == H5T_NO_CLASS &&
+              attr_class(d, "valid_max") == H5T_NO_CLASS,
           "its count: neither");
     H5Dclose(d);
     H5Fclose(f);
