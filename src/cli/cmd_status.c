@@ -3,10 +3,33 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
+#include "core/log.h"
 #include "spec/spec.h"
 #include "store/store.h"
+
+/* The pace of a running sweep is measured over the tasks it finished in
+ * the last PACE_WINDOW seconds, or since it took the lock if that is later:
+ * recent enough to follow a change of ranks, long enough to average many
+ * tasks. */
+#define PACE_WINDOW 900.0
+
+/* When the lock was taken (its "since", UTC), or -1. */
+static double lock_since(const store_lock_info *li)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    char z = 0;
+    if (sscanf(li->since, "%d-%d-%dT%d:%d:%d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec, &z) != 7 ||
+        z != 'Z')
+        return -1;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return (double)timegm(&tm);
+}
 
 /* Parses "CMD [--json|--quiet] STORE"; flag: set by --json (status) or
  * --quiet (summarize), the one the command has.
@@ -83,13 +106,17 @@ int cmd_status(int argc, char **argv)
                       "Prints done / failed / pending tasks per study of a store, and\n"
                       "the message of every failed task. Changes nothing; works while a\n"
                       "sweep is writing the store, and says so (its lock STORE.lock names\n"
-                      "the sweep: host, pid, Slurm job, since when).\n\n"
+                      "the sweep: host, pid, Slurm job, since when), with its pace: the\n"
+                      "tasks it finished in the last 15 minutes (or since it started, if\n"
+                      "later) and, at that pace, the time the pending ones need.\n\n"
                       "Options:\n"
                       "  --json        the same as one JSON object, for scripts: store, sweep,\n"
                       "                spec_hash, tasks, in_progress, lock (the holder, or\n"
                       "                null), overrides, studies (name, kind, tasks, done,\n"
                       "                failed, pending, failures: task, point, seed,\n"
-                      "                message), done, failed, pending, complete\n"
+                      "                message), done, failed, pending, complete,\n"
+                      "                pace_per_min and eta_s (null unless a sweep runs\n"
+                      "                and has finished a task in the window)\n"
                       "  -h, --help    this help\n",
                       &path, "json", &json);
     if (rc)
@@ -160,6 +187,11 @@ int cmd_status(int argc, char **argv)
     if (json)
         fprintf(out, "],\n  \"studies\": [");
     long tot[3] = {0, 0, 0};
+    /* A running sweep's pace: its done tasks with finished_at >= from. */
+    double now = (double)time(NULL), from = -1;
+    long recent = 0;
+    if (locked && li.alive && (from = lock_since(&li)) >= 0 && from < now - PACE_WINDOW)
+        from = now - PACE_WINDOW;
     for (int i = 0; i < s.n_studies && !rc; i++) {
         const spec_study *st = &s.studies[i];
         const char *kind = st->kind == SPEC_TRAIN ? "train" : "sde";
@@ -194,6 +226,15 @@ int cmd_status(int argc, char **argv)
         }
         for (int k = 0; k < 3; k++)
             tot[k] += n[k];
+        store_array fin;
+        if (from >= 0 && store_has(path, st->name, "finished_at") &&
+            !store_read_array(path, st->name, "finished_at", &fin, &e)) {
+            for (long k = 0; k < a.size && k < fin.size; k++)
+                recent += a.data[k] == STORE_DONE && fin.data[k] >= from;
+            store_array_free(&fin);
+        } else if (from >= 0) {
+            err_clear(&e); /* no pace is no error: the counts stand */
+        }
         if (n[1]) {
             char *msgs = NULL;
             long nm = 0, shown = 0;
@@ -225,11 +266,18 @@ int cmd_status(int argc, char **argv)
         store_array_free(&a);
     }
     spec_free(&s);
+    /* tasks a minute, and the time the pending ones need at that pace */
+    double span = now - from, pace = from >= 0 && recent > 0 && span > 0 ? recent / span * 60 : 0;
+    double eta = pace > 0 ? tot[2] / pace * 60 : -1;
     if (json) {
         fprintf(out,
                 "\n  ],\n  \"done\": %ld,\n  \"failed\": %ld,\n  \"pending\": %ld,\n"
-                "  \"complete\": %s\n}\n",
+                "  \"complete\": %s,\n",
                 tot[0], tot[1], tot[2], tot[1] + tot[2] == 0 ? "true" : "false");
+        if (pace > 0)
+            fprintf(out, "  \"pace_per_min\": %.4g,\n  \"eta_s\": %.0f\n}\n", pace, eta);
+        else
+            fprintf(out, "  \"pace_per_min\": null,\n  \"eta_s\": null\n}\n");
         fclose(out);
         if (!rc)
             fwrite(jbuf, 1, jlen, stdout);
@@ -237,8 +285,20 @@ int cmd_status(int argc, char **argv)
     }
     if (rc)
         return cli_fail(&e);
-    if (!json)
-        printf("total: %ld done, %ld failed, %ld pending\n", tot[0], tot[1], tot[2]);
+    if (json)
+        return 0;
+    printf("total: %ld done, %ld failed, %ld pending\n", tot[0], tot[1], tot[2]);
+    if (from >= 0) {
+        char over[32], left[32];
+        log_duration(over, sizeof over, span);
+        log_duration(left, sizeof left, eta);
+        if (pace > 0)
+            printf("pace: %ld tasks done in the last %s (%.3g/min); the %ld pending need ~%s at "
+                   "this pace\n",
+                   recent, over, pace, tot[2], left);
+        else
+            printf("pace: no task done in the last %s yet\n", over);
+    }
     return 0;
 }
 

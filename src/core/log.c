@@ -45,7 +45,7 @@ void log_progress_start(log_progress *p, double interval)
     p->drawn = 0;
 }
 
-static void fmt_duration(char *buf, size_t n, double s)
+void log_duration(char *buf, size_t n, double s)
 {
     if (!(s >= 0) || s > 1e8)
         snprintf(buf, n, "?");
@@ -71,8 +71,8 @@ void log_progress_update(log_progress *p, const char *label, long done,
     long fin = done + failed;
     double rate = el > 0 ? fin / el * 60.0 : 0;
     char eta[32], elapsed[32];
-    fmt_duration(eta, sizeof eta, fin > 0 ? (total - fin) * el / fin : -1);
-    fmt_duration(elapsed, sizeof elapsed, el);
+    log_duration(eta, sizeof eta, fin > 0 ? (total - fin) * el / fin : -1);
+    log_duration(elapsed, sizeof elapsed, el);
     fprintf(stderr, "%slesde: %s: %ld done, %ld failed, %ld total, %.1f/min, elapsed %s, ETA %s%s",
             p->tty ? "\r" : "", label, done, failed, total, rate, elapsed, eta,
             p->tty ? "\033[K" : "\n");

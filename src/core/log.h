@@ -15,6 +15,8 @@ void log_set_quiet(int quiet);
 
 /* Wall-clock seconds since an arbitrary epoch (CLOCK_MONOTONIC). */
 double log_now(void);
+/* s seconds as "45s", "12m05s", "3h20m"; "?" if negative, NaN or huge. */
+void log_duration(char *buf, size_t n, double s);
 
 typedef struct {
     double start, last;     /* log_now() at start and at the last line */

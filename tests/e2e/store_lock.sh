@@ -34,9 +34,14 @@ check "the lock names this host and a live pid" sh -c "[ '$host' = \"\$(hostname
 expect_exit 0 "status while A writes" "$LESDE" status "$S"
 check "status: in progress, naming the holder" \
   grep -q "in progress: a sweep is writing it (host $host, pid $pid, since" "$TMP/out"
+check "status: no pace before a task is done" grep -qx "pace: no task done in the last [0-9]*[sm].* yet" "$TMP/out"
 expect_exit 0 "report while A writes" "$LESDE" report "$S" --out "$TMP/rep" --quiet
 check "report: says in progress" grep -q "^lesde: $S: in progress: a sweep is writing it (host $host, pid $pid" "$TMP/err"
 check "report: no 'was the sweep killed?'" sh -c "! grep -q 'killed' '$TMP/err'"
+expect_exit 0 "status --json while A writes" "$LESDE" status --json "$S"
+check "status --json: in progress, pace and eta null" /usr/bin/python3 -c "
+import json, sys; j = json.load(open('$TMP/out'))
+sys.exit(0 if j['in_progress'] and j['pace_per_min'] is None and j['eta_s'] is None else 1)"
 
 before=$(md5sum <"$S.lock")
 expect_exit 1 "B: a second sweep on 2 ranks" "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" "${LONG[@]}" --store "$S" --quiet
@@ -59,7 +64,38 @@ check "A left no lock" test ! -e "$S.lock"
 check "no lock file of any kind left" sh -c "! ls '$S'.lock* 2>/dev/null | grep -q ."
 unset HDF5_USE_FILE_LOCKING
 
-# A sweep killed (SIGKILL of the whole mpirun) leaves its lock; the next
+# The pace of a sweep whose tasks finish: status counts the tasks done since
+# it took the lock (the window is 15 min) and the time the pending need.
+"${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" --set sweep.seeds=0..99 --set study.train.iters=3000 \
+  --store "$TMP/p.h5" --grace 0 --quiet >/dev/null 2>"$TMP/p.err" &
+P=$!
+check "P has done a task" wait_for 60 sh -c "'$LESDE' status '$TMP/p.h5' 2>/dev/null | grep -q '^total: [1-9]'"
+expect_exit 0 "status while P runs" "$LESDE" status "$TMP/p.h5"
+cp "$TMP/out" "$TMP/p.txt"
+expect_exit 0 "status --json while P runs" "$LESDE" status --json "$TMP/p.h5"
+kill -USR1 "$P"
+wait "$P"
+rc=$?
+if [ "$rc" -eq 3 ] || [ "$rc" -eq 0 ]; then ok; else bad "P: exit $rc: $(tail -2 "$TMP/p.err")"; fi
+# a fresh store: every done task was done since the lock was taken; the
+# rate is those over the window's seconds, the time to go pending / rate
+check "status: the pace and the time to go agree with the counts" /usr/bin/python3 - "$TMP/p.txt" "$TMP/out" <<'PY'
+import json, re, sys
+t = open(sys.argv[1]).read()
+d, p = map(int, re.search(r"^total: (\d+) done, 0 failed, (\d+) pending$", t, re.M).groups())
+m = re.search(r"^pace: (\d+) tasks done in the last (\d+)s \(([\d.e+]+)/min\); "
+              r"the (\d+) pending need ~(?:(\d+)s|(\d+)m(\d+)s) at this pace$", t, re.M)
+assert m, t
+r, span, rate, p2 = int(m[1]), int(m[2]), float(m[3]), int(m[4])
+eta = int(m[5]) if m[5] else 60 * int(m[6]) + int(m[7])
+assert r == d >= 1 and p2 == p and span >= 1, t
+assert abs(rate - r / span * 60) <= 0.001 * rate, (rate, r, span)
+assert abs(eta - p / rate * 60) <= 0.01 * eta + 1, (eta, p, rate)
+j = json.load(open(sys.argv[2]))
+assert j["in_progress"] and j["pace_per_min"] > 0, j
+assert abs(j["eta_s"] - j["pending"] / j["pace_per_min"] * 60) <= 1, j
+PY
+ the next
 # sweep takes it over, saying whose and why.
 "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" "${LONG[@]}" --store "$S" --quiet >/dev/null 2>&1 &
 K=$!
