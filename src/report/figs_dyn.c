@@ -45,9 +45,9 @@ int report_opts_at(report_opts *o, const char *kv, char *msg, size_t len)
 }
 
 /* Whether grid point p of rs has every coordinate --at asks; a key that
- * is no grid axis of the study (p_err aside, which every point has) sets
- * *missing. A number matches an axis value by value (0.3 and 3/10 alike),
- * a word by its label. */
+ * is neither a grid axis nor a number or word the study fixes (p_err
+ * aside, which every point has) sets *missing. A number matches by value
+ * (0.3 and 3/10 alike), a word by its label. */
 static int at_point(const report_study *rs, long p, const report_opts *o, const char **missing)
 {
     for (int i = 0; i < o->n_at; i++) {
@@ -58,9 +58,16 @@ static int at_point(const report_study *rs, long p, const report_opts *o, const 
             continue;
         }
         int a = spec_axis_find(rs->st, at->key);
-        if (a < 0) {
-            *missing = at->key;
-            return 0;
+        if (a < 0) { /* a parameter the study fixes: every point or none */
+            double v;
+            const char *w;
+            if (spec_scalar(rs->st, at->key, &v, &w)) {
+                *missing = at->key;
+                return 0;
+            }
+            if (w ? strcmp(w, at->text) != 0 : v != at->value)
+                return 0;
+            continue;
         }
         int v = spec_point_coord(rs->st, p, a);
         const spec_axis *ax = &rs->st->axes[a];
@@ -111,10 +118,12 @@ static int each_fit_study(report_ctx *c, const char *kind, int need_sum,
                 snprintf(at + strlen(at), sizeof at - strlen(at), " (%s)",
                          c->o->by_p_err ? "--p-err" : "--at");
             const char *sums = rs->n_done && need_sum ? " with summaries across seeds" : "";
-            int rc = missing ? report_skip(c, "skipped %s for study %s: no grid axis %s (--at)",
-                                           kind, rs->st->name, missing)
-                             : report_skip(c, "skipped %s for study %s: no done task%s%s", kind,
-                                           rs->st->name, sums, at);
+            int rc =
+                missing
+                    ? report_skip(c, "skipped %s for study %s: no grid axis or parameter %s (--at)",
+                                  kind, rs->st->name, missing)
+                    : report_skip(c, "skipped %s for study %s: no done task%s%s", kind,
+                                  rs->st->name, sums, at);
             if (rc)
                 return c->e->code;
             continue;

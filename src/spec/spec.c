@@ -84,6 +84,20 @@ int spec_axis_find(const spec_study *st, const char *key)
     return -1;
 }
 
+int spec_scalar(const spec_study *st, const char *key, double *value, const char **word)
+{
+    const spec_key_def *d = spec_key_find(key, st->kind);
+    if (!d || spec_axis_find(st, key) >= 0 || (d->field == SPEC_F_SDE_P && st->p_is_k) ||
+        (d->type != SPEC_T_INT && d->type != SPEC_T_REAL && d->type != SPEC_T_WORD))
+        return -1;
+    /* p_err and rho: the one the spec gives (the other is per task) */
+    if ((d->field == SPEC_F_RHO && !st->rho_given) || (d->field == SPEC_F_P_ERR && st->rho_given))
+        return -1;
+    *value = d->field == SPEC_F_RHO ? st->rho : spec_field_get(d->field, &st->train, &st->sde);
+    *word = d->type == SPEC_T_WORD ? d->words[(int)*value] : NULL;
+    return 0;
+}
+
 /* The configs of grid point `point`: base, axis values, then the derived
  * values (p_err from rho, p from K). */
 static void point_config(const spec_study *st, long point, train_config *tc, le_sde_config *sc)

@@ -133,6 +133,11 @@ int spec_point_coord(const spec_study *st, long point, int a);
 const char *spec_kind_name(spec_kind kind);
 /* Index of the axis named key in st, or -1 when key is not an axis. */
 int spec_axis_find(const spec_study *st, const char *key);
+/* The value of key in st when it is a scalar (not an axis) number or word
+ * of the study's kind: 0, with *value set and *word the word's text (NULL
+ * for a number). -1 for an axis, an unknown key, or a key that is no
+ * single number or word (data_dir, class_ids, seeds, sde's p = classes). */
+int spec_scalar(const spec_study *st, const char *key, double *value, const char **word);
 /* Parses one number as a spec writes it: decimal, or a fraction a/b of two
  * decimals ("2/3" is the double a spec's 2/3 is). No hex, inf or nan.
  * Returns 0 on success. */

@@ -197,7 +197,21 @@ check "--at iters=500: skipped fig5" \
   grep -q "^skipped fig5 for study pollution: no done task at iters = 500 (--at)" "$TMP/out"
 expect_exit 0 "report --at seedz=1 (no such axis)" "$LESDE" report "$TMP/two.h5" --out "$TMP/at6" \
   --study pollution --at seedz=1
-check "--at seedz=1: no grid axis" grep -q "^skipped fig2 for study pollution: no grid axis seedz (--at)" "$TMP/out"
+check "--at seedz=1: no grid axis" grep -q "^skipped fig2 for study pollution: no grid axis or parameter seedz (--at)" "$TMP/out"
+# a parameter the study fixes (not an axis): every point has it, or none
+expect_exit 0 "report --at plateau_factor=3/2 --at dataset=geomnist --at iters=400" "$LESDE" report \
+  "$TMP/two.h5" --out "$TMP/at7" --study pollution --at plateau_factor=3/2 --at dataset=geomnist --at iters=400
+check "--at a fixed number and word: fig5 at iters=400, p_err=0" \
+  grep -q "^set multiplot .*title 'pollution, iters=400, p\\\\_err=0: " "$TMP/at7/fig5-pollution.gp"
+check "--at a fixed number and word: no figure of the study skipped" \
+  sh -c "! grep -q '^skipped .* for study pollution' '$TMP/out'"
+expect_exit 0 "report --at plateau_factor=2 (the study fixes 1.5)" "$LESDE" report "$TMP/two.h5" \
+  --out "$TMP/at8" --study pollution --at plateau_factor=2
+check "--at plateau_factor=2: skipped, no such point" \
+  grep -q "^skipped fig5 for study pollution: no done task at plateau_factor = 2 (--at)" "$TMP/out"
+expect_exit 0 "report --at data_dir=x (no single value)" "$LESDE" report "$TMP/two.h5" --out "$TMP/at9" \
+  --study pollution --at data_dir=x
+check "--at data_dir=x: no parameter" grep -q "^skipped fig2 for study pollution: no grid axis or parameter data_dir (--at)" "$TMP/out"
 expect_exit 2 "--at without =" "$LESDE" report "$TMP/two.h5" --out "$TMP/x" --at iters
 check "--at without =: says what it needs" grep -q "at: needs KEY=VALUE" "$TMP/err"
 expect_exit 2 "--at p_err twice" "$LESDE" report "$TMP/two.h5" --out "$TMP/x" --at p_err=0 --p-err 0.7

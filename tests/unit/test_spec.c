@@ -94,6 +94,17 @@ static void test_good(void)
     CHECK(p->seeds[0] == 0 && p->seeds[1] == 1 && p->seeds[2] == 2, "pollution seeds");
     CHECK(spec_point_coord(p, 5, 0) == 1 && spec_point_coord(p, 5, 1) == 2, "coords of 5");
     CHECK(spec_axis_find(p, "p_err") == 1 && spec_axis_find(p, "iters") == -1, "axis_find");
+    /* spec_scalar: the value of a fixed key; -1 for an axis or no single value */
+    double v = -1;
+    const char *w = "x";
+    CHECK(spec_scalar(p, "iters", &v, &w) == 0 && v == 2000 && w == NULL, "scalar iters %g", v);
+    CHECK(spec_scalar(p, "lr", &v, &w) == 0 && v == 0.005 && w == NULL, "scalar lr %g", v);
+    CHECK(spec_scalar(p, "dataset", &v, &w) == 0 && w && strcmp(w, "geomnist") == 0,
+          "scalar dataset %s", w ? w : "(null)");
+    CHECK(spec_scalar(p, "p_err", &v, &w) == -1 && spec_scalar(p, "data_dir", &v, &w) == -1 &&
+              spec_scalar(p, "seeds", &v, &w) == -1 && spec_scalar(p, "rho", &v, &w) == -1 &&
+              spec_scalar(p, "nosuch", &v, &w) == -1 && spec_scalar(p, "s", &v, &w) == -1,
+          "scalar: axis, text, seeds, the derived rho, unknown, another kind's key");
 
     /* task 34 = pollution, point 5 (classes 3, p_err 2/3), seed index 1 */
     spec_task t;
