@@ -110,6 +110,42 @@ static int read_dataset(hid_t f, const char *study, const char *name, store_arra
     return rc;
 }
 
+static void wilson(double p, long n, double *lo, double *hi);
+
+/* A store summarised before 0/1 fields had Wilson's interval (its field
+ * has no flag_values yet) holds t-intervals in summary/ci_lo|ci_hi of
+ * sep_all and the like; a reader gets Wilson's instead, from the mean and
+ * the count beside them, as `lesde summarize` would write them. */
+static void wilson_of_old(hid_t f, const char *study, const char *name, store_array *a)
+{
+    int hi = !strncmp(name, "summary/ci_hi/", 14);
+    if ((!hi && strncmp(name, "summary/ci_lo/", 14)) || !fields_is_indicator(name + 14))
+        return;
+    char p[512];
+    snprintf(p, sizeof p, "/study/%s/%s", study, name + 14);
+    hid_t d = H5Dopen2(f, p, H5P_DEFAULT);
+    int marked = d < 0 || H5Aexists(d, "flag_values") != 0;
+    if (d >= 0)
+        H5Dclose(d);
+    store_array m, n;
+    char pm[512], pn[512];
+    snprintf(pm, sizeof pm, "summary/mean/%s", name + 14);
+    snprintf(pn, sizeof pn, "summary/n/%s", name + 14);
+    if (marked || read_dataset(f, study, pm, &m, NULL))
+        return;
+    if (!read_dataset(f, study, pn, &n, NULL)) {
+        for (long k = 0; k < a->size && m.size == a->size && n.size == a->size; k++) {
+            double lo, up;
+            if (n.data[k] > 1 && m.data[k] >= 0 && m.data[k] <= 1) {
+                wilson(m.data[k], (long)n.data[k], &lo, &up);
+                a->data[k] = hi ? up : lo;
+            }
+        }
+        store_array_free(&n);
+    }
+    store_array_free(&m);
+}
+
 int store_read_array(const char *path, const char *study, const char *name,
                      store_array *a, lesde_err *e)
 {
@@ -117,6 +153,8 @@ int store_read_array(const char *path, const char *study, const char *name,
     if (f < 0)
         return e ? e->code : LESDE_FAIL;
     int rc = read_dataset(f, study, name, a, e);
+    if (!rc)
+        wilson_of_old(f, study, name, a);
     H5Fclose(f);
     return rc;
 }
