@@ -261,11 +261,12 @@ void report_seed_quantiles(const report_study *rs, const store_array *a, long p,
 /* Fills the per-point statistics of a train study. */
 static int load_train(report_ctx *c, report_study *rs)
 {
-    static const char *const stat[3] = {"mean", "ci_lo", "ci_hi"};
-    store_array acc[3], loss[3], sep[3], tail;
-    store_array *all[10] = {&acc[0], &acc[1], &acc[2], &loss[0], &loss[1],
-                            &loss[2], &sep[0], &sep[1], &sep[2], &tail};
-    for (int i = 0; i < 10; i++)
+    static const char *const stat[4] = {"mean", "ci_lo", "ci_hi", "n"};
+    store_array acc[3], loss[3], sep[3], sepall[4], tail;
+    store_array *all[14] = {&acc[0],    &acc[1],    &acc[2],    &loss[0], &loss[1],
+                            &loss[2],   &sep[0],    &sep[1],    &sep[2],  &sepall[0],
+                            &sepall[1], &sepall[2], &sepall[3], &tail};
+    for (int i = 0; i < 14; i++)
         memset(all[i], 0, sizeof *all[i]);
     int rc = LESDE_OK;
     char name[128];
@@ -276,6 +277,10 @@ static int load_train(report_ctx *c, report_study *rs)
         rc = rc ? rc : read_opt(c, rs, name, &loss[k]);
         snprintf(name, sizeof name, "summary/%s/fit/snap_sep_frac_clean", stat[k]);
         rc = rc ? rc : read_opt(c, rs, name, &sep[k]);
+    }
+    for (int k = 0; k < 4 && !rc; k++) { /* a 0/1 field: Wilson's interval */
+        snprintf(name, sizeof name, "summary/%s/fit/snap_sep_all_clean", stat[k]);
+        rc = read_opt(c, rs, name, &sepall[k]);
     }
     if (!rc)
         rc = read_opt(c, rs, "fit/tail", &tail);
@@ -290,11 +295,14 @@ static int load_train(report_ctx *c, report_study *rs)
         long s = sep[0].data ? report_last_finite(sep[0].data + p * nsnap, nsnap) : -1;
         for (int k = 0; k < 3; k++)
             pt->sep[k] = s >= 0 ? at(&sep[k], p * nsnap + s) : NAN;
+        for (int k = 0; k < 4; k++)
+            pt->sepall[k] =
+                s >= 0 && sepall[k].size == sep[0].size ? at(&sepall[k], p * nsnap + s) : NAN;
         for (int m = 0; m < 2; m++)
             for (int q = 0; q < 3; q++)
                 report_seed_quantiles(rs, &tail, p, m * 3 + q, pt->tail[m][q]);
     }
-    for (int i = 0; i < 10; i++)
+    for (int i = 0; i < 14; i++)
         store_array_free(all[i]);
     return rc;
 }

@@ -161,6 +161,8 @@ typedef struct {
      * across the done seeds */
     double tail[2][3][3];
     double sep[3];          /* separable fraction at the last snapshot: mean, lo, hi */
+    double sepall[4];       /* the seeds with every pair separable there: proportion,
+                               Wilson's lo, hi, and n (the seeds counted) */
 } report_point;
 
 /* The columns of the train summary: study, K, p_err, rho, the n_axes extra

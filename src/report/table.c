@@ -253,10 +253,15 @@ int report_train_columns(const char *const *axis_keys, int n_axes, int md, const
                     ADD(r_csv[m][q][i]);
     if (md) {
         ADD("separable frac [95% CI]");
+        ADD("all pairs separable [Wilson 95%]");
     } else {
         ADD("sep_frac");
         ADD("sep_frac_lo");
         ADD("sep_frac_hi");
+        ADD("sep_all");
+        ADD("sep_all_lo");
+        ADD("sep_all_hi");
+        ADD("sep_all_n");
     }
 #undef ADD
     return n;
@@ -270,6 +275,18 @@ static int set_interval(report_table *t, int row, int col, const double *v)
     if (!isfinite(v[1]) || !isfinite(v[2]))
         return report_table_set(t, row, col, "%.4g", v[0]);
     return report_table_set(t, row, col, "%.4g [%.4g, %.4g]", v[0], v[1], v[2]);
+}
+
+/* "k/n [lo, hi]": how many of the n seeds, and Wilson's interval of the
+ * proportion; v: proportion, lo, hi, n. */
+static int set_proportion(report_table *t, int row, int col, const double *v)
+{
+    if (!isfinite(v[0]) || !(v[3] >= 1))
+        return report_table_set(t, row, col, "NaN");
+    long n = lround(v[3]), k = lround(v[0] * v[3]);
+    if (!isfinite(v[1]) || !isfinite(v[2]))
+        return report_table_set(t, row, col, "%ld/%ld", k, n);
+    return report_table_set(t, row, col, "%ld/%ld [%.4g, %.4g]", k, n, v[1], v[2]);
 }
 
 int report_train_row(report_table *t, const char *study, const char *const *axis_labels, int n_axes,
@@ -307,9 +324,12 @@ int report_train_row(report_table *t, const char *study, const char *const *axis
                     rc |= report_table_num(t, row, c++, pt->tail[m][q][i]);
     if (md) {
         rc |= set_interval(t, row, c++, pt->sep);
+        rc |= set_proportion(t, row, c++, pt->sepall);
     } else {
         for (int i = 0; i < 3; i++)
             rc |= report_table_num(t, row, c++, pt->sep[i]);
+        for (int i = 0; i < 4; i++)
+            rc |= report_table_num(t, row, c++, pt->sepall[i]);
     }
     if (rc || c != t->ncol) {
         /* Leave the table as it was. */

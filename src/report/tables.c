@@ -142,7 +142,8 @@ static int train_tables(report_ctx *c)
                  "betahat under the I- and L-model (1 - slope of log|A(t) - A(t/2)| over "
                  "[T/10, T]), median [interquartile range] across seeds; fraction of linearly "
                  "separable class pairs of the probe logits at the last snapshot, mean [95%% "
-                 "interval]. rho = p_err K/(K-1).");
+                 "interval], and the seeds where every pair is, k/n [Wilson's 95%% interval "
+                 "of the proportion]. rho = p_err K/(K-1).");
         for (long p = 0; p < rs->P && !rc; p++) {
             const char *lab[SPEC_MAX_AXES * 4];
             for (int j = 0; j < nk; j++)

@@ -55,9 +55,20 @@ check "index has the spec hash" grep -qF "$(h5dump -a /spec_hash "$STORE" 2>/dev
   sed -n 's/.*(0): "\([0-9a-f]*\)".*/\1/p')" "$OUT/index.html"
 check "index has no external resources" bash -c "! grep -qiE '(src|href)=\"(https?:)?//' '$OUT/index.html'"
 
-# summary.csv: a header and one row per grid point (2), 33 columns each.
+# summary.csv: a header and one row per grid point (2), 37 columns each.
 check "summary.csv: 3 lines" test "$(wc -l <"$OUT/summary.csv")" -eq 3
-check "summary.csv: 33 columns" test "$(awk -F, '{print NF}' "$OUT/summary.csv" | sort -u)" = 33
+check "summary.csv: 37 columns" test "$(awk -F, '{print NF}' "$OUT/summary.csv" | sort -u)" = 37
+# the seeds with every class pair separable: a whole count of the seeds,
+# and Wilson's interval around it, never a point (2 seeds say little)
+check "summary.csv: all pairs separable, k/n with Wilson's interval" /usr/bin/python3 - "$OUT/summary.csv" <<'PY'
+import csv, sys
+for r in csv.DictReader(open(sys.argv[1])):
+    p, lo, hi, n = (float(r[k]) for k in ("sep_all", "sep_all_lo", "sep_all_hi", "sep_all_n"))
+    assert n == 2 and abs(p * n - round(p * n)) < 1e-12, r
+    assert 0 <= lo <= p <= hi <= 1 and hi - lo > 0.5, r
+PY
+check "summary.md: the column, as k/n [lo, hi]" \
+  grep -Eq '^\| 3 \| 0 \|.* \| [0-2]/2 \[[0-9.e-]+, [0-9.e-]+\] \|$' "$OUT/summary.md"
 check "summary.csv: tail medians and IQR" grep -q ',r_gamma_L,r_gamma_L_q25,r_gamma_L_q75,' "$OUT/summary.csv"
 # The LE tables: every start x simulation per point, one row per done task,
 # the seed-averaged fit per point.

@@ -194,6 +194,10 @@ static report_point a_point(void)
     pt.sep[0] = NAN;
     pt.sep[1] = NAN;
     pt.sep[2] = NAN;
+    pt.sepall[0] = 0.75; /* 3 of 4 seeds, and Wilson's interval */
+    pt.sepall[1] = 0.300641842582402;
+    pt.sepall[2] = 0.954412739190299;
+    pt.sepall[3] = 4;
     return pt;
 }
 
@@ -230,17 +234,17 @@ static void test_train_rows(void)
     const char *names[64];
     /* CSV: study, K, p_err, rho, extra axes, 8 counts / accuracy / loss, 18
      * tail indices (2 models x alpha, beta, gamma x median, q25, q75), 3
-     * separability: 33 without extra axes. */
+     * separable fraction, 4 all-pairs-separable: 37 without extra axes. */
     int nc = report_train_columns(NULL, 0, 0, names, 64);
-    CHECK(nc == 33, "33 CSV columns, got %d", nc);
+    CHECK(nc == 37, "37 CSV columns, got %d", nc);
     CHECK(!strcmp(names[0], "study") && !strcmp(names[1], "K") && !strcmp(names[3], "rho"),
           "leading columns");
     const char *keys[] = {"lr", "dataset"};
-    CHECK(report_train_columns(keys, 2, 0, names, 64) == 35, "35 columns with 2 axes");
+    CHECK(report_train_columns(keys, 2, 0, names, 64) == 39, "39 columns with 2 axes");
     CHECK(!strcmp(names[4], "lr") && !strcmp(names[5], "dataset"), "axis columns after rho");
     CHECK(report_train_columns(keys, 2, 0, names, 10) == -1, "too many columns is an error");
     int mc = report_train_columns(keys, 1, 1, names, 64);
-    CHECK(mc == 14, "14 Markdown columns with 1 axis, got %d", mc);
+    CHECK(mc == 15, "15 Markdown columns with 1 axis, got %d", mc);
 
     report_table t;
     CHECK(report_table_init(&t, report_train_columns(keys, 1, 0, names, 64)) == 0, "init");
@@ -265,6 +269,9 @@ static void test_train_rows(void)
           "tail indices by model: %s %s %s", CELL("r_alpha_I"), CELL("r_beta_L"),
           CELL("r_gamma_L_q75"));
     CHECK(!strcmp(CELL("sep_frac"), "NaN"), "no fit: NaN separability");
+    CHECK(!strcmp(CELL("sep_all"), "0.75") && !strcmp(CELL("sep_all_lo"), "0.300642") &&
+              !strcmp(CELL("sep_all_n"), "4"),
+          "all pairs separable: %s %s %s", CELL("sep_all"), CELL("sep_all_lo"), CELL("sep_all_n"));
 #undef CELL
     /* A row of the wrong width is refused. */
     CHECK(report_train_row(&t, "x", lab, 0, &pt, 0) != 0, "mismatched row is an error");
@@ -295,6 +302,9 @@ static void test_train_rows(void)
     CHECK(!strcmp(m.cell[col_of(&m, "final val loss [95% CI]")], "0.25"),
           "no interval: the mean alone");
     CHECK(!strcmp(m.cell[col_of(&m, "done")], "4/5"), "done of all");
+    CHECK(!strcmp(m.cell[col_of(&m, "all pairs separable [Wilson 95%]")], "3/4 [0.3006, 0.9544]"),
+          "seeds of all, and the interval: '%s'",
+          m.cell[col_of(&m, "all pairs separable [Wilson 95%]")]);
     char *md = written(report_table_md, &m);
     CHECK(md && strstr(md, "| K | p_err | rho | lr | done |") && strstr(md, "|:---|---:|"),
           "markdown header and rule: %.80s", md ? md : "");
