@@ -267,7 +267,9 @@ int cmd_status(int argc, char **argv)
     }
     spec_free(&s);
     /* tasks a minute, and the time the pending ones need at that pace */
-    double span = now - from, pace = from >= 0 && recent > 0 && span > 0 ? recent / span * 60 : 0;
+    /* whole seconds: a task done within the lock's first second counts over 1 s */
+    double span = now - from < 1 ? 1 : now - from;
+    double pace = from >= 0 && recent > 0 ? recent / span * 60 : 0;
     double eta = pace > 0 ? tot[2] / pace * 60 : -1;
     if (json) {
         fprintf(out,
