@@ -47,14 +47,19 @@ void log_progress_start(log_progress *p, double interval)
 
 void log_duration(char *buf, size_t n, double s)
 {
-    if (!(s >= 0) || s > 1e8)
+    if (!(s >= 0) || s > 1e8) {
         snprintf(buf, n, "?");
-    else if (s < 120)
-        snprintf(buf, n, "%.0fs", s);
-    else if (s < 7200)
-        snprintf(buf, n, "%.0fm%02.0fs", s / 60 - 0.5, (double)((long)s % 60));
+        return;
+    }
+    /* whole seconds, cut (printf's rounding of s/60 - 0.5 to even gave
+     * 14m00s for 900 s) */
+    long t = (long)s;
+    if (t < 120)
+        snprintf(buf, n, "%lds", t);
+    else if (t < 7200)
+        snprintf(buf, n, "%ldm%02lds", t / 60, t % 60);
     else
-        snprintf(buf, n, "%.0fh%02.0fm", s / 3600 - 0.5, (double)(((long)s / 60) % 60));
+        snprintf(buf, n, "%ldh%02ldm", t / 3600, t / 60 % 60);
 }
 
 void log_progress_update(log_progress *p, const char *label, long done,
