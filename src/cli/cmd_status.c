@@ -266,8 +266,9 @@ int cmd_status(int argc, char **argv)
         store_array_free(&a);
     }
     spec_free(&s);
-    /* tasks a minute, and the time the pending ones need at that pace */
-    /* whole seconds: a task done within the lock's first second counts over 1 s */
+    /* tasks a minute, and the time the pending ones need at that pace; the
+     * clock has whole seconds: a task done in the lock's first one counts
+     * over 1 s */
     double span = now - from < 1 ? 1 : now - from;
     double pace = from >= 0 && recent > 0 ? recent / span * 60 : 0;
     double eta = pace > 0 ? tot[2] / pace * 60 : -1;
