@@ -281,7 +281,8 @@ static int set_interval(report_table *t, int row, int col, const double *v)
  * proportion; v: proportion, lo, hi, n. */
 static int set_proportion(report_table *t, int row, int col, const double *v)
 {
-    if (!isfinite(v[0]) || !(v[3] >= 1))
+    /* a damaged store may hold any value */
+    if (!(v[0] >= 0 && v[0] <= 1) || !(v[3] >= 1 && v[3] < 1e15))
         return report_table_set(t, row, col, "NaN");
     long n = lround(v[3]), k = lround(v[0] * v[3]);
     if (!isfinite(v[1]) || !isfinite(v[2]))

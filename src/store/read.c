@@ -136,7 +136,7 @@ static void wilson_of_old(hid_t f, const char *study, const char *name, store_ar
     if (!read_dataset(f, study, pn, &n, NULL)) {
         for (long k = 0; k < a->size && m.size == a->size && n.size == a->size; k++) {
             double lo, up;
-            if (n.data[k] > 1 && m.data[k] >= 0 && m.data[k] <= 1) {
+            if (n.data[k] > 1 && n.data[k] < 1e15 && m.data[k] >= 0 && m.data[k] <= 1) {
                 wilson(m.data[k], (long)n.data[k], &lo, &up);
                 a->data[k] = hi ? up : lo;
             }
