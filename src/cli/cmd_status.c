@@ -108,7 +108,9 @@ int cmd_status(int argc, char **argv)
                       "sweep is writing the store, and says so (its lock STORE.lock names\n"
                       "the sweep: host, pid, Slurm job, since when), with its pace: the\n"
                       "tasks it finished in the last 15 minutes (or since it started, if\n"
-                      "later) and, at that pace, the time the pending ones need.\n\n"
+                      "later) and, at that pace, the time the pending ones need (tasks\n"
+                      "weighed by their estimated costs, as the sweep hands them out\n"
+                      "longest first).\n\n"
                       "Options:\n"
                       "  --json        the same as one JSON object, for scripts: store, sweep,\n"
                       "                spec_hash, tasks, in_progress, lock (the holder, or\n"
@@ -190,6 +192,7 @@ int cmd_status(int argc, char **argv)
     /* A running sweep's pace: its done tasks with finished_at >= from. */
     double now = (double)time(NULL), from = -1;
     long recent = 0;
+    double cost_recent = 0, cost_pending = 0; /* spec_task's estimates */
     if (locked && li.alive && (from = lock_since(&li)) >= 0 && from < now - PACE_WINDOW)
         from = now - PACE_WINDOW;
     for (int i = 0; i < s.n_studies && !rc; i++) {
@@ -229,8 +232,17 @@ int cmd_status(int argc, char **argv)
         store_array fin;
         if (from >= 0 && store_has(path, st->name, "finished_at") &&
             !store_read_array(path, st->name, "finished_at", &fin, &e)) {
-            for (long k = 0; k < a.size && k < fin.size; k++)
-                recent += a.data[k] == STORE_DONE && fin.data[k] >= from;
+            /* tasks are handed out longest first: weigh them by their
+             * estimated cost, or the pending short ones look long */
+            spec_task t = {.cost = 0};
+            for (long k = 0; k < a.size && k < fin.size; k++) {
+                if (k % st->n_seeds == 0) /* the cost is the grid point's */
+                    spec_task_get(&s, st->first_task + k, &t);
+                int in = a.data[k] == STORE_DONE && fin.data[k] >= from;
+                recent += in;
+                cost_recent += in ? t.cost : 0;
+                cost_pending += a.data[k] != STORE_DONE && a.data[k] != STORE_FAILED ? t.cost : 0;
+            }
             store_array_free(&fin);
         } else if (from >= 0) {
             err_clear(&e); /* no pace is no error: the counts stand */
@@ -271,7 +283,7 @@ int cmd_status(int argc, char **argv)
      * over 1 s */
     double span = now - from < 1 ? 1 : now - from;
     double pace = from >= 0 && recent > 0 ? recent / span * 60 : 0;
-    double eta = pace > 0 ? tot[2] / pace * 60 : -1;
+    double eta = pace > 0 && cost_recent > 0 ? cost_pending / (cost_recent / span) : -1;
     if (json) {
         fprintf(out,
                 "\n  ],\n  \"done\": %ld,\n  \"failed\": %ld,\n  \"pending\": %ld,\n"
@@ -297,7 +309,7 @@ int cmd_status(int argc, char **argv)
         log_duration(left, sizeof left, eta);
         if (pace > 0)
             printf("pace: %ld tasks done in the last %s (%.3g/min); the %ld pending need ~%s at "
-                   "this pace\n",
+                   "this pace (weighed by the tasks' estimated costs)\n",
                    recent, over, pace, tot[2], left);
         else
             printf("pace: no task done in the last %s yet\n", over);
