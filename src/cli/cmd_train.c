@@ -63,7 +63,8 @@ typedef struct {
 static int progress(void *ctx, long it)
 {
     poll_ctx *p = ctx;
-    log_progress_update(&p->prog, "train", it, 0, p->iters, 0);
+    log_progress_update(&p->prog, "train", it, 0, p->iters, it,
+                        p->iters > 0 ? (double)it / (double)p->iters : 1.0, 0);
     return 0;
 }
 

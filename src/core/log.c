@@ -62,8 +62,8 @@ void log_duration(char *buf, size_t n, double s)
         snprintf(buf, n, "%ldh%02ldm", t / 3600, t / 60 % 60);
 }
 
-void log_progress_update(log_progress *p, const char *label, long done,
-                         long failed, long total, int force)
+void log_progress_update(log_progress *p, const char *label, long done, long failed, long total,
+                         long fresh, double work, int force)
 {
     if (quiet_flag)
         return;
@@ -73,10 +73,9 @@ void log_progress_update(log_progress *p, const char *label, long done,
         return;
     p->last = now;
     double el = now - p->start;
-    long fin = done + failed;
-    double rate = el > 0 ? fin / el * 60.0 : 0;
+    double rate = el > 0 ? fresh / el * 60.0 : 0;
     char eta[32], elapsed[32];
-    log_duration(eta, sizeof eta, fin > 0 ? (total - fin) * el / fin : -1);
+    log_duration(eta, sizeof eta, work >= 1 ? 0 : work > 0 ? el * (1 - work) / work : -1);
     log_duration(elapsed, sizeof elapsed, el);
     fprintf(stderr, "%slesde: %s: %ld done, %ld failed, %ld total, %.1f/min, elapsed %s, ETA %s%s",
             p->tty ? "\r" : "", label, done, failed, total, rate, elapsed, eta,

@@ -26,9 +26,13 @@ typedef struct {
 } log_progress;
 
 void log_progress_start(log_progress *p, double interval);
-/* Prints "<label>: done/total ... rate, ETA" if it is time to (force: always). */
-void log_progress_update(log_progress *p, const char *label, long done,
-                         long failed, long total, int force);
+/* Prints "<label>: done, failed, total, rate, elapsed, ETA" if it is time
+ * to (force: always). fresh: the items finished since log_progress_start,
+ * for the rate; work: the fraction of this run's work done, in [0, 1], for
+ * the ETA (a resumed sweep's earlier tasks count in neither, and tasks of
+ * unequal cost weigh what they cost). */
+void log_progress_update(log_progress *p, const char *label, long done, long failed, long total,
+                         long fresh, double work, int force);
 void log_progress_end(log_progress *p);
 
 #endif

@@ -43,6 +43,9 @@ typedef struct {
     int fatal;            /* a store write failed somewhere */
     int any_failed;
     long done, failed, total;
+    long fin0;                 /* master: done + failed before this run */
+    double cost_all, cost_fin; /* master: estimated cost of the queue, and
+                                  of its tasks finished (the ETA's work) */
     double stop_seen;     /* log_now() when this rank noticed the stop */
     MPI_Request req;
     int64_t reqbuf[REQ_LEN];
@@ -182,8 +185,13 @@ static void notice_stop(sched *m)
     }
 }
 
-static void account(sched *m, int64_t status)
+static void account(sched *m, int64_t id, int64_t status)
 {
+    if ((status == R_DONE || status == R_FAILED) && m->rank == 0 && m->s && id >= 0) {
+        spec_task t;
+        if (spec_task_get(m->s, id, &t) == LESDE_OK)
+            m->cost_fin += t.cost;
+    }
     switch (status) {
     case R_DONE: m->done++; break;
     case R_FAILED: m->failed++; m->any_failed = 1; break;
@@ -191,6 +199,15 @@ static void account(sched *m, int64_t status)
     case R_FATAL: m->fatal = 1; m->stopping = 1; break;
     default: break;
     }
+}
+
+/* The progress line: the rate and the ETA of this run's own tasks, the
+ * ETA by their estimated costs (the queue runs longest first). */
+static void progress(sched *m, int force)
+{
+    log_progress_update(&m->prog, m->s->name, m->done, m->failed, m->total,
+                        m->done + m->failed - m->fin0,
+                        m->cost_all > 0 ? m->cost_fin / m->cost_all : 1.0, force);
 }
 
 /* Master: answers every request waiting, without blocking. */
@@ -212,7 +229,7 @@ static void master_service(sched *m)
         MPI_Test(&m->req, &flag, &stt);
         if (!flag)
             break;
-        account(m, m->reqbuf[1]);
+        account(m, m->reqbuf[0], m->reqbuf[1]);
         if (m->reqbuf[3]) /* that rank saw a stop signal */
             m->stopping = m->interrupted = 1;
         int64_t reply = -1;
@@ -226,7 +243,7 @@ static void master_service(sched *m)
                       MPI_COMM_WORLD, &m->req);
     }
     if (!m->trivial)
-        log_progress_update(&m->prog, m->s->name, m->done, m->failed, m->total, 0);
+        progress(m, 0);
 }
 
 /* Between training steps: serve requests (rank 0), and abandon the task
@@ -303,7 +320,7 @@ static void worker_loop(sched *m)
         if (id < 0)
             break;
         int status = run_task(m, id);
-        account(m, status);
+        account(m, id, status);
         msg[0] = id;
         msg[1] = status;
         msg[2] = status != R_FATAL && status != R_ABANDONED;
@@ -321,8 +338,9 @@ static void master_loop(sched *m)
         /* The overhead benchmark sends every task through the protocol. */
         int self = !(m->trivial && m->size > 1);
         if (self && !m->stopping && m->next < m->nq) {
-            int status = run_task(m, m->queue[m->next++]);
-            account(m, status);
+            long id = m->queue[m->next++];
+            int status = run_task(m, id);
+            account(m, id, status);
             if (status == R_ABANDONED)
                 m->stopping = 1;
             continue;
@@ -332,7 +350,7 @@ static void master_loop(sched *m)
         nap(m->trivial ? 20 : 500);
     }
     if (!m->trivial)
-        log_progress_update(&m->prog, m->s->name, m->done, m->failed, m->total, 1);
+        progress(m, 1);
     log_progress_end(&m->prog);
 }
 
@@ -387,8 +405,11 @@ static int build_queue(sched *m, lesde_err *e)
         c[k++].cost = t.cost;
     }
     qsort(c, k, sizeof *c, by_cost);
-    for (long i = 0; i < k; i++)
+    for (long i = 0; i < k; i++) {
         m->queue[i] = c[i].id;
+        m->cost_all += c[i].cost;
+    }
+    m->fin0 = m->done + m->failed;
     m->nq = k;
     m->total = n;
     free(status);

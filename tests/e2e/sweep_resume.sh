@@ -62,8 +62,22 @@ for round in 1 2 3 4 5; do
   [ "$alive" = 1 ] && [ "$n" -gt 0 ] && midway=$((midway + 1))
 done
 check "at least two kills landed mid-sweep ($midway)" test "$midway" -ge 2
-expect_exit 0 "final resume" "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" "${SET[@]}" --store "$TMP/s.h5" --quiet
+expect_exit 0 "final resume" "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" "${SET[@]}" --store "$TMP/s.h5" \
+  --progress 1000
 finished_at "$TMP/s.h5" >"$TMP/done.final"
+# its closing progress line's rate counts this run's tasks only, not those
+# the rounds before had done (with them, a resumed sweep's rate and ETA
+# were as if it had done them all in its own seconds)
+check "final resume: the rate is of its own tasks" /usr/bin/python3 - "$TMP/err" \
+  "$(wc -l <"$TMP/done.5")" "$(wc -l <"$TMP/done.final")" <<'PY'
+import re, sys
+line = [l for l in open(sys.argv[1]) if re.match(r"lesde: smoke: \d+ done, ", l)][-1]
+m = re.search(r"(\d+) done, 0 failed, (\d+) total, ([\d.]+)/min, elapsed (\d+)s, ETA 0s$", line)
+assert m, line
+fresh, rate, el = int(sys.argv[3]) - int(sys.argv[2]), float(m[3]), int(m[4])
+# elapsed is printed to the second: the tasks lie within rate x (el -+ 0.5 s)
+assert rate * max(el - 0.5, 0) / 60 - 0.05 <= fresh <= rate * (el + 0.5) / 60 + 0.05, (fresh, line)
+PY
 for round in 1 2 3 4 5; do
   check "round $round: done tasks not computed again" \
     bash -c "comm -23 <(sort '$TMP/done.$round') <(sort '$TMP/done.final') | wc -l | grep -qx 0"
