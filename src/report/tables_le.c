@@ -6,8 +6,9 @@
  *   imitation_k.csv the same class by class (RD_k, the slides' measure);
  *   seeds.csv      one row per done task: plateau end, tail indices (both
  *                  estimators), final RD of every imitation and the baseline,
- *                  and how far the reference method's imitation leaves the
- *                  genuine trajectory's range (ref_range);
+ *                  how far the reference method's imitation leaves the
+ *                  genuine trajectory's range (ref_range), and the probe's
+ *                  separability at the last snapshot (sep_frac, sep_all);
  *   seedavg.csv    per grid point, the fit of the mean over seeds of the
  *                  probe means (what the reference code fits) beside the
  *                  per-seed medians. */
@@ -30,6 +31,7 @@
 /* Per-task arrays a table needs (sref, xb: empty in a store without them). */
 typedef struct {
     store_array t, rd[LE_NUM_VARIANTS], etf, cmean, tail, ref0, pt, acc, sref, xb;
+    store_array sfrac, sall; /* separability per snapshot (empty if none) */
 } le_data;
 
 static void le_data_free(le_data *d)
@@ -45,6 +47,8 @@ static void le_data_free(le_data *d)
     store_array_free(&d->acc);
     store_array_free(&d->sref);
     store_array_free(&d->xb);
+    store_array_free(&d->sfrac);
+    store_array_free(&d->sall);
 }
 
 static int le_data_read(report_ctx *c, const report_study *rs, le_data *d)
@@ -65,6 +69,11 @@ static int le_data_read(report_ctx *c, const report_study *rs, le_data *d)
         rc = report_read(c, rs, "fit/sim_reference", &d->sref);
         if (!rc)
             rc = report_read(c, rs, "xbar_probe", &d->xb);
+    }
+    if (!rc && store_has(c->o->store, rs->st->name, "fit/snap_sep_all_clean")) {
+        rc = report_read(c, rs, "fit/snap_sep_frac_clean", &d->sfrac);
+        if (!rc)
+            rc = report_read(c, rs, "fit/snap_sep_all_clean", &d->sall);
     }
     return rc;
 }
@@ -358,6 +367,12 @@ static int seeds_table(report_ctx *c, report_table *csv, const report_study *rs,
             rc |= report_table_num(csv, r, k++, task_rd(rs, d, p, s, BASE_CMEAN, 0, cl));
             for (int m = 0; m < LE_NUM_SIMS; m++)
                 rc |= report_table_num(csv, r, k++, ref_range(rs, d, p, s, m));
+            /* separability at the task's last snapshot (padding is NaN) */
+            long ns = report_task_size(rs, &d->sfrac), last = -1;
+            if (ns > 0 && d->sall.size == d->sfrac.size)
+                last = report_last_finite(d->sfrac.data + task * ns, ns);
+            rc |= report_table_num(csv, r, k++, last >= 0 ? d->sfrac.data[task * ns + last] : NAN);
+            rc |= report_table_num(csv, r, k++, last >= 0 ? d->sall.data[task * ns + last] : NAN);
         }
     }
     return rc ? err_set(c->e, LESDE_FAIL, "out of memory") : LESDE_OK;
@@ -499,14 +514,17 @@ int report_le_tables(report_ctx *c)
         "n_done",     "rd_median",  "rd_q25",  "rd_q75",  "beats_both_baselines",
         "all_finite", "etf_median", "etf_q25", "etf_q75", "cmean_median",
         "cmean_q25",  "cmean_q75"};
-    static const char *const sh[] = {
-        "study",         "point",          "seed",           "final_val_acc", "plateau_t",
-        "r_alpha_I",     "r_beta_I",       "r_gamma_I",      "r_alpha_L",     "r_beta_L",
-        "r_gamma_L",     "ref0_alpha_I",   "ref0_beta_I",    "ref0_gamma_I",  "ref0_alpha_L",
-        "ref0_beta_L",   "ref0_gamma_L",   "rd_plateau_IL",  "rd_plateau_LL", "rd_plateau_II",
-        "rd_reference_IL", "rd_reference_LL", "rd_reference_II", "rd_t0_IL", "rd_t0_LL",
-        "rd_t0_II",      "rd_etf",         "rd_cmean",       "ref_range_IL",  "ref_range_LL",
-        "ref_range_II"};
+    static const char *const sh[] = {"study",           "point",           "seed",
+                                     "final_val_acc",   "plateau_t",       "r_alpha_I",
+                                     "r_beta_I",        "r_gamma_I",       "r_alpha_L",
+                                     "r_beta_L",        "r_gamma_L",       "ref0_alpha_I",
+                                     "ref0_beta_I",     "ref0_gamma_I",    "ref0_alpha_L",
+                                     "ref0_beta_L",     "ref0_gamma_L",    "rd_plateau_IL",
+                                     "rd_plateau_LL",   "rd_plateau_II",   "rd_reference_IL",
+                                     "rd_reference_LL", "rd_reference_II", "rd_t0_IL",
+                                     "rd_t0_LL",        "rd_t0_II",        "rd_etf",
+                                     "rd_cmean",        "ref_range_IL",    "ref_range_LL",
+                                     "ref_range_II",    "sep_frac",        "sep_all"};
     static const char *const ah[] = {
         "study",          "point",          "n_done",        "plateau_t",    "r_alpha_I_mean",
         "r_alpha_I_median", "r_beta_I_mean", "r_beta_I_median", "r_gamma_I_mean",
@@ -528,7 +546,7 @@ int report_le_tables(report_ctx *c)
     if (!rc)
         rc = report_csv_table(c, &kt, kh, 17);
     if (!rc)
-        rc = report_csv_table(c, &st, sh, 31);
+        rc = report_csv_table(c, &st, sh, 33);
     if (!rc)
         rc = report_csv_table(c, &at, ah, 24);
     for (int i = 0; i < c->s.n_studies && !rc; i++) {

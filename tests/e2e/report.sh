@@ -128,10 +128,23 @@ PY
 check "imitk: a panel per class" test "$(grep -c "^set title 'class " "$OUT/imitk-pollution.gp")" -eq 3
 check "imitk: the medians of imitation_k.csv" imitk_check
 check "seeds.csv: 4 tasks" test "$(wc -l <"$OUT/seeds.csv")" -eq 5
-check "seeds.csv: 31 columns" test "$(awk -F, '{print NF}' "$OUT/seeds.csv" | sort -u)" = 31
+check "seeds.csv: 33 columns" test "$(awk -F, '{print NF}' "$OUT/seeds.csv" | sort -u)" = 33
 # ref_range: the reference imitation's largest |logit| over the genuine
 # one's, a positive number for every task and simulation
-check "seeds.csv: ref_range per simulation" grep -q ',rd_etf,rd_cmean,ref_range_IL,ref_range_LL,ref_range_II$' "$OUT/seeds.csv"
+check "seeds.csv: ref_range per simulation" grep -q ',rd_etf,rd_cmean,ref_range_IL,ref_range_LL,ref_range_II,sep_frac,sep_all$' "$OUT/seeds.csv"
+# per seed, the separability the summary counts: sep_all is 0 or 1, and 1
+# exactly where every pair is (sep_frac 1); its mean per point is the
+# summary's proportion
+check "seeds.csv: sep_all per seed, summary.csv's proportion its mean" /usr/bin/python3 - "$OUT/seeds.csv" "$OUT/summary.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert rows and all(r["sep_all"] in ("0", "1") for r in rows), rows
+assert all((r["sep_all"] == "1") == (float(r["sep_frac"]) == 1.0) for r in rows), rows
+summ = {r["p_err"]: float(r["sep_all"]) for r in csv.DictReader(open(sys.argv[2]))}
+for pe, want in summ.items():
+    got = [int(r["sep_all"]) for r in rows if r["point"] == "p_err=" + pe]
+    assert got and abs(sum(got) / len(got) - want) < 1e-12, (pe, got, want)
+PY
 check "seeds.csv: ref_range finite and positive" awk -F, 'NR > 1 { for (i = 29; i <= 31; i++) if (!($i + 0 > 0) || $i == "NaN") exit 1 }' "$OUT/seeds.csv"
 check "summary.md: the blow-up column counts the seeds" grep -qE '^\| p_err=0 \| 2/2 \|.*\| [0-2]/2( \(seeds? [0-9, .]+\))? \|$' "$OUT/summary.md"
 check "seedavg.csv: 2 points" test "$(wc -l <"$OUT/seedavg.csv")" -eq 3
