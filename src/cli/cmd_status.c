@@ -16,21 +16,6 @@
  * tasks. */
 #define PACE_WINDOW 900.0
 
-/* When the lock was taken (its "since", UTC), or -1. */
-static double lock_since(const store_lock_info *li)
-{
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    char z = 0;
-    if (sscanf(li->since, "%d-%d-%dT%d:%d:%d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-               &tm.tm_min, &tm.tm_sec, &z) != 7 ||
-        z != 'Z')
-        return -1;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    return (double)timegm(&tm);
-}
-
 /* Parses "CMD [--json|--quiet] STORE"; flag: set by --json (status) or
  * --quiet (summarize), the one the command has.
  * Returns -1 after printing the help. */
@@ -193,7 +178,7 @@ int cmd_status(int argc, char **argv)
     double now = (double)time(NULL), from = -1;
     long recent = 0;
     double cost_recent = 0, cost_pending = 0; /* spec_task's estimates */
-    if (locked && li.alive && (from = lock_since(&li)) >= 0 && from < now - PACE_WINDOW)
+    if (locked && li.alive && (from = li.since_t) >= 0 && from < now - PACE_WINDOW)
         from = now - PACE_WINDOW;
     for (int i = 0; i < s.n_studies && !rc; i++) {
         const spec_study *st = &s.studies[i];
@@ -230,8 +215,7 @@ int cmd_status(int argc, char **argv)
         for (int k = 0; k < 3; k++)
             tot[k] += n[k];
         store_array fin;
-        if (from >= 0 && store_has(path, st->name, "finished_at") &&
-            !store_read_array(path, st->name, "finished_at", &fin, &e)) {
+        if (from >= 0 && !store_read_array(path, st->name, "finished_at", &fin, &e)) {
             /* tasks are handed out longest first: weigh them by their
              * estimated cost, or the pending short ones look long */
             spec_task t = {.cost = 0};

@@ -36,6 +36,22 @@ static void me(store_lock_info *i)
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(i->since, sizeof i->since, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    i->since_t = (double)now;
+}
+
+/* me()'s "since" (UTC, %Y-%m-%dT%H:%M:%SZ) in seconds since 1970, or -1. */
+static double since_seconds(const char *since)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    char z = 0;
+    if (sscanf(since, "%d-%d-%dT%d:%d:%d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec, &z) != 7 ||
+        z != 'Z')
+        return -1;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return (double)timegm(&tm);
 }
 
 static void format(const store_lock_info *i, char *buf, size_t size)
@@ -69,6 +85,7 @@ static int parse(const char *text, store_lock_info *i)
         }
         l += n + (l[n] == '\n');
     }
+    i->since_t = since_seconds(i->since);
     return i->host[0] && i->pid > 0 ? 0 : -1;
 }
 
