@@ -342,6 +342,7 @@ static int seeds_table(report_ctx *c, report_table *csv, const report_study *rs,
 {
     int rc = 0;
     long nt = report_task_size(rs, &d->tail), nr = report_task_size(rs, &d->ref0);
+    long ns = d->sall.size == d->sfrac.size ? report_task_size(rs, &d->sfrac) : 0;
     for (long p = 0; p < rs->P && !rc; p++) {
         long cl = last_ckpt(rs, d, p);
         for (int s = 0; s < rs->S && !rc; s++) {
@@ -368,9 +369,7 @@ static int seeds_table(report_ctx *c, report_table *csv, const report_study *rs,
             for (int m = 0; m < LE_NUM_SIMS; m++)
                 rc |= report_table_num(csv, r, k++, ref_range(rs, d, p, s, m));
             /* separability at the task's last snapshot (padding is NaN) */
-            long ns = report_task_size(rs, &d->sfrac), last = -1;
-            if (ns > 0 && d->sall.size == d->sfrac.size)
-                last = report_last_finite(d->sfrac.data + task * ns, ns);
+            long last = ns > 0 ? report_last_finite(d->sfrac.data + task * ns, ns) : -1;
             rc |= report_table_num(csv, r, k++, last >= 0 ? d->sfrac.data[task * ns + last] : NAN);
             rc |= report_table_num(csv, r, k++, last >= 0 ? d->sall.data[task * ns + last] : NAN);
         }

@@ -84,6 +84,13 @@ int spec_axis_find(const spec_study *st, const char *key)
     return -1;
 }
 
+/* The study's value of a scalar number or word key (a word's index); rho
+ * has no config field. */
+static double key_value(const spec_study *st, const spec_key_def *d)
+{
+    return d->field == SPEC_F_RHO ? st->rho : spec_field_get(d->field, &st->train, &st->sde);
+}
+
 int spec_scalar(const spec_study *st, const char *key, double *value, const char **word)
 {
     const spec_key_def *d = spec_key_find(key, st->kind);
@@ -93,7 +100,7 @@ int spec_scalar(const spec_study *st, const char *key, double *value, const char
     /* p_err and rho: the one the spec gives (the other is per task) */
     if ((d->field == SPEC_F_RHO && !st->rho_given) || (d->field == SPEC_F_P_ERR && st->rho_given))
         return -1;
-    *value = d->field == SPEC_F_RHO ? st->rho : spec_field_get(d->field, &st->train, &st->sde);
+    *value = key_value(st, d);
     *word = d->type == SPEC_T_WORD ? d->words[(int)*value] : NULL;
     return 0;
 }
@@ -649,7 +656,7 @@ static void canon_value(sbuf *b, const spec_study *st, const spec_key_def *d)
         }
         return;
     }
-    double v = d->field == SPEC_F_RHO ? st->rho : spec_field_get(d->field, &st->train, &st->sde);
+    double v = key_value(st, d);
     if (d->type == SPEC_T_WORD)
         sb_printf(b, "%s", d->words[(int)v]);
     else
