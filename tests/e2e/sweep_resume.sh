@@ -75,8 +75,9 @@ line = [l for l in open(sys.argv[1]) if re.match(r"lesde: smoke: \d+ done, ", l)
 m = re.search(r"(\d+) done, 0 failed, (\d+) total, ([\d.]+)/min, elapsed (\d+)s, ETA 0s$", line)
 assert m, line
 fresh, rate, el = int(sys.argv[3]) - int(sys.argv[2]), float(m[3]), int(m[4])
-# elapsed is printed to the second: the tasks lie within rate x (el -+ 0.5 s)
-assert rate * max(el - 0.5, 0) / 60 - 0.05 <= fresh <= rate * (el + 0.5) / 60 + 0.05, (fresh, line)
+# elapsed is printed in whole seconds, cut: the tasks lie within
+# rate x [el, el + 1 s)
+assert rate * el / 60 - 0.05 <= fresh <= rate * (el + 1) / 60 + 0.05, (fresh, line)
 PY
 for round in 1 2 3 4 5; do
   check "round $round: done tasks not computed again" \

@@ -1,6 +1,10 @@
-/* Unit tests of core/: the durations of progress lines and lesde status. */
+/* Unit tests of core/: the durations of progress lines and lesde status,
+ * and the progress line's rate and ETA. */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "core/log.h"
@@ -22,8 +26,50 @@ static void test_duration(void)
     }
 }
 
+/* The line log_progress_update prints to stderr, for a run started `ago`
+ * seconds before. */
+static void progress_line(double ago, long done, long total, long fresh, double work, char *out,
+                          size_t n)
+{
+    log_progress p;
+    log_progress_start(&p, 10.0);
+    p.start -= ago;
+    p.tty = 0;
+    char path[] = "/tmp/lesde-test-core.XXXXXX";
+    int fd = mkstemp(path), saved = dup(2);
+    fflush(stderr);
+    dup2(fd, 2);
+    log_progress_update(&p, "s", done, 0, total, fresh, work, 1);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    out[0] = '\0';
+    FILE *f = fdopen(fd, "r");
+    rewind(f);
+    if (!fgets(out, (int)n, f))
+        out[0] = '\0';
+    fclose(f);
+    unlink(path);
+}
+
+/* The rate counts this run's items (fresh), not a resumed sweep's earlier
+ * ones; the ETA is elapsed x (1 - work) / work. */
+static void test_progress(void)
+{
+    char line[256];
+    /* resumed at 90 of 200 done; 10 more in 60 s, a quarter of the work */
+    progress_line(60.0, 100, 200, 10, 0.25, line, sizeof line);
+    CHECK(strstr(line, "s: 100 done, 0 failed, 200 total, 10.0/min, elapsed 60s, ETA 3m00s"),
+          "'%s'", line);
+    progress_line(30.0, 5, 5, 5, 1.0, line, sizeof line);
+    CHECK(strstr(line, "10.0/min, elapsed 30s, ETA 0s"), "all done: '%s'", line);
+    progress_line(30.0, 0, 5, 0, 0.0, line, sizeof line);
+    CHECK(strstr(line, "0.0/min, elapsed 30s, ETA ?"), "nothing done yet: '%s'", line);
+}
+
 int main(void)
 {
     test_duration();
+    test_progress();
     return check_done("test_core");
 }
