@@ -47,7 +47,8 @@ int report_opts_at(report_opts *o, const char *kv, char *msg, size_t len)
 /* Whether grid point p of rs has every coordinate --at asks; a key that
  * is neither a grid axis nor a number or word the study fixes (p_err
  * aside, which every point has) sets *missing. A number matches by value
- * (0.3 and 3/10 alike), a word by its label. */
+ * (0.3 and 3/10 alike), a word as a spec reads it (fit=yes and fit=1
+ * alike). */
 static int at_point(const report_study *rs, long p, const report_opts *o, const char **missing)
 {
     for (int i = 0; i < o->n_at; i++) {
@@ -65,15 +66,16 @@ static int at_point(const report_study *rs, long p, const report_opts *o, const 
                 *missing = at->key;
                 return 0;
             }
-            if (w ? strcmp(w, at->text) != 0 : v != at->value)
+            if (w ? spec_word_of(rs->st, at->key, at->text) != (int)v : v != at->value)
                 return 0;
             continue;
         }
         int v = spec_point_coord(rs->st, p, a);
         const spec_axis *ax = &rs->st->axes[a];
-        int differs = (ax->type == SPEC_VALUE_WORD || isnan(at->value))
-                          ? strcmp(ax->labels[v], at->text) != 0
-                          : ax->values[v] != at->value;
+        int differs = ax->type == SPEC_VALUE_WORD
+                          ? spec_word_of(rs->st, at->key, at->text) != (int)ax->values[v]
+                      : isnan(at->value) ? strcmp(ax->labels[v], at->text) != 0
+                                         : ax->values[v] != at->value;
         if (differs)
             return 0;
     }

@@ -105,6 +105,12 @@ int spec_scalar(const spec_study *st, const char *key, double *value, const char
     return 0;
 }
 
+int spec_word_of(const spec_study *st, const char *key, const char *text)
+{
+    const spec_key_def *d = spec_key_find(key, st->kind);
+    return d && d->type == SPEC_T_WORD ? spec_word_index(d, text) : -1;
+}
+
 /* The configs of grid point `point`: base, axis values, then the derived
  * values (p_err from rho, p from K). */
 static void point_config(const spec_study *st, long point, train_config *tc, le_sde_config *sc)

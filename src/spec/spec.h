@@ -138,6 +138,10 @@ int spec_axis_find(const spec_study *st, const char *key);
  * for a number). -1 for an axis, an unknown key, or a key that is no
  * single number or word (data_dir, class_ids, seeds, sde's p = classes). */
 int spec_scalar(const spec_study *st, const char *key, double *value, const char **word);
+/* The index of word text as a value of key in st's kind, as a spec reads
+ * it (any case; a yes/no key also takes yes, on, 1, no, off, 0), or -1 when
+ * key takes no words or text is none of them. */
+int spec_word_of(const spec_study *st, const char *key, const char *text);
 /* Parses one number as a spec writes it: decimal, or a fraction a/b of two
  * decimals ("2/3" is the double a spec's 2/3 is). No hex, inf or nan.
  * Returns 0 on success. */

@@ -229,6 +229,17 @@ check "--at a fixed number and word: fig5 at iters=400, p_err=0" \
   grep -q "^set multiplot .*title 'pollution, iters=400, p\\\\_err=0: " "$TMP/at7/fig5-pollution.gp"
 check "--at a fixed number and word: no figure of the study skipped" \
   sh -c "! grep -q '^skipped .* for study pollution' '$TMP/out'"
+# a fixed word as a spec reads it: any case, and fit=1 for fit = true
+expect_exit 0 "report --at fit=1 --at dataset=GeoMNIST --at iters=400" "$LESDE" report "$TMP/two.h5" \
+  --out "$TMP/at7w" --study pollution --at fit=1 --at dataset=GeoMNIST --at iters=400
+check "--at fit=1, dataset=GeoMNIST: fig5 at iters=400, p_err=0" \
+  grep -q "^set multiplot .*title 'pollution, iters=400, p\\\\_err=0: " "$TMP/at7w/fig5-pollution.gp"
+check "--at fit=1, dataset=GeoMNIST: no figure of the study skipped" \
+  sh -c "! grep -q '^skipped .* for study pollution' '$TMP/out'"
+expect_exit 0 "report --at fit=off (the study fits)" "$LESDE" report "$TMP/two.h5" --out "$TMP/at7n" \
+  --study pollution --at fit=off
+check "--at fit=off: skipped, no such point" \
+  grep -q "^skipped fig5 for study pollution: no done task at fit = off (--at)" "$TMP/out"
 expect_exit 0 "report --at plateau_factor=2 (the study fixes 1.5)" "$LESDE" report "$TMP/two.h5" \
   --out "$TMP/at8" --study pollution --at plateau_factor=2
 check "--at plateau_factor=2: skipped, no such point" \

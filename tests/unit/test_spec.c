@@ -105,6 +105,14 @@ static void test_good(void)
               spec_scalar(p, "seeds", &v, &w) == -1 && spec_scalar(p, "rho", &v, &w) == -1 &&
               spec_scalar(p, "nosuch", &v, &w) == -1 && spec_scalar(p, "s", &v, &w) == -1,
           "scalar: axis, text, seeds, the derived rho, unknown, another kind's key");
+    /* spec_word_of: a word as a spec reads it */
+    CHECK(spec_word_of(p, "fit", "yes") == 1 && spec_word_of(p, "fit", "1") == 1 &&
+              spec_word_of(p, "fit", "TRUE") == 1 && spec_word_of(p, "fit", "off") == 0 &&
+              spec_word_of(p, "fit", "maybe") == -1,
+          "word_of fit");
+    CHECK(spec_word_of(p, "dataset", "GeoMNIST") == 0 && spec_word_of(p, "dataset", "x") == -1 &&
+              spec_word_of(p, "iters", "1") == -1 && spec_word_of(p, "nosuch", "1") == -1,
+          "word_of: any case; a number key or unknown key takes no words");
 
     /* task 34 = pollution, point 5 (classes 3, p_err 2/3), seed index 1 */
     spec_task t;
