@@ -31,9 +31,10 @@ static void help(void)
            "each for whatever studies fit it (by kind and axis keys); a figure no study\n"
            "fits is skipped with a line saying so. Tables: summary.csv / summary.md (one\n"
            "row per train grid point), pstar.csv (the transition estimate p_hat* per K:\n"
-           "%s; and p_stall: %s), imitation.csv / imitation_k.csv (the imitations'\n"
-           "final RD against the baselines, mean over classes / per class), seeds.csv,\n"
-           "seedavg.csv, summary_sde.csv; index.html shows everything offline.\n"
+           "%s; and p_stall: %s; over seeds, %s), imitation.csv / imitation_k.csv\n"
+           "(the imitations' final RD against the baselines, mean over classes / per\n"
+           "class), seeds.csv, seedavg.csv, summary_sde.csv; index.html shows everything\n"
+           "offline.\n"
            "Every figure's gnuplot script NAME.gp and data NAME.dat stay in DIR: edit\n"
            "and run 'gnuplot NAME.gp' there to redraw it.\n\n"
            "Options:\n"
@@ -51,14 +52,19 @@ static void help(void)
            "  --gnuplot PROG    the gnuplot program (default: gnuplot)\n"
            "  --quiet           print only the index path and p_hat*\n"
            "  -h, --help        this help\n\n"
-           "Prints the path of index.html and p_hat* per K at the end.\n\n%s",
-           REPORT_PSTAR_METHOD, REPORT_STALL_METHOD, cli_exit_codes);
+           "Prints the path of index.html and p_hat* per K at the end, with its 95%%\n"
+           "bootstrap interval over seeds.\n\n%s",
+           REPORT_PSTAR_METHOD, REPORT_STALL_METHOD, REPORT_PSTAR_SPREAD_METHOD, cli_exit_codes);
 }
 
-static void print_estimate(double v, int at_first)
+/* The estimate, with its 95% bootstrap interval over seeds when it has one. */
+static void print_estimate(double v, int at_first, const report_pstar_spread *sp)
 {
     if (isfinite(v) && at_first)
         printf("%.4g, already at the first grid point", v);
+    else if (isfinite(v) && isfinite(sp->ci[0]))
+        isfinite(sp->ci[1]) ? printf("%.4g [%.4g, %.4g]", v, sp->ci[0], sp->ci[1])
+                            : printf("%.4g [%.4g, beyond the grid]", v, sp->ci[0]);
     else if (isfinite(v))
         printf("%.4g", v);
     else
@@ -118,9 +124,9 @@ int cmd_report(int argc, char **argv)
     for (int i = 0; i < r.n_pstar; i++) {
         const report_pstar *ps = &r.pstar[i];
         printf("p_hat* %s%s%s K=%d: ", ps->study, ps->slice[0] ? " " : "", ps->slice, ps->K);
-        print_estimate(ps->p_hat, ps->at_first);
+        print_estimate(ps->p_hat, ps->at_first, &ps->hat);
         printf(" (p* = %.4g; accuracy crosses 1/K); p_stall ", ps->p_star);
-        print_estimate(ps->p_stall, ps->at_first);
+        print_estimate(ps->p_stall, ps->at_first, &ps->stall);
         printf(" (accuracy crosses 1/K + %.2g)\n", REPORT_STALL_MARGIN);
     }
     report_result_free(&r);

@@ -136,19 +136,30 @@ int report_pstar_all(report_ctx *c)
         if (!rs->st || !varies_p_err(rs->st))
             continue;
         slices sl = {0};
-        if (slices_make(c, rs, pollution_keys, &sl)) {
+        store_array acc = {0}; /* every task's final accuracy, [P][S] */
+        if (slices_make(c, rs, pollution_keys, &sl) || report_read(c, rs, "final_val_acc", &acc)) {
             slices_free(&sl);
             return c->e->code;
+        }
+        if (acc.size != rs->P * rs->S) {
+            slices_free(&sl);
+            store_array_free(&acc);
+            return err_set(c->e, LESDE_FAIL,
+                           "%s: study %s: final_val_acc has %ld entries, not %ld "
+                           "(damaged store?)",
+                           c->o->store, rs->st->name, acc.size, rs->P * rs->S);
         }
         int rc = LESDE_OK;
         for (int k = 0; k < sl.n && !rc; k++) {
             int n = slice_points(rs, sl.slice, k, sl.pts);
             double *x = malloc(sizeof(double) * (size_t)(n + 1));
             double *y = malloc(sizeof(double) * (size_t)(n + 1));
+            double *ys = malloc(sizeof(double) * (size_t)(n + 1) * (size_t)rs->S);
             report_pstar *np = realloc(c->pstar, sizeof *np * (size_t)(c->n_pstar + 1));
-            if (!x || !y || !np) {
+            if (!x || !y || !ys || !np) {
                 free(x);
                 free(y);
+                free(ys);
                 if (np)
                     c->pstar = np;
                 rc = err_set(c->e, LESDE_FAIL, "out of memory");
@@ -157,9 +168,13 @@ int report_pstar_all(report_ctx *c)
             c->pstar = np;
             int distinct = 0;
             for (int j = 0; j < n; j++) {
-                x[j] = rs->pt[sl.pts[j]].p_err;
-                y[j] = rs->pt[sl.pts[j]].acc[0];
+                long p = sl.pts[j];
+                x[j] = rs->pt[p].p_err;
+                y[j] = rs->pt[p].acc[0];
                 distinct += j == 0 || x[j] != x[j - 1];
+                for (int s = 0; s < rs->S; s++)
+                    ys[(size_t)j * rs->S + s] =
+                        report_task_done(rs, p, s) ? acc.data[p * rs->S + s] : NAN;
             }
             if (distinct >= 2) {
                 int K = rs->pt[sl.pts[0]].K;
@@ -172,6 +187,8 @@ int report_pstar_all(report_ctx *c)
                 const double chance = 1.0 / K, stall = chance + REPORT_STALL_MARGIN;
                 ps->p_hat = report_pstar_interp(x, y, n, chance);
                 ps->p_stall = report_pstar_interp(x, y, n, stall);
+                report_pstar_seeds(x, ys, n, rs->S, chance, &ps->hat);
+                report_pstar_seeds(x, ys, n, rs->S, stall, &ps->stall);
                 for (int j = 0; j < n; j++)
                     if (isfinite(y[j])) {
                         ps->at_first = y[j] <= stall;
@@ -180,8 +197,10 @@ int report_pstar_all(report_ctx *c)
             }
             free(x);
             free(y);
+            free(ys);
         }
         slices_free(&sl);
+        store_array_free(&acc);
         if (rc)
             return rc;
     }

@@ -64,6 +64,22 @@ typedef struct {
  * a p_err that is not a number in [0, 1], or more than REPORT_MAX_AT. */
 int report_opts_at(report_opts *o, const char *kv, char *msg, size_t len);
 
+/* How far p_hat* (or p_stall) is determined by the seeds behind it. */
+#define REPORT_BOOT 2000 /* bootstrap resamples */
+typedef struct {
+    double ci[2]; /* 95% percentile-bootstrap interval of the crossing of the
+                     mean curve, resampling seeds (a seed keeps its tasks
+                     at every point together); NaN: beyond the grid */
+    double q[3];  /* median, q25, q75 of the crossings of single seeds'
+                     curves, among the seeds whose curve reaches the level */
+    int reached;  /* seeds whose own curve reaches it, */
+    int seeds;    /* of the seeds with a finite point */
+} report_pstar_spread;
+#define REPORT_PSTAR_SPREAD_METHOD                                                                 \
+    "the bracketed interval is the 2.5% and 97.5% quantiles of the estimate over 2000 bootstrap "  \
+    "resamples of the seeds (a seed's tasks at every p_err resampled together; a fixed stream, "   \
+    "so the same interval every run); per seed, the same crossing of each seed's own accuracy "    \
+    "curve, median and quartiles over the seeds whose curve reaches the level"
 /* The transition estimate of one K (and one value of every other axis). */
 typedef struct {
     char study[SPEC_NAME_MAX];
@@ -76,6 +92,7 @@ typedef struct {
     int at_first;   /* at 1/K + REPORT_STALL_MARGIN already at the first grid
                        point: the network did not learn, no transition
                        resolved */
+    report_pstar_spread hat, stall; /* how the seeds determine each */
 } report_pstar;
 
 typedef struct {
@@ -116,6 +133,11 @@ void report_result_free(report_result *r);
  * x[first] when the first finite point is already there; NaN when y never
  * reaches level (or there are no finite points). */
 double report_pstar_interp(const double *x, const double *y, int n, double level);
+/* The spread of report_pstar_interp(x, mean over seeds of y, n, level):
+ * y is [n][S], the final accuracy of seed s at point j in y[j * S + s]
+ * (NaN where that task is not done). Deterministic. */
+void report_pstar_seeds(const double *x, const double *y, int n, int S, double level,
+                        report_pstar_spread *out);
 /* p* = (K-1)/K, where the labels carry no information. */
 double report_p_star(int K);
 /* rho = p_err / p* = p_err K / (K-1): every K's transition sits at rho = 1. */

@@ -8,6 +8,8 @@
 
 #include "report/report.h"
 
+#include "core/rng.h"
+
 double report_pstar_interp(const double *x, const double *y, int n, double level)
 {
     int prev = -1;
@@ -367,4 +369,75 @@ void report_quantiles(double *v, int n, double *q)
         int lo = (int)floor(h);
         q[k] = lo + 1 < m ? v[lo] + (h - lo) * (v[lo + 1] - v[lo]) : v[lo];
     }
+}
+
+/* The p quantile of v[0..n-1], sorted (linear interpolation; +inf stays
+ * +inf when it is in the interpolation). */
+static double quantile_sorted(const double *v, int n, double p)
+{
+    double h = p * (n - 1);
+    int lo = (int)floor(h);
+    if (lo + 1 >= n || h == lo)
+        return v[lo];
+    return isinf(v[lo + 1]) ? v[lo + 1] : v[lo] + (h - lo) * (v[lo + 1] - v[lo]);
+}
+
+void report_pstar_seeds(const double *x, const double *y, int n, int S, double level,
+                        report_pstar_spread *out)
+{
+    out->ci[0] = out->ci[1] = NAN;
+    out->q[0] = out->q[1] = out->q[2] = NAN;
+    out->reached = out->seeds = 0;
+    int *use = malloc(sizeof(int) * (size_t)(S > 0 ? S : 1));
+    double *ys = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
+    double *cross = malloc(sizeof(double) * (size_t)(S > REPORT_BOOT ? S : REPORT_BOOT));
+    int *draw = malloc(sizeof(int) * (size_t)(S > 0 ? S : 1));
+    if (!use || !ys || !cross || !draw || n < 1)
+        goto out;
+    /* single seeds: each seed's own curve */
+    int m = 0;
+    for (int s = 0; s < S; s++) {
+        int finite = 0;
+        for (int j = 0; j < n; j++)
+            finite |= isfinite(ys[j] = y[(size_t)j * S + s]);
+        if (!finite)
+            continue;
+        use[m++] = s;
+        double c = report_pstar_interp(x, ys, n, level);
+        if (isfinite(c))
+            cross[out->reached++] = c;
+    }
+    out->seeds = m;
+    report_quantiles(cross, out->reached, out->q);
+    if (!m)
+        goto out;
+    /* the bootstrap: m seeds drawn with replacement, by a fixed counter-based
+     * stream, the mean curve's crossing each time (+inf: not reached) */
+    uint64_t ctr = 0;
+    for (int b = 0; b < REPORT_BOOT; b++) {
+        for (int i = 0; i < m; i++)
+            draw[i] = use[rng_mix64(0x9e3779b97f4a7c15ULL * ++ctr) % (uint64_t)m];
+        for (int j = 0; j < n; j++) {
+            double sum = 0;
+            int k = 0;
+            for (int i = 0; i < m; i++) {
+                double v = y[(size_t)j * S + draw[i]];
+                if (isfinite(v))
+                    sum += v, k++;
+            }
+            ys[j] = k ? sum / k : NAN;
+        }
+        double c = report_pstar_interp(x, ys, n, level);
+        cross[b] = isfinite(c) ? c : INFINITY;
+    }
+    qsort(cross, REPORT_BOOT, sizeof *cross, cmp_double);
+    for (int k = 0; k < 2; k++) {
+        double v = quantile_sorted(cross, REPORT_BOOT, k ? 0.975 : 0.025);
+        out->ci[k] = isfinite(v) ? v : NAN;
+    }
+out:
+    free(use);
+    free(ys);
+    free(cross);
+    free(draw);
 }

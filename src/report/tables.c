@@ -172,27 +172,86 @@ static int pstar_cell(report_table *t, int row, int col, double v, int at_first)
     return report_table_set(t, row, col, "not reached");
 }
 
+/* An estimate with its bootstrap interval: "0.6678 [0.6612, 0.6731]". */
+static int pstar_ci_cell(report_table *t, int row, int col, double v, int at_first,
+                         const report_pstar_spread *sp)
+{
+    if (!isfinite(v) || at_first)
+        return pstar_cell(t, row, col, v, at_first);
+    if (!isfinite(sp->ci[0]))
+        return report_table_set(t, row, col, "%.4g", v);
+    if (!isfinite(sp->ci[1]))
+        return report_table_set(t, row, col, "%.4g [%.4g, beyond the grid]", v, sp->ci[0]);
+    return report_table_set(t, row, col, "%.4g [%.4g, %.4g]", v, sp->ci[0], sp->ci[1]);
+}
+
+/* The single seeds' crossings: "0.667 [0.66, 0.672] (8 of 8)". */
+static int pstar_seeds_cell(report_table *t, int row, int col, const report_pstar_spread *sp)
+{
+    if (!sp->reached)
+        return report_table_set(t, row, col, "none of %d reach it", sp->seeds);
+    return report_table_set(t, row, col, "%.4g [%.4g, %.4g] (%d of %d)", sp->q[0], sp->q[1],
+                            sp->q[2], sp->reached, sp->seeds);
+}
+
+/* pstar.csv's columns of one estimate's spread, from col on */
+static int pstar_spread_csv(report_table *t, int row, int col, const report_pstar_spread *sp)
+{
+    int rc = report_table_num(t, row, col, sp->ci[0]);
+    rc |= report_table_num(t, row, col + 1, sp->ci[1]);
+    for (int k = 0; k < 3; k++)
+        rc |= report_table_num(t, row, col + 2 + k, sp->q[k]);
+    return rc | report_table_set(t, row, col + 5, "%d", sp->reached);
+}
+
 static int pstar_tables(report_ctx *c)
 {
     if (!c->n_pstar)
         return LESDE_OK;
-    static const char *const cn[] = {"study",          "other_axes", "K",
-                                     "p_star",         "p_hat_star", "p_stall",
-                                     "at_first_point", "method",     "stall_method"};
-    static const char *const mn[] = {
-        "study",        "other axes",       "K",
-        "p* = (K-1)/K", "p̂* (crosses 1/K)", "p_stall (crosses 1/K + 0.05)"};
+    static const char *const cn[] = {"study",
+                                     "other_axes",
+                                     "K",
+                                     "p_star",
+                                     "p_hat_star",
+                                     "p_stall",
+                                     "at_first_point",
+                                     "method",
+                                     "stall_method",
+                                     "p_hat_star_ci_lo",
+                                     "p_hat_star_ci_hi",
+                                     "p_hat_star_seed_median",
+                                     "p_hat_star_seed_q25",
+                                     "p_hat_star_seed_q75",
+                                     "p_hat_star_seeds_reached",
+                                     "p_stall_ci_lo",
+                                     "p_stall_ci_hi",
+                                     "p_stall_seed_median",
+                                     "p_stall_seed_q25",
+                                     "p_stall_seed_q75",
+                                     "p_stall_seeds_reached",
+                                     "seeds",
+                                     "spread_method"};
+    enum { NC = sizeof cn / sizeof cn[0] };
+    static const char *const mn[] = {"study",
+                                     "other axes",
+                                     "K",
+                                     "p* = (K-1)/K",
+                                     "p̂* (crosses 1/K) [95% bootstrap]",
+                                     "p̂* of single seeds: median [IQR] (seeds)",
+                                     "p_stall (crosses 1/K + 0.05) [95% bootstrap]"};
     report_table csv;
-    report_ntable *mt = report_new_table(c, 6, "Transition estimate p̂* per K");
-    if (!mt || report_csv_table(c, &csv, cn, 9))
+    report_ntable *mt = report_new_table(c, 7, "Transition estimate p̂* per K");
+    if (!mt || report_csv_table(c, &csv, cn, NC))
         return c->e->code;
-    int rc = set_heads(&mt->t, mn, 6);
+    int rc = set_heads(&mt->t, mn, 7);
     snprintf(mt->note, sizeof mt->note,
              "Method: p̂* is %s. p_stall is %s; at finite T it lies below p*. \"not reached\" "
              "when the accuracy never falls that far; \"at the first grid point\" when it is "
              "at 1/K + 0.05 already at the smallest p_err (no transition resolved: did the "
-             "network learn?). p* = (K-1)/K is where the labels carry no information.",
-             REPORT_PSTAR_METHOD, REPORT_STALL_METHOD);
+             "network learn?). p* = (K-1)/K is where the labels carry no information. Over "
+             "seeds, %s; \"beyond the grid\" when more than 2.5%% of the "
+             "resamples never reach the level.",
+             REPORT_PSTAR_METHOD, REPORT_STALL_METHOD, REPORT_PSTAR_SPREAD_METHOD);
     for (int i = 0; i < c->n_pstar && !rc; i++) {
         const report_pstar *ps = &c->pstar[i];
         int r1 = report_table_row(&csv), r2 = report_table_row(&mt->t);
@@ -209,12 +268,17 @@ static int pstar_tables(report_ctx *c)
         rc |= report_table_set(&csv, r1, 6, "%d", ps->at_first);
         rc |= report_table_set(&csv, r1, 7, "%s", REPORT_PSTAR_METHOD);
         rc |= report_table_set(&csv, r1, 8, "%s", REPORT_STALL_METHOD);
+        rc |= pstar_spread_csv(&csv, r1, 9, &ps->hat);
+        rc |= pstar_spread_csv(&csv, r1, 15, &ps->stall);
+        rc |= report_table_set(&csv, r1, 21, "%d", ps->hat.seeds);
+        rc |= report_table_set(&csv, r1, 22, "%s", REPORT_PSTAR_SPREAD_METHOD);
         rc |= report_table_set(&mt->t, r2, 0, "%s", ps->study);
         rc |= report_table_set(&mt->t, r2, 1, "%s", ps->slice[0] ? ps->slice : "-");
         rc |= report_table_set(&mt->t, r2, 2, "%d", ps->K);
         rc |= report_table_set(&mt->t, r2, 3, "%.4g", ps->p_star);
-        rc |= pstar_cell(&mt->t, r2, 4, ps->p_hat, ps->at_first);
-        rc |= pstar_cell(&mt->t, r2, 5, ps->p_stall, ps->at_first);
+        rc |= pstar_ci_cell(&mt->t, r2, 4, ps->p_hat, ps->at_first, &ps->hat);
+        rc |= pstar_seeds_cell(&mt->t, r2, 5, &ps->hat);
+        rc |= pstar_ci_cell(&mt->t, r2, 6, ps->p_stall, ps->at_first, &ps->stall);
     }
     if (rc)
         rc = err_set(c->e, LESDE_FAIL, "out of memory");

@@ -161,9 +161,40 @@ out=$TMP/report.out
 check "skipped kabl" grep -q '^skipped kabl: no train study with a classes axis' "$out"
 check "prints index.html" grep -qF "index: $OUT/index.html" "$out"
 check "prints p_hat* for K=3" grep -qE \
-  '^p_hat\* pollution K=3: ([0-9.]+(, already at the first grid point)?|not reached) \(p\* = 0.6667; accuracy crosses 1/K\); p_stall ([0-9.]+(, already at the first grid point)?|not reached) \(accuracy crosses 1/K \+ 0.05\)$' "$out"
+  '^p_hat\* pollution K=3: ([0-9.]+( \[[0-9.]+, ([0-9.]+|beyond the grid)\]|, already at the first grid point)?|not reached) \(p\* = 0.6667; accuracy crosses 1/K\); p_stall ([0-9.]+( \[[0-9.]+, ([0-9.]+|beyond the grid)\]|, already at the first grid point)?|not reached) \(accuracy crosses 1/K \+ 0.05\)$' "$out"
 check "pstar.csv states the method" grep -q "linearly interpolated between grid points" "$OUT/pstar.csv"
-check "pstar.csv header" grep -q '^study,other_axes,K,p_star,p_hat_star,p_stall,at_first_point,method,stall_method$' "$OUT/pstar.csv"
+check "pstar.csv header" grep -q '^study,other_axes,K,p_star,p_hat_star,p_stall,at_first_point,method,stall_method,p_hat_star_ci_lo,p_hat_star_ci_hi,p_hat_star_seed_median,p_hat_star_seed_q25,p_hat_star_seed_q75,p_hat_star_seeds_reached,p_stall_ci_lo,p_stall_ci_hi,p_stall_seed_median,p_stall_seed_q25,p_stall_seed_q75,p_stall_seeds_reached,seeds,spread_method$' "$OUT/pstar.csv"
+# The spread over seeds, recomputed from seeds.csv: each seed's own curve's
+# crossing (median of the seeds that reach it), and the bootstrap interval
+# holds the estimate (2 seeds: the resamples are the two seeds' curves and
+# their mean, which is the estimate).
+check "pstar.csv: the single seeds' crossings and the interval" /usr/bin/python3 - "$OUT/pstar.csv" "$OUT/seeds.csv" <<'PY'
+import csv, math, statistics, sys
+ps = list(csv.DictReader(open(sys.argv[1])))
+assert len(ps) == 1 and ps[0]["seeds"] == "2", ps
+ps = ps[0]
+rows = list(csv.DictReader(open(sys.argv[2])))
+def cross(xy, level):
+    prev = None
+    for x, y in xy:
+        if y <= level:
+            return x if prev is None else prev[0] + (prev[1] - level) / (prev[1] - y) * (x - prev[0])
+        prev = (x, y)
+    return math.nan
+for name, level in (("p_hat_star", 1 / 3), ("p_stall", 1 / 3 + 0.05)):
+    per = []
+    for seed in sorted({r["seed"] for r in rows}):
+        xy = sorted((float(r["point"].split("=")[1]), float(r["final_val_acc"])) for r in rows if r["seed"] == seed)
+        per.append(cross(xy, level))
+    got = [c for c in per if not math.isnan(c)]
+    assert int(ps[name + "_seeds_reached"]) == len(got), (name, ps, per)
+    if got:
+        assert abs(float(ps[name + "_seed_median"]) - statistics.median(got)) < 1e-5, (name, ps, per)
+        lo, hi = float(ps[name + "_ci_lo"]), float(ps[name + "_ci_hi"])
+        est = float(ps[name])
+        if not math.isnan(est) and not math.isnan(hi):
+            assert lo - 1e-6 <= est <= hi + 1e-6 and min(got) - 1e-6 <= lo, (name, ps, per)
+PY
 
 # A researcher redraws a figure from its script.
 rm -f "$OUT/fig5-pollution.png"

@@ -67,6 +67,69 @@ static void test_pstar(void)
     CHECK(sq > 0.5 && sq < 0.6, "stall crossing %g", sq);
 }
 
+/* The spread of p_hat* over seeds (report_pstar_seeds). */
+static void test_pstar_seeds(void)
+{
+    /* Two points, x = 0 and 1, every seed at 0 at x = 1: the mean curve
+     * crosses level L at 1 - L / m, m the mean at x = 0, and a seed's own
+     * curve at 1 - L / y0. Half the 100 seeds at 0.4, half at 0.6: m = 0.5,
+     * crossing 0.5; the bootstrap's m has sd 0.1 / sqrt(100), so its 95%
+     * interval is about 0.5 +- 1.96 * 0.01 and the crossing's
+     * [1 - L / 0.4804, 1 - L / 0.5196] (B = 2000 resamples: the quantiles
+     * within 0.004). Single seeds: 1 - 0.25 / 0.4 = 0.375 and 0.5833; their
+     * median is halfway, the quartiles the two values. */
+    enum { S = 100 };
+    double x[2] = {0, 1}, y[2 * S];
+    for (int s = 0; s < S; s++) {
+        y[s] = s % 2 ? 0.6 : 0.4;
+        y[S + s] = 0;
+    }
+    report_pstar_spread sp, again;
+    report_pstar_seeds(x, y, 2, S, 0.25, &sp);
+    CHECK_NEAR(sp.ci[0], 1 - 0.25 / (0.5 - 1.96 * 0.01), 0.004);
+    CHECK_NEAR(sp.ci[1], 1 - 0.25 / (0.5 + 1.96 * 0.01), 0.004);
+    CHECK(sp.ci[0] < 0.5 && sp.ci[1] > 0.5, "interval [%g, %g] around 0.5", sp.ci[0], sp.ci[1]);
+    CHECK_NEAR(sp.q[0], (0.375 + (1 - 0.25 / 0.6)) / 2, 1e-12);
+    CHECK_NEAR(sp.q[1], 0.375, 1e-12);
+    CHECK_NEAR(sp.q[2], 1 - 0.25 / 0.6, 1e-12);
+    CHECK(sp.reached == S && sp.seeds == S, "reached %d of %d", sp.reached, sp.seeds);
+    report_pstar_seeds(x, y, 2, S, 0.25, &again);
+    CHECK(memcmp(&sp, &again, sizeof sp) == 0, "the same interval every run");
+
+    /* Identical seeds: no spread at all. */
+    for (int s = 0; s < S; s++)
+        y[s] = 0.5;
+    report_pstar_seeds(x, y, 2, S, 0.25, &sp);
+    CHECK_NEAR(sp.ci[0], 0.5, 1e-15);
+    CHECK_NEAR(sp.ci[1], 0.5, 1e-15);
+    CHECK_NEAR(sp.q[1], 0.5, 1e-15);
+
+    /* A task not done (NaN) leaves its seed out of that point only; a seed
+     * with no done task is no seed. Seeds 0-3 of 6: curves 1 -> 0.5 -> 0;
+     * seed 4 misses the middle point (1 -> 0: crosses level 0.4 at 0.6 on
+     * x = 0, 1, 2 by its two points), seed 5 has nothing. */
+    double x3[3] = {0, 1, 2}, y3[3 * 6];
+    for (int s = 0; s < 6; s++) {
+        y3[s] = s < 5 ? 1 : NAN;
+        y3[6 + s] = s < 4 ? 0.5 : NAN;
+        y3[12 + s] = s < 5 ? 0 : NAN;
+    }
+    report_pstar_seeds(x3, y3, 3, 6, 0.4, &sp);
+    CHECK(sp.seeds == 5 && sp.reached == 5, "seeds %d reached %d", sp.seeds, sp.reached);
+    CHECK_NEAR(sp.q[0], 1.2, 1e-12); /* 1.2, 1.2, 1.2, 1.2 and 2 * 0.6 */
+    /* The level never reached by seeds 0-3 (all at 0.3 at x = 2, from 1):
+     * only seed 4 reaches 0.2, and most resamples do not. */
+    for (int s = 0; s < 4; s++)
+        y3[12 + s] = 0.3;
+    report_pstar_seeds(x3, y3, 3, 6, 0.2, &sp);
+    CHECK(sp.seeds == 5 && sp.reached == 1, "seeds %d reached %d", sp.seeds, sp.reached);
+    CHECK_NEAR(sp.q[0], 2 * 0.8, 1e-12);
+    CHECK(isfinite(sp.ci[0]) && isnan(sp.ci[1]), "beyond the grid: [%g, %g]", sp.ci[0], sp.ci[1]);
+    /* nobody reaches it */
+    report_pstar_seeds(x3, y3, 3, 6, -1, &sp);
+    CHECK(sp.reached == 0 && isnan(sp.q[0]) && isnan(sp.ci[0]) && isnan(sp.ci[1]), "none reached");
+}
+
 /* ---- rho, p* ---- */
 
 static void test_rho(void)
@@ -367,6 +430,7 @@ static void test_writers(void)
 int main(void)
 {
     test_pstar();
+    test_pstar_seeds();
     test_rho();
     test_slices();
     test_quantiles();
