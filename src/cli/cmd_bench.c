@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "core/log.h"
 #include "data/data.h"
+#include "le/imitate.h"
 #include "nn/cnn.h"
 #include "run/run.h"
 #include "spec/spec.h"
@@ -96,8 +97,9 @@ int cmd_bench(int argc, char **argv)
 /* ---- lesde sweep --dry-run: every kind of task it would run, timed.
  * A training task is its data (built once per kind of request and timed),
  * its steps and its checkpoint evaluations (from a self-benchmark of its
- * network's shape: channels and K, once per shape); an sde task is run
- * once per grid point. Every grid point gets its own estimate. */
+ * network's shape: channels and K, once per shape) and its fit (the part
+ * that grows with K, timed once per K); an sde task is run once per grid
+ * point. Every grid point gets its own estimate. */
 
 enum { DRY_MAX_KINDS = 64 };
 
@@ -116,6 +118,7 @@ typedef struct {
 typedef struct {
     dry_shape shape[DRY_MAX_KINDS];
     int n_shape;
+    double fit_step[DATA_MAX_K + 1]; /* seconds a step of the fit's reference method, by K */
     dry_data data[DRY_MAX_KINDS];
     int n_data;
 } dry_cache;
@@ -137,6 +140,49 @@ static const cnn_bench_result *dry_bench(dry_cache *dc, int c, int k)
            c, c > 1 ? "s" : "", k, sh->b.us_per_step_nograd, sh->b.infer_samples_per_s,
            sh->b.kernels);
     return &sh->b;
+}
+
+/* Seconds a training step adds to the fit at K classes: what grows with K
+ * (as K^4) is the reference method's Euler propagation of a K^2 x K^2
+ * propagator, once per iteration for each of the fit's three simulations
+ * (two under the L-model, one under the I-model). Timed on DRY_REF and on
+ * 4 DRY_REF steps: the difference leaves out what a run costs whatever
+ * its length (drawing the paths). The rest of the fit is small beside it
+ * from K = 5 on. */
+#define DRY_REF 100
+static double dry_ref_seconds(int k, double steps, double *x)
+{
+    size_t D = (size_t)k * k;
+    double t[2] = {0, steps}, a[2] = {-1e-3, -1e-3}, b[2] = {1e-3, 1e-3};
+    le_ref_opts o = {.paths = 200, .noise_scale = 1, .align = 0, .tail_iters = 1000, .seed = 1};
+    lesde_err e;
+    double scale, t0 = log_now();
+    static const le_model H[3] = {LE_MODEL_L, LE_MODEL_L, LE_MODEL_I};
+    for (int s = 0; s < 3; s++)
+        le_imitate_reference(t, 2, x, k, k, a, b, H[s], &o, x + 2 * D, NULL, &scale, &e);
+    return log_now() - t0;
+}
+
+static double dry_fit_step(dry_cache *dc, int k)
+{
+    if (k < 2 || k > DATA_MAX_K)
+        return 0;
+    if (dc->fit_step[k] > 0)
+        return dc->fit_step[k];
+    size_t D = (size_t)k * k;
+    double *x = malloc(sizeof(double) * 4 * D); /* xbar [2][K][K], mean [2][K][K] */
+    if (!x)
+        return 0;
+    for (size_t i = 0; i < 2 * D; i++)
+        x[i] = 1.0 + 0.01 * (double)(i % 7);
+    double one = dry_ref_seconds(k, DRY_REF, x), four = dry_ref_seconds(k, 4 * DRY_REF, x);
+    free(x);
+    double step = (four - one) / (3 * DRY_REF);
+    dc->fit_step[k] = step > 1e-12 ? step : 1e-12;
+    printf("self-benchmark, the fit at K = %d: %.2f us per training step (its reference "
+           "method)\n",
+           k, dc->fit_step[k] * 1e6);
+    return dc->fit_step[k];
 }
 
 static int same_request(const data_request *a, const data_request *b)
@@ -215,7 +261,8 @@ static int dry_study(dry_cache *dc, const spec *s, int st, double *sec)
         double infer = ((double)c.checkpoints * c.probe_per_class +
                         (double)train_val_checkpoints(&c) * c.val_per_class) * c.k /
                        b->infer_samples_per_s;
-        sec[p] = (data > 0 ? data : 0) + steps + infer;
+        double fit = c.fit ? (double)c.iters * dry_fit_step(dc, c.k) : 0;
+        sec[p] = (data > 0 ? data : 0) + steps + infer + fit;
     }
     return 0;
 }

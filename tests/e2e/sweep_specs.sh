@@ -40,4 +40,7 @@ expect_exit 0 "--new starts over" "$LESDE" sweep "$SPEC" --store "$TMP/s.h5" --q
 expect_exit 0 "dry run" "$LESDE" sweep "$SPEC" --dry-run
 check "dry run estimates core-hours" grep -q "core-hours" "$TMP/out"
 check "dry run prints ranks" grep -q "ranks for a wall time" "$TMP/out"
+check "dry run times the fit of a study that fits" grep -q "self-benchmark, the fit at K = [0-9]*: [0-9.]* us per training step" "$TMP/out"
+expect_exit 0 "dry run, no fit" "$LESDE" sweep "$SPEC" --dry-run --set study.train.fit=no
+check "dry run without a fit times none" sh -c "! grep -q 'the fit at K' '$TMP/out'"
 finish

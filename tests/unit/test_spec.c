@@ -5,6 +5,7 @@
  *   test_spec --write-bad DIR   writes the malformed specs below as files */
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,6 +191,19 @@ static void test_good(void)
     CHECK(spec_parse(&more, good, "good.ini", longer, 1, &e) == LESDE_OK, "iters 20000");
     spec_task_get(&more, 18, &b);
     CHECK(b.cost > 5 * a.cost, "cost 20000 iters %g > 5 x 2000 iters %g", b.cost, a.cost);
+    spec_free(&more);
+    /* the fit's part: 8e-4 K^4 forward passes a step (the reference
+     * method's propagator), 16 times more at K = 4 than at K = 2 */
+    const char *nofit[] = {"study.pollution.fit=no"};
+    CHECK(spec_parse(&more, good, "good.ini", nofit, 1, &e) == LESDE_OK, "fit = no");
+    for (int k = 2; k <= 4; k += 2) {
+        long id = 18 + (k - 2) * 9; /* pollution, classes k, p_err 0, seed 0 */
+        spec_task_get(&s, id, &a);
+        spec_task_get(&more, id, &b);
+        double want = 8e-4 * k * k * k * k * 2000;
+        CHECK(fabs((a.cost - b.cost) - want) < 1e-9 * want, "K = %d: the fit costs %g, not %g", k,
+              a.cost - b.cost, want);
+    }
     spec_free(&more);
 
     /* canonical form: expanded, %.17g, defaults filled in */
