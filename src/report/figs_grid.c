@@ -187,8 +187,9 @@ int report_pstar_all(report_ctx *c)
                 const double chance = 1.0 / K, stall = chance + REPORT_STALL_MARGIN;
                 ps->p_hat = report_pstar_interp(x, y, n, chance);
                 ps->p_stall = report_pstar_interp(x, y, n, stall);
-                report_pstar_seeds(x, ys, n, rs->S, chance, &ps->hat);
-                report_pstar_seeds(x, ys, n, rs->S, stall, &ps->stall);
+                if (report_pstar_seeds(x, ys, n, rs->S, chance, &ps->hat) ||
+                    report_pstar_seeds(x, ys, n, rs->S, stall, &ps->stall))
+                    rc = err_set(c->e, LESDE_FAIL, "out of memory");
                 for (int j = 0; j < n; j++)
                     if (isfinite(y[j])) {
                         ps->at_first = y[j] <= stall;

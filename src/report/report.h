@@ -135,9 +135,10 @@ void report_result_free(report_result *r);
 double report_pstar_interp(const double *x, const double *y, int n, double level);
 /* The spread of report_pstar_interp(x, mean over seeds of y, n, level):
  * y is [n][S], the final accuracy of seed s at point j in y[j * S + s]
- * (NaN where that task is not done). Deterministic. */
-void report_pstar_seeds(const double *x, const double *y, int n, int S, double level,
-                        report_pstar_spread *out);
+ * (NaN where that task is not done). Deterministic. 0, or -1 when out
+ * of memory. */
+int report_pstar_seeds(const double *x, const double *y, int n, int S, double level,
+                       report_pstar_spread *out);
 /* p* = (K-1)/K, where the labels carry no information. */
 double report_p_star(int K);
 /* rho = p_err / p* = p_err K / (K-1): every K's transition sits at rho = 1. */

@@ -382,9 +382,10 @@ static double quantile_sorted(const double *v, int n, double p)
     return isinf(v[lo + 1]) ? v[lo + 1] : v[lo] + (h - lo) * (v[lo + 1] - v[lo]);
 }
 
-void report_pstar_seeds(const double *x, const double *y, int n, int S, double level,
-                        report_pstar_spread *out)
+int report_pstar_seeds(const double *x, const double *y, int n, int S, double level,
+                       report_pstar_spread *out)
 {
+    int rc = -1;
     out->ci[0] = out->ci[1] = NAN;
     out->q[0] = out->q[1] = out->q[2] = NAN;
     out->reached = out->seeds = 0;
@@ -392,7 +393,10 @@ void report_pstar_seeds(const double *x, const double *y, int n, int S, double l
     double *ys = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
     double *cross = malloc(sizeof(double) * (size_t)(S > REPORT_BOOT ? S : REPORT_BOOT));
     int *draw = malloc(sizeof(int) * (size_t)(S > 0 ? S : 1));
-    if (!use || !ys || !cross || !draw || n < 1)
+    if (!use || !ys || !cross || !draw)
+        goto out;
+    rc = 0;
+    if (n < 1)
         goto out;
     /* single seeds: each seed's own curve */
     int m = 0;
@@ -440,4 +444,5 @@ out:
     free(ys);
     free(cross);
     free(draw);
+    return rc;
 }

@@ -85,7 +85,7 @@ static void test_pstar_seeds(void)
         y[S + s] = 0;
     }
     report_pstar_spread sp, again;
-    report_pstar_seeds(x, y, 2, S, 0.25, &sp);
+    CHECK(report_pstar_seeds(x, y, 2, S, 0.25, &sp) == 0, "spread computed");
     CHECK_NEAR(sp.ci[0], 1 - 0.25 / (0.5 - 1.96 * 0.01), 0.004);
     CHECK_NEAR(sp.ci[1], 1 - 0.25 / (0.5 + 1.96 * 0.01), 0.004);
     CHECK(sp.ci[0] < 0.5 && sp.ci[1] > 0.5, "interval [%g, %g] around 0.5", sp.ci[0], sp.ci[1]);
