@@ -117,6 +117,10 @@ check "diverged train: no file" test ! -e "$TMP/div.h5" -a ! -e "$TMP/div.h5.tmp
 refused 2 "cannot read: Is a directory" fit "$TMP"
 : >"$TMP/empty.csv"
 refused 2 "empty.csv:1: empty file" fit "$TMP/empty.csv"
+# random bytes: refused at line 1, as a bad header, or as a blank one when
+# the first byte is a line break (\n or \r: 2 runs in 256)
 head -c 3000 /dev/urandom >"$TMP/random.csv"
-refused 2 "random.csv:1: bad header" fit "$TMP/random.csv"
+refused 2 "random.csv:1: (bad header|blank line where the header)" fit "$TMP/random.csv"
+printf '\r' | cat - "$TMP/random.csv" >"$TMP/random_cr.csv"
+refused 2 "random_cr.csv:1: blank line where the header" fit "$TMP/random_cr.csv"
 finish
