@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/stats.h"
 #include "le/le.h"
 #include "report/internal.h"
 #include "train/train.h"
@@ -227,7 +228,23 @@ static int imit_row(report_table *csv, int r, const report_study *rs, long p, in
         rc |= report_table_num(csv, r, k++, qe[i]);
     for (int i = 0; i < 3; i++)
         rc |= report_table_num(csv, r, k++, qm[i]);
+    double lo = NAN, hi = NAN;
+    if (both > 0)
+        stats_wilson((double)beats / both, both, &lo, &hi);
+    rc |= report_table_num(csv, r, k++, lo);
+    rc |= report_table_num(csv, r, k++, hi);
     return rc;
+}
+
+/* The Markdown cell of the seeds beating both baselines: "k/n [lo, hi]",
+ * with Wilson's 95% interval of the proportion. */
+static int beats_cell(report_table *t, int row, int col, int beats, int both)
+{
+    if (both <= 0)
+        return report_table_set(t, row, col, "%d/%d", beats, both);
+    double lo, hi;
+    stats_wilson((double)beats / both, both, &lo, &hi);
+    return report_table_set(t, row, col, "%d/%d [%.2f, %.2f]", beats, both, lo, hi);
 }
 
 /* imitation.csv and the per-study Markdown tables. */
@@ -260,7 +277,8 @@ static int imitation_table(report_ctx *c, report_table *csv, const report_study 
              "Final RD (mean over the classes at T; 0 exact, 2 opposite) of the L-model's "
              "estimates under the L-model ODE from each start, median [interquartile range] "
              "across seeds, and the number of seeds where it is below both trivial baselines, "
-             "out of the seeds where all are defined: the ETF baseline S(t) dhat_k (the genuine "
+             "out of the seeds where all are defined, with Wilson's 95%% interval of that "
+             "proportion: the ETF baseline S(t) dhat_k (the genuine "
              "scale in the L-model's simplex shape, no dynamics) and the class-average baseline "
              "(every class at the genuine mean over classes: no class structure). The plateau "
              "start is defined for the seeds "
@@ -288,7 +306,7 @@ static int imitation_table(report_ctx *c, report_table *csv, const report_study 
         for (int j = 0; j < 3; j++) {
             rd_stats(rs, d, p, var[j], LE_SIM_L_UNDER_L, q, &beats, &both);
             rc |= set_q(&mt->t, row, col++, q);
-            rc |= report_table_set(&mt->t, row, col++, "%d/%d", beats, both);
+            rc |= beats_cell(&mt->t, row, col++, beats, both);
         }
         double qe[3], qm[3];
         rd_stats(rs, d, p, BASE_ETF, 0, qe, &beats, &both);
@@ -503,16 +521,17 @@ static int seedavg_table(report_ctx *c, report_table *csv, const report_study *r
 
 int report_le_tables(report_ctx *c)
 {
-    static const char *const ih[] = {"study",      "point",     "start",       "sim",
-                                     "n_done",     "rd_median", "rd_q25",      "rd_q75",
-                                     "beats_both_baselines",    "all_finite",  "etf_median",
-                                     "etf_q25",    "etf_q75",   "cmean_median", "cmean_q25",
-                                     "cmean_q75"};
+    static const char *const ih[] = {"study",      "point",         "start",
+                                     "sim",        "n_done",        "rd_median",
+                                     "rd_q25",     "rd_q75",        "beats_both_baselines",
+                                     "all_finite", "etf_median",    "etf_q25",
+                                     "etf_q75",    "cmean_median",  "cmean_q25",
+                                     "cmean_q75",  "beats_both_lo", "beats_both_hi"};
     static const char *const kh[] = {
-        "study",      "point",      "start",   "sim",     "class",
-        "n_done",     "rd_median",  "rd_q25",  "rd_q75",  "beats_both_baselines",
-        "all_finite", "etf_median", "etf_q25", "etf_q75", "cmean_median",
-        "cmean_q25",  "cmean_q75"};
+        "study",      "point",      "start",         "sim",          "class",
+        "n_done",     "rd_median",  "rd_q25",        "rd_q75",       "beats_both_baselines",
+        "all_finite", "etf_median", "etf_q25",       "etf_q75",      "cmean_median",
+        "cmean_q25",  "cmean_q75",  "beats_both_lo", "beats_both_hi"};
     static const char *const sh[] = {"study",           "point",           "seed",
                                      "final_val_acc",   "plateau_t",       "r_alpha_I",
                                      "r_beta_I",        "r_gamma_I",       "r_alpha_L",
@@ -541,9 +560,9 @@ int report_le_tables(report_ctx *c)
     memset(&kt, 0, sizeof kt);
     memset(&st, 0, sizeof st);
     memset(&at, 0, sizeof at);
-    int rc = report_csv_table(c, &it, ih, 16);
+    int rc = report_csv_table(c, &it, ih, 18);
     if (!rc)
-        rc = report_csv_table(c, &kt, kh, 17);
+        rc = report_csv_table(c, &kt, kh, 19);
     if (!rc)
         rc = report_csv_table(c, &st, sh, 33);
     if (!rc)

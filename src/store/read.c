@@ -10,6 +10,7 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_statistics_double.h>
 
+#include "core/stats.h"
 #include "store/fields.h"
 #include "store/h5err.h"
 #include "store/store.h"
@@ -110,8 +111,6 @@ static int read_dataset(hid_t f, const char *study, const char *name, store_arra
     return rc;
 }
 
-static void wilson(double p, long n, double *lo, double *hi);
-
 /* A store summarised before 0/1 fields had Wilson's interval (its field
  * has no flag_values yet) holds t-intervals in summary/ci_lo|ci_hi of
  * sep_all and the like; a reader gets Wilson's instead, from the mean and
@@ -137,7 +136,7 @@ static void wilson_of_old(hid_t f, const char *study, const char *name, store_ar
         for (long k = 0; k < a->size && m.size == a->size && n.size == a->size; k++) {
             double lo, up;
             if (n.data[k] > 1 && n.data[k] < 1e15 && m.data[k] >= 0 && m.data[k] <= 1) {
-                wilson(m.data[k], (long)n.data[k], &lo, &up);
+                stats_wilson(m.data[k], (long)n.data[k], &lo, &up);
                 a->data[k] = hi ? up : lo;
             }
         }
@@ -290,21 +289,6 @@ static int by_value(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Wilson's score interval of a proportion p of n trials, 95% (Wilson
- * 1927; Brown, Cai and DasGupta 2001 recommend it for small n): unlike the
- * t-interval it neither collapses to a point at 0/n or n/n nor leaves
- * [0, 1]. */
-static void wilson(double p, long n, double *lo, double *hi)
-{
-    const double z = 1.959963984540054; /* the normal's 0.975 quantile */
-    double nn = (double)n, d = 1.0 + z * z / nn;
-    double centre = (p + z * z / (2.0 * nn)) / d;
-    double half = z / d * sqrt(p * (1.0 - p) / nn + z * z / (4.0 * nn * nn));
-    /* exactly 0 and 1 at the ends, where centre -+ half would round */
-    *lo = p <= 0.0 ? 0.0 : fmax(centre - half, 0.0);
-    *hi = p >= 1.0 ? 1.0 : fmin(centre + half, 1.0);
-}
-
 /* The statistics (field_stats order) of the n finite values v, sorted in
  * place; an interval clipped to [lo, hi], or Wilson's for a 0/1 field. */
 static void stats_of(double *v, long n, double lo, double hi, int indicator, double *out)
@@ -318,7 +302,7 @@ static void stats_of(double *v, long n, double lo, double hi, int indicator, dou
     out[2] = isnan(half) ? NAN : fmax(mean - half, lo);
     out[3] = isnan(half) ? NAN : fmin(mean + half, hi);
     if (indicator && n > 1)
-        wilson(mean, n, &out[2], &out[3]);
+        stats_wilson(mean, n, &out[2], &out[3]);
     out[4] = (double)n;
     out[5] = n ? gsl_stats_median_from_sorted_data(v, 1, (size_t)n) : NAN;
     out[6] = n ? gsl_stats_quantile_from_sorted_data(v, 1, (size_t)n, 0.25) : NAN;

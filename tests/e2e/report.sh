@@ -103,10 +103,20 @@ for r in rows:
     got = [float(r[c]) for c in ("rd_median", "rd_q25", "rd_q75", "etf_median")]
     if not all(close(a, b) for a, b in zip(got, want)) or int(r["beats_both_baselines"]) != beats:
         print("row", r, "want", want, beats); bad += 1
+    # Wilson's 95% interval of beats / all_finite
+    n = int(r["all_finite"])
+    if n > 0:
+        z, ph = 1.959963984540054, beats / n
+        c, h = (ph + z * z / (2 * n)) / (1 + z * z / n), z / (1 + z * z / n) * np.sqrt(ph * (1 - ph) / n + z * z / (4 * n * n))
+        lo, hi = (0.0 if beats == 0 else c - h), (1.0 if beats == n else c + h)
+        if not (close(float(r["beats_both_lo"]), lo) and close(float(r["beats_both_hi"]), hi)):
+            print("wilson", r, lo, hi); bad += 1
 sys.exit(1 if bad or len(rows) != 54 else 0)
 PY
 }
 check "imitation_k.csv: medians, IQR and counts from the store's RD_k" imit_k_check
+check "summary.md: the imitation counts with Wilson's interval" \
+  grep -qE '^\| p_err=0 \| 2/2 \| [0-9]+ \| [0-9.]+ \[[0-9.]+, [0-9.]+\] \| [0-2]/2 \[[0-9.]+, [0-9.]+\] \|' "$OUT/summary.md"
 # imitk draws the same medians (figs_le.c's own reading of the store)
 imitk_check() { /usr/bin/python3 - "$OUT/imitk-pollution.dat" "$OUT/imitation_k.csv" <<'PY'
 import csv, sys

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/stats.h"
 #include "check.h"
 #include "core/log.h"
 
@@ -67,8 +68,25 @@ static void test_progress(void)
     CHECK(strstr(line, "0.0/min, elapsed 30s, ETA ?"), "nothing done yet: '%s'", line);
 }
 
+/* Wilson's interval: the published 3 of 4 (Newcombe 1998's example:
+ * 0.3006-0.9544), and the ends, exactly 0 and 1. */
+static void test_wilson(void)
+{
+    double lo, hi, z = 1.959963984540054;
+    stats_wilson(0.75, 4, &lo, &hi);
+    CHECK_NEAR(lo, 0.300642, 1e-6);
+    CHECK_NEAR(hi, 0.954413, 1e-6);
+    stats_wilson(0, 6, &lo, &hi);
+    CHECK(lo == 0.0, "0/6: lo %g", lo);
+    CHECK_NEAR(hi, z * z / (6 + z * z), 1e-12);
+    stats_wilson(1, 20, &lo, &hi);
+    CHECK(hi == 1.0, "20/20: hi %g", hi);
+    CHECK_NEAR(lo, 20 / (20 + z * z), 1e-12);
+}
+
 int main(void)
 {
+    test_wilson();
     test_duration();
     test_progress();
     return check_done("test_core");
