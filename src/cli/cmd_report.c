@@ -60,15 +60,15 @@ static void help(void)
 /* The estimate, with its 95% bootstrap interval over seeds when it has one. */
 static void print_estimate(double v, int at_first, const report_pstar_spread *sp)
 {
-    if (isfinite(v) && at_first)
+    if (isfinite(v) && at_first) {
         printf("%.4g, already at the first grid point", v);
-    else if (isfinite(v) && isfinite(sp->ci[0]))
-        isfinite(sp->ci[1]) ? printf("%.4g [%.4g, %.4g]", v, sp->ci[0], sp->ci[1])
-                            : printf("%.4g [%.4g, beyond the grid]", v, sp->ci[0]);
-    else if (isfinite(v))
-        printf("%.4g", v);
-    else
+    } else if (isfinite(v)) {
+        char text[96];
+        report_pstar_with_ci(text, sizeof text, v, sp);
+        fputs(text, stdout);
+    } else {
         printf("not reached");
+    }
 }
 
 int cmd_report(int argc, char **argv)

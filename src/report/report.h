@@ -139,6 +139,9 @@ double report_pstar_interp(const double *x, const double *y, int n, double level
  * of memory. */
 int report_pstar_seeds(const double *x, const double *y, int n, int S, double level,
                        report_pstar_spread *out);
+/* A finite estimate v as the report and lesde report's last lines write
+ * it: "v [lo, hi]", "v [lo, beyond the grid]", or "v" without an interval. */
+void report_pstar_with_ci(char *out, size_t size, double v, const report_pstar_spread *sp);
 /* p* = (K-1)/K, where the labels carry no information. */
 double report_p_star(int K);
 /* rho = p_err / p* = p_err K / (K-1): every K's transition sits at rho = 1. */

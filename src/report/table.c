@@ -446,3 +446,13 @@ out:
     free(draw);
     return rc;
 }
+
+void report_pstar_with_ci(char *out, size_t size, double v, const report_pstar_spread *sp)
+{
+    if (!isfinite(sp->ci[0]))
+        snprintf(out, size, "%.4g", v);
+    else if (!isfinite(sp->ci[1]))
+        snprintf(out, size, "%.4g [%.4g, beyond the grid]", v, sp->ci[0]);
+    else
+        snprintf(out, size, "%.4g [%.4g, %.4g]", v, sp->ci[0], sp->ci[1]);
+}

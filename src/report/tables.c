@@ -178,11 +178,9 @@ static int pstar_ci_cell(report_table *t, int row, int col, double v, int at_fir
 {
     if (!isfinite(v) || at_first)
         return pstar_cell(t, row, col, v, at_first);
-    if (!isfinite(sp->ci[0]))
-        return report_table_set(t, row, col, "%.4g", v);
-    if (!isfinite(sp->ci[1]))
-        return report_table_set(t, row, col, "%.4g [%.4g, beyond the grid]", v, sp->ci[0]);
-    return report_table_set(t, row, col, "%.4g [%.4g, %.4g]", v, sp->ci[0], sp->ci[1]);
+    char text[96];
+    report_pstar_with_ci(text, sizeof text, v, sp);
+    return report_table_set(t, row, col, "%s", text);
 }
 
 /* The single seeds' crossings: "0.667 [0.66, 0.672] (8 of 8)". */
