@@ -519,6 +519,8 @@ static int seedavg_table(report_ctx *c, report_table *csv, const report_study *r
     return rc && rc != c->e->code ? err_set(c->e, LESDE_FAIL, "out of memory") : rc;
 }
 
+#define NCOLS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
 int report_le_tables(report_ctx *c)
 {
     static const char *const ih[] = {"study",      "point",         "start",
@@ -560,13 +562,13 @@ int report_le_tables(report_ctx *c)
     memset(&kt, 0, sizeof kt);
     memset(&st, 0, sizeof st);
     memset(&at, 0, sizeof at);
-    int rc = report_csv_table(c, &it, ih, 18);
+    int rc = report_csv_table(c, &it, ih, NCOLS(ih));
     if (!rc)
-        rc = report_csv_table(c, &kt, kh, 19);
+        rc = report_csv_table(c, &kt, kh, NCOLS(kh));
     if (!rc)
-        rc = report_csv_table(c, &st, sh, 33);
+        rc = report_csv_table(c, &st, sh, NCOLS(sh));
     if (!rc)
-        rc = report_csv_table(c, &at, ah, 24);
+        rc = report_csv_table(c, &at, ah, NCOLS(ah));
     for (int i = 0; i < c->s.n_studies && !rc; i++) {
         const report_study *rs = &c->rs[i];
         if (!rs->st || rs->st->kind != SPEC_TRAIN || !rs->fit ||
