@@ -65,21 +65,24 @@ typedef struct {
 int report_opts_at(report_opts *o, const char *kv, char *msg, size_t len);
 
 /* How far p_hat* (or p_stall) is determined by the seeds behind it. */
-#define REPORT_BOOT 2000 /* bootstrap resamples */
+#define REPORT_BOOT 10000 /* bootstrap resamples */
 typedef struct {
-    double ci[2]; /* 95% percentile-bootstrap interval of the crossing of the
-                     mean curve, resampling seeds (a seed keeps its tasks
-                     at every point together); NaN: beyond the grid */
+    double ci[2]; /* 95% expanded percentile-bootstrap interval of the
+                     crossing of the mean curve, resampling seeds (a seed
+                     keeps its tasks at every point together); NaN: beyond
+                     the grid, or a single seed */
     double q[3];  /* median, q25, q75 of the crossings of single seeds'
                      curves, among the seeds whose curve reaches the level */
     int reached;  /* seeds whose own curve reaches it, */
     int seeds;    /* of the seeds with a finite point */
 } report_pstar_spread;
 #define REPORT_PSTAR_SPREAD_METHOD                                                                 \
-    "the bracketed interval is the 2.5% and 97.5% quantiles of the estimate over 2000 bootstrap "  \
-    "resamples of the seeds (a seed's tasks at every p_err resampled together; a fixed stream, "   \
-    "so the same interval every run); per seed, the same crossing of each seed's own accuracy "    \
-    "curve, median and quartiles over the seeds whose curve reaches the level"
+    "the bracketed interval is a 95% expanded percentile interval: the a and 1-a quantiles of "    \
+    "the estimate over 10000 bootstrap resamples of the m seeds, a = Phi(-sqrt(m/(m-1)) "          \
+    "t(0.975; m-1)), which widens the plain 2.5% and 97.5% that run short with few seeds (a "      \
+    "seed's tasks at every p_err resampled together; a fixed stream, so the same interval every "  \
+    "run); per seed, the same crossing of each seed's own accuracy curve, median and quartiles "   \
+    "over the seeds whose curve reaches the level"
 /* The transition estimate of one K (and one value of every other axis). */
 typedef struct {
     char study[SPEC_NAME_MAX];
@@ -139,6 +142,9 @@ double report_pstar_interp(const double *x, const double *y, int n, double level
  * of memory. */
 int report_pstar_seeds(const double *x, const double *y, int n, int S, double level,
                        report_pstar_spread *out);
+/* The lower tail probability of that interval for m seeds: 0.025 as m
+ * grows, 0.00095 at m = 5; NaN for m < 2. */
+double report_boot_tail(int m);
 /* A finite estimate v as the report and lesde report's last lines write
  * it: "v [lo, hi]", "v [lo, beyond the grid]", or "v" without an interval. */
 void report_pstar_with_ci(char *out, size_t size, double v, const report_pstar_spread *sp);

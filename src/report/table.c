@@ -8,6 +8,8 @@
 
 #include "report/report.h"
 
+#include <gsl/gsl_cdf.h>
+
 #include "core/rng.h"
 
 double report_pstar_interp(const double *x, const double *y, int n, double level)
@@ -382,6 +384,19 @@ static double quantile_sorted(const double *v, int n, double p)
     return isinf(v[lo + 1]) ? v[lo + 1] : v[lo] + (h - lo) * (v[lo + 1] - v[lo]);
 }
 
+double report_boot_tail(int m)
+{
+    if (m < 2)
+        return NAN;
+    /* Hesterberg's expanded percentile interval: the plain 2.5% and 97.5%
+     * quantiles run short with few seeds (the resamples' spread is
+     * (m-1)/m of the sample's, and z stands where t belongs); measured on
+     * fig3's seeds, 5-seed intervals held the 100-seed estimate 83% of
+     * the time (le-sde.md section 7). */
+    double t = gsl_cdf_tdist_Pinv(0.975, (double)(m - 1));
+    return gsl_cdf_ugaussian_P(-sqrt((double)m / (m - 1)) * t);
+}
+
 int report_pstar_seeds(const double *x, const double *y, int n, int S, double level,
                        report_pstar_spread *out)
 {
@@ -435,8 +450,9 @@ int report_pstar_seeds(const double *x, const double *y, int n, int S, double le
         cross[b] = isfinite(c) ? c : INFINITY;
     }
     qsort(cross, REPORT_BOOT, sizeof *cross, cmp_double);
-    for (int k = 0; k < 2; k++) {
-        double v = quantile_sorted(cross, REPORT_BOOT, k ? 0.975 : 0.025);
+    double tail = report_boot_tail(m); /* NaN for one seed: no interval */
+    for (int k = 0; k < 2 && m > 1; k++) {
+        double v = quantile_sorted(cross, REPORT_BOOT, k ? 1 - tail : tail);
         out->ci[k] = isfinite(v) ? v : NAN;
     }
 out:

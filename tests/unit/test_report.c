@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
 #include "check.h"
 #include "report/internal.h"
 #include "report/report.h"
@@ -73,11 +76,13 @@ static void test_pstar_seeds(void)
     /* Two points, x = 0 and 1, every seed at 0 at x = 1: the mean curve
      * crosses level L at 1 - L / m, m the mean at x = 0, and a seed's own
      * curve at 1 - L / y0. Half the 100 seeds at 0.4, half at 0.6: m = 0.5,
-     * crossing 0.5; the bootstrap's m has sd 0.1 / sqrt(100), so its 95%
-     * interval is about 0.5 +- 1.96 * 0.01 and the crossing's
-     * [1 - L / 0.4804, 1 - L / 0.5196] (B = 2000 resamples: the quantiles
-     * within 0.004). Single seeds: 1 - 0.25 / 0.4 = 0.375 and 0.5833; their
-     * median is halfway, the quartiles the two values. */
+     * crossing 0.5; the bootstrap's m has sd 0.1 / sqrt(100), so its
+     * expanded 95% interval is about 0.5 +- z * 0.01 with
+     * z = sqrt(100/99) t(0.975; 99) = 1.99421, and the crossing's
+     * [1 - L / (0.5 - 0.01 z), 1 - L / (0.5 + 0.01 z)] (B = 10000
+     * resamples: the quantiles within 0.002). Single seeds:
+     * 1 - 0.25 / 0.4 = 0.375 and 0.5833; their median is halfway, the
+     * quartiles the two values. */
     enum { S = 100 };
     double x[2] = {0, 1}, y[2 * S];
     for (int s = 0; s < S; s++) {
@@ -86,8 +91,8 @@ static void test_pstar_seeds(void)
     }
     report_pstar_spread sp, again;
     CHECK(report_pstar_seeds(x, y, 2, S, 0.25, &sp) == 0, "spread computed");
-    CHECK_NEAR(sp.ci[0], 1 - 0.25 / (0.5 - 1.96 * 0.01), 0.004);
-    CHECK_NEAR(sp.ci[1], 1 - 0.25 / (0.5 + 1.96 * 0.01), 0.004);
+    CHECK_NEAR(sp.ci[0], 1 - 0.25 / (0.5 - 1.99421 * 0.01), 0.002);
+    CHECK_NEAR(sp.ci[1], 1 - 0.25 / (0.5 + 1.99421 * 0.01), 0.002);
     CHECK(sp.ci[0] < 0.5 && sp.ci[1] > 0.5, "interval [%g, %g] around 0.5", sp.ci[0], sp.ci[1]);
     CHECK_NEAR(sp.q[0], (0.375 + (1 - 0.25 / 0.6)) / 2, 1e-12);
     CHECK_NEAR(sp.q[1], 0.375, 1e-12);
@@ -103,6 +108,34 @@ static void test_pstar_seeds(void)
     CHECK_NEAR(sp.ci[0], 0.5, 1e-15);
     CHECK_NEAR(sp.ci[1], 0.5, 1e-15);
     CHECK_NEAR(sp.q[1], 0.5, 1e-15);
+
+    /* One seed: its crossing, but no interval. */
+    double y1[2] = {0.5, 0};
+    report_pstar_seeds(x, y1, 2, 1, 0.25, &sp);
+    CHECK(sp.seeds == 1 && isnan(sp.ci[0]) && isnan(sp.ci[1]), "one seed: [%g, %g]", sp.ci[0],
+          sp.ci[1]);
+    CHECK_NEAR(sp.q[0], 0.5, 1e-15);
+
+    /* The interval's tail probability, Phi(-sqrt(m/(m-1)) t(0.975; m-1)),
+     * against values computed apart (Python's NormalDist, tabled t):
+     * widest for few seeds, the plain 0.025 as m grows. */
+    CHECK_NEAR(report_boot_tail(5), 0.00095410, 1e-7);
+    CHECK_NEAR(report_boot_tail(100), 0.02306439, 1e-7);
+    CHECK_NEAR(report_boot_tail(1000000), 0.025, 1e-5);
+    CHECK(report_boot_tail(2) < 1e-60 && isnan(report_boot_tail(1)), "m = 2: %g",
+          report_boot_tail(2));
+
+    /* Five seeds at 0.4, 0.45, 0.5, 0.55, 0.6: the expanded interval holds
+     * the plain one (tail 0.025), its ends at most the single seeds'
+     * extremes 1 - L / 0.4 and 1 - L / 0.6. */
+    double y5[10] = {0.4, 0.45, 0.5, 0.55, 0.6, 0, 0, 0, 0, 0};
+    report_pstar_seeds(x, y5, 2, 5, 0.25, &sp);
+    CHECK(sp.ci[0] >= 1 - 0.25 / 0.4 - 1e-12 && sp.ci[1] <= 1 - 0.25 / 0.6 + 1e-12,
+          "within the seeds: [%g, %g]", sp.ci[0], sp.ci[1]);
+    /* the plain interval's ends: the resampled mean's sd is
+     * sqrt(0.005 / 5) = 0.0316, 1.96 of it gives crossings 0.4292 and
+     * 0.5552; the expanded one (3.10 sd) lies outside them */
+    CHECK(sp.ci[0] < 0.4292 && sp.ci[1] > 0.5552, "wider than plain: [%g, %g]", sp.ci[0], sp.ci[1]);
 
     /* A task not done (NaN) leaves its seed out of that point only; a seed
      * with no done task is no seed. Seeds 0-3 of 6: curves 1 -> 0.5 -> 0;
@@ -128,6 +161,36 @@ static void test_pstar_seeds(void)
     /* nobody reaches it */
     report_pstar_seeds(x3, y3, 3, 6, -1, &sp);
     CHECK(sp.reached == 0 && isnan(sp.q[0]) && isnan(sp.ci[0]) && isnan(sp.ci[1]), "none reached");
+}
+
+/* How often the interval holds the true crossing, few seeds drawn from a
+ * known population: the two-point curve of test_pstar_seeds with seeds'
+ * y0 ~ N(0.5, 0.1), so the mean curve crosses L = 0.25 at 0.5. 400
+ * draws of 5 seeds (binomial sd of the share about 0.011): the expanded
+ * interval holds 0.5 in at least 90% of them; the plain 2.5%-97.5%
+ * percentile interval held it in 336 of 400 (and 83% on fig3's real seeds,
+ * le-sde.md section 7), so this fails if the widening goes. */
+static void test_pstar_coverage(void)
+{
+    enum { M = 5, R = 400 };
+    double x[2] = {0, 1}, y[2 * M];
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 7);
+    int held = 0, stalled = 0;
+    for (int rep = 0; rep < R; rep++) {
+        for (int s = 0; s < M; s++) {
+            y[s] = 0.5 + gsl_ran_gaussian(r, 0.1);
+            y[M + s] = 0;
+        }
+        report_pstar_spread sp;
+        report_pstar_seeds(x, y, 2, M, 0.25, &sp);
+        held += sp.ci[0] <= 0.5 && sp.ci[1] >= 0.5;
+        stalled += !isfinite(sp.ci[0]);
+    }
+    gsl_rng_free(r);
+    printf("  5 seeds: the interval held the crossing in %d of %d draws\n", held, R);
+    CHECK(held >= 0.90 * R && held <= R, "coverage %d of %d", held, R);
+    CHECK(stalled == 0, "every interval finite (%d not)", stalled);
 }
 
 /* ---- rho, p* ---- */
@@ -431,6 +494,7 @@ int main(void)
 {
     test_pstar();
     test_pstar_seeds();
+    test_pstar_coverage();
     test_rho();
     test_slices();
     test_quantiles();
