@@ -611,6 +611,34 @@ static void test_smoke(const char *path)
     spec_free(&s);
 }
 
+/* Every spec shipped in sweep/ loads: an edit that breaks one fails here,
+ * not in a researcher's first run. */
+static void test_shipped(const char *dir)
+{
+    DIR *d = opendir(dir);
+    CHECK(d != NULL, "cannot open %s (run from the source root)", dir);
+    if (!d)
+        return;
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        size_t len = strlen(de->d_name);
+        if (len < 5 || strcmp(de->d_name + len - 4, ".ini") != 0)
+            continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        spec s;
+        lesde_err e;
+        int rc = spec_load(&s, path, NULL, 0, &e);
+        CHECK(rc == LESDE_OK && s.n_tasks > 0, "%s: %s", path, rc ? e.msg : "no tasks");
+        if (rc == LESDE_OK)
+            spec_free(&s);
+        n++;
+    }
+    closedir(d);
+    CHECK(n >= 10, "only %d specs in %s", n, dir);
+}
+
 /* More details: --set adds keys, overrides, and odd but valid syntax. */
 static void test_details(void)
 {
@@ -855,6 +883,7 @@ int main(int argc, char **argv)
     test_bad_files("tests/specs/bad");
     test_missing_file();
     test_smoke("tests/specs/smoke.ini");
+    test_shipped("sweep");
     test_details();
     test_fuzz_found();
     return check_done("test_spec");
