@@ -247,7 +247,7 @@ static int pstar_tables(report_ctx *c)
              "when the accuracy never falls that far; \"at the first grid point\" when it is "
              "at 1/K + 0.05 already at the smallest p_err (no transition resolved: did the "
              "network learn?). p* = (K-1)/K is where the labels carry no information. Over "
-             "seeds, %s; \"beyond the grid\" when more than 2.5%% of the "
+             "seeds, %s; \"beyond the grid\" when more than a share a of the "
              "resamples never reach the level.",
              REPORT_PSTAR_METHOD, REPORT_STALL_METHOD, REPORT_PSTAR_SPREAD_METHOD);
     for (int i = 0; i < c->n_pstar && !rc; i++) {
