@@ -64,7 +64,7 @@ def main():
     truth = crossings(x, y.mean(0, keepdims=True), level)[0]
     print(f"{len(seeds)} seeds x {len(xs)} points; their mean curve crosses 1/K at {truth:.5f}")
     rng = np.random.default_rng(1)
-    for m in sorted(df + 1 for df in T975):
+    for m in sorted(df + 1 for df in T975 if df + 1 < len(seeds)):
         tail = NormalDist().cdf(-sqrt(m / (m - 1)) * T975[m - 1])
         held = {"plain": 0, "expanded": 0}
         width = {"plain": [], "expanded": []}

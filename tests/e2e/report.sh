@@ -312,4 +312,15 @@ expect_exit 1 "gnuplot missing" "$LESDE" report "$STORE" --out "$TMP/y" --gnuplo
 check "gnuplot missing: clear error" grep -q "gnuplot not found" "$TMP/err"
 expect_exit 0 "--help" "$LESDE" report --help
 check "--help lists exit codes" grep -q "Exit status" "$TMP/out"
+# bench/boot_coverage.py, which measured why p_hat*'s interval is the
+# expanded percentile one (le-sde.md section 7), still runs on a committed
+# seeds.csv, and its expanded intervals are never narrower than the plain.
+/usr/bin/python3 "$ROOT/bench/boot_coverage.py" "$ROOT/results/reference/fig3/seeds.csv" \
+  --draws 20 --boot 300 >"$TMP/cover" 2>&1
+check "boot_coverage.py: one line for each m" test "$(grep -c '^m = ' "$TMP/cover")" -eq 6
+check "boot_coverage.py: expanded at least as wide as plain" awk '/^m = / {
+    p = $0; sub(/.*median width /, "", p); p += 0
+    x = $0; sub(/.*\) [0-9.]+ \(/, "", x); x += 0
+    if (x < p) bad = 1 } END { exit bad }' "$TMP/cover"
+
 finish
