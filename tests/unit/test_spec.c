@@ -539,49 +539,62 @@ static char *read_all(const char *path)
     return buf;
 }
 
-static void test_bad_files(const char *dir)
+/* Calls each(path) for every DIR/NAME.ini; returns how many. */
+static int each_ini(const char *dir, void (*each)(const char *path))
 {
     DIR *d = opendir(dir);
     CHECK(d != NULL, "cannot open %s (run from the source root)", dir);
     if (!d)
-        return;
+        return 0;
     int n = 0;
     struct dirent *de;
     while ((de = readdir(d))) {
         size_t len = strlen(de->d_name);
         if (len < 5 || strcmp(de->d_name + len - 4, ".ini") != 0)
             continue;
-        char path[1024], set[256] = "";
+        char path[1024];
         snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        char *text = read_all(path);
-        CHECK(text != NULL, "read %s", path);
-        if (!text)
-            continue;
-        int line = -1;
-        char word[16];
-        if (sscanf(text, "; expect-line: %15s", word) == 1)
-            line = strcmp(word, "--set") == 0 ? 0 : atoi(word);
-        CHECK(line >= 0, "%s: no '; expect-line: N' first line", path);
-        const char *args = strstr(text, "; args: --set ");
-        if (args)
-            sscanf(args, "; args: --set %255s", set);
-        spec s;
-        lesde_err e;
-        const char *sets[1] = {set};
-        int rc = spec_load(&s, path, sets, set[0] ? 1 : 0, &e);
-        char prefix[1100];
-        if (line)
-            snprintf(prefix, sizeof prefix, "%s:%d: ", path, line);
-        else
-            snprintf(prefix, sizeof prefix, "%s:--set: ", path);
-        CHECK(rc == LESDE_USAGE && strncmp(e.msg, prefix, strlen(prefix)) == 0,
-              "%s: rc %d, '%s', want '%s...'", path, rc, rc ? e.msg : "", prefix);
-        if (rc == LESDE_OK)
-            spec_free(&s);
-        free(text);
+        each(path);
         n++;
     }
     closedir(d);
+    return n;
+}
+
+static void check_bad_file(const char *path)
+{
+    char set[256] = "";
+    char *text = read_all(path);
+    CHECK(text != NULL, "read %s", path);
+    if (!text)
+        return;
+    int line = -1;
+    char word[16];
+    if (sscanf(text, "; expect-line: %15s", word) == 1)
+        line = strcmp(word, "--set") == 0 ? 0 : atoi(word);
+    CHECK(line >= 0, "%s: no '; expect-line: N' first line", path);
+    const char *args = strstr(text, "; args: --set ");
+    if (args)
+        sscanf(args, "; args: --set %255s", set);
+    spec s;
+    lesde_err e;
+    const char *sets[1] = {set};
+    int rc = spec_load(&s, path, sets, set[0] ? 1 : 0, &e);
+    char prefix[1100];
+    if (line)
+        snprintf(prefix, sizeof prefix, "%s:%d: ", path, line);
+    else
+        snprintf(prefix, sizeof prefix, "%s:--set: ", path);
+    CHECK(rc == LESDE_USAGE && strncmp(e.msg, prefix, strlen(prefix)) == 0,
+          "%s: rc %d, '%s', want '%s...'", path, rc, rc ? e.msg : "", prefix);
+    if (rc == LESDE_OK)
+        spec_free(&s);
+    free(text);
+}
+
+static void test_bad_files(const char *dir)
+{
+    int n = each_ini(dir, check_bad_file);
     CHECK(n >= 15, "only %d bad spec files in %s", n, dir);
 }
 
@@ -613,29 +626,19 @@ static void test_smoke(const char *path)
 
 /* Every spec shipped in sweep/ loads: an edit that breaks one fails here,
  * not in a researcher's first run. */
+static void check_shipped(const char *path)
+{
+    spec s;
+    lesde_err e;
+    int rc = spec_load(&s, path, NULL, 0, &e);
+    CHECK(rc == LESDE_OK && s.n_tasks > 0, "%s: %s", path, rc ? e.msg : "no tasks");
+    if (rc == LESDE_OK)
+        spec_free(&s);
+}
+
 static void test_shipped(const char *dir)
 {
-    DIR *d = opendir(dir);
-    CHECK(d != NULL, "cannot open %s (run from the source root)", dir);
-    if (!d)
-        return;
-    int n = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        size_t len = strlen(de->d_name);
-        if (len < 5 || strcmp(de->d_name + len - 4, ".ini") != 0)
-            continue;
-        char path[1024];
-        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        spec s;
-        lesde_err e;
-        int rc = spec_load(&s, path, NULL, 0, &e);
-        CHECK(rc == LESDE_OK && s.n_tasks > 0, "%s: %s", path, rc ? e.msg : "no tasks");
-        if (rc == LESDE_OK)
-            spec_free(&s);
-        n++;
-    }
-    closedir(d);
+    int n = each_ini(dir, check_shipped);
     CHECK(n >= 10, "only %d specs in %s", n, dir);
 }
 
