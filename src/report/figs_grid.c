@@ -75,7 +75,10 @@ static int each_slice(report_ctx *c, const report_study *rs, const char *const *
     int rc = slices_make(c, rs, keys, &sl);
     for (int k = 0; k < sl.n && !rc; k++) {
         int n = slice_points(rs, sl.slice, k, sl.pts);
-        if (n < min_n)
+        if (n == 0)
+            rc = report_skip(c, "skipped %s for study %s%s%s: no done task with summaries", fig,
+                             rs->st->name, sl.name[k][0] ? ", " : "", sl.name[k]);
+        else if (n < min_n)
             rc = report_skip(c,
                              "skipped %s for study %s%s%s: fewer than %d %s with done tasks "
                              "and summaries",
@@ -437,17 +440,21 @@ static int draw_fig3(report_ctx *c, const report_study *rs, const char *slice, c
     return rc;
 }
 
-/* each_slice over every train study with a p_err or rho axis and, unless
- * axis is NULL, that axis too; a line "skipped FIG: none" when there is
- * none. */
-static int each_pollution_study(report_ctx *c, const char *axis, const char *const *keys, int min_n,
-                                const char *fig, const char *points, slice_draw draw,
-                                const char *none)
+/* Whether a figure draws study rs, and then the axes it draws within one
+ * figure into keys (SPEC_MAX_AXES + 1), from the figure's own list fixed
+ * or from the study. */
+typedef int (*study_pick)(const report_study *rs, const char *const *fixed, const char **keys);
+
+/* each_slice over every study pick takes; a line "skipped FIG: NONE" when
+ * it takes none. */
+static int each_study(report_ctx *c, study_pick pick, const char *const *fixed, int min_n,
+                      const char *fig, const char *points, slice_draw draw, const char *none)
 {
     int any = 0;
     for (int i = 0; i < c->s.n_studies; i++) {
         const report_study *rs = &c->rs[i];
-        if (!rs->st || !varies_p_err(rs->st) || (axis && spec_axis_find(rs->st, axis) < 0))
+        const char *keys[SPEC_MAX_AXES + 1];
+        if (!rs->st || !pick(rs, fixed, keys))
             continue;
         any = 1;
         int rc = each_slice(c, rs, keys, min_n, fig, points, draw);
@@ -457,10 +464,36 @@ static int each_pollution_study(report_ctx *c, const char *axis, const char *con
     return any ? LESDE_OK : report_skip(c, "skipped %s: %s", fig, none);
 }
 
+/* Every axis of the study: one figure holds the whole grid. */
+static void keys_all(const report_study *rs, const char **keys)
+{
+    int n = 0;
+    for (; n < rs->st->n_axes && n < SPEC_MAX_AXES; n++)
+        keys[n] = rs->st->axes[n].key;
+    keys[n] = NULL;
+}
+
+/* Train studies with a p_err or rho axis and every other axis of fixed
+ * (kabl's classes, finite's iters); the keys are fixed. */
+static int pick_pollution(const report_study *rs, const char *const *fixed, const char **keys)
+{
+    if (!varies_p_err(rs->st))
+        return 0;
+    int n = 0;
+    for (; fixed[n] && n < SPEC_MAX_AXES; n++) {
+        if (strcmp(fixed[n], "p_err") && strcmp(fixed[n], "rho") &&
+            spec_axis_find(rs->st, fixed[n]) < 0)
+            return 0;
+        keys[n] = fixed[n];
+    }
+    keys[n] = NULL;
+    return 1;
+}
+
 int report_fig3(report_ctx *c)
 {
-    return each_pollution_study(c, NULL, pollution_keys, 2, "fig3", "p_err values", draw_fig3,
-                                "no train study with a p_err or rho axis");
+    return each_study(c, pick_pollution, pollution_keys, 2, "fig3", "p_err values", draw_fig3,
+                      "no train study with a p_err or rho axis");
 }
 
 /* ---- K ablation ---- */
@@ -545,8 +578,8 @@ static int draw_kabl(report_ctx *c, const report_study *rs, const char *slice, c
 
 int report_kabl(report_ctx *c)
 {
-    return each_pollution_study(c, "classes", kabl_keys, 2, "kabl", "grid points", draw_kabl,
-                                "no train study with a classes axis and a rho or p_err axis");
+    return each_study(c, pick_pollution, kabl_keys, 2, "kabl", "grid points", draw_kabl,
+                      "no train study with a classes axis and a rho or p_err axis");
 }
 
 /* ---- the finite-time study: the transition against T ---- */
@@ -712,14 +745,16 @@ static int draw_finite(report_ctx *c, const report_study *rs, const char *slice,
 
 int report_finite(report_ctx *c)
 {
-    return each_pollution_study(c, "iters", finite_keys, 4, "finite", "grid points", draw_finite,
-                                "no train study with an iters axis and a rho or p_err axis");
+    return each_study(c, pick_pollution, finite_keys, 4, "finite", "grid points", draw_finite,
+                      "no train study with an iters axis and a rho or p_err axis");
 }
 
 /* ---- gamma schedules ---- */
 
-static int draw_gamma(report_ctx *c, const report_study *rs, const char *slice, const int *sl,
-                      int k)
+/* One figure: P(all pairs separable) against s for the points
+ * pts[0..n-1] of a slice (n >= 1), one curve per observation time. */
+static int draw_gamma(report_ctx *c, const report_study *rs, const char *slice, const long *pts,
+                      int n)
 {
     int sa = spec_axis_find(rs->st, "s");
     store_array s[3], ot;
@@ -730,31 +765,18 @@ static int draw_gamma(report_ctx *c, const report_study *rs, const char *slice, 
         return c->e->code;
     }
     long O = s[0].dims[s[0].ndim - 1];
-    /* The observation times of the slice: those of its first done task. */
-    const double *tv = NULL;
-    long p_first = -1;
+    /* The observation times of the slice: those of its first done task
+     * (pts keeps the grid's order where p_err does not vary). */
+    const double *tv = ot.data + (pts[0] * rs->S + report_first_done(rs, pts[0])) * O;
     int n_done = 0;
-    for (long p = 0; p < rs->P; p++) {
-        if (sl[p] != k || !report_summarized(rs, p))
-            continue;
-        n_done = n_done > rs->pt[p].n_done ? n_done : rs->pt[p].n_done;
-        if (p_first < 0) {
-            p_first = p;
-            tv = ot.data + (p * rs->S + report_first_done(rs, p)) * O;
-        }
-    }
+    for (int i = 0; i < n; i++)
+        n_done = n_done > rs->pt[pts[i]].n_done ? n_done : rs->pt[pts[i]].n_done;
     char dat[300];
     report_gp g = {0};
-    FILE *d = NULL;
-    int rc = LESDE_OK;
-    if (p_first < 0)
-        rc = report_skip(c, "skipped gamma for study %s%s%s: no done task with summaries",
-                         rs->st->name, slice[0] ? ", " : "", slice);
-    else if (!(d = report_fig_open(&g, c, "gamma", rs->st->name, slice, 1000, 650, dat,
-                                   sizeof dat)))
-        rc = c->e->code;
+    FILE *d = report_fig_open(&g, c, "gamma", rs->st->name, slice, 1000, 650, dat, sizeof dat);
+    int rc = d ? LESDE_OK : c->e->code;
     int nb = 0, blocks[64];
-    if (!rc && d) {
+    if (!rc) {
         fprintf(d,
                 "# %s: one block per observation time (gnuplot index): s, P(all pairs "
                 "separable) = mean of sep_all across seeds, ci_lo, ci_hi (Wilson's interval)\n",
@@ -765,9 +787,9 @@ static int draw_gamma(report_ctx *c, const report_study *rs, const char *slice, 
             fprintf(d, "%s# t = %.6g\n", nb ? "\n\n" : "", tv[o]);
             /* Points by s: the axis order is the spec's, sorted here. */
             for (int v = 0; v < rs->st->axes[sa].n; v++)
-                for (long p = 0; p < rs->P; p++) {
-                    if (sl[p] != k || !report_summarized(rs, p) ||
-                        spec_point_coord(rs->st, p, sa) != v)
+                for (int i = 0; i < n; i++) {
+                    long p = pts[i];
+                    if (spec_point_coord(rs->st, p, sa) != v)
                         continue;
                     fprintf(d, "%.9g", rs->st->axes[sa].values[v]);
                     put3(d, s, p * O + o);
@@ -777,7 +799,7 @@ static int draw_gamma(report_ctx *c, const report_study *rs, const char *slice, 
         }
         rc = report_gp_data_close(&g, d, dat);
     }
-    if (!rc && g.f) {
+    if (!rc) {
         FILE *f = g.f;
         set_title(&g, "separation of the LE-SDE against the tail index s of γ");
         fputs("\nset xlabel 's,   γ(t) = c (1+t)^{-s}'\n"
@@ -815,7 +837,7 @@ static int draw_gamma(report_ctx *c, const report_study *rs, const char *slice, 
     }
     report_free_stats(s);
     store_array_free(&ot);
-    if (rc || p_first < 0)
+    if (rc)
         return rc;
     return report_add_fig(
         c, g.base, "gamma", "Gamma schedules: P(separable) against s", rs->st->name, slice,
@@ -827,25 +849,20 @@ static int draw_gamma(report_ctx *c, const report_study *rs, const char *slice, 
         g.where, n_done);
 }
 
+/* Sde studies with an s axis; the keys are gamma_keys. */
+static int pick_gamma(const report_study *rs, const char *const *fixed, const char **keys)
+{
+    if (rs->st->kind != SPEC_SDE || spec_axis_find(rs->st, "s") < 0)
+        return 0;
+    keys[0] = fixed[0];
+    keys[1] = NULL;
+    return 1;
+}
+
 int report_gamma(report_ctx *c)
 {
-    int any = 0;
-    for (int i = 0; i < c->s.n_studies; i++) {
-        const report_study *rs = &c->rs[i];
-        if (!rs->st || rs->st->kind != SPEC_SDE || spec_axis_find(rs->st, "s") < 0)
-            continue;
-        any = 1;
-        slices sl = {0};
-        int rc = slices_make(c, rs, gamma_keys, &sl);
-        for (int k = 0; k < sl.n && !rc; k++)
-            rc = draw_gamma(c, rs, sl.name[k], sl.slice, k);
-        slices_free(&sl);
-        if (rc)
-            return rc;
-    }
-    if (!any)
-        return report_skip(c, "skipped gamma: no sde study with an s axis");
-    return LESDE_OK;
+    return each_study(c, pick_gamma, gamma_keys, 1, "gamma", "grid points", draw_gamma,
+                      "no sde study with an s axis");
 }
 
 /* ---- separation over time (sde studies) ---- */
@@ -857,13 +874,12 @@ int report_gamma(report_ctx *c)
  * figure, e.g. the boundary schedule per n). keys holds SPEC_MAX_AXES + 1. */
 static void sept_keys(const report_study *rs, const char **keys)
 {
-    int n = 0;
-    if (spec_axis_find(rs->st, "s") >= 0)
-        keys[n++] = "s";
-    else
-        for (int a = 0; a < rs->st->n_axes; a++)
-            keys[n++] = rs->st->axes[a].key;
-    keys[n] = NULL;
+    if (spec_axis_find(rs->st, "s") >= 0) {
+        keys[0] = "s";
+        keys[1] = NULL;
+    } else {
+        keys_all(rs, keys);
+    }
 }
 
 /* One figure: P(all pairs separable) against the observation time, one
@@ -950,23 +966,19 @@ static int draw_sept(report_ctx *c, const report_study *rs, const char *slice, c
         g.where, n_done, n > nd ? " Only the first 16 grid points are drawn." : "");
 }
 
+/* Sde studies; the keys are sept_keys'. */
+static int pick_sept(const report_study *rs, const char *const *fixed, const char **keys)
+{
+    (void)fixed;
+    if (rs->st->kind != SPEC_SDE)
+        return 0;
+    sept_keys(rs, keys);
+    return 1;
+}
+
 int report_sept(report_ctx *c)
 {
-    int any = 0;
-    for (int i = 0; i < c->s.n_studies; i++) {
-        const report_study *rs = &c->rs[i];
-        if (!rs->st || rs->st->kind != SPEC_SDE)
-            continue;
-        any = 1;
-        const char *keys[SPEC_MAX_AXES + 1];
-        sept_keys(rs, keys);
-        int rc = each_slice(c, rs, keys, 1, "sept", "grid points", draw_sept);
-        if (rc)
-            return rc;
-    }
-    if (!any)
-        return report_skip(c, "skipped sept: no sde study");
-    return LESDE_OK;
+    return each_study(c, pick_sept, NULL, 1, "sept", "grid points", draw_sept, "no sde study");
 }
 
 /* ---- neural collapse ---- */
@@ -975,8 +987,9 @@ int report_sept(report_ctx *c)
 
 /* One figure: etf_dev over t for the points pts[0..n-1] of a slice. */
 static int draw_collapse(report_ctx *c, const report_study *rs, const char *slice, const long *pts,
-                         int n, int by_p_err)
+                         int n)
 {
+    int by_p_err = varies_p_err(rs->st);
     store_array t, etf;
     if (report_read(c, rs, "t", &t))
         return c->e->code;
@@ -1052,49 +1065,20 @@ static int draw_collapse(report_ctx *c, const report_study *rs, const char *slic
         g.where, n > nd ? " Only the first 16 grid points are drawn." : "");
 }
 
+/* Train studies with a fit: one figure per K (and other axes) when p_err
+ * varies, else one figure with every grid point. */
+static int pick_collapse(const report_study *rs, const char *const *fixed, const char **keys)
+{
+    if (rs->st->kind != SPEC_TRAIN || !rs->fit)
+        return 0;
+    if (varies_p_err(rs->st))
+        return pick_pollution(rs, fixed, keys);
+    keys_all(rs, keys);
+    return 1;
+}
+
 int report_collapse(report_ctx *c)
 {
-    int any = 0;
-    for (int i = 0; i < c->s.n_studies; i++) {
-        const report_study *rs = &c->rs[i];
-        if (!rs->st || rs->st->kind != SPEC_TRAIN || !rs->fit)
-            continue;
-        /* One figure per K (and other axes) when p_err varies, else one. */
-        int by = varies_p_err(rs->st);
-        static const char *const all[] = {NULL};
-        slices sl = {0};
-        int rc = slices_make(c, rs, by ? pollution_keys : all, &sl);
-        if (!rc && !by)
-            for (long p = 0; p < rs->P; p++)
-                sl.slice[p] = 0;
-        if (!rc && !by) {
-            sl.n = rs->P ? 1 : 0;
-            sl.name[0][0] = '\0';
-        }
-        for (int k = 0; k < sl.n && !rc; k++) {
-            int n = 0;
-            if (by) {
-                n = slice_points(rs, sl.slice, k, sl.pts);
-            } else {
-                for (long p = 0; p < rs->P; p++)
-                    if (report_summarized(rs, p))
-                        sl.pts[n++] = p;
-            }
-            any = 1;
-            if (n == 0) {
-                rc = report_skip(c,
-                                 "skipped collapse for study %s%s%s: no done task with "
-                                 "summaries",
-                                 rs->st->name, sl.name[k][0] ? ", " : "", sl.name[k]);
-                continue;
-            }
-            rc = draw_collapse(c, rs, sl.name[k], sl.pts, n, by);
-        }
-        slices_free(&sl);
-        if (rc)
-            return rc;
-    }
-    if (!any)
-        return report_skip(c, "skipped collapse: no train study with a fit");
-    return LESDE_OK;
+    return each_study(c, pick_collapse, pollution_keys, 1, "collapse", "grid points", draw_collapse,
+                      "no train study with a fit");
 }

@@ -288,6 +288,32 @@ check "--at plateau_factor=2: skipped, no such point" \
 expect_exit 0 "report --at data_dir=x (no single value)" "$LESDE" report "$TMP/two.h5" --out "$TMP/at9" \
   --study pollution --at data_dir=x
 check "--at data_dir=x: no parameter" grep -q "^skipped fig2 for study pollution: no grid axis or parameter data_dir (--at)" "$TMP/out"
+# A partial store: iters = 400's tasks set back to pending, summaries
+# redone. Each figure over the grid says which slice it skips and why:
+# no done task at all, or fewer points than it draws from.
+cp "$TMP/two.h5" "$TMP/part.h5"
+check "iters = 400 set pending" /usr/bin/python3 - "$TMP/part.h5" <<'PY'
+import h5py, numpy as np, sys
+g = h5py.File(sys.argv[1], "r+")["study/pollution"]
+st = g["status"]
+dims = [d[0].name.rsplit("/", 1)[-1] for d in st.dims]
+a = dims.index("iters")
+idx = [slice(None)] * st.ndim
+idx[a] = list(g["iters"][...]).index(400)
+v = st[...]
+v[tuple(idx)] = 0
+st[...] = v
+sys.exit(0 if (v == 1).sum() == v.size // 2 else 1)
+PY
+expect_exit 0 "summarize the partial store" "$LESDE" summarize "$TMP/part.h5" --quiet
+expect_exit 0 "report of the partial store" "$LESDE" report "$TMP/part.h5" --out "$TMP/part" --study pollution
+check "partial: fig3 drawn at iters=300" test -s "$TMP/part/fig3final-pollution-iters_300.png"
+check "partial: fig3 at iters=400 skipped, no done task" \
+  grep -q "^skipped fig3 for study pollution, iters=400: no done task with summaries$" "$TMP/out"
+check "partial: collapse at iters=400 skipped, no done task" \
+  grep -q "^skipped collapse for study pollution, iters=400: no done task with summaries$" "$TMP/out"
+check "partial: finite skipped, 2 of its 4 points" \
+  grep -q "^skipped finite for study pollution: fewer than 4 grid points with done tasks and summaries$" "$TMP/out"
 expect_exit 2 "--at without =" "$LESDE" report "$TMP/two.h5" --out "$TMP/x" --at iters
 check "--at without =: says what it needs" grep -q "at: needs KEY=VALUE" "$TMP/err"
 expect_exit 2 "--at p_err twice" "$LESDE" report "$TMP/two.h5" --out "$TMP/x" --at p_err=0 --p-err 0.7
