@@ -192,9 +192,11 @@ int report_index(report_ctx *c, const char *path);
  * (tables_le.c). */
 int report_le_tables(report_ctx *c);
 /* Helpers of the tables: a new Markdown table (NULL: out of memory, error
- * set), a CSV table headed names[n], and writing one into DIR (recorded
- * for the index page). */
+ * set), the same headed heads[ncol] with a printf-made title, a CSV table
+ * headed names[n], and writing one into DIR (recorded for the index page). */
 report_ntable *report_new_table(report_ctx *c, int ncol, const char *title);
+report_ntable *report_new_headed(report_ctx *c, const char *const *heads, int ncol, const char *fmt,
+                                 ...) __attribute__((format(printf, 4, 5)));
 int report_csv_table(report_ctx *c, report_table *t, const char *const *names, int n);
 int report_write_csv(report_ctx *c, const char *name, const report_table *t);
 

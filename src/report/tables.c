@@ -1,6 +1,7 @@
 /* report tables of a store: summary.csv / summary.md (train grid points),
  * pstar.csv (the transition estimate per K), summary_sde.csv (sde). */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,23 @@ report_ntable *report_new_table(report_ctx *c, int ncol, const char *title)
     }
     c->n_tabs++;
     snprintf(t->title, sizeof t->title, "%s", title);
+    return t;
+}
+
+report_ntable *report_new_headed(report_ctx *c, const char *const *heads, int ncol, const char *fmt,
+                                 ...)
+{
+    char title[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(title, sizeof title, fmt, ap);
+    va_end(ap);
+    report_ntable *t = report_new_table(c, ncol, title);
+    for (int i = 0; t && i < ncol; i++)
+        if (report_table_head(&t->t, i, heads[i])) {
+            err_set(c->e, LESDE_FAIL, "out of memory");
+            return NULL;
+        }
     return t;
 }
 

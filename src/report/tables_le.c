@@ -9,6 +9,10 @@
  *                  how far the reference method's imitation leaves the
  *                  genuine trajectory's range (ref_range), and the probe's
  *                  separability at the last snapshot (sep_frac, sep_all);
+ *   models.csv     per grid point and start, the L-model's imitation against
+ *                  the I-model's seed by seed (each under its own ODE, and
+ *                  both under the L-model's): the paired difference of the
+ *                  final RD and how many seeds the L-model wins;
  *   seedavg.csv    per grid point, the fit of the mean over seeds of the
  *                  probe means (what the reference code fits) beside the
  *                  per-seed medians. */
@@ -264,15 +268,11 @@ static int imitation_table(report_ctx *c, report_table *csv, const report_study 
                                      "class-average baseline: RD [IQR]",
                                      "reference blown up"};
     enum { NCOL = sizeof mh / sizeof mh[0] };
-    char title[256];
-    snprintf(title, sizeof title, "Imitation of study %s against the trivial baselines",
-             rs->st->name);
-    report_ntable *mt = report_new_table(c, NCOL, title);
+    report_ntable *mt = report_new_headed(
+        c, mh, NCOL, "Imitation of study %s against the trivial baselines", rs->st->name);
     if (!mt)
         return c->e->code;
     int rc = 0;
-    for (int i = 0; i < NCOL; i++)
-        rc |= report_table_head(&mt->t, i, mh[i]);
     snprintf(mt->note, sizeof mt->note,
              "Final RD (mean over the classes at T; 0 exact, 2 opposite) of the L-model's "
              "estimates under the L-model ODE from each start, median [interquartile range] "
@@ -355,6 +355,110 @@ static int imitation_k_table(report_ctx *c, report_table *csv, const report_stud
     return rc ? err_set(c->e, LESDE_FAIL, "out of memory") : LESDE_OK;
 }
 
+/* The L-model against the I-model at point p from start v, seed by seed:
+ * the final RD of L-est/L-ODE (ql) and of the I-model's simulation
+ * sim_i (qi), and of their difference I - L (qd; > 0: the L-model is
+ * closer), median, q25, q75 over the done seeds where both are finite
+ * (*n of them), *lwins of which the L-model's is smaller. */
+static void model_pair(const report_study *rs, const le_data *d, long p, int v, int sim_i,
+                       double *ql, double *qi, double *qd, int *n, int *lwins)
+{
+    int S = rs->S > 0 ? rs->S : 1;
+    double l[S], i[S], x[S], y[S], z[S];
+    long cl = last_ckpt(rs, d, p);
+    report_final_rd_q(rs, rd_of(d, v), p, LE_SIM_L_UNDER_L, cl, -1, NULL, l);
+    report_final_rd_q(rs, rd_of(d, v), p, sim_i, cl, -1, NULL, i);
+    int m = 0, w = 0;
+    for (int s = 0; s < rs->S; s++)
+        if (report_task_done(rs, p, s) && isfinite(l[s]) && isfinite(i[s])) {
+            x[m] = l[s];
+            y[m] = i[s];
+            z[m] = i[s] - l[s];
+            w += l[s] < i[s];
+            m++;
+        }
+    report_quantiles(x, m, ql);
+    report_quantiles(y, m, qi);
+    report_quantiles(z, m, qd);
+    *n = m;
+    *lwins = w;
+}
+
+/* models.csv and the per-study Markdown table (from the plateau). The
+ * slides' claim 2 is that the L-model imitates better than the I-model:
+ * a per-seed question, so the difference is taken seed by seed. */
+static int models_table(report_ctx *c, report_table *csv, const report_study *rs, const le_data *d)
+{
+    static const char *const mh[] = {"point",
+                                     "seeds",
+                                     "L-model (own ODE): RD [IQR]",
+                                     "I-model (own ODE): RD [IQR]",
+                                     "I - L [IQR]",
+                                     "L closer",
+                                     "under the L-model ODE: I - L [IQR]",
+                                     "L closer"};
+    enum { NCOL = sizeof mh / sizeof mh[0] };
+    report_ntable *mt = report_new_headed(
+        c, mh, NCOL, "Study %s: the L-model against the I-model, seed by seed", rs->st->name);
+    if (!mt)
+        return c->e->code;
+    int rc = 0;
+    snprintf(mt->note, sizeof mt->note,
+             "Final RD (mean over the classes at T) of each model's imitation from the end of "
+             "the plateau: the L-model's estimates under the L-model ODE against the I-model's "
+             "under its own ODE, and under the L-model's; median [interquartile range] across "
+             "the seeds where both are defined, of each and of their difference I - L, taken "
+             "seed by seed (above 0: the L-model is closer to the genuine means), and the "
+             "seeds where the L-model is closer, with Wilson's 95%% interval of the proportion. "
+             "Every start is in models.csv.");
+    for (long p = 0; p < rs->P && !rc; p++) {
+        if (!rs->pt[p].n_done)
+            continue;
+        for (int v = 0; v < LE_NUM_VARIANTS && !rc; v++) {
+            double ql[2][3], qi[2][3], qd[2][3];
+            int n[2], w[2];
+            static const int sims[2] = {LE_SIM_I_UNDER_I, LE_SIM_I_UNDER_L};
+            for (int j = 0; j < 2; j++) {
+                model_pair(rs, d, p, v, sims[j], ql[j], qi[j], qd[j], &n[j], &w[j]);
+                int r = report_table_row(csv), k = 0;
+                if (r < 0)
+                    return err_set(c->e, LESDE_FAIL, "out of memory");
+                double lo = NAN, hi = NAN;
+                if (n[j] > 0)
+                    stats_wilson((double)w[j] / n[j], n[j], &lo, &hi);
+                rc |= report_table_set(csv, r, k++, "%s", rs->st->name);
+                rc |= report_table_set(csv, r, k++, "%s", rs->label[p]);
+                rc |= report_table_set(csv, r, k++, "%s", le_variant_name(v));
+                rc |= report_table_set(csv, r, k++, "%s", le_sim_name(sims[j]));
+                rc |= report_table_set(csv, r, k++, "%d", n[j]);
+                for (int i = 0; i < 3; i++)
+                    rc |= report_table_num(csv, r, k++, ql[j][i]);
+                for (int i = 0; i < 3; i++)
+                    rc |= report_table_num(csv, r, k++, qi[j][i]);
+                for (int i = 0; i < 3; i++)
+                    rc |= report_table_num(csv, r, k++, qd[j][i]);
+                rc |= report_table_set(csv, r, k++, "%d", w[j]);
+                rc |= report_table_num(csv, r, k++, lo);
+                rc |= report_table_num(csv, r, k++, hi);
+            }
+            if (v != LE_VAR_PLATEAU)
+                continue;
+            int row = report_table_row(&mt->t);
+            if (row < 0)
+                return err_set(c->e, LESDE_FAIL, "out of memory");
+            rc |= report_table_set(&mt->t, row, 0, "%s", rs->label[p][0] ? rs->label[p] : "-");
+            rc |= report_table_set(&mt->t, row, 1, "%d", n[0]);
+            rc |= set_q(&mt->t, row, 2, ql[0]);
+            rc |= set_q(&mt->t, row, 3, qi[0]);
+            rc |= set_q(&mt->t, row, 4, qd[0]);
+            rc |= beats_cell(&mt->t, row, 5, w[0], n[0]);
+            rc |= set_q(&mt->t, row, 6, qd[1]);
+            rc |= beats_cell(&mt->t, row, 7, w[1], n[1]);
+        }
+    }
+    return rc ? err_set(c->e, LESDE_FAIL, "out of memory") : LESDE_OK;
+}
+
 /* seeds.csv: one row per done task. */
 static int seeds_table(report_ctx *c, report_table *csv, const report_study *rs, const le_data *d)
 {
@@ -415,18 +519,14 @@ static int seedavg_table(report_ctx *c, report_table *csv, const report_study *r
         return LESDE_OK;
     if (report_read(c, rs, "summary/mean/xbar_probe", &mx))
         return c->e->code;
-    char title[256];
-    snprintf(title, sizeof title, "Study %s: the fit of the seed-averaged trajectory",
-             rs->st->name);
     static const char *const mh[] = {"point", "seeds", "r_gamma I: of the mean | median",
                                      "r_gamma L: of the mean | median",
                                      "plateau RD (L): of the mean | median",
                                      "reference RD (L): of the mean | median",
                                      "ETF RD: of the mean | median"};
-    report_ntable *mt = report_new_table(c, 7, title);
+    report_ntable *mt = report_new_headed(
+        c, mh, 7, "Study %s: the fit of the seed-averaged trajectory", rs->st->name);
     int rc = mt ? 0 : c->e->code;
-    for (int i = 0; i < 7 && !rc; i++)
-        rc |= report_table_head(&mt->t, i, mh[i]);
     if (mt)
         snprintf(mt->note, sizeof mt->note,
                  "The reference code fits the mean over many runs of the mean logits; lesde "
@@ -545,6 +645,10 @@ int report_le_tables(report_ctx *c)
                                      "rd_t0_LL",        "rd_t0_II",        "rd_etf",
                                      "rd_cmean",        "ref_range_IL",    "ref_range_LL",
                                      "ref_range_II",    "sep_frac",        "sep_all"};
+    static const char *const mo[] = {
+        "study",    "point",    "start",    "sim_i",       "n",          "l_median",
+        "l_q25",    "l_q75",    "i_median", "i_q25",       "i_q75",      "diff_median",
+        "diff_q25", "diff_q75", "l_closer", "l_closer_lo", "l_closer_hi"};
     static const char *const ah[] = {
         "study",          "point",          "n_done",        "plateau_t",    "r_alpha_I_mean",
         "r_alpha_I_median", "r_beta_I_mean", "r_beta_I_median", "r_gamma_I_mean",
@@ -558,8 +662,9 @@ int report_le_tables(report_ctx *c)
                store_has(c->o->store, c->rs[i].st->name, "fit/rd_plateau");
     if (!any)
         return LESDE_OK;
-    report_table it, kt, st, at;
+    report_table it, kt, st, at, mt;
     memset(&kt, 0, sizeof kt);
+    memset(&mt, 0, sizeof mt);
     memset(&st, 0, sizeof st);
     memset(&at, 0, sizeof at);
     int rc = report_csv_table(c, &it, ih, NCOLS(ih));
@@ -569,6 +674,8 @@ int report_le_tables(report_ctx *c)
         rc = report_csv_table(c, &st, sh, NCOLS(sh));
     if (!rc)
         rc = report_csv_table(c, &at, ah, NCOLS(ah));
+    if (!rc)
+        rc = report_csv_table(c, &mt, mo, NCOLS(mo));
     for (int i = 0; i < c->s.n_studies && !rc; i++) {
         const report_study *rs = &c->rs[i];
         if (!rs->st || rs->st->kind != SPEC_TRAIN || !rs->fit ||
@@ -578,6 +685,8 @@ int report_le_tables(report_ctx *c)
         rc = le_data_read(c, rs, &d);
         if (!rc)
             rc = imitation_table(c, &it, rs, &d);
+        if (!rc)
+            rc = models_table(c, &mt, rs, &d);
         if (!rc)
             rc = imitation_k_table(c, &kt, rs, &d);
         if (!rc)
@@ -594,9 +703,12 @@ int report_le_tables(report_ctx *c)
         rc = report_write_csv(c, "seeds.csv", &st);
     if (!rc)
         rc = report_write_csv(c, "seedavg.csv", &at);
+    if (!rc)
+        rc = report_write_csv(c, "models.csv", &mt);
     report_table_free(&it);
     report_table_free(&kt);
     report_table_free(&st);
     report_table_free(&at);
+    report_table_free(&mt);
     return rc;
 }

@@ -79,8 +79,9 @@ check "imitation.csv header" grep -q '^study,point,start,sim,n_done,rd_median,rd
 # percentiles, as report_quantiles).
 check "imitation_k.csv: 2 points x 3 classes x 3 starts x 3 simulations" test "$(wc -l <"$OUT/imitation_k.csv")" -eq 55
 check "imitation_k.csv header" grep -q '^study,point,start,sim,class,n_done,rd_median,rd_q25,rd_q75,beats_both_baselines,all_finite,etf_median,' "$OUT/imitation_k.csv"
-imit_k_check() { /usr/bin/python3 - "$STORE" "$OUT/imitation_k.csv" <<'PY'
+imit_k_check() { PYTHONPATH="$ROOT/tests" /usr/bin/python3 - "$STORE" "$OUT/imitation_k.csv" <<'PY'
 import csv, h5py, numpy as np, sys
+from wilson import wilson
 f = h5py.File(sys.argv[1], "r")
 g = f["study/pollution"]
 t = np.asarray(g["t"])
@@ -106,9 +107,7 @@ for r in rows:
     # Wilson's 95% interval of beats / all_finite
     n = int(r["all_finite"])
     if n > 0:
-        z, ph = 1.959963984540054, beats / n
-        c, h = (ph + z * z / (2 * n)) / (1 + z * z / n), z / (1 + z * z / n) * np.sqrt(ph * (1 - ph) / n + z * z / (4 * n * n))
-        lo, hi = (0.0 if beats == 0 else c - h), (1.0 if beats == n else c + h)
+        lo, hi = wilson(beats, n)
         if not (close(float(r["beats_both_lo"]), lo) and close(float(r["beats_both_hi"]), hi)):
             print("wilson", r, lo, hi); bad += 1
 sys.exit(1 if bad or len(rows) != 54 else 0)
@@ -117,6 +116,50 @@ PY
 check "imitation_k.csv: medians, IQR and counts from the store's RD_k" imit_k_check
 check "summary.md: the imitation counts with Wilson's interval" \
   grep -qE '^\| p_err=0 \| 2/2 \| [0-9]+ \| [0-9.]+ \[[0-9.]+, [0-9.]+\] \| [0-2]/2 \[[0-9.]+, [0-9.]+\] \|' "$OUT/summary.md"
+# models.csv: the L-model's imitation against the I-model's, seed by seed;
+# every value recomputed here from the store (the 2-seed and the 26-seed
+# report): the paired difference I - L, its quantiles, the seeds where the
+# L-model is closer and Wilson's interval of that count.
+models_check() { PYTHONPATH="$ROOT/tests" /usr/bin/python3 - "$1" "$2" "$3" <<'PY'
+import csv, h5py, numpy as np, sys
+from wilson import wilson
+g = h5py.File(sys.argv[1], "r")["study/pollution"]
+t = np.asarray(g["t"])
+t = t if t.ndim == 3 else t[None]  # [point][seed][checkpoint]; no grid axis: one point
+sims = ["I-est/L-ODE", "L-est/L-ODE", "I-est/I-ODE"]
+rows = list(csv.DictReader(open(sys.argv[2])))
+points = sorted({r["point"] for r in rows}, key=[r["point"] for r in rows].index)
+def close(a, b):
+    return np.isnan(a) and np.isnan(b) or abs(a - b) <= 1e-5 * max(1.0, abs(b))
+bad = 0
+for r in rows:
+    p = points.index(r["point"])
+    last = int(np.sum(t[p, 0] >= 0)) - 1
+    rd = np.asarray(g["fit/rd_" + r["start"]])
+    rd = rd if rd.ndim == 5 else rd[None]
+    rd = rd[p, :, :, last, :3].mean(axis=-1)  # [seed][sim], the mean over K = 3 classes
+    l, i = rd[:, sims.index("L-est/L-ODE")], rd[:, sims.index(r["sim_i"])]
+    ok = np.isfinite(l) & np.isfinite(i)
+    l, i = l[ok], i[ok]
+    n, w = len(l), int(np.sum(l < i))
+    q = lambda a: [np.percentile(a, x) for x in (50, 25, 75)] if len(a) else [np.nan] * 3
+    want = q(l) + q(i) + q(i - l)
+    cols = [a + b for a in ("l_", "i_", "diff_") for b in ("median", "q25", "q75")]
+    got = [float(r[c]) for c in cols]
+    if int(r["n"]) != n or int(r["l_closer"]) != w or not all(close(a, b) for a, b in zip(got, want)):
+        print("row", r, "want", n, w, want); bad += 1
+    if n > 0:
+        lo, hi = wilson(w, n)
+        if not (close(float(r["l_closer_lo"]), lo) and close(float(r["l_closer_hi"]), hi)):
+            print("wilson", r, lo, hi); bad += 1
+sys.exit(1 if bad or len(rows) != int(sys.argv[3]) else 0)
+PY
+}
+check "models.csv header" grep -q '^study,point,start,sim_i,n,l_median,l_q25,l_q75,i_median,i_q25,i_q75,diff_median,diff_q25,diff_q75,l_closer,l_closer_lo,l_closer_hi$' "$OUT/models.csv"
+check "models.csv: 2 points x 3 starts x 2 comparisons, from the store" models_check "$STORE" "$OUT/models.csv" 12
+check "models.csv: 26 seeds, from the store" models_check "$TMP/s26.h5" "$TMP/r26/models.csv" 6
+check "summary.md: the models table, L closer as k/n [lo, hi]" \
+  grep -qE '^\| - \| [0-9]+ \| [0-9.]+ \[[0-9.]+, [0-9.]+\] \| .* \| [0-9]+/[0-9]+ \[[0-9.]+, [0-9.]+\] \|$' "$TMP/r26/summary.md"
 # imitk draws the same medians (figs_le.c's own reading of the store)
 imitk_check() { /usr/bin/python3 - "$OUT/imitk-pollution.dat" "$OUT/imitation_k.csv" <<'PY'
 import csv, sys
