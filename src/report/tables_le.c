@@ -13,6 +13,8 @@
  *                  the I-model's seed by seed (each under its own ODE, and
  *                  both under the L-model's): the paired difference of the
  *                  final RD and how many seeds the L-model wins;
+ *   tails.csv      per grid point and model, the tail index of betahat
+ *                  against alphahat's seed by seed (the slides' claim 3);
  *   seedavg.csv    per grid point, the fit of the mean over seeds of the
  *                  probe means (what the reference code fits) beside the
  *                  per-seed medians. */
@@ -355,33 +357,61 @@ static int imitation_k_table(report_ctx *c, report_table *csv, const report_stud
     return rc ? err_set(c->e, LESDE_FAIL, "out of memory") : LESDE_OK;
 }
 
-/* The L-model against the I-model at point p from start v, seed by seed:
- * the final RD of L-est/L-ODE (ql) and of the I-model's simulation
- * sim_i (qi), and of their difference I - L (qd; > 0: the L-model is
- * closer), median, q25, q75 over the done seeds where both are finite
- * (*n of them), *lwins of which the L-model's is smaller. */
+/* Two per-seed quantities a[s], b[s] of point p, compared seed by seed
+ * over the done seeds where both are finite (*n): median, q25, q75 of a
+ * (qa), of b (qb) and of b - a (qd), and *below, the seeds where a < b. */
+static void paired(const report_study *rs, long p, const double *a, const double *b, double *qa,
+                   double *qb, double *qd, int *n, int *below)
+{
+    int S = rs->S > 0 ? rs->S : 1;
+    double x[S], y[S], z[S];
+    int m = 0, w = 0;
+    for (int s = 0; s < rs->S; s++)
+        if (report_task_done(rs, p, s) && isfinite(a[s]) && isfinite(b[s])) {
+            x[m] = a[s];
+            y[m] = b[s];
+            z[m] = b[s] - a[s];
+            w += a[s] < b[s];
+            m++;
+        }
+    report_quantiles(x, m, qa);
+    report_quantiles(y, m, qb);
+    report_quantiles(z, m, qd);
+    *n = m;
+    *below = w;
+}
+
+/* The L-model against the I-model at point p from start v: the final RD
+ * of L-est/L-ODE (ql) and of the I-model's simulation sim_i (qi), I - L
+ * (qd; > 0: the L-model is closer), *lwins seeds where L's is smaller. */
 static void model_pair(const report_study *rs, const le_data *d, long p, int v, int sim_i,
                        double *ql, double *qi, double *qd, int *n, int *lwins)
 {
     int S = rs->S > 0 ? rs->S : 1;
-    double l[S], i[S], x[S], y[S], z[S];
+    double l[S], i[S];
     long cl = last_ckpt(rs, d, p);
     report_final_rd_q(rs, rd_of(d, v), p, LE_SIM_L_UNDER_L, cl, -1, NULL, l);
     report_final_rd_q(rs, rd_of(d, v), p, sim_i, cl, -1, NULL, i);
-    int m = 0, w = 0;
-    for (int s = 0; s < rs->S; s++)
-        if (report_task_done(rs, p, s) && isfinite(l[s]) && isfinite(i[s])) {
-            x[m] = l[s];
-            y[m] = i[s];
-            z[m] = i[s] - l[s];
-            w += l[s] < i[s];
-            m++;
-        }
-    report_quantiles(x, m, ql);
-    report_quantiles(y, m, qi);
-    report_quantiles(z, m, qd);
-    *n = m;
-    *lwins = w;
+    paired(rs, p, l, i, ql, qi, qd, n, lwins);
+}
+
+/* One row of a paired CSV (models.csv, tails.csv) after its key cells:
+ * n, the quantiles of a, b and b - a, the count and Wilson's interval. */
+static int paired_cells(report_table *csv, int r, int k, int n, const double *qa, const double *qb,
+                        const double *qd, int below)
+{
+    double lo = NAN, hi = NAN;
+    if (n > 0)
+        stats_wilson((double)below / n, n, &lo, &hi);
+    int rc = report_table_set(csv, r, k++, "%d", n);
+    const double *q[3] = {qa, qb, qd};
+    for (int j = 0; j < 3; j++)
+        for (int i = 0; i < 3; i++)
+            rc |= report_table_num(csv, r, k++, q[j][i]);
+    rc |= report_table_set(csv, r, k++, "%d", below);
+    rc |= report_table_num(csv, r, k++, lo);
+    rc |= report_table_num(csv, r, k++, hi);
+    return rc;
 }
 
 /* models.csv and the per-study Markdown table (from the plateau). The
@@ -420,26 +450,14 @@ static int models_table(report_ctx *c, report_table *csv, const report_study *rs
             static const int sims[2] = {LE_SIM_I_UNDER_I, LE_SIM_I_UNDER_L};
             for (int j = 0; j < 2; j++) {
                 model_pair(rs, d, p, v, sims[j], ql[j], qi[j], qd[j], &n[j], &w[j]);
-                int r = report_table_row(csv), k = 0;
+                int r = report_table_row(csv);
                 if (r < 0)
                     return err_set(c->e, LESDE_FAIL, "out of memory");
-                double lo = NAN, hi = NAN;
-                if (n[j] > 0)
-                    stats_wilson((double)w[j] / n[j], n[j], &lo, &hi);
-                rc |= report_table_set(csv, r, k++, "%s", rs->st->name);
-                rc |= report_table_set(csv, r, k++, "%s", rs->label[p]);
-                rc |= report_table_set(csv, r, k++, "%s", le_variant_name(v));
-                rc |= report_table_set(csv, r, k++, "%s", le_sim_name(sims[j]));
-                rc |= report_table_set(csv, r, k++, "%d", n[j]);
-                for (int i = 0; i < 3; i++)
-                    rc |= report_table_num(csv, r, k++, ql[j][i]);
-                for (int i = 0; i < 3; i++)
-                    rc |= report_table_num(csv, r, k++, qi[j][i]);
-                for (int i = 0; i < 3; i++)
-                    rc |= report_table_num(csv, r, k++, qd[j][i]);
-                rc |= report_table_set(csv, r, k++, "%d", w[j]);
-                rc |= report_table_num(csv, r, k++, lo);
-                rc |= report_table_num(csv, r, k++, hi);
+                rc |= report_table_set(csv, r, 0, "%s", rs->st->name);
+                rc |= report_table_set(csv, r, 1, "%s", rs->label[p]);
+                rc |= report_table_set(csv, r, 2, "%s", le_variant_name(v));
+                rc |= report_table_set(csv, r, 3, "%s", le_sim_name(sims[j]));
+                rc |= paired_cells(csv, r, 4, n[j], ql[j], qi[j], qd[j], w[j]);
             }
             if (v != LE_VAR_PLATEAU)
                 continue;
@@ -454,6 +472,66 @@ static int models_table(report_ctx *c, report_table *csv, const report_study *rs
             rc |= beats_cell(&mt->t, row, 5, w[0], n[0]);
             rc |= set_q(&mt->t, row, 6, qd[1]);
             rc |= beats_cell(&mt->t, row, 7, w[1], n[1]);
+        }
+    }
+    return rc ? err_set(c->e, LESDE_FAIL, "out of memory") : LESDE_OK;
+}
+
+/* tails.csv and the per-study Markdown table: the tail indices of betahat
+ * and alphahat, seed by seed. The slides' claim 3 is that near p* the tail
+ * index of beta begins to dominate alpha's (beta decays more slowly: a
+ * smaller index), a per-seed question too. */
+static int tails_table(report_ctx *c, report_table *csv, const report_study *rs, const le_data *d)
+{
+    static const char *const mh[] = {"point",
+                                     "seeds",
+                                     "I-model: r_alpha - r_beta [IQR]",
+                                     "r_beta < r_alpha",
+                                     "L-model: r_alpha - r_beta [IQR]",
+                                     "r_beta < r_alpha"};
+    enum { NCOL = sizeof mh / sizeof mh[0] };
+    report_ntable *mt = report_new_headed(
+        c, mh, NCOL, "Study %s: the tail index of beta against alpha's, seed by seed",
+        rs->st->name);
+    if (!mt)
+        return c->e->code;
+    snprintf(mt->note, sizeof mt->note,
+             "Tail indices of alphahat and betahat (1 - slope of log|A(t) - A(t/2)| over "
+             "[T/10, T]) under each model, compared seed by seed: the difference r_alpha - "
+             "r_beta, median [interquartile range] over the seeds where both are defined (above "
+             "0: betahat decays more slowly, it dominates), and the seeds where r_beta < r_alpha, "
+             "with Wilson's 95%% interval of the proportion. The indices themselves: tails.csv, "
+             "seeds.csv.");
+    long nt = report_task_size(rs, &d->tail);
+    int rc = 0;
+    for (long p = 0; p < rs->P && !rc && nt >= LE_NUM_MODELS * LE_NUM_Q; p++) {
+        if (!rs->pt[p].n_done)
+            continue;
+        int row = report_table_row(&mt->t);
+        if (row < 0)
+            return err_set(c->e, LESDE_FAIL, "out of memory");
+        rc |= report_table_set(&mt->t, row, 0, "%s", rs->label[p][0] ? rs->label[p] : "-");
+        for (int m = 0; m < LE_NUM_MODELS && !rc; m++) {
+            int S = rs->S > 0 ? rs->S : 1;
+            double ra[S], rb[S], qb[3], qa[3], qd[3];
+            for (int s = 0; s < rs->S; s++) {
+                const double *t = d->tail.data + (p * rs->S + s) * nt + m * LE_NUM_Q;
+                ra[s] = t[0];
+                rb[s] = t[1];
+            }
+            int n, below;
+            paired(rs, p, rb, ra, qb, qa, qd, &n, &below);
+            int r = report_table_row(csv);
+            if (r < 0)
+                return err_set(c->e, LESDE_FAIL, "out of memory");
+            rc |= report_table_set(csv, r, 0, "%s", rs->st->name);
+            rc |= report_table_set(csv, r, 1, "%s", rs->label[p]);
+            rc |= report_table_set(csv, r, 2, "%s", m ? "L" : "I");
+            rc |= paired_cells(csv, r, 3, n, qb, qa, qd, below);
+            if (m == 0)
+                rc |= report_table_set(&mt->t, row, 1, "%d", n);
+            rc |= set_q(&mt->t, row, 2 + 2 * m, qd);
+            rc |= beats_cell(&mt->t, row, 3 + 2 * m, below, n);
         }
     }
     return rc ? err_set(c->e, LESDE_FAIL, "out of memory") : LESDE_OK;
@@ -649,6 +727,10 @@ int report_le_tables(report_ctx *c)
         "study",    "point",    "start",    "sim_i",       "n",          "l_median",
         "l_q25",    "l_q75",    "i_median", "i_q25",       "i_q75",      "diff_median",
         "diff_q25", "diff_q75", "l_closer", "l_closer_lo", "l_closer_hi"};
+    static const char *const th[] = {"study",       "point",      "model",         "n",
+                                     "beta_median", "beta_q25",   "beta_q75",      "alpha_median",
+                                     "alpha_q25",   "alpha_q75",  "diff_median",   "diff_q25",
+                                     "diff_q75",    "beta_below", "beta_below_lo", "beta_below_hi"};
     static const char *const ah[] = {
         "study",          "point",          "n_done",        "plateau_t",    "r_alpha_I_mean",
         "r_alpha_I_median", "r_beta_I_mean", "r_beta_I_median", "r_gamma_I_mean",
@@ -662,9 +744,10 @@ int report_le_tables(report_ctx *c)
                store_has(c->o->store, c->rs[i].st->name, "fit/rd_plateau");
     if (!any)
         return LESDE_OK;
-    report_table it, kt, st, at, mt;
+    report_table it, kt, st, at, mt, tt;
     memset(&kt, 0, sizeof kt);
     memset(&mt, 0, sizeof mt);
+    memset(&tt, 0, sizeof tt);
     memset(&st, 0, sizeof st);
     memset(&at, 0, sizeof at);
     int rc = report_csv_table(c, &it, ih, NCOLS(ih));
@@ -676,6 +759,8 @@ int report_le_tables(report_ctx *c)
         rc = report_csv_table(c, &at, ah, NCOLS(ah));
     if (!rc)
         rc = report_csv_table(c, &mt, mo, NCOLS(mo));
+    if (!rc)
+        rc = report_csv_table(c, &tt, th, NCOLS(th));
     for (int i = 0; i < c->s.n_studies && !rc; i++) {
         const report_study *rs = &c->rs[i];
         if (!rs->st || rs->st->kind != SPEC_TRAIN || !rs->fit ||
@@ -687,6 +772,8 @@ int report_le_tables(report_ctx *c)
             rc = imitation_table(c, &it, rs, &d);
         if (!rc)
             rc = models_table(c, &mt, rs, &d);
+        if (!rc)
+            rc = tails_table(c, &tt, rs, &d);
         if (!rc)
             rc = imitation_k_table(c, &kt, rs, &d);
         if (!rc)
@@ -705,10 +792,13 @@ int report_le_tables(report_ctx *c)
         rc = report_write_csv(c, "seedavg.csv", &at);
     if (!rc)
         rc = report_write_csv(c, "models.csv", &mt);
+    if (!rc)
+        rc = report_write_csv(c, "tails.csv", &tt);
     report_table_free(&it);
     report_table_free(&kt);
     report_table_free(&st);
     report_table_free(&at);
     report_table_free(&mt);
+    report_table_free(&tt);
     return rc;
 }

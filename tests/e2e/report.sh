@@ -160,6 +160,39 @@ check "models.csv: 2 points x 3 starts x 2 comparisons, from the store" models_c
 check "models.csv: 26 seeds, from the store" models_check "$TMP/s26.h5" "$TMP/r26/models.csv" 6
 check "summary.md: the models table, L closer as k/n [lo, hi]" \
   grep -qE '^\| - \| [0-9]+ \| [0-9.]+ \[[0-9.]+, [0-9.]+\] \| .* \| [0-9]+/[0-9]+ \[[0-9.]+, [0-9.]+\] \|$' "$TMP/r26/summary.md"
+# tails.csv: the tail index of betahat against alphahat's, seed by seed,
+# recomputed from the store's fit/tail ([point][seed][model I, L][alpha,
+# beta, gamma]).
+tails_check() { PYTHONPATH="$ROOT/tests" /usr/bin/python3 - "$1" "$2" "$3" <<'PY'
+import csv, h5py, numpy as np, sys
+from wilson import wilson
+g = h5py.File(sys.argv[1], "r")["study/pollution"]
+tail = np.asarray(g["fit/tail"])
+tail = tail if tail.ndim == 4 else tail[None]
+rows = list(csv.DictReader(open(sys.argv[2])))
+points = sorted({r["point"] for r in rows}, key=[r["point"] for r in rows].index)
+close = lambda a, b: np.isnan(a) and np.isnan(b) or abs(a - b) <= 1e-5 * max(1.0, abs(b))
+bad = 0
+for r in rows:
+    t = tail[points.index(r["point"]), :, "IL".index(r["model"])]
+    ok = np.isfinite(t[:, 0]) & np.isfinite(t[:, 1])
+    a, b = t[ok, 0], t[ok, 1]
+    q = lambda x: [np.percentile(x, y) for y in (50, 25, 75)] if len(x) else [np.nan] * 3
+    want = q(b) + q(a) + q(a - b)
+    got = [float(r[x + y]) for x in ("beta_", "alpha_", "diff_") for y in ("median", "q25", "q75")]
+    n, w = len(a), int(np.sum(b < a))
+    if int(r["n"]) != n or int(r["beta_below"]) != w or not all(close(x, y) for x, y in zip(got, want)):
+        print("row", r, "want", n, w, want); bad += 1
+    if n > 0 and not all(close(float(r[x]), y) for x, y in zip(("beta_below_lo", "beta_below_hi"), wilson(w, n))):
+        print("wilson", r); bad += 1
+sys.exit(1 if bad or len(rows) != int(sys.argv[3]) else 0)
+PY
+}
+check "tails.csv header" grep -q '^study,point,model,n,beta_median,beta_q25,beta_q75,alpha_median,alpha_q25,alpha_q75,diff_median,diff_q25,diff_q75,beta_below,beta_below_lo,beta_below_hi$' "$OUT/tails.csv"
+check "tails.csv: 2 points x 2 models, from the store" tails_check "$STORE" "$OUT/tails.csv" 4
+check "tails.csv: 26 seeds, from the store" tails_check "$TMP/s26.h5" "$TMP/r26/tails.csv" 2
+check "summary.md: the tails table, r_beta < r_alpha as k/n [lo, hi]" \
+  grep -qE '^\| - \| [0-9]+ \| [-0-9.e]+ \[[-0-9.e]+, [-0-9.e]+\] \| [0-9]+/[0-9]+ \[[0-9.]+, [0-9.]+\] \| .* \|$' "$TMP/r26/summary.md"
 # imitk draws the same medians (figs_le.c's own reading of the store)
 imitk_check() { /usr/bin/python3 - "$OUT/imitk-pollution.dat" "$OUT/imitation_k.csv" <<'PY'
 import csv, sys
