@@ -420,7 +420,7 @@ static int paired_cells(report_table *csv, int r, int k, int n, const double *qa
 static int models_table(report_ctx *c, report_table *csv, const report_study *rs, const le_data *d)
 {
     static const char *const mh[] = {"point",
-                                     "seeds",
+                                     "done",
                                      "L-model (own ODE): RD [IQR]",
                                      "I-model (own ODE): RD [IQR]",
                                      "I - L [IQR]",
@@ -437,7 +437,8 @@ static int models_table(report_ctx *c, report_table *csv, const report_study *rs
              "Final RD (mean over the classes at T) of each model's imitation from the end of "
              "the plateau: the L-model's estimates under the L-model ODE against the I-model's "
              "under its own ODE, and under the L-model's; median [interquartile range] across "
-             "the seeds where both are defined, of each and of their difference I - L, taken "
+             "the seeds where both are defined (the plateau ends; the count's denominator), of "
+             "each and of their difference I - L, taken "
              "seed by seed (above 0: the L-model is closer to the genuine means), and the "
              "seeds where the L-model is closer, with Wilson's 95%% interval of the proportion. "
              "Every start is in models.csv.");
@@ -465,7 +466,7 @@ static int models_table(report_ctx *c, report_table *csv, const report_study *rs
             if (row < 0)
                 return err_set(c->e, LESDE_FAIL, "out of memory");
             rc |= report_table_set(&mt->t, row, 0, "%s", rs->label[p][0] ? rs->label[p] : "-");
-            rc |= report_table_set(&mt->t, row, 1, "%d", n[0]);
+            rc |= report_table_set(&mt->t, row, 1, "%d/%d", rs->pt[p].n_done, rs->S);
             rc |= set_q(&mt->t, row, 2, ql[0]);
             rc |= set_q(&mt->t, row, 3, qi[0]);
             rc |= set_q(&mt->t, row, 4, qd[0]);
@@ -484,7 +485,7 @@ static int models_table(report_ctx *c, report_table *csv, const report_study *rs
 static int tails_table(report_ctx *c, report_table *csv, const report_study *rs, const le_data *d)
 {
     static const char *const mh[] = {"point",
-                                     "seeds",
+                                     "done",
                                      "I-model: r_alpha - r_beta [IQR]",
                                      "r_beta < r_alpha",
                                      "L-model: r_alpha - r_beta [IQR]",
@@ -511,6 +512,7 @@ static int tails_table(report_ctx *c, report_table *csv, const report_study *rs,
         if (row < 0)
             return err_set(c->e, LESDE_FAIL, "out of memory");
         rc |= report_table_set(&mt->t, row, 0, "%s", rs->label[p][0] ? rs->label[p] : "-");
+        rc |= report_table_set(&mt->t, row, 1, "%d/%d", rs->pt[p].n_done, rs->S);
         for (int m = 0; m < LE_NUM_MODELS && !rc; m++) {
             int S = rs->S > 0 ? rs->S : 1;
             double ra[S], rb[S], qb[3], qa[3], qd[3];
@@ -528,8 +530,6 @@ static int tails_table(report_ctx *c, report_table *csv, const report_study *rs,
             rc |= report_table_set(csv, r, 1, "%s", rs->label[p]);
             rc |= report_table_set(csv, r, 2, "%s", m ? "L" : "I");
             rc |= paired_cells(csv, r, 3, n, qb, qa, qd, below);
-            if (m == 0)
-                rc |= report_table_set(&mt->t, row, 1, "%d", n);
             rc |= set_q(&mt->t, row, 2 + 2 * m, qd);
             rc |= beats_cell(&mt->t, row, 3 + 2 * m, below, n);
         }

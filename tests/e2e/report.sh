@@ -159,7 +159,7 @@ check "models.csv header" grep -q '^study,point,start,sim_i,n,l_median,l_q25,l_q
 check "models.csv: 2 points x 3 starts x 2 comparisons, from the store" models_check "$STORE" "$OUT/models.csv" 12
 check "models.csv: 26 seeds, from the store" models_check "$TMP/s26.h5" "$TMP/r26/models.csv" 6
 check "summary.md: the models table, L closer as k/n [lo, hi]" \
-  grep -qE '^\| - \| [0-9]+ \| [0-9.]+ \[[0-9.]+, [0-9.]+\] \| .* \| [0-9]+/[0-9]+ \[[0-9.]+, [0-9.]+\] \|$' "$TMP/r26/summary.md"
+  grep -qE '^\| - \| 26/26 \| [0-9.]+ \[[0-9.]+, [0-9.]+\] \| [0-9.]+ \[[0-9.]+, [0-9.]+\] \| .* \| [0-9]+/[0-9]+ \[[0-9.]+, [0-9.]+\] \|$' "$TMP/r26/summary.md"
 # tails.csv: the tail index of betahat against alphahat's, seed by seed,
 # recomputed from the store's fit/tail ([point][seed][model I, L][alpha,
 # beta, gamma]).
@@ -192,7 +192,7 @@ check "tails.csv header" grep -q '^study,point,model,n,beta_median,beta_q25,beta
 check "tails.csv: 2 points x 2 models, from the store" tails_check "$STORE" "$OUT/tails.csv" 4
 check "tails.csv: 26 seeds, from the store" tails_check "$TMP/s26.h5" "$TMP/r26/tails.csv" 2
 check "summary.md: the tails table, r_beta < r_alpha as k/n [lo, hi]" \
-  grep -qE '^\| - \| [0-9]+ \| [-0-9.e]+ \[[-0-9.e]+, [-0-9.e]+\] \| [0-9]+/[0-9]+ \[[0-9.]+, [0-9.]+\] \| .* \|$' "$TMP/r26/summary.md"
+  grep -qE '^\| - \| 26/26 \| [-0-9.e]+ \[[-0-9.e]+, [-0-9.e]+\] \| [0-9]+/[0-9]+ \[[0-9.]+, [0-9.]+\] \| [-0-9.e]+ \[[-0-9.e]+, [-0-9.e]+\] \| [0-9]+/[0-9]+ \[[0-9.]+, [0-9.]+\] \|$' "$TMP/r26/summary.md"
 # imitk draws the same medians (figs_le.c's own reading of the store)
 imitk_check() { /usr/bin/python3 - "$OUT/imitk-pollution.dat" "$OUT/imitation_k.csv" <<'PY'
 import csv, sys
