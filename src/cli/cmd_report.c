@@ -18,6 +18,7 @@ static void help(void)
            "  fig2      Ahat, Bhat, alphahat, betahat over t, I- and L-model\n"
            "  fig3a-d   validation loss / accuracy over t per p_err, tail indices and\n"
            "            final accuracy / separable fraction against p_err\n"
+           "  tailorder the seeds whose tail index of beta is below alpha's, against p_err\n"
            "  fig4      simulated LE-ODE against genuine mean logits (one task)\n"
            "  fig5      RD(t) = mean_k RD_k(t) of every imitation against the baselines\n"
            "  fig5k     RD_k(t) class by class, as the slides' Figure 5 (two starts)\n"

@@ -4,6 +4,7 @@
  * can be two-valued):
  *   fig3cd    tail indices of alpha, beta, gamma against p_err (by differences)
  *   fig3ref0  the slides' estimator, reference-dependent, apart
+ *   tailorder the seeds whose beta index is below alpha's, against p_err
  *   imit      final RD of the imitations and of the ETF baseline against p_err,
  *   imitk     and class by class
  *   tailt     the local tail-index curves r(t), one per p_err
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/stats.h"
 #include "le/le.h"
 #include "report/internal.h"
 
@@ -42,6 +44,23 @@ static void final_rd_q(const report_study *rs, const store_array *rd, long p, in
 }
 
 /* ---- tail indices against p_err ---- */
+
+/* The p_err axis of pts[0..n-1] widened to hold p* of K, and p* marked;
+ * the range's ends into *xl, *xh (for shifting bars apart). */
+static void pstar_axis(FILE *f, const report_study *rs, const long *pts, int n, int K, double *xl,
+                       double *xh)
+{
+    double ps = report_p_star(K);
+    *xl = fmin(rs->pt[pts[0]].p_err, ps);
+    *xh = fmax(rs->pt[pts[n - 1]].p_err, ps);
+    fprintf(f, "set xrange [%.6g:%.6g]\n", *xl - 0.04 * (*xh - *xl) - 1e-3,
+            *xh + 0.04 * (*xh - *xl) + 1e-3);
+    fprintf(f,
+            "set arrow from %.9g, graph 0 to %.9g, graph 1 nohead dt 2 lw 1.5 lc rgb "
+            "'#555555' front\n"
+            "set label 'p* = %.3g' at %.9g, graph 0.97 offset 0.6,0 left front\n",
+            ps, ps, ps, ps);
+}
 
 static int draw_tails(report_ctx *c, const report_study *rs, const char *slice, const long *pts,
                       int n, int ref0)
@@ -99,16 +118,8 @@ static int draw_tails(report_ctx *c, const report_study *rs, const char *slice, 
         double pad = isfinite(lo) ? 0.06 * (hi - lo) + 0.02 : 1;
         if (isfinite(lo))
             fprintf(f, "set yrange [%.6g:%.6g]\n", fmin(lo, 1) - pad, fmax(hi, 1) + pad);
-        double ps = report_p_star(K), xl = rs->pt[pts[0]].p_err, xh = rs->pt[pts[n - 1]].p_err;
-        xl = fmin(xl, ps);
-        xh = fmax(xh, ps);
-        fprintf(f, "set xrange [%.6g:%.6g]\n", xl - 0.04 * (xh - xl) - 1e-3,
-                xh + 0.04 * (xh - xl) + 1e-3);
-        fprintf(f,
-                "set arrow from %.9g, graph 0 to %.9g, graph 1 nohead dt 2 lw 1.5 lc rgb "
-                "'#555555' front\n"
-                "set label 'p* = %.3g' at %.9g, graph 0.97 offset 0.6,0 left front\n",
-                ps, ps, ps, ps);
+        double xl, xh;
+        pstar_axis(f, rs, pts, n, K, &xl, &xh);
         for (int m = 0; m < 2; m++) {
             fprintf(f, "set title '%s-model'\n", model_name[m]);
             if (m == 0)
@@ -159,10 +170,97 @@ static int draw_tails(report_ctx *c, const report_study *rs, const char *slice, 
         g.where);
 }
 
+/* tailorder: the share of seeds with r_beta < r_alpha (betahat decaying
+ * more slowly) per model against p_err, with Wilson's intervals: the
+ * slides' claim 3 as a per-seed count (tails.csv has the numbers). */
+static int draw_order(report_ctx *c, const report_study *rs, const char *slice, const long *pts,
+                      int n)
+{
+    store_array a;
+    if (report_read(c, rs, "fit/tail", &a))
+        return c->e->code;
+    int K = rs->pt[pts[0]].K;
+    char dat[300];
+    report_gp g = {0};
+    FILE *d = report_fig_open(&g, c, "tailorder", rs->st->name, slice, 1000, 620, dat, sizeof dat);
+    int rc = d ? LESDE_OK : c->e->code;
+    if (!rc) {
+        fprintf(d,
+                "# %s: p_err, rho, then for model I, L: the share of the seeds (both indices "
+                "defined) with r_beta < r_alpha, Wilson's 95%% interval lo, hi, and the number "
+                "of seeds with both defined\n",
+                g.where);
+        for (int i = 0; i < n; i++) {
+            long p = pts[i];
+            fprintf(d, "%.9g %.9g", rs->pt[p].p_err, rs->pt[p].rho);
+            for (int m = 0; m < 2; m++) {
+                int k = 0, m_n = 0;
+                for (int s = 0; s < rs->S; s++) {
+                    const double *t = task_of(rs, &a, p, s) + m * 3;
+                    if (!report_task_done(rs, p, s) || !isfinite(t[0]) || !isfinite(t[1]))
+                        continue;
+                    m_n++;
+                    k += t[1] < t[0];
+                }
+                double v[3] = {NAN, NAN, NAN};
+                if (m_n > 0) {
+                    v[0] = (double)k / m_n;
+                    stats_wilson(v[0], m_n, &v[1], &v[2]);
+                }
+                report_gp_nums(d, v, 3);
+                fprintf(d, " %d", m_n);
+            }
+            fputc('\n', d);
+        }
+        rc = report_gp_data_close(&g, d, dat);
+    }
+    store_array_free(&a);
+    if (!rc) {
+        FILE *f = g.f;
+        char title[1024];
+        snprintf(title, sizeof title,
+                 "%s: the seeds whose tail index of β is below α's (Wilson's 95%% intervals)",
+                 g.where);
+        fputs("set title ", f);
+        report_gp_str(f, title);
+        fputc('\n', f);
+        double xl, xh;
+        pstar_axis(f, rs, pts, n, K, &xl, &xh);
+        fputs("set xlabel 'label pollution p_{err}'\nset ylabel 'share of seeds with r̂_β < "
+              "r̂_α'\nset yrange [-0.03:1.03]\nset key bottom right\nplot ",
+              f);
+        for (int m = 0; m < 2; m++) {
+            int col = 3 + m * 4;
+            const char *clr = report_color(m);
+            double dx = (m - 0.5) * 0.008 * (xh - xl);
+            fprintf(f,
+                    "'%s' using ($1+%.6g):%d:%d:%d with yerrorbars lc rgb '%s' pt 7 ps 0.6 "
+                    "notitle, \\\n  '' using ($1+%.6g):%d with linespoints lw 2 pt 7 ps 0.9 "
+                    "lc rgb '%s' title '%s-model', \\\n  ",
+                    dat, dx, col, col + 1, col + 2, clr, dx, col, clr, model_name[m]);
+        }
+        fputs("0.5 with lines lc rgb '#888888' dt 3 lw 1.5 title 'half the seeds'\n", f);
+    }
+    rc = report_gp_end(&g, rc);
+    if (rc)
+        return rc;
+    return report_add_fig(
+        c, g.base, "tailorder", "Figure 3c-d seed by seed: is beta's index below alpha's?",
+        rs->st->name, slice,
+        "Study %s: the share of seeds whose tail index of betahat is below that of alphahat "
+        "(betahat decays more slowly: it dominates), by differences over [T/10, T], per model, "
+        "with Wilson's 95%% intervals of the proportion, against p_err. The slides say that "
+        "under the L-model beta's index begins to dominate alpha's near p* = (K-1)/K; half the "
+        "seeds is what a coin would give. Counts and differences: tails.csv.",
+        g.where);
+}
+
 int report_draw_tails(report_ctx *c, const report_study *rs, const char *slice, const long *pts,
                       int n)
 {
     int rc = draw_tails(c, rs, slice, pts, n, 0);
+    if (!rc)
+        rc = draw_order(c, rs, slice, pts, n);
     return rc ? rc : draw_tails(c, rs, slice, pts, n, 1);
 }
 

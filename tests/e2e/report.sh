@@ -20,14 +20,14 @@ figs="fig2-pollution fig3a-pollution fig3b-pollution fig3cd-pollution fig3ref0-p
       fig3final-pollution imit-pollution imitk-pollution tailt-pollution fig4plateau-pollution
       fig4seedsplateau-pollution fig4reference-pollution fig4seedsreference-pollution
       fig5-pollution fig5kplateau-pollution fig5kreference-pollution collapse-pollution
-      gamma-gamma sept-gamma sept-boundary"
+      gamma-gamma sept-gamma sept-boundary tailorder-pollution"
 for f in $figs; do
   check "$f.png is a PNG" is_png "$OUT/$f.png"
   check "$f.gp kept" test -s "$OUT/$f.gp"
   check "$f.dat kept" test -s "$OUT/$f.dat"
 done
 n=$(ls "$OUT"/*.png | wc -l)
-check "20 figures, not $n" test "$n" -eq 20
+check "21 figures, not $n" test "$n" -eq 21
 check "fig5k: a panel per class" test "$(grep -c "^set title 'class " "$OUT/fig5kplateau-pollution.gp")" -eq 3
 check "fig4 names the median-RD seed" grep -q "seed [01] (median RD of 2 seeds)" "$OUT/fig4plateau-pollution.gp"
 check "fig4seeds: a panel per seed" test "$(grep -c "^set title 'seed " "$OUT/fig4seedsplateau-pollution.gp")" -eq 2
@@ -193,6 +193,23 @@ check "tails.csv: 2 points x 2 models, from the store" tails_check "$STORE" "$OU
 check "tails.csv: 26 seeds, from the store" tails_check "$TMP/s26.h5" "$TMP/r26/tails.csv" 2
 check "summary.md: the tails table, r_beta < r_alpha as k/n [lo, hi]" \
   grep -qE '^\| - \| 26/26 \| [-0-9.e]+ \[[-0-9.e]+, [-0-9.e]+\] \| [0-9]+/[0-9]+ \[[0-9.]+, [0-9.]+\] \| [-0-9.e]+ \[[-0-9.e]+, [-0-9.e]+\] \| [0-9]+/[0-9]+ \[[0-9.]+, [0-9.]+\] \|$' "$TMP/r26/summary.md"
+# tailorder draws tails.csv's shares: its own reading of the store
+order_check() { /usr/bin/python3 - "$1" "$2" <<'PY'
+import csv, sys
+dat = [l.split() for l in open(sys.argv[1]) if l.strip() and not l.startswith("#")]
+rows = list(csv.DictReader(open(sys.argv[2])))
+points = sorted({r["point"] for r in rows}, key=[r["point"] for r in rows].index)
+assert len(dat) == len(points), (dat, points)
+for r in rows:
+    d = dat[points.index(r["point"])]
+    col = 2 + 4 * "IL".index(r["model"])
+    n, k = int(r["n"]), int(r["beta_below"])
+    assert int(d[col + 3]) == n, (d, r)
+    for got, want in zip(d[col:col + 3], (k / n, float(r["beta_below_lo"]), float(r["beta_below_hi"]))):
+        assert abs(float(got) - want) <= 1e-5, (d, r)
+PY
+}
+check "tailorder: the shares and intervals of tails.csv" order_check "$OUT/tailorder-pollution.dat" "$OUT/tails.csv"
 # imitk draws the same medians (figs_le.c's own reading of the store)
 imitk_check() { /usr/bin/python3 - "$OUT/imitk-pollution.dat" "$OUT/imitation_k.csv" <<'PY'
 import csv, sys
