@@ -74,6 +74,19 @@ if(NOT _lesde_mpi_named AND EXISTS /usr/bin/mpicc.openmpi)
                    "-DMPI_C_COMPILER=/usr/bin/mpicc.mpich (see docs/cluster.md)")
   endif()
 endif()
+# Its launcher: FindMPI looks beside the compiler wrapper and, for Debian's
+# /usr/bin/mpicc.mpich, finds /usr/bin/mpiexec, the alternatives link that
+# stays Open MPI's when MPICH is installed beside it; Open MPI's mpiexec
+# would start N one-rank copies of an MPICH build. So Debian's
+# mpicc.FLAVOUR gets mpiexec.FLAVOUR, unless a launcher other than the
+# alternatives links is named.
+if(MPI_C_COMPILER)
+  _lesde_debian_flavour("${MPI_C_COMPILER}" _flavour)
+  if(_flavour AND EXISTS /usr/bin/mpiexec.${_flavour} AND
+     (NOT MPIEXEC_EXECUTABLE OR MPIEXEC_EXECUTABLE MATCHES "^/usr/bin/(mpiexec|mpirun)$"))
+    set(MPIEXEC_EXECUTABLE /usr/bin/mpiexec.${_flavour} CACHE FILEPATH "MPI launcher" FORCE)
+  endif()
+endif()
 find_package(MPI REQUIRED COMPONENTS C)
 
 set(_lesde_hdf5_named FALSE)
@@ -180,6 +193,41 @@ if(_hdf5_mpi AND _mpi_sonames)
 else()
   message(STATUS "HDF5 ${HDF5_VERSION} (parallel, ${_hdf5_where}): its MPI library could not be "
                  "compared with the one found (a static HDF5?); a mismatch fails the link")
+endif()
+
+# The launcher must be the MPI library's: a launcher of another MPI starts
+# N one-rank copies (each takes the store's lock, or each trains every
+# task). Told apart by what `--version` prints (Open MPI: "Open MPI" or
+# "OpenRTE"; MPICH's and Intel MPI's Hydra: "HYDRA") against the library's
+# SONAME (libmpi.so.40 is Open MPI's; libmpich.so.12 and libmpi.so.12
+# MPICH's ABI); a launcher that says neither is not judged.
+if(MPIEXEC_EXECUTABLE AND EXISTS "${MPIEXEC_EXECUTABLE}" AND _mpi_sonames)
+  execute_process(COMMAND "${MPIEXEC_EXECUTABLE}" --version OUTPUT_VARIABLE _out
+                  ERROR_VARIABLE _out RESULT_VARIABLE _rc TIMEOUT 20)
+  set(_launcher_mpi "")
+  if(_out MATCHES "Open MPI|OpenRTE")
+    set(_launcher_mpi "Open MPI")
+  elseif(_out MATCHES "HYDRA")
+    set(_launcher_mpi "MPICH")
+  endif()
+  set(_library_mpi "")
+  if(_mpi_sonames MATCHES "libmpi\\.so\\.4[0-9]")
+    set(_library_mpi "Open MPI")
+  elseif(_mpi_sonames MATCHES "libmpich\\.so|libmpi\\.so\\.12")
+    set(_library_mpi "MPICH")
+  endif()
+  if(_launcher_mpi AND _library_mpi AND NOT _launcher_mpi STREQUAL _library_mpi)
+    string(REPLACE ";" ", " _so "${_mpi_sonames}")
+    message(FATAL_ERROR "lesde: the MPI launcher found, MPIEXEC_EXECUTABLE=${MPIEXEC_EXECUTABLE}, "
+      "is ${_launcher_mpi}'s, but MPI_C_COMPILER=${MPI_C_COMPILER} links ${_so} "
+      "(${_library_mpi}): it would start one-rank copies of lesde. Name this MPI's launcher: "
+      "-DMPIEXEC_EXECUTABLE=/path/to/its/mpiexec (on Debian: /usr/bin/mpiexec.mpich for "
+      "MPICH, /usr/bin/mpiexec.openmpi for Open MPI).")
+  endif()
+  if(NOT _launcher_mpi)
+    set(_launcher_mpi "not told by its --version")
+  endif()
+  message(STATUS "MPI launcher: ${MPIEXEC_EXECUTABLE} (${_launcher_mpi})")
 endif()
 
 # Debian's shared libhdf5 needs ~30 more shared libraries (libcurl for its

@@ -47,6 +47,34 @@ kill_tree() { # SIGKILL a process and all its descendants at once
   done
   kill -9 $pids 2>/dev/null
 }
+wait_for() { # wait_for SECONDS COMMAND...: until it succeeds
+  local n=$(($1 * 10)); shift
+  for _ in $(seq 1 "$n"); do "$@" && return 0; sleep 0.1; done
+  return 1
+}
+# ctrl_c_group COMMAND...: COMMAND in the background in a process group of
+# its own, with SIGINT at its default (a background job of a script ignores
+# it), standing in for a terminal's foreground job; $! is the group.
+ctrl_c_group() {
+  /usr/bin/python3 -c '
+import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.setpgid(0, 0)
+os.execvp(sys.argv[1], sys.argv[1:])' "$@" &
+}
+# ctrl_c WHAT GROUP STORE ERRFILE: once the sweep of process group GROUP
+# holds STORE's lock and the store reads, a Ctrl-C (SIGINT to the group);
+# checks that the lock goes and the sweep says how to resume; RC is its
+# exit code.
+ctrl_c() {
+  check "$1: the sweep takes the lock" wait_for 60 test -s "$3.lock"
+  check "$1: the store is made" wait_for 60 sh -c "'$LESDE' status '$3' >/dev/null 2>&1"
+  kill -INT -- "-$2"
+  wait "$2"
+  RC=$?
+  check "$1: the lock is removed" test ! -e "$3.lock"
+  check "$1: says how to resume" grep -q "run the same command again to resume" "$4"
+}
 finish() {
   echo "$(basename "$0" .sh): $PASS passed, $FAIL failed"
   [ "$FAIL" -eq 0 ]

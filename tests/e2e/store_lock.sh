@@ -14,11 +14,6 @@ S=$TMP/s.h5
 LONG=(--set study.train.iters=400000)  # runs until stopped
 
 lock_field() { sed -n "s/^$1=//p" "$S.lock"; }
-wait_for() { # wait_for SECONDS COMMAND...: until it succeeds
-  local n=$(($1 * 10)); shift
-  for _ in $(seq 1 "$n"); do "$@" && return 0; sleep 0.1; done
-  return 1
-}
 
 # A holds the store.
 export HDF5_USE_FILE_LOCKING=TRUE  # readers must not trip over the writer
@@ -150,23 +145,11 @@ check "no lock left at the end" test ! -e "$S.lock"
 # would end the job itself (exit 1; with a task running, killed within
 # ~2 s, the lock left: so it did before the wrapper kept mpirun apart and
 # turned the signal into a SIGUSR1). A process group of its own stands in
-# for the terminal's; SIGINT set back to its default, as a background job
-# of a script ignores it.
-/usr/bin/python3 -c '
-import os, signal, sys
-signal.signal(signal.SIGINT, signal.SIG_DFL)
-os.setpgid(0, 0)
-os.execvp(sys.argv[1], sys.argv[1:])' "$ROOT/jobs/mpirun" -n 2 "$LESDE" sweep "$SPEC" "${LONG[@]}" \
-  --store "$TMP/c.h5" --grace 0 --quiet >/dev/null 2>"$TMP/c.err" &
-C=$!
-check "jobs/mpirun: the sweep takes the lock" wait_for 60 test -s "$TMP/c.h5.lock"
-check "jobs/mpirun: the store is made" wait_for 60 sh -c "'$LESDE' status '$TMP/c.h5' >/dev/null 2>&1"
-kill -INT -- "-$C"
-wait "$C"
-rc=$?
-check "Ctrl-C on jobs/mpirun: exit 3 (got $rc)" test "$rc" -eq 3
-check "Ctrl-C on jobs/mpirun: the lock is removed" test ! -e "$TMP/c.h5.lock"
-check "Ctrl-C on jobs/mpirun: says how to resume" grep -q "run the same command again to resume" "$TMP/c.err"
+# for the terminal's (ctrl_c_group, lib.sh).
+ctrl_c_group "$ROOT/jobs/mpirun" -n 2 "$LESDE" sweep "$SPEC" "${LONG[@]}" \
+  --store "$TMP/c.h5" --grace 0 --quiet >/dev/null 2>"$TMP/c.err"
+ctrl_c "Ctrl-C on jobs/mpirun" $! "$TMP/c.h5" "$TMP/c.err"
+check "Ctrl-C on jobs/mpirun: exit 3 (got $RC)" test "$RC" -eq 3
 
 hold() { # hold SECONDS: h5py holds the store open for writing
   /usr/bin/python3 -c "
