@@ -20,7 +20,7 @@
 #      lesde train) and two parts of the rest, which the peer does not do:
 #      the data and the HDF5 file ("outside training: ...").
 #
-#   bench/compare.sh [lesde bench options]      e.g. --steps 50000
+# Usage: bench/compare.sh [lesde bench options]      e.g. --steps 50000
 #
 # LESDE_BIN (default build/lesde), PYTHON (default /usr/bin/python3, which
 # has Debian's python3-torch), STEP_ROUNDS (default 3: part 1's rounds,
@@ -29,6 +29,7 @@
 # rounds, likewise; 0 skips part 2, which takes about a minute and a
 # half), TASK_CHECKPOINTS (default 101, linear, validation at each).
 set -euo pipefail
+case ${1:-} in -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 cd "$(dirname "$0")/.."
 
 bin=${LESDE_BIN:-build/lesde}

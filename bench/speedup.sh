@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Speed-up of a train-only sweep from 1 to 2 ranks (bench/specs/speedup.ini).
-# Prints the wall seconds of each and their ratio.
+# Prints the wall seconds of each and their ratio. Usage: bench/speedup.sh
 set -euo pipefail
+case ${1:-} in -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 cd "$(dirname "$0")/.."
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
 lesde=${LESDE_BIN:-build/lesde}

@@ -6,7 +6,9 @@
 # Slow at the paper's scale: size it first with
 #   build/lesde sweep sweep/paper.ini --dry-run --wall HOURS
 # and on a cluster prefer slurm/submit.sh sweep/paper.ini (requeue on time limit).
+# Usage: jobs/paper.sh [lesde sweep options, e.g. --quiet, --grace S]
 set -euo pipefail
+case ${1:-} in -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 cd "$(dirname "$0")/.."
 [ -x build/lesde ] || jobs/setup.sh
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1

@@ -4,7 +4,9 @@
 # sweep/quickstart.ini on every local core into results/quickstart/store.h5,
 # draws the report into results/quickstart/ and prints where index.html is
 # and the estimated transition p_hat*. Run it again to resume after a stop.
+# Usage: jobs/quickstart.sh [lesde sweep options, e.g. --quiet, --grace S]
 set -euo pipefail
+case ${1:-} in -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 cd "$(dirname "$0")/.."
 jobs/setup.sh
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1

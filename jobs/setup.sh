@@ -6,6 +6,7 @@
 #   --sanitize  build with AddressSanitizer + UBSan (-DLESDE_SANITIZE=ON),
 #               into build-asan/ unless $LESDE_BUILD says otherwise
 set -euo pipefail
+case ${1:-} in -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 cd "$(dirname "$0")/.."
 
 build_pkgs=(build-essential cmake pkg-config git openmpi-bin libopenmpi-dev

@@ -20,8 +20,10 @@
 #      e2e.valgrind (valgrind cannot run an ASan binary), the Slurm tests
 #      and the portability test (a build of its own, no sanitizer in it)
 #      (ctest -L 'unit|e2e').
-# Arguments go to both ctest runs (e.g. -R spec). LESDE_SANITIZE=0 skips 2.
+# Usage: tests/run.sh [ctest arguments, e.g. -R spec]: they go to both
+# ctest runs. LESDE_SANITIZE=0 skips 2.
 set -euo pipefail
+case ${1:-} in -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 cd "$(dirname "$0")/.."
 root=$PWD
 jobs/setup.sh --test

@@ -20,6 +20,16 @@ expect_exit 2 "lesde help nope" "$LESDE" help nope
 check "help nope: names it" grep -q "unknown command 'nope'" "$TMP/err"
 expect_exit 2 "lesde help a b" "$LESDE" help sweep train
 
+# The project's scripts answer --help with their usage and do nothing else
+# (quickstart.sh once installed, built and ran a sweep on it; bench/*.sh ran
+# the benchmark). jobs/mpirun passes --help to the launcher, as any ARGS.
+for s in jobs/quickstart.sh jobs/paper.sh jobs/setup.sh bench/compare.sh bench/sched.sh \
+         bench/speedup.sh tests/run.sh slurm/submit.sh slurm/local-cluster.sh; do
+  expect_exit 0 "$s --help" env LESDE_BUILD="$TMP/no-build" timeout 10 bash "$ROOT/$s" --help
+  check "$s --help: its usage" grep -qi "usage: *$s" "$TMP/out"
+  check "$s --help: built nothing" test ! -e "$TMP/no-build"
+done
+
 # A usage line is written whole, in one write, from a fixed buffer: an
 # argument longer than it is cut, and the line still ends with the hint.
 long=$(head -c 6000 /dev/zero | tr '\0' x)
