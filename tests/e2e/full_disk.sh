@@ -45,6 +45,16 @@ if [ "$(id -u)" -eq 0 ] && mount_kb 64 && umount "$MNT"; then
   check "no room: nothing left" test -z "$(ls -A "$MNT")"
   raw=$(sed -n 's/.*needs at least \([0-9.]*\) MB.*/\1/p' "$TMP/err")
   umount "$MNT"
+  # The one-process commands on a disk of 64 kB: train's data do not fit,
+  # simulate's (small) do but its metadata do not.
+  mount_kb 64
+  expect_exit 1 "train, no room" "$LESDE" train --quiet --iters 300 --train-per-class 40 \
+    --val-per-class 20 --checkpoints 11 --probe-per-class 10 --out "$MNT/x.h5"
+  check "train, no room: says the sizes" grep -qE "^lesde: $MNT/x.h5.tmp: no room for the store: it needs at least [0-9.]+ MB, the disk has [0-9.]+ MB free" "$TMP/err"
+  expect_exit 1 "simulate, no room" "$LESDE" simulate --quiet --out "$MNT/y.h5"
+  check "simulate, no room: says the metadata do not fit" grep -q "^lesde: $MNT/y.h5.tmp: cannot create the store: its metadata do not fit on the disk (disk full?)" "$TMP/err"
+  check "train, simulate: nothing left" test -z "$(ls -A "$MNT")"
+  umount "$MNT"
 
   # 2. Between the raw data and the whole file.
   kb=$(awk -v r="$raw" -v s="$S" 'BEGIN { printf "%d", (r * 1e6 + s) / 2 / 1024 }')

@@ -33,6 +33,7 @@ refused 2 "--grace needs seconds >= 0" sweep "$SPEC" --store "$TMP/s.h5" --grace
 refused 2 "--progress needs seconds > 0" sweep "$SPEC" --store "$TMP/s.h5" --progress 0
 refused 2 "--wall needs positive hours" sweep "$SPEC" --dry-run --wall 0
 refused 2 "one SPEC only" sweep "$SPEC" "$SPEC"
+refused 2 "sweep: SPEC is required" sweep --store "$TMP/s.h5"
 check "no store left by the refusals" test ! -e "$TMP/s.h5"
 
 # Dataset files: Fashion-MNIST (IDX, gzip) and CIFAR-10 (binary batches).

@@ -50,6 +50,7 @@ bad_case option --frobnicate 3
 bad_case "validation checkpoints" --val-checkpoints 1
 bad_case "validation checkpoints" --val-checkpoints 60
 bad_case sg-window --sg-window 0
+bad_case "20 checkpoints do not fit in 10 iterations" --iters 10 --checkpoints 20
 # Unwritable output: exit 1, nothing left behind.
 expect_exit 1 "unwritable output" "$LESDE" train --quiet --iters 50 --checkpoints 6 --out /nonexistent/dir/x.h5
 check "names the path" grep -q "/nonexistent/dir/x.h5" "$TMP/err"
