@@ -19,6 +19,7 @@ check "lesde help = lesde --help" sh -c "'$LESDE' --help | cmp -s - '$TMP/out'"
 expect_exit 2 "lesde help nope" "$LESDE" help nope
 check "help nope: names it" grep -q "unknown command 'nope'" "$TMP/err"
 expect_exit 2 "lesde help a b" "$LESDE" help sweep train
+check "help a b: says so" grep -q "^lesde: help: one COMMAND at most (see 'lesde --help')" "$TMP/err"
 
 # The project's scripts answer --help with their usage and do nothing else
 # (quickstart.sh once installed, built and ran a sweep on it; bench/*.sh ran

@@ -65,5 +65,7 @@ check "simulate wrote a store" sh -c "'$LESDE' status '$TMP/s.h5' | grep -q 'tot
 expect_exit 0 "simulate s=1.5" "$LESDE" simulate --s 1.5 --T 1e12 --n-obs 5 --reps 10
 check "s=1.5: P(separable) = 0 at T" sh -c "tail -1 '$TMP/out' | awk '{ exit !(\$2 == 0) }'"
 expect_exit 2 "simulate L-model with p != K" "$LESDE" simulate --p 5 --model L
+check "L-model p != K: says so" grep -q "^lesde: simulate: the L-model needs p = classes, not p = 5 with classes = 3" "$TMP/err"
 expect_exit 2 "simulate bad number" "$LESDE" simulate --s abc
+check "bad number: says so" grep -q "^lesde: simulate: 'abc' is not a number (see 'lesde simulate --help')" "$TMP/err"
 finish

@@ -12,7 +12,9 @@ for cmd in train data sweep status summarize bench; do
   check "$cmd --help says Usage" grep -q "^Usage: " "$TMP/out"
 done
 expect_exit 2 "unknown command" "$LESDE" frobnicate
+check "unknown command: says so" grep -q "^lesde: unknown command 'frobnicate' (see 'lesde --help')" "$TMP/err"
 expect_exit 2 "no command" "$LESDE"
+check "no command: the usage" grep -q "^Usage: lesde COMMAND" "$TMP/err" "$TMP/out"
 
 # A small real run.
 expect_exit 0 "small train" "$LESDE" train --quiet --iters 300 --train-per-class 40 \
@@ -51,6 +53,8 @@ bad_case "validation checkpoints" --val-checkpoints 1
 bad_case "validation checkpoints" --val-checkpoints 60
 bad_case sg-window --sg-window 0
 bad_case "20 checkpoints do not fit in 10 iterations" --iters 10 --checkpoints 20
+expect_exit 2 "train without --out" "$LESDE" train --quiet --iters 50
+check "without --out: says so" grep -q "^lesde: train: --out FILE.h5 is required (see 'lesde train --help')" "$TMP/err"
 # Unwritable output: exit 1, nothing left behind.
 expect_exit 1 "unwritable output" "$LESDE" train --quiet --iters 50 --checkpoints 6 --out /nonexistent/dir/x.h5
 check "names the path" grep -q "/nonexistent/dir/x.h5" "$TMP/err"
@@ -82,4 +86,5 @@ check "png signature" sh -c "head -c 8 '$TMP/g.png' | od -An -tx1 | grep -q '89 
 expect_exit 0 "data h5" "$LESDE" data geomnist --classes 3 --per-class 5 --out "$TMP/g.h5"
 check "data h5 has x" sh -c "h5dump -H '$TMP/g.h5' | grep -q 'DATASET \"x\"'"
 expect_exit 2 "data K=7" "$LESDE" data geomnist --classes 7 --png "$TMP/x.png"
+check "data K=7: says so" grep -q "^lesde: data: --classes must be in 2..6 for geomnist (see 'lesde data --help')" "$TMP/err"
 finish
