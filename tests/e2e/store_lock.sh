@@ -141,6 +141,19 @@ expect_exit 0 "an old lock of another host: taken over" "${MPIRUN[@]}" -n 2 "$LE
 check "says: not refreshed" grep -q "took over the lock of a dead sweep (host elsewhere, pid 4242, since .*): not refreshed for 6[0-9][0-9] s (more than 600) on another host" "$TMP/err"
 check "no lock left at the end" test ! -e "$S.lock"
 
+# A directory no file can be made in, with a store in it that opens for
+# writing (an immutable directory: even root cannot add a file to it): the
+# sweep runs without a lock and says so.
+mkdir "$TMP/imm" && cp "$S" "$TMP/imm/s.h5"
+if chattr +i "$TMP/imm" 2>/dev/null; then
+  expect_exit 0 "an unlockable directory: the sweep runs" "$LESDE" sweep "$SPEC" --store "$TMP/imm/s.h5" --quiet
+  chattr -i "$TMP/imm"
+  check "says it runs without a lock" grep -q "^lesde: warning: $TMP/imm/s.h5: running without a lock (cannot write $TMP/imm/s.h5.lock.*: Operation not permitted): nothing stops a second sweep on this store" "$TMP/err"
+  check "no lock left" test ! -e "$TMP/imm/s.h5.lock"
+else
+  echo "store_lock: chattr +i not possible here (not root, or not ext4/xfs): the unlocked run is not tested" >&2
+fi
+
 # HDF5's own lock, forced on (HDF5_USE_FILE_LOCKING=TRUE overrides lesde's
 # choice not to take it): a reader waits while another process holds it
 # briefly (a sweep's summaries, h5py), and says why after 5 s.
