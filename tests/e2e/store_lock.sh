@@ -193,9 +193,11 @@ hold() { # hold SECONDS: h5py holds the store open for writing
 import h5py, sys, time
 f = h5py.File('$S', 'a'); print('held', flush=True); time.sleep($1)" | head -1 >/dev/null
 }
-hold 2 & sleep 1
-expect_exit 0 "HDF5's lock held 2 s: status waits" env HDF5_USE_FILE_LOCKING=TRUE "$LESDE" status "$S"
-wait
+for cmd in status "report --out $TMP/rep" summarize; do
+  hold 2 & sleep 1
+  expect_exit 0 "HDF5's lock held 2 s: $cmd waits" env HDF5_USE_FILE_LOCKING=TRUE "$LESDE" $cmd "$S"
+  wait
+done
 hold 9 & sleep 1
 expect_exit 1 "HDF5's lock held 9 s: status gives up" env HDF5_USE_FILE_LOCKING=TRUE "$LESDE" status "$S"
 check "says who holds what" grep -q "another process holds HDF5's file lock on it, and HDF5_USE_FILE_LOCKING=TRUE makes lesde respect it: unset it" "$TMP/err"
