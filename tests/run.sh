@@ -7,8 +7,9 @@
 #      MPI's); the valgrind test runs build-valgrind/lesde, a build without
 #      -march=native (valgrind lacks AVX-512) and with HDF5 shared; fuzz.smoke builds the
 #      libFuzzer targets with clang (build/fuzz/) and runs each for 5 s.
-#      The Slurm tests, which mostly wait, run beside pass 2 (their output
-#      after it).
+#      The Slurm tests and the idle ones (idle.lock_lost: a sweep stopped
+#      past the lock's refresh interval), which mostly wait, run beside
+#      pass 2 (their output after it).
 #   2. build-asan/ (or $LESDE_ASAN_BUILD): unit and end-to-end tests under
 #      AddressSanitizer + UBSan; any finding aborts the test. Left out:
 #      e2e.sweep_resume (five kill -9 rounds and three signal rounds of
@@ -38,12 +39,12 @@ build=${LESDE_BUILD:-build}
 if [ "${LESDE_SANITIZE:-1}" = 0 ]; then
   (cd "$build" && ctest --output-on-failure --timeout 1500 "$@") || status=1
 else
-  (cd "$build" && ctest --output-on-failure --timeout 1500 -LE slurm "$@") || status=1
+  (cd "$build" && ctest --output-on-failure --timeout 1500 -LE 'slurm|idle' "$@") || status=1
   # The Slurm tests mostly wait on the cluster (~0.35 of a core over their
-  # ~4 minutes): they run beside the ASan build and pass, their output
-  # printed after it.
+  # ~4 minutes), idle.lock_lost on a stopped sweep (~2 minutes): they run
+  # beside the ASan build and pass, their output printed after it.
   slurm_log=$(cd "$build" && pwd)/slurm-tests.log
-  (cd "$build" && ctest --output-on-failure --timeout 1500 -L slurm "$@") >"$slurm_log" 2>&1 &
+  (cd "$build" && ctest --output-on-failure --timeout 1500 -L 'slurm|idle' "$@") >"$slurm_log" 2>&1 &
   slurm_pid=$!
   asan=${LESDE_ASAN_BUILD:-build-asan}
   # (a failed build still waits for the Slurm tests: none is left running)
@@ -67,7 +68,7 @@ else
        --output-on-failure --timeout 1500 "$@") || status=1
   fi
   wait "$slurm_pid" || status=1
-  echo "---- the Slurm tests of $build (run beside the ASan pass; $slurm_log)"
+  echo "---- the Slurm and idle tests of $build (run beside the ASan pass; $slurm_log)"
   cat "$slurm_log"
 fi
 exit $status
