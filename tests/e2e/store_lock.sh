@@ -188,6 +188,23 @@ check "a second Ctrl-C kills the job: exit 1, or mpirun's own signal (got $rc)" 
 no_rank_left() { ! pgrep -f -- "[-]-store $TMP/d.h5" >/dev/null; } # [-]: not this line's own
 check "twice: no rank left" wait_for 10 no_rank_left
 
+# jobs/mpirun started with & by a script (no job control): it inherits
+# SIGINT ignored, as every such job does, and cannot trap it (README):
+# kill -INT does nothing; SIGTERM stops the sweep as Ctrl-C does.
+"$ROOT/jobs/mpirun" -n 2 "$LESDE" sweep "$SPEC" "${LONG[@]}" \
+  --store "$TMP/e.h5" --grace 0 --quiet >/dev/null 2>"$TMP/e.err" &
+E=$!
+check "background: the store is made" wait_for 60 sh -c "'$LESDE' status '$TMP/e.h5' >/dev/null 2>&1"
+kill -INT "$E"
+sleep 2
+check "background: SIGINT is ignored" sh -c "kill -0 $E && ! grep -q stopping '$TMP/e.err'"
+kill -TERM "$E"
+wait "$E"
+rc=$?
+check "background: SIGTERM stops it, exit 3 (got $rc)" test "$rc" -eq 3
+check "background: says it stops" grep -q "^jobs/mpirun: stopping: running tasks finish" "$TMP/e.err"
+check "background: no lock left" test ! -e "$TMP/e.h5.lock"
+
 hold() { # hold SECONDS: h5py holds the store open for writing
   /usr/bin/python3 -c "
 import h5py, sys, time
