@@ -111,34 +111,6 @@ int le_imitate_from(const double *t, int C, const double *xbar, int K, int p, in
     return LESDE_OK;
 }
 
-/* v += M v for the Euler step of one column v [K][p] under H, with E's
- * alpha a, beta b and balanced pi: (M v)_k = ((a - b) w_k + b sum_l w_l)/K,
- * w_l = v_l (I) or dhat_l <dhat_l, v_l> (L). w, sum [K][p], [p] scratch. */
-static void euler_step(double *v, int K, int p, le_model H, const double *dhat, double a,
-                       double b, double *w, double *sum)
-{
-    memset(sum, 0, sizeof(double) * p);
-    for (int l = 0; l < K; l++) {
-        double *wl = w + (size_t)l * p;
-        const double *vl = v + (size_t)l * p;
-        if (H == LE_MODEL_L) {
-            const double *d = dhat + (size_t)l * K;
-            double s = 0;
-            for (int j = 0; j < p; j++)
-                s += d[j] * vl[j];
-            for (int j = 0; j < p; j++)
-                wl[j] = d[j] * s;
-        } else {
-            memcpy(wl, vl, sizeof(double) * p);
-        }
-        for (int j = 0; j < p; j++)
-            sum[j] += wl[j];
-    }
-    for (int k = 0; k < K; k++)
-        for (int j = 0; j < p; j++)
-            v[(size_t)k * p + j] += ((a - b) * w[(size_t)k * p + j] + b * sum[j]) / K;
-}
-
 /* alpha at iteration u by linear interpolation on t [C], from *c on */
 static double at_iter(const double *t, const double *v, int C, double u, int *c)
 {
@@ -216,8 +188,7 @@ int le_imitate_reference(const double *t, int C, const double *xbar, int K, int 
     for (int c = 0; c < C; c++) {
         for (; it < t[c]; it++) {
             double a = at_iter(t, alpha, C, it + 1, &ca), b = at_iter(t, beta, C, it + 1, &cb);
-            for (size_t col = 0; col < D; col++)
-                euler_step(Phi + col * D, K, p, H, dhat, a, b, w, sum);
+            le_euler_step(Phi, K, p, H, dhat, a, b, w, sum);
         }
         double *m = mean + (size_t)c * D, *m2 = std ? std + (size_t)c * D : NULL;
         memset(m, 0, sizeof(double) * D);

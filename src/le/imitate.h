@@ -53,6 +53,12 @@ typedef struct {
     uint64_t stream;    /* keeps the draws of several simulations of a task apart */
 } le_ref_opts;
 
+/* One forward Euler step (step 1) of the transition matrix Phi [D][D]
+ * column-major, D = K p, under H with alpha a, beta b: every column v gets
+ * v += M v (euler.c). dhat [K][K] (L-model), w [D], sum [p] scratch. */
+void le_euler_step(double *Phi, int K, int p, le_model H, const double *dhat, double a, double b,
+                   double *w, double *sum);
+
 /* The starts le_imitate_reference draws, y0 [paths][K][p], from x0 [K][p]
  * = Xbar(t_0). 0, or -1 when out of memory. */
 int le_ref_starts(const double *x0, int K, int p, const le_ref_opts *o, double *y0);
