@@ -1,50 +1,60 @@
 /* euler: one Euler step of the reference method's transition matrix
  * (imitate.h, le_euler_step).
  *
- * Compiled with GCC's dynamic vectorisation cost model (CMakeLists.txt):
- * its loops run over p = K elements, which -O2's very cheap model leaves
- * scalar because they need an epilogue, and at K = 10 this step is ~90% of
- * the fit. Vectorised, every element gets the same operations in the same
- * order (the dot products stay scalar sums): the same bits, and a K = 10
- * task's fit 1.5 -> 1.25 s, K = 8 0.61 -> 0.34 s (docs/benchmarks.md).
- * Kept apart from imitate.c, whose Welford loop would vectorise too and
- * round differently. */
+ * Phi is kept row by row, so that its D columns, each an independent
+ * path of the linear dynamics, lie side by side: every loop below runs
+ * over the columns, D = K p long, and vectorises whatever K is, with each
+ * column's arithmetic exactly that of one column alone (the same
+ * operations in the same order: the sums over j and l stay in order). It
+ * is compiled with GCC's dynamic vectorisation cost model (CMakeLists.txt):
+ * -O2's very cheap model leaves loops that need an epilogue scalar.
+ *
+ * And without contraction (-ffp-contract=off): where a multiply-add fuses
+ * is written out, as GCC fused it in the one-column loops of before (the
+ * update's (a - b) w + (b sum) where the target has FMA; the dot products
+ * never, as GCC's Zen tuning left them), so the results keep their bits. */
+#include <math.h>
 #include <string.h>
 
 #include "le/imitate.h"
 
-/* v += M v for one column v [K][p] under H, with E's alpha a, beta b and
- * balanced pi: (M v)_k = ((a - b) w_k + b sum_l w_l)/K, w_l = v_l (I) or
- * dhat_l <dhat_l, v_l> (L). w, sum [K][p], [p] scratch. */
-static void step_column(double *v, int K, int p, le_model H, const double *dhat, double a, double b,
-                        double *w, double *sum)
-{
-    memset(sum, 0, sizeof(double) * p);
-    for (int l = 0; l < K; l++) {
-        double *wl = w + (size_t)l * p;
-        const double *vl = v + (size_t)l * p;
-        if (H == LE_MODEL_L) {
-            const double *d = dhat + (size_t)l * K;
-            double s = 0;
-            for (int j = 0; j < p; j++)
-                s += d[j] * vl[j];
-            for (int j = 0; j < p; j++)
-                wl[j] = d[j] * s;
-        } else {
-            memcpy(wl, vl, sizeof(double) * p);
-        }
-        for (int j = 0; j < p; j++)
-            sum[j] += wl[j];
-    }
-    for (int k = 0; k < K; k++)
-        for (int j = 0; j < p; j++)
-            v[(size_t)k * p + j] += ((a - b) * w[(size_t)k * p + j] + b * sum[j]) / K;
-}
+#ifdef __FMA__
+#define MADD(x, y, z) fma(x, y, z)
+#else
+#define MADD(x, y, z) ((x) * (y) + (z))
+#endif
 
 void le_euler_step(double *Phi, int K, int p, le_model H, const double *dhat, double a, double b,
-                   double *w, double *sum)
+                   double *scratch)
 {
     size_t D = (size_t)K * p;
-    for (size_t col = 0; col < D; col++)
-        step_column(Phi + col * D, K, p, H, dhat, a, b, w, sum);
+    /* per column: w [D rows], sum_l w_l [p rows], <dhat_l, v_l> [1 row] */
+    double *w = scratch, *sum = w + D * D, *s = sum + (size_t)p * D;
+    memset(sum, 0, sizeof(double) * p * D);
+    for (int l = 0; l < K; l++) {
+        double *wl = w + (size_t)l * p * D;
+        const double *vl = Phi + (size_t)l * p * D;
+        if (H == LE_MODEL_L) {
+            const double *d = dhat + (size_t)l * K;
+            memset(s, 0, sizeof(double) * D);
+            for (int j = 0; j < p; j++)
+                for (size_t c = 0; c < D; c++)
+                    s[c] += d[j] * vl[(size_t)j * D + c];
+            for (int j = 0; j < p; j++)
+                for (size_t c = 0; c < D; c++)
+                    wl[(size_t)j * D + c] = d[j] * s[c];
+        } else {
+            memcpy(wl, vl, sizeof(double) * p * D);
+        }
+        for (int j = 0; j < p; j++)
+            for (size_t c = 0; c < D; c++)
+                sum[(size_t)j * D + c] += wl[(size_t)j * D + c];
+    }
+    for (int k = 0; k < K; k++)
+        for (int j = 0; j < p; j++) {
+            double *v = Phi + ((size_t)k * p + j) * D;
+            const double *wk = w + ((size_t)k * p + j) * D, *sj = sum + (size_t)j * D;
+            for (size_t c = 0; c < D; c++)
+                v[c] += MADD(a - b, wk[c], b * sj[c]) / K;
+        }
 }

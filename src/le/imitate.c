@@ -162,9 +162,12 @@ int le_imitate_reference(const double *t, int C, const double *xbar, int K, int 
     if (H == LE_MODEL_L && p != K)
         return err_set(e, LESDE_USAGE, "le_imitate_reference: the L-model needs p == K");
     int N = o->paths;
-    /* Phi [D][D] column-major (column i is the image of e_i), the starts
-     * y0 [N][D], one path [D], scratch w [D] and sum [p], dhat [K][K] */
-    double *buf = malloc(sizeof(double) * (D * D + (size_t)N * D + 2 * D + p + (size_t)K * K));
+    /* Phi [D][D] row by row (column i is the image of e_i; le_euler_step),
+     * the starts y0 [N][D], one path [D], dhat [K][K], the step's scratch
+     * [(D + p + 1) D], whose first D x D hold Phi column by column at a
+     * checkpoint */
+    double *buf = malloc(sizeof(double) *
+                         (D * D + (size_t)N * D + D + (size_t)K * K + (D + (size_t)p + 1) * D));
     gsl_rng *rng = rng_stream(o->seed, RNG_REFSIM, o->stream);
     if (!buf || !rng) {
         free(buf);
@@ -172,8 +175,8 @@ int le_imitate_reference(const double *t, int C, const double *xbar, int K, int 
             gsl_rng_free(rng);
         return err_set(e, LESDE_FAIL, "le_imitate_reference: out of memory");
     }
-    double *Phi = buf, *y0 = Phi + D * D, *yi = y0 + (size_t)N * D, *w = yi + D, *sum = w + D,
-           *dhat = sum + p;
+    double *Phi = buf, *y0 = Phi + D * D, *yi = y0 + (size_t)N * D, *dhat = yi + D,
+           *scratch = dhat + (size_t)K * K, *cols = scratch;
     le_ode_dhat(K, dhat);
     draw_starts(rng, xbar, K, p, o, y0);
     gsl_rng_free(rng);
@@ -188,8 +191,11 @@ int le_imitate_reference(const double *t, int C, const double *xbar, int K, int 
     for (int c = 0; c < C; c++) {
         for (; it < t[c]; it++) {
             double a = at_iter(t, alpha, C, it + 1, &ca), b = at_iter(t, beta, C, it + 1, &cb);
-            le_euler_step(Phi, K, p, H, dhat, a, b, w, sum);
+            le_euler_step(Phi, K, p, H, dhat, a, b, scratch);
         }
+        for (size_t r = 0; r < D; r++)
+            for (size_t col = 0; col < D; col++)
+                cols[col * D + r] = Phi[r * D + col];
         double *m = mean + (size_t)c * D, *m2 = std ? std + (size_t)c * D : NULL;
         memset(m, 0, sizeof(double) * D);
         if (m2)
@@ -199,7 +205,7 @@ int le_imitate_reference(const double *t, int C, const double *xbar, int K, int 
             for (size_t col = 0; col < D; col++) {
                 double s = y0[(size_t)i * D + col];
                 for (size_t r = 0; r < D; r++)
-                    yi[r] += Phi[col * D + r] * s;
+                    yi[r] += cols[col * D + r] * s;
             }
             for (size_t r = 0; r < D; r++) {
                 double d = yi[r] - m[r];

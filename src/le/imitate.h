@@ -53,11 +53,13 @@ typedef struct {
     uint64_t stream;    /* keeps the draws of several simulations of a task apart */
 } le_ref_opts;
 
-/* One forward Euler step (step 1) of the transition matrix Phi [D][D]
- * column-major, D = K p, under H with alpha a, beta b: every column v gets
- * v += M v (euler.c). dhat [K][K] (L-model), w [D], sum [p] scratch. */
+/* One forward Euler step (step 1) of the transition matrix Phi [D][D],
+ * D = K p, stored row by row (Phi[r D + c]: row r of column c), under H
+ * with alpha a, beta b and balanced pi: every column v gets v += M v,
+ * (M v)_k = ((a - b) w_k + b sum_l w_l)/K, w_l = v_l (I) or dhat_l
+ * <dhat_l, v_l> (L) (euler.c). dhat [K][K]; scratch [(D + p + 1) D]. */
 void le_euler_step(double *Phi, int K, int p, le_model H, const double *dhat, double a, double b,
-                   double *w, double *sum);
+                   double *scratch);
 
 /* The starts le_imitate_reference draws, y0 [paths][K][p], from x0 [K][p]
  * = Xbar(t_0). 0, or -1 when out of memory. */

@@ -899,9 +899,10 @@ static double task_cost(const spec_study *st, const train_config *tc, const le_s
                                          (double)tc->checkpoints * tc->probe_per_class);
         double data = 0.5 * tc->k * (tc->train_per_class + tc->val_per_class);
         /* the fit's reference method: Euler steps of a K^2 x K^2 propagator,
-         * 8e-4 K^4 forward passes a step (Zen 4; 1.1% of a K = 3 task,
-         * as much as the training at K = 10) */
-        double fit = tc->fit ? 8e-4 * pow(tc->k, 4) * (double)tc->iters : 0;
+         * about 2e-4 K^4 forward passes a step (Zen 4, the dry run's
+         * self-benchmark: 18 us a step at K = 10, 0.4 us at K = 3, ~1% of
+         * its training step) */
+        double fit = tc->fit ? 2e-4 * pow(tc->k, 4) * (double)tc->iters : 0;
         return infer * (steps + record + data) + fit;
     }
     /* Per observation: drawing K n samples of dimension p, and one LP per
