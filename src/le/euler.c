@@ -28,7 +28,7 @@ void le_euler_step(double *Phi, int K, int p, le_model H, const double *dhat, do
                    double *scratch)
 {
     size_t D = (size_t)K * p;
-    /* per column: w [D rows], sum_l w_l [p rows], <dhat_l, v_l> [1 row] */
+    /* per column: w [D rows], b sum_l w_l [p rows], <dhat_l, v_l> [1 row] */
     double *w = scratch, *sum = w + D * D, *s = sum + (size_t)p * D;
     memset(sum, 0, sizeof(double) * p * D);
     for (int l = 0; l < K; l++) {
@@ -50,11 +50,13 @@ void le_euler_step(double *Phi, int K, int p, le_model H, const double *dhat, do
             for (size_t c = 0; c < D; c++)
                 sum[(size_t)j * D + c] += wl[(size_t)j * D + c];
     }
+    for (size_t i = 0; i < (size_t)p * D; i++) /* b sum, once for every k */
+        sum[i] *= b;
     for (int k = 0; k < K; k++)
         for (int j = 0; j < p; j++) {
             double *v = Phi + ((size_t)k * p + j) * D;
-            const double *wk = w + ((size_t)k * p + j) * D, *sj = sum + (size_t)j * D;
+            const double *wk = w + ((size_t)k * p + j) * D, *bsj = sum + (size_t)j * D;
             for (size_t c = 0; c < D; c++)
-                v[c] += MADD(a - b, wk[c], b * sj[c]) / K;
+                v[c] += MADD(a - b, wk[c], bsj[c]) / K;
         }
 }
