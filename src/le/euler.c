@@ -28,13 +28,15 @@ void le_euler_step(double *Phi, int K, int p, le_model H, const double *dhat, do
                    double *scratch)
 {
     size_t D = (size_t)K * p;
-    /* per column: w [D rows], b sum_l w_l [p rows], <dhat_l, v_l> [1 row] */
+    /* per column: w [D rows] (L-model), b sum_l w_l [p rows], <dhat_l, v_l> [1 row] */
     double *w = scratch, *sum = w + D * D, *s = sum + (size_t)p * D;
+    /* Under the I-model w_l is v_l itself: read Phi, not a copy of it. */
+    const double *wsrc = H == LE_MODEL_L ? w : Phi;
     memset(sum, 0, sizeof(double) * p * D);
     for (int l = 0; l < K; l++) {
-        double *wl = w + (size_t)l * p * D;
         const double *vl = Phi + (size_t)l * p * D;
         if (H == LE_MODEL_L) {
+            double *wl = w + (size_t)l * p * D;
             const double *d = dhat + (size_t)l * K;
             memset(s, 0, sizeof(double) * D);
             for (int j = 0; j < p; j++)
@@ -43,9 +45,8 @@ void le_euler_step(double *Phi, int K, int p, le_model H, const double *dhat, do
             for (int j = 0; j < p; j++)
                 for (size_t c = 0; c < D; c++)
                     wl[(size_t)j * D + c] = d[j] * s[c];
-        } else {
-            memcpy(wl, vl, sizeof(double) * p * D);
         }
+        const double *wl = wsrc + (size_t)l * p * D;
         for (int j = 0; j < p; j++)
             for (size_t c = 0; c < D; c++)
                 sum[(size_t)j * D + c] += wl[(size_t)j * D + c];
@@ -55,8 +56,14 @@ void le_euler_step(double *Phi, int K, int p, le_model H, const double *dhat, do
     for (int k = 0; k < K; k++)
         for (int j = 0; j < p; j++) {
             double *v = Phi + ((size_t)k * p + j) * D;
-            const double *wk = w + ((size_t)k * p + j) * D, *bsj = sum + (size_t)j * D;
-            for (size_t c = 0; c < D; c++)
-                v[c] += MADD(a - b, wk[c], bsj[c]) / K;
+            const double *bsj = sum + (size_t)j * D;
+            if (H == LE_MODEL_L) {
+                const double *wk = w + ((size_t)k * p + j) * D;
+                for (size_t c = 0; c < D; c++)
+                    v[c] += MADD(a - b, wk[c], bsj[c]) / K;
+            } else { /* its own loop: w aliasing v would send the one above scalar */
+                for (size_t c = 0; c < D; c++)
+                    v[c] += MADD(a - b, v[c], bsj[c]) / K;
+            }
         }
 }
