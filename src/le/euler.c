@@ -30,13 +30,11 @@ void le_euler_step(double *Phi, int K, int p, le_model H, const double *dhat, do
     size_t D = (size_t)K * p;
     /* per column: w [D rows] (L-model), b sum_l w_l [p rows], <dhat_l, v_l> [1 row] */
     double *w = scratch, *sum = w + D * D, *s = sum + (size_t)p * D;
-    /* Under the I-model w_l is v_l itself: read Phi, not a copy of it. */
-    const double *wsrc = H == LE_MODEL_L ? w : Phi;
     memset(sum, 0, sizeof(double) * p * D);
     for (int l = 0; l < K; l++) {
         const double *vl = Phi + (size_t)l * p * D;
+        double *wl = w + (size_t)l * p * D;
         if (H == LE_MODEL_L) {
-            double *wl = w + (size_t)l * p * D;
             const double *d = dhat + (size_t)l * K;
             memset(s, 0, sizeof(double) * D);
             for (int j = 0; j < p; j++)
@@ -46,10 +44,11 @@ void le_euler_step(double *Phi, int K, int p, le_model H, const double *dhat, do
                 for (size_t c = 0; c < D; c++)
                     wl[(size_t)j * D + c] = d[j] * s[c];
         }
-        const double *wl = wsrc + (size_t)l * p * D;
+        /* Under the I-model w_l is v_l itself: read Phi, not a copy of it. */
+        const double *src = H == LE_MODEL_L ? wl : vl;
         for (int j = 0; j < p; j++)
             for (size_t c = 0; c < D; c++)
-                sum[(size_t)j * D + c] += wl[(size_t)j * D + c];
+                sum[(size_t)j * D + c] += src[(size_t)j * D + c];
     }
     for (size_t i = 0; i < (size_t)p * D; i++) /* b sum, once for every k */
         sum[i] *= b;
