@@ -27,7 +27,11 @@
 # each lesde then PyTorch; the medians are printed, then every round's
 # value; 0 skips part 1), TORCH_STEPS (default 2000), TASK_RUNS (default 3: part 2's
 # rounds, likewise; 0 skips part 2, which takes about a minute and a
-# half), TASK_CHECKPOINTS (default 101, linear, validation at each).
+# half), TASK_CHECKPOINTS (default 101, linear, validation at each),
+# PEER_ENV (the peers' environment, e.g. OPENBLAS_CORETYPE=SkylakeX;
+# unset: each peer's fastest of a few, found by short trials, printed as
+# torch_step_env and torch_task_env; lesde bench's OpenBLAS lines use the
+# step peer's OpenBLAS kernels).
 set -euo pipefail
 case ${1:-} in -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 cd "$(dirname "$0")/.."
@@ -39,6 +43,34 @@ export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 
 [ -x "$bin" ] || { echo "compare.sh: no lesde binary at $bin (set LESDE_BIN)" >&2; exit 2; }
 
+# The peer at its fastest. Debian's OpenBLAS 0.3.21 does not know Zen 4 or
+# Zen 5 and runs its Haswell (AVX2) kernels there, and PyTorch 1.13's own
+# kernels stop at AVX2 unless told: on an AVX-512 CPU each peer first runs
+# briefly in each candidate environment, twice, and its rounds use the
+# fastest. PEER_ENV, when set, is used instead (PEER_ENV= : the defaults).
+envs=("")
+grep -qw avx512f /proc/cpuinfo && envs+=("OPENBLAS_CORETYPE=SkylakeX"
+    "ATEN_CPU_CAPABILITY=avx512" "OPENBLAS_CORETYPE=SkylakeX ATEN_CPU_CAPABILITY=avx512")
+# fastest KEY COMMAND...: sets fast_env to the environment in which
+# COMMAND prints the smallest KEY value, fast_trials to every trial
+fastest() {
+    local key=$1 best_v='' e v
+    shift
+    fast_env=${PEER_ENV-} fast_trials=
+    [ -z "${PEER_ENV+set}" ] || { fast_trials=" (PEER_ENV)"; return 0; }
+    for _ in 1 2; do
+        for e in "${envs[@]}"; do
+            # shellcheck disable=SC2086 # the words are VAR=value assignments
+            v=$(env $e "$@" | value "$key")
+            [ -n "$v" ] || { echo "compare.sh: no $key from $*" >&2; exit 1; }
+            fast_trials+=" ${e:-default}:$v"
+            if [ -z "$best_v" ] || awk -v a="$v" -v b="$best_v" 'BEGIN { exit !(a < b) }'; then
+                fast_env=$e best_v=$v
+            fi
+        done
+    done
+}
+
 # The machine's speed drifts from minute to minute: lesde and PyTorch run
 # back to back, STEP_ROUNDS times, each round giving its own ratios; the
 # lines print their medians and every round's value.
@@ -48,9 +80,18 @@ div() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 declare -A all
 keys="lesde_us_per_step torch_us_per_step torch_over_lesde lesde_us_per_step_cpu torch_us_per_step_cpu torch_over_lesde_cpu lesde_us_per_step_nograd torch_over_lesde_nograd lesde_infer_gflops lesde_fma_peak_gflops openblas_infer_gflops openblas_gemm_gflops lesde_over_openblas_infer openblas_fc1_us_per_step"
 kernels= blas= cpu=
+if [ "${STEP_ROUNDS:-3}" -gt 0 ]; then
+    fastest torch_us_per_step "$py" bench/torch_peer.py --k 3 --channels 1 --steps 600
+    step_env=$fast_env
+    echo "torch_step_env ${step_env:-default} (trials:$fast_trials)"
+    # lesde bench's OpenBLAS lines with the peer's OpenBLAS kernels
+    step_blas=$(grep -o 'OPENBLAS_CORETYPE=[^ ]*' <<<"$step_env" || true)
+fi
 for ((r = 0; r < ${STEP_ROUNDS:-3}; r++)); do
-    lesde_out=$("$bin" bench --classes 3 --channels 1 "$@")
-    torch_out=$("$py" bench/torch_peer.py --k 3 --channels 1 --steps "${TORCH_STEPS:-2000}")
+    # shellcheck disable=SC2086 # VAR=value words
+    lesde_out=$(env $step_blas "$bin" bench --classes 3 --channels 1 "$@")
+    # shellcheck disable=SC2086
+    torch_out=$(env $step_env "$py" bench/torch_peer.py --k 3 --channels 1 --steps "${TORCH_STEPS:-2000}")
     l=$(value lesde_us_per_step <<<"$lesde_out") t=$(value torch_us_per_step <<<"$torch_out")
     [ -n "$l" ] || { echo "compare.sh: no lesde_us_per_step from $bin bench" >&2; exit 1; }
     [ -n "$t" ] || { echo "compare.sh: no torch_us_per_step from torch_peer.py" >&2; exit 1; }
@@ -99,6 +140,10 @@ ck=${TASK_CHECKPOINTS:-101}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 walls=() loops=() datas=() files=() torchs=() ratios=() loop_ratios=() chunk=
+fastest torch_task_seconds "$py" bench/task_peer.py --k "$k" --per-class "$tpc" \
+    --val-per-class "$vpc" --probe-per-class "$ppc" --iters 1000 --checkpoints 11 --lr "$lr"
+task_env=$fast_env
+echo "torch_task_env ${task_env:-default} (trials, 1,000 steps and 11 checkpoints:$fast_trials)"
 for ((r = 0; r < runs; r++)); do
     t0=$(date +%s.%N)
     "$bin" train --quiet --dataset "$(key dataset)" --classes "$k" --train-per-class "$tpc" \
@@ -111,7 +156,8 @@ for ((r = 0; r < runs; r++)); do
     # what PyTorch's peer does not do: the data and the HDF5 file
     ld=$(sed -n 's/^outside training: data \([0-9.]*\) s, .*/\1/p' "$tmp/out")
     lf=$(sed -n 's/^outside training: .*, the file \([0-9.]*\) s .*/\1/p' "$tmp/out")
-    task_out=$("$py" bench/task_peer.py --k "$k" --per-class "$tpc" --val-per-class "$vpc" \
+    # shellcheck disable=SC2086 # VAR=value words
+    task_out=$(env $task_env "$py" bench/task_peer.py --k "$k" --per-class "$tpc" --val-per-class "$vpc" \
         --probe-per-class "$ppc" --iters "$iters" --checkpoints "$ck" --lr "$lr")
     tw=$(value torch_task_seconds <<<"$task_out")
     [ -n "$tw" ] || { echo "compare.sh: no torch_task_seconds from task_peer.py" >&2; exit 1; }
