@@ -79,7 +79,7 @@ value() { awk -v k="$1" '$1 == k { print $2; exit }'; }
 div() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 declare -A all
 keys="lesde_us_per_step torch_us_per_step torch_over_lesde lesde_us_per_step_cpu torch_us_per_step_cpu torch_over_lesde_cpu lesde_us_per_step_nograd torch_over_lesde_nograd lesde_infer_gflops lesde_fma_peak_gflops openblas_infer_gflops openblas_gemm_gflops lesde_over_openblas_infer openblas_fc1_us_per_step"
-kernels= blas= cpu=
+kernels='' blas='' cpu='' torch_blas=''
 if [ "${STEP_ROUNDS:-3}" -gt 0 ]; then
     fastest torch_us_per_step "$py" bench/torch_peer.py --k 3 --channels 1 --steps 600
     step_env=$fast_env
@@ -114,12 +114,14 @@ for ((r = 0; r < ${STEP_ROUNDS:-3}; r++)); do
         [ -z "$v" ] || all[$k]+=" $v"
     done
     blas=$(sed -n 's/^openblas_config //p' <<<"$lesde_out")
+    torch_blas=$(value torch_openblas_kernels <<<"$torch_out")
     cpu=$(sed -n 's/^lesde_cpu //p' <<<"$lesde_out")
 done
 # STEP_ROUNDS=0 skips part 1 (the whole task alone)
 [ -z "$cpu" ] || echo "lesde_cpu $cpu"
 [ -z "$kernels" ] || echo "lesde_kernels $kernels"
 [ -z "$blas" ] || echo "openblas_config $blas"
+[ -z "$torch_blas" ] || echo "torch_openblas_kernels $torch_blas"
 for k in $keys; do
     # shellcheck disable=SC2086 # the words are the rounds' values
     [ -n "${all[$k]:-}" ] && echo "$k $(median ${all[$k]}) (rounds:${all[$k]})"
@@ -139,7 +141,7 @@ lr=$(key lr) ppc=$(key probe_per_class) snaps=$(key snapshots)
 ck=${TASK_CHECKPOINTS:-101}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-walls=() loops=() datas=() files=() torchs=() ratios=() loop_ratios=() chunk=
+walls=() loops=() datas=() files=() torchs=() ratios=() loop_ratios=() chunk='' task_blas=''
 fastest torch_task_seconds "$py" bench/task_peer.py --k "$k" --per-class "$tpc" \
     --val-per-class "$vpc" --probe-per-class "$ppc" --iters 1000 --checkpoints 11 --lr "$lr"
 task_env=$fast_env
@@ -162,6 +164,7 @@ for ((r = 0; r < runs; r++)); do
     tw=$(value torch_task_seconds <<<"$task_out")
     [ -n "$tw" ] || { echo "compare.sh: no torch_task_seconds from task_peer.py" >&2; exit 1; }
     chunk=$(value torch_task_chunk <<<"$task_out")
+    task_blas=$(value torch_task_openblas_kernels <<<"$task_out")
     walls+=("$lw") loops+=("$ll") datas+=("${ld:-nan}") files+=("${lf:-nan}") torchs+=("$tw")
     ratios+=("$(div "$tw" "$lw")") loop_ratios+=("$(div "$tw" "$ll")")
 done
@@ -171,5 +174,6 @@ echo "lesde_task_data_seconds $(median "${datas[@]}") (rounds: ${datas[*]})"
 echo "lesde_task_file_seconds $(median "${files[@]}") (rounds: ${files[*]})"
 echo "torch_task_seconds $(median "${torchs[@]}") (rounds: ${torchs[*]})"
 echo "torch_task_chunk $chunk"
+echo "torch_task_openblas_kernels $task_blas"
 echo "torch_over_lesde_task $(median "${ratios[@]}") (rounds: ${ratios[*]})"
 echo "torch_over_lesde_task_loop $(median "${loop_ratios[@]}") (rounds: ${loop_ratios[*]})"

@@ -22,14 +22,17 @@ Prints "name value" lines:
     torch_task_cpu_seconds <this thread's CPU time>
     torch_task_train_seconds, torch_task_eval_seconds <the two parts>
     torch_task_chunk <the evaluation chunk size used>
+    torch_task_openblas_kernels <OpenBLAS's kernels, which PyTorch's GEMMs run>
+    torch_task_aten_capability <ATEN_CPU_CAPABILITY, or default>
 """
 import argparse
+import os
 import time
 
 import torch
 import torch.nn.functional as F
 
-from torch_peer import Net
+from torch_peer import Net, blas_kernels
 
 
 def evaluate(net, x, y, k, chunk):
@@ -110,6 +113,8 @@ def main():
     print("torch_task_train_seconds %.2f" % t_train)
     print("torch_task_eval_seconds %.2f" % t_eval)
     print("torch_task_chunk %d" % chunk)
+    print("torch_task_openblas_kernels %s" % blas_kernels())
+    print("torch_task_aten_capability %s" % os.environ.get("ATEN_CPU_CAPABILITY", "default"))
     print("torch_task_config k=%d train=%d val=%d probe=%d iters=%d checkpoints=%d"
           % (k, n, nv, len(pidx), a.iters, len(ckpt)))
 

@@ -11,6 +11,7 @@ a warm-up, then the median over blocks of 20 steps of the time per step
     torch_us_per_step <value>
     torch_us_per_step_best <value>
     torch_us_per_step_cpu <value>
+    torch_version, torch_openblas_kernels, torch_aten_capability <what ran>
 
     /usr/bin/python3 bench/torch_peer.py --reference
 
@@ -19,6 +20,8 @@ parameters and input are formulas) that tests/unit/test_nn.c compares the
 C implementation against.
 """
 import argparse
+import os
+import ctypes
 import math
 import statistics
 import time
@@ -45,6 +48,17 @@ class Net(nn.Module):
         x = F.relu(self.fc1(x))
         x = F.relu(self.fc2(x))
         return self.fc3(x)
+
+
+def blas_kernels():
+    """The kernels OpenBLAS picked (or was told by OPENBLAS_CORETYPE) for
+    this CPU: PyTorch's GEMMs run on them (Debian links it to OpenBLAS)."""
+    try:
+        lib = ctypes.CDLL("libopenblas.so.0")
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        return lib.openblas_get_corename().decode()
+    except (OSError, AttributeError):
+        return "unknown"
 
 
 def bench(steps, channels, k, block=20, pool=64):
@@ -112,6 +126,9 @@ def main():
     print("torch_us_per_step_best %.1f" % best)
     print("torch_us_per_step_cpu %.1f" % cpu)
     print("torch_version %s" % torch.__version__)
+    print("torch_openblas_kernels %s" % blas_kernels())
+    # (PyTorch 1.13 cannot say which it uses: the setting, if any)
+    print("torch_aten_capability %s" % os.environ.get("ATEN_CPU_CAPABILITY", "default"))
 
 
 if __name__ == "__main__":
