@@ -43,8 +43,8 @@ export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 
 [ -x "$bin" ] || { echo "compare.sh: no lesde binary at $bin (set LESDE_BIN)" >&2; exit 2; }
 
-# The peer at its fastest. Debian's OpenBLAS 0.3.21 does not know Zen 4 or
-# Zen 5 and runs its Haswell (AVX2) kernels there, and PyTorch 1.13's own
+# The peer at its fastest. Debian's OpenBLAS 0.3.21 does not know Zen 5
+# and runs its Haswell (AVX2) kernels there, and PyTorch 1.13's own
 # kernels stop at AVX2 unless told: on an AVX-512 CPU each peer first runs
 # briefly in each candidate environment, twice, and its rounds use the
 # fastest. PEER_ENV, when set, is used instead (PEER_ENV= : the defaults).
