@@ -58,6 +58,7 @@ fastest() {
     shift
     fast_env=${PEER_ENV-} fast_trials=
     [ -z "${PEER_ENV+set}" ] || { fast_trials=" (PEER_ENV)"; return 0; }
+    [ "${#envs[@]}" -gt 1 ] || { fast_trials=" (no AVX-512: nothing to choose)"; return 0; }
     for _ in 1 2; do
         for e in "${envs[@]}"; do
             # shellcheck disable=SC2086 # the words are VAR=value assignments

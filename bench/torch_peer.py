@@ -20,9 +20,9 @@ parameters and input are formulas) that tests/unit/test_nn.c compares the
 C implementation against.
 """
 import argparse
-import os
 import ctypes
 import math
+import os
 import statistics
 import time
 
