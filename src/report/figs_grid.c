@@ -985,15 +985,22 @@ int report_sept(report_ctx *c)
 
 #define COLLAPSE_MAX_CURVES 16
 
-/* One figure: etf_dev over t for the points pts[0..n-1] of a slice. */
+/* One figure: etf_dev over t for the points pts[0..n-1] of a slice, the
+ * median across seeds (line) and its IQR (band): single seeds spread widely
+ * (at the quickstart's p_err = 0.1, 0.03 to 1.00 at T), so a mean alone
+ * would hide it. */
 static int draw_collapse(report_ctx *c, const report_study *rs, const char *slice, const long *pts,
                          int n)
 {
     int by_p_err = varies_p_err(rs->st);
-    store_array t, etf;
+    store_array t, q[3] = {{0}};
+    static const char *const qname[3] = {"summary/median/fit/etf_dev", "summary/q25/fit/etf_dev",
+                                         "summary/q75/fit/etf_dev"};
     if (report_read(c, rs, "t", &t))
         return c->e->code;
-    int rc = report_read(c, rs, "summary/mean/fit/etf_dev", &etf);
+    int rc = 0;
+    for (int j = 0; j < 3 && !rc; j++)
+        rc = report_read(c, rs, qname[j], &q[j]);
     char dat[300];
     report_gp g = {0};
     FILE *d = NULL;
@@ -1002,10 +1009,10 @@ static int draw_collapse(report_ctx *c, const report_study *rs, const char *slic
         rc = c->e->code;
     int nd = n < COLLAPSE_MAX_CURVES ? n : COLLAPSE_MAX_CURVES;
     if (!rc) {
-        long C = etf.dims[etf.ndim - 1];
+        long C = q[0].dims[q[0].ndim - 1];
         fprintf(d,
-                "# %s: one block per grid point (gnuplot index): t, etf_dev (mean "
-                "across seeds)\n",
+                "# %s: one block per grid point (gnuplot index): t, etf_dev median, q25, q75 "
+                "across seeds\n",
                 g.where);
         for (int i = 0; i < nd; i++) {
             long p = pts[i], nt = 0;
@@ -1013,8 +1020,10 @@ static int draw_collapse(report_ctx *c, const report_study *rs, const char *slic
             fprintf(d, "%s# %s\n", i ? "\n\n" : "", rs->label[p]);
             for (long k = 0; k < nt && k < C; k++) {
                 report_gp_num(d, tv[k]);
-                fputc(' ', d);
-                report_gp_num(d, etf.data[p * C + k]);
+                for (int j = 0; j < 3; j++) {
+                    fputc(' ', d);
+                    report_gp_num(d, q[j].data[p * C + k]);
+                }
                 fputc('\n', d);
             }
         }
@@ -1025,15 +1034,18 @@ static int draw_collapse(report_ctx *c, const report_study *rs, const char *slic
         sameK &= rs->pt[pts[i]].K == K;
     if (!rc) {
         FILE *f = g.f;
-        set_title(&g, "neural collapse of the probe class means (mean over seeds)");
+        set_title(&g, "neural collapse of the probe class means (median and IQR over seeds)");
         fputs("\nset xlabel 't (iterations)'\n"
               "set ylabel 'etf\\_dev = max_{k≠l} |cos(X̄^k, X̄^l) + 1/(K-1)|'\n"
-              "set key outside right top Left reverse width 1\nset yrange [0:*]\nplot ",
+              "set key outside right top Left reverse width 1\nset yrange [0:*]\n"
+              "band = 'filledcurves fs transparent solid 0.12 noborder notitle'\nplot ",
               f);
         for (int i = 0; i < nd; i++) {
             long p = pts[i];
-            fprintf(f, "'%s' index %d using 1:2 with lines lw 2 lc rgb '%s' %s title ", dat, i,
-                    report_color(i), i >= 10 ? "dt (8,5)" : "");
+            fprintf(f,
+                    "'%s' index %d using 1:3:4 with @band fc rgb '%s', \\\n"
+                    "  '' index %d using 1:2 with lines lw 2 lc rgb '%s' %s title ",
+                    dat, i, report_color(i), i, report_color(i), i >= 10 ? "dt (8,5)" : "");
             if (by_p_err) {
                 char lt[160];
                 point_title(rs, p, lt, sizeof lt);
@@ -1054,14 +1066,16 @@ static int draw_collapse(report_ctx *c, const report_study *rs, const char *slic
     }
     rc = report_gp_end(&g, rc);
     store_array_free(&t);
-    store_array_free(&etf);
+    for (int j = 0; j < 3; j++)
+        store_array_free(&q[j]);
     if (rc)
         return rc;
     return report_add_fig(
         c, g.base, "collapse", "Neural collapse: etf_dev over t", rs->st->name, slice,
         "Study %s: deviation of the probe class means from a simplex equiangular "
-        "tight frame over training, one curve per grid point (mean over done seeds); 0 is "
-        "a perfect ETF, K/(K-1) means all class means point the same way.%s",
+        "tight frame over training, one curve per grid point (median over done seeds, its "
+        "interquartile range shaded); 0 is a perfect ETF, K/(K-1) means all class means point "
+        "the same way.%s",
         g.where, n > nd ? " Only the first 16 grid points are drawn." : "");
 }
 

@@ -114,6 +114,27 @@ sys.exit(1 if bad or len(rows) != 54 else 0)
 PY
 }
 check "imitation_k.csv: medians, IQR and counts from the store's RD_k" imit_k_check
+# collapse: per grid point t, then the median, q25 and q75 across seeds of
+# the store's etf_dev at every checkpoint (numpy's percentiles over the
+# finite values), to the 9 digits the file has.
+collapse_check() { /usr/bin/python3 - "$STORE" "$OUT/collapse-pollution.dat" <<'PY'
+import h5py, numpy as np, sys
+g = h5py.File(sys.argv[1], "r")["study/pollution"]
+t, etf = np.asarray(g["t"]), np.asarray(g["fit/etf_dev"])
+blocks = [b for b in open(sys.argv[2]).read().split("\n\n\n") if b.strip()]
+bad = 0
+if len(blocks) != etf.shape[0]:
+    print("blocks", len(blocks), etf.shape); sys.exit(1)
+for p, b in enumerate(blocks):
+    rows = np.array([[float(v) for v in l.split()] for l in b.splitlines() if l and l[0] != "#"])
+    n = int(np.sum(t[p, 0] >= 0))
+    want = np.column_stack([t[p, 0, :n]] + [np.nanpercentile(etf[p, :, :n], q, axis=0) for q in (50, 25, 75)])
+    if rows.shape != want.shape or not np.allclose(rows, want, rtol=1e-8, atol=1e-12, equal_nan=True):
+        print("point", p, rows.shape, want.shape); bad += 1
+sys.exit(1 if bad else 0)
+PY
+}
+check "collapse: median and IQR across seeds of the store's etf_dev" collapse_check
 check "summary.md: the imitation counts with Wilson's interval" \
   grep -qE '^\| p_err=0 \| 2/2 \| [0-9]+ \| [0-9.]+ \[[0-9.]+, [0-9.]+\] \| [0-2]/2 \[[0-9.]+, [0-9.]+\] \|' "$OUT/summary.md"
 # models.csv: the L-model's imitation against the I-model's, seed by seed;
