@@ -988,19 +988,16 @@ int report_sept(report_ctx *c)
 /* One figure: etf_dev over t for the points pts[0..n-1] of a slice, the
  * median across seeds (line) and its IQR (band): single seeds spread widely
  * (at the quickstart's p_err = 0.1, 0.03 to 1.00 at T), so a mean alone
- * would hide it. */
+ * would hide it. The quantiles come from the tasks' own values, as the
+ * other figures' do (stores of layout 1 have no median summaries). */
 static int draw_collapse(report_ctx *c, const report_study *rs, const char *slice, const long *pts,
                          int n)
 {
     int by_p_err = varies_p_err(rs->st);
-    store_array t, q[3] = {{0}};
-    static const char *const qname[3] = {"summary/median/fit/etf_dev", "summary/q25/fit/etf_dev",
-                                         "summary/q75/fit/etf_dev"};
+    store_array t, etf = {0};
     if (report_read(c, rs, "t", &t))
         return c->e->code;
-    int rc = 0;
-    for (int j = 0; j < 3 && !rc; j++)
-        rc = report_read(c, rs, qname[j], &q[j]);
+    int rc = report_read(c, rs, "fit/etf_dev", &etf);
     char dat[300];
     report_gp g = {0};
     FILE *d = NULL;
@@ -1009,7 +1006,7 @@ static int draw_collapse(report_ctx *c, const report_study *rs, const char *slic
         rc = c->e->code;
     int nd = n < COLLAPSE_MAX_CURVES ? n : COLLAPSE_MAX_CURVES;
     if (!rc) {
-        long C = q[0].dims[q[0].ndim - 1];
+        long C = report_task_size(rs, &etf);
         fprintf(d,
                 "# %s: one block per grid point (gnuplot index): t, etf_dev median, q25, q75 "
                 "across seeds\n",
@@ -1019,11 +1016,10 @@ static int draw_collapse(report_ctx *c, const report_study *rs, const char *slic
             const double *tv = report_point_t(rs, &t, p, &nt);
             fprintf(d, "%s# %s\n", i ? "\n\n" : "", rs->label[p]);
             for (long k = 0; k < nt && k < C; k++) {
+                double q[3];
+                report_seed_quantiles(rs, &etf, p, k, q);
                 report_gp_num(d, tv[k]);
-                for (int j = 0; j < 3; j++) {
-                    fputc(' ', d);
-                    report_gp_num(d, q[j].data[p * C + k]);
-                }
+                report_gp_nums(d, q, 3);
                 fputc('\n', d);
             }
         }
@@ -1066,8 +1062,7 @@ static int draw_collapse(report_ctx *c, const report_study *rs, const char *slic
     }
     rc = report_gp_end(&g, rc);
     store_array_free(&t);
-    for (int j = 0; j < 3; j++)
-        store_array_free(&q[j]);
+    store_array_free(&etf);
     if (rc)
         return rc;
     return report_add_fig(
