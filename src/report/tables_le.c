@@ -7,8 +7,11 @@
  *   seeds.csv      one row per done task: plateau end, tail indices (both
  *                  estimators), final RD of every imitation and the baseline,
  *                  how far the reference method's imitation leaves the
- *                  genuine trajectory's range (ref_range), and the probe's
- *                  separability at the last snapshot (sep_frac, sep_all);
+ *                  genuine trajectory's range (ref_range), the probe's
+ *                  separability at the last snapshot (sep_frac, sep_all
+ *                  by clean label; sep_frac_train by training label) and
+ *                  S(0), whose sign decides where the imitation from
+ *                  Xbar(0) goes;
  *   models.csv     per grid point and start, the L-model's imitation against
  *                  the I-model's seed by seed (each under its own ODE, and
  *                  both under the L-model's): the paired difference of the
@@ -39,6 +42,7 @@
 typedef struct {
     store_array t, rd[LE_NUM_VARIANTS], etf, cmean, tail, ref0, pt, acc, sref, xb;
     store_array sfrac, sall; /* separability per snapshot (empty if none) */
+    store_array strain, S;   /* by training label; S(t) (empty if none) */
 } le_data;
 
 static void le_data_free(le_data *d)
@@ -56,6 +60,8 @@ static void le_data_free(le_data *d)
     store_array_free(&d->xb);
     store_array_free(&d->sfrac);
     store_array_free(&d->sall);
+    store_array_free(&d->strain);
+    store_array_free(&d->S);
 }
 
 static int le_data_read(report_ctx *c, const report_study *rs, le_data *d)
@@ -82,6 +88,10 @@ static int le_data_read(report_ctx *c, const report_study *rs, le_data *d)
         if (!rc)
             rc = report_read(c, rs, "fit/snap_sep_all_clean", &d->sall);
     }
+    if (!rc && store_has(c->o->store, rs->st->name, "fit/snap_sep_frac"))
+        rc = report_read(c, rs, "fit/snap_sep_frac", &d->strain);
+    if (!rc && store_has(c->o->store, rs->st->name, "fit/S"))
+        rc = report_read(c, rs, "fit/S", &d->S);
     return rc;
 }
 
@@ -543,6 +553,8 @@ static int seeds_table(report_ctx *c, report_table *csv, const report_study *rs,
     int rc = 0;
     long nt = report_task_size(rs, &d->tail), nr = report_task_size(rs, &d->ref0);
     long ns = d->sall.size == d->sfrac.size ? report_task_size(rs, &d->sfrac) : 0;
+    long nst = report_task_size(rs, &d->strain), nS = report_task_size(rs, &d->S);
+    long nc = report_task_size(rs, &d->t);
     for (long p = 0; p < rs->P && !rc; p++) {
         long cl = last_ckpt(rs, d, p);
         for (int s = 0; s < rs->S && !rc; s++) {
@@ -572,6 +584,12 @@ static int seeds_table(report_ctx *c, report_table *csv, const report_study *rs,
             long last = ns > 0 ? report_last_finite(d->sfrac.data + task * ns, ns) : -1;
             rc |= report_table_num(csv, r, k++, last >= 0 ? d->sfrac.data[task * ns + last] : NAN);
             rc |= report_table_num(csv, r, k++, last >= 0 ? d->sall.data[task * ns + last] : NAN);
+            last = nst > 0 ? report_last_finite(d->strain.data + task * nst, nst) : -1;
+            rc |=
+                report_table_num(csv, r, k++, last >= 0 ? d->strain.data[task * nst + last] : NAN);
+            /* S(0): the first checkpoint's, which every run records at t = 0 */
+            int at0 = nS > 0 && nS == nc && d->t.data[task * nc] == 0.0;
+            rc |= report_table_num(csv, r, k++, at0 ? d->S.data[task * nS] : NAN);
         }
     }
     return rc ? err_set(c->e, LESDE_FAIL, "out of memory") : LESDE_OK;
@@ -712,17 +730,41 @@ int report_le_tables(report_ctx *c)
         "n_done",     "rd_median",  "rd_q25",        "rd_q75",       "beats_both_baselines",
         "all_finite", "etf_median", "etf_q25",       "etf_q75",      "cmean_median",
         "cmean_q25",  "cmean_q75",  "beats_both_lo", "beats_both_hi"};
-    static const char *const sh[] = {"study",           "point",           "seed",
-                                     "final_val_acc",   "plateau_t",       "r_alpha_I",
-                                     "r_beta_I",        "r_gamma_I",       "r_alpha_L",
-                                     "r_beta_L",        "r_gamma_L",       "ref0_alpha_I",
-                                     "ref0_beta_I",     "ref0_gamma_I",    "ref0_alpha_L",
-                                     "ref0_beta_L",     "ref0_gamma_L",    "rd_plateau_IL",
-                                     "rd_plateau_LL",   "rd_plateau_II",   "rd_reference_IL",
-                                     "rd_reference_LL", "rd_reference_II", "rd_t0_IL",
-                                     "rd_t0_LL",        "rd_t0_II",        "rd_etf",
-                                     "rd_cmean",        "ref_range_IL",    "ref_range_LL",
-                                     "ref_range_II",    "sep_frac",        "sep_all"};
+    static const char *const sh[] = {"study",
+                                     "point",
+                                     "seed",
+                                     "final_val_acc",
+                                     "plateau_t",
+                                     "r_alpha_I",
+                                     "r_beta_I",
+                                     "r_gamma_I",
+                                     "r_alpha_L",
+                                     "r_beta_L",
+                                     "r_gamma_L",
+                                     "ref0_alpha_I",
+                                     "ref0_beta_I",
+                                     "ref0_gamma_I",
+                                     "ref0_alpha_L",
+                                     "ref0_beta_L",
+                                     "ref0_gamma_L",
+                                     "rd_plateau_IL",
+                                     "rd_plateau_LL",
+                                     "rd_plateau_II",
+                                     "rd_reference_IL",
+                                     "rd_reference_LL",
+                                     "rd_reference_II",
+                                     "rd_t0_IL",
+                                     "rd_t0_LL",
+                                     "rd_t0_II",
+                                     "rd_etf",
+                                     "rd_cmean",
+                                     "ref_range_IL",
+                                     "ref_range_LL",
+                                     "ref_range_II",
+                                     "sep_frac",
+                                     "sep_all",
+                                     "sep_frac_train",
+                                     "S0"};
     static const char *const mo[] = {
         "study",    "point",    "start",    "sim_i",       "n",          "l_median",
         "l_q25",    "l_q75",    "i_median", "i_q25",       "i_q75",      "diff_median",

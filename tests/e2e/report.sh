@@ -252,10 +252,10 @@ PY
 check "imitk: a panel per class" test "$(grep -c "^set title 'class " "$OUT/imitk-pollution.gp")" -eq 3
 check "imitk: the medians of imitation_k.csv" imitk_check
 check "seeds.csv: 4 tasks" test "$(wc -l <"$OUT/seeds.csv")" -eq 5
-check "seeds.csv: 33 columns" test "$(awk -F, '{print NF}' "$OUT/seeds.csv" | sort -u)" = 33
+check "seeds.csv: 35 columns" test "$(awk -F, '{print NF}' "$OUT/seeds.csv" | sort -u)" = 35
 # ref_range: the reference imitation's largest |logit| over the genuine
 # one's, a positive number for every task and simulation
-check "seeds.csv: ref_range per simulation" grep -q ',rd_etf,rd_cmean,ref_range_IL,ref_range_LL,ref_range_II,sep_frac,sep_all$' "$OUT/seeds.csv"
+check "seeds.csv: ref_range per simulation" grep -q ',rd_etf,rd_cmean,ref_range_IL,ref_range_LL,ref_range_II,sep_frac,sep_all,sep_frac_train,S0$' "$OUT/seeds.csv"
 # per seed, the separability the summary counts: sep_all is 0 or 1, and 1
 # exactly where every pair is (sep_frac 1); its mean per point is the
 # summary's proportion
@@ -268,6 +268,23 @@ summ = {r["p_err"]: float(r["sep_all"]) for r in csv.DictReader(open(sys.argv[2]
 for pe, want in summ.items():
     got = [int(r["sep_all"]) for r in rows if r["point"] == "p_err=" + pe]
     assert got and abs(sum(got) / len(got) - want) < 1e-12, (pe, got, want)
+PY
+# sep_frac_train (by training label) and S0 (S at t = 0) are the store's
+# fit/snap_sep_frac at the task's last snapshot and fit/S at checkpoint 0,
+# row by row (the seeds.csv row order: point by point, seed by seed).
+check "seeds.csv: sep_frac_train and S0 from the store" /usr/bin/python3 - "$STORE" "$OUT/seeds.csv" <<'PY'
+import csv, h5py, numpy as np, sys
+g = h5py.File(sys.argv[1], "r")["study/pollution"]
+sf, S, t = np.asarray(g["fit/snap_sep_frac"]), np.asarray(g["fit/S"]), np.asarray(g["t"])
+rows = list(csv.DictReader(open(sys.argv[2])))
+points = sorted({r["point"] for r in rows}, key=[r["point"] for r in rows].index)
+seeds = list(np.asarray(g["seed"]))
+assert len(rows) == 4, rows
+for r in rows:
+    p, s = points.index(r["point"]), seeds.index(int(r["seed"]))
+    v = sf[p, s][np.isfinite(sf[p, s])]
+    assert float(r["sep_frac_train"]) == float("%.6g" % v[-1]), (r, v)
+    assert t[p, s, 0] == 0 and float(r["S0"]) == float("%.6g" % S[p, s, 0]), (r, S[p, s, 0])
 PY
 check "seeds.csv: ref_range finite and positive" awk -F, 'NR > 1 { for (i = 29; i <= 31; i++) if (!($i + 0 > 0) || $i == "NaN") exit 1 }' "$OUT/seeds.csv"
 check "summary.md: the blow-up column counts the seeds" grep -qE '^\| p_err=0 \| 2/2 \|.*\| [0-2]/2( \(seeds? [0-9, .]+\))? \|$' "$OUT/summary.md"
