@@ -53,6 +53,7 @@ typedef struct {
     int n_tabs;
     char **files; /* the table files written (names in DIR) */
     int n_files;
+    int older; /* a store of an older layout: it may lack datasets added since */
     lesde_err *e;
 } report_ctx;
 
@@ -110,6 +111,10 @@ int report_add_fig(report_ctx *c, const char *base, const char *kind, const char
                    const char *study, const char *slice, const char *caption, ...)
     __attribute__((format(printf, 7, 8)));
 int report_skip(report_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* rc of the part `what` of the report: for a store of an older lesde, a
+ * failure (a dataset added since) becomes a skipped line and the rest is
+ * still drawn; for a store of this layout, rc as it is. */
+int report_tolerate(report_ctx *c, const char *what, int rc);
 
 /* ---- gnuplot ---- */
 

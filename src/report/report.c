@@ -188,6 +188,13 @@ int report_skip(report_ctx *c, const char *fmt, ...)
     return LESDE_OK;
 }
 
+int report_tolerate(report_ctx *c, const char *what, int rc)
+{
+    if (rc != LESDE_FAIL || !c->older)
+        return rc;
+    return report_skip(c, "skipped %s: %s (a store of an older lesde)", what, c->e->msg);
+}
+
 /* ---- loading ---- */
 
 /* Reads summary/<stat>/<name> when the store has it (else leaves a empty). */
@@ -483,13 +490,17 @@ int report_run(const report_opts *o, report_result *r, lesde_err *e)
     }
     if (rc)
         goto out;
+    const char *lv = store_attr_get(c.attrs, c.n_attrs, "layout_version");
+    c.older = !lv || atof(lv) < STORE_LAYOUT_VERSION;
     /* p_hat* first: fig3d marks it. */
     int (*const steps[])(report_ctx *) = {report_pstar_all, report_fig2,  report_fig3,
                                           report_fig4,      report_fig5,  report_gamma,
                                           report_sept,      report_kabl,  report_finite,
                                           report_collapse};
+    static const char *const step_name[] = {"p_hat*", "fig2", "fig3", "fig4",   "fig5",
+                                            "gamma",  "sept", "kabl", "finite", "collapse"};
     for (size_t k = 0; k < sizeof steps / sizeof steps[0] && !rc; k++)
-        rc = steps[k](&c);
+        rc = report_tolerate(&c, step_name[k], steps[k](&c));
     if (!rc)
         rc = report_tables(&c);
     snprintf(r->index, sizeof r->index, "%s/index.html", o->out_dir);

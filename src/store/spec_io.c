@@ -3,9 +3,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "store/store.h"
 
 #define MAX_OVERRIDES 64
+
+/* Nonzero, with why, unless every study of s has its tasks in the store as
+ * s lays them out: its status dataset shaped [axis_1]..[axis_n][seed]. */
+static int grid_differs(const char *path, const spec *s, char *why, size_t size)
+{
+    for (int i = 0; i < s->n_studies; i++) {
+        const spec_study *st = &s->studies[i];
+        store_array a;
+        lesde_err e = {0};
+        if (store_read_array(path, st->name, "status", &a, &e)) {
+            snprintf(why, size, "it has no tasks of study '%s'", st->name);
+            return 1;
+        }
+        store_array_free(&a);
+        int same = a.ndim == st->n_axes + 1 && a.dims[st->n_axes] == st->n_seeds;
+        for (int k = 0; same && k < st->n_axes; k++)
+            same = a.dims[k] == st->axes[k].n;
+        if (!same) {
+            snprintf(why, size, "study '%s' has another grid of tasks here", st->name);
+            return 1;
+        }
+    }
+    return 0;
+}
 
 int store_load_spec(const char *path, spec *s, lesde_err *e)
 {
@@ -34,9 +59,23 @@ int store_load_spec(const char *path, spec *s, lesde_err *e)
         goto out;
     }
     if (!spec_hash_matches(s, hash)) {
-        rc = err_set(e, LESDE_USAGE, "%s: its spec gives hash %s here, not the stored %s "
-                     "(written by another lesde version?)", path, s->hash, hash);
-        spec_free(s);
+        /* A lesde with new spec keys hashes an older store's spec (with
+         * the new keys' defaults) differently. Reading it is still sound
+         * when every study's tasks lie where this version puts them. */
+        char why[200];
+        if (grid_differs(path, s, why, sizeof why)) {
+            rc = err_set(e, LESDE_USAGE,
+                         "%s: its spec gives hash %s here, not the stored %s "
+                         "(written by another lesde version?), and %s",
+                         path, s->hash, hash, why);
+            spec_free(s);
+        } else {
+            log_warn("%s: written by another lesde version (its spec hashes to %s here, %s "
+                     "there); its grid of tasks is the same here, so it is read as this "
+                     "version parses its spec",
+                     path, s->hash, hash);
+            snprintf(s->hash, sizeof s->hash, "%s", hash);
+        }
     } else {
         /* An older store holds hash_all: give the hash the store holds. */
         snprintf(s->hash, sizeof s->hash, "%s", hash);

@@ -75,7 +75,11 @@ int store_summarize(const char *path, lesde_err *e);
 
 /* The spec a store was made with: its text parsed with the --set overrides
  * of the sweep that made it, checked against the stored hash (serial);
- * s->hash is then the stored one (an older store holds hash_all). */
+ * s->hash is then the stored one (an older store holds hash_all). A hash
+ * that differs (a store of an older lesde, whose spec lacks keys added
+ * since) is accepted with a warning when every study's tasks have the
+ * shape s gives them; otherwise LESDE_USAGE. For readers: a sweep checks
+ * the hash itself (store_open). */
 int store_load_spec(const char *path, spec *s, lesde_err *e);
 
 /* Reads the root string attributes names[n] of a store by name (serial):
