@@ -53,7 +53,7 @@ typedef struct {
     int n_tabs;
     char **files; /* the table files written (names in DIR) */
     int n_files;
-    int older; /* a store of an older layout: it may lack datasets added since */
+    int older; /* a store of an older layout or lesde: it may lack datasets added since */
     lesde_err *e;
 } report_ctx;
 

@@ -491,7 +491,7 @@ int report_run(const report_opts *o, report_result *r, lesde_err *e)
     if (rc)
         goto out;
     const char *lv = store_attr_get(c.attrs, c.n_attrs, "layout_version");
-    c.older = !lv || atof(lv) < STORE_LAYOUT_VERSION;
+    c.older = !lv || atof(lv) < STORE_LAYOUT_VERSION || c.s.foreign;
     /* p_hat* first: fig3d marks it. */
     int (*const steps[])(report_ctx *) = {report_pstar_all, report_fig2,  report_fig3,
                                           report_fig4,      report_fig5,  report_gamma,

@@ -86,6 +86,8 @@ typedef struct {
                                  and data_dir lines, hex */
     char hash_all[17];        /* of all of canonical: what stores written
                                  before 2026-11-28 hold; still accepted */
+    int foreign;              /* set by store_load_spec: the store's hash is
+                                 neither (written by another lesde version) */
     char *description;        /* [sweep] description, or NULL */
     int n_seeds;              /* [sweep] seeds (studies may override them) */
     uint64_t *seeds;

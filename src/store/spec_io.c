@@ -75,6 +75,7 @@ int store_load_spec(const char *path, spec *s, lesde_err *e)
                      "version parses its spec",
                      path, s->hash, hash);
             snprintf(s->hash, sizeof s->hash, "%s", hash);
+            s->foreign = 1;
         }
     } else {
         /* An older store holds hash_all: give the hash the store holds. */

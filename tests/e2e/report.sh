@@ -479,6 +479,8 @@ with h5py.File(sys.argv[1], "r+") as f:
     del f["study/pollution/fit/tail"]
     if sys.argv[2] == "old":
         f.attrs["layout_version"] = 1.0
+    if sys.argv[2] == "foreign":  # layout 2, by another lesde version
+        f.attrs["spec_hash"] = "0123456789abcdef"
 PY
 }
 cp "$STORE" "$TMP/old.h5" && strip "$TMP/old.h5" old
@@ -489,6 +491,10 @@ check "older store: summary.md written" test -s "$TMP/old/summary.md"
 cp "$STORE" "$TMP/cut.h5" && strip "$TMP/cut.h5" new
 expect_exit 1 "report of a store of this layout without fit/tail" "$LESDE" report "$TMP/cut.h5" --out "$TMP/cut"
 check "this layout, fit/tail missing: says so" grep -q "no dataset /study/pollution/fit/tail" "$TMP/err"
+cp "$STORE" "$TMP/foreign.h5" && strip "$TMP/foreign.h5" foreign
+expect_exit 0 "report of another version's store without fit/tail" "$LESDE" report "$TMP/foreign.h5" --out "$TMP/foreign"
+check "another version: a warning" grep -q "^lesde: warning: .*foreign.h5: written by another lesde version" "$TMP/err"
+check "another version: fig3 skipped" grep -q "^skipped fig3: .*fit/tail (a store of an older lesde)$" "$TMP/out"
 expect_exit 0 "--help" "$LESDE" report --help
 check "--help lists exit codes" grep -q "Exit status" "$TMP/out"
 # bench/boot_coverage.py, which measured why p_hat*'s interval is the

@@ -439,7 +439,7 @@ static void test_old_layout(const char *path, const spec *s)
               strstr(e.msg, "--new"),
           "layout 1 refused: %s", e.msg);
     spec r;
-    CHECK(store_load_spec(old, &r, &e) == 0, "layout 1 still reads: %s", e.msg);
+    CHECK(store_load_spec(old, &r, &e) == 0 && !r.foreign, "layout 1 still reads: %s", e.msg);
     spec_free(&r);
     f = H5Fopen(old, H5F_ACC_RDWR, H5P_DEFAULT);
     a = H5Aopen(f, "layout_version", H5P_DEFAULT);
@@ -466,8 +466,8 @@ static void test_other_version(const char *path)
     H5Fclose(f);
     spec r;
     lesde_err e = {0};
-    CHECK(store_load_spec(other, &r, &e) == 0 && !strcmp(r.hash, "0123456789abcdef"),
-          "another version's hash, the same grid: read (%s)", e.msg);
+    CHECK(store_load_spec(other, &r, &e) == 0 && !strcmp(r.hash, "0123456789abcdef") && r.foreign,
+          "another version's hash, the same grid: read, marked foreign (%s)", e.msg);
     spec_free(&r);
     /* Two seeds more: the tasks would land elsewhere. */
     f = H5Fopen(other, H5F_ACC_RDWR, H5P_DEFAULT);
