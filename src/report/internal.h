@@ -196,6 +196,8 @@ int report_index(report_ctx *c, const char *path);
 /* imitation.csv, seeds.csv, seedavg.csv and their Markdown tables
  * (tables_le.c). */
 int report_le_tables(report_ctx *c);
+/* collapse.csv and its Markdown tables (tables_nc.c). */
+int report_nc_table(report_ctx *c);
 /* Helpers of the tables: a new Markdown table (NULL: out of memory, error
  * set), the same headed heads[ncol] with a printf-made title, a CSV table
  * headed names[n], and writing one into DIR (recorded for the index page). */

@@ -483,6 +483,8 @@ int report_tables(report_ctx *c)
     if (!rc)
         rc = report_tolerate(c, "the LE tables", report_le_tables(c));
     if (!rc)
+        rc = report_tolerate(c, "collapse.csv", report_nc_table(c));
+    if (!rc)
         rc = report_tolerate(c, "summary_sde.csv", sde_tables(c));
     if (!rc)
         rc = write_md(c);

@@ -135,6 +135,46 @@ sys.exit(1 if bad else 0)
 PY
 }
 check "collapse: median and IQR across seeds of the store's etf_dev" collapse_check
+# collapse.csv: every value recomputed from the store's validation class
+# means at each seed's last validation checkpoint (the 2-seed and the
+# 26-seed report), to the 6 digits the file has.
+nc_check() { /usr/bin/python3 - "$1" "$2" <<'PY'
+import csv, h5py, numpy as np, sys
+g = h5py.File(sys.argv[1], "r")["study/pollution"]
+X, vt = np.asarray(g["xbar_val"]), np.asarray(g["val_t"])
+if X.ndim == 4:  # p_err fixed: no grid axis
+    X, vt = X[None], vt[None]
+pe = np.asarray(g["p_err"]) if "p_err" in g else [0.0]
+rows = list(csv.DictReader(open(sys.argv[2])))
+assert len(rows) == X.shape[0], (len(rows), X.shape)
+def close(a, b):
+    return (np.isnan(a) and np.isnan(b)) or abs(a - b) <= 1e-5 * max(abs(b), 1e-12)
+for p, r in enumerate(rows):
+    K = int(r["K"]); iu = np.triu_indices(K, 1)
+    M = np.array([X[p, s, np.nonzero(vt[p, s] >= 0)[0][-1], :K, :K] for s in range(X.shape[1])])
+    n = np.linalg.norm(M, axis=-1)
+    cos = (np.einsum("skj,slj->skl", M, M) / (n[:, :, None] * n[:, None, :]))[:, iu[0], iu[1]]
+    dev = np.abs(cos + 1 / (K - 1))
+    C = M - M.mean(-1, keepdims=True)
+    length = np.linalg.norm(C, axis=-1).mean(-1)
+    far = np.bincount(np.argmax(dev, -1), minlength=len(iu[0]))
+    fp = int(np.argmax(far))
+    p_err = float(r["p_err"])
+    assert p_err == float("%.6g" % pe[p]), (p, r["p_err"], pe[p])
+    cal = abs(np.log((1 - p_err) * (K - 1) / p_err)) * np.sqrt((K - 1) / K) if 0 < p_err < 1 else np.nan
+    want = dict(n_done=len(M), norm_calibrated=cal, farthest_pair_cos_median=np.median(cos[:, fp]))
+    for q, name in ((50, "median"), (25, "q25"), (75, "q75")):
+        want["etf_val_" + name] = np.percentile(dev.max(-1), q)
+        want["norm_val_" + name] = np.percentile(length, q)
+    for k, v in want.items():
+        assert close(float(r[k]), float(v)), (p, k, r[k], v)
+    assert r["farthest_pair"] == "%d-%d" % (iu[0][fp], iu[1][fp]), (p, r["farthest_pair"], far)
+    assert int(r["farthest_pair_seeds"]) == far[fp], (p, r["farthest_pair_seeds"], far)
+PY
+}
+check "collapse.csv: from the store's validation class means" nc_check "$STORE" "$OUT/collapse.csv"
+check "collapse.csv: 26 seeds" nc_check "$TMP/s26.h5" "$TMP/r26/collapse.csv"
+check "summary.md: the collapse table" grep -q "^## Study pollution: neural collapse at the end of the run" "$OUT/summary.md"
 check "summary.md: the imitation counts with Wilson's interval" \
   grep -qE '^\| p_err=0 \| 2/2 \| [0-9]+ \| [0-9.]+ \[[0-9.]+, [0-9.]+\] \| [0-2]/2 \[[0-9.]+, [0-9.]+\] \|' "$OUT/summary.md"
 # models.csv: the L-model's imitation against the I-model's, seed by seed;

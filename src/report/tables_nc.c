@@ -1,0 +1,248 @@
+/* report table of neural collapse at the end of each run (collapse.csv and
+ * a Markdown table per study), from the validation set's class means:
+ * clean labels, samples SGD never trained on (docs/le-sde.md section 6).
+ * Per grid point of every train study, across the done seeds, at each
+ * seed's last validation checkpoint:
+ *   etf_val         etf_dev of the class means: median and IQR;
+ *   norm_val        the class means' centred length, mean_k |Xbar^k - m_k 1|
+ *                   (m_k the mean of Xbar^k's entries: softmax ignores it);
+ *   norm_calibrated the same length for the logits that minimise the
+ *                   cross-entropy under the study's label pollution (below);
+ *   farthest_pair   the class pair farthest from the ETF's cosine -1/(K-1)
+ *                   on the most seeds, on how many, and its median cosine.
+ * Whether the means end at the calibrated length, and whether one pair is
+ * the farthest on every seed, tell a finite minimiser's symmetry from the
+ * data's own asymmetry (README, "neural collapse"). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "le/ode.h"
+#include "report/internal.h"
+
+/* The centred length of the logits that minimise the cross-entropy when a
+ * fraction p of each class's labels moves evenly to the other K - 1: the
+ * best prediction on class k is 1 - p there and p / (K - 1) elsewhere,
+ * whose log-odds d = ln((1 - p)(K - 1) / p) make the centred logit
+ * d (e_k - 1/K), of length |d| sqrt((K - 1) / K). It is the same for every
+ * class, so these means form a simplex ETF (mirrored past p* = (K-1)/K,
+ * where d < 0). Clean labels have no finite minimiser: NaN, as for p >= 1. */
+static double calibrated_norm(double p, int K)
+{
+    if (!(p > 0 && p < 1) || K < 2)
+        return NAN;
+    double d = log((1 - p) * (K - 1) / p);
+    return (fabs(d) < 1e-12 ? 0.0 : fabs(d)) * sqrt((K - 1.0) / K); /* exactly 0 at p* */
+}
+
+/* Cosines of the class pairs (k < l, in order) of x [K][K] into cs, and
+ * the centred length mean_k |x^k - m_k 1| (returned). */
+static double pair_cosines(const double *x, int K, double *cs)
+{
+    double len = 0;
+    int i = 0;
+    for (int k = 0; k < K; k++) {
+        const double *a = x + (size_t)k * K;
+        double m = 0, cc = 0;
+        for (int j = 0; j < K; j++)
+            m += a[j] / K;
+        for (int j = 0; j < K; j++)
+            cc += (a[j] - m) * (a[j] - m);
+        len += sqrt(cc) / K;
+        for (int l = k + 1; l < K; l++) {
+            const double *b = x + (size_t)l * K;
+            double aa = 0, bb = 0, ab = 0;
+            for (int j = 0; j < K; j++) {
+                aa += a[j] * a[j];
+                bb += b[j] * b[j];
+                ab += a[j] * b[j];
+            }
+            cs[i++] = ab / sqrt(aa * bb);
+        }
+    }
+    return len;
+}
+
+static int set_q(report_table *t, int row, int col, const double *q)
+{
+    if (!isfinite(q[0]))
+        return report_table_set(t, row, col, "-");
+    return report_table_set(t, row, col, "%.3g [%.3g, %.3g]", q[0], q[1], q[2]);
+}
+
+/* The rows of one study. */
+static int study_rows(report_ctx *c, report_table *csv, const report_study *rs)
+{
+    store_array xv, t;
+    /* stores of layout 1 recorded validation at every checkpoint (t) */
+    int own = store_has(c->o->store, rs->st->name, "val_t");
+    if (report_read(c, rs, "xbar_val", &xv))
+        return c->e->code;
+    if (report_read(c, rs, own ? "val_t" : "t", &t)) {
+        store_array_free(&xv);
+        return c->e->code;
+    }
+    long Km = xv.dims[xv.ndim - 1], C = xv.dims[xv.ndim - 3], nt = report_task_size(rs, &t);
+    int S = rs->S > 0 ? rs->S : 1, np = (int)(Km * (Km - 1) / 2);
+    double *etf = malloc(sizeof(double) * S), *len = malloc(sizeof(double) * S);
+    double *cs = malloc(sizeof(double) * (size_t)S * (np > 0 ? np : 1));
+    double *x = malloc(sizeof(double) * (size_t)(Km * Km > 0 ? Km * Km : 1));
+    int *far = calloc((size_t)(np > 0 ? np : 1), sizeof(int));
+    static const char *const mh[] = {
+        "point", "seeds", "etf_dev", "centred length", "calibrated length", "farthest pair"};
+    report_ntable *mt = NULL;
+    int rc = etf && len && cs && x && far ? LESDE_OK : err_set(c->e, LESDE_FAIL, "out of memory");
+    if (!rc && !(mt = report_new_headed(c, mh, 6, "Study %s: neural collapse at the end of the run",
+                                        rs->st->name)))
+        rc = c->e->code;
+    if (mt)
+        snprintf(mt->note, sizeof mt->note,
+                 "The validation set's class means (clean labels) at each seed's last "
+                 "validation checkpoint: etf_dev = max over class pairs of |cos + 1/(K-1)|, "
+                 "and the centred length mean_k |Xbar^k - m_k 1| (softmax ignores m_k), "
+                 "median [IQR] across seeds; the calibrated length is that of the logits "
+                 "minimising the cross-entropy under the pollution, |ln((1-p)(K-1)/p)| "
+                 "sqrt((K-1)/K), the same for every class (so a simplex ETF); clean labels "
+                 "have none. Farthest pair: the pair farthest from the ETF's cosine on the "
+                 "most seeds, k/n, and its median cosine. Every column in collapse.csv.");
+    for (long p = 0; p < rs->P && !rc; p++) {
+        int K = rs->pt[p].K, m = 0, npk = K * (K - 1) / 2;
+        if (K < 2 || K > Km || rs->pt[p].n_done < 1)
+            continue;
+        memset(far, 0, sizeof(int) * (size_t)np);
+        for (int s = 0; s < rs->S; s++) {
+            if (!report_task_done(rs, p, s))
+                continue;
+            const double *tv = t.data + (p * rs->S + s) * nt;
+            long last = -1;
+            for (long k = 0; k < nt && k < C; k++)
+                if (tv[k] >= 0)
+                    last = k;
+            if (last < 0)
+                continue;
+            const double *xb = xv.data + ((p * rs->S + s) * C + last) * Km * Km;
+            for (int a = 0; a < K; a++)
+                for (int b = 0; b < K; b++)
+                    x[a * K + b] = xb[a * Km + b];
+            etf[m] = le_etf_dev(x, K, K);
+            len[m] = pair_cosines(x, K, cs + (size_t)m * npk);
+            int worst = -1;
+            double wd = -1;
+            for (int i = 0; i < npk; i++) {
+                double d = fabs(cs[(size_t)m * npk + i] + 1.0 / (K - 1));
+                if (d > wd) {
+                    wd = d;
+                    worst = i;
+                }
+            }
+            if (worst >= 0 && isfinite(wd))
+                far[worst]++;
+            m++;
+        }
+        if (m == 0)
+            continue;
+        int fp = 0;
+        for (int i = 1; i < npk; i++)
+            if (far[i] > far[fp])
+                fp = i;
+        int fa = 0, fb = 1;
+        for (int i = 0, a = 0; a < K; a++)
+            for (int b = a + 1; b < K; b++, i++)
+                if (i == fp) {
+                    fa = a;
+                    fb = b;
+                }
+        double qe[3], ql[3], qc[3], cal = calibrated_norm(rs->pt[p].p_err, K);
+        double *v = malloc(sizeof(double) * m);
+        if (!v) {
+            rc = err_set(c->e, LESDE_FAIL, "out of memory");
+            break;
+        }
+        for (int i = 0; i < m; i++)
+            v[i] = cs[(size_t)i * npk + fp];
+        report_quantiles(v, m, qc);
+        free(v);
+        report_quantiles(etf, m, qe); /* reorders etf and len: read last */
+        report_quantiles(len, m, ql);
+        int r = report_table_row(csv), k = 0;
+        if (r < 0) {
+            rc = err_set(c->e, LESDE_FAIL, "out of memory");
+            break;
+        }
+        int bad = report_table_set(csv, r, k++, "%s", rs->st->name);
+        bad |= report_table_set(csv, r, k++, "%s", rs->label[p]);
+        bad |= report_table_set(csv, r, k++, "%d", K);
+        bad |= report_table_num(csv, r, k++, rs->pt[p].p_err);
+        bad |= report_table_set(csv, r, k++, "%d", m);
+        for (int i = 0; i < 3; i++)
+            bad |= report_table_num(csv, r, k++, qe[i]);
+        for (int i = 0; i < 3; i++)
+            bad |= report_table_num(csv, r, k++, ql[i]);
+        bad |= report_table_num(csv, r, k++, cal);
+        bad |= report_table_set(csv, r, k++, "%d-%d", fa, fb);
+        bad |= report_table_set(csv, r, k++, "%d", far[fp]);
+        bad |= report_table_num(csv, r, k++, qc[0]);
+        int mr = report_table_row(&mt->t);
+        bad |= mr < 0;
+        if (mr >= 0) {
+            bad |= report_table_set(&mt->t, mr, 0, "%s", rs->label[p][0] ? rs->label[p] : "-");
+            bad |= report_table_set(&mt->t, mr, 1, "%d", m);
+            bad |= set_q(&mt->t, mr, 2, qe);
+            bad |= set_q(&mt->t, mr, 3, ql);
+            bad |= isfinite(cal) ? report_table_set(&mt->t, mr, 4, "%.3g", cal)
+                                 : report_table_set(&mt->t, mr, 4, "-");
+            bad |= report_table_set(&mt->t, mr, 5, "%d-%d on %d/%d, cos %.2f", fa, fb, far[fp], m,
+                                    qc[0]);
+        }
+        if (bad)
+            rc = err_set(c->e, LESDE_FAIL, "out of memory");
+    }
+    free(etf);
+    free(len);
+    free(cs);
+    free(x);
+    free(far);
+    store_array_free(&xv);
+    store_array_free(&t);
+    return rc;
+}
+
+int report_nc_table(report_ctx *c)
+{
+    static const char *const h[] = {"study",
+                                    "point",
+                                    "K",
+                                    "p_err",
+                                    "n_done",
+                                    "etf_val_median",
+                                    "etf_val_q25",
+                                    "etf_val_q75",
+                                    "norm_val_median",
+                                    "norm_val_q25",
+                                    "norm_val_q75",
+                                    "norm_calibrated",
+                                    "farthest_pair",
+                                    "farthest_pair_seeds",
+                                    "farthest_pair_cos_median"};
+    int any = 0;
+    for (int i = 0; i < c->s.n_studies; i++)
+        any |= c->rs[i].st && c->rs[i].st->kind == SPEC_TRAIN && c->rs[i].n_done > 0 &&
+               store_has(c->o->store, c->rs[i].st->name, "xbar_val");
+    if (!any)
+        return LESDE_OK;
+    report_table csv;
+    if (report_csv_table(c, &csv, h, (int)(sizeof h / sizeof h[0])))
+        return c->e->code;
+    int rc = LESDE_OK;
+    for (int i = 0; i < c->s.n_studies && !rc; i++) {
+        const report_study *rs = &c->rs[i];
+        if (rs->st && rs->st->kind == SPEC_TRAIN && rs->n_done > 0 &&
+            store_has(c->o->store, rs->st->name, "xbar_val"))
+            rc = study_rows(c, &csv, rs);
+    }
+    if (!rc)
+        rc = report_write_csv(c, "collapse.csv", &csv);
+    report_table_free(&csv);
+    return rc;
+}
