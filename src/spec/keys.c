@@ -65,7 +65,7 @@ const spec_key_def spec_keys[] = {
     NUM("s", SPEC_SDE, SPEC_T_REAL, SPEC_F_S, 0, INFINITY, 0, 1),
     NUM("b", SPEC_SDE, SPEC_T_REAL, SPEC_F_B, -INFINITY, INFINITY, 1, 1),
     NUM("s_b", SPEC_SDE, SPEC_T_REAL, SPEC_F_S_B, 0, INFINITY, 0, 1),
-    NUM("noise", SPEC_SDE, SPEC_T_REAL, SPEC_F_NOISE, 0, INFINITY, 0, 1),
+    NUM("noise", SPEC_SDE, SPEC_T_REAL, SPEC_F_NOISE, 0, INFINITY, 1, 1),
     NUM("T", SPEC_SDE, SPEC_T_REAL, SPEC_F_T, 1, INFINITY, 0, 1),
     NUM("n_obs", SPEC_SDE, SPEC_T_INT, SPEC_F_N_OBS, 1, 1e6, 0, 0),
     NUM("seeds", SPEC_SDE, SPEC_T_SEEDS, SPEC_F_SEEDS, 0, BIG, 0, 0),

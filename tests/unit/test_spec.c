@@ -434,6 +434,8 @@ static const bad_case bad_cases[] = {
     {"unknown_section", "unknown section [studies.b]",
      HEAD "4\n[study.a]\nkind = train\n[studies.b]\nkind = sde\n", NULL, 4},
     {"lr_zero", "lr must be > 0", HEAD "4\n[study.a]\nkind = train\nlr = 0\n", NULL, 4},
+    /* the LE-SDE needs noise > 0: 0 would pass here and fail in every task */
+    {"noise_zero", "noise must be > 0", HEAD "4\n[study.a]\nkind = sde\nnoise = 0\n", NULL, 4},
     {"iters_negative", "iters must be", HEAD "4\n[study.a]\nkind = train\niters = -5\n", NULL, 4},
     {"l_model_p_not_k", "L-model needs p = classes",
      HEAD "6\n[study.g]\nkind = sde\nmodel = L\nclasses = 3\np = 4\n", NULL, 6},
