@@ -20,6 +20,9 @@ int cmd_bench(int argc, char **argv);
 int cli_fail(const lesde_err *e);
 /* Prints "lesde: <cmd>: <msg>" and the --help hint; returns LESDE_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* cli_usage for what getopt_long (optstring ":h...", opterr = 0) returned
+ * on the option arg: ':' "arg needs a value", else "unknown option 'arg'". */
+int cli_bad_option(const char *cmd, int ch, const char *arg);
 
 /* The spec file lesde sweep SPEC means: SPEC itself when it is a path or
  * exists here, else SPEC or SPEC.ini in $LESDE_SPEC_PATH's directories,

@@ -52,14 +52,18 @@ int cmd_bench(int argc, char **argv)
     long k = 3, ch = 1, steps = 20000, infer = 1500, sched = 0;
     optind = 1;
     opterr = 0;
-    for (int c; (c = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
+    int li = 0;
+    for (int c; (c = getopt_long(argc, argv, ":h", opts, &li)) != -1;) {
         long v;
         if (c == 'h') {
             help();
             return 0;
         }
-        if (c == '?' || c == ':' || cli_long(optarg, &v) || v < 1)
-            return cli_usage("bench", "bad option '%s'", argv[optind - 1]);
+        if (c == '?' || c == ':')
+            return cli_bad_option("bench", c, argv[optind - 1]);
+        if (cli_long(optarg, &v) || v < 1)
+            return cli_usage("bench", "--%s needs a positive integer, not '%s'", opts[li].name,
+                             optarg);
         if (c == 'k')
             k = v;
         else if (c == 'c')

@@ -48,7 +48,7 @@ int cmd_data(int argc, char **argv)
     const char *png = NULL, *out = NULL, *dir = NULL;
     optind = 1;
     opterr = 0;
-    for (int ch; (ch = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
+    for (int ch; (ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1;) {
         switch (ch) {
         case 'h': help(); return 0;
         case 'k': case 'n': case 's': case 'c': {
@@ -69,8 +69,7 @@ int cmd_data(int argc, char **argv)
         case 'g': png = optarg; break;
         case 'o': out = optarg; break;
         case 'q': quiet = 1; break;
-        default:
-            return cli_usage("data", "unknown or incomplete option '%s'", argv[optind - 1]);
+        default: return cli_bad_option("data", ch, argv[optind - 1]);
         }
     }
     if (optind != argc - 1)

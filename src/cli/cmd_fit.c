@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -267,7 +268,7 @@ int cmd_fit(int argc, char **argv)
     int interp = 0, seed_given = 0, quiet = 0;
     optind = 1;
     opterr = 0;
-    for (int ch; (ch = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
+    for (int ch; (ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1;) {
         switch (ch) {
         case 'h': help(); return 0;
         case 'o': out = optarg; break;
@@ -318,8 +319,7 @@ int cmd_fit(int argc, char **argv)
                 return cli_usage("fit", "--seed needs an integer >= 0, not '%s'", optarg);
             seed_given = 1;
             break;
-        default:
-            return cli_usage("fit", "unknown or incomplete option '%s'", argv[optind - 1]);
+        default: return cli_bad_option("fit", ch, argv[optind - 1]);
         }
     }
     if (optind != argc - 1)
@@ -327,7 +327,7 @@ int cmd_fit(int argc, char **argv)
     const char *in = argv[optind];
     FILE *f = fopen(in, "rb");
     if (!f)
-        return fprintf(stderr, "lesde: %s: cannot open\n", in), 2;
+        return fprintf(stderr, "lesde: %s: cannot open: %s\n", in, strerror(errno)), 2;
     unsigned char sig[8] = {0};
     size_t got = fread(sig, 1, 8, f);
     fclose(f);

@@ -84,7 +84,7 @@ int cmd_report(int argc, char **argv)
     o.log = stdout;
     optind = 1;
     opterr = 0;
-    for (int ch; (ch = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
+    for (int ch; (ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1;) {
         switch (ch) {
         case 'h': help(); return 0;
         case 'o': o.out_dir = optarg; break;
@@ -100,8 +100,7 @@ int cmd_report(int argc, char **argv)
             o.by_p_err = o.n_at == 1 && ch == 'p';
             break;
         }
-        case ':': return cli_usage("report", "%s needs a value", argv[optind - 1]);
-        default: return cli_usage("report", "unknown option '%s'", argv[optind - 1]);
+        default: return cli_bad_option("report", ch, argv[optind - 1]);
         }
     }
     if (optind != argc - 1)

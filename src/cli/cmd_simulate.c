@@ -60,7 +60,7 @@ int cmd_simulate(int argc, char **argv)
     double cc = c.c, s = c.s, b = c.b, sb = c.s_b, noise = c.noise, T = c.T;
     optind = 1;
     opterr = 0;
-    for (int ch; (ch = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
+    for (int ch; (ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1;) {
         long *lp = ch == 'k' ? &k : ch == 'p' ? &p : ch == 'n' ? &n : ch == 'o' ? &nobs
                  : ch == 'e' ? &seed : ch == 'r' ? &reps : NULL;
         double *dp = ch == 'c' ? &cc : ch == 's' ? &s : ch == 'b' ? &b : ch == 'B' ? &sb
@@ -83,7 +83,7 @@ int cmd_simulate(int argc, char **argv)
         } else if (ch == 'q') {
             quiet = 1;
         } else {
-            return cli_usage("simulate", "unknown or incomplete option '%s'", argv[optind - 1]);
+            return cli_bad_option("simulate", ch, argv[optind - 1]);
         }
     }
     if (optind < argc)

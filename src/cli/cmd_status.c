@@ -25,7 +25,7 @@ static int one_store_arg(const char *cmd, int argc, char **argv, const char *usa
     const struct option opts[] = {{"help", 0, 0, 'h'}, {flag_name, 0, 0, 'f'}, {0, 0, 0, 0}};
     optind = 1;
     opterr = 0;
-    for (int ch; (ch = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
+    for (int ch; (ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1;) {
         if (ch == 'h') {
             printf("%s\n%s", usage, cli_exit_codes);
             return -1;
@@ -34,7 +34,7 @@ static int one_store_arg(const char *cmd, int argc, char **argv, const char *usa
             *flag = 1;
             continue;
         }
-        return cli_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+        return cli_bad_option(cmd, ch, argv[optind - 1]);
     }
     if (optind != argc - 1)
         return cli_usage(cmd, "one STORE is required");

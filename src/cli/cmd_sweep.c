@@ -86,7 +86,7 @@ int cmd_sweep(int argc, char **argv)
     double wall = 1;
     optind = 1;
     opterr = 0;
-    for (int ch; (ch = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
+    for (int ch; (ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1;) {
         switch (ch) {
         case 'h': help(); return 0;
         case 's': o.store_path = optarg; break;
@@ -112,8 +112,7 @@ int cmd_sweep(int argc, char **argv)
                 return cli_usage("sweep", "--progress needs seconds > 0, not '%s'", optarg);
             break;
         case 'q': o.quiet = 1; break;
-        default:
-            return cli_usage("sweep", "unknown or incomplete option '%s'", argv[optind - 1]);
+        default: return cli_bad_option("sweep", ch, argv[optind - 1]);
         }
     }
     if (optind != argc - 1)

@@ -119,7 +119,7 @@ int cmd_train(int argc, char **argv)
     double x;
     optind = 1;
     opterr = 0;
-    for (int ch; (ch = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
+    for (int ch; (ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1;) {
         switch (ch) {
         case 'h': help(); return 0;
         case 'd':
@@ -183,8 +183,7 @@ int cmd_train(int argc, char **argv)
         case 'X': c.save_data = 1; break;
         case 'O': out = optarg; break;
         case 'q': quiet = 1; break;
-        default:
-            return cli_usage("train", "unknown or incomplete option '%s'", argv[optind - 1]);
+        default: return cli_bad_option("train", ch, argv[optind - 1]);
         }
     }
     if (optind < argc)

@@ -64,6 +64,13 @@ int cli_fail(const lesde_err *e)
     return e->code ? e->code : 1;
 }
 
+int cli_bad_option(const char *cmd, int ch, const char *arg)
+{
+    if (ch == ':')
+        return cli_usage(cmd, "%s needs a value", arg);
+    return cli_usage(cmd, "unknown option '%s'", arg);
+}
+
 int cli_usage(const char *cmd, const char *fmt, ...)
 {
     /* The line goes out in one write: a process killed while writing it

@@ -93,7 +93,15 @@ refused 2 "data: unknown dataset 'mnist'" data mnist --png "$TMP/x.png"
 refused 2 "data: nothing to do" data geomnist
 refused 2 "simulate: T must be >= 1, not 0.5" simulate --T 0.5
 refused 2 "fit: one INPUT \(CSV or lesde HDF5\) is required" fit
-refused 2 "bench: bad option '--frob'" bench --frob
+refused 2 "none.csv: cannot open: No such file or directory" fit "$TMP/none.csv"
+refused 2 "bench: unknown option '--frob'" bench --frob
+refused 2 "bench: --steps needs a positive integer, not '0'" bench --steps 0
+# an option's missing value is named as such, by every command
+refused 2 "report: --out needs a value" report "$TMP/x.h5" --out
+refused 2 "sweep: --store needs a value" sweep quickstart --store
+refused 2 "train: --iters needs a value" train --iters
+refused 2 "fit: --task needs a value" fit "$TMP/x.h5" --task
+refused 2 "bench: --steps needs a value" bench --steps
 
 # lesde train killed (SIGTERM; a background job ignores SIGINT): no FILE.h5;
 # the next run replaces the .tmp.
