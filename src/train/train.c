@@ -15,7 +15,7 @@
 #include "core/rng.h"
 #include "nn/cnn.h"
 
-#define POLL_EVERY 32 /* steps between calls of cfg->poll (~3 ms) */
+#define POLL_EVERY 32 /* steps between calls of cfg->poll (~1 ms) */
 /* A one-sample cross-entropy above this means the run has blown up (a logit
  * gap of a thousand): healthy GeoMNIST runs stay below 10 at any p_err, while
  * lr = 10 passes 1e7 within five steps and then sits in dead ReLUs with a
