@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* A list may not have more values than a sweep may have tasks. */
 #define MAX_VALUES 10000000L
@@ -307,7 +308,7 @@ int spec_values_parse(const spec_key_def *d, const char *text, const char *file,
         return out->text ? LESDE_OK : spec_nomem(e);
     }
     /* p = classes: the feature dimension follows K (the default). */
-    if (d->field == SPEC_F_SDE_P && strcmp(text, "classes") == 0) {
+    if (d->field == SPEC_F_SDE_P && strcasecmp(text, "classes") == 0) {
         out->is_classes = 1;
         return LESDE_OK;
     }

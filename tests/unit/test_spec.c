@@ -320,6 +320,15 @@ static void test_hash(void)
                               "dataset = fashion-mnist\n"
                               "sg_window = 151      ; explicit default\n";
     CHECK(hash_of(same, NULL, 0, h) == 0 && strcmp(h, h0) == 0, "same spec, hash %s vs %s", h, h0);
+    /* the word of p = classes is as case-insensitive as every other word */
+    char *cased = strdup(same), *pc = strstr(cased, "p = 3 ");
+    CHECK(pc != NULL, "same has p = 3");
+    if (pc) {
+        memcpy(pc, "p=Classes ", 10);
+        CHECK(hash_of(cased, NULL, 0, h) == 0 && strcmp(h, h0) == 0, "p = Classes, hash %s vs %s",
+              h, h0);
+    }
+    free(cased);
 
     /* a changed value changes it */
     static const char *changed_iters =
