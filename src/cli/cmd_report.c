@@ -29,6 +29,8 @@ static void help(void)
            "            the boundary schedule too)\n"
            "  kabl      final validation accuracy against rho, one curve per K\n"
            "  collapse  etf_dev over t per grid point\n"
+           "  lengths   the validation class means' centred length over t per grid\n"
+           "            point, against the calibrated logits' of its pollution\n"
            "each for whatever studies fit it (by kind and axis keys); a figure no study\n"
            "fits is skipped with a line saying so. Tables: summary.csv / summary.md (one\n"
            "row per train grid point), pstar.csv (the transition estimate p_hat* per K:\n"

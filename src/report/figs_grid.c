@@ -985,6 +985,25 @@ int report_sept(report_ctx *c)
 
 #define COLLAPSE_MAX_CURVES 16
 
+/* The plot items of grid point p, block i of dat (t, median, q25, q75):
+ * its IQR band and its median line, titled by p_err or by its label. */
+static void band_curve(FILE *f, const report_study *rs, const char *dat, int i, long p,
+                       int by_p_err)
+{
+    fprintf(f,
+            "'%s' index %d using 1:3:4 with @band fc rgb '%s', \\\n"
+            "  '' index %d using 1:2 with lines lw 2 lc rgb '%s' %s title ",
+            dat, i, report_color(i), i, report_color(i), i >= 10 ? "dt (8,5)" : "");
+    if (by_p_err) {
+        char lt[160];
+        point_title(rs, p, lt, sizeof lt);
+        fprintf(f, "'%s', \\\n  ", lt);
+    } else {
+        report_gp_str(f, rs->label[p][0] ? rs->label[p] : rs->st->name);
+        fputs(", \\\n  ", f);
+    }
+}
+
 /* One figure: etf_dev over t for the points pts[0..n-1] of a slice, the
  * median across seeds (line) and its IQR (band): single seeds spread widely
  * (at the quickstart's p_err = 0.1, 0.03 to 1.00 at T), so a mean alone
@@ -1038,18 +1057,7 @@ static int draw_collapse(report_ctx *c, const report_study *rs, const char *slic
               f);
         for (int i = 0; i < nd; i++) {
             long p = pts[i];
-            fprintf(f,
-                    "'%s' index %d using 1:3:4 with @band fc rgb '%s', \\\n"
-                    "  '' index %d using 1:2 with lines lw 2 lc rgb '%s' %s title ",
-                    dat, i, report_color(i), i, report_color(i), i >= 10 ? "dt (8,5)" : "");
-            if (by_p_err) {
-                char lt[160];
-                point_title(rs, p, lt, sizeof lt);
-                fprintf(f, "'%s', \\\n  ", lt);
-            } else {
-                report_gp_str(f, rs->label[p][0] ? rs->label[p] : rs->st->name);
-                fputs(", \\\n  ", f);
-            }
+            band_curve(f, rs, dat, i, p, by_p_err);
         }
         /* All class means aligned (cos = 1), as at initialisation. */
         if (sameK)
@@ -1090,4 +1098,117 @@ int report_collapse(report_ctx *c)
 {
     return each_study(c, pick_collapse, pollution_keys, 1, "collapse", "grid points", draw_collapse,
                       "no train study with a fit");
+}
+
+/* ---- lengths ---- */
+
+/* The validation class means' centred length over t, per grid point
+ * (median and IQR over seeds, each seed's own values), against the length
+ * of the logits that minimise the cross-entropy under the pollution
+ * (dashed, same colour): where the loss has such a finite minimiser the
+ * means can settle at it; clean labels have none. Log y: the levels span
+ * 0.1 to 15. */
+static int draw_lengths(report_ctx *c, const report_study *rs, const char *slice, const long *pts,
+                        int n)
+{
+    int by_p_err = varies_p_err(rs->st);
+    /* stores of layout 1 recorded validation at every checkpoint (t) */
+    int own = store_has(c->o->store, rs->st->name, "val_t");
+    store_array t, xv = {0};
+    if (report_read(c, rs, own ? "val_t" : "t", &t))
+        return c->e->code;
+    int rc = report_read(c, rs, "xbar_val", &xv);
+    char dat[300];
+    report_gp g = {0};
+    FILE *d = NULL;
+    if (!rc &&
+        !(d = report_fig_open(&g, c, "lengths", rs->st->name, slice, 1000, 650, dat, sizeof dat)))
+        rc = c->e->code;
+    int nd = n < COLLAPSE_MAX_CURVES ? n : COLLAPSE_MAX_CURVES;
+    double *v = rc ? NULL : malloc(sizeof(double) * (rs->S > 0 ? rs->S : 1));
+    if (!rc && !v)
+        rc = err_set(c->e, LESDE_FAIL, "out of memory");
+    if (!rc) {
+        long Km = xv.dims[xv.ndim - 1], C = xv.dims[xv.ndim - 3], nt = report_task_size(rs, &t);
+        fprintf(d,
+                "# %s: one block per grid point (gnuplot index): t, then the centred length "
+                "mean_k |Xbar^k - m_k 1| of the validation class means, median, q25, q75 "
+                "across seeds\n",
+                g.where);
+        for (int i = 0; i < nd; i++) {
+            long p = pts[i], nv = 0;
+            int K = rs->pt[p].K;
+            const double *tv = report_point_t(rs, &t, p, &nv);
+            fprintf(d, "%s# %s\n", i ? "\n\n" : "", rs->label[p]);
+            for (long k = 0; k < nv && k < C && k < nt && K <= Km; k++) {
+                int m = 0;
+                for (int s = 0; s < rs->S; s++)
+                    if (report_task_done(rs, p, s) && t.data[(p * rs->S + s) * nt + k] >= 0)
+                        v[m++] = report_centred_length(
+                            xv.data + ((p * rs->S + s) * C + k) * Km * Km, K, Km);
+                double q[3];
+                report_quantiles(v, m, q);
+                if (!(tv[k] > 0) || !(q[0] > 0))
+                    continue; /* log axes */
+                report_gp_num(d, tv[k]);
+                report_gp_nums(d, q, 3);
+                fputc('\n', d);
+            }
+        }
+        rc = report_gp_data_close(&g, d, dat);
+    }
+    if (!rc) {
+        FILE *f = g.f;
+        set_title(&g, "length of the validation class means (median and IQR over seeds)");
+        fputs("\nset xlabel 't (iterations)'\nset logscale xy\nset autoscale xfix\n"
+              "set ylabel 'mean_k |X̄^k - m_k 1| (validation, clean labels)'\n"
+              "set key outside right top Left reverse width 1\n"
+              "band = 'filledcurves fs transparent solid 0.12 noborder notitle'\nplot ",
+              f);
+        for (int i = 0; i < nd; i++) {
+            long p = pts[i];
+            band_curve(f, rs, dat, i, p, by_p_err);
+            double cal = report_calibrated_length(rs->pt[p].p_err, rs->pt[p].K);
+            if (cal > 0) /* 0 at p*: off a log axis */
+                fprintf(f, "%.9g with lines dt 2 lw 1.2 lc rgb '%s' notitle, \\\n  ", cal,
+                        report_color(i));
+        }
+        fputs("NaN with lines dt 2 lw 1.2 lc rgb 'black' title 'calibrated logits'\n", f);
+    }
+    rc = report_gp_end(&g, rc);
+    free(v);
+    store_array_free(&t);
+    store_array_free(&xv);
+    if (rc)
+        return rc;
+    return report_add_fig(
+        c, g.base, "lengths", "The class means' length against the calibrated logits'",
+        rs->st->name, slice,
+        "Study %s: the centred length mean_k |Xbar^k - m_k 1| of the validation set's class means "
+        "(clean labels; m_k the mean of Xbar^k's entries, which softmax ignores) over training, "
+        "one curve per grid point (median over done seeds, its interquartile range shaded), "
+        "and dashed in the same colour the length of the logits that minimise the "
+        "cross-entropy when a fraction p of each class's labels moves evenly to the others, "
+        "|ln((1-p)(K-1)/p)| sqrt((K-1)/K): the same for every class, so a simplex ETF "
+        "(collapse.csv). Clean labels (p = 0) have no such minimiser; at p* = (K-1)/K it is "
+        "0, off the log axis.%s",
+        g.where, n > nd ? " Only the first 16 grid points are drawn." : "");
+}
+
+/* Train studies: one figure per K (and other axes) when p_err varies,
+ * else one figure with every grid point. */
+static int pick_lengths(const report_study *rs, const char *const *fixed, const char **keys)
+{
+    if (rs->st->kind != SPEC_TRAIN)
+        return 0;
+    if (varies_p_err(rs->st))
+        return pick_pollution(rs, fixed, keys);
+    keys_all(rs, keys);
+    return 1;
+}
+
+int report_lengths(report_ctx *c)
+{
+    return each_study(c, pick_lengths, pollution_keys, 1, "lengths", "grid points", draw_lengths,
+                      "no train study");
 }

@@ -20,6 +20,7 @@ figs="fig2-pollution fig3a-pollution fig3b-pollution fig3cd-pollution fig3ref0-p
       fig3final-pollution imit-pollution imitk-pollution tailt-pollution fig4plateau-pollution
       fig4seedsplateau-pollution fig4reference-pollution fig4seedsreference-pollution
       fig5-pollution fig5kplateau-pollution fig5kreference-pollution collapse-pollution
+      lengths-pollution
       gamma-gamma sept-gamma sept-boundary tailorder-pollution"
 for f in $figs; do
   check "$f.png is a PNG" is_png "$OUT/$f.png"
@@ -27,7 +28,7 @@ for f in $figs; do
   check "$f.dat kept" test -s "$OUT/$f.dat"
 done
 n=$(ls "$OUT"/*.png | wc -l)
-check "21 figures, not $n" test "$n" -eq 21
+check "22 figures, not $n" test "$n" -eq 22
 check "fig5k: a panel per class" test "$(grep -c "^set title 'class " "$OUT/fig5kplateau-pollution.gp")" -eq 3
 check "fig4 names the median-RD seed" grep -q "seed [01] (median RD of 2 seeds)" "$OUT/fig4plateau-pollution.gp"
 check "fig4seeds: a panel per seed" test "$(grep -c "^set title 'seed " "$OUT/fig4seedsplateau-pollution.gp")" -eq 2
@@ -173,6 +174,27 @@ for p, r in enumerate(rows):
 PY
 }
 check "collapse.csv: from the store's validation class means" nc_check "$STORE" "$OUT/collapse.csv"
+# lengths: the centred length of the validation class means at every
+# validation checkpoint, median and IQR over the seeds, recomputed from the
+# store; a dashed line at the calibrated length where it is positive.
+lengths_check() { /usr/bin/python3 - "$STORE" "$OUT/lengths-pollution.dat" <<'PY'
+import h5py, numpy as np, sys
+g = h5py.File(sys.argv[1], "r")["study/pollution"]
+X, vt = np.asarray(g["xbar_val"]), np.asarray(g["val_t"])
+blocks = [b for b in open(sys.argv[2]).read().split("\n\n\n") if b.strip()]
+assert len(blocks) == X.shape[0], (len(blocks), X.shape)
+for p, b in enumerate(blocks):
+    rows = np.array([[float(v) for v in l.split()] for l in b.splitlines() if l and l[0] != "#"])
+    L = np.linalg.norm(X[p] - X[p].mean(-1, keepdims=True), axis=-1).mean(-1)  # [seed][t]
+    q = np.percentile(L, [50, 25, 75], axis=0).T
+    keep = (vt[p, 0] > 0) & (q[:, 0] > 0)
+    want = np.column_stack([vt[p, 0][keep], q[keep]])
+    assert rows.shape == want.shape and np.allclose(rows, want, rtol=1e-8, atol=0), (p, rows.shape, want.shape)
+PY
+}
+check "lengths: the validation means' centred length from the store" lengths_check
+check "lengths: the calibrated length of p_err 0.7, dashed" grep -q "^ *0.125863[0-9]* with lines dt 2" "$OUT/lengths-pollution.gp"
+check "lengths: none for p_err 0" test "$(grep -c "with lines dt 2 lw 1.2 lc rgb '#" "$OUT/lengths-pollution.gp")" -eq 1
 check "collapse.csv: 26 seeds" nc_check "$TMP/s26.h5" "$TMP/r26/collapse.csv"
 check "summary.md: the collapse table" grep -q "^## Study pollution: neural collapse at the end of the run" "$OUT/summary.md"
 check "summary.md: the imitation counts with Wilson's interval" \

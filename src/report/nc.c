@@ -1,5 +1,7 @@
-/* report table of neural collapse at the end of each run (collapse.csv and
- * a Markdown table per study), from the validation set's class means:
+/* neural collapse against the calibrated logits: the table collapse.csv
+ * (and a Markdown table per study) of the end of each run, and the
+ * centred length that it and figs_grid.c's lengths figure read, from the
+ * validation set's class means:
  * clean labels, samples SGD never trained on (docs/le-sde.md section 6).
  * Per grid point of every train study, across the done seeds, at each
  * seed's last validation checkpoint:
@@ -28,7 +30,7 @@
  * d (e_k - 1/K), of length |d| sqrt((K - 1) / K). It is the same for every
  * class, so these means form a simplex ETF (mirrored past p* = (K-1)/K,
  * where d < 0). Clean labels have no finite minimiser: NaN, as for p >= 1. */
-static double calibrated_norm(double p, int K)
+double report_calibrated_length(double p, int K)
 {
     if (!(p > 0 && p < 1) || K < 2)
         return NAN;
@@ -36,20 +38,27 @@ static double calibrated_norm(double p, int K)
     return (fabs(d) < 1e-12 ? 0.0 : fabs(d)) * sqrt((K - 1.0) / K); /* exactly 0 at p* */
 }
 
-/* Cosines of the class pairs (k < l, in order) of x [K][K] into cs, and
- * the centred length mean_k |x^k - m_k 1| (returned). */
-static double pair_cosines(const double *x, int K, double *cs)
+double report_centred_length(const double *x, int K, long stride)
 {
     double len = 0;
-    int i = 0;
     for (int k = 0; k < K; k++) {
-        const double *a = x + (size_t)k * K;
+        const double *a = x + k * stride;
         double m = 0, cc = 0;
         for (int j = 0; j < K; j++)
             m += a[j] / K;
         for (int j = 0; j < K; j++)
             cc += (a[j] - m) * (a[j] - m);
         len += sqrt(cc) / K;
+    }
+    return len;
+}
+
+/* Cosines of the class pairs (k < l, in order) of x [K][K] into cs. */
+static void pair_cosines(const double *x, int K, double *cs)
+{
+    int i = 0;
+    for (int k = 0; k < K; k++) {
+        const double *a = x + (size_t)k * K;
         for (int l = k + 1; l < K; l++) {
             const double *b = x + (size_t)l * K;
             double aa = 0, bb = 0, ab = 0;
@@ -61,7 +70,6 @@ static double pair_cosines(const double *x, int K, double *cs)
             cs[i++] = ab / sqrt(aa * bb);
         }
     }
-    return len;
 }
 
 static int set_q(report_table *t, int row, int col, const double *q)
@@ -126,7 +134,8 @@ static int study_rows(report_ctx *c, report_table *csv, const report_study *rs)
                 for (int b = 0; b < K; b++)
                     x[a * K + b] = xb[a * Km + b];
             etf[m] = le_etf_dev(x, K, K);
-            len[m] = pair_cosines(x, K, cs + (size_t)m * npk);
+            len[m] = report_centred_length(x, K, K);
+            pair_cosines(x, K, cs + (size_t)m * npk);
             int worst = -1;
             double wd = -1;
             for (int i = 0; i < npk; i++) {
@@ -153,7 +162,7 @@ static int study_rows(report_ctx *c, report_table *csv, const report_study *rs)
                     fa = a;
                     fb = b;
                 }
-        double qe[3], ql[3], qc[3], cal = calibrated_norm(rs->pt[p].p_err, K);
+        double qe[3], ql[3], qc[3], cal = report_calibrated_length(rs->pt[p].p_err, K);
         double *v = malloc(sizeof(double) * m);
         if (!v) {
             rc = err_set(c->e, LESDE_FAIL, "out of memory");
