@@ -1159,6 +1159,7 @@ static int draw_lengths(report_ctx *c, const report_study *rs, const char *slice
     }
     if (!rc) {
         FILE *f = g.f;
+        int any = 0; /* a calibrated line drawn */
         set_title(&g, "length of the validation class means (median and IQR over seeds)");
         fputs("\nset xlabel 't (iterations)'\nset logscale xy\nset autoscale xfix\n"
               "set ylabel 'mean_k |X̄^k - m_k 1| (validation, clean labels)'\n"
@@ -1169,11 +1170,15 @@ static int draw_lengths(report_ctx *c, const report_study *rs, const char *slice
             long p = pts[i];
             band_curve(f, rs, dat, i, p, by_p_err);
             double cal = report_calibrated_length(rs->pt[p].p_err, rs->pt[p].K);
-            if (cal > 0) /* 0 at p*: off a log axis */
+            if (cal > 0) { /* 0 at p*: off a log axis */
                 fprintf(f, "%.9g with lines dt 2 lw 1.2 lc rgb '%s' notitle, \\\n  ", cal,
                         report_color(i));
+                any = 1;
+            }
         }
-        fputs("NaN with lines dt 2 lw 1.2 lc rgb 'black' title 'calibrated logits'\n", f);
+        fputs(any ? "NaN with lines dt 2 lw 1.2 lc rgb 'black' title 'calibrated logits'\n"
+                  : "NaN notitle\n",
+              f);
     }
     rc = report_gp_end(&g, rc);
     free(v);
