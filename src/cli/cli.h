@@ -23,6 +23,10 @@ int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(print
 /* cli_usage for what getopt_long (optstring ":h...", opterr = 0) returned
  * on the option arg: ':' "arg needs a value", else "unknown option 'arg'". */
 int cli_bad_option(const char *cmd, int ch, const char *arg);
+/* Writes text to stdout with every line longer than width broken at its
+ * last blanks before the width (a word longer than that stays whole), the
+ * continuations indented as the line they continue. */
+void cli_put_wrapped(const char *text, int width);
 
 /* The spec file lesde sweep SPEC means: SPEC itself when it is a path or
  * exists here, else SPEC or SPEC.ini in $LESDE_SPEC_PATH's directories,

@@ -64,6 +64,37 @@ int cli_fail(const lesde_err *e)
     return e->code ? e->code : 1;
 }
 
+void cli_put_wrapped(const char *text, int width)
+{
+    for (const char *line = text; *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        int indent = 0;
+        while ((size_t)indent < len && line[indent] == ' ')
+            indent++;
+        const char *p = line, *stop = line + len;
+        int lead = 0; /* spaces to print before this piece */
+        while (lead + (stop - p) > width) {
+            const char *cut = NULL;
+            for (const char *q = p + 1; q < stop && lead + (q - p) <= width; q++)
+                if (*q == ' ')
+                    cut = q;
+            if (!cut) /* one long word: to its end */
+                for (cut = p + 1; cut < stop && *cut != ' '; cut++)
+                    ;
+            if (cut >= stop)
+                break;
+            printf("%*s%.*s\n", lead, "", (int)(cut - p), p);
+            while (cut < stop && *cut == ' ')
+                cut++;
+            p = cut;
+            lead = indent;
+        }
+        printf("%*s%.*s\n", lead, "", (int)(stop - p), p);
+        line = end ? end + 1 : line + len;
+    }
+}
+
 int cli_bad_option(const char *cmd, int ch, const char *arg)
 {
     if (ch == ':')

@@ -13,6 +13,7 @@ for cmd in "${CMDS[@]}"; do
   expect_exit 0 "lesde help $cmd" "$LESDE" help "$cmd"
   check "lesde help $cmd = lesde $cmd --help" cmp -s "$TMP/a" "$TMP/out"
   check "lesde help $cmd: nothing on stderr" test ! -s "$TMP/err"
+  check "lesde help $cmd: no line over 79 characters" sh -c "! awk 'length > 79' '$TMP/a' | grep -q ."
 done
 expect_exit 0 "lesde help" "$LESDE" help
 check "lesde help = lesde --help" sh -c "'$LESDE' --help | cmp -s - '$TMP/out'"
