@@ -276,6 +276,32 @@ static double row_norm(const double *x, int p)
     return sqrt(n2);
 }
 
+double le_centred_length(const double *x, int K, int p)
+{
+    double len = 0;
+    for (int k = 0; k < K; k++) {
+        const double *a = x + (size_t)k * p;
+        double m = 0, cc = 0;
+        for (int j = 0; j < p; j++)
+            m += a[j] / p;
+        for (int j = 0; j < p; j++)
+            cc += (a[j] - m) * (a[j] - m);
+        len += sqrt(cc) / K;
+    }
+    return len;
+}
+
+/* The best prediction on class k is 1 - p_err there and p_err / (K - 1)
+ * elsewhere; its log-odds d = ln((1 - p_err)(K - 1) / p_err) give the
+ * centred logit d (e_k - 1/K), of length |d| sqrt((K - 1) / K). */
+double le_calibrated_length(double p_err, int K)
+{
+    if (!(p_err > 0 && p_err < 1) || K < 2)
+        return NAN;
+    double d = log((1 - p_err) * (K - 1) / p_err);
+    return (fabs(d) < 1e-12 ? 0.0 : fabs(d)) * sqrt((K - 1.0) / K); /* exactly 0 at p* */
+}
+
 double le_norm_spread(const double *x, int K, int p)
 {
     if (K < 1)

@@ -45,5 +45,14 @@ int le_ode_integrate(const double *x0, int K, int p, le_model H, const double *p
 double le_etf_dev(const double *x, int K, int p);
 /* std_k |x^k| / mean_k |x^k|. */
 double le_norm_spread(const double *x, int K, int p);
+/* mean_k |x^k - m_k 1| of rows x [K][p], m_k the mean of row k's entries:
+ * the length of class mean logits without the part softmax ignores. */
+double le_centred_length(const double *x, int K, int p);
+/* That length for the logits (p = K) that minimise the cross-entropy when
+ * a fraction p_err of each class's labels moves evenly to the other K - 1
+ * classes: |ln((1 - p_err)(K - 1) / p_err)| sqrt((K - 1) / K), the same for
+ * every class (a simplex ETF). 0 at p* = (K-1)/K; NaN for p_err = 0 (clean
+ * labels have no finite minimiser) and p_err >= 1. */
+double le_calibrated_length(double p_err, int K);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "le/ode.h"
 #include "report/internal.h"
 
 static const char *const pollution_keys[] = {"p_err", "rho", NULL};
@@ -1126,7 +1127,10 @@ static int draw_lengths(report_ctx *c, const report_study *rs, const char *slice
         rc = c->e->code;
     int nd = n < COLLAPSE_MAX_CURVES ? n : COLLAPSE_MAX_CURVES;
     double *v = rc ? NULL : malloc(sizeof(double) * (rs->S > 0 ? rs->S : 1));
-    if (!rc && !v)
+    double *x = rc ? NULL
+                   : malloc(sizeof(double) * (xv.size > 0 ? xv.dims[xv.ndim - 1] : 1) *
+                            (xv.size > 0 ? xv.dims[xv.ndim - 1] : 1));
+    if (!rc && (!v || !x))
         rc = err_set(c->e, LESDE_FAIL, "out of memory");
     if (!rc) {
         long Km = xv.dims[xv.ndim - 1], C = xv.dims[xv.ndim - 3], nt = report_task_size(rs, &t);
@@ -1143,9 +1147,12 @@ static int draw_lengths(report_ctx *c, const report_study *rs, const char *slice
             for (long k = 0; k < nv && k < C && k < nt && K <= Km; k++) {
                 int m = 0;
                 for (int s = 0; s < rs->S; s++)
-                    if (report_task_done(rs, p, s) && t.data[(p * rs->S + s) * nt + k] >= 0)
-                        v[m++] = report_centred_length(
-                            xv.data + ((p * rs->S + s) * C + k) * Km * Km, K, Km);
+                    if (report_task_done(rs, p, s) && t.data[(p * rs->S + s) * nt + k] >= 0) {
+                        const double *xb = xv.data + ((p * rs->S + s) * C + k) * Km * Km;
+                        for (int a = 0; a < K; a++)
+                            memcpy(x + a * K, xb + a * Km, sizeof(double) * K);
+                        v[m++] = le_centred_length(x, K, K);
+                    }
                 double q[3];
                 report_quantiles(v, m, q);
                 if (!(tv[k] > 0) || !(q[0] > 0))
@@ -1169,7 +1176,7 @@ static int draw_lengths(report_ctx *c, const report_study *rs, const char *slice
         for (int i = 0; i < nd; i++) {
             long p = pts[i];
             band_curve(f, rs, dat, i, p, by_p_err);
-            double cal = report_calibrated_length(rs->pt[p].p_err, rs->pt[p].K);
+            double cal = le_calibrated_length(rs->pt[p].p_err, rs->pt[p].K);
             if (cal > 0) { /* 0 at p*: off a log axis */
                 fprintf(f, "%.9g with lines dt 2 lw 1.2 lc rgb '%s' notitle, \\\n  ", cal,
                         report_color(i));
@@ -1182,6 +1189,7 @@ static int draw_lengths(report_ctx *c, const report_study *rs, const char *slice
     }
     rc = report_gp_end(&g, rc);
     free(v);
+    free(x);
     store_array_free(&t);
     store_array_free(&xv);
     if (rc)

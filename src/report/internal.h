@@ -199,13 +199,6 @@ int report_index(report_ctx *c, const char *path);
 int report_le_tables(report_ctx *c);
 /* collapse.csv and its Markdown tables (nc.c). */
 int report_nc_table(report_ctx *c);
-/* The centred length mean_k |x^k - m_k 1| of class means x [K][..] (rows
- * stride apart, K entries used; m_k the mean of row k's, which softmax
- * ignores), and that of the logits minimising the cross-entropy when a
- * fraction p of each class's labels moves evenly to the other classes
- * (NaN for p = 0 or p >= 1: none is finite). nc.c. */
-double report_centred_length(const double *x, int K, long stride);
-double report_calibrated_length(double p, int K);
 /* Helpers of the tables: a new Markdown table (NULL: out of memory, error
  * set), the same headed heads[ncol] with a printf-made title, a CSV table
  * headed names[n], and writing one into DIR (recorded for the index page). */

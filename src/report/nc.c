@@ -1,8 +1,7 @@
-/* neural collapse against the calibrated logits: the table collapse.csv
- * (and a Markdown table per study) of the end of each run, and the
- * centred length that it and figs_grid.c's lengths figure read, from the
- * validation set's class means:
- * clean labels, samples SGD never trained on (docs/le-sde.md section 6).
+/* collapse.csv and a Markdown table per study: neural collapse at the end
+ * of each run against the calibrated logits (le_calibrated_length), from
+ * the validation set's class means: clean labels, samples SGD never
+ * trained on (docs/le-sde.md section 6).
  * Per grid point of every train study, across the done seeds, at each
  * seed's last validation checkpoint:
  *   etf_val         etf_dev of the class means: median and IQR;
@@ -22,36 +21,6 @@
 
 #include "le/ode.h"
 #include "report/internal.h"
-
-/* The centred length of the logits that minimise the cross-entropy when a
- * fraction p of each class's labels moves evenly to the other K - 1: the
- * best prediction on class k is 1 - p there and p / (K - 1) elsewhere,
- * whose log-odds d = ln((1 - p)(K - 1) / p) make the centred logit
- * d (e_k - 1/K), of length |d| sqrt((K - 1) / K). It is the same for every
- * class, so these means form a simplex ETF (mirrored past p* = (K-1)/K,
- * where d < 0). Clean labels have no finite minimiser: NaN, as for p >= 1. */
-double report_calibrated_length(double p, int K)
-{
-    if (!(p > 0 && p < 1) || K < 2)
-        return NAN;
-    double d = log((1 - p) * (K - 1) / p);
-    return (fabs(d) < 1e-12 ? 0.0 : fabs(d)) * sqrt((K - 1.0) / K); /* exactly 0 at p* */
-}
-
-double report_centred_length(const double *x, int K, long stride)
-{
-    double len = 0;
-    for (int k = 0; k < K; k++) {
-        const double *a = x + k * stride;
-        double m = 0, cc = 0;
-        for (int j = 0; j < K; j++)
-            m += a[j] / K;
-        for (int j = 0; j < K; j++)
-            cc += (a[j] - m) * (a[j] - m);
-        len += sqrt(cc) / K;
-    }
-    return len;
-}
 
 /* Cosines of the class pairs (k < l, in order) of x [K][K] into cs. */
 static void pair_cosines(const double *x, int K, double *cs)
@@ -134,7 +103,7 @@ static int study_rows(report_ctx *c, report_table *csv, const report_study *rs)
                 for (int b = 0; b < K; b++)
                     x[a * K + b] = xb[a * Km + b];
             etf[m] = le_etf_dev(x, K, K);
-            len[m] = report_centred_length(x, K, K);
+            len[m] = le_centred_length(x, K, K);
             pair_cosines(x, K, cs + (size_t)m * npk);
             int worst = -1;
             double wd = -1;
@@ -162,7 +131,7 @@ static int study_rows(report_ctx *c, report_table *csv, const report_study *rs)
                     fa = a;
                     fb = b;
                 }
-        double qe[3], ql[3], qc[3], cal = report_calibrated_length(rs->pt[p].p_err, K);
+        double qe[3], ql[3], qc[3], cal = le_calibrated_length(rs->pt[p].p_err, K);
         double *v = malloc(sizeof(double) * m);
         if (!v) {
             rc = err_set(c->e, LESDE_FAIL, "out of memory");

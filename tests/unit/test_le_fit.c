@@ -82,6 +82,42 @@ static void test_etf(void)
     CHECK(isnan(le_etf_dev(z, 2, 3)), "a zero row has no direction");
 }
 
+/* The calibrated length against the logits it describes: rows of the
+ * minimiser's log-probabilities, ln(1 - p) on the diagonal and
+ * ln(p / (K - 1)) elsewhere, plus a shift per row that softmax ignores. */
+static void test_calibrated(void)
+{
+    static const double ps[] = {0.05, 0.1, 0.3, 0.5, 0.8, 0.95};
+    for (int K = 2; K <= 6; K++)
+        for (size_t i = 0; i < sizeof ps / sizeof *ps; i++) {
+            double x[36], q = ps[i];
+            if (fabs(q - (K - 1.0) / K) < 1e-12)
+                continue; /* p*: all rows 0, below */
+            for (int k = 0; k < K; k++)
+                for (int j = 0; j < K; j++)
+                    x[k * K + j] = (j == k ? log(1 - q) : log(q / (K - 1))) + 3.7 * k - 1.1;
+            double want = le_calibrated_length(q, K);
+            CHECK_NEAR(le_centred_length(x, K, K), want, 1e-12 * want);
+            /* centred, they are a simplex ETF (mirrored past p*) */
+            for (int k = 0; k < K; k++) {
+                double m = 0;
+                for (int j = 0; j < K; j++)
+                    m += x[k * K + j] / K;
+                for (int j = 0; j < K; j++)
+                    x[k * K + j] -= m;
+            }
+            CHECK_NEAR(le_etf_dev(x, K, K), 0.0, 1e-12);
+        }
+    /* K = 3, p_err 0.1: ln 18 sqrt(2/3) */
+    CHECK_NEAR(le_calibrated_length(0.1, 3), 2.3599786579, 1e-9);
+    CHECK(le_calibrated_length(2.0 / 3, 3) == 0.0, "0 at p*: %g", le_calibrated_length(2.0 / 3, 3));
+    CHECK(isnan(le_calibrated_length(0, 3)) && isnan(le_calibrated_length(1, 3)),
+          "clean labels, or all moved: none");
+    /* a row's shift does not count, its scale does */
+    double y[4] = {1, -1, 5, 5};
+    CHECK_NEAR(le_centred_length(y, 2, 2), 0.5 * sqrt(2.0), 1e-15);
+}
+
 /* ---- Savitzky-Golay ---- */
 
 static void test_savgol(void)
@@ -546,6 +582,7 @@ static void test_fit_end_to_end(void)
 int main(void)
 {
     test_etf();
+    test_calibrated();
     test_savgol();
     test_round_trip();
     test_closed_form();
