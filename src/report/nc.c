@@ -10,7 +10,10 @@
  *   norm_calibrated the same length for the logits that minimise the
  *                   cross-entropy under the study's label pollution (below);
  *   farthest_pair   the class pair farthest from the ETF's cosine -1/(K-1)
- *                   on the most seeds, on how many, and its median cosine.
+ *                   on the most seeds, on how many, and its median cosine;
+ *   probe_acc       the probe's accuracy by training label at its last
+ *                   checkpoint: below p* the minimiser's is 1 - p (true
+ *                   classes predicted, moved labels not memorised).
  * Whether the means end at the calibrated length, and whether one pair is
  * the farthest on every seed, tell a finite minimiser's symmetry from the
  * data's own asymmetry (README, "neural collapse"). */
@@ -51,7 +54,7 @@ static int set_q(report_table *t, int row, int col, const double *q)
 /* The rows of one study. */
 static int study_rows(report_ctx *c, report_table *csv, const report_study *rs)
 {
-    store_array xv, t;
+    store_array xv, t, pa, tp;
     /* stores of layout 1 recorded validation at every checkpoint (t) */
     int own = store_has(c->o->store, rs->st->name, "val_t");
     if (report_read(c, rs, "xbar_val", &xv))
@@ -60,17 +63,36 @@ static int study_rows(report_ctx *c, report_table *csv, const report_study *rs)
         store_array_free(&xv);
         return c->e->code;
     }
+    if (report_read(c, rs, "probe_acc", &pa)) {
+        store_array_free(&xv);
+        store_array_free(&t);
+        return c->e->code;
+    }
+    if (report_read(c, rs, "t", &tp)) {
+        store_array_free(&xv);
+        store_array_free(&t);
+        store_array_free(&pa);
+        return c->e->code;
+    }
+    long npt = report_task_size(rs, &tp), npa = report_task_size(rs, &pa);
     long Km = xv.dims[xv.ndim - 1], C = xv.dims[xv.ndim - 3], nt = report_task_size(rs, &t);
     int S = rs->S > 0 ? rs->S : 1, np = (int)(Km * (Km - 1) / 2);
     double *etf = malloc(sizeof(double) * S), *len = malloc(sizeof(double) * S);
+    double *acc = malloc(sizeof(double) * S);
     double *cs = malloc(sizeof(double) * (size_t)S * (np > 0 ? np : 1));
     double *x = malloc(sizeof(double) * (size_t)(Km * Km > 0 ? Km * Km : 1));
     int *far = calloc((size_t)(np > 0 ? np : 1), sizeof(int));
-    static const char *const mh[] = {
-        "point", "seeds", "etf_dev", "centred length", "calibrated length", "farthest pair"};
+    static const char *const mh[] = {"point",
+                                     "seeds",
+                                     "etf_dev",
+                                     "centred length",
+                                     "calibrated length",
+                                     "farthest pair",
+                                     "probe accuracy by training label"};
     report_ntable *mt = NULL;
-    int rc = etf && len && cs && x && far ? LESDE_OK : err_set(c->e, LESDE_FAIL, "out of memory");
-    if (!rc && !(mt = report_new_headed(c, mh, 6, "Study %s: neural collapse at the end of the run",
+    int rc =
+        etf && len && acc && cs && x && far ? LESDE_OK : err_set(c->e, LESDE_FAIL, "out of memory");
+    if (!rc && !(mt = report_new_headed(c, mh, 7, "Study %s: neural collapse at the end of the run",
                                         rs->st->name)))
         rc = c->e->code;
     if (mt)
@@ -82,7 +104,10 @@ static int study_rows(report_ctx *c, report_table *csv, const report_study *rs)
                  "minimising the cross-entropy under the pollution, |ln((1-p)(K-1)/p)| "
                  "sqrt((K-1)/K), the same for every class (so a simplex ETF); clean labels "
                  "have none. Farthest pair: the pair farthest from the ETF's cosine on the "
-                 "most seeds, k/n, and its median cosine. Every column in collapse.csv.");
+                 "most seeds, k/n, and its median cosine. The probe's accuracy by training "
+                 "label at the last checkpoint, median [IQR]: below p* the minimiser's is 1 - p "
+                 "(it predicts the true class, the moved labels are not memorised). Every "
+                 "column in collapse.csv.");
     for (long p = 0; p < rs->P && !rc; p++) {
         int K = rs->pt[p].K, m = 0, npk = K * (K - 1) / 2;
         if (K < 2 || K > Km || rs->pt[p].n_done < 1)
@@ -102,6 +127,13 @@ static int study_rows(report_ctx *c, report_table *csv, const report_study *rs)
             for (int a = 0; a < K; a++)
                 for (int b = 0; b < K; b++)
                     x[a * K + b] = xb[a * Km + b];
+            /* the probe's accuracy at its own last checkpoint */
+            const double *tq = tp.data + (p * rs->S + s) * npt;
+            long lp = -1;
+            for (long k = 0; k < npt && k < npa; k++)
+                if (tq[k] >= 0)
+                    lp = k;
+            acc[m] = lp >= 0 ? pa.data[(p * rs->S + s) * npa + lp] : NAN;
             etf[m] = le_etf_dev(x, K, K);
             len[m] = le_centred_length(x, K, K);
             pair_cosines(x, K, cs + (size_t)m * npk);
@@ -143,6 +175,8 @@ static int study_rows(report_ctx *c, report_table *csv, const report_study *rs)
         free(v);
         report_quantiles(etf, m, qe); /* reorders etf and len: read last */
         report_quantiles(len, m, ql);
+        double qa[3];
+        report_quantiles(acc, m, qa);
         int r = report_table_row(csv), k = 0;
         if (r < 0) {
             rc = err_set(c->e, LESDE_FAIL, "out of memory");
@@ -161,6 +195,8 @@ static int study_rows(report_ctx *c, report_table *csv, const report_study *rs)
         bad |= report_table_set(csv, r, k++, "%d-%d", fa, fb);
         bad |= report_table_set(csv, r, k++, "%d", far[fp]);
         bad |= report_table_num(csv, r, k++, qc[0]);
+        for (int i = 0; i < 3; i++)
+            bad |= report_table_num(csv, r, k++, qa[i]);
         int mr = report_table_row(&mt->t);
         bad |= mr < 0;
         if (mr >= 0) {
@@ -172,17 +208,21 @@ static int study_rows(report_ctx *c, report_table *csv, const report_study *rs)
                                  : report_table_set(&mt->t, mr, 4, "-");
             bad |= report_table_set(&mt->t, mr, 5, "%d-%d on %d/%d, cos %.2f", fa, fb, far[fp], m,
                                     qc[0]);
+            bad |= set_q(&mt->t, mr, 6, qa);
         }
         if (bad)
             rc = err_set(c->e, LESDE_FAIL, "out of memory");
     }
     free(etf);
+    free(acc);
     free(len);
     free(cs);
     free(x);
     free(far);
     store_array_free(&xv);
     store_array_free(&t);
+    store_array_free(&pa);
+    store_array_free(&tp);
     return rc;
 }
 
@@ -202,7 +242,10 @@ int report_nc_table(report_ctx *c)
                                     "norm_calibrated",
                                     "farthest_pair",
                                     "farthest_pair_seeds",
-                                    "farthest_pair_cos_median"};
+                                    "farthest_pair_cos_median",
+                                    "probe_acc_median",
+                                    "probe_acc_q25",
+                                    "probe_acc_q75"};
     int any = 0;
     for (int i = 0; i < c->s.n_studies; i++)
         any |= c->rs[i].st && c->rs[i].st->kind == SPEC_TRAIN && c->rs[i].n_done > 0 &&

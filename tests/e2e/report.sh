@@ -143,8 +143,9 @@ nc_check() { /usr/bin/python3 - "$1" "$2" <<'PY'
 import csv, h5py, numpy as np, sys
 g = h5py.File(sys.argv[1], "r")["study/pollution"]
 X, vt = np.asarray(g["xbar_val"]), np.asarray(g["val_t"])
+pa, tp = np.asarray(g["probe_acc"]), np.asarray(g["t"])
 if X.ndim == 4:  # p_err fixed: no grid axis
-    X, vt = X[None], vt[None]
+    X, vt, pa, tp = X[None], vt[None], pa[None], tp[None]
 pe = np.asarray(g["p_err"]) if "p_err" in g else [0.0]
 rows = list(csv.DictReader(open(sys.argv[2])))
 assert len(rows) == X.shape[0], (len(rows), X.shape)
@@ -164,9 +165,11 @@ for p, r in enumerate(rows):
     assert p_err == float("%.6g" % pe[p]), (p, r["p_err"], pe[p])
     cal = abs(np.log((1 - p_err) * (K - 1) / p_err)) * np.sqrt((K - 1) / K) if 0 < p_err < 1 else np.nan
     want = dict(n_done=len(M), norm_calibrated=cal, farthest_pair_cos_median=np.median(cos[:, fp]))
+    acc = [pa[p, s, np.nonzero(tp[p, s] >= 0)[0][-1]] for s in range(X.shape[1])]
     for q, name in ((50, "median"), (25, "q25"), (75, "q75")):
         want["etf_val_" + name] = np.percentile(dev.max(-1), q)
         want["norm_val_" + name] = np.percentile(length, q)
+        want["probe_acc_" + name] = np.percentile(acc, q)
     for k, v in want.items():
         assert close(float(r[k]), float(v)), (p, k, r[k], v)
     assert r["farthest_pair"] == "%d-%d" % (iu[0][fp], iu[1][fp]), (p, r["farthest_pair"], far)
