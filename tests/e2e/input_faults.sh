@@ -102,6 +102,7 @@ refused 2 "sweep: --store needs a value" sweep quickstart --store
 refused 2 "train: --iters needs a value" train --iters
 refused 2 "fit: --task needs a value" fit "$TMP/x.h5" --task
 refused 2 "bench: --steps needs a value" bench --steps
+refused 2 "study c has tasks 0..1, not 99" fit "$TMP/cf.h5" --task 99
 
 # lesde train killed (SIGTERM; a background job ignores SIGINT): no FILE.h5;
 # the next run replaces the .tmp.

@@ -39,6 +39,8 @@ bad_case() { # bad_case WORD ARGS...
   check "no file for: $*" test ! -e "$TMP/bad.h5" -a ! -e "$TMP/bad.h5.tmp"
 }
 bad_case classes --classes 1
+bad_case "at least 2 (0 and T)" --checkpoints 1
+bad_case "--seed must be non-negative" --seed -1
 bad_case classes --classes 7
 bad_case p_err --p-err 1.5
 bad_case p_err --p-err -0.1
