@@ -887,9 +887,9 @@ void spec_free(spec *s)
 
 /* Cost in units of one CNN forward pass of one sample (about 0.4 M
  * multiply-adds). A training step counts 3.6 of them: its FLOPs are 3
- * passes (forward + backward), but measured it takes 3.6 batched passes'
- * time on both machines of docs/benchmarks.md (lesde bench: 43.2 against
- * 11.9 us on Zen 4, 24.7 against 6.8 us on Zen 5), as docs/spec.md counts. */
+ * passes (forward + backward), but measured it takes 3.6-3.9 batched
+ * passes' time (docs/spec.md, "What recording costs"). The weight only
+ * orders the tasks, longest first; no result depends on it. */
 static double task_cost(const spec_study *st, const train_config *tc, const le_sde_config *sc)
 {
     if (st->kind == SPEC_TRAIN) {
