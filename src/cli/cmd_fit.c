@@ -1,10 +1,10 @@
 /* lesde fit: the LE fit of mean logits from a CSV file or a lesde store. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <errno.h>
 #include <string.h>
 
 #include "cli/cli.h"

@@ -228,10 +228,8 @@ static int draw_tcurves(report_ctx *c, const report_study *rs, const char *slice
 {
     const char *kind = acc ? "fig3b" : "fig3a";
     store_array t, s[3];
-    /* validation has its own schedule (val_t); stores of layout 1 recorded
-     * it at every checkpoint (t) */
-    int own = store_has(c->o->store, rs->st->name, "val_t");
-    if (report_read(c, rs, own ? "val_t" : "t", &t))
+    /* validation has its own schedule */
+    if (report_read_val_t(c, rs, &t))
         return c->e->code;
     int rc = report_read_stats(c, rs, acc ? "val_acc" : "val_loss", s);
     if (rc) {
@@ -1113,10 +1111,8 @@ static int draw_lengths(report_ctx *c, const report_study *rs, const char *slice
                         int n)
 {
     int by_p_err = varies_p_err(rs->st);
-    /* stores of layout 1 recorded validation at every checkpoint (t) */
-    int own = store_has(c->o->store, rs->st->name, "val_t");
     store_array t, xv = {0};
-    if (report_read(c, rs, own ? "val_t" : "t", &t))
+    if (report_read_val_t(c, rs, &t))
         return c->e->code;
     int rc = report_read(c, rs, "xbar_val", &xv);
     char dat[300];
@@ -1126,14 +1122,13 @@ static int draw_lengths(report_ctx *c, const report_study *rs, const char *slice
         !(d = report_fig_open(&g, c, "lengths", rs->st->name, slice, 1000, 650, dat, sizeof dat)))
         rc = c->e->code;
     int nd = n < COLLAPSE_MAX_CURVES ? n : COLLAPSE_MAX_CURVES;
+    long Km = rc ? 1 : xv.dims[xv.ndim - 1]; /* the classes' padded count */
     double *v = rc ? NULL : malloc(sizeof(double) * (rs->S > 0 ? rs->S : 1));
-    double *x = rc ? NULL
-                   : malloc(sizeof(double) * (xv.size > 0 ? xv.dims[xv.ndim - 1] : 1) *
-                            (xv.size > 0 ? xv.dims[xv.ndim - 1] : 1));
+    double *x = rc ? NULL : malloc(sizeof(double) * Km * Km);
     if (!rc && (!v || !x))
         rc = err_set(c->e, LESDE_FAIL, "out of memory");
     if (!rc) {
-        long Km = xv.dims[xv.ndim - 1], C = xv.dims[xv.ndim - 3], nt = report_task_size(rs, &t);
+        long C = xv.dims[xv.ndim - 3], nt = report_task_size(rs, &t);
         fprintf(d,
                 "# %s: one block per grid point (gnuplot index): t, then the centred length "
                 "mean_k |Xbar^k - m_k 1| of the validation class means, median, q25, q75 "

@@ -59,6 +59,9 @@ typedef struct {
 
 /* Reads a dataset of a study; on failure sets c->e and returns non-zero. */
 int report_read(report_ctx *c, const report_study *rs, const char *name, store_array *a);
+/* The validation checkpoints' iterations: val_t, or t in a store of layout
+ * 1, which recorded validation at every checkpoint. */
+int report_read_val_t(report_ctx *c, const report_study *rs, store_array *t);
 /* Reads summary/{mean,ci_lo,ci_hi}/<name> into a[3] (nothing left
  * allocated on failure); report_free_stats frees the three. */
 int report_read_stats(report_ctx *c, const report_study *rs, const char *name, store_array *a);
@@ -205,6 +208,8 @@ int report_nc_table(report_ctx *c);
 report_ntable *report_new_table(report_ctx *c, int ncol, const char *title);
 report_ntable *report_new_headed(report_ctx *c, const char *const *heads, int ncol, const char *fmt,
                                  ...) __attribute__((format(printf, 4, 5)));
+/* Cell "median [q25, q75]" of q (3 significant digits), "-" when not finite. */
+int report_table_q(report_table *t, int row, int col, const double *q);
 int report_csv_table(report_ctx *c, report_table *t, const char *const *names, int n);
 int report_write_csv(report_ctx *c, const char *name, const report_table *t);
 

@@ -44,31 +44,23 @@ static void pair_cosines(const double *x, int K, double *cs)
     }
 }
 
-static int set_q(report_table *t, int row, int col, const double *q)
+/* The last of a task's n checkpoints that was recorded (t >= 0; padding
+ * is -1), or -1. */
+static long last_recorded(const double *tv, long n)
 {
-    if (!isfinite(q[0]))
-        return report_table_set(t, row, col, "-");
-    return report_table_set(t, row, col, "%.3g [%.3g, %.3g]", q[0], q[1], q[2]);
+    long last = -1;
+    for (long k = 0; k < n; k++)
+        if (tv[k] >= 0)
+            last = k;
+    return last;
 }
 
 /* The rows of one study. */
 static int study_rows(report_ctx *c, report_table *csv, const report_study *rs)
 {
-    store_array xv, t, pa, tp;
-    /* stores of layout 1 recorded validation at every checkpoint (t) */
-    int own = store_has(c->o->store, rs->st->name, "val_t");
-    if (report_read(c, rs, "xbar_val", &xv))
-        return c->e->code;
-    if (report_read(c, rs, own ? "val_t" : "t", &t)) {
-        store_array_free(&xv);
-        return c->e->code;
-    }
-    if (report_read(c, rs, "probe_acc", &pa)) {
-        store_array_free(&xv);
-        store_array_free(&t);
-        return c->e->code;
-    }
-    if (report_read(c, rs, "t", &tp)) {
+    store_array xv = {0}, t = {0}, pa = {0}, tp = {0};
+    if (report_read(c, rs, "xbar_val", &xv) || report_read_val_t(c, rs, &t) ||
+        report_read(c, rs, "probe_acc", &pa) || report_read(c, rs, "t", &tp)) {
         store_array_free(&xv);
         store_array_free(&t);
         store_array_free(&pa);
@@ -116,11 +108,7 @@ static int study_rows(report_ctx *c, report_table *csv, const report_study *rs)
         for (int s = 0; s < rs->S; s++) {
             if (!report_task_done(rs, p, s))
                 continue;
-            const double *tv = t.data + (p * rs->S + s) * nt;
-            long last = -1;
-            for (long k = 0; k < nt && k < C; k++)
-                if (tv[k] >= 0)
-                    last = k;
+            long last = last_recorded(t.data + (p * rs->S + s) * nt, nt < C ? nt : C);
             if (last < 0)
                 continue;
             const double *xb = xv.data + ((p * rs->S + s) * C + last) * Km * Km;
@@ -128,11 +116,7 @@ static int study_rows(report_ctx *c, report_table *csv, const report_study *rs)
                 for (int b = 0; b < K; b++)
                     x[a * K + b] = xb[a * Km + b];
             /* the probe's accuracy at its own last checkpoint */
-            const double *tq = tp.data + (p * rs->S + s) * npt;
-            long lp = -1;
-            for (long k = 0; k < npt && k < npa; k++)
-                if (tq[k] >= 0)
-                    lp = k;
+            long lp = last_recorded(tp.data + (p * rs->S + s) * npt, npt < npa ? npt : npa);
             acc[m] = lp >= 0 ? pa.data[(p * rs->S + s) * npa + lp] : NAN;
             etf[m] = le_etf_dev(x, K, K);
             len[m] = le_centred_length(x, K, K);
@@ -202,13 +186,13 @@ static int study_rows(report_ctx *c, report_table *csv, const report_study *rs)
         if (mr >= 0) {
             bad |= report_table_set(&mt->t, mr, 0, "%s", rs->label[p][0] ? rs->label[p] : "-");
             bad |= report_table_set(&mt->t, mr, 1, "%d", m);
-            bad |= set_q(&mt->t, mr, 2, qe);
-            bad |= set_q(&mt->t, mr, 3, ql);
+            bad |= report_table_q(&mt->t, mr, 2, qe);
+            bad |= report_table_q(&mt->t, mr, 3, ql);
             bad |= isfinite(cal) ? report_table_set(&mt->t, mr, 4, "%.3g", cal)
                                  : report_table_set(&mt->t, mr, 4, "-");
             bad |= report_table_set(&mt->t, mr, 5, "%d-%d on %d/%d, cos %.2f", fa, fb, far[fp], m,
                                     qc[0]);
-            bad |= set_q(&mt->t, mr, 6, qa);
+            bad |= report_table_q(&mt->t, mr, 6, qa);
         }
         if (bad)
             rc = err_set(c->e, LESDE_FAIL, "out of memory");

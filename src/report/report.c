@@ -18,6 +18,13 @@ int report_read(report_ctx *c, const report_study *rs, const char *name, store_a
     return LESDE_OK;
 }
 
+int report_read_val_t(report_ctx *c, const report_study *rs, store_array *t)
+{
+    /* stores of layout 1 recorded validation at every checkpoint (t) */
+    int own = store_has(c->o->store, rs->st->name, "val_t");
+    return report_read(c, rs, own ? "val_t" : "t", t);
+}
+
 int report_read_stats(report_ctx *c, const report_study *rs, const char *name, store_array *a)
 {
     static const char *const stat[3] = {"mean", "ci_lo", "ci_hi"};

@@ -110,6 +110,13 @@ static int set_heads(report_table *t, const char *const *names, int n)
     return 0;
 }
 
+int report_table_q(report_table *t, int row, int col, const double *q)
+{
+    if (!isfinite(q[0]))
+        return report_table_set(t, row, col, "-");
+    return report_table_set(t, row, col, "%.3g [%.3g, %.3g]", q[0], q[1], q[2]);
+}
+
 /* A table of n columns headed names[]; on failure nothing is left
  * allocated and the error is set. */
 int report_csv_table(report_ctx *c, report_table *t, const char *const *names, int n)

@@ -184,13 +184,6 @@ static void rd_stats(const report_study *rs, const le_data *d, long p, int v, in
     rd_stats_k(rs, d, p, v, sim, -1, q, beats, both);
 }
 
-static int set_q(report_table *t, int row, int col, const double *q)
-{
-    if (!isfinite(q[0]))
-        return report_table_set(t, row, col, "-");
-    return report_table_set(t, row, col, "%.3g [%.3g, %.3g]", q[0], q[1], q[2]);
-}
-
 /* "n/m (seeds a, b, ...)": the done seeds of p whose reference imitation
  * (L-model under the L-model ODE) has blown up, of those where it is
  * defined; "-" when none is. */
@@ -317,14 +310,14 @@ static int imitation_table(report_ctx *c, report_table *csv, const report_study 
         static const int var[3] = {LE_VAR_PLATEAU, LE_VAR_REFERENCE, LE_VAR_T0};
         for (int j = 0; j < 3; j++) {
             rd_stats(rs, d, p, var[j], LE_SIM_L_UNDER_L, q, &beats, &both);
-            rc |= set_q(&mt->t, row, col++, q);
+            rc |= report_table_q(&mt->t, row, col++, q);
             rc |= beats_cell(&mt->t, row, col++, beats, both);
         }
         double qe[3], qm[3];
         rd_stats(rs, d, p, BASE_ETF, 0, qe, &beats, &both);
         rd_stats(rs, d, p, BASE_CMEAN, 0, qm, &beats, &both);
-        rc |= set_q(&mt->t, row, col++, qe);
-        rc |= set_q(&mt->t, row, col++, qm);
+        rc |= report_table_q(&mt->t, row, col++, qe);
+        rc |= report_table_q(&mt->t, row, col++, qm);
         rc |= blowup_cell(&mt->t, row, col, rs, d, p);
         /* the CSV: every start and simulation */
         for (int v = 0; v < LE_NUM_VARIANTS && !rc; v++)
@@ -477,11 +470,11 @@ static int models_table(report_ctx *c, report_table *csv, const report_study *rs
                 return err_set(c->e, LESDE_FAIL, "out of memory");
             rc |= report_table_set(&mt->t, row, 0, "%s", rs->label[p][0] ? rs->label[p] : "-");
             rc |= report_table_set(&mt->t, row, 1, "%d/%d", rs->pt[p].n_done, rs->S);
-            rc |= set_q(&mt->t, row, 2, ql[0]);
-            rc |= set_q(&mt->t, row, 3, qi[0]);
-            rc |= set_q(&mt->t, row, 4, qd[0]);
+            rc |= report_table_q(&mt->t, row, 2, ql[0]);
+            rc |= report_table_q(&mt->t, row, 3, qi[0]);
+            rc |= report_table_q(&mt->t, row, 4, qd[0]);
             rc |= beats_cell(&mt->t, row, 5, w[0], n[0]);
-            rc |= set_q(&mt->t, row, 6, qd[1]);
+            rc |= report_table_q(&mt->t, row, 6, qd[1]);
             rc |= beats_cell(&mt->t, row, 7, w[1], n[1]);
         }
     }
@@ -540,7 +533,7 @@ static int tails_table(report_ctx *c, report_table *csv, const report_study *rs,
             rc |= report_table_set(csv, r, 1, "%s", rs->label[p]);
             rc |= report_table_set(csv, r, 2, "%s", m ? "L" : "I");
             rc |= paired_cells(csv, r, 3, n, qb, qa, qd, below);
-            rc |= set_q(&mt->t, row, 2 + 2 * m, qd);
+            rc |= report_table_q(&mt->t, row, 2 + 2 * m, qd);
             rc |= beats_cell(&mt->t, row, 3 + 2 * m, below, n);
         }
     }
