@@ -1081,16 +1081,22 @@ static int draw_collapse(report_ctx *c, const report_study *rs, const char *slic
         g.where, n > nd ? " Only the first 16 grid points are drawn." : "");
 }
 
-/* Train studies with a fit: one figure per K (and other axes) when p_err
- * varies, else one figure with every grid point. */
-static int pick_collapse(const report_study *rs, const char *const *fixed, const char **keys)
+/* Train studies: one figure per K (and other axes) when p_err varies,
+ * else one figure with every grid point. */
+static int pick_train(const report_study *rs, const char *const *fixed, const char **keys)
 {
-    if (rs->st->kind != SPEC_TRAIN || !rs->fit)
+    if (rs->st->kind != SPEC_TRAIN)
         return 0;
     if (varies_p_err(rs->st))
         return pick_pollution(rs, fixed, keys);
     keys_all(rs, keys);
     return 1;
+}
+
+/* pick_train's studies that have a fit (etf_dev is the fit's). */
+static int pick_collapse(const report_study *rs, const char *const *fixed, const char **keys)
+{
+    return rs->fit && pick_train(rs, fixed, keys);
 }
 
 int report_collapse(report_ctx *c)
@@ -1203,20 +1209,8 @@ static int draw_lengths(report_ctx *c, const report_study *rs, const char *slice
         g.where, n > nd ? " Only the first 16 grid points are drawn." : "");
 }
 
-/* Train studies: one figure per K (and other axes) when p_err varies,
- * else one figure with every grid point. */
-static int pick_lengths(const report_study *rs, const char *const *fixed, const char **keys)
-{
-    if (rs->st->kind != SPEC_TRAIN)
-        return 0;
-    if (varies_p_err(rs->st))
-        return pick_pollution(rs, fixed, keys);
-    keys_all(rs, keys);
-    return 1;
-}
-
 int report_lengths(report_ctx *c)
 {
-    return each_study(c, pick_lengths, pollution_keys, 1, "lengths", "grid points", draw_lengths,
+    return each_study(c, pick_train, pollution_keys, 1, "lengths", "grid points", draw_lengths,
                       "no train study");
 }
