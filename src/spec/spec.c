@@ -899,9 +899,9 @@ static double task_cost(const spec_study *st, const train_config *tc, const le_s
                                          (double)tc->checkpoints * tc->probe_per_class);
         double data = 0.5 * tc->k * (tc->train_per_class + tc->val_per_class);
         /* the fit's reference method: Euler steps of a K^2 x K^2 propagator,
-         * about 2e-4 K^4 forward passes a step (Zen 4, the dry run's
-         * self-benchmark: 18 us a step at K = 10, 0.4 us at K = 3, ~1% of
-         * its training step) */
+         * about 2e-4 K^4 forward passes a step (the dry run's self-benchmark
+         * on Zen 5: 14-15 us a step at K = 10, two passes; at K = 3 it is
+         * 0.3 us, ~1% of a training step, where the K^4 term says 0.1) */
         double fit = tc->fit ? 2e-4 * pow(tc->k, 4) * (double)tc->iters : 0;
         return infer * (steps + record + data) + fit;
     }

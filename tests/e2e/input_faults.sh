@@ -103,6 +103,8 @@ refused 2 "train: --iters needs a value" train --iters
 refused 2 "fit: --task needs a value" fit "$TMP/x.h5" --task
 refused 2 "bench: --steps needs a value" bench --steps
 refused 2 "study c has tasks 0..1, not 99" fit "$TMP/cf.h5" --task 99
+# a task that failed (or has not run) has nothing to fit
+refused 2 "task 0 of study c has no trajectory \(not done\?\)" fit "$TMP/cf.h5" --task 0
 
 # lesde train killed (SIGTERM; a background job ignores SIGINT): no FILE.h5;
 # the next run replaces the .tmp.
