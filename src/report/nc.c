@@ -13,7 +13,15 @@
  *                   on the most seeds, on how many, and its median cosine;
  *   probe_acc       the probe's accuracy by training label at its last
  *                   checkpoint: below p* the minimiser's is 1 - p (true
- *                   classes predicted, moved labels not memorised).
+ *                   classes predicted, moved labels not memorised);
+ *   probe_norm_*    at the last snapshot (the last checkpoint), from the
+ *                   probe's logits by true class: the centred length of
+ *                   their class means (logit) and of the log of their
+ *                   class-mean softmax probabilities (logprob), and the
+ *                   mean probability of the true class (ptrue). What the
+ *                   cross-entropy calibrates is the mean probability; the
+ *                   mean logit lies above its log where the samples'
+ *                   logits spread and the softmax bends (small p).
  * Whether the means end at the calibrated length, and whether one pair is
  * the farthest on every seed, tell a finite minimiser's symmetry from the
  * data's own asymmetry (README, "neural collapse"). */
@@ -55,22 +63,74 @@ static long last_recorded(const double *tv, long n)
     return last;
 }
 
+/* The probe's n samples' logits z [n][Km] with true classes y (-1:
+ * padding), classes 0..K-1: the centred lengths of the class means of the
+ * logits (out[0]) and of the log of the class-mean softmax probabilities
+ * (out[1]), and the mean over classes of the true class's mean probability
+ * (out[2]). ml, mp: scratch [K][K]. NaN when a class has no sample. */
+static void probe_means(const double *z, const double *y, long n, int K, long Km, double *ml,
+                        double *mp, double out[3])
+{
+    memset(ml, 0, sizeof(double) * (size_t)K * K);
+    memset(mp, 0, sizeof(double) * (size_t)K * K);
+    long cnt[DATA_MAX_K] = {0};
+    for (long i = 0; i < n; i++) {
+        if (!(y[i] >= 0 && y[i] < K))
+            continue;
+        int k = (int)y[i];
+        const double *zi = z + i * Km;
+        double mx = zi[0], sum = 0;
+        for (int j = 1; j < K; j++)
+            mx = fmax(mx, zi[j]);
+        for (int j = 0; j < K; j++)
+            sum += exp(zi[j] - mx);
+        for (int j = 0; j < K; j++) {
+            ml[k * K + j] += zi[j];
+            mp[k * K + j] += exp(zi[j] - mx) / sum;
+        }
+        cnt[k]++;
+    }
+    double pt = 0;
+    for (int k = 0; k < K; k++) {
+        if (cnt[k] == 0) {
+            out[0] = out[1] = out[2] = NAN;
+            return;
+        }
+        for (int j = 0; j < K; j++) {
+            ml[k * K + j] /= (double)cnt[k];
+            mp[k * K + j] = log(mp[k * K + j] / (double)cnt[k]);
+        }
+        pt += exp(mp[k * K + k]) / K;
+    }
+    out[0] = le_centred_length(ml, K, K);
+    out[1] = le_centred_length(mp, K, K);
+    out[2] = pt;
+}
+
 /* The rows of one study. */
 static int study_rows(report_ctx *c, report_table *csv, const report_study *rs)
 {
-    store_array xv = {0}, t = {0}, pa = {0}, tp = {0};
+    store_array xv = {0}, t = {0}, pa = {0}, tp = {0}, sl = {0}, sc = {0}, pl = {0};
     if (report_read(c, rs, "xbar_val", &xv) || report_read_val_t(c, rs, &t) ||
-        report_read(c, rs, "probe_acc", &pa) || report_read(c, rs, "t", &tp)) {
+        report_read(c, rs, "probe_acc", &pa) || report_read(c, rs, "t", &tp) ||
+        report_read(c, rs, "snap_logits", &sl) || report_read(c, rs, "snap_checkpoint", &sc) ||
+        report_read(c, rs, "probe_clean_label", &pl)) {
         store_array_free(&xv);
         store_array_free(&t);
         store_array_free(&pa);
+        store_array_free(&tp);
+        store_array_free(&sl);
+        store_array_free(&sc);
+        store_array_free(&pl);
         return c->e->code;
     }
     long npt = report_task_size(rs, &tp), npa = report_task_size(rs, &pa);
+    long nsn = report_task_size(rs, &sc), npr = report_task_size(rs, &pl);
     long Km = xv.dims[xv.ndim - 1], C = xv.dims[xv.ndim - 3], nt = report_task_size(rs, &t);
     int S = rs->S > 0 ? rs->S : 1, np = (int)(Km * (Km - 1) / 2);
     double *etf = malloc(sizeof(double) * S), *len = malloc(sizeof(double) * S);
-    double *acc = malloc(sizeof(double) * S);
+    double *acc = malloc(sizeof(double) * S), *pm = malloc(sizeof(double) * 3 * S);
+    double *mm = malloc(sizeof(double) * (size_t)(2 * Km * Km > 0 ? 2 * Km * Km : 1));
     double *cs = malloc(sizeof(double) * (size_t)S * (np > 0 ? np : 1));
     double *x = malloc(sizeof(double) * (size_t)(Km * Km > 0 ? Km * Km : 1));
     int *far = calloc((size_t)(np > 0 ? np : 1), sizeof(int));
@@ -80,11 +140,13 @@ static int study_rows(report_ctx *c, report_table *csv, const report_study *rs)
                                      "centred length",
                                      "calibrated length",
                                      "farthest pair",
-                                     "probe accuracy by training label"};
+                                     "probe accuracy by training label",
+                                     "probe: length of mean logit / of log mean probability"};
     report_ntable *mt = NULL;
-    int rc =
-        etf && len && acc && cs && x && far ? LESDE_OK : err_set(c->e, LESDE_FAIL, "out of memory");
-    if (!rc && !(mt = report_new_headed(c, mh, 7, "Study %s: neural collapse at the end of the run",
+    int rc = etf && len && acc && pm && mm && cs && x && far
+                 ? LESDE_OK
+                 : err_set(c->e, LESDE_FAIL, "out of memory");
+    if (!rc && !(mt = report_new_headed(c, mh, 8, "Study %s: neural collapse at the end of the run",
                                         rs->st->name)))
         rc = c->e->code;
     if (mt)
@@ -98,8 +160,12 @@ static int study_rows(report_ctx *c, report_table *csv, const report_study *rs)
                  "have none. Farthest pair: the pair farthest from the ETF's cosine on the "
                  "most seeds, k/n, and its median cosine. The probe's accuracy by training "
                  "label at the last checkpoint, median [IQR]: below p* the minimiser's is 1 - p "
-                 "(it predicts the true class, the moved labels are not memorised). Every "
-                 "column in collapse.csv.");
+                 "(it predicts the true class, the moved labels are not memorised). The "
+                 "probe's logits at the last checkpoint by true class, medians: the centred "
+                 "length of their class means, and of the log of their class-mean softmax "
+                 "probabilities, which is what the cross-entropy calibrates (collapse.csv also "
+                 "has the true class's mean probability, 1 - p at the minimiser). Every column "
+                 "in collapse.csv.");
     for (long p = 0; p < rs->P && !rc; p++) {
         int K = rs->pt[p].K, m = 0, npk = K * (K - 1) / 2;
         if (K < 2 || K > Km || rs->pt[p].n_done < 1)
@@ -118,6 +184,18 @@ static int study_rows(report_ctx *c, report_table *csv, const report_study *rs)
             /* the probe's accuracy at its own last checkpoint */
             long lp = last_recorded(tp.data + (p * rs->S + s) * npt, npt < npa ? npt : npa);
             acc[m] = lp >= 0 ? pa.data[(p * rs->S + s) * npa + lp] : NAN;
+            /* the probe's logits by true class, at the last snapshot if it
+             * is that last checkpoint */
+            const double *scp = sc.data + (p * rs->S + s) * nsn;
+            long j = nsn - 1;
+            while (j >= 0 && scp[j] < 0)
+                j--;
+            double pmm[3] = {NAN, NAN, NAN};
+            if (j >= 0 && lp >= 0 && scp[j] == (double)lp)
+                probe_means(sl.data + ((p * rs->S + s) * nsn + j) * npr * Km,
+                            pl.data + (p * rs->S + s) * npr, npr, K, Km, mm, mm + Km * Km, pmm);
+            for (int w = 0; w < 3; w++)
+                pm[(size_t)w * S + m] = pmm[w];
             etf[m] = le_etf_dev(x, K, K);
             len[m] = le_centred_length(x, K, K);
             pair_cosines(x, K, cs + (size_t)m * npk);
@@ -159,8 +237,10 @@ static int study_rows(report_ctx *c, report_table *csv, const report_study *rs)
         free(v);
         report_quantiles(etf, m, qe); /* reorders etf and len: read last */
         report_quantiles(len, m, ql);
-        double qa[3];
+        double qa[3], qp[3][3];
         report_quantiles(acc, m, qa);
+        for (int w = 0; w < 3; w++)
+            report_quantiles(pm + (size_t)w * S, m, qp[w]);
         int r = report_table_row(csv), k = 0;
         if (r < 0) {
             rc = err_set(c->e, LESDE_FAIL, "out of memory");
@@ -181,6 +261,9 @@ static int study_rows(report_ctx *c, report_table *csv, const report_study *rs)
         bad |= report_table_num(csv, r, k++, qc[0]);
         for (int i = 0; i < 3; i++)
             bad |= report_table_num(csv, r, k++, qa[i]);
+        for (int w = 0; w < 3; w++)
+            for (int i = 0; i < 3; i++)
+                bad |= report_table_num(csv, r, k++, qp[w][i]);
         int mr = report_table_row(&mt->t);
         bad |= mr < 0;
         if (mr >= 0) {
@@ -193,12 +276,17 @@ static int study_rows(report_ctx *c, report_table *csv, const report_study *rs)
             bad |= report_table_set(&mt->t, mr, 5, "%d-%d on %d/%d, cos %.2f", fa, fb, far[fp], m,
                                     qc[0]);
             bad |= report_table_q(&mt->t, mr, 6, qa);
+            bad |= isfinite(qp[0][0])
+                       ? report_table_set(&mt->t, mr, 7, "%.3g / %.3g", qp[0][0], qp[1][0])
+                       : report_table_set(&mt->t, mr, 7, "-");
         }
         if (bad)
             rc = err_set(c->e, LESDE_FAIL, "out of memory");
     }
     free(etf);
     free(acc);
+    free(pm);
+    free(mm);
     free(len);
     free(cs);
     free(x);
@@ -207,6 +295,9 @@ static int study_rows(report_ctx *c, report_table *csv, const report_study *rs)
     store_array_free(&t);
     store_array_free(&pa);
     store_array_free(&tp);
+    store_array_free(&sl);
+    store_array_free(&sc);
+    store_array_free(&pl);
     return rc;
 }
 
@@ -229,7 +320,16 @@ int report_nc_table(report_ctx *c)
                                     "farthest_pair_cos_median",
                                     "probe_acc_median",
                                     "probe_acc_q25",
-                                    "probe_acc_q75"};
+                                    "probe_acc_q75",
+                                    "probe_norm_logit_median",
+                                    "probe_norm_logit_q25",
+                                    "probe_norm_logit_q75",
+                                    "probe_norm_logprob_median",
+                                    "probe_norm_logprob_q25",
+                                    "probe_norm_logprob_q75",
+                                    "probe_ptrue_median",
+                                    "probe_ptrue_q25",
+                                    "probe_ptrue_q75"};
     int any = 0;
     for (int i = 0; i < c->s.n_studies; i++)
         any |= c->rs[i].st && c->rs[i].st->kind == SPEC_TRAIN && c->rs[i].n_done > 0 &&

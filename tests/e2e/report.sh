@@ -137,17 +137,29 @@ PY
 }
 check "collapse: median and IQR across seeds of the store's etf_dev" collapse_check
 # collapse.csv: every value recomputed from the store's validation class
-# means at each seed's last validation checkpoint (the 2-seed and the
-# 26-seed report), to the 6 digits the file has.
+# means at each seed's last validation checkpoint, and from the probe's
+# logits at its last snapshot (the 2-seed and the 26-seed report), to the 6
+# digits the file has.
 nc_check() { /usr/bin/python3 - "$1" "$2" <<'PY'
 import csv, h5py, numpy as np, sys
 g = h5py.File(sys.argv[1], "r")["study/pollution"]
 X, vt = np.asarray(g["xbar_val"]), np.asarray(g["val_t"])
 pa, tp = np.asarray(g["probe_acc"]), np.asarray(g["t"])
+Z, sc, y = np.asarray(g["snap_logits"]), np.asarray(g["snap_checkpoint"]), np.asarray(g["probe_clean_label"])
 if X.ndim == 4:  # p_err fixed: no grid axis
-    X, vt, pa, tp = X[None], vt[None], pa[None], tp[None]
+    X, vt, pa, tp, Z, sc, y = X[None], vt[None], pa[None], tp[None], Z[None], sc[None], y[None]
 pe = np.asarray(g["p_err"]) if "p_err" in g else [0.0]
 rows = list(csv.DictReader(open(sys.argv[2])))
+def centred(A):
+    return np.linalg.norm(A - A.mean(-1, keepdims=True), axis=-1).mean(-1)
+def probe(p, s, K):  # at the last snapshot, which is the probe's last checkpoint
+    j, last = np.nonzero(sc[p, s] >= 0)[0][-1], np.nonzero(tp[p, s] >= 0)[0][-1]
+    assert sc[p, s, j] == last, (p, s, sc[p, s], last)
+    z, lab = Z[p, s, j][:, :K], y[p, s]
+    pr = np.exp(z - z.max(1, keepdims=True)); pr /= pr.sum(1, keepdims=True)
+    ml = np.array([z[lab == k].mean(0) for k in range(K)])
+    mp = np.array([pr[lab == k].mean(0) for k in range(K)])
+    return centred(ml), centred(np.log(mp)), np.diag(mp).mean()
 assert len(rows) == X.shape[0], (len(rows), X.shape)
 def close(a, b):
     return (np.isnan(a) and np.isnan(b)) or abs(a - b) <= 1e-5 * max(abs(b), 1e-12)
@@ -166,10 +178,14 @@ for p, r in enumerate(rows):
     cal = abs(np.log((1 - p_err) * (K - 1) / p_err)) * np.sqrt((K - 1) / K) if 0 < p_err < 1 else np.nan
     want = dict(n_done=len(M), norm_calibrated=cal, farthest_pair_cos_median=np.median(cos[:, fp]))
     acc = [pa[p, s, np.nonzero(tp[p, s] >= 0)[0][-1]] for s in range(X.shape[1])]
+    pm = np.array([probe(p, s, K) for s in range(X.shape[1])])
     for q, name in ((50, "median"), (25, "q25"), (75, "q75")):
         want["etf_val_" + name] = np.percentile(dev.max(-1), q)
         want["norm_val_" + name] = np.percentile(length, q)
         want["probe_acc_" + name] = np.percentile(acc, q)
+        for w, m in enumerate(("logit", "logprob")):
+            want["probe_norm_%s_%s" % (m, name)] = np.percentile(pm[:, w], q)
+        want["probe_ptrue_" + name] = np.percentile(pm[:, 2], q)
     for k, v in want.items():
         assert close(float(r[k]), float(v)), (p, k, r[k], v)
     assert r["farthest_pair"] == "%d-%d" % (iu[0][fp], iu[1][fp]), (p, r["farthest_pair"], far)
