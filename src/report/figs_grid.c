@@ -1204,8 +1204,10 @@ static int draw_lengths(report_ctx *c, const report_study *rs, const char *slice
         "and dashed in the same colour the length of the logits that minimise the "
         "cross-entropy when a fraction p of each class's labels moves evenly to the others, "
         "|ln((1-p)(K-1)/p)| sqrt((K-1)/K): the same for every class, so a simplex ETF "
-        "(collapse.csv). Clean labels (p = 0) have no such minimiser; at p* = (K-1)/K it is "
-        "0, off the log axis.%s",
+        "(collapse.csv). What the minimiser fixes is the mean probability: where the samples' "
+        "logits spread, their mean ends above it at small p (collapse.csv's probe columns). "
+        "Clean labels (p = 0) have no such minimiser; at p* = (K-1)/K it is 0, off the log "
+        "axis.%s",
         g.where, n > nd ? " Only the first 16 grid points are drawn." : "");
 }
 
