@@ -126,6 +126,7 @@ static int study_rows(report_ctx *c, report_table *csv, const report_study *rs)
     }
     long npt = report_task_size(rs, &tp), npa = report_task_size(rs, &pa);
     long nsn = report_task_size(rs, &sc), npr = report_task_size(rs, &pl);
+    long nsl = report_task_size(rs, &sl); /* [snapshot][probe][Km] a task */
     long Km = xv.dims[xv.ndim - 1], C = xv.dims[xv.ndim - 3], nt = report_task_size(rs, &t);
     int S = rs->S > 0 ? rs->S : 1, np = (int)(Km * (Km - 1) / 2);
     double *etf = malloc(sizeof(double) * S), *len = malloc(sizeof(double) * S);
@@ -191,7 +192,7 @@ static int study_rows(report_ctx *c, report_table *csv, const report_study *rs)
             while (j >= 0 && scp[j] < 0)
                 j--;
             double pmm[3] = {NAN, NAN, NAN};
-            if (j >= 0 && lp >= 0 && scp[j] == (double)lp)
+            if (j >= 0 && lp >= 0 && scp[j] == (double)lp && nsl == nsn * npr * Km)
                 probe_means(sl.data + ((p * rs->S + s) * nsn + j) * npr * Km,
                             pl.data + (p * rs->S + s) * npr, npr, K, Km, mm, mm + Km * Km, pmm);
             for (int w = 0; w < 3; w++)
