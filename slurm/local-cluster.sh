@@ -254,7 +254,10 @@ cmd_start() {
   export SLURM_CONF=$CONF
   start_munged
   if ! running slurmctld; then
-    slurmctld -f "$CONF" || die "slurmctld did not start; see $DIR/log/slurmctld.log"
+    # -c: no jobs from the saved state. stop cancels every job, so the state
+    # has some only after a crash or a kill, and then they are stale: an
+    # srun allocation whose srun is gone holds its node forever.
+    slurmctld -c -f "$CONF" || die "slurmctld did not start; see $DIR/log/slurmctld.log"
   fi
   local node
   for node in $(node_names); do
