@@ -343,6 +343,9 @@ cmd_kill_node() {
   # process took seconds on a busy machine, by when the job had ended.
   local env ppid
   for env in $(grep -lzx -- "SLURMD_NODENAME=$node" /proc/[0-9]*/environ 2>/dev/null); do
+    # this cluster's jobs only: another one (LESDE_SLURM_DIR) may have a
+    # node of the same name
+    grep -qzx -- "SLURM_CONF=$CONF" "$env" 2>/dev/null || continue
     p=${env#/proc/}
     p=${p%/environ}
     procs+=("$p")
