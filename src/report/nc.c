@@ -79,14 +79,14 @@ static void probe_means(const double *z, const double *y, long n, int K, long Km
             continue;
         int k = (int)y[i];
         const double *zi = z + i * Km;
-        double mx = zi[0], sum = 0;
+        double mx = zi[0], sum = 0, ez[DATA_MAX_K];
         for (int j = 1; j < K; j++)
             mx = fmax(mx, zi[j]);
         for (int j = 0; j < K; j++)
-            sum += exp(zi[j] - mx);
+            sum += ez[j] = exp(zi[j] - mx);
         for (int j = 0; j < K; j++) {
             ml[k * K + j] += zi[j];
-            mp[k * K + j] += exp(zi[j] - mx) / sum;
+            mp[k * K + j] += ez[j] / sum;
         }
         cnt[k]++;
     }
@@ -111,24 +111,22 @@ static void probe_means(const double *z, const double *y, long n, int K, long Km
 static int study_rows(report_ctx *c, report_table *csv, const report_study *rs)
 {
     store_array xv = {0}, t = {0}, pa = {0}, tp = {0}, sl = {0}, sc = {0}, pl = {0};
+    store_array *const arrays[] = {&xv, &t, &pa, &tp, &sl, &sc, &pl};
+    const int na = (int)(sizeof arrays / sizeof arrays[0]);
     if (report_read(c, rs, "xbar_val", &xv) || report_read_val_t(c, rs, &t) ||
         report_read(c, rs, "probe_acc", &pa) || report_read(c, rs, "t", &tp) ||
         report_read(c, rs, "snap_logits", &sl) || report_read(c, rs, "snap_checkpoint", &sc) ||
         report_read(c, rs, "probe_clean_label", &pl)) {
-        store_array_free(&xv);
-        store_array_free(&t);
-        store_array_free(&pa);
-        store_array_free(&tp);
-        store_array_free(&sl);
-        store_array_free(&sc);
-        store_array_free(&pl);
+        for (int i = 0; i < na; i++)
+            store_array_free(arrays[i]);
         return c->e->code;
     }
     long npt = report_task_size(rs, &tp), npa = report_task_size(rs, &pa);
     long nsn = report_task_size(rs, &sc), npr = report_task_size(rs, &pl);
-    long nsl = report_task_size(rs, &sl); /* [snapshot][probe][Km] a task */
     long Km = xv.dims[xv.ndim - 1], C = xv.dims[xv.ndim - 3], nt = report_task_size(rs, &t);
     int S = rs->S > 0 ? rs->S : 1, np = (int)(Km * (Km - 1) / 2);
+    /* snap_logits [snapshot][probe][Km] a task, as the other two say */
+    int snaps = report_task_size(rs, &sl) == nsn * npr * Km;
     double *etf = malloc(sizeof(double) * S), *len = malloc(sizeof(double) * S);
     double *acc = malloc(sizeof(double) * S), *pm = malloc(sizeof(double) * 3 * S);
     double *mm = malloc(sizeof(double) * (size_t)(2 * Km * Km > 0 ? 2 * Km * Km : 1));
@@ -192,7 +190,7 @@ static int study_rows(report_ctx *c, report_table *csv, const report_study *rs)
             while (j >= 0 && scp[j] < 0)
                 j--;
             double pmm[3] = {NAN, NAN, NAN};
-            if (j >= 0 && lp >= 0 && scp[j] == (double)lp && nsl == nsn * npr * Km)
+            if (j >= 0 && lp >= 0 && scp[j] == (double)lp && snaps)
                 probe_means(sl.data + ((p * rs->S + s) * nsn + j) * npr * Km,
                             pl.data + (p * rs->S + s) * npr, npr, K, Km, mm, mm + Km * Km, pmm);
             for (int w = 0; w < 3; w++)
@@ -292,13 +290,8 @@ static int study_rows(report_ctx *c, report_table *csv, const report_study *rs)
     free(cs);
     free(x);
     free(far);
-    store_array_free(&xv);
-    store_array_free(&t);
-    store_array_free(&pa);
-    store_array_free(&tp);
-    store_array_free(&sl);
-    store_array_free(&sc);
-    store_array_free(&pl);
+    for (int i = 0; i < na; i++)
+        store_array_free(arrays[i]);
     return rc;
 }
 
