@@ -22,6 +22,24 @@ def datasets(f):
     return out
 
 
+def dim_names(ds):
+    return [d[0].name.rsplit("/", 1)[-1] if len(d) else "" for d in ds.dims]
+
+
+def written(f, study, ds):
+    """Which slots of ds a done task wrote: the status over the task axes,
+    reduced with any() over the grid axes ds lacks (the initial weights and
+    sample_index have no p_err axis, say: every task along it writes the
+    same slot)."""
+    status = f[study + "/status"]
+    done = np.asarray(status) == 1
+    mine = dim_names(ds)
+    for axis, name in reversed(list(enumerate(dim_names(status)))):
+        if name not in mine:
+            done = done.any(axis=axis)
+    return done
+
+
 def main(a, b, only_done):
     fa, fb = h5py.File(a, "r"), h5py.File(b, "r")
     da, db = datasets(fa), datasets(fb)
@@ -41,7 +59,7 @@ def main(a, b, only_done):
             continue
         if only_done and not x.is_scale:  # coordinates: no task axes
             study = "/".join(name.split("/")[:2])
-            done = (np.asarray(fa[study + "/status"]) == 1) & (np.asarray(fb[study + "/status"]) == 1)
+            done = written(fa, study, x) & written(fb, study, y)
             sel = done.reshape(done.shape + (1,) * (xa.ndim - done.ndim))
             sel = np.broadcast_to(sel, xa.shape)
             xa, ya = xa[sel], ya[sel]

@@ -62,6 +62,30 @@ static int shared_schedule(long **keep, int *shared, long n_max, const long *t, 
     return 0;
 }
 
+int field_has_axis(const field *f, const char *key)
+{
+    for (const char *const *k = f->same_over; k && *k; k++)
+        if (!strcmp(*k, key))
+            return 0;
+    return 1;
+}
+
+/* The keys that change neither a task's initial weights nor the training
+ * samples its SGD steps draw: each comes from its own stream of the seed
+ * (design.md, "Randomness"); the weights' shapes follow the dataset's
+ * channels and K, the draws the training set's size and iters (a shorter
+ * run pads its slot). Anything not listed (dataset, classes, a key added
+ * later) keeps its axis: a wrong entry here would let one task's bytes
+ * overwrite another's, so unit.test_store trains both values of every
+ * entry and compares. */
+#define SAME_OVER_ANY                                                                              \
+    "val_per_class", "p_err", "rho", "lr", "checkpoints", "spacing", "val_checkpoints",            \
+        "probe_per_class", "snapshots", "fit", "sg_order", "sg_window", "sim_window", "tail_frac", \
+        "plateau_factor", "ref_paths"
+const char *const fields_same_init[] = {SAME_OVER_ANY, "train_per_class", "iters", NULL};
+const char *const fields_same_order[] = {SAME_OVER_ANY, NULL};
+#undef SAME_OVER_ANY
+
 int fields_maxima(const spec *s, int study, int save_data, field_maxima *m)
 {
     const spec_study *st = &s->studies[study];
@@ -168,7 +192,9 @@ int fields_list(spec_kind kind, const field_maxima *m, field *out)
     add(out, &n, "probe_index", FT_I32, F_PROBE_INDEX, 0, "", "probe sample's index in the training set", 1, NP, "probe_sample");
     add(out, &n, "probe_label", FT_I32, F_PROBE_LABEL, 0, "", "probe sample's training label", 1, NP, "probe_sample");
     add(out, &n, "probe_clean_label", FT_I32, F_PROBE_CLEAN, 0, "", "probe sample's clean label", 1, NP, "probe_sample");
-    add(out, &n, "sample_index", FT_I32, F_SAMPLE_INDEX, 0, "", "training sample drawn at each SGD step", 1, m->T, "iteration");
+    add(out, &n, "sample_index", FT_I32, F_SAMPLE_INDEX, 0, "",
+        "training sample drawn at each SGD step", 1, m->T, "iteration")
+        ->same_over = fields_same_order;
     add(out, &n, "train_seconds", FT_F64, F_TRAIN_SEC, 0, "s", "training wall time", 0)->timing = 1;
     add(out, &n, "fit_seconds", FT_F64, F_FIT_SEC, 0, "s", "LE fit wall time", 0)->timing = 1;
     /* Initial parameters, PyTorch names and layouts. */
@@ -196,6 +222,7 @@ int fields_list(spec_kind kind, const field_maxima *m, field *out)
         field *f = add(out, &n, init_names[i], FT_F64, F_INIT0 + i, 0, "",
                        "initial parameters (PyTorch layout)", 0);
         f->ndim = nd[i];
+        f->same_over = fields_same_init;
         memcpy(f->dims, shapes[i], sizeof(long) * 4);
         memcpy(f->dimname, init_dims[i], sizeof init_dims[i]);
     }
@@ -334,6 +361,10 @@ int fields_check(const field *f, int n, char *why, size_t size)
                 snprintf(why, size, "field %s is in the table twice", f[i].name);
                 return -1;
             }
+        if (f[i].same_over && f[i].summarize) {
+            snprintf(why, size, "field %s is summarised but lacks axes", f[i].name);
+            return -1;
+        }
         for (int d = 0; d < f[i].ndim; d++) {
             const char *dn = f[i].dimname[d];
             if (!dn || !dn[0]) {

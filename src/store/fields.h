@@ -35,6 +35,12 @@ typedef struct {
     const char *units;
     const char *desc;
     int id;               /* what it holds (enum in fields.c) */
+    /* Spec keys whose value never changes it (NULL-terminated, or NULL):
+     * a grid axis of one of them is not among its dimensions, and every
+     * task along that axis writes the same bytes into one slot (the
+     * initial weights and the SGD order depend on the seed, not on p_err:
+     * design.md, "Randomness"). Never summarised. */
+    const char *const *same_over;
 } field;
 
 typedef struct {
@@ -56,6 +62,11 @@ int fields_list(spec_kind kind, const field_maxima *m, field *out);
  * summaries know one in a store written before flag_values marked it. */
 int fields_is_indicator(const char *name);
 long field_size(const field *f);
+/* The same_over lists of the initial weights (init/) and of sample_index. */
+extern const char *const fields_same_init[];
+extern const char *const fields_same_order[];
+/* Whether field f has the grid axis of spec key `key` (see same_over). */
+int field_has_axis(const field *f, const char *key);
 
 /* A per-task dimension's coordinate, when it is more than 0..n-1. */
 typedef struct {

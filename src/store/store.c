@@ -30,6 +30,7 @@ typedef struct {
     field_maxima m;
     int ngrid;                       /* grid axes + the seed axis */
     hsize_t grid[SPEC_MAX_AXES + 1];
+    unsigned char all_axes[FIELDS_MAX]; /* a layout 2 store: every field has every axis */
 } study_h;
 
 struct store {
@@ -135,6 +136,22 @@ static int study_setup(store *st, int i, int save_data, lesde_err *e)
         h->grid[a] = ss->axes[a].n;
     h->grid[ss->n_axes] = ss->n_seeds;
     return LESDE_OK;
+}
+
+/* Whether field fi of study ss has grid axis a (fields.h, same_over). */
+static int has_axis(const study_h *h, const spec_study *ss, int fi, int a)
+{
+    return h->all_axes[fi] || field_has_axis(&h->f[fi], ss->axes[a].key);
+}
+
+/* Slots of field fi: one per task, or fewer where axes are left out. */
+static long field_slots(const study_h *h, const spec_study *ss, int fi)
+{
+    long n = ss->n_seeds;
+    for (int a = 0; a < ss->n_axes; a++)
+        if (has_axis(h, ss, fi, a))
+            n *= ss->axes[a].n;
+    return n;
 }
 
 /* ---- the layout of a study (netCDF-4 / xarray read it as it is) ----
@@ -395,7 +412,8 @@ static int attach(layout *L, scope *sc, hid_t ds, const field *f, int with_seed)
     int at[32], k = 0;
     hid_t scales[32];
     for (int a = 0; a < L->ss->n_axes; a++)
-        at[k++] = coord(L, sc, L->axis[a], L->ss->axes[a].n);
+        if (field_has_axis(f, L->ss->axes[a].key))
+            at[k++] = coord(L, sc, L->axis[a], L->ss->axes[a].n);
     if (with_seed)
         at[k++] = coord(L, sc, "seed", L->ss->n_seeds);
     for (int d = 0; d < f->ndim; d++)
@@ -541,7 +559,8 @@ static int study_create(store *st, int i, lesde_err *e)
         hsize_t shape[32];
         int n = 0;
         for (int g = 0; g < h->ngrid; g++)
-            shape[n++] = h->grid[g];
+            if (g == ss->n_axes || has_axis(h, ss, fi, g))
+                shape[n++] = h->grid[g];
         for (int d = 0; d < f->ndim; d++)
             shape[n++] = (hsize_t)f->dims[d];
         hid_t ft = file_type(f->type), mt = mem_type(f->type);
@@ -713,7 +732,7 @@ static double store_bytes(const store *st)
         const study_h *h = &st->st[i];
         for (int fi = 0; fi < h->nf; fi++) {
             double n = (double)field_size(&h->f[fi]);
-            b += n * field_elsize(h->f[fi].type) * ss->n_tasks;
+            b += n * field_elsize(h->f[fi].type) * field_slots(h, ss, fi);
             if (h->f[fi].summarize)
                 b += n * sizeof(double) * FIELD_N_STATS * ss->n_points;
         }
@@ -871,20 +890,30 @@ static int open_datasets(store *st, int i, lesde_err *e)
     h->group = H5Gopen2(st->file, path, H5P_DEFAULT);
     if (h->group < 0)
         return err_set(e, LESDE_FAIL, "store has no group %s", path);
+    const spec_study *ss = &st->s->studies[i];
     for (int fi = 0; fi < h->nf; fi++) {
         h->dset[fi] = H5Dopen2(h->group, h->f[fi].name, H5P_DEFAULT);
         if (h->dset[fi] < 0)
             return err_set(e, LESDE_FAIL, "store has no dataset %s/%s (damaged?)", path,
                            h->f[fi].name);
         /* Reads and writes trust the spec's shape: a damaged file must not
-         * make them overrun a buffer. */
+         * make them overrun a buffer. A field without some axes has them
+         * all in a layout 2 store. */
         hid_t sp = H5Dget_space(h->dset[fi]);
         long long np = H5Sget_simple_extent_npoints(sp);
+        int nd = H5Sget_simple_extent_ndims(sp);
         H5Sclose(sp);
-        if (np != (long long)st->s->studies[i].n_tasks * field_size(&h->f[fi]))
-            return err_set(e, LESDE_FAIL, "dataset %s/%s has %lld values, not the %lld of its "
-                           "spec (damaged store?)", path, h->f[fi].name, np,
-                           (long long)st->s->studies[i].n_tasks * field_size(&h->f[fi]));
+        long long size = field_size(&h->f[fi]), want = field_slots(h, ss, fi) * size;
+        if ((np != want || nd != h->ngrid + h->f[fi].ndim) && np == ss->n_tasks * size &&
+            nd == h->ngrid + h->f[fi].ndim) {
+            h->all_axes[fi] = 1;
+            want = np;
+        }
+        if (np != want)
+            return err_set(e, LESDE_FAIL,
+                           "dataset %s/%s has %lld values, not the %lld of its "
+                           "spec (damaged store?)",
+                           path, h->f[fi].name, np, want);
     }
     return LESDE_OK;
 }
@@ -926,7 +955,7 @@ int store_open(const char *path, const spec *s, const store_opts *o, store **out
         rc = err_set(e, LESDE_USAGE, "%s: not a lesde store (no lesde attributes)", path);
     /* Before the hash: a store of the same spec but an older layout does
      * not resume either. */
-    else if (layout < STORE_LAYOUT_VERSION)
+    else if (layout < STORE_LAYOUT_RESUMED)
         rc = err_set(e, LESDE_USAGE,
                      "%s: a store of layout %g, from an older lesde; this one writes layout %d "
                      "and does not resume it (lesde report and lesde status still read it). "
@@ -1013,10 +1042,11 @@ static int write_slot(store *st, const spec_task *t, int fi, const void *buf, le
         return LESDE_OK;
     hsize_t start[32], count[32];
     int k = 0;
-    for (int a = 0; a < ss->n_axes; a++) {
-        start[k] = spec_point_coord(ss, t->point, a);
-        count[k++] = 1;
-    }
+    for (int a = 0; a < ss->n_axes; a++)
+        if (has_axis(h, ss, fi, a)) {
+            start[k] = spec_point_coord(ss, t->point, a);
+            count[k++] = 1;
+        }
     start[k] = t->seed_index;
     count[k++] = 1;
     for (int d = 0; d < f->ndim; d++) {

@@ -24,9 +24,13 @@
 #include "spec/spec.h"
 #include "train/train.h"
 
-/* 2: coordinates in every group, named dimensions, netCDF attributes,
- * median and quartiles; 1: lesde before 2026-12 (read, not resumed). */
-#define STORE_LAYOUT_VERSION 2
+/* 3: the initial weights and sample_index without the grid axes that do
+ * not change them (fields.h, same_over); 2: coordinates in every group,
+ * named dimensions, netCDF attributes, median and quartiles (resumed:
+ * those fields keep every axis there); 1: lesde before 2026-12 (read, not
+ * resumed). */
+#define STORE_LAYOUT_VERSION 3
+#define STORE_LAYOUT_RESUMED 2 /* the oldest layout a sweep resumes */
 
 /* Task status values in the `status` datasets. */
 enum { STORE_PENDING = 0, STORE_DONE = 1, STORE_FAILED = 2 };

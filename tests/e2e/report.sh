@@ -560,7 +560,7 @@ with h5py.File(sys.argv[1], "r+") as f:
     del f["study/pollution/fit/tail"]
     if sys.argv[2] == "old":
         f.attrs["layout_version"] = 1.0
-    if sys.argv[2] == "foreign":  # layout 2, by another lesde version
+    if sys.argv[2] == "foreign":  # this layout, by another lesde version
         f.attrs["spec_hash"] = "0123456789abcdef"
 PY
 }

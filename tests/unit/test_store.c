@@ -443,12 +443,12 @@ static void test_old_layout(const char *path, const spec *s)
     spec_free(&r);
     f = H5Fopen(old, H5F_ACC_RDWR, H5P_DEFAULT);
     a = H5Aopen(f, "layout_version", H5P_DEFAULT);
-    double three = 3;
-    H5Awrite(a, H5T_NATIVE_DOUBLE, &three);
+    double newer = STORE_LAYOUT_VERSION + 1;
+    H5Awrite(a, H5T_NATIVE_DOUBLE, &newer);
     H5Aclose(a);
     H5Fclose(f);
     CHECK(store_open(old, s, &so, &st, &e) == LESDE_USAGE && strstr(e.msg, "newer lesde"),
-          "layout 3 refused: %s", e.msg);
+          "a newer layout refused: %s", e.msg);
     unlink(old);
 }
 
@@ -525,6 +525,180 @@ static void test_lock(void)
     store_lock_release(a); /* not ours: left in place */
     CHECK(access(lock, F_OK) == 0, "another's lock is not removed");
     unlink(lock);
+}
+
+/* Trains task i of s (tiny settings); 0 on success. */
+static int train_task(const spec *s, long i, spec_task *t, train_result *r)
+{
+    lesde_err e = {0};
+    train_config c;
+    if (spec_task_get(s, i, t) || spec_task_train(s, t, &c))
+        return -1;
+    int rc = train_run(&c, r, &e);
+    CHECK(rc == 0, "train task %ld: %s", i, e.msg);
+    return rc;
+}
+
+/* The claim behind same_over (fields.h): for every key listed, two values
+ * of it give the same initial weights (fields_same_init) and the same SGD
+ * draws (fields_same_order). Each listed key needs a row here. */
+static void test_same_over(void)
+{
+    static const struct {
+        const char *key, *values;
+    } axes[] = {
+        {"val_per_class", "5, 8"},   {"p_err", "0, 0.6"},         {"rho", "0.2, 1"},
+        {"lr", "0.005, 0.02"},       {"checkpoints", "3, 5"},     {"spacing", "linear, log"},
+        {"val_checkpoints", "0, 3"}, {"probe_per_class", "2, 4"}, {"snapshots", "1, 2"},
+        {"fit", "true, false"},      {"sg_order", "2, 3"},        {"sg_window", "151, 9"},
+        {"sim_window", "21, 5"},     {"tail_frac", "0.1, 0.5"},   {"plateau_factor", "10, 2"},
+        {"ref_paths", "200, 3"},     {"train_per_class", "6, 9"}, {"iters", "30, 45"}};
+    const int na = (int)(sizeof axes / sizeof axes[0]);
+    const char *const *lists[2] = {fields_same_init, fields_same_order};
+    for (int l = 0; l < 2; l++)
+        for (const char *const *k = lists[l]; *k; k++) {
+            int found = 0;
+            for (int a = 0; a < na; a++)
+                found |= !strcmp(axes[a].key, *k);
+            CHECK(found, "same_over key %s has a row in test_same_over", *k);
+        }
+    for (int a = 0; a < na; a++) {
+        /* tiny settings, the key under test an axis instead */
+        static const char *const base[][2] = {{"train_per_class", "6"}, {"val_per_class", "5"},
+                                              {"iters", "30"},          {"checkpoints", "4"},
+                                              {"probe_per_class", "2"}, {"snapshots", "1"}};
+        char text[600];
+        int n = snprintf(text, sizeof text,
+                         "[sweep]\nname = so\nseeds = 3\n[study.tr]\n"
+                         "kind = train\nclasses = 2\n%s = %s\n",
+                         axes[a].key, axes[a].values);
+        for (size_t b = 0; b < sizeof base / sizeof base[0]; b++)
+            if (strcmp(base[b][0], axes[a].key))
+                n += snprintf(text + n, sizeof text - n, "%s = %s\n", base[b][0], base[b][1]);
+        spec s;
+        lesde_err e = {0};
+        int rc = spec_parse(&s, text, "so", NULL, 0, &e);
+        CHECK(rc == 0 && s.n_tasks == 2, "%s: spec: %s", axes[a].key, e.msg);
+        if (rc)
+            continue;
+        spec_task t[2];
+        train_result r[2];
+        if (!train_task(&s, 0, &t[0], &r[0])) {
+            if (!train_task(&s, 1, &t[1], &r[1])) {
+                field f = {.same_over = fields_same_init};
+                int init_same =
+                    r[0].n_params == r[1].n_params &&
+                    !memcmp(r[0].init_params, r[1].init_params, sizeof(double) * r[0].n_params);
+                long n0 = r[0].t[r[0].C - 1], n1 = r[1].t[r[1].C - 1];
+                int order_same =
+                    n0 == n1 && !memcmp(r[0].sample_index, r[1].sample_index, sizeof(int) * n0);
+                /* listed: the same; the three kept here: they differ */
+                CHECK(init_same == !field_has_axis(&f, axes[a].key), "%s: init %s", axes[a].key,
+                      init_same ? "the same" : "differs");
+                f.same_over = fields_same_order;
+                CHECK(order_same == !field_has_axis(&f, axes[a].key), "%s: sample order %s",
+                      axes[a].key, order_same ? "the same" : "differs");
+                train_result_free(&r[1]);
+            }
+            train_result_free(&r[0]);
+        }
+        spec_free(&s);
+    }
+}
+
+/* A grid over p_err, lr and iters: the initial weights keep only the seed
+ * axis, sample_index iters and the seed; every task writes its slot (the
+ * same bytes as the other tasks of it), and each reads back its own. */
+static void test_shared_slots(void)
+{
+    const char *path = "/tmp/lesde_test_shared.h5";
+    unlink(path);
+    static const char *text = "[sweep]\nname = sh\nseeds = 0..1\n"
+                              "[study.tr]\nkind = train\nclasses = 2\ntrain_per_class = 6\n"
+                              "val_per_class = 5\niters = 20, 30\ncheckpoints = 3\n"
+                              "probe_per_class = 2\nsnapshots = 1\np_err = 0, 0.5\n"
+                              "lr = 0.005, 0.01\nfit = false\n";
+    spec s;
+    lesde_err e = {0};
+    CHECK(spec_parse(&s, text, "sh", NULL, 0, &e) == 0 && s.n_tasks == 16, "spec: %s", e.msg);
+    store_opts so = {.comm = MPI_COMM_NULL};
+    store *st = NULL;
+    CHECK(store_create(path, &s, &so, &st, &e) == 0, "create: %s", e.msg);
+    train_result r[16];
+    int ok = 1;
+    for (long i = 0; i < 16 && st; i++) {
+        spec_task t;
+        ok &= !train_task(&s, i, &t, &r[i]) && store_write_train(st, &t, &r[i], 1, 0, &e) == 0;
+    }
+    CHECK(ok, "16 tasks written: %s", e.msg);
+    CHECK(st && store_close(st, &e) == 0, "close: %s", e.msg);
+    if (!ok) {
+        spec_free(&s);
+        return;
+    }
+    store_array si, w;
+    CHECK(store_read_array(path, "tr", "sample_index", &si, &e) == 0 && si.ndim == 3 &&
+              si.dims[0] == 2 && si.dims[1] == 2 && si.dims[2] == 30,
+          "sample_index [iters][seed][iteration]: %s", e.msg);
+    CHECK(store_read_array(path, "tr", "init/fc2.weight", &w, &e) == 0 && w.ndim == 3 &&
+              w.dims[0] == 2 && w.dims[1] == 84 && w.dims[2] == 120,
+          "init [seed][out][in]: %s", e.msg);
+    int eq = 1;
+    long off = 6 * 25 + 6 + 16 * 6 * 25 + 16 + 120 * 400 + 120; /* fc2.weight's offset */
+    for (long i = 0; i < 16 && si.data && w.data; i++) {
+        spec_task t;
+        spec_task_get(&s, i, &t);
+        int ai = -1;
+        for (int a = 0; a < s.studies[0].n_axes; a++)
+            if (!strcmp(s.studies[0].axes[a].key, "iters"))
+                ai = a;
+        long it = spec_point_coord(&s.studies[0], t.point, ai), n = r[i].t[r[i].C - 1];
+        const double *row = si.data + (it * 2 + t.seed_index) * 30;
+        for (long k = 0; k < 30; k++)
+            eq &= row[k] == (k < n ? r[i].sample_index[k] : -1);
+        eq &= same(w.data + t.seed_index * 84 * 120, r[i].init_params + off, 84 * 120);
+    }
+    CHECK(eq, "every task's sample_index and initial weights read back");
+    store_array_free(&si);
+    store_array_free(&w);
+    /* A layout 2 store has every axis on them: a sweep resumes it and
+     * writes each task's own slot there. */
+    const spec_study *ss = &s.studies[0];
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t a = H5Aopen(f, "layout_version", H5P_DEFAULT);
+    int two = 2;
+    H5Awrite(a, H5T_NATIVE_INT, &two);
+    H5Aclose(a);
+    H5Ldelete(f, "/study/tr/sample_index", H5P_DEFAULT);
+    hsize_t full[SPEC_MAX_AXES + 2];
+    int nd = 0;
+    for (int x = 0; x < ss->n_axes; x++)
+        full[nd++] = ss->axes[x].n;
+    full[nd++] = ss->n_seeds;
+    full[nd++] = 30;
+    hid_t sp = H5Screate_simple(nd, full, NULL);
+    hid_t d = H5Dcreate2(f, "/study/tr/sample_index", H5T_STD_I32LE, sp, H5P_DEFAULT, H5P_DEFAULT,
+                         H5P_DEFAULT);
+    H5Sclose(sp);
+    H5Dclose(d);
+    H5Fclose(f);
+    CHECK(store_open(path, &s, &so, &st, &e) == 0, "layout 2 resumes: %s", e.msg);
+    spec_task t5;
+    spec_task_get(&s, 5, &t5);
+    CHECK(st && store_write_train(st, &t5, &r[5], 1, 0, &e) == 0, "write into layout 2: %s", e.msg);
+    CHECK(st && store_close(st, &e) == 0, "close: %s", e.msg);
+    CHECK(store_read_array(path, "tr", "sample_index", &si, &e) == 0 && si.ndim == nd,
+          "full sample_index: %s", e.msg);
+    eq = si.data != NULL;
+    long n5 = r[5].t[r[5].C - 1];
+    for (long k = 0; eq && k < 30; k++) /* task 5's slot: its id, in the full layout */
+        eq = si.data[5 * 30 + k] == (k < n5 ? r[5].sample_index[k] : -1);
+    CHECK(eq, "task 5's sample_index in its own slot of the full layout");
+    store_array_free(&si);
+    for (long i = 0; i < 16; i++)
+        train_result_free(&r[i]);
+    spec_free(&s);
+    unlink(path);
 }
 
 int main(void)
@@ -668,6 +842,8 @@ int main(void)
     unlink(path);
     unlink("/tmp/lesde_test_garbage.h5");
     test_fields_table();
+    test_same_over();
+    test_shared_slots();
     test_summaries();
     test_lock();
     return check_done("test_store");
