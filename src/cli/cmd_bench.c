@@ -12,6 +12,7 @@
 #include "nn/cnn.h"
 #include "run/run.h"
 #include "spec/spec.h"
+#include "store/store.h"
 
 static void help(void)
 {
@@ -325,6 +326,11 @@ int cli_dry_run(const spec *s, double wall_hours)
         ranks = 1;
     printf("estimated %.2f core-hours (%.0f core-seconds); longest task ~%.0f s\n", total / 3600,
            total, longest);
+    double bytes = store_size(s, 0);
+    if (bytes >= 1e9)
+        printf("the store: %.2f GB, allocated in full when the sweep starts\n", bytes / 1e9);
+    else if (bytes >= 0)
+        printf("the store: %.1f MB, allocated in full when the sweep starts\n", bytes / 1e6);
     if (longest > wall)
         printf("no number of ranks meets a wall time of %.2f h: the longest task alone "
                "takes %.2f h\n",

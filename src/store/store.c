@@ -740,6 +740,19 @@ static double store_bytes(const store *st)
     return b;
 }
 
+double store_size(const spec *s, int save_data)
+{
+    store *st = store_alloc(s, NULL);
+    double b = st ? 0 : -1;
+    for (int i = 0; st && i < s->n_studies && b >= 0; i++)
+        if (study_setup(st, i, save_data, NULL))
+            b = -1;
+    if (b >= 0)
+        b = store_bytes(st);
+    store_close(st, NULL);
+    return b;
+}
+
 /* The whole store is allocated at creation: refuse at once, with the
  * sizes, when its directory has not the room for the raw data alone (a
  * creation that fails half-way says less). Rank 0 decides for all. */

@@ -43,6 +43,10 @@ typedef struct {
     const char *mpi_info; /* "key=value,key=value" MPI-IO hints, or NULL */
 } store_opts;
 
+/* Bytes of raw data a store of spec s takes (every slot and summary; the
+ * metadata adds a little); -1 when a study cannot be expanded. */
+double store_size(const spec *s, int save_data);
+
 /* Creates a new store for spec s (fails if path exists). Collective: rank 0
  * creates the file alone, then every rank opens it. Refuses at once when
  * the disk has not the room for the raw data; a creation that fails

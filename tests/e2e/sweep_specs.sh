@@ -40,6 +40,11 @@ expect_exit 0 "--new starts over" "$LESDE" sweep "$SPEC" --store "$TMP/s.h5" --q
 expect_exit 0 "dry run" "$LESDE" sweep "$SPEC" --dry-run
 check "dry run estimates core-hours" grep -q "core-hours" "$TMP/out"
 check "dry run prints ranks" grep -q "ranks for a wall time" "$TMP/out"
+# its store size: the raw data of the store --new just made of the same
+# spec, which adds its metadata (~0.6 MB: datasets, scales, attributes)
+mb=$(sed -n 's/^the store: \([0-9.]*\) MB, allocated in full.*/\1/p' "$TMP/out")
+check "dry run: the store's size ($mb MB) is the file's ($(stat -c %s "$TMP/s.h5") bytes)" \
+  awk -v m="${mb:-0}" -v b="$(stat -c %s "$TMP/s.h5")" 'BEGIN { exit !(m > 0 && b >= (m - 0.05) * 1e6 && b <= m * 1e6 * 1.05 + 1e6) }'
 check "dry run times the fit of a study that fits" grep -q "self-benchmark, the fit at K = [0-9]*: [0-9.]* us per training step" "$TMP/out"
 expect_exit 0 "dry run, no fit" "$LESDE" sweep "$SPEC" --dry-run --set study.train.fit=no
 check "dry run without a fit times none" sh -c "! grep -q 'the fit at K' '$TMP/out'"
