@@ -187,6 +187,11 @@ int report_draw_tailt(report_ctx *c, const report_study *rs, const char *slice, 
                       int n);
 int report_draw_fig4(report_ctx *c, const report_study *rs, long p);
 int report_draw_fig5(report_ctx *c, const report_study *rs, long p);
+/* The end of the initial plateau against rho of every fitted train study
+ * over p_err or rho: the figure (plateau.c), and plateau.csv with its
+ * Markdown table. */
+int report_plateau(report_ctx *c);
+int report_plateau_table(report_ctx *c);
 /* P(separable) over the observation time of every sde study (the boundary
  * schedule, which has no s, included). */
 int report_sept(report_ctx *c);
@@ -212,5 +217,10 @@ report_ntable *report_new_headed(report_ctx *c, const char *const *heads, int nc
 int report_table_q(report_table *t, int row, int col, const double *q);
 int report_csv_table(report_ctx *c, report_table *t, const char *const *names, int n);
 int report_write_csv(report_ctx *c, const char *name, const report_table *t);
+/* DIR/name, a CSV headed heads[n] with the rows(c, csv, rs) of every study
+ * pick accepts; nothing when it accepts none. */
+int report_study_csv(report_ctx *c, const char *name, const char *const *heads, int n,
+                     int (*pick)(report_ctx *, const report_study *),
+                     int (*rows)(report_ctx *, report_table *, const report_study *));
 
 #endif

@@ -295,6 +295,13 @@ static int study_rows(report_ctx *c, report_table *csv, const report_study *rs)
     return rc;
 }
 
+/* A train study with done tasks and validation means. */
+static int nc_study(report_ctx *c, const report_study *rs)
+{
+    return rs->st && rs->st->kind == SPEC_TRAIN && rs->n_done > 0 &&
+           store_has(c->o->store, rs->st->name, "xbar_val");
+}
+
 int report_nc_table(report_ctx *c)
 {
     static const char *const h[] = {"study",
@@ -324,24 +331,6 @@ int report_nc_table(report_ctx *c)
                                     "probe_ptrue_median",
                                     "probe_ptrue_q25",
                                     "probe_ptrue_q75"};
-    int any = 0;
-    for (int i = 0; i < c->s.n_studies; i++)
-        any |= c->rs[i].st && c->rs[i].st->kind == SPEC_TRAIN && c->rs[i].n_done > 0 &&
-               store_has(c->o->store, c->rs[i].st->name, "xbar_val");
-    if (!any)
-        return LESDE_OK;
-    report_table csv;
-    if (report_csv_table(c, &csv, h, (int)(sizeof h / sizeof h[0])))
-        return c->e->code;
-    int rc = LESDE_OK;
-    for (int i = 0; i < c->s.n_studies && !rc; i++) {
-        const report_study *rs = &c->rs[i];
-        if (rs->st && rs->st->kind == SPEC_TRAIN && rs->n_done > 0 &&
-            store_has(c->o->store, rs->st->name, "xbar_val"))
-            rc = study_rows(c, &csv, rs);
-    }
-    if (!rc)
-        rc = report_write_csv(c, "collapse.csv", &csv);
-    report_table_free(&csv);
-    return rc;
+    return report_study_csv(c, "collapse.csv", h, (int)(sizeof h / sizeof h[0]), nc_study,
+                            study_rows);
 }

@@ -159,6 +159,9 @@ long report_last_finite(const double *v, long n);
  * q[0..2] (linear interpolation between order statistics, numpy's default);
  * NaN when none is finite. Reorders v. */
 void report_quantiles(double *v, int n, double *q);
+/* The same for times to an event, NaN where it never happened (later than
+ * any): those count as +inf, and a quantile among them is +inf. */
+void report_quantiles_censored(double *v, int n, double *q);
 
 /* A table of text cells, written as CSV, Markdown or HTML. */
 typedef struct {

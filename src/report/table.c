@@ -384,6 +384,21 @@ static double quantile_sorted(const double *v, int n, double p)
     return isinf(v[lo + 1]) ? v[lo + 1] : v[lo] + (h - lo) * (v[lo + 1] - v[lo]);
 }
 
+void report_quantiles_censored(double *v, int n, double *q)
+{
+    for (int i = 0; i < n; i++)
+        if (!(v[i] < INFINITY)) /* NaN: beyond the end */
+            v[i] = INFINITY;
+    if (n < 1) {
+        q[0] = q[1] = q[2] = NAN;
+        return;
+    }
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    q[0] = quantile_sorted(v, n, 0.5);
+    q[1] = quantile_sorted(v, n, 0.25);
+    q[2] = quantile_sorted(v, n, 0.75);
+}
+
 double report_boot_tail(int m)
 {
     if (m < 2)

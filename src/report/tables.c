@@ -482,6 +482,28 @@ static int write_md(report_ctx *c)
     return add_file(c, "summary.md");
 }
 
+int report_study_csv(report_ctx *c, const char *name, const char *const *heads, int n,
+                     int (*pick)(report_ctx *, const report_study *),
+                     int (*rows)(report_ctx *, report_table *, const report_study *))
+{
+    int any = 0;
+    for (int i = 0; i < c->s.n_studies; i++)
+        any |= pick(c, &c->rs[i]);
+    if (!any)
+        return LESDE_OK;
+    report_table csv;
+    if (report_csv_table(c, &csv, heads, n))
+        return c->e->code;
+    int rc = LESDE_OK;
+    for (int i = 0; i < c->s.n_studies && !rc; i++)
+        if (pick(c, &c->rs[i]))
+            rc = rows(c, &csv, &c->rs[i]);
+    if (!rc)
+        rc = report_write_csv(c, name, &csv);
+    report_table_free(&csv);
+    return rc;
+}
+
 int report_tables(report_ctx *c)
 {
     int rc = report_tolerate(c, "summary.csv", train_tables(c));
@@ -491,6 +513,8 @@ int report_tables(report_ctx *c)
         rc = report_tolerate(c, "the LE tables", report_le_tables(c));
     if (!rc)
         rc = report_tolerate(c, "collapse.csv", report_nc_table(c));
+    if (!rc)
+        rc = report_tolerate(c, "plateau.csv", report_plateau_table(c));
     if (!rc)
         rc = report_tolerate(c, "summary_sde.csv", sde_tables(c));
     if (!rc)

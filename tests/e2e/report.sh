@@ -20,7 +20,7 @@ figs="fig2-pollution fig3a-pollution fig3b-pollution fig3cd-pollution fig3ref0-p
       fig3final-pollution imit-pollution imitk-pollution tailt-pollution fig4plateau-pollution
       fig4seedsplateau-pollution fig4reference-pollution fig4seedsreference-pollution
       fig5-pollution fig5kplateau-pollution fig5kreference-pollution collapse-pollution
-      lengths-pollution
+      lengths-pollution plateau-pollution
       gamma-gamma sept-gamma sept-boundary tailorder-pollution"
 for f in $figs; do
   check "$f.png is a PNG" is_png "$OUT/$f.png"
@@ -28,7 +28,7 @@ for f in $figs; do
   check "$f.dat kept" test -s "$OUT/$f.dat"
 done
 n=$(ls "$OUT"/*.png | wc -l)
-check "22 figures, not $n" test "$n" -eq 22
+check "23 figures, not $n" test "$n" -eq 23
 check "fig5k: a panel per class" test "$(grep -c "^set title 'class " "$OUT/fig5kplateau-pollution.gp")" -eq 3
 check "fig4 names the median-RD seed" grep -q "seed [01] (median RD of 2 seeds)" "$OUT/fig4plateau-pollution.gp"
 check "fig4seeds: a panel per seed" test "$(grep -c "^set title 'seed " "$OUT/fig4seedsplateau-pollution.gp")" -eq 2
@@ -212,6 +212,41 @@ for p, b in enumerate(blocks):
 PY
 }
 check "lengths: the validation means' centred length from the store" lengths_check
+# plateau.csv: the end of the plateau of every point recomputed from the
+# store's fit/plateau_t, a seed that never left it counting as +inf
+# (numpy's quantiles, type 7, but +inf where interpolation touches it);
+# the figure's dotted line starts from the clean point's median.
+plateau_check() { /usr/bin/python3 - "$1" "$2" "$3" <<'PY'
+import csv, h5py, math, numpy as np, sys
+g = h5py.File(sys.argv[1], "r")["study/pollution"]
+pt, st = np.asarray(g["fit/plateau_t"]), np.asarray(g["status"])
+pe, K = np.asarray(g["p_err"]), int(g.attrs["classes"])
+rows = list(csv.DictReader(open(sys.argv[2])))
+assert len(rows) == len(pe), (len(rows), pe)
+def quantile(v, q):
+    v = np.sort(v); h = q * (len(v) - 1); lo = int(math.floor(h))
+    if lo + 1 >= len(v) or h == lo:
+        return v[lo]
+    return v[lo + 1] if np.isinf(v[lo + 1]) else v[lo] + (h - lo) * (v[lo + 1] - v[lo])
+for p, r in enumerate(rows):
+    v = pt[p][st[p] == 1]
+    ended = int(np.isfinite(v).sum()); v = np.where(np.isfinite(v), v, np.inf)
+    rho = pe[p] * K / (K - 1)
+    assert int(r["n_done"]) == len(v) and int(r["n_ended"]) == ended, (p, r)
+    assert abs(float(r["rho"]) - float("%.6g" % rho)) == 0, (p, r["rho"], rho)
+    for q, name in ((0.5, "median"), (0.25, "q25"), (0.75, "q75")):
+        want, got = quantile(v, q), float(r["t_" + name])
+        assert got == want or np.isfinite(want) and abs(got - want) <= 1e-5 * abs(want), (p, name, got, want)
+    prod = quantile(v, 0.5) * abs(1 - rho)
+    got = float(r["t_median_x_abs_1_rho"])
+    assert got == prod or np.isfinite(prod) and abs(got - prod) <= 1e-5 * abs(prod), (p, got, prod)
+clean = [float(r["t_median"]) for r in rows if float(r["rho"]) == 0]
+gp = open(sys.argv[3]).read()
+assert clean and ("%.9g / x with lines dt 3" % clean[0]) in gp, (clean, gp[-400:])
+PY
+}
+check "plateau.csv: from the store's fit/plateau_t" plateau_check "$STORE" "$OUT/plateau.csv" "$OUT/plateau-pollution.gp"
+check "summary.md: the plateau table" grep -q "^## Study pollution: the end of the initial plateau" "$OUT/summary.md"
 check "lengths: the calibrated length of p_err 0.7, dashed" grep -q "^ *0.125863[0-9]* with lines dt 2" "$OUT/lengths-pollution.gp"
 check "lengths: none for p_err 0" test "$(grep -c "with lines dt 2 lw 1.2 lc rgb '#" "$OUT/lengths-pollution.gp")" -eq 1
 check "collapse.csv: 26 seeds" nc_check "$TMP/s26.h5" "$TMP/r26/collapse.csv"

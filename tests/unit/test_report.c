@@ -353,6 +353,16 @@ static void test_quantiles(void)
     double two[8] = {0.3, 0.3, 0.3, 1.9, 1.9, 1.9, 1.9, 1.9};
     report_quantiles(two, 8, q);
     CHECK(q[0] == 1.9 && q[1] == 0.3 && q[2] == 1.9, "two-valued: %g %g %g", q[0], q[1], q[2]);
+    /* times to an event, NaN where it never came: later than any. 1, 2, 3,
+     * inf, inf: median 3, q25 2, q75 inf (between inf and inf) */
+    double ev[5] = {NAN, 3, 1, NAN, 2};
+    report_quantiles_censored(ev, 5, q);
+    CHECK(q[0] == 3 && q[1] == 2 && isinf(q[2]) && q[2] > 0, "censored: %g %g %g", q[0], q[1],
+          q[2]);
+    /* 1, 2, inf, inf: the median lies between 2 and inf: inf, not NaN */
+    double half[4] = {2, NAN, 1, NAN};
+    report_quantiles_censored(half, 4, q);
+    CHECK(isinf(q[0]) && q[1] == 1.75 && isinf(q[2]), "half censored: %g %g %g", q[0], q[1], q[2]);
 }
 
 static void test_train_rows(void)
