@@ -18,9 +18,12 @@
 #      science on 20 training runs of 10,000 steps: 7 minutes under ASan,
 #      with the same bytes as in pass 1; its train, fit, sde and report
 #      paths run under ASan in e2e.report and e2e.sweep_determinism),
-#      e2e.valgrind (valgrind cannot run an ASan binary), the Slurm tests
-#      and the portability test (a build of its own, no sanitizer in it)
-#      (ctest -L 'unit|e2e').
+#      e2e.valgrind (valgrind cannot run an ASan binary),
+#      unit.test_train_learns (seven training runs of 5,000-10,000 steps
+#      judged by their accuracy: 5.5 minutes under ASan, the pass's longest
+#      test; unit.test_train and the end-to-end tests run the same code on
+#      short runs there), the Slurm tests and the portability test (a
+#      build of its own, no sanitizer in it) (ctest -L 'unit|e2e').
 # Usage: tests/run.sh [ctest arguments, e.g. -R spec]: they go to both
 # ctest runs. LESDE_SANITIZE=0 skips 2.
 set -euo pipefail
@@ -55,16 +58,14 @@ else
   # GCC 12's LeakSanitizer then does not track the dynamic TLS of libraries
   # Open MPI loads and unloads, whose stale record crashes its leak scan
   # ("Tracer caught signal 11") on some runs; those blocks stay reachable
-  # through glibc's own tables. Two tests at a time: the long
-  # unit.test_train (statistics over 7 training runs, ~5 min under ASan)
-  # beside the end-to-end tests.
+  # through glibc's own tables. Two tests at a time.
   export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1:fast_unwind_on_malloc=0:intercept_tls_get_addr=0
   export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
   export LSAN_OPTIONS=suppressions=$root/tests/lsan.supp:print_suppressions=0
   if [ -z "$asan" ]; then
     status=1
   else
-    (cd "$asan" && ctest -j 2 -L 'unit|e2e' -E '^e2e\.(sweep_resume|experiments|valgrind)$' \
+    (cd "$asan" && ctest -j 2 -L 'unit|e2e' -E '^(e2e\.(sweep_resume|experiments|valgrind)|unit\.test_train_learns)$' \
        --output-on-failure --timeout 1500 "$@") || status=1
   fi
   wait "$slurm_pid" || status=1
