@@ -917,16 +917,20 @@ static int open_datasets(store *st, int i, lesde_err *e)
         int nd = H5Sget_simple_extent_ndims(sp);
         H5Sclose(sp);
         long long size = field_size(&h->f[fi]), want = field_slots(h, ss, fi) * size;
-        if ((np != want || nd != h->ngrid + h->f[fi].ndim) && np == ss->n_tasks * size &&
+        int rank = 1 + h->f[fi].ndim; /* the seed, the field's own dimensions, */
+        for (int a = 0; a < ss->n_axes; a++)
+            rank += has_axis(h, ss, fi, a); /* and its grid axes */
+        if ((np != want || nd != rank) && np == ss->n_tasks * size &&
             nd == h->ngrid + h->f[fi].ndim) {
             h->all_axes[fi] = 1;
             want = np;
+            rank = nd;
         }
-        if (np != want)
+        if (np != want || nd != rank)
             return err_set(e, LESDE_FAIL,
-                           "dataset %s/%s has %lld values, not the %lld of its "
-                           "spec (damaged store?)",
-                           path, h->f[fi].name, np, want);
+                           "dataset %s/%s has %lld values in %d dimensions, not the %lld in %d "
+                           "of its spec (damaged store?)",
+                           path, h->f[fi].name, np, nd, want, rank);
     }
     return LESDE_OK;
 }
