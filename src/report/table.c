@@ -354,25 +354,6 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-void report_quantiles(double *v, int n, double *q)
-{
-    int m = 0;
-    for (int i = 0; i < n; i++)
-        if (isfinite(v[i]))
-            v[m++] = v[i];
-    static const double at[3] = {0.5, 0.25, 0.75};
-    if (!m) {
-        q[0] = q[1] = q[2] = NAN;
-        return;
-    }
-    qsort(v, (size_t)m, sizeof *v, cmp_double);
-    for (int k = 0; k < 3; k++) {
-        double h = at[k] * (m - 1);
-        int lo = (int)floor(h);
-        q[k] = lo + 1 < m ? v[lo] + (h - lo) * (v[lo + 1] - v[lo]) : v[lo];
-    }
-}
-
 /* The p quantile of v[0..n-1], sorted (linear interpolation; +inf stays
  * +inf when it is in the interpolation). */
 static double quantile_sorted(const double *v, int n, double p)
@@ -384,19 +365,31 @@ static double quantile_sorted(const double *v, int n, double p)
     return isinf(v[lo + 1]) ? v[lo + 1] : v[lo] + (h - lo) * (v[lo + 1] - v[lo]);
 }
 
+/* Median, q25, q75 of v[0..n-1], sorted, into q (NaN when n = 0). */
+static void quantiles_sorted(const double *v, int n, double *q)
+{
+    static const double at[3] = {0.5, 0.25, 0.75};
+    for (int k = 0; k < 3; k++)
+        q[k] = n > 0 ? quantile_sorted(v, n, at[k]) : NAN;
+}
+
+void report_quantiles(double *v, int n, double *q)
+{
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (isfinite(v[i]))
+            v[m++] = v[i];
+    qsort(v, (size_t)m, sizeof *v, cmp_double);
+    quantiles_sorted(v, m, q);
+}
+
 void report_quantiles_censored(double *v, int n, double *q)
 {
     for (int i = 0; i < n; i++)
         if (!(v[i] < INFINITY)) /* NaN: beyond the end */
             v[i] = INFINITY;
-    if (n < 1) {
-        q[0] = q[1] = q[2] = NAN;
-        return;
-    }
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    q[0] = quantile_sorted(v, n, 0.5);
-    q[1] = quantile_sorted(v, n, 0.25);
-    q[2] = quantile_sorted(v, n, 0.75);
+    qsort(v, (size_t)(n > 0 ? n : 0), sizeof *v, cmp_double);
+    quantiles_sorted(v, n, q);
 }
 
 double report_boot_tail(int m)
