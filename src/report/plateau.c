@@ -15,8 +15,9 @@
 static const char *const plateau_free[] = {"classes", "p_err", "rho", NULL};
 
 /* A fitted train study over p_err or rho. */
-static int plateau_study(const report_study *rs)
+static int plateau_study(report_ctx *c, const report_study *rs)
 {
+    (void)c; /* report_study_csv's signature */
     return rs->st && rs->st->kind == SPEC_TRAIN && rs->fit && rs->n_done > 0 &&
            (spec_axis_find(rs->st, "p_err") >= 0 || spec_axis_find(rs->st, "rho") >= 0);
 }
@@ -68,11 +69,32 @@ static int put_num(report_table *t, int row, int col, double v)
 static int draw_plateau(report_ctx *c, const report_study *rs, const char *slice,
                         const store_array *pt, const long *pts, int n, double *v)
 {
+    /* The quantiles first: a slice with nothing to draw is skipped before
+     * its script and data are opened. */
+    double(*q)[3] = malloc(sizeof *q * (size_t)n);
+    int *ended = malloc(sizeof(int) * (size_t)n), *done = malloc(sizeof(int) * (size_t)n);
+    int drawn = 0;
+    for (int i = 0; q && ended && done && i < n; i++) {
+        point_plateau(rs, pt, pts[i], v, q[i], &ended[i], &done[i]);
+        drawn += fabs(1 - rs->pt[pts[i]].rho) >= 1e-9 && isfinite(q[i][0]);
+    }
+    int rc = q && ended && done ? LESDE_OK : err_set(c->e, LESDE_FAIL, "out of memory");
+    if (!rc && !drawn)
+        rc = report_skip(c,
+                         "skipped plateau for study %s%s%s: no point off rho = 1 where "
+                         "half the seeds left the plateau",
+                         rs->st->name, slice[0] ? ", " : "", slice);
+    if (rc || !drawn) {
+        free(q);
+        free(ended);
+        free(done);
+        return rc;
+    }
     char dat[300];
     report_gp g = {0};
     FILE *d = report_fig_open(&g, c, "plateau", rs->st->name, slice, 1000, 650, dat, sizeof dat);
-    int rc = d ? LESDE_OK : c->e->code;
-    int Ks[64], nK = 0, drawn = 0;
+    rc = d ? LESDE_OK : c->e->code;
+    int Ks[64], nK = 0;
     double t0[64], xlo = INFINITY, xhi = 0;
     char atone[512] = ""; /* medians at rho = 1, off the log axis */
     if (!rc) {
@@ -83,9 +105,8 @@ static int draw_plateau(report_ctx *c, const report_study *rs, const char *slice
                 g.where);
         for (int i = 0; i < n; i++) {
             long p = pts[i];
-            int K = rs->pt[p].K, ended, done;
-            double q[3], x = fabs(1 - rs->pt[p].rho);
-            point_plateau(rs, pt, p, v, q, &ended, &done);
+            int K = rs->pt[p].K;
+            double x = fabs(1 - rs->pt[p].rho);
             if (!nK || Ks[nK - 1] != K) {
                 if (nK == 64)
                     break;
@@ -94,31 +115,26 @@ static int draw_plateau(report_ctx *c, const report_study *rs, const char *slice
                 t0[nK++] = NAN;
             }
             if (rs->pt[p].rho == 0)
-                t0[nK - 1] = q[0];
+                t0[nK - 1] = q[i][0];
             if (x < 1e-9) {
                 size_t l = strlen(atone);
                 snprintf(atone + l, sizeof atone - l, "%sK = %d: %.3g (%d of %d seeds left it)",
-                         l ? "; " : "", K, q[0], ended, done);
+                         l ? "; " : "", K, q[i][0], ended[i], done[i]);
                 continue;
             }
-            if (!isfinite(q[0]))
+            if (!isfinite(q[i][0]))
                 continue;
-            drawn++;
             xlo = fmin(xlo, x);
             xhi = fmax(xhi, x);
             report_gp_num(d, x);
-            report_gp_nums(d, q, 3);
+            report_gp_nums(d, q[i], 3);
             fprintf(d, " %.9g %.9g\n", rs->pt[p].rho, rs->pt[p].p_err);
         }
         rc = report_gp_data_close(&g, d, dat);
     }
-    if (!rc && !drawn) {
-        report_gp_abort(&g);
-        return report_skip(c,
-                           "skipped plateau for study %s%s%s: no point off rho = 1 where "
-                           "half the seeds left the plateau",
-                           rs->st->name, slice[0] ? ", " : "", slice);
-    }
+    free(q);
+    free(ended);
+    free(done);
     if (!rc) {
         FILE *f = g.f;
         fputs("set title ", f);
@@ -173,7 +189,7 @@ int report_plateau(report_ctx *c)
     int any = 0, rc = LESDE_OK;
     for (int i = 0; i < c->s.n_studies && !rc; i++) {
         const report_study *rs = &c->rs[i];
-        if (!plateau_study(rs))
+        if (!plateau_study(c, rs))
             continue;
         any = 1;
         store_array pt = {0};
@@ -264,17 +280,11 @@ static int plateau_rows(report_ctx *c, report_table *csv, const report_study *rs
     return rc;
 }
 
-static int plateau_pick(report_ctx *c, const report_study *rs)
-{
-    (void)c;
-    return plateau_study(rs);
-}
-
 int report_plateau_table(report_ctx *c)
 {
     static const char *const h[] = {"study", "point",  "K",         "p_err",
                                     "rho",   "n_done", "n_ended",   "t_median",
                                     "t_q25", "t_q75",  "abs_1_rho", "t_median_x_abs_1_rho"};
-    return report_study_csv(c, "plateau.csv", h, (int)(sizeof h / sizeof h[0]), plateau_pick,
+    return report_study_csv(c, "plateau.csv", h, (int)(sizeof h / sizeof h[0]), plateau_study,
                             plateau_rows);
 }
