@@ -192,6 +192,8 @@ int report_draw_fig5(report_ctx *c, const report_study *rs, long p);
  * Markdown table. */
 int report_plateau(report_ctx *c);
 int report_plateau_table(report_ctx *c);
+/* The figure plateausize: the plateau's end against train_per_class. */
+int report_plateau_size(report_ctx *c);
 /* P(separable) over the observation time of every sde study (the boundary
  * schedule, which has no s, included). */
 int report_sept(report_ctx *c);

@@ -1,7 +1,8 @@
 /* report plateau: how long a network stays on its initial plateau
  * (fit/plateau_t) against rho = p_err K/(K-1), whose transition is at 1:
  * the figure plateau-STUDY[-SLICE] and plateau.csv with its Markdown
- * table. The class-centred part of the label signal is (1 - rho) times the
+ * table; and against the training set's size, the figure
+ * plateausize-STUDY[-SLICE]. The class-centred part of the label signal is (1 - rho) times the
  * clean one, so a plateau left at a rate proportional to it lasts about
  * t(0)/|1 - rho|; the figure draws that line from each K's clean point,
  * the table the product median x |1 - rho|. */
@@ -14,11 +15,19 @@
 
 static const char *const plateau_free[] = {"classes", "p_err", "rho", NULL};
 
-/* A fitted train study over p_err or rho. */
-static int plateau_study(report_ctx *c, const report_study *rs)
+/* A fitted train study with done tasks: a row of plateau.csv per point,
+ * whatever its axes (one p_err with others varied says how the plateau
+ * moves with them). */
+static int plateau_fitted(report_ctx *c, const report_study *rs)
 {
     (void)c; /* report_study_csv's signature */
-    return rs->st && rs->st->kind == SPEC_TRAIN && rs->fit && rs->n_done > 0 &&
+    return rs->st && rs->st->kind == SPEC_TRAIN && rs->fit && rs->n_done > 0;
+}
+
+/* One over p_err or rho: the figure's x axis. */
+static int plateau_study(report_ctx *c, const report_study *rs)
+{
+    return plateau_fitted(c, rs) &&
            (spec_axis_find(rs->st, "p_err") >= 0 || spec_axis_find(rs->st, "rho") >= 0);
 }
 
@@ -184,12 +193,18 @@ static int draw_plateau(report_ctx *c, const report_study *rs, const char *slice
         g.where, atone[0] ? "At rho = 1: " : "", atone);
 }
 
-int report_plateau(report_ctx *c)
+typedef int (*plateau_draw)(report_ctx *c, const report_study *rs, const char *slice,
+                            const store_array *pt, const int *in_slice, int k, double *v);
+
+/* draw for every slice (over free_keys) of every study pick takes, with
+ * the study's fit/plateau_t in pt; a line "none" when it takes none. */
+static int each_plateau_slice(report_ctx *c, int (*pick)(report_ctx *, const report_study *),
+                              const char *const *free_keys, plateau_draw draw, const char *none)
 {
     int any = 0, rc = LESDE_OK;
     for (int i = 0; i < c->s.n_studies && !rc; i++) {
         const report_study *rs = &c->rs[i];
-        if (!plateau_study(c, rs))
+        if (!pick(c, rs))
             continue;
         any = 1;
         store_array pt = {0};
@@ -198,25 +213,183 @@ int report_plateau(report_ctx *c)
         size_t P = (size_t)(rs->P ? rs->P : 1);
         int *slice = malloc(sizeof(int) * P);
         char(*name)[256] = malloc(sizeof *name * P);
-        long *pts = malloc(sizeof(long) * P);
         double *v = malloc(sizeof(double) * (rs->S > 0 ? rs->S : 1));
-        int ns = slice && name && pts && v ? report_slices(rs, plateau_free, slice, name) : -1;
+        int ns = slice && name && v ? report_slices(rs, free_keys, slice, name) : -1;
         if (ns < 0)
             rc = err_set(c->e, LESDE_FAIL, "out of memory");
-        for (int k = 0; k < ns && !rc; k++) {
-            int n = plateau_points(rs, slice, k, pts);
-            if (n)
-                rc = draw_plateau(c, rs, name[k], &pt, pts, n, v);
-        }
+        for (int k = 0; k < ns && !rc; k++)
+            rc = draw(c, rs, name[k], &pt, slice, k, v);
         free(slice);
         free(name);
-        free(pts);
         free(v);
         store_array_free(&pt);
     }
-    return rc || any ? rc
-                     : report_skip(c, "skipped plateau: no fitted train study with a rho "
-                                      "or p_err axis");
+    return rc || any ? rc : report_skip(c, "%s", none);
+}
+
+static int slice_plateau(report_ctx *c, const report_study *rs, const char *slice,
+                         const store_array *pt, const int *in_slice, int k, double *v)
+{
+    long *pts = malloc(sizeof(long) * (size_t)(rs->P ? rs->P : 1));
+    if (!pts)
+        return err_set(c->e, LESDE_FAIL, "out of memory");
+    int n = plateau_points(rs, in_slice, k, pts);
+    int rc = n ? draw_plateau(c, rs, slice, pt, pts, n, v) : LESDE_OK;
+    free(pts);
+    return rc;
+}
+
+int report_plateau(report_ctx *c)
+{
+    return each_plateau_slice(c, plateau_study, plateau_free, slice_plateau,
+                              "skipped plateau: no fitted train study with a rho or p_err axis");
+}
+
+/* ---- the plateau against the training set's size ----
+ * At p* the expected label carries no class signal, yet the plateau ends:
+ * how its end moves with train_per_class tells a population signal (no
+ * change) from fitting the training set's own labels (later with more
+ * samples). One figure per slice of the other axes, a line per (K, p_err). */
+
+static const char *const size_free[] = {"train_per_class", "classes", "p_err", "rho", NULL};
+static const char *const size_series[] = {"train_per_class", NULL};
+
+/* The legend of point p: its K (when an axis) and p_err or rho. */
+static void series_name(const report_study *rs, long p, char *out, size_t size)
+{
+    int l =
+        spec_axis_find(rs->st, "classes") >= 0 ? snprintf(out, size, "K = %d, ", rs->pt[p].K) : 0;
+    if (spec_axis_find(rs->st, "rho") >= 0)
+        snprintf(out + l, size - (size_t)l, "ρ = %.4g", rs->pt[p].rho);
+    else
+        snprintf(out + l, size - (size_t)l, "p_{err} = %.4g", rs->pt[p].p_err);
+}
+
+static int draw_size(report_ctx *c, const report_study *rs, const char *slice,
+                     const store_array *pt, const store_array *ta, const int *in_slice, int k,
+                     const int *series, int n_series, double *v)
+{
+    int a_n = spec_axis_find(rs->st, "train_per_class");
+    const spec_axis *ax = &rs->st->axes[a_n];
+    char dat[300], beyond[1024] = "";
+    report_gp g = {0};
+    FILE *d =
+        report_fig_open(&g, c, "plateausize", rs->st->name, slice, 1000, 650, dat, sizeof dat);
+    if (!d)
+        return report_gp_end(&g, c->e->code);
+    fprintf(d,
+            "# %s: one block per line (gnuplot index): train_per_class, the end of the initial "
+            "plateau (median, q25, q75 over the done seeds; a seed that never left it counts as "
+            "later than all, and a quantile among those is drawn at T), 1 where the median is "
+            "beyond T\n",
+            g.where);
+    char names[64][128];
+    int blocks = 0;
+    for (int j = 0; j < n_series && blocks < 64; j++) {
+        int rows = 0;
+        for (int i = 0; i < ax->n; i++) /* in the axis order of train_per_class */
+            for (long p = 0; p < rs->P; p++) {
+                if (in_slice[p] != k || series[p] != j || rs->pt[p].n_done == 0 ||
+                    spec_point_coord(rs->st, p, a_n) != i)
+                    continue;
+                double q[3];
+                int ended, done;
+                long nt = 0;
+                const double *t = report_point_t(rs, ta, p, &nt);
+                double T = t && nt ? t[nt - 1] : NAN;
+                point_plateau(rs, pt, p, v, q, &ended, &done);
+                if (!rows++) {
+                    series_name(rs, p, names[blocks], sizeof names[blocks]);
+                    fprintf(d, "%s# %s\n", blocks ? "\n\n" : "", names[blocks]);
+                }
+                int out = !isfinite(q[0]);
+                if (out) {
+                    size_t l = strlen(beyond);
+                    snprintf(beyond + l, sizeof beyond - l,
+                             "%s%s at %s per class: %d of %d seeds left it within T = %.0f",
+                             l ? "; " : "", names[blocks], ax->labels[i], ended, done, T);
+                }
+                for (int w = 0; w < 3; w++)
+                    q[w] = isfinite(q[w]) ? q[w] : T;
+                report_gp_num(d, ax->values[i]);
+                report_gp_nums(d, q, 3);
+                fprintf(d, " %d\n", out);
+            }
+        blocks += rows > 0;
+    }
+    int rc = report_gp_data_close(&g, d, dat);
+    if (!rc) {
+        FILE *f = g.f;
+        char title[1024];
+        snprintf(title, sizeof title,
+                 "%s: the end of the initial plateau against the training set's size", g.where);
+        fputs("set title ", f);
+        report_gp_str(f, title);
+        fprintf(f,
+                "\nset xlabel 'training samples per class'\nset logscale xy\n"
+                "set xrange [%.9g:%.9g]\n"
+                "set ylabel 'end of the plateau (iterations)'\n"
+                "set key outside right top Left reverse width 1\nplot ",
+                ax->values[0] / 1.5, ax->values[ax->n - 1] * 1.5);
+        for (int j = 0; j < blocks; j++) {
+            const char *clr = report_color(j);
+            fprintf(f,
+                    "'%s' index %d using 1:($5 > 0 ? NaN : $2):3:4 with yerrorlines lc rgb '%s' "
+                    "pt 7 ps 0.9 title '%s'", /* names: enhanced text, no quotes */
+                    dat, j, clr, names[j]);
+            fprintf(f,
+                    ", \\\n  '' index %d using 1:($5 > 0 ? $2 : NaN) with points lc rgb '%s' pt 8 "
+                    "ps 1.6 notitle, \\\n  ",
+                    j, clr);
+        }
+        fputs("NaN with points pt 8 ps 1.6 lc rgb 'black' title 'median beyond T (at T)'\n", f);
+    }
+    rc = report_gp_end(&g, rc);
+    if (rc)
+        return rc;
+    return report_add_fig(
+        c, g.base, "plateausize", "The initial plateau against the training set's size",
+        rs->st->name, slice,
+        "Study %s: when each network leaves its initial plateau (fit/plateau_t, as in the "
+        "plateau figure) against the training samples per class, on log axes; median over the "
+        "done seeds with the interquartile range, a line per p_err (rho). A plateau left by the "
+        "population's label signal does not move with the training set's size; one left by "
+        "fitting the training set's own labels comes later with more samples. A median "
+        "beyond T is an open triangle at T, a quartile beyond T is drawn at T. %s%s",
+        g.where, beyond[0] ? "Beyond T: " : "", beyond);
+}
+
+/* The lines of slice k: the study's points grouped by every axis but
+ * train_per_class; T of each point from the study's t. */
+static int slice_size(report_ctx *c, const report_study *rs, const char *slice,
+                      const store_array *pt, const int *in_slice, int k, double *v)
+{
+    size_t P = (size_t)(rs->P ? rs->P : 1);
+    int *series = malloc(sizeof(int) * P);
+    char(*sname)[256] = malloc(sizeof *sname * P);
+    int nser = series && sname ? report_slices(rs, size_series, series, sname) : -1;
+    store_array ta = {0};
+    int rc = nser < 0                       ? err_set(c->e, LESDE_FAIL, "out of memory")
+             : report_read(c, rs, "t", &ta) ? c->e->code
+                                            : LESDE_OK;
+    if (!rc)
+        rc = draw_size(c, rs, slice, pt, &ta, in_slice, k, series, nser, v);
+    free(series);
+    free(sname);
+    store_array_free(&ta);
+    return rc;
+}
+
+static int size_study(report_ctx *c, const report_study *rs)
+{
+    return plateau_fitted(c, rs) && spec_axis_find(rs->st, "train_per_class") >= 0;
+}
+
+int report_plateau_size(report_ctx *c)
+{
+    return each_plateau_slice(
+        c, size_study, size_free, slice_size,
+        "skipped plateausize: no fitted train study with a train_per_class axis");
 }
 
 /* The rows of one study: plateau.csv's and its Markdown table's. */
@@ -285,6 +458,6 @@ int report_plateau_table(report_ctx *c)
     static const char *const h[] = {"study", "point",  "K",         "p_err",
                                     "rho",   "n_done", "n_ended",   "t_median",
                                     "t_q25", "t_q75",  "abs_1_rho", "t_median_x_abs_1_rho"};
-    return report_study_csv(c, "plateau.csv", h, (int)(sizeof h / sizeof h[0]), plateau_study,
+    return report_study_csv(c, "plateau.csv", h, (int)(sizeof h / sizeof h[0]), plateau_fitted,
                             plateau_rows);
 }

@@ -500,13 +500,13 @@ int report_run(const report_opts *o, report_result *r, lesde_err *e)
     const char *lv = store_attr_get(c.attrs, c.n_attrs, "layout_version");
     c.older = !lv || atof(lv) < STORE_LAYOUT_VERSION || c.s.foreign;
     /* p_hat* first: fig3d marks it. */
-    int (*const steps[])(report_ctx *) = {report_pstar_all, report_fig2,    report_fig3,
-                                          report_fig4,      report_fig5,    report_gamma,
-                                          report_sept,      report_kabl,    report_finite,
-                                          report_collapse,  report_lengths, report_plateau};
-    static const char *const step_name[] = {"p_hat*", "fig2",     "fig3",    "fig4",
-                                            "fig5",   "gamma",    "sept",    "kabl",
-                                            "finite", "collapse", "lengths", "plateau"};
+    int (*const steps[])(report_ctx *) = {
+        report_pstar_all, report_fig2,    report_fig3,        report_fig4,   report_fig5,
+        report_gamma,     report_sept,    report_kabl,        report_finite, report_collapse,
+        report_lengths,   report_plateau, report_plateau_size};
+    static const char *const step_name[] = {
+        "p_hat*", "fig2",   "fig3",     "fig4",    "fig5",    "gamma",      "sept",
+        "kabl",   "finite", "collapse", "lengths", "plateau", "plateausize"};
     for (size_t k = 0; k < sizeof steps / sizeof steps[0] && !rc; k++)
         rc = report_tolerate(&c, step_name[k], steps[k](&c));
     if (!rc)

@@ -247,6 +247,55 @@ PY
 }
 check "plateau.csv: from the store's fit/plateau_t" plateau_check "$STORE" "$OUT/plateau.csv" "$OUT/plateau-pollution.gp"
 check "summary.md: the plateau table" grep -q "^## Study pollution: the end of the initial plateau" "$OUT/summary.md"
+
+# plateausize: the same study with the training set's size as an axis; each
+# line of the figure (one per p_err) recomputed from the store, a median
+# beyond T drawn at T and flagged. And a study of one p_err still has its
+# rows in plateau.csv (and no plateau figure: nothing to draw it against).
+size_check() { /usr/bin/python3 - "$1" "$2" <<'PY'
+import h5py, math, numpy as np, sys
+g = h5py.File(sys.argv[1], "r")["study/pollution"]
+pt, st, t = np.asarray(g["fit/plateau_t"]), np.asarray(g["status"]), np.asarray(g["t"])
+n = np.asarray(g["train_per_class"])
+blocks = [[list(map(float, l.split())) for l in b.splitlines() if l and not l.startswith("#")]
+          for b in open(sys.argv[2]).read().split("\n\n\n")]
+assert len(blocks) == pt.shape[0], (len(blocks), pt.shape)  # a line per p_err
+def quantile(v, q):
+    v = np.sort(v); h = q * (len(v) - 1); lo = int(math.floor(h))
+    if lo + 1 >= len(v) or h == lo:
+        return v[lo]
+    return v[lo + 1] if np.isinf(v[lo + 1]) else v[lo] + (h - lo) * (v[lo + 1] - v[lo])
+beyond = 0
+for p, rows in enumerate(blocks):
+    assert [r[0] for r in rows] == list(n), (p, rows)
+    for i, r in enumerate(rows):
+        v = pt[p, i][st[p, i] == 1]
+        v = np.where(np.isfinite(v), v, np.inf)
+        T = t[p, i, np.argmax(st[p, i] == 1)].max()
+        want = [quantile(v, q) for q in (0.5, 0.25, 0.75)]
+        beyond += r[4] == 1
+        assert r[4] == (0 if np.isfinite(want[0]) else 1), (p, i, r, want)
+        want = [w if np.isfinite(w) else T for w in want]
+        assert np.allclose(r[1:4], want, rtol=1e-8, atol=0), (p, i, r, want)
+print("medians beyond T:", beyond)
+PY
+}
+SIZE=$TMP/size.h5
+expect_exit 0 "sweep, train_per_class an axis" "$LESDE" sweep "$SPEC" --store "$SIZE" --quiet \
+  --set study.pollution.train_per_class=20,40
+expect_exit 0 "report of it" "$LESDE" report "$SIZE" --out "$TMP/size"
+check "plateausize: a PNG" is_png "$TMP/size/plateausize-pollution.png"
+check "plateausize: every line from the store" size_check "$SIZE" "$TMP/size/plateausize-pollution.dat"
+check "skipped plateausize without the axis" \
+  grep -q '^skipped plateausize: no fitted train study with a train_per_class axis' "$TMP/report.out"
+ONE=$TMP/one.h5
+expect_exit 0 "sweep, one p_err" "$LESDE" sweep "$SPEC" --store "$ONE" --quiet \
+  --set study.pollution.p_err=0.7 --set study.pollution.train_per_class=20,40
+expect_exit 0 "report of it" "$LESDE" report "$ONE" --out "$TMP/one"
+check "plateau.csv: a row per point of a study of one p_err" \
+  test "$(grep -c '^pollution,"\?train_per_class=' "$TMP/one/plateau.csv")" -eq 2
+check "no plateau figure of one p_err" grep -q '^skipped plateau: no fitted train study with a rho' "$TMP/out"
+check "plateausize: one line" test "$(grep -c '^# p_{err} = 0.7$' "$TMP/one/plateausize-pollution.dat")" -eq 1
 check "lengths: the calibrated length of p_err 0.7, dashed" grep -q "^ *0.125863[0-9]* with lines dt 2" "$OUT/lengths-pollution.gp"
 check "lengths: none for p_err 0" test "$(grep -c "with lines dt 2 lw 1.2 lc rgb '#" "$OUT/lengths-pollution.gp")" -eq 1
 check "collapse.csv: 26 seeds" nc_check "$TMP/s26.h5" "$TMP/r26/collapse.csv"
