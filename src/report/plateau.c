@@ -364,6 +364,12 @@ static int draw_size(report_ctx *c, const report_study *rs, const char *slice,
 static int slice_size(report_ctx *c, const report_study *rs, const char *slice,
                       const store_array *pt, const int *in_slice, int k, double *v)
 {
+    int any = 0;
+    for (long p = 0; p < rs->P && !any; p++)
+        any = in_slice[p] == k && rs->pt[p].n_done > 0;
+    if (!any) /* nothing to draw: no script, no data file */
+        return report_skip(c, "skipped plateausize for study %s%s%s: no done task", rs->st->name,
+                           slice[0] ? ", " : "", slice);
     size_t P = (size_t)(rs->P ? rs->P : 1);
     int *series = malloc(sizeof(int) * P);
     char(*sname)[256] = malloc(sizeof *sname * P);

@@ -296,6 +296,17 @@ check "plateau.csv: a row per point of a study of one p_err" \
   test "$(grep -c '^pollution,"\?train_per_class=' "$TMP/one/plateau.csv")" -eq 2
 check "no plateau figure of one p_err" grep -q '^skipped plateau: no fitted train study with a rho' "$TMP/out"
 check "plateausize: one line" test "$(grep -c '^# p_{err} = 0.7$' "$TMP/one/plateausize-pollution.dat")" -eq 1
+# A slice with no done task (the lr = 0.01 tasks set back to pending, as in a
+# store reported mid-sweep) is skipped with a line, before any file is opened.
+PART=$TMP/part.h5
+expect_exit 0 "sweep, two lr" "$LESDE" sweep "$SPEC" --store "$PART" --quiet --set study.pollution.p_err=0.7 \
+  --set study.pollution.train_per_class=20,40 --set study.pollution.lr=0.005,0.01
+/usr/bin/python3 -c "import h5py, sys; g = h5py.File(sys.argv[1], 'r+')['study/pollution']; s = g['status']; s[1] = 0" "$PART"
+expect_exit 0 "report of it" "$LESDE" report "$PART" --out "$TMP/part"
+check "plateausize: the done slice drawn" is_png "$TMP/part/plateausize-pollution-lr_0.005.png"
+check "plateausize: the slice with no done task skipped" \
+  grep -q '^skipped plateausize for study pollution, lr=0.01: no done task' "$TMP/out"
+check "plateausize: no script for it" test ! -e "$TMP/part/plateausize-pollution-lr_0.01.gp"
 check "lengths: the calibrated length of p_err 0.7, dashed" grep -q "^ *0.125863[0-9]* with lines dt 2" "$OUT/lengths-pollution.gp"
 check "lengths: none for p_err 0" test "$(grep -c "with lines dt 2 lw 1.2 lc rgb '#" "$OUT/lengths-pollution.gp")" -eq 1
 check "collapse.csv: 26 seeds" nc_check "$TMP/s26.h5" "$TMP/r26/collapse.csv"
