@@ -2,10 +2,11 @@
  * (fit/plateau_t) against rho = p_err K/(K-1), whose transition is at 1:
  * the figure plateau-STUDY[-SLICE] and plateau.csv with its Markdown
  * table; and against the training set's size, the figure
- * plateausize-STUDY[-SLICE]. The class-centred part of the label signal is (1 - rho) times the
- * clean one, so a plateau left at a rate proportional to it lasts about
- * t(0)/|1 - rho|; the figure draws that line from each K's clean point,
- * the table the product median x |1 - rho|. */
+ * plateausize-STUDY[-SLICE]. The class-centred part of the label signal
+ * is (1 - rho) times the clean one, so a plateau left at a rate
+ * proportional to it lasts about t(0)/|1 - rho|; the figure draws that
+ * line from each K's clean point, the table the product median x
+ * |1 - rho|. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
