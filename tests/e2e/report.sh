@@ -214,20 +214,16 @@ PY
 check "lengths: the validation means' centred length from the store" lengths_check
 # plateau.csv: the end of the plateau of every point recomputed from the
 # store's fit/plateau_t, a seed that never left it counting as +inf
-# (numpy's quantiles, type 7, but +inf where interpolation touches it);
+# (tests/e2e/censored.py);
 # the figure's dotted line starts from the clean point's median.
-plateau_check() { /usr/bin/python3 - "$1" "$2" "$3" <<'PY'
-import csv, h5py, math, numpy as np, sys
+plateau_check() { PYTHONPATH=$ROOT/tests/e2e /usr/bin/python3 - "$1" "$2" "$3" <<'PY'
+import csv, h5py, numpy as np, sys
+from censored import quantile
 g = h5py.File(sys.argv[1], "r")["study/pollution"]
 pt, st = np.asarray(g["fit/plateau_t"]), np.asarray(g["status"])
 pe, K = np.asarray(g["p_err"]), int(g.attrs["classes"])
 rows = list(csv.DictReader(open(sys.argv[2])))
 assert len(rows) == len(pe), (len(rows), pe)
-def quantile(v, q):
-    v = np.sort(v); h = q * (len(v) - 1); lo = int(math.floor(h))
-    if lo + 1 >= len(v) or h == lo:
-        return v[lo]
-    return v[lo + 1] if np.isinf(v[lo + 1]) else v[lo] + (h - lo) * (v[lo + 1] - v[lo])
 for p, r in enumerate(rows):
     v = pt[p][st[p] == 1]
     ended = int(np.isfinite(v).sum()); v = np.where(np.isfinite(v), v, np.inf)
@@ -252,19 +248,15 @@ check "summary.md: the plateau table" grep -q "^## Study pollution: the end of t
 # line of the figure (one per p_err) recomputed from the store, a median
 # beyond T drawn at T and flagged. And a study of one p_err still has its
 # rows in plateau.csv (and no plateau figure: nothing to draw it against).
-size_check() { /usr/bin/python3 - "$1" "$2" <<'PY'
-import h5py, math, numpy as np, sys
+size_check() { PYTHONPATH=$ROOT/tests/e2e /usr/bin/python3 - "$1" "$2" <<'PY'
+import h5py, numpy as np, sys
+from censored import quantile
 g = h5py.File(sys.argv[1], "r")["study/pollution"]
 pt, st, t = np.asarray(g["fit/plateau_t"]), np.asarray(g["status"]), np.asarray(g["t"])
 n = np.asarray(g["train_per_class"])
 blocks = [[list(map(float, l.split())) for l in b.splitlines() if l and not l.startswith("#")]
           for b in open(sys.argv[2]).read().split("\n\n\n")]
 assert len(blocks) == pt.shape[0], (len(blocks), pt.shape)  # a line per p_err
-def quantile(v, q):
-    v = np.sort(v); h = q * (len(v) - 1); lo = int(math.floor(h))
-    if lo + 1 >= len(v) or h == lo:
-        return v[lo]
-    return v[lo + 1] if np.isinf(v[lo + 1]) else v[lo] + (h - lo) * (v[lo + 1] - v[lo])
 beyond = 0
 for p, rows in enumerate(blocks):
     assert [r[0] for r in rows] == list(n), (p, rows)
