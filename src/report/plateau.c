@@ -194,12 +194,14 @@ static int draw_plateau(report_ctx *c, const report_study *rs, const char *slice
         g.where, atone[0] ? "At rho = 1: " : "", atone);
 }
 
-typedef int (*plateau_draw)(report_ctx *c, const report_study *rs, const char *slice,
-                            const store_array *pt, const int *in_slice, int k, double *v);
+/* Draws the ns slices of one study: slice[p] of each point, name[k] of
+ * each slice, the study's fit/plateau_t in pt, v scratch for its seeds. */
+typedef int (*plateau_draw)(report_ctx *c, const report_study *rs, const store_array *pt,
+                            const int *slice, char (*name)[256], int ns, double *v);
 
-/* draw for every slice (over free_keys) of every study pick takes, with
- * the study's fit/plateau_t in pt; a line "none" when it takes none. */
-static int each_plateau_slice(report_ctx *c, int (*pick)(report_ctx *, const report_study *),
+/* draw for every study pick takes, its slices over free_keys; a line
+ * "none" when it takes none. */
+static int each_plateau_study(report_ctx *c, int (*pick)(report_ctx *, const report_study *),
                               const char *const *free_keys, plateau_draw draw, const char *none)
 {
     int any = 0, rc = LESDE_OK;
@@ -216,10 +218,8 @@ static int each_plateau_slice(report_ctx *c, int (*pick)(report_ctx *, const rep
         char(*name)[256] = malloc(sizeof *name * P);
         double *v = malloc(sizeof(double) * (rs->S > 0 ? rs->S : 1));
         int ns = slice && name && v ? report_slices(rs, free_keys, slice, name) : -1;
-        if (ns < 0)
-            rc = err_set(c->e, LESDE_FAIL, "out of memory");
-        for (int k = 0; k < ns && !rc; k++)
-            rc = draw(c, rs, name[k], &pt, slice, k, v);
+        rc = ns < 0 ? err_set(c->e, LESDE_FAIL, "out of memory")
+                    : draw(c, rs, &pt, slice, name, ns, v);
         free(slice);
         free(name);
         free(v);
@@ -228,21 +228,23 @@ static int each_plateau_slice(report_ctx *c, int (*pick)(report_ctx *, const rep
     return rc || any ? rc : report_skip(c, "%s", none);
 }
 
-static int slice_plateau(report_ctx *c, const report_study *rs, const char *slice,
-                         const store_array *pt, const int *in_slice, int k, double *v)
+static int plateau_slices(report_ctx *c, const report_study *rs, const store_array *pt,
+                          const int *slice, char (*name)[256], int ns, double *v)
 {
     long *pts = malloc(sizeof(long) * (size_t)(rs->P ? rs->P : 1));
-    if (!pts)
-        return err_set(c->e, LESDE_FAIL, "out of memory");
-    int n = plateau_points(rs, in_slice, k, pts);
-    int rc = n ? draw_plateau(c, rs, slice, pt, pts, n, v) : LESDE_OK;
+    int rc = pts ? LESDE_OK : err_set(c->e, LESDE_FAIL, "out of memory");
+    for (int k = 0; k < ns && !rc; k++) {
+        int n = plateau_points(rs, slice, k, pts);
+        if (n)
+            rc = draw_plateau(c, rs, name[k], pt, pts, n, v);
+    }
     free(pts);
     return rc;
 }
 
 int report_plateau(report_ctx *c)
 {
-    return each_plateau_slice(c, plateau_study, plateau_free, slice_plateau,
+    return each_plateau_study(c, plateau_study, plateau_free, plateau_slices,
                               "skipped plateau: no fitted train study with a rho or p_err axis");
 }
 
@@ -360,17 +362,12 @@ static int draw_size(report_ctx *c, const report_study *rs, const char *slice,
         g.where, beyond[0] ? "Beyond T: " : "", beyond);
 }
 
-/* The lines of slice k: the study's points grouped by every axis but
- * train_per_class; T of each point from the study's t. */
-static int slice_size(report_ctx *c, const report_study *rs, const char *slice,
-                      const store_array *pt, const int *in_slice, int k, double *v)
+/* The study's lines, its points grouped by every axis but
+ * train_per_class, read once for all its slices with T of each point from
+ * its t; a slice with no done task is skipped before any file is opened. */
+static int size_slices(report_ctx *c, const report_study *rs, const store_array *pt,
+                       const int *slice, char (*name)[256], int ns, double *v)
 {
-    int any = 0;
-    for (long p = 0; p < rs->P && !any; p++)
-        any = in_slice[p] == k && rs->pt[p].n_done > 0;
-    if (!any) /* nothing to draw: no script, no data file */
-        return report_skip(c, "skipped plateausize for study %s%s%s: no done task", rs->st->name,
-                           slice[0] ? ", " : "", slice);
     size_t P = (size_t)(rs->P ? rs->P : 1);
     int *series = malloc(sizeof(int) * P);
     char(*sname)[256] = malloc(sizeof *sname * P);
@@ -379,8 +376,14 @@ static int slice_size(report_ctx *c, const report_study *rs, const char *slice,
     int rc = nser < 0                       ? err_set(c->e, LESDE_FAIL, "out of memory")
              : report_read(c, rs, "t", &ta) ? c->e->code
                                             : LESDE_OK;
-    if (!rc)
-        rc = draw_size(c, rs, slice, pt, &ta, in_slice, k, series, nser, v);
+    for (int k = 0; k < ns && !rc; k++) {
+        int any = 0;
+        for (long p = 0; p < rs->P && !any; p++)
+            any = slice[p] == k && rs->pt[p].n_done > 0;
+        rc = any ? draw_size(c, rs, name[k], pt, &ta, slice, k, series, nser, v)
+                 : report_skip(c, "skipped plateausize for study %s%s%s: no done task",
+                               rs->st->name, name[k][0] ? ", " : "", name[k]);
+    }
     free(series);
     free(sname);
     store_array_free(&ta);
@@ -394,8 +397,8 @@ static int size_study(report_ctx *c, const report_study *rs)
 
 int report_plateau_size(report_ctx *c)
 {
-    return each_plateau_slice(
-        c, size_study, size_free, slice_size,
+    return each_plateau_study(
+        c, size_study, size_free, size_slices,
         "skipped plateausize: no fitted train study with a train_per_class axis");
 }
 
