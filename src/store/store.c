@@ -144,6 +144,19 @@ static int has_axis(const study_h *h, const spec_study *ss, int fi, int a)
     return h->all_axes[fi] || field_has_axis(&h->f[fi], ss->axes[a].key);
 }
 
+/* The shape of field fi's dataset into shape (32 at most): its grid axes,
+ * the seed, then its own dimensions. Returns the rank. */
+static int field_shape(const study_h *h, const spec_study *ss, int fi, hsize_t *shape)
+{
+    int n = 0;
+    for (int g = 0; g < h->ngrid; g++)
+        if (g == ss->n_axes || has_axis(h, ss, fi, g))
+            shape[n++] = h->grid[g];
+    for (int d = 0; d < h->f[fi].ndim; d++)
+        shape[n++] = (hsize_t)h->f[fi].dims[d];
+    return n;
+}
+
 /* Slots of field fi: one per task, or fewer where axes are left out. */
 static long field_slots(const study_h *h, const spec_study *ss, int fi)
 {
@@ -557,12 +570,7 @@ static int study_create(store *st, int i, lesde_err *e)
         char dir[160];
         scope *sc = scope_get(L, dirname_of(f->name, dir, sizeof dir));
         hsize_t shape[32];
-        int n = 0;
-        for (int g = 0; g < h->ngrid; g++)
-            if (g == ss->n_axes || has_axis(h, ss, fi, g))
-                shape[n++] = h->grid[g];
-        for (int d = 0; d < f->ndim; d++)
-            shape[n++] = (hsize_t)f->dims[d];
+        int n = field_shape(h, ss, fi, shape);
         hid_t ft = file_type(f->type), mt = mem_type(f->type);
         double nan = NAN;
         int64_t m1 = -1;
@@ -917,9 +925,8 @@ static int open_datasets(store *st, int i, lesde_err *e)
         int nd = H5Sget_simple_extent_ndims(sp);
         H5Sclose(sp);
         long long size = field_size(&h->f[fi]), want = field_slots(h, ss, fi) * size;
-        int rank = 1 + h->f[fi].ndim; /* the seed, the field's own dimensions, */
-        for (int a = 0; a < ss->n_axes; a++)
-            rank += has_axis(h, ss, fi, a); /* and its grid axes */
+        hsize_t shape[32];
+        int rank = field_shape(h, ss, fi, shape);
         if ((np != want || nd != rank) && np == ss->n_tasks * size &&
             nd == h->ngrid + h->f[fi].ndim) {
             h->all_axes[fi] = 1;
