@@ -194,6 +194,11 @@ int report_plateau(report_ctx *c);
 int report_plateau_table(report_ctx *c);
 /* The figure plateausize: the plateau's end against train_per_class. */
 int report_plateau_size(report_ctx *c);
+/* plateausize.csv and plateausize_pairs.csv with their Markdown tables:
+ * the slowing toward p* (median x |1 - rho| over the clean median) of
+ * every study with a train_per_class axis and a clean point, with 95%
+ * bootstrap intervals, per point and between every two sizes of a line. */
+int report_plateau_size_tables(report_ctx *c);
 /* P(separable) over the observation time of every sde study (the boundary
  * schedule, which has no s, included). */
 int report_sept(report_ctx *c);

@@ -8,10 +8,12 @@
  * line from each K's clean point, the table the product median x
  * |1 - rho|. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/rng.h"
 #include "report/internal.h"
 
 static const char *const plateau_free[] = {"classes", "p_err", "rho", NULL};
@@ -69,11 +71,12 @@ static int plateau_points(const report_study *rs, const int *slice, int k, long 
     return n;
 }
 
-/* A CSV number; +inf as inf (a censored quantile), not NaN. */
+/* A CSV number; +-inf as inf or -inf (a censored quantile, or an interval
+ * bound beyond T), not NaN. */
 static int put_num(report_table *t, int row, int col, double v)
 {
-    return isinf(v) && v > 0 ? report_table_set(t, row, col, "inf")
-                             : report_table_num(t, row, col, v);
+    return isinf(v) ? report_table_set(t, row, col, v > 0 ? "inf" : "-inf")
+                    : report_table_num(t, row, col, v);
 }
 
 static int draw_plateau(report_ctx *c, const report_study *rs, const char *slice,
@@ -470,4 +473,323 @@ int report_plateau_table(report_ctx *c)
                                     "t_q25", "t_q75",  "abs_1_rho", "t_median_x_abs_1_rho"};
     return report_study_csv(c, "plateau.csv", h, (int)(sizeof h / sizeof h[0]), plateau_fitted,
                             plateau_rows);
+}
+
+/* ---- the slowing toward p* against the training set's size, with its
+ * spread ----
+ * R = median x |1 - rho| over the clean median (the point of the same
+ * coordinates but p_err and rho, at rho = 0) is 1 where the plateau lasts
+ * t(0)/|1 - rho|. plateausize.csv gives R of every point of a size study
+ * with a 95% bootstrap interval, plateausize_pairs.csv the difference of R
+ * between two sizes of one line: does the slowing grow with the training
+ * set? The bootstrap draws seeds, a seed's tasks at every point involved
+ * together (they share the seed's data and initialisation). */
+
+#define REPORT_PLATEAU_RATIO_METHOD                                                                \
+    "The interval: the 95% expanded percentile interval over 10000 bootstrap resamples of the "    \
+    "seeds (as p_hat*'s), a seed's tasks at every point of the ratio or difference resampled "     \
+    "together; resamples where a clean median is beyond T are left out; a fixed stream, so the "   \
+    "same interval every run."
+
+/* A contrast: R(pb) - R(pa), or R(pb) alone when pa < 0; c* the clean
+ * points. */
+typedef struct {
+    long pb, cb, pa, ca;
+} size_contrast;
+
+/* The median plateau end over the m drawn seeds done at point p (a seed
+ * drawn twice counts twice), a seed that never left counting as +inf;
+ * NaN when none is done there. */
+static double drawn_median(const report_study *rs, const store_array *pt, long p, const int *draw,
+                           int m, double *v)
+{
+    int k = 0;
+    for (int i = 0; i < m; i++)
+        if (report_task_done(rs, p, draw[i])) {
+            double x = pt->data[p * rs->S + draw[i]];
+            v[k++] = isfinite(x) ? x : INFINITY;
+        }
+    double q[3];
+    report_quantiles_censored(v, k, q);
+    return q[0];
+}
+
+/* R of point p against its clean point c over the drawn seeds: +inf when
+ * p's median is beyond T, NaN when the clean one is (or either has none). */
+static double drawn_ratio(const report_study *rs, const store_array *pt, long p, long c,
+                          const int *draw, int m, double *v)
+{
+    double t0 = drawn_median(rs, pt, c, draw, m, v);
+    if (!isfinite(t0) || t0 <= 0)
+        return NAN;
+    return drawn_median(rs, pt, p, draw, m, v) * fabs(1 - rs->pt[p].rho) / t0;
+}
+
+static double contrast_value(const report_study *rs, const store_array *pt, const size_contrast *k,
+                             const int *draw, int m, double *v)
+{
+    double b = drawn_ratio(rs, pt, k->pb, k->cb, draw, m, v);
+    return k->pa < 0 ? b : b - drawn_ratio(rs, pt, k->pa, k->ca, draw, m, v);
+}
+
+/* The contrast on every done seed into *est, its interval into ci (NaN
+ * with fewer than two seeds). boot: REPORT_BOOT values, draw and use rs->S
+ * indices, v 2 rs->S values of scratch. */
+static void contrast_spread(const report_study *rs, const store_array *pt, const size_contrast *k,
+                            double *est, double ci[2], double *boot, int *draw, int *use, double *v)
+{
+    int m = 0;
+    for (int s = 0; s < rs->S; s++) {
+        long pts[4] = {k->pb, k->cb, k->pa, k->ca};
+        int done = 0;
+        for (int j = 0; j < 4; j++)
+            done |= pts[j] >= 0 && report_task_done(rs, pts[j], s);
+        if (done)
+            use[m++] = s;
+    }
+    *est = contrast_value(rs, pt, k, use, m, v);
+    ci[0] = ci[1] = NAN;
+    if (m < 2 || isnan(*est)) /* no estimate (a clean median beyond T): no interval */
+        return;
+    uint64_t ctr = 0; /* a fixed stream: the same interval every run */
+    for (int b = 0; b < REPORT_BOOT; b++) {
+        for (int i = 0; i < m; i++)
+            draw[i] = use[rng_mix64(0x9e3779b97f4a7c15ULL * ++ctr) % (uint64_t)m];
+        boot[b] = contrast_value(rs, pt, k, draw, m, v);
+    }
+    report_boot_interval(boot, REPORT_BOOT, m, ci);
+}
+
+/* A study's points grouped for the ratio: line[p] by every axis but
+ * train_per_class (its name in lname), clean[p] the point with rho = 0
+ * and the same coordinates but p_err and rho (-1: none, or p is at rho 0
+ * or 1, where R says nothing). Returns the number of points with a clean
+ * one, or -1 (out of memory). */
+typedef struct {
+    int *line;
+    char (*lname)[256];
+    long *clean;
+} size_groups;
+
+static void groups_free(size_groups *g)
+{
+    free(g->line);
+    free(g->lname);
+    free(g->clean);
+}
+
+static int size_groups_make(const report_study *rs, size_groups *g)
+{
+    static const char *const by_rho[] = {"p_err", "rho", NULL};
+    size_t P = (size_t)(rs->P ? rs->P : 1);
+    g->line = malloc(sizeof(int) * P);
+    g->lname = malloc(sizeof *g->lname * P);
+    g->clean = malloc(sizeof(long) * P);
+    int *grp = malloc(sizeof(int) * P);
+    char(*gname)[256] = malloc(sizeof *gname * P);
+    int n = -1;
+    if (g->line && g->lname && g->clean && grp && gname &&
+        report_slices(rs, size_series, g->line, g->lname) >= 0 &&
+        report_slices(rs, by_rho, grp, gname) >= 0) {
+        n = 0;
+        for (long p = 0; p < rs->P; p++) {
+            g->clean[p] = -1;
+            double rho = rs->pt[p].rho;
+            if (rs->pt[p].n_done == 0 || fabs(rho) < 1e-12 || fabs(1 - rho) < 1e-9)
+                continue;
+            for (long q = 0; q < rs->P && g->clean[p] < 0; q++)
+                if (grp[q] == grp[p] && fabs(rs->pt[q].rho) < 1e-12 && rs->pt[q].n_done > 0)
+                    g->clean[p] = q;
+            n += g->clean[p] >= 0;
+        }
+    }
+    free(grp);
+    free(gname);
+    return n;
+}
+
+/* A size study with a point to take the ratio of. */
+static int ratio_study(report_ctx *c, const report_study *rs)
+{
+    if (!size_study(c, rs))
+        return 0;
+    size_groups g = {0};
+    int n = size_groups_make(rs, &g);
+    groups_free(&g);
+    return n != 0; /* out of memory: taken, to fail in the rows */
+}
+
+/* "v [lo, hi]" at 3 significant digits, inf as such; "-" for NaN. */
+static int put_ci(report_table *t, int row, int col, double v, const double *ci)
+{
+    if (isnan(v))
+        return report_table_set(t, row, col, "-");
+    if (isnan(ci[0]))
+        return report_table_set(t, row, col, "%.3g", v);
+    return report_table_set(t, row, col, "%.3g [%.3g, %.3g]", v, ci[0], ci[1]);
+}
+
+/* The points of line j with a clean point, in the ascending order of
+ * their train_per_class values, into pts; their count. */
+static int line_points(const report_study *rs, const size_groups *g, int j, long *pts)
+{
+    int a_n = spec_axis_find(rs->st, "train_per_class"), n = 0;
+    const double *val = rs->st->axes[a_n].values;
+    for (long p = 0; p < rs->P; p++) {
+        if (g->line[p] != j || g->clean[p] < 0)
+            continue;
+        int i = n++;
+        while (i > 0 && val[spec_point_coord(rs->st, pts[i - 1], a_n)] >
+                            val[spec_point_coord(rs->st, p, a_n)]) {
+            pts[i] = pts[i - 1];
+            i--;
+        }
+        pts[i] = p;
+    }
+    return n;
+}
+
+/* The rows of plateausize.csv (pairs = 0) or plateausize_pairs.csv
+ * (pairs = 1) of one study, with their Markdown table. */
+static int ratio_rows(report_ctx *c, report_table *csv, const report_study *rs, int pairs)
+{
+    static const char *const mh[2][4] = {
+        {"line", "per class", "plateau ends, clean", "median x |1 - rho| / clean [95%]"},
+        {"line", "per class", "ratio at each", "difference [95%]"}};
+    store_array pt = {0};
+    if (report_read(c, rs, "fit/plateau_t", &pt))
+        return c->e->code;
+    size_groups g = {0};
+    size_t S = (size_t)(rs->S > 0 ? rs->S : 1), P = (size_t)(rs->P ? rs->P : 1);
+    double *boot = malloc(sizeof(double) * REPORT_BOOT), *v = malloc(sizeof(double) * 2 * S);
+    int *draw = malloc(sizeof(int) * S), *use = malloc(sizeof(int) * S);
+    long *pts = malloc(sizeof(long) * P);
+    int nl = size_groups_make(rs, &g) < 0 ? -1 : 0;
+    for (long p = 0; p < rs->P && nl >= 0; p++)
+        nl = g.line[p] + 1 > nl ? g.line[p] + 1 : nl;
+    report_ntable *mt = NULL;
+    int rc = boot && v && draw && use && pts && nl >= 0
+                 ? LESDE_OK
+                 : err_set(c->e, LESDE_FAIL, "out of memory");
+    if (!rc)
+        mt = pairs ? report_new_headed(c, mh[1], 4,
+                                       "Study %s: the slowing toward p*, one training set's "
+                                       "size against another",
+                                       rs->st->name)
+                   : report_new_headed(c, mh[0], 4,
+                                       "Study %s: the slowing toward p* against the training "
+                                       "set's size",
+                                       rs->st->name);
+    rc = rc ? rc : mt ? LESDE_OK : c->e->code;
+    if (mt)
+        snprintf(mt->note, sizeof mt->note, "%s",
+                 pairs ? "The ratio of the table above at the larger size minus that at the "
+                         "smaller, for every two sizes of a line, with its 95% interval: "
+                         "above 0 when the slowing toward p* grows with the training set. " //
+                     REPORT_PLATEAU_RATIO_METHOD
+                       : "The end of the initial plateau (fit/plateau_t; median over the done "
+                         "seeds, a seed that never left it counting as later than all) times "
+                         "|1 - rho|, over the median of the clean point (rho = 0) of the same "
+                         "size and other axes: 1 where the plateau lasts t(0)/|1 - rho|, above "
+                         "1 where it slows down toward p* faster. Points at rho = 1 have no "
+                         "ratio (plateau.csv has them). " REPORT_PLATEAU_RATIO_METHOD);
+    int a_n = spec_axis_find(rs->st, "train_per_class");
+    for (int j = 0; j < nl && !rc; j++) {
+        int n = line_points(rs, &g, j, pts);
+        for (int b = 0; b < n && !rc; b++)
+            for (int a = pairs ? 0 : -1; a < (pairs ? b : 0) && !rc; a++) {
+                size_contrast k = {pts[b], g.clean[pts[b]], a < 0 ? -1 : pts[a],
+                                   a < 0 ? -1 : g.clean[pts[a]]};
+                double est, ci[2];
+                contrast_spread(rs, &pt, &k, &est, ci, boot, draw, use, v);
+                long p = pts[b];
+                const char *nb = rs->st->axes[a_n].labels[spec_point_coord(rs->st, p, a_n)];
+                int r = report_table_row(csv), mr = report_table_row(&mt->t), col = 0, bad = 0;
+                if (r < 0 || mr < 0) {
+                    rc = err_set(c->e, LESDE_FAIL, "out of memory");
+                    break;
+                }
+                bad |= report_table_set(csv, r, col++, "%s", rs->st->name);
+                bad |= report_table_set(csv, r, col++, "%s", pairs ? g.lname[j] : rs->label[p]);
+                bad |= report_table_set(csv, r, col++, "%d", rs->pt[p].K);
+                bad |= report_table_num(csv, r, col++, rs->pt[p].p_err);
+                bad |= report_table_num(csv, r, col++, rs->pt[p].rho);
+                bad |= report_table_set(&mt->t, mr, 0, "%s", g.lname[j]);
+                if (pairs) {
+                    size_contrast ka = {pts[a], g.clean[pts[a]], -1, -1}, kb = {k.pb, k.cb, -1, -1};
+                    int m = 0; /* every seed: each R over its points' done seeds */
+                    for (int s = 0; s < rs->S; s++)
+                        use[m++] = s;
+                    double ra = contrast_value(rs, &pt, &ka, use, m, v),
+                           rb = contrast_value(rs, &pt, &kb, use, m, v);
+                    const char *na =
+                        rs->st->axes[a_n].labels[spec_point_coord(rs->st, pts[a], a_n)];
+                    bad |= report_table_set(csv, r, col++, "%s", na);
+                    bad |= report_table_set(csv, r, col++, "%s", nb);
+                    bad |= put_num(csv, r, col++, ra);
+                    bad |= put_num(csv, r, col++, rb);
+                    bad |= report_table_set(&mt->t, mr, 1, "%s -> %s", na, nb);
+                    bad |= report_table_set(&mt->t, mr, 2, "%.3g -> %.3g", ra, rb);
+                } else {
+                    double q[3], q0[3];
+                    int ended, done, e0, d0;
+                    point_plateau(rs, &pt, p, v, q, &ended, &done);
+                    point_plateau(rs, &pt, k.cb, v, q0, &e0, &d0);
+                    bad |= report_table_set(csv, r, col++, "%s", nb);
+                    bad |= report_table_set(csv, r, col++, "%d", done);
+                    bad |= put_num(csv, r, col++, q[0]);
+                    bad |= put_num(csv, r, col++, q0[0]);
+                    bad |= report_table_set(&mt->t, mr, 1, "%s", nb);
+                    bad |= report_table_set(&mt->t, mr, 2, "%.0f, %.0f", q[0], q0[0]);
+                }
+                bad |= put_num(csv, r, col++, est);
+                bad |= put_num(csv, r, col++, ci[0]);
+                bad |= put_num(csv, r, col++, ci[1]);
+                bad |= put_ci(&mt->t, mr, 3, est, ci);
+                if (bad)
+                    rc = err_set(c->e, LESDE_FAIL, "out of memory");
+            }
+    }
+    groups_free(&g);
+    free(boot);
+    free(v);
+    free(draw);
+    free(use);
+    free(pts);
+    store_array_free(&pt);
+    return rc;
+}
+
+static int ratio_points(report_ctx *c, report_table *csv, const report_study *rs)
+{
+    return ratio_rows(c, csv, rs, 0);
+}
+
+static int ratio_pairs(report_ctx *c, report_table *csv, const report_study *rs)
+{
+    return ratio_rows(c, csv, rs, 1);
+}
+
+int report_plateau_size_tables(report_ctx *c)
+{
+    static const char *const h[] = {
+        "study",    "point",          "K",     "p_err",    "rho",     "train_per_class", "n_done",
+        "t_median", "t_median_clean", "ratio", "ratio_lo", "ratio_hi"};
+    static const char *const hp[] = {"study",
+                                     "line",
+                                     "K",
+                                     "p_err",
+                                     "rho",
+                                     "train_per_class_a",
+                                     "train_per_class_b",
+                                     "ratio_a",
+                                     "ratio_b",
+                                     "b_minus_a",
+                                     "b_minus_a_lo",
+                                     "b_minus_a_hi"};
+    int rc = report_study_csv(c, "plateausize.csv", h, (int)(sizeof h / sizeof h[0]), ratio_study,
+                              ratio_points);
+    return rc ? rc
+              : report_study_csv(c, "plateausize_pairs.csv", hp, (int)(sizeof hp / sizeof hp[0]),
+                                 ratio_study, ratio_pairs);
 }

@@ -354,13 +354,13 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The p quantile of v[0..n-1], sorted (linear interpolation; +inf stays
- * +inf when it is in the interpolation). */
+/* The p quantile of v[0..n-1], sorted (linear interpolation; an infinite
+ * value stays infinite when it is in the interpolation). */
 static double quantile_sorted(const double *v, int n, double p)
 {
     double h = p * (n - 1);
     int lo = (int)floor(h);
-    if (lo + 1 >= n || h == lo)
+    if (lo + 1 >= n || h == lo || isinf(v[lo]))
         return v[lo];
     return isinf(v[lo + 1]) ? v[lo + 1] : v[lo] + (h - lo) * (v[lo + 1] - v[lo]);
 }
@@ -403,6 +403,18 @@ double report_boot_tail(int m)
      * the time (le-sde.md section 7). */
     double t = gsl_cdf_tdist_Pinv(0.975, (double)(m - 1));
     return gsl_cdf_ugaussian_P(-sqrt((double)m / (m - 1)) * t);
+}
+
+void report_boot_interval(double *b, int n, int m, double ci[2])
+{
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (!isnan(b[i]))
+            b[k++] = b[i];
+    qsort(b, (size_t)k, sizeof *b, cmp_double);
+    double tail = report_boot_tail(m); /* NaN for one seed: no interval */
+    for (int j = 0; j < 2; j++)
+        ci[j] = k > 0 && m > 1 ? quantile_sorted(b, k, j ? 1 - tail : tail) : NAN;
 }
 
 int report_pstar_seeds(const double *x, const double *y, int n, int S, double level,
@@ -457,12 +469,9 @@ int report_pstar_seeds(const double *x, const double *y, int n, int S, double le
         double c = report_pstar_interp(x, ys, n, level);
         cross[b] = isfinite(c) ? c : INFINITY;
     }
-    qsort(cross, REPORT_BOOT, sizeof *cross, cmp_double);
-    double tail = report_boot_tail(m); /* NaN for one seed: no interval */
-    for (int k = 0; k < 2 && m > 1; k++) {
-        double v = quantile_sorted(cross, REPORT_BOOT, k ? 1 - tail : tail);
-        out->ci[k] = isfinite(v) ? v : NAN;
-    }
+    report_boot_interval(cross, REPORT_BOOT, m, out->ci);
+    for (int k = 0; k < 2; k++)
+        out->ci[k] = isfinite(out->ci[k]) ? out->ci[k] : NAN;
 out:
     free(use);
     free(ys);

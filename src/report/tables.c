@@ -516,6 +516,8 @@ int report_tables(report_ctx *c)
     if (!rc)
         rc = report_tolerate(c, "plateau.csv", report_plateau_table(c));
     if (!rc)
+        rc = report_tolerate(c, "plateausize.csv", report_plateau_size_tables(c));
+    if (!rc)
         rc = report_tolerate(c, "summary_sde.csv", sde_tables(c));
     if (!rc)
         rc = write_md(c);

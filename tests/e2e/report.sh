@@ -278,6 +278,74 @@ expect_exit 0 "sweep, train_per_class an axis" "$LESDE" sweep "$SPEC" --store "$
 expect_exit 0 "report of it" "$LESDE" report "$SIZE" --out "$TMP/size"
 check "plateausize: a PNG" is_png "$TMP/size/plateausize-pollution.png"
 check "plateausize: every line from the store" size_check "$SIZE" "$TMP/size/plateausize-pollution.dat"
+# plateausize.csv / plateausize_pairs.csv: the slowing toward p* (median x
+# |1 - rho| over the clean median of the same size) of each size, and its
+# change between the two sizes, recomputed from the store, the bootstrap
+# interval too: the report's fixed stream (splitmix64 of a counter) drawn
+# again here, and its expanded percentile interval for m = 4 seeds
+# (tail Phi(-sqrt(4/3) t(0.975; 3)), t from a table). 4 seeds at p_err 0.3,
+# 20 and 40 per class: some never leave the plateau, so the censoring and
+# an upper bound beyond T are checked too.
+ratio_check() { PYTHONPATH=$ROOT/tests/e2e /usr/bin/python3 - "$@" <<'PY'
+import csv, math, h5py, numpy as np, statistics, sys
+from censored import quantile
+g = h5py.File(sys.argv[1], "r")["study/pollution"]
+pt, st = np.asarray(g["fit/plateau_t"]), np.asarray(g["status"])  # [p_err][n][seed]
+pe, K = np.asarray(g["p_err"]), int(g.attrs["classes"])
+S = pt.shape[-1]
+assert S == 4 and list(pe) == [0, 0.3] and (st == 1).all(), (S, pe)
+def med(p, i, seeds):
+    v = [pt[p, i, s] for s in seeds]
+    return quantile(np.where(np.isfinite(v), v, np.inf), 0.5)
+def ratio(i, seeds):  # p_err 0.3 over the clean point, both at size i
+    t0 = med(0, i, seeds)
+    return math.nan if not math.isfinite(t0) else med(1, i, seeds) * abs(1 - 0.3 * K / (K - 1)) / t0
+M = (1 << 64) - 1
+def mix(x):
+    x = (x + 0x9E3779B97F4A7C15) & M
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & M
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & M
+    return x ^ (x >> 31)
+tail = statistics.NormalDist().cdf(-math.sqrt(4 / 3) * 3.182446305)
+def spread(f):
+    est, b, ctr = f(range(S)), [], 0
+    for _ in range(10000):
+        d = []
+        for _ in range(S):
+            ctr += 1
+            d.append(mix((0x9E3779B97F4A7C15 * ctr) & M) % S)
+        b.append(f(d))
+    b = np.sort([x for x in b if not math.isnan(x)])
+    return est, [quantile(b, q) for q in (tail, 1 - tail)]
+def same(got, want):
+    got = float(got)
+    return got == want or math.isnan(got) and math.isnan(want) or \
+        math.isfinite(want) and abs(got - want) <= 1e-5 * abs(want)
+rows = list(csv.DictReader(open(sys.argv[2])))
+assert [(r["train_per_class"], r["p_err"]) for r in rows] == [("20", "0.3"), ("40", "0.3")], rows
+for i, r in enumerate(rows):
+    est, (lo, hi) = spread(lambda d: ratio(i, d))
+    assert same(r["t_median"], med(1, i, range(S))) and same(r["t_median_clean"], med(0, i, range(S))), r
+    assert same(r["ratio"], est) and same(r["ratio_lo"], lo) and same(r["ratio_hi"], hi), (r, est, lo, hi)
+    print("ratio at", r["train_per_class"], "per class:", est, [lo, hi])
+pairs = list(csv.DictReader(open(sys.argv[3])))
+assert len(pairs) == 1 and (pairs[0]["train_per_class_a"], pairs[0]["train_per_class_b"]) == ("20", "40"), pairs
+r = pairs[0]
+est, (lo, hi) = spread(lambda d: ratio(1, d) - ratio(0, d))
+assert same(r["ratio_a"], ratio(0, range(S))) and same(r["ratio_b"], ratio(1, range(S))), r
+assert same(r["b_minus_a"], est) and same(r["b_minus_a_lo"], lo) and same(r["b_minus_a_hi"], hi), (r, est, lo, hi)
+print("difference:", est, [lo, hi])
+PY
+}
+RATIO=$TMP/ratio.h5
+expect_exit 0 "sweep, 4 seeds x 2 sizes x p_err 0, 0.3" "$LESDE" sweep "$SPEC" --store "$RATIO" --quiet \
+  --set sweep.seeds=0..3 --set study.pollution.train_per_class=20,40 --set study.pollution.p_err=0,0.3
+expect_exit 0 "report of it" "$LESDE" report "$RATIO" --out "$TMP/ratio"
+check "plateausize.csv and its pairs: from the store" \
+  ratio_check "$RATIO" "$TMP/ratio/plateausize.csv" "$TMP/ratio/plateausize_pairs.csv"
+check "summary.md: the plateausize tables" \
+  grep -q "^## Study pollution: the slowing toward p\\* against the training set's size" "$TMP/ratio/summary.md"
+check "no plateausize.csv without a train_per_class axis" test ! -e "$OUT/plateausize.csv"
 check "skipped plateausize without the axis" \
   grep -q '^skipped plateausize: no fitted train study with a train_per_class axis' "$TMP/report.out"
 ONE=$TMP/one.h5
@@ -286,6 +354,7 @@ expect_exit 0 "sweep, one p_err" "$LESDE" sweep "$SPEC" --store "$ONE" --quiet \
 expect_exit 0 "report of it" "$LESDE" report "$ONE" --out "$TMP/one"
 check "plateau.csv: a row per point of a study of one p_err" \
   test "$(grep -c '^pollution,"\?train_per_class=' "$TMP/one/plateau.csv")" -eq 2
+check "no plateausize.csv without a clean point" test ! -e "$TMP/one/plateausize.csv"
 check "no plateau figure of one p_err" grep -q '^skipped plateau: no fitted train study with a rho' "$TMP/out"
 check "plateausize: one line" test "$(grep -c '^# p_{err} = 0.7$' "$TMP/one/plateausize-pollution.dat")" -eq 1
 # A slice with no done task (the lr = 0.01 tasks set back to pending, as in a

@@ -163,6 +163,52 @@ static void test_pstar_seeds(void)
     CHECK(sp.reached == 0 && isnan(sp.q[0]) && isnan(sp.ci[0]) && isnan(sp.ci[1]), "none reached");
 }
 
+/* The interval from bootstrap values (report_boot_interval): the tail
+ * quantiles of the finite and infinite values, NaN dropped. */
+static void test_boot_interval(void)
+{
+    /* 0..9999 in a scrambled order: the q quantile (linear interpolation)
+     * is 9999 q itself; m = 100 seeds, tail 0.02306439 (as above). */
+    enum { N = 10000, X = 50 };
+    static double b[N + X];
+    for (int i = 0; i < N; i++)
+        b[i] = (double)((i * 7919L) % N);
+    double ci[2], tail = report_boot_tail(100);
+    report_boot_interval(b, N, 100, ci);
+    CHECK_NEAR(ci[0], 9999 * tail, 1e-9);
+    CHECK_NEAR(ci[1], 9999 * (1 - tail), 1e-9);
+    /* NaN (a resample without an estimate) dropped, the rest the same */
+    for (int i = 0; i < N; i++)
+        b[i] = (double)((i * 7919L) % N);
+    for (int i = N; i < N + X; i++)
+        b[i] = NAN;
+    report_boot_interval(b, N + X, 100, ci);
+    CHECK_NEAR(ci[0], 9999 * tail, 1e-9);
+    CHECK_NEAR(ci[1], 9999 * (1 - tail), 1e-9);
+    /* the top 300 beyond the end (+inf): the upper bound among them, the
+     * lower one unchanged; the bottom 300 at -inf: the lower bound too */
+    for (int i = 0; i < N; i++) {
+        double v = (double)((i * 7919L) % N);
+        b[i] = v >= N - 300 ? INFINITY : v < 300 ? -INFINITY : v;
+    }
+    report_boot_interval(b, N, 100, ci);
+    CHECK(ci[0] == -INFINITY && ci[1] == INFINITY, "[%g, %g]", ci[0], ci[1]);
+    for (int i = 0; i < N; i++) {
+        double v = (double)((i * 7919L) % N);
+        b[i] = v >= N - 300 ? INFINITY : v;
+    }
+    report_boot_interval(b, N, 100, ci);
+    CHECK(ci[1] == INFINITY, "upper %g", ci[1]);
+    CHECK_NEAR(ci[0], 9999 * tail, 1e-9);
+    /* one seed, or nothing but NaN: no interval */
+    report_boot_interval(b, N, 1, ci);
+    CHECK(isnan(ci[0]) && isnan(ci[1]), "one seed: [%g, %g]", ci[0], ci[1]);
+    for (int i = 0; i < X; i++)
+        b[i] = NAN;
+    report_boot_interval(b, X, 100, ci);
+    CHECK(isnan(ci[0]) && isnan(ci[1]), "no value: [%g, %g]", ci[0], ci[1]);
+}
+
 /* How often the interval holds the true crossing, few seeds drawn from a
  * known population: the two-point curve of test_pstar_seeds with seeds'
  * y0 ~ N(0.5, 0.1), so the mean curve crosses L = 0.25 at 0.5. 400
@@ -504,6 +550,7 @@ int main(void)
 {
     test_pstar();
     test_pstar_seeds();
+    test_boot_interval();
     test_pstar_coverage();
     test_rho();
     test_slices();
