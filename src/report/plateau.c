@@ -750,6 +750,10 @@ static int ratio_rows(report_ctx *c, report_table *csv, const report_study *rs, 
                     rc = err_set(c->e, LESDE_FAIL, "out of memory");
             }
     }
+    if (!rc && mt && mt->t.nrow == 0) { /* pairs mid-sweep (a ratio study has a point) */
+        size_t l = strlen(mt->note);
+        snprintf(mt->note + l, sizeof mt->note - l, " No line has two sizes with a ratio yet.");
+    }
     groups_free(&g);
     free(boot);
     free(v);

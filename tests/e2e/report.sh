@@ -343,6 +343,14 @@ expect_exit 0 "sweep, 4 seeds x 2 sizes x p_err 0, 0.3" "$LESDE" sweep "$SPEC" -
 expect_exit 0 "report of it" "$LESDE" report "$RATIO" --out "$TMP/ratio"
 check "plateausize.csv and its pairs: from the store" \
   ratio_check "$RATIO" "$TMP/ratio/plateausize.csv" "$TMP/ratio/plateausize_pairs.csv"
+# Mid-sweep: the clean point at 40 per class not done, so only 20 per
+# class has a ratio and no line has two sizes: the pairs table says so.
+/usr/bin/python3 -c "import h5py, sys; g = h5py.File(sys.argv[1], 'r+')['study/pollution']; s = g['status']; a = s[...]; a[0, 1, :] = 0; s[...] = a" "$RATIO"
+expect_exit 0 "report of it mid-sweep" "$LESDE" report "$RATIO" --out "$TMP/ratio-part"
+check "plateausize.csv mid-sweep: the one size with a clean point" \
+  test "$(grep -c '^pollution,' "$TMP/ratio-part/plateausize.csv")" -eq 1
+check "plateausize pairs mid-sweep: none, and summary.md says why" \
+  grep -q "No line has two sizes with a ratio yet" "$TMP/ratio-part/summary.md"
 check "summary.md: the plateausize tables" \
   grep -q "^## Study pollution: the slowing toward p\\* against the training set's size" "$TMP/ratio/summary.md"
 check "no plateausize.csv without a train_per_class axis" test ! -e "$OUT/plateausize.csv"
