@@ -685,8 +685,8 @@ static int ratio_rows(report_ctx *c, report_table *csv, const report_study *rs, 
         snprintf(mt->note, sizeof mt->note, "%s",
                  pairs ? "The ratio of the table above at the larger size minus that at the "
                          "smaller, for every two sizes of a line, with its 95% interval: "
-                         "above 0 when the slowing toward p* grows with the training set. " //
-                     REPORT_PLATEAU_RATIO_METHOD
+                         "above 0 when the slowing toward p* grows with the training "
+                         "set. " REPORT_PLATEAU_RATIO_METHOD
                        : "The end of the initial plateau (fit/plateau_t; median over the done "
                          "seeds, a seed that never left it counting as later than all) times "
                          "|1 - rho|, over the median of the clean point (rho = 0) of the same "
