@@ -1,0 +1,31 @@
+"""The p* runs' medians against each other, with 95% percentile bootstrap
+intervals over seeds (numpy's stream; not lesde report's): the probe's
+size on the same seeds (paired), and this run against sweep/plateau.ini's
+K = 3, 125 per class, lr 0.005 tasks (other seeds: unpaired). A seed that
+never left the plateau counts as later than all.
+Usage: /usr/bin/python3 compare.py PROBE40_STORE PROBE100_STORE PLATEAU_STORE"""
+import sys
+
+import h5py
+import numpy as np
+
+
+def ends(path, study):
+    return h5py.File(path, "r")["study/" + study]["fit/plateau_t"][...]
+
+
+def med(x):
+    return np.median(np.where(np.isnan(x), np.inf, x))
+
+
+p40 = ends(sys.argv[1], "kablation")[0, 1]  # [K][n][seed]: K = 3, 125 per class
+p100 = ends(sys.argv[2], "kablation")[0]  # [K][seed]: K = 3 (125 per class)
+pl = ends(sys.argv[3], "plateau")[0, 2, 0]  # [lr][p_err][n][seed]: 0.005, 2/3, 125
+rng = np.random.default_rng(1)
+m = len(p40)
+d = [med(p40[i]) - med(p100[i]) for i in (rng.integers(0, m, m) for _ in range(10000))]
+print(f"K = 3, 125 per class, probe 40 minus probe 100 (the same seeds): "
+      f"{med(p40) - med(p100):.0f} {np.percentile(d, [2.5, 97.5]).round()}")
+d = [med(p100[rng.integers(0, m, m)]) - med(pl[rng.integers(0, len(pl), len(pl))]) for _ in range(10000)]
+print(f"probe 100 minus sweep/plateau.ini's (seeds 0..15): "
+      f"{med(p100) - med(pl):.0f} {np.percentile(d, [2.5, 97.5]).round()}")
