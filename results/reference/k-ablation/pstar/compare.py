@@ -3,7 +3,9 @@ intervals over seeds (numpy's stream; not lesde report's): the probe's
 size on the same seeds (paired), and this run against sweep/plateau.ini's
 K = 3, 125 per class, lr 0.005 tasks (other seeds: unpaired). A seed that
 never left the plateau counts as later than all.
-Usage: /usr/bin/python3 compare.py PROBE40_STORE PROBE100_STORE PLATEAU_STORE"""
+With a fourth store (K = 3 on shapes 3-5, the same seeds and sizes as the
+first), its medians against the first's K = 3 (shapes 0-2), paired.
+Usage: /usr/bin/python3 compare.py PROBE40_STORE PROBE100_STORE PLATEAU_STORE [SHAPES345_STORE]"""
 import sys
 
 import h5py
@@ -29,3 +31,12 @@ print(f"K = 3, 125 per class, probe 40 minus probe 100 (the same seeds): "
 d = [med(p100[rng.integers(0, m, m)]) - med(pl[rng.integers(0, len(pl), len(pl))]) for _ in range(10000)]
 print(f"probe 100 minus sweep/plateau.ini's (seeds 0..15): "
       f"{med(p100) - med(pl):.0f} {np.percentile(d, [2.5, 97.5]).round()}")
+if len(sys.argv) > 4:
+    s012 = ends(sys.argv[1], "kablation")[0]  # [n][seed], K = 3 on shapes 0-2
+    s345 = ends(sys.argv[4], "kablation")  # [n][seed], K = 3 on shapes 3-5
+    for i, n in enumerate((42, 125)):
+        a, b = s012[i], s345[i]
+        d = [med(b[j]) / med(a[j]) for j in (rng.integers(0, m, m) for _ in range(10000))]
+        print(f"{n} per class: shapes 3-5 {med(b):.0f} steps ({med(b) / (3 * n):.1f} passes), "
+              f"shapes 0-2 {med(a):.0f} ({med(a) / (3 * n):.1f}): ratio {med(b) / med(a):.2f} "
+              f"{np.percentile(d, [2.5, 97.5]).round(2)}")
