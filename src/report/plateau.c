@@ -34,22 +34,32 @@ static int plateau_study(report_ctx *c, const report_study *rs)
            (spec_axis_find(rs->st, "p_err") >= 0 || spec_axis_find(rs->st, "rho") >= 0);
 }
 
-/* The plateau's end across the done seeds of point p (pt [P][S]): median,
- * q25, q75 into q, a seed that never left it counting as later than any
- * (+inf: a quantile among those is +inf); *ended of *done seeds left it. */
-static void point_plateau(const report_study *rs, const store_array *pt, long p, double *v,
-                          double *q, int *ended, int *done)
+/* The plateau's end at point p (pt [P][S]) of the m seeds draw[] that are
+ * done (every seed when draw is NULL; a seed drawn twice counts twice)
+ * into v, a seed that never left it as +inf; their median, q25, q75 into
+ * q (+inf: a quantile among those); *ended of *done seeds left it. */
+static void plateau_ends(const report_study *rs, const store_array *pt, long p, const int *draw,
+                         int m, double *v, double *q, int *ended, int *done)
 {
-    int m = 0, e = 0;
-    for (int s = 0; s < rs->S; s++)
+    int k = 0, e = 0;
+    for (int i = 0; i < m; i++) {
+        int s = draw ? draw[i] : i;
         if (report_task_done(rs, p, s)) {
             double x = pt->data[p * rs->S + s];
             e += isfinite(x);
-            v[m++] = isfinite(x) ? x : INFINITY;
+            v[k++] = isfinite(x) ? x : INFINITY;
         }
+    }
     *ended = e;
-    *done = m;
-    report_quantiles_censored(v, m, q);
+    *done = k;
+    report_quantiles_censored(v, k, q);
+}
+
+/* plateau_ends over every seed of point p. */
+static void point_plateau(const report_study *rs, const store_array *pt, long p, double *v,
+                          double *q, int *ended, int *done)
+{
+    plateau_ends(rs, pt, p, NULL, rs->S, v, q, ended, done);
 }
 
 /* The points of slice k with done seeds, by K, then by rho. */
@@ -497,20 +507,14 @@ typedef struct {
     long pb, cb, pa, ca;
 } size_contrast;
 
-/* The median plateau end over the m drawn seeds done at point p (a seed
- * drawn twice counts twice), a seed that never left counting as +inf;
- * NaN when none is done there. */
+/* plateau_ends' median over the drawn seeds (every seed when draw is NULL);
+ * NaN when none is done. */
 static double drawn_median(const report_study *rs, const store_array *pt, long p, const int *draw,
                            int m, double *v)
 {
-    int k = 0;
-    for (int i = 0; i < m; i++)
-        if (report_task_done(rs, p, draw[i])) {
-            double x = pt->data[p * rs->S + draw[i]];
-            v[k++] = isfinite(x) ? x : INFINITY;
-        }
     double q[3];
-    report_quantiles_censored(v, k, q);
+    int ended, done;
+    plateau_ends(rs, pt, p, draw, m, v, q, &ended, &done);
     return q[0];
 }
 
@@ -534,7 +538,7 @@ static double contrast_value(const report_study *rs, const store_array *pt, cons
 
 /* The contrast on every done seed into *est, its interval into ci (NaN
  * with fewer than two seeds). boot: REPORT_BOOT values, draw and use rs->S
- * indices, v 2 rs->S values of scratch. */
+ * indices, v rs->S values of scratch. */
 static void contrast_spread(const report_study *rs, const store_array *pt, const size_contrast *k,
                             double *est, double ci[2], double *boot, int *draw, int *use, double *v)
 {
@@ -547,7 +551,7 @@ static void contrast_spread(const report_study *rs, const store_array *pt, const
         if (done)
             use[m++] = s;
     }
-    *est = contrast_value(rs, pt, k, use, m, v);
+    *est = contrast_value(rs, pt, k, NULL, rs->S, v);
     ci[0] = ci[1] = NAN;
     if (m < 2 || isnan(*est)) /* no estimate (a clean median beyond T): no interval */
         return;
@@ -661,7 +665,7 @@ static int ratio_rows(report_ctx *c, report_table *csv, const report_study *rs, 
         return c->e->code;
     size_groups g = {0};
     size_t S = (size_t)(rs->S > 0 ? rs->S : 1), P = (size_t)(rs->P ? rs->P : 1);
-    double *boot = malloc(sizeof(double) * REPORT_BOOT), *v = malloc(sizeof(double) * 2 * S);
+    double *boot = malloc(sizeof(double) * REPORT_BOOT), *v = malloc(sizeof(double) * S);
     int *draw = malloc(sizeof(int) * S), *use = malloc(sizeof(int) * S);
     long *pts = malloc(sizeof(long) * P);
     int nl = size_groups_make(rs, &g) < 0 ? -1 : 0;
@@ -717,11 +721,8 @@ static int ratio_rows(report_ctx *c, report_table *csv, const report_study *rs, 
                 bad |= report_table_set(&mt->t, mr, 0, "%s", g.lname[j]);
                 if (pairs) {
                     size_contrast ka = {pts[a], g.clean[pts[a]], -1, -1}, kb = {k.pb, k.cb, -1, -1};
-                    int m = 0; /* every seed: each R over its points' done seeds */
-                    for (int s = 0; s < rs->S; s++)
-                        use[m++] = s;
-                    double ra = contrast_value(rs, &pt, &ka, use, m, v),
-                           rb = contrast_value(rs, &pt, &kb, use, m, v);
+                    double ra = contrast_value(rs, &pt, &ka, NULL, rs->S, v),
+                           rb = contrast_value(rs, &pt, &kb, NULL, rs->S, v);
                     const char *na =
                         rs->st->axes[a_n].labels[spec_point_coord(rs->st, pts[a], a_n)];
                     bad |= report_table_set(csv, r, col++, "%s", na);
