@@ -45,27 +45,32 @@ def ci(f, m):
     return np.quantile(b, [tail, 1 - tail])
 
 
-a = load(sys.argv[1])
-m = len(next(iter(a.values())))
-alls = np.arange(m)
-Ks = sorted({K for K, _ in a})
-rhos = sorted({r for _, r in a if r != 0})
-for r in rhos:
-    for K in Ks:
-        lo, hi = ci(lambda s: ratio(a, K, r, s), m)
-        print(f"K = {K}, rho = {r:g}: ratio {ratio(a, K, r, alls):.3f} [{lo:.3f}, {hi:.3f}]")
-    if Ks == [3, 6]:
-        lo, hi = ci(lambda s: ratio(a, 3, r, s) - ratio(a, 6, r, s), m)
-        d = ratio(a, 3, r, alls) - ratio(a, 6, r, alls)
-        print(f"rho = {r:g}: K = 3 minus K = 6: {d:.3f} [{lo:.3f}, {hi:.3f}]")
-if Ks == [3, 6] and 0.64 in rhos and 0.8 in rhos:
-    lo, hi = ci(lambda s: ratio(a, 3, 0.8, s) - ratio(a, 6, 0.64, s), m)
-    print(f"K = 3 at rho 0.8 minus K = 6 at rho 0.64 (both p_err 0.533): "
-          f"{ratio(a, 3, 0.8, alls) - ratio(a, 6, 0.64, alls):.3f} [{lo:.3f}, {hi:.3f}]")
-if len(sys.argv) > 2:  # the same seeds in both stores: paired
-    b = load(sys.argv[2])
-    for K, r in sorted(k for k in b if k in a and k[1] != 0):
-        lo, hi = ci(lambda s: ratio(b, K, r, s) - ratio(a, K, r, s), m)
-        d = ratio(b, K, r, alls) - ratio(a, K, r, alls)
-        print(f"second store minus first, K = {K}, rho = {r:g}: {ratio(b, K, r, alls):.3f} minus "
-              f"{ratio(a, K, r, alls):.3f} = {d:.3f} [{lo:.3f}, {hi:.3f}]")
+def main():
+    a = load(sys.argv[1])
+    m = len(next(iter(a.values())))
+    alls = np.arange(m)
+    Ks = sorted({K for K, _ in a})
+    rhos = sorted({r for _, r in a if r != 0})
+    for r in rhos:
+        for K in Ks:
+            lo, hi = ci(lambda s: ratio(a, K, r, s), m)
+            print(f"K = {K}, rho = {r:g}: ratio {ratio(a, K, r, alls):.3f} [{lo:.3f}, {hi:.3f}]")
+        if Ks == [3, 6]:
+            lo, hi = ci(lambda s: ratio(a, 3, r, s) - ratio(a, 6, r, s), m)
+            d = ratio(a, 3, r, alls) - ratio(a, 6, r, alls)
+            print(f"rho = {r:g}: K = 3 minus K = 6: {d:.3f} [{lo:.3f}, {hi:.3f}]")
+    if Ks == [3, 6] and 0.64 in rhos and 0.8 in rhos:
+        lo, hi = ci(lambda s: ratio(a, 3, 0.8, s) - ratio(a, 6, 0.64, s), m)
+        print(f"K = 3 at rho 0.8 minus K = 6 at rho 0.64 (both p_err 0.533): "
+              f"{ratio(a, 3, 0.8, alls) - ratio(a, 6, 0.64, alls):.3f} [{lo:.3f}, {hi:.3f}]")
+    if len(sys.argv) > 2:  # the same seeds in both stores: paired
+        b = load(sys.argv[2])
+        for K, r in sorted(k for k in b if k in a and k[1] != 0):
+            lo, hi = ci(lambda s: ratio(b, K, r, s) - ratio(a, K, r, s), m)
+            d = ratio(b, K, r, alls) - ratio(a, K, r, alls)
+            print(f"second store minus first, K = {K}, rho = {r:g}: {ratio(b, K, r, alls):.3f} minus "
+                  f"{ratio(a, K, r, alls):.3f} = {d:.3f} [{lo:.3f}, {hi:.3f}]")
+
+
+if __name__ == "__main__":
+    main()
