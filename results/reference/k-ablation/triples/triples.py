@@ -48,9 +48,18 @@ def ratio(d, t, s):
     return med(d[t][1][s]) * 0.2 / med(d[t][0][s])
 
 
+def ranks(v):
+    """Ranks from 0, ties sharing their mean rank (clean medians do tie)."""
+    v = np.asarray(v)
+    r = np.empty(len(v))
+    r[np.argsort(v, kind="stable")] = np.arange(len(v))
+    for u in np.unique(v):
+        r[v == u] = r[v == u].mean()
+    return r
+
+
 def spearman(x, y):
-    rx, ry = np.argsort(np.argsort(x)), np.argsort(np.argsort(y))  # no ties here
-    return np.corrcoef(rx, ry)[0, 1]
+    return np.corrcoef(ranks(x), ranks(y))[0, 1]
 
 
 def holding(d, s, keep):
