@@ -17,8 +17,8 @@ import numpy as np
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, "..", "gap"))
 sys.path.insert(0, os.path.join(here, "..", "triples"))
-from ratio_ci import ci, med  # noqa: E402
-from triples import centred_image_norms, leaders  # noqa: E402
+from ratio_ci import ci  # noqa: E402
+from triples import centred_image_norms, clean, leaders, mean_images, ratio, study_ends  # noqa: E402
 
 STUDIES = {"k4": (0, 1, 2, 3), "k4ring": (0, 1, 2, 4), "k5": (0, 1, 2, 3, 4), "k5noring": (0, 1, 2, 3, 5)}
 PAIRS = ((4, "k4", "k4ring"), (5, "k5noring", "k5"))  # K, without the ring, with it
@@ -26,22 +26,7 @@ PAIRS = ((4, "k4", "k4ring"), (5, "k5noring", "k5"))  # K, without the ring, wit
 
 def load(path):
     f = h5py.File(path, "r")
-    d = {}
-    for name in STUDIES:
-        g = f["study/" + name]
-        assert (np.asarray(g["status"]) == 1).all(), "the sweep has not finished"
-        assert list(g["rho"][...]) == [0.0, 0.8]
-        pt = np.asarray(g["fit/plateau_t"]).reshape(2, -1)
-        d[name] = np.where(np.isnan(pt), np.inf, pt)
-    return f, d
-
-
-def clean(d, n, s):
-    return med(d[n][0][s])
-
-
-def ratio(d, n, s):
-    return med(d[n][1][s]) * 0.2 / med(d[n][0][s])
+    return f, {name: study_ends(f["study/" + name]) for name in STUDIES}
 
 
 def main():
@@ -61,10 +46,7 @@ def main():
               f"{clean(d, without, alls) / clean(d, with_, alls):.2f} [{q[0]:.2f}, {q[1]:.2f}]; "
               f"ratio with minus without {ratio(d, with_, alls) - ratio(d, without, alls):+.3f} [{r[0]:.3f}, {r[1]:.3f}]")
     if len(sys.argv) > 2:
-        g = h5py.File(sys.argv[2], "r")
-        y = np.asarray(g["label"])
-        x = np.asarray(g["x"]).reshape(len(y), -1)
-        mu = np.array([x[y == k].mean(axis=0) for k in range(6)])
+        mu = mean_images(sys.argv[2])
         for K, without, with_ in PAIRS:
             a, b = centred_image_norms(mu, STUDIES[without]).max(), centred_image_norms(mu, STUDIES[with_]).max()
             print(f"K = {K}: largest centred mean image {a:.2f} without the ring, {b:.2f} with it: "

@@ -16,61 +16,58 @@ here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, "..", "gap"))
 sys.path.insert(0, os.path.join(here, "..", "..", "finite-t"))
 from clean_label import plateau_end  # noqa: E402
-from ratio_ci import ci, med  # noqa: E402
-from triples import TRIPLES  # noqa: E402
+from ratio_ci import ci  # noqa: E402
+from triples import OTHERS, RING, TRIPLES, clean, group_ratio, ratio, study  # noqa: E402
 
 
-def ends(path, factor):
-    """{triple: [rho][seed] ends at this factor}, +inf: never left."""
+def probes(path):
+    """{triple: (probe means [rho][seed][checkpoint][k][p], iterations [rho][seed][checkpoint])}."""
     f = h5py.File(path, "r")
+    return {t: (np.asarray(f[study(t)]["xbar_probe"]), np.asarray(f[study(t)]["t"])) for t in TRIPLES}
+
+
+def ends(pr, factor):
+    """{triple: [rho][seed] ends at this factor}, +inf: never left."""
     d = {}
-    for t in TRIPLES:
-        g = f["study/t" + "".join(map(str, t))]
-        x, tt = np.asarray(g["xbar_probe"]), np.asarray(g["t"])
+    for t, (x, tt) in pr.items():
         e = np.array([[plateau_end(x[r, s], tt[r, s], factor) for s in range(x.shape[1])] for r in range(2)])
         d[t] = np.where(np.isnan(e), np.inf, e)
     return d
 
 
 def main():
+    pr = probes(sys.argv[1])
     for factor in (3.0, 10.0, 30.0, 100.0):
-        d = ends(sys.argv[1], factor)
+        d = ends(pr, factor)
         m = d[TRIPLES[0]].shape[1]
         alls = np.arange(m)
-        ring = [t for t in TRIPLES if 4 in t]
-        other = [t for t in TRIPLES if 4 not in t]
 
-        def clean(ts, s):
-            return np.mean([med(d[t][0][s]) for t in ts])
-
-        def ratio(ts, s):
-            return np.mean([med(d[t][1][s]) * 0.2 / med(d[t][0][s]) for t in ts])
+        def mean_clean(ts, s):
+            return np.mean([clean(d, t, s) for t in ts])
 
         left = [int(np.isfinite(d[t][1]).sum()) for t in TRIPLES]
-        diff = ratio(ring, alls) - ratio(other, alls)
+        diff = group_ratio(d, RING, alls) - group_ratio(d, OTHERS, alls)
         if min(left) >= 0.75 * m:
-            lo, hi = ci(lambda s: ratio(ring, s) - ratio(other, s), m)
+            lo, hi = ci(lambda s: group_ratio(d, RING, s) - group_ratio(d, OTHERS, s), m)
             interval = f"[{lo:.3f}, {hi:.3f}]"
         else:  # resampled medians beyond T would make it +inf - +inf
             interval = "(no interval: too many seeds never left)"
-        print(f"factor {factor:g}: clean {clean(ring, alls):.0f} with the ring, {clean(other, alls):.0f} without; "
-              f"ratio {ratio(ring, alls):.3f} and {ratio(other, alls):.3f}, with minus without {diff:+.3f} "
+        print(f"factor {factor:g}: clean {mean_clean(RING, alls):.0f} with the ring, "
+              f"{mean_clean(OTHERS, alls):.0f} without; ratio {group_ratio(d, RING, alls):.3f} and "
+              f"{group_ratio(d, OTHERS, alls):.3f}, with minus without {diff:+.3f} "
               f"{interval}; at rho 0.8 {min(left)}-{max(left)} of {m} seeds left within T per triple")
         if min(left) < 0.75 * m:
             print("  per triple, ratio (seeds left at rho 0.8): " + ", ".join(
-                f"{''.join(map(str, t))} {med(d[t][1]) * 0.2 / med(d[t][0]):.2f} ({k})" for t, k in zip(TRIPLES, left)))
-    growth(sys.argv[1])
+                f"{''.join(map(str, t))} {ratio(d, t, alls):.2f} ({k})" for t, k in zip(TRIPLES, left)))
+    growth(pr)
 
 
-def growth(path):
+def growth(pr):
     """How far the class-centred probe means grow by T: their norm at the last
     checkpoint over that at t = 0, median over the seeds of each group."""
-    f = h5py.File(path, "r")
-    for name, keep in (("with the ring", lambda t: 4 in t), ("without", lambda t: 4 not in t)):
+    for name, ts in (("with the ring", RING), ("without", OTHERS)):
         q = [[], []]
-        for t in (t for t in TRIPLES if keep(t)):
-            g = f["study/t" + "".join(map(str, t))]
-            x, tt = np.asarray(g["xbar_probe"]), np.asarray(g["t"])
+        for x, tt in (pr[t] for t in ts):
             for r in range(2):
                 for s in range(x.shape[1]):
                     last = int(np.argmax(tt[r, s]))

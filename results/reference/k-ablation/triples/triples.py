@@ -24,28 +24,40 @@ from ratio_ci import ci, med  # noqa: E402
 
 SHAPES = ["ellipse", "rectangle", "triangle", "cross", "ring", "diamond"]
 TRIPLES = list(itertools.combinations(range(6), 3))
+RING = [t for t in TRIPLES if 4 in t]  # shape 4, the ring
+OTHERS = [t for t in TRIPLES if 4 not in t]
+
+
+def study(t):
+    return "study/t" + "".join(map(str, t))
+
+
+def study_ends(g):
+    """[rho 0, rho 0.8][seed] plateau ends of a finished study, +inf: never left."""
+    assert (np.asarray(g["status"]) == 1).all(), "the sweep has not finished"
+    assert list(g["rho"][...]) == [0.0, 0.8]
+    pt = np.asarray(g["fit/plateau_t"]).reshape(2, -1)
+    return np.where(np.isnan(pt), np.inf, pt)
 
 
 def load(path):
-    """{triple: (clean ends[seed], rho 0.8 ends[seed])}, +inf: never left."""
+    """{triple: study_ends}."""
     f = h5py.File(path, "r")
-    d = {}
-    for t in TRIPLES:
-        g = f["study/t" + "".join(map(str, t))]
-        assert (np.asarray(g["status"]) == 1).all(), "the sweep has not finished"
-        assert list(g["rho"][...]) == [0.0, 0.8]
-        pt = np.asarray(g["fit/plateau_t"]).reshape(2, -1)
-        pt = np.where(np.isnan(pt), np.inf, pt)
-        d[t] = (pt[0], pt[1])
-    return d
+    return {t: study_ends(f[study(t)]) for t in TRIPLES}
 
 
-def clean(d, t, s):
-    return med(d[t][0][s])
+def clean(d, k, s):
+    """The clean median over the seeds s of d[k] ([rho][seed] ends)."""
+    return med(d[k][0][s])
 
 
-def ratio(d, t, s):
-    return med(d[t][1][s]) * 0.2 / med(d[t][0][s])
+def ratio(d, k, s):
+    """Median x |1 - rho| at rho 0.8 over the clean median, seeds s."""
+    return med(d[k][1][s]) * 0.2 / med(d[k][0][s])
+
+
+def group_ratio(d, ks, s):
+    return np.mean([ratio(d, k, s) for k in ks])
 
 
 def ranks(v):
@@ -97,23 +109,18 @@ def main():
               f"[{lo:.3f}, {hi:.3f}]")
 
     print("exploratory: the triples with the ring (shape 4) and without it")
-    for name, keep in (("with the ring", lambda t: 4 in t), ("without", lambda t: 4 not in t)):
-        ts = [t for t in TRIPLES if keep(t)]
+    for name, ts in (("with the ring", RING), ("without", OTHERS)):
 
         def within(s):
             return spearman([clean(d, t, s) for t in ts], [ratio(d, t, s) for t in ts])
 
-        def mean(s):
-            return np.mean([ratio(d, t, s) for t in ts])
-
-        a, b = ci(within, m), ci(mean, m)
-        print(f"  {name}: mean ratio {mean(alls):.3f} [{b[0]:.3f}, {b[1]:.3f}], "
+        a, b = ci(within, m), ci(lambda s: group_ratio(d, ts, s), m)
+        print(f"  {name}: mean ratio {group_ratio(d, ts, alls):.3f} [{b[0]:.3f}, {b[1]:.3f}], "
               f"Spearman(clean, ratio) {within(alls):.3f} [{a[0]:.3f}, {a[1]:.3f}]")
     print("exploratory: seeds whose largest class-centred probe mean at the plateau's end is each class's")
     f = h5py.File(sys.argv[1], "r")
     for t in TRIPLES:
-        g = f["study/t" + "".join(map(str, t))]
-        print(f"  {''.join(map(str, t))}: clean {leaders(g, t, 0)}; rho 0.8 {leaders(g, t, 1)}")
+        print(f"  {''.join(map(str, t))}: clean {leaders(f[study(t)], t, 0)}; rho 0.8 {leaders(f[study(t)], t, 1)}")
     if len(sys.argv) > 2:
         images(d, alls, sys.argv[2])
 
@@ -137,11 +144,16 @@ def centred_image_norms(mu, ids):
     return np.linalg.norm(m - m.mean(axis=0), axis=1)
 
 
-def images(d, alls, path):
+def mean_images(path):
+    """[shape][pixel] mean training images of a lesde data --out file."""
     f = h5py.File(path, "r")
     y = np.asarray(f["label"])
     x = np.asarray(f["x"]).reshape(len(y), -1)
-    mu = np.array([x[y == k].mean(axis=0) for k in range(6)])
+    return np.array([x[y == k].mean(axis=0) for k in range(6)])
+
+
+def images(d, alls, path):
+    mu = mean_images(path)
     print("exploratory: distances between the shapes' mean images")
     print("  " + "; ".join(f"{SHAPES[i]}-{SHAPES[j]} {np.linalg.norm(mu[i] - mu[j]):.2f}"
                            for i, j in itertools.combinations(range(6), 2)))
