@@ -43,7 +43,7 @@ cmds=$(printf '%s\n' "$top" | sed -n '/^Commands:/,/^$/{/^  [a-z]/s/^  \([a-z]*\
   echo '.TP'
   echo '.I PREFIX/share/lesde/docs/'
   echo 'the documentation: README.md, spec.md (every spec key), cluster.md,'
-  printf '%s\n' 'errors.md (every error line), le\-sde.md (the science), plateau.md (the initial plateau, measured), design.md'
+  printf '%s\n' 'errors.md (every error line), le\-sde.md (the science), claims.md (each claim of the slides, measured), plateau.md (the initial plateau, measured), design.md'
   echo '.TP'
   echo '.I PREFIX/share/lesde/slurm/'
   echo 'Slurm batch scripts and submit.sh'
