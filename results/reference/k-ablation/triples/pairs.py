@@ -128,8 +128,32 @@ def main():
         clo, chi = ci(lambda s: effect(e, s, clean_log2), m)
         print(f"  {name}: D {v:+.3f} [{lo:.3f}, {hi:.3f}]; clean log2 {c:+.3f} [{clo:.3f}, {chi:.3f}]; "
               f"at rho 0.8 at least {left}/{m} seeds leave per pair")
+    together(d, alls)
     if len(sys.argv) > 2:
         replicate(sys.argv[2])
+
+
+def together(d, alls):
+    """Exploratory, after the results above: per triple and seed, the last
+    pair's end over the first's (median [IQR] over seeds), clean and at rho
+    0.8, and the ratio of the first pair's end (per seed the earliest)."""
+    print("exploratory: per seed the last pair's end over the first's, median [IQR], clean | rho 0.8; "
+          "the first pair's ratio")
+    for group, ts in (("with the ring", [t for t in TRIPLES if 4 in t]), ("without", [t for t in TRIPLES if 4 not in t])):
+        rs = []
+        for t in ts:
+            ps = list(itertools.combinations(t, 2))
+            e = np.stack([d[t, p] for p in ps])  # [pair][rho][seed]
+            lag, first = e.max(axis=0) / e.min(axis=0), e.min(axis=0)
+            q = [np.percentile(lag[r], [50, 25, 75]) for r in range(2)]
+            rs.append(med(first[1][alls]) * 0.2 / med(first[0][alls]))
+            ring = ""
+            if 4 in t:  # seeds where a pair with the ring is first (ties included)
+                rf = e[[4 in p for p in ps]].min(axis=0) == first
+                ring = f" (a ring pair first on {rf[0].sum()} | {rf[1].sum()} seeds)"
+            print(f"  {''.join(map(str, t))}: {q[0][0]:.2f} [{q[0][1]:.2f}, {q[0][2]:.2f}] | "
+                  f"{q[1][0]:.2f} [{q[1][1]:.2f}, {q[1][2]:.2f}]; first pair {rs[-1]:.2f}{ring}")
+        print(f"  {group}: the first pair's ratio {min(rs):.2f}-{max(rs):.2f}, mean {np.mean(rs):.2f}")
 
 
 def replicate(path):
