@@ -30,6 +30,8 @@ static void help(void)
              "  sept      P(separable) over observation time per grid point (sde studies,\n"
              "            the boundary schedule too)\n"
              "  kabl      final validation accuracy against rho, one curve per K\n"
+             "  finite    final accuracy against p_err per T and the transition's width\n"
+             "            against T (studies with an iters axis)\n"
              "  collapse  etf_dev over t per grid point\n"
              "  lengths   the validation class means' centred length over t per grid\n"
              "            point, against the calibrated logits' of its pollution\n"
@@ -65,6 +67,14 @@ static void help(void)
              "                    repeatable (--at p_err=0.3 --at iters=1e5); a study\n"
              "                    without such a point is skipped, with a line saying so\n"
              "  --p-err P         the same as --at p_err=P\n"
+             "  --only LIST       make only these figures and tables, and none of the\n"
+             "                    work of the others: comma-separated names, a figure\n"
+             "                    of the list above (fig3: fig3a-d and tailt, the tail\n"
+             "                    indices over t) or a table by its file's name without\n"
+             "                    .csv (summary: .csv and .md; plateausize: _pairs too);\n"
+             "                    collapse, plateau and plateausize are both (--only\n"
+             "                    plateau: the figure and plateau.csv); repeatable;\n"
+             "                    p_hat* is printed with pstar or fig3 only\n"
              "  --gnuplot PROG    the gnuplot program (default: gnuplot)\n"
              "  --quiet           print only the index path and p_hat*\n"
              "  -h, --help        this help\n\n"
@@ -92,8 +102,9 @@ static void print_estimate(double v, int at_first, const report_pstar_spread *sp
 int cmd_report(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"out", 1, 0, 'o'},   {"study", 1, 0, 's'}, {"gnuplot", 1, 0, 'g'}, {"quiet", 0, 0, 'q'},
-        {"p-err", 1, 0, 'p'}, {"at", 1, 0, 'a'},    {"help", 0, 0, 'h'},    {0, 0, 0, 0}};
+        {"out", 1, 0, 'o'},   {"study", 1, 0, 's'}, {"gnuplot", 1, 0, 'g'},
+        {"quiet", 0, 0, 'q'}, {"p-err", 1, 0, 'p'}, {"at", 1, 0, 'a'},
+        {"only", 1, 0, 'O'},  {"help", 0, 0, 'h'},  {0, 0, 0, 0}};
     report_opts o = {0};
     o.log = stdout;
     optind = 1;
@@ -112,6 +123,12 @@ int cmd_report(int argc, char **argv)
             if (report_opts_at(&o, kv, msg, sizeof msg))
                 return cli_usage("report", "%s: %s", ch == 'p' ? "--p-err" : "--at", msg);
             o.by_p_err = o.n_at == 1 && ch == 'p';
+            break;
+        }
+        case 'O': {
+            char msg[640]; /* the names it takes are in it */
+            if (report_opts_only(&o, optarg, msg, sizeof msg))
+                return cli_usage("report", "--only: %s", msg);
             break;
         }
         default: return cli_bad_option("report", ch, argv[optind - 1]);

@@ -425,16 +425,18 @@ static int draw_final(report_ctx *c, const report_study *rs, const char *slice, 
 static int draw_fig3(report_ctx *c, const report_study *rs, const char *slice, const long *pts,
                      int n)
 {
-    int rc = draw_tcurves(c, rs, slice, pts, n, 0);
-    if (!rc)
+    int fig3 = report_wants(c, REPORT_ONLY_FIG3), rc = LESDE_OK;
+    if (fig3)
+        rc = draw_tcurves(c, rs, slice, pts, n, 0);
+    if (!rc && fig3)
         rc = draw_tcurves(c, rs, slice, pts, n, 1);
-    if (!rc && rs->fit)
+    if (!rc && rs->fit && (fig3 || report_wants(c, REPORT_ONLY_TAILORDER)))
         rc = report_draw_tails(c, rs, slice, pts, n);
-    if (!rc)
+    if (!rc && fig3)
         rc = draw_final(c, rs, slice, pts, n);
-    if (!rc && rs->fit)
+    if (!rc && rs->fit && (report_wants(c, REPORT_ONLY_IMIT) || report_wants(c, REPORT_ONLY_IMITK)))
         rc = report_draw_imit(c, rs, slice, pts, n);
-    if (!rc && rs->fit)
+    if (!rc && rs->fit && fig3)
         rc = report_draw_tailt(c, rs, slice, pts, n);
     return rc;
 }

@@ -258,10 +258,12 @@ static int draw_order(report_ctx *c, const report_study *rs, const char *slice, 
 int report_draw_tails(report_ctx *c, const report_study *rs, const char *slice, const long *pts,
                       int n)
 {
-    int rc = draw_tails(c, rs, slice, pts, n, 0);
-    if (!rc)
+    int fig3 = report_wants(c, REPORT_ONLY_FIG3), rc = LESDE_OK;
+    if (fig3)
+        rc = draw_tails(c, rs, slice, pts, n, 0);
+    if (!rc && report_wants(c, REPORT_ONLY_TAILORDER))
         rc = draw_order(c, rs, slice, pts, n);
-    return rc ? rc : draw_tails(c, rs, slice, pts, n, 1);
+    return rc || !fig3 ? rc : draw_tails(c, rs, slice, pts, n, 1);
 }
 
 /* ---- the imitations' final RD against p_err ---- */
@@ -417,21 +419,16 @@ static int draw_imit_k(report_ctx *c, const report_study *rs, const char *slice,
         g.where);
 }
 
-int report_draw_imit(report_ctx *c, const report_study *rs, const char *slice, const long *pts,
-                     int n)
+/* imit: the final RD (mean over classes) of the imitations and baselines
+ * against p_err. */
+static int draw_imit_mean(report_ctx *c, const report_study *rs, const char *slice, const long *pts,
+                          int n, const store_array *t, const store_array *rd,
+                          const store_array *base_rd)
 {
-    store_array t, rd[LE_NUM_VARIANTS], base_rd[2];
-    memset(rd, 0, sizeof rd);
-    memset(base_rd, 0, sizeof base_rd);
-    if (report_read(c, rs, "t", &t))
-        return c->e->code;
-    int rc = read_rd(c, rs, rd, base_rd);
     char dat[300];
     report_gp g = {0};
-    FILE *d = NULL;
-    if (!rc &&
-        !(d = report_fig_open(&g, c, "imit", rs->st->name, slice, 1100, 650, dat, sizeof dat)))
-        rc = c->e->code;
+    FILE *d = report_fig_open(&g, c, "imit", rs->st->name, slice, 1100, 650, dat, sizeof dat);
+    int rc = d ? LESDE_OK : c->e->code;
     if (!rc) {
         fprintf(d,
                 "# %s: p_err, rho, then the final RD (mean over classes at T) of the "
@@ -441,7 +438,7 @@ int report_draw_imit(report_ctx *c, const report_study *rs, const char *slice, c
                 g.where);
         for (int i = 0; i < n; i++) {
             long p = pts[i], nt = 0;
-            point_t(rs, &t, p, &nt);
+            point_t(rs, t, p, &nt);
             fprintf(d, "%.9g %.9g", rs->pt[p].p_err, rs->pt[p].rho);
             for (int j = 0; j < 5; j++) {
                 double q[3];
@@ -474,21 +471,35 @@ int report_draw_imit(report_ctx *c, const report_study *rs, const char *slice, c
         imit_curves(f, dat, 3, 5, lab, clr, 3);
     }
     rc = report_gp_end(&g, rc);
-    if (!rc)
-        rc = report_add_fig(
-            c, g.base, "imit", "Imitation against the baseline, across p_err", rs->st->name, slice,
-            "Study %s: the relative difference at T (mean over classes) between the genuine "
-            "mean logits and the L-model's LE-ODE driven by its own alphahat, betahat: from the "
-            "end of the plateau (blue), by the reference method of the slides (from noise, "
-            "rescaled by one fitted scalar; orange), from Xbar(0) (green), and the ETF baseline "
-            "S(t) dhat_k, which takes the genuine scale S(t) and no dynamics at all (black "
-            "dashed), and the class-average baseline, every class at the genuine mean over the "
-            "classes (grey dashed: what a run that learns no class structure looks like); median "
-            "and interquartile range across seeds. An imitation says something about the "
-            "dynamics only where it beats the better baseline. The plateau start is undefined "
-            "where the class means never leave their initial noise (no point there).",
-            g.where);
-    if (!rc)
+    if (rc)
+        return rc;
+    return report_add_fig(
+        c, g.base, "imit", "Imitation against the baseline, across p_err", rs->st->name, slice,
+        "Study %s: the relative difference at T (mean over classes) between the genuine "
+        "mean logits and the L-model's LE-ODE driven by its own alphahat, betahat: from the "
+        "end of the plateau (blue), by the reference method of the slides (from noise, "
+        "rescaled by one fitted scalar; orange), from Xbar(0) (green), and the ETF baseline "
+        "S(t) dhat_k, which takes the genuine scale S(t) and no dynamics at all (black "
+        "dashed), and the class-average baseline, every class at the genuine mean over the "
+        "classes (grey dashed: what a run that learns no class structure looks like); median "
+        "and interquartile range across seeds. An imitation says something about the "
+        "dynamics only where it beats the better baseline. The plateau start is undefined "
+        "where the class means never leave their initial noise (no point there).",
+        g.where);
+}
+
+int report_draw_imit(report_ctx *c, const report_study *rs, const char *slice, const long *pts,
+                     int n)
+{
+    store_array t, rd[LE_NUM_VARIANTS], base_rd[2];
+    memset(rd, 0, sizeof rd);
+    memset(base_rd, 0, sizeof base_rd);
+    if (report_read(c, rs, "t", &t))
+        return c->e->code;
+    int rc = read_rd(c, rs, rd, base_rd);
+    if (!rc && report_wants(c, REPORT_ONLY_IMIT))
+        rc = draw_imit_mean(c, rs, slice, pts, n, &t, rd, base_rd);
+    if (!rc && report_wants(c, REPORT_ONLY_IMITK))
         rc = draw_imit_k(c, rs, slice, pts, n, &t, rd, base_rd);
     store_array_free(&t);
     for (int v = 0; v < LE_NUM_VARIANTS; v++)
@@ -1052,22 +1063,15 @@ static int draw_fig5k(report_ctx *c, const report_study *rs, long p, const doubl
         rs->pt[p].n_done, finals);
 }
 
-int report_draw_fig5(report_ctx *c, const report_study *rs, long p)
+/* fig5: RD(t), the mean over classes, of every start, simulation and
+ * baseline at point p (checkpoints tv[0..nt)). */
+static int draw_fig5_mean(report_ctx *c, const report_study *rs, long p, const double *tv, long nt,
+                          const store_array *rd, const store_array *bl)
 {
-    store_array t, rd[LE_NUM_VARIANTS], bl[2];
-    memset(rd, 0, sizeof rd);
-    memset(bl, 0, sizeof bl);
-    if (report_read(c, rs, "t", &t))
-        return c->e->code;
-    int rc = read_rd(c, rs, rd, bl);
-    long nt = 0;
-    const double *tv = rc ? NULL : point_t(rs, &t, p, &nt);
     report_gp g = {0};
     char dat[300];
-    FILE *d = NULL;
-    if (!rc &&
-        !(d = report_fig_open(&g, c, "fig5", rs->st->name, NULL, 1500, 560, dat, sizeof dat)))
-        rc = c->e->code;
+    FILE *d = report_fig_open(&g, c, "fig5", rs->st->name, NULL, 1500, 560, dat, sizeof dat);
+    int rc = d ? LESDE_OK : c->e->code;
     if (!rc) {
         long C = bl[0].dims[bl[0].ndim - 2];
         fprintf(d,
@@ -1122,23 +1126,37 @@ int report_draw_fig5(report_ctx *c, const report_study *rs, long p)
         }
     }
     rc = report_gp_end(&g, rc);
-    if (!rc)
-        rc = report_add_fig(
-            c, g.base, "fig5", "Figure 5: RD of every imitation and of the baseline", rs->st->name,
-            "",
-            "Study %s at %s: RD(t), the mean over classes of RD_k(t) = |x^k - y^k| / "
-            "((|x^k| + |y^k|)/2) between the genuine mean logits and each imitation, median "
-            "(lines) and interquartile range (bands) across %d seeds: from the end of the plateau "
-            "(left; undefined before it), by the slides' reference method (middle; rescaled by one "
-            "fitted scalar, from noise), from Xbar(0) (right). Colours: I-model's estimates under "
-            "the L-model ODE, L-model's under the L-model ODE (the slides' Figure 4 and 5), "
-            "I-model's under the I-model ODE; black dashed: the ETF baseline S(t) dhat_k; grey "
-            "dotted: the class-average baseline (median only). A seed counts from the end of its "
-            "own plateau on, so the left panel's early part rests on the seeds whose plateau ended "
-            "first. Lower is better; RD = 2 means opposite directions.",
-            rs->st->name, rs->label[p][0] ? rs->label[p] : "its only grid point", rs->pt[p].n_done);
+    if (rc)
+        return rc;
+    return report_add_fig(
+        c, g.base, "fig5", "Figure 5: RD of every imitation and of the baseline", rs->st->name, "",
+        "Study %s at %s: RD(t), the mean over classes of RD_k(t) = |x^k - y^k| / "
+        "((|x^k| + |y^k|)/2) between the genuine mean logits and each imitation, median "
+        "(lines) and interquartile range (bands) across %d seeds: from the end of the plateau "
+        "(left; undefined before it), by the slides' reference method (middle; rescaled by one "
+        "fitted scalar, from noise), from Xbar(0) (right). Colours: I-model's estimates under "
+        "the L-model ODE, L-model's under the L-model ODE (the slides' Figure 4 and 5), "
+        "I-model's under the I-model ODE; black dashed: the ETF baseline S(t) dhat_k; grey "
+        "dotted: the class-average baseline (median only). A seed counts from the end of its "
+        "own plateau on, so the left panel's early part rests on the seeds whose plateau ended "
+        "first. Lower is better; RD = 2 means opposite directions.",
+        rs->st->name, rs->label[p][0] ? rs->label[p] : "its only grid point", rs->pt[p].n_done);
+}
+
+int report_draw_fig5(report_ctx *c, const report_study *rs, long p)
+{
+    store_array t, rd[LE_NUM_VARIANTS], bl[2];
+    memset(rd, 0, sizeof rd);
+    memset(bl, 0, sizeof bl);
+    if (report_read(c, rs, "t", &t))
+        return c->e->code;
+    int rc = read_rd(c, rs, rd, bl);
+    long nt = 0;
+    const double *tv = rc ? NULL : point_t(rs, &t, p, &nt);
+    if (!rc && report_wants(c, REPORT_ONLY_FIG5))
+        rc = draw_fig5_mean(c, rs, p, tv, nt, rd, bl);
     /* the per-class figures of the two starts fig4 draws */
-    for (int v = 0; v < 2 && !rc; v++)
+    for (int v = 0; v < 2 && !rc && report_wants(c, REPORT_ONLY_FIG5K); v++)
         rc = draw_fig5k(c, rs, p, tv, nt, v ? LE_VAR_REFERENCE : LE_VAR_PLATEAU, rd, bl);
     store_array_free(&t);
     for (int v = 0; v < LE_NUM_VARIANTS; v++)

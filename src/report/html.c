@@ -113,7 +113,15 @@ int report_index(report_ctx *c, const char *path)
         esc(f, c->files[i]);
         fputs("</a>", f);
     }
-    fputs(".</p>\n<p><a href=\"#provenance\">provenance</a> · <a href=\"#studies\">studies</a>"
+    fputs(c->n_files ? ".</p>\n" : "none.</p>\n", f); /* none: only figures (--only) */
+    if (c->o->only) {
+        fputs("<p class=\"note\">Made with <code>--only</code>:", f);
+        for (int k = 0, n = 0; k < REPORT_ONLY_N; k++)
+            if (c->o->only >> k & 1)
+                fprintf(f, "%s %s", n++ ? "," : "", report_only_name((report_only)k));
+        fputs(" (the other figures and tables were not made).</p>\n", f);
+    }
+    fputs("<p><a href=\"#provenance\">provenance</a> · <a href=\"#studies\">studies</a>"
           " · <a href=\"#figures\">figures</a> · <a href=\"#tables\">tables</a> · "
           "<a href=\"#spec\">spec</a></p>\n",
           f);
@@ -138,7 +146,9 @@ int report_index(report_ctx *c, const char *path)
         fputs("</code></figcaption>\n</figure>\n", f);
     }
     if (!c->n_figs)
-        fputs("<p>No figure fits this store.</p>\n", f);
+        fputs(c->o->only ? "<p>No figure of those --only names fits this store.</p>\n"
+                         : "<p>No figure fits this store.</p>\n",
+              f);
     if (c->n_skipped) {
         fputs("<p class=\"note\">Not drawn:</p>\n<ul class=\"note\">\n", f);
         for (int i = 0; i < c->n_skipped; i++) {

@@ -114,6 +114,9 @@ int report_add_fig(report_ctx *c, const char *base, const char *kind, const char
                    const char *study, const char *slice, const char *caption, ...)
     __attribute__((format(printf, 7, 8)));
 int report_skip(report_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* --only asks for k (every k without it): the figures and tables skip the
+ * work of what it does not name. */
+int report_wants(const report_ctx *c, report_only k);
 /* rc of the part `what` of the report: for a store of an older lesde, a
  * failure (a dataset added since) becomes a skipped line and the rest is
  * still drawn; for a store of this layout, rc as it is. */

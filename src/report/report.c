@@ -11,6 +11,67 @@
 
 #include "report/internal.h"
 
+/* In report_only's order: the figures, then the tables that are no figure. */
+static const char *const only_names[REPORT_ONLY_N] = {
+    "fig2",    "fig3",        "tailorder", "fig4",       "fig5",      "fig5k",       "imit",
+    "imitk",   "gamma",       "sept",      "kabl",       "finite",    "collapse",    "lengths",
+    "plateau", "plateausize", "summary",   "pstar",      "imitation", "imitation_k", "models",
+    "tails",   "seeds",       "seedavg",   "summary_sde"};
+
+const char *report_only_name(report_only k)
+{
+    return (unsigned)k < REPORT_ONLY_N ? only_names[k] : "?";
+}
+
+int report_opts_wants(const report_opts *o, report_only k)
+{
+    return !o->only || (o->only >> k & 1);
+}
+
+/* The tables, as --help lists them (collapse, plateau and plateausize are
+ * figures too). */
+static const report_only only_tables[] = {
+    REPORT_ONLY_SUMMARY,  REPORT_ONLY_PSTAR,   REPORT_ONLY_IMITATION,   REPORT_ONLY_IMITATION_K,
+    REPORT_ONLY_MODELS,   REPORT_ONLY_TAILS,   REPORT_ONLY_SEEDS,       REPORT_ONLY_SEEDAVG,
+    REPORT_ONLY_COLLAPSE, REPORT_ONLY_PLATEAU, REPORT_ONLY_PLATEAUSIZE, REPORT_ONLY_SUMMARY_SDE};
+
+/* "a, b, ..." of the names of ks[0..n) (NULL: of 0..n-1) into out. */
+static void name_list(char *out, size_t size, const report_only *ks, int n)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (int i = 0; i < n && len < size; i++)
+        len += (size_t)snprintf(out + len, size - len, "%s%s", i ? ", " : "",
+                                only_names[ks ? (int)ks[i] : i]);
+}
+
+int report_opts_only(report_opts *o, const char *list, char *msg, size_t len)
+{
+    for (const char *s = list;; s++) {
+        size_t n = strcspn(s, ",");
+        int k = 0;
+        while (k < REPORT_ONLY_N && !(strlen(only_names[k]) == n && !strncmp(s, only_names[k], n)))
+            k++;
+        if (k == REPORT_ONLY_N) {
+            char figs[256], tabs[256]; /* the figures come first in report_only */
+            name_list(figs, sizeof figs, NULL, REPORT_ONLY_SUMMARY);
+            name_list(tabs, sizeof tabs, only_tables,
+                      (int)(sizeof only_tables / sizeof only_tables[0]));
+            if (n)
+                snprintf(msg, len, "no figure or table '%.*s' (figures: %s; tables: %s)", (int)n, s,
+                         figs, tabs);
+            else
+                snprintf(msg, len, "an empty name in '%s' (figures: %s; tables: %s)", list, figs,
+                         tabs);
+            return LESDE_USAGE;
+        }
+        o->only |= 1UL << k;
+        s += n;
+        if (!*s)
+            return LESDE_OK;
+    }
+}
+
 int report_read(report_ctx *c, const report_study *rs, const char *name, store_array *a)
 {
     if (store_read_array(c->o->store, rs->st->name, name, a, c->e))
@@ -193,6 +254,11 @@ int report_skip(report_ctx *c, const char *fmt, ...)
     if (c->o->log)
         fprintf(c->o->log, "%s\n", line);
     return LESDE_OK;
+}
+
+int report_wants(const report_ctx *c, report_only k)
+{
+    return report_opts_wants(c->o, k);
 }
 
 int report_tolerate(report_ctx *c, const char *what, int rc)
@@ -481,7 +547,9 @@ int report_run(const report_opts *o, report_result *r, lesde_err *e)
             goto out;
         }
     }
-    if ((rc = prepare_dir(o->out_dir, e)) || (rc = report_gp_check(c.gnuplot, e)) ||
+    /* the figures come first in report_only: tables alone need no gnuplot */
+    int figures = !o->only || (o->only & ((1UL << REPORT_ONLY_SUMMARY) - 1));
+    if ((rc = prepare_dir(o->out_dir, e)) || (figures && (rc = report_gp_check(c.gnuplot, e))) ||
         (rc = store_read_attrs(o->store, &c.attrs, &c.n_attrs, e)))
         goto out;
     c.rs = calloc((size_t)c.s.n_studies, sizeof *c.rs);
@@ -507,8 +575,26 @@ int report_run(const report_opts *o, report_result *r, lesde_err *e)
     static const char *const step_name[] = {
         "p_hat*", "fig2",   "fig3",     "fig4",    "fig5",    "gamma",      "sept",
         "kabl",   "finite", "collapse", "lengths", "plateau", "plateausize"};
+    /* The --only names each step makes (fig3 draws tailorder, imit, imitk). */
+#define ONLY(k) (1UL << REPORT_ONLY_##k)
+    static const unsigned long step_makes[] = {ONLY(PSTAR) | ONLY(FIG3),
+                                               ONLY(FIG2),
+                                               ONLY(FIG3) | ONLY(TAILORDER) | ONLY(IMIT) |
+                                                   ONLY(IMITK),
+                                               ONLY(FIG4),
+                                               ONLY(FIG5) | ONLY(FIG5K),
+                                               ONLY(GAMMA),
+                                               ONLY(SEPT),
+                                               ONLY(KABL),
+                                               ONLY(FINITE),
+                                               ONLY(COLLAPSE),
+                                               ONLY(LENGTHS),
+                                               ONLY(PLATEAU),
+                                               ONLY(PLATEAUSIZE)};
+#undef ONLY
     for (size_t k = 0; k < sizeof steps / sizeof steps[0] && !rc; k++)
-        rc = report_tolerate(&c, step_name[k], steps[k](&c));
+        if (!o->only || (o->only & step_makes[k]))
+            rc = report_tolerate(&c, step_name[k], steps[k](&c));
     if (!rc)
         rc = report_tables(&c);
     snprintf(r->index, sizeof r->index, "%s/index.html", o->out_dir);

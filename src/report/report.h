@@ -57,7 +57,52 @@ typedef struct {
     int n_at;
     report_at at[REPORT_MAX_AT];
     int by_p_err; /* at[] is --p-err's alone (for messages) */
+    /* --only: a bit 1 << REPORT_ONLY_x per figure or table to make, the
+     * rest neither computed nor written; 0: everything. */
+    unsigned long only;
 } report_opts;
+
+/* What --only names: a figure of --help's list (fig3: fig3a, b, cd, ref0,
+ * final and tailt; fig4: fig4seeds too; fig4, fig5k: both starts), a table
+ * by its file's base name (summary: .csv and .md; plateausize: its _pairs
+ * too), or both at once (collapse, plateau, plateausize). */
+typedef enum {
+    REPORT_ONLY_FIG2,
+    REPORT_ONLY_FIG3,
+    REPORT_ONLY_TAILORDER,
+    REPORT_ONLY_FIG4,
+    REPORT_ONLY_FIG5,
+    REPORT_ONLY_FIG5K,
+    REPORT_ONLY_IMIT,
+    REPORT_ONLY_IMITK,
+    REPORT_ONLY_GAMMA,
+    REPORT_ONLY_SEPT,
+    REPORT_ONLY_KABL,
+    REPORT_ONLY_FINITE,
+    REPORT_ONLY_COLLAPSE,
+    REPORT_ONLY_LENGTHS,
+    REPORT_ONLY_PLATEAU,
+    REPORT_ONLY_PLATEAUSIZE,
+    REPORT_ONLY_SUMMARY,
+    REPORT_ONLY_PSTAR,
+    REPORT_ONLY_IMITATION,
+    REPORT_ONLY_IMITATION_K,
+    REPORT_ONLY_MODELS,
+    REPORT_ONLY_TAILS,
+    REPORT_ONLY_SEEDS,
+    REPORT_ONLY_SEEDAVG,
+    REPORT_ONLY_SUMMARY_SDE,
+    REPORT_ONLY_N
+} report_only;
+
+/* The name --only gives k. */
+const char *report_only_name(report_only k);
+/* Adds the comma-separated names of list to o->only: LESDE_USAGE (msg
+ * says why and lists the names, for after the option's name) for an
+ * unknown or empty name. */
+int report_opts_only(report_opts *o, const char *list, char *msg, size_t len);
+/* o asks for k (every k without --only). */
+int report_opts_wants(const report_opts *o, report_only k);
 
 /* Adds "KEY=VALUE" to o's at[]: LESDE_USAGE (msg says why, for after the
  * option's name) for no '=', a key that is not a word, a key given twice,

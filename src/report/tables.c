@@ -506,20 +506,22 @@ int report_study_csv(report_ctx *c, const char *name, const char *const *heads, 
 
 int report_tables(report_ctx *c)
 {
-    int rc = report_tolerate(c, "summary.csv", train_tables(c));
-    if (!rc)
+    int rc = LESDE_OK;
+    if (report_wants(c, REPORT_ONLY_SUMMARY))
+        rc = report_tolerate(c, "summary.csv", train_tables(c));
+    if (!rc && report_wants(c, REPORT_ONLY_PSTAR))
         rc = report_tolerate(c, "pstar.csv", pstar_tables(c));
-    if (!rc)
+    if (!rc) /* it asks report_wants table by table */
         rc = report_tolerate(c, "the LE tables", report_le_tables(c));
-    if (!rc)
+    if (!rc && report_wants(c, REPORT_ONLY_COLLAPSE))
         rc = report_tolerate(c, "collapse.csv", report_nc_table(c));
-    if (!rc)
+    if (!rc && report_wants(c, REPORT_ONLY_PLATEAU))
         rc = report_tolerate(c, "plateau.csv", report_plateau_table(c));
-    if (!rc)
+    if (!rc && report_wants(c, REPORT_ONLY_PLATEAUSIZE))
         rc = report_tolerate(c, "plateausize.csv", report_plateau_size_tables(c));
-    if (!rc)
+    if (!rc && report_wants(c, REPORT_ONLY_SUMMARY_SDE))
         rc = report_tolerate(c, "summary_sde.csv", sde_tables(c));
-    if (!rc)
+    if (!rc && report_wants(c, REPORT_ONLY_SUMMARY)) /* summary.md: every Markdown table made */
         rc = write_md(c);
     return rc;
 }

@@ -773,11 +773,17 @@ int report_le_tables(report_ctx *c)
         "r_beta_L_median", "r_gamma_L_mean", "r_gamma_L_median", "rd_plateau_LL_mean",
         "rd_plateau_LL_median", "rd_reference_LL_mean", "rd_reference_LL_median",
         "rd_t0_LL_mean", "rd_t0_LL_median", "rd_etf_mean", "rd_etf_median"};
-    int any = 0;
-    for (int i = 0; i < c->s.n_studies; i++)
-        any |= c->rs[i].st && c->rs[i].st->kind == SPEC_TRAIN && c->rs[i].fit &&
-               store_has(c->o->store, c->rs[i].st->name, "fit/rd_plateau");
-    if (!any)
+    /* --only: the tables it names, in the order they are written */
+    int want[6] = {report_wants(c, REPORT_ONLY_IMITATION), report_wants(c, REPORT_ONLY_IMITATION_K),
+                   report_wants(c, REPORT_ONLY_SEEDS),     report_wants(c, REPORT_ONLY_SEEDAVG),
+                   report_wants(c, REPORT_ONLY_MODELS),    report_wants(c, REPORT_ONLY_TAILS)};
+    int any = 0, fitted = 0;
+    for (int i = 0; i < 6; i++)
+        any |= want[i];
+    for (int i = 0; i < c->s.n_studies && any && !fitted; i++)
+        fitted = c->rs[i].st && c->rs[i].st->kind == SPEC_TRAIN && c->rs[i].fit &&
+                 store_has(c->o->store, c->rs[i].st->name, "fit/rd_plateau");
+    if (!fitted)
         return LESDE_OK;
     report_table it, kt, st, at, mt, tt;
     memset(&kt, 0, sizeof kt);
@@ -803,32 +809,26 @@ int report_le_tables(report_ctx *c)
             continue;
         le_data d;
         rc = le_data_read(c, rs, &d);
-        if (!rc)
+        if (!rc && want[0])
             rc = imitation_table(c, &it, rs, &d);
-        if (!rc)
+        if (!rc && want[4])
             rc = models_table(c, &mt, rs, &d);
-        if (!rc)
+        if (!rc && want[5])
             rc = tails_table(c, &tt, rs, &d);
-        if (!rc)
+        if (!rc && want[1])
             rc = imitation_k_table(c, &kt, rs, &d);
-        if (!rc)
+        if (!rc && want[2])
             rc = seeds_table(c, &st, rs, &d);
-        if (!rc)
+        if (!rc && want[3])
             rc = seedavg_table(c, &at, rs, &d);
         le_data_free(&d);
     }
-    if (!rc)
-        rc = report_write_csv(c, "imitation.csv", &it);
-    if (!rc)
-        rc = report_write_csv(c, "imitation_k.csv", &kt);
-    if (!rc)
-        rc = report_write_csv(c, "seeds.csv", &st);
-    if (!rc)
-        rc = report_write_csv(c, "seedavg.csv", &at);
-    if (!rc)
-        rc = report_write_csv(c, "models.csv", &mt);
-    if (!rc)
-        rc = report_write_csv(c, "tails.csv", &tt);
+    static const char *const file[6] = {"imitation.csv", "imitation_k.csv", "seeds.csv",
+                                        "seedavg.csv",   "models.csv",      "tails.csv"};
+    const report_table *tab[6] = {&it, &kt, &st, &at, &mt, &tt};
+    for (int i = 0; i < 6 && !rc; i++)
+        if (want[i])
+            rc = report_write_csv(c, file[i], tab[i]);
     report_table_free(&it);
     report_table_free(&kt);
     report_table_free(&st);

@@ -595,6 +595,41 @@ done
 check "--study gamma: two figures (gamma, sept)" test "$(ls "$TMP"/g/*.png | wc -l)" -eq 2
 check "--study gamma: summary.csv header only" test "$(wc -l <"$TMP/g/summary.csv")" -eq 1
 
+# --only: what it names is made and nothing else (not even another figure's
+# .gp), each file as the full report writes it; an unknown name is a usage
+# error that lists the names it takes.
+files() { (cd "$1" && LC_ALL=C ls | tr '\n' ' '); }
+expect_exit 0 "report --only plateau" "$LESDE" report "$STORE" --out "$TMP/only" --only plateau
+check "--only plateau: plateau.csv and the plateau figure, nothing else" test "$(files "$TMP/only")" = \
+  "index.html plateau-pollution.dat plateau-pollution.gp plateau-pollution.png plateau.csv "
+check "--only plateau: plateau.csv as the full report's" cmp -s "$TMP/only/plateau.csv" "$OUT/plateau.csv"
+check "--only plateau: the figure's data as the full report's" \
+  cmp -s "$TMP/only/plateau-pollution.dat" "$OUT/plateau-pollution.dat"
+check "--only plateau: index.html shows that figure alone" \
+  test "$(grep -c '<img src=' "$TMP/only/index.html")" -eq 1
+check "--only plateau: no p_hat* (not computed)" bash -c "! grep -q '^p_hat' '$TMP/out'"
+expect_exit 0 "report --only summary,pstar" "$LESDE" report "$STORE" --out "$TMP/only2" \
+  --only summary,pstar --quiet
+check "--only summary,pstar: exactly those" test "$(files "$TMP/only2")" = \
+  "index.html pstar.csv summary.csv summary.md "
+for f in summary.csv pstar.csv; do
+  check "--only summary,pstar: $f as the full report's" cmp -s "$TMP/only2/$f" "$OUT/$f"
+done
+check "--only summary,pstar: p_hat* printed" grep -q '^p_hat\* pollution K=3: ' "$TMP/out"
+# the figures drawn together with others (fig5 and fig5k, imit and imitk)
+expect_exit 0 "report --only fig5k,imitk" "$LESDE" report "$STORE" --out "$TMP/only4" --only fig5k,imitk --quiet
+check "--only fig5k,imitk: exactly those" test "$(files "$TMP/only4" | sed 's/\.\(dat\|gp\|png\) / /g')" = \
+  "fig5kplateau-pollution fig5kplateau-pollution fig5kplateau-pollution fig5kreference-pollution fig5kreference-pollution fig5kreference-pollution imitk-pollution imitk-pollution imitk-pollution index.html "
+expect_exit 0 "report --study gamma --only sept,summary_sde" "$LESDE" report "$STORE" --out "$TMP/only5" \
+  --study gamma --only sept,summary_sde --quiet
+check "--study gamma --only sept,summary_sde: exactly those" test "$(files "$TMP/only5")" = \
+  "index.html sept-gamma.dat sept-gamma.gp sept-gamma.png summary_sde.csv "
+expect_exit 2 "--only an unknown name" "$LESDE" report "$STORE" --out "$TMP/only3" --only plateau,fig9
+check "--only fig9: names it and the names it takes" grep -q \
+  "^lesde: report: --only: no figure or table 'fig9' (figures: fig2, .*, plateausize; tables: summary, .*, summary_sde)" "$TMP/err"
+check "--only fig9: nothing written" test ! -e "$TMP/only3"
+expect_exit 2 "--only an empty name" "$LESDE" report "$STORE" --out "$TMP/only3" --only plateau,
+
 # --p-err: the dynamics figures at another grid point (0.7, written 7/10
 # as a spec may write it: the same double), a point no study has skips
 # them, a bad value is refused. One run of each: the ASan pass repeats it.
