@@ -24,6 +24,9 @@ sys.path.insert(0, os.path.join(here, "..", "gap"))
 from ratio_ci import ci, med  # noqa: E402
 from triples import SHAPES, TRIPLES, ratio, study, study_ends  # noqa: E402
 
+sys.path.insert(0, os.path.join(here, "..", "ring"))
+from ring import PAIRS as RING_PAIRS, STUDIES  # noqa: E402
+
 FACTOR = 10.0
 NONRING = [p for p in itertools.combinations(range(6), 2) if 4 not in p]
 
@@ -46,22 +49,28 @@ def pair_end(n, t, factor):
     return float(t[hit[0]]) if len(hit) and n[0] > 0 else np.inf
 
 
+def read_probes(f, studies):
+    """studies {key: (study group, shape ids)} of a finished store f:
+    {key: (probe means [rho][seed][checkpoint][k][p], iterations, ids)} and
+    {key: study_ends} of the fit's rule (which checks the store)."""
+    rule = {k: study_ends(f[g]) for k, (g, _) in studies.items()}
+    return {k: (np.asarray(f[g]["xbar_probe"]), np.asarray(f[g]["t"]), ids) for k, (g, ids) in studies.items()}, rule
+
+
 def probes(path):
-    """{triple: (probe means [rho][seed][checkpoint][k][p], iterations)} and
-    {triple: study_ends} of the fit's rule."""
-    f = h5py.File(path, "r")
-    pr = {t: (np.asarray(f[study(t)]["xbar_probe"]), np.asarray(f[study(t)]["t"])) for t in TRIPLES}
-    return pr, {t: study_ends(f[study(t)]) for t in TRIPLES}
+    """read_probes of every triple of a triples.ini store, keyed by triple
+    (label a is shape t[a]: triples.ini's class_ids ascend)."""
+    return read_probes(h5py.File(path, "r"), {t: (study(t), t) for t in TRIPLES})
 
 
 def ends(pr, readout=distance, factor=FACTOR):
-    """{(triple, pair): [rho][seed] ends} for every pair of every triple (pairs
-    by shape; label a is shape t[a]: triples.ini's class_ids ascend)."""
+    """{(key, pair): [rho][seed] ends} for every pair of every study of pr
+    (read_probes'), pairs by shape."""
     d = {}
-    for t, (x, tt) in pr.items():
-        for a, b in itertools.combinations(range(3), 2):
-            d[t, (t[a], t[b])] = np.array([[pair_end(readout(x[r, s], a, b), tt[r, s], factor)
-                                            for s in range(x.shape[1])] for r in range(2)])
+    for k, (x, tt, ids) in pr.items():
+        for a, b in itertools.combinations(range(len(ids)), 2):
+            d[k, (ids[a], ids[b])] = np.array([[pair_end(readout(x[r, s], a, b), tt[r, s], factor)
+                                                for s in range(x.shape[1])] for r in range(x.shape[0])])
     return d
 
 
@@ -151,7 +160,7 @@ def together(d, alls):
             sh = [e[:, 0][i][rng.permutation(e.shape[2])] for _ in range(200) for i in range(3)]
             sh = np.mean([np.median(np.max(sh[3 * k:3 * k + 3], axis=0) / np.min(sh[3 * k:3 * k + 3], axis=0))
                           for k in range(200)])
-            rs.append(med(first[1][alls]) * 0.2 / med(first[0][alls]))
+            rs.append(ratio({t: first}, t, alls))
             ring = ""
             if 4 in t:  # seeds where a pair with the ring is first (ties included)
                 rf = e[[4 in p for p in ps]].min(axis=0) == first
@@ -164,20 +173,12 @@ def together(d, alls):
 def replicate(path):
     """ring.ini's K = 4 and 5: the shared pairs' ratio and clean end with the
     ring minus without (distance, factor 10)."""
-    f = h5py.File(path, "r")
-    studies = {"k4": (0, 1, 2, 3), "k4ring": (0, 1, 2, 4), "k5noring": (0, 1, 2, 3, 5), "k5": (0, 1, 2, 3, 4)}
-    d = {}
-    for name, ids in studies.items():
-        g = f["study/" + name]
-        assert (np.asarray(g["status"]) == 1).all() and list(g["rho"][...]) == [0.0, 0.8]
-        x, tt = np.asarray(g["xbar_probe"]), np.asarray(g["t"])
-        for a, b in itertools.combinations(range(len(ids)), 2):
-            d[name, (ids[a], ids[b])] = np.array([[pair_end(distance(x[r, s], a, b), tt[r, s], FACTOR)
-                                                   for s in range(x.shape[1])] for r in range(2)])
+    pr, _ = read_probes(h5py.File(path, "r"), {n: ("study/" + n, ids) for n, ids in STUDIES.items()})
+    d = ends(pr)
     m = d["k4", (0, 1)].shape[1]
     alls = np.arange(m)
     print("ring.ini: the shared pairs, ratio and clean end with the ring minus without (distance, factor 10)")
-    for K, without, with_ in ((4, "k4", "k4ring"), (5, "k5noring", "k5")):
+    for K, without, with_ in RING_PAIRS:
         shared = list(itertools.combinations(range(K - 1), 2))
 
         def diff(s, fn):
