@@ -27,10 +27,18 @@
 #include "core/rng.h"
 #include "data/internal.h"
 
-enum { SHAPE_ELLIPSE, SHAPE_RECTANGLE, SHAPE_TRIANGLE, SHAPE_CROSS, SHAPE_RING, SHAPE_DIAMOND };
+enum {
+    SHAPE_ELLIPSE,
+    SHAPE_RECTANGLE,
+    SHAPE_TRIANGLE,
+    SHAPE_CROSS,
+    SHAPE_RING,
+    SHAPE_DIAMOND,
+    SHAPE_DISC
+};
 
 static const char *const shape_names[DATA_GEOMNIST_MAX_K] = {
-    "ellipse", "rectangle", "triangle", "cross", "ring", "diamond",
+    "ellipse", "rectangle", "triangle", "cross", "ring", "diamond", "disc",
 };
 
 const char *data_geomnist_name(int cls)
@@ -59,8 +67,9 @@ static int in_triangle(const double v[3][2], double r, double c)
  * reference's shapes: an ellipse of semi-axes 5..7 by 10..14 px, a
  * rectangle of 9 x 17 px and a triangle of base 20 px and height 21.9 px
  * (apex left), the last two shifted diagonally by -1..1 px. The others
- * extend the set for the K ablation, centred, with areas in the same
- * range (about 150 to 230 px) so total ink does not tell classes apart. */
+ * (cross, ring, diamond, disc) extend the set for the K ablation, centred,
+ * with areas in the same range (about 150 to 230 px) so total ink does
+ * not tell classes apart. */
 void data_geo_mask(double *img, int shape, double u)
 {
     const double cr = 0.5 * S, cc = 0.5 * S, d = -1.0 + 2.0 * u;
@@ -101,6 +110,14 @@ void data_geo_mask(double *img, int shape, double u)
             case SHAPE_DIAMOND: /* rhombus: half-diagonals 7..9 by 11..13 px */
                 in = ax / (7.0 + 2.0 * u) + ay / (11.0 + 2.0 * u) <= 1.0;
                 break;
+            case SHAPE_DISC: {
+                /* radius 7..8.5 px: the same at every angle, as the ring,
+                 * but with a mean image near the other shapes' (docs/plateau.md,
+                 * section 5) */
+                double rad = 7.0 + 1.5 * u;
+                in = x * x + y * y <= rad * rad;
+                break;
+            }
             }
             img[r * S + c] = in;
         }

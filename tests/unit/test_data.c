@@ -49,11 +49,15 @@ static void test_kinds(void)
         CHECK(data_kind_parse(data_kind_name(k)) == k, "name round trip %d", k);
     CHECK(data_kind_channels(DATA_GEOMNIST) == 1 && data_kind_channels(DATA_FASHION_MNIST) == 1 &&
               data_kind_channels(DATA_CIFAR10) == 3, "channels");
-    CHECK(data_kind_max_k(DATA_GEOMNIST) == 6 && data_kind_max_k(DATA_FASHION_MNIST) == 10 &&
-              data_kind_max_k(DATA_CIFAR10) == 10, "max k");
+    CHECK(data_kind_max_k(DATA_GEOMNIST) == 7 && data_kind_max_k(DATA_FASHION_MNIST) == 10 &&
+              data_kind_max_k(DATA_CIFAR10) == 10,
+          "max k");
     CHECK(strcmp(data_geomnist_name(0), "ellipse") == 0 &&
               strcmp(data_geomnist_name(1), "rectangle") == 0 &&
-              strcmp(data_geomnist_name(2), "triangle") == 0, "shape names");
+              strcmp(data_geomnist_name(2), "triangle") == 0 &&
+              strcmp(data_geomnist_name(6), "disc") == 0 &&
+              strcmp(data_geomnist_name(7), "unknown") == 0,
+          "shape names");
     CHECK(strcmp(data_default_dir(DATA_FASHION_MNIST), DATA_FASHION_MNIST_DIR) == 0, "fm dir");
     data_set ds;
     lesde_err e = {0};
@@ -84,7 +88,7 @@ static void test_geomnist(void)
 {
     lesde_err e = {0};
     data_set a, b, v, s2;
-    const int K = 6, N = 500;
+    const int K = DATA_GEOMNIST_MAX_K, N = 500;
     double t0 = now();
     int rc = data_geomnist(&a, K, N, 42, RNG_DATA_TRAIN, &e);
     double dt = now() - t0;
@@ -253,6 +257,34 @@ static void test_geomnist(void)
               cls, mn, mx);
     }
 
+    /* The ring (4) and the disc (6) look the same at every angle: their
+     * images vary by size alone, so they are the tightest classes (mean
+     * squared distance to the class mean) and the disc, unlike the ring,
+     * has a mean image near another shape's (the diamond's, 5). */
+    {
+        double spread[DATA_GEOMNIST_MAX_K] = {0};
+        for (int i = 0; i < a.n; i++)
+            for (int p = 0; p < PX; p++) {
+                double d = a.x[(size_t)i * PX + p] - mean[a.label[i] * PX + p];
+                spread[a.label[i]] += d * d / N;
+            }
+        double dist[DATA_GEOMNIST_MAX_K] = {0};
+        for (int c = 0; c < K; c++)
+            for (int p = 0; p < PX; p++)
+                dist[c] +=
+                    (mean[6 * PX + p] - mean[c * PX + p]) * (mean[6 * PX + p] - mean[c * PX + p]);
+        for (int c = 0; c < K; c++)
+            printf("  class %d %-9s spread %.1f, mean image %.2f from the disc's\n", c,
+                   data_geomnist_name(c), spread[c], sqrt(dist[c]));
+        for (int c = 0; c < K; c++)
+            if (c != 4 && c != 6)
+                CHECK(spread[c] > 1.5 * spread[4] && spread[4] > 1.5 * spread[6],
+                      "spreads: class %d %.1f, ring %.1f, disc %.1f", c, spread[c], spread[4],
+                      spread[6]);
+        CHECK(sqrt(dist[5]) < 2.5 && sqrt(dist[4]) > 8.0, "disc from the diamond %.2f, ring %.2f",
+              sqrt(dist[5]), sqrt(dist[4]));
+    }
+
     /* A shape's images do not depend on which other shapes are asked for:
      * shapes {4, 1} as labels 0, 1 have the means of classes 4 and 1 above. */
     int ids[2] = {4, 1};
@@ -291,9 +323,9 @@ static void test_geomnist(void)
         data_free(&va);
         data_free(&t2);
         data_free(&v2);
-        req.k = 7;
+        req.k = 8;
         CHECK(data_load(&req, &tr, &va, &e) == LESDE_USAGE && tr.x == NULL && va.x == NULL,
-              "data_load k = 7 accepted");
+              "data_load k = 8 accepted");
     }
 
     /* Write the PNG to look at. */
@@ -301,8 +333,8 @@ static void test_geomnist(void)
     data_free(&a);
 
     /* Bad requests. */
-    CHECK(data_geomnist(&a, 7, 10, 1, RNG_DATA_TRAIN, &e) == LESDE_USAGE, "k = 7 accepted");
-    CHECK(one_line(&e) && strstr(e.msg, "1..6"), "message: %s", e.msg);
+    CHECK(data_geomnist(&a, 8, 10, 1, RNG_DATA_TRAIN, &e) == LESDE_USAGE, "k = 8 accepted");
+    CHECK(one_line(&e) && strstr(e.msg, "1..7"), "message: %s", e.msg);
     CHECK(data_geomnist(&a, 3, 0, 1, RNG_DATA_TRAIN, &e) == LESDE_USAGE, "0 per class accepted");
     int dup[2] = {2, 2};
     CHECK(data_geomnist_ids(&a, 2, dup, 5, 1, RNG_DATA_TRAIN, &e) == LESDE_USAGE,
@@ -310,7 +342,7 @@ static void test_geomnist(void)
     CHECK(a.x == NULL, "set left allocated after an error");
 
     /* One-sample classes work (angle 0). */
-    CHECK(data_geomnist(&a, 6, 1, 5, RNG_DATA_VAL, &e) == LESDE_OK && a.n == 6, "%s", e.msg);
+    CHECK(data_geomnist(&a, 7, 1, 5, RNG_DATA_VAL, &e) == LESDE_OK && a.n == 7, "%s", e.msg);
     data_free(&a);
 }
 
@@ -586,9 +618,9 @@ static void test_png(const char *tmp)
     lesde_err e = {0};
     unsigned w = 0, h = 0;
     int color = -1;
-    /* /tmp/geomnist.png was written by test_geomnist: 6 rows x 12 columns. */
+    /* /tmp/geomnist.png was written by test_geomnist: 7 rows x 12 columns. */
     CHECK(png_header("/tmp/geomnist.png", &w, &h, &color) == 0, "no PNG at /tmp/geomnist.png");
-    CHECK(w == 12 * 64 + 11 && h == 6 * 64 + 5 && color == 0, "geomnist.png is %ux%u color %d", w,
+    CHECK(w == 12 * 64 + 11 && h == 7 * 64 + 6 && color == 0, "geomnist.png is %ux%u color %d", w,
           h, color);
 
     data_set ds;
