@@ -149,7 +149,7 @@ def mean_images(path):
     f = h5py.File(path, "r")
     y = np.asarray(f["label"])
     x = np.asarray(f["x"]).reshape(len(y), -1)
-    return np.array([x[y == k].mean(axis=0) for k in range(6)])
+    return np.array([x[y == k].mean(axis=0) for k in range(int(y.max()) + 1)])
 
 
 def images(d, alls, path):
