@@ -8,8 +8,9 @@ the seven shapes' training set (lesde data geomnist --classes 7
 --per-class 2000 --seed 40 --out DATA.h5), each pair's mean-image distance
 and the clean plateau times it. Intervals: ratio_ci.py's (seeds resampled,
 a seed's tasks in both stores together). Predictions: run.log, written
-before the run.
-Usage: /usr/bin/python3 disc.py DISC_STORE PAIRS_STORE DATA.h5"""
+before the run. Given a second pair of stores (the replication, other seeds),
+the same on those seeds alone, then on all the seeds together.
+Usage: /usr/bin/python3 disc.py DISC_STORE PAIRS_STORE DATA.h5 [DISC_STORE2 PAIRS_STORE2]"""
 import itertools
 import os
 import sys
@@ -49,9 +50,20 @@ def mean_ratio(d, ps, s):
 
 
 def main():
-    d = load(sys.argv[1], sys.argv[2])
     mu = mean_images(sys.argv[3])
     assert len(mu) == 7, "DATA.h5 must hold the seven shapes"
+    d = load(sys.argv[1], sys.argv[2])
+    if len(sys.argv) < 6:
+        report(d, mu)
+        return
+    d2 = load(sys.argv[4], sys.argv[5])
+    print("the second stores' seeds alone:")
+    report(d2, mu)
+    print("\nall seeds, both runs:")
+    report({p: np.concatenate([d[p], d2[p]], axis=1) for p in d}, mu)
+
+
+def report(d, mu):
     m = d[DISCS[0]].shape[1]
     alls = np.arange(m)
     dist = {p: np.linalg.norm(mu[p[0]] - mu[p[1]]) for p in d}
