@@ -34,11 +34,12 @@ enum {
     SHAPE_CROSS,
     SHAPE_RING,
     SHAPE_DIAMOND,
-    SHAPE_DISC
+    SHAPE_DISC,
+    SHAPE_FRAME
 };
 
 static const char *const shape_names[DATA_GEOMNIST_MAX_K] = {
-    "ellipse", "rectangle", "triangle", "cross", "ring", "diamond", "disc",
+    "ellipse", "rectangle", "triangle", "cross", "ring", "diamond", "disc", "frame",
 };
 
 const char *data_geomnist_name(int cls)
@@ -67,7 +68,7 @@ static int in_triangle(const double v[3][2], double r, double c)
  * reference's shapes: an ellipse of semi-axes 5..7 by 10..14 px, a
  * rectangle of 9 x 17 px and a triangle of base 20 px and height 21.9 px
  * (apex left), the last two shifted diagonally by -1..1 px. The others
- * (cross, ring, diamond, disc) extend the set for the K ablation, centred,
+ * (cross, ring, diamond, disc, frame) extend the set for the K ablation, centred,
  * with areas in the same range (about 150 to 230 px) so total ink does
  * not tell classes apart. */
 void data_geo_mask(double *img, int shape, double u)
@@ -116,6 +117,14 @@ void data_geo_mask(double *img, int shape, double u)
                  * section 5) */
                 double rad = 7.0 + 1.5 * u;
                 in = x * x + y * y <= rad * rad;
+                break;
+            }
+            case SHAPE_FRAME: {
+                /* square outline, half-side 8..10 px, 3 px wide: a mean
+                 * image as far from the filled shapes' as the ring's, but
+                 * not round (docs/plateau.md, section 5) */
+                double h = 8.0 + 2.0 * u, m = ax > ay ? ax : ay;
+                in = m <= h && m >= h - 3.0;
                 break;
             }
             }

@@ -49,14 +49,15 @@ static void test_kinds(void)
         CHECK(data_kind_parse(data_kind_name(k)) == k, "name round trip %d", k);
     CHECK(data_kind_channels(DATA_GEOMNIST) == 1 && data_kind_channels(DATA_FASHION_MNIST) == 1 &&
               data_kind_channels(DATA_CIFAR10) == 3, "channels");
-    CHECK(data_kind_max_k(DATA_GEOMNIST) == 7 && data_kind_max_k(DATA_FASHION_MNIST) == 10 &&
+    CHECK(data_kind_max_k(DATA_GEOMNIST) == 8 && data_kind_max_k(DATA_FASHION_MNIST) == 10 &&
               data_kind_max_k(DATA_CIFAR10) == 10,
           "max k");
     CHECK(strcmp(data_geomnist_name(0), "ellipse") == 0 &&
               strcmp(data_geomnist_name(1), "rectangle") == 0 &&
               strcmp(data_geomnist_name(2), "triangle") == 0 &&
               strcmp(data_geomnist_name(6), "disc") == 0 &&
-              strcmp(data_geomnist_name(7), "unknown") == 0,
+              strcmp(data_geomnist_name(7), "frame") == 0 &&
+              strcmp(data_geomnist_name(8), "unknown") == 0,
           "shape names");
     CHECK(strcmp(data_default_dir(DATA_FASHION_MNIST), DATA_FASHION_MNIST_DIR) == 0, "fm dir");
     data_set ds;
@@ -260,7 +261,9 @@ static void test_geomnist(void)
     /* The ring (4) and the disc (6) look the same at every angle: their
      * images vary by size alone, so they are the tightest classes (mean
      * squared distance to the class mean) and the disc, unlike the ring,
-     * has a mean image near another shape's (the diamond's, 5). */
+     * has a mean image near another shape's (the diamond's, 5). The frame
+     * (7) is not round, but its mean image is as far from the filled
+     * shapes' as the ring's (docs/plateau.md, section 5). */
     {
         double spread[DATA_GEOMNIST_MAX_K] = {0};
         for (int i = 0; i < a.n; i++)
@@ -283,6 +286,14 @@ static void test_geomnist(void)
                       spread[6]);
         CHECK(sqrt(dist[5]) < 2.5 && sqrt(dist[4]) > 8.0, "disc from the diamond %.2f, ring %.2f",
               sqrt(dist[5]), sqrt(dist[4]));
+        for (int c = 0; c < 6; c++) { /* the five filled shapes from the frame */
+            if (c == 4)
+                continue;
+            double f = 0;
+            for (int p = 0; p < PX; p++)
+                f += (mean[7 * PX + p] - mean[c * PX + p]) * (mean[7 * PX + p] - mean[c * PX + p]);
+            CHECK(sqrt(f) > 8.0, "the frame's mean image %.2f from class %d's", sqrt(f), c);
+        }
     }
 
     /* A shape's images do not depend on which other shapes are asked for:
@@ -323,9 +334,9 @@ static void test_geomnist(void)
         data_free(&va);
         data_free(&t2);
         data_free(&v2);
-        req.k = 8;
+        req.k = 9;
         CHECK(data_load(&req, &tr, &va, &e) == LESDE_USAGE && tr.x == NULL && va.x == NULL,
-              "data_load k = 8 accepted");
+              "data_load k = 9 accepted");
     }
 
     /* Write the PNG to look at. */
@@ -333,8 +344,8 @@ static void test_geomnist(void)
     data_free(&a);
 
     /* Bad requests. */
-    CHECK(data_geomnist(&a, 8, 10, 1, RNG_DATA_TRAIN, &e) == LESDE_USAGE, "k = 8 accepted");
-    CHECK(one_line(&e) && strstr(e.msg, "1..7"), "message: %s", e.msg);
+    CHECK(data_geomnist(&a, 9, 10, 1, RNG_DATA_TRAIN, &e) == LESDE_USAGE, "k = 9 accepted");
+    CHECK(one_line(&e) && strstr(e.msg, "1..8"), "message: %s", e.msg);
     CHECK(data_geomnist(&a, 3, 0, 1, RNG_DATA_TRAIN, &e) == LESDE_USAGE, "0 per class accepted");
     int dup[2] = {2, 2};
     CHECK(data_geomnist_ids(&a, 2, dup, 5, 1, RNG_DATA_TRAIN, &e) == LESDE_USAGE,
@@ -342,7 +353,7 @@ static void test_geomnist(void)
     CHECK(a.x == NULL, "set left allocated after an error");
 
     /* One-sample classes work (angle 0). */
-    CHECK(data_geomnist(&a, 7, 1, 5, RNG_DATA_VAL, &e) == LESDE_OK && a.n == 7, "%s", e.msg);
+    CHECK(data_geomnist(&a, 8, 1, 5, RNG_DATA_VAL, &e) == LESDE_OK && a.n == 8, "%s", e.msg);
     data_free(&a);
 }
 
@@ -618,9 +629,9 @@ static void test_png(const char *tmp)
     lesde_err e = {0};
     unsigned w = 0, h = 0;
     int color = -1;
-    /* /tmp/geomnist.png was written by test_geomnist: 7 rows x 12 columns. */
+    /* /tmp/geomnist.png was written by test_geomnist: 8 rows x 12 columns. */
     CHECK(png_header("/tmp/geomnist.png", &w, &h, &color) == 0, "no PNG at /tmp/geomnist.png");
-    CHECK(w == 12 * 64 + 11 && h == 7 * 64 + 6 && color == 0, "geomnist.png is %ux%u color %d", w,
+    CHECK(w == 12 * 64 + 11 && h == 8 * 64 + 7 && color == 0, "geomnist.png is %ux%u color %d", w,
           h, color);
 
     data_set ds;
