@@ -34,8 +34,13 @@ DISCS = [(s, DISC) for s in PLAIN]
 
 def load(disc_path, pairs_path):
     """{pair: [rho 0, rho 0.8][seed] ends} of both stores, their seeds checked."""
+    return load_stores(((disc_path, DISCS + [(RING, DISC)]), (pairs_path, OTHERS + RINGS)))
+
+
+def load_stores(stores):
+    """{pair: ends} of the studies p<i><j> of each (store, pairs), their seeds checked."""
     d, seeds = {}, []
-    for path, pairs in ((disc_path, DISCS + [(RING, DISC)]), (pairs_path, OTHERS + RINGS)):
+    for path, pairs in stores:
         f = h5py.File(path, "r")
         for p in pairs:
             g = f["study/p%d%d" % p]

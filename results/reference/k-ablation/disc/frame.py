@@ -1,0 +1,91 @@
+"""K = 2 on the square frame (GeoMNIST's shape 7) with each other shape (a
+store of frame.ini), beside pairs.ini's and disc.ini's stores of the same
+seeds: per pair the clean plateau's median and the ratio median x |1 - rho|
+over it at rho 0.8, with 95% intervals; the frame's five pairs with the
+filled shapes (neither round nor far) minus the ten pairs of those shapes;
+and the two-by-two of the mean ratios, far or near, round or not: neither
+(the ten), round and near (the disc's five), far and not round (the
+frame's five), far and round (the ring's five), with the interaction
+ring - frame - disc + neither. Given a second set of the three stores (other
+seeds), the same on those alone and on all together. Intervals: ratio_ci.py's
+(seeds resampled, a seed's tasks in all stores together). Predictions:
+run.log, written before the run.
+Usage: /usr/bin/python3 frame.py DATA.h5 FRAME PAIRS DISC [FRAME2 PAIRS2 DISC2]
+(DATA.h5: lesde data geomnist --classes 8 --per-class 2000 --seed 40 --out DATA.h5)"""
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from disc import DISC, DISCS, OTHERS, PLAIN, RING, RINGS, SHAPES, ci, clean, load_stores, mean_images, ratio  # noqa: E402
+
+SHAPES = SHAPES + ["frame"]
+FRAME = 7
+FRAMES = [(s, FRAME) for s in PLAIN]
+EXTRA = [(RING, FRAME), (DISC, FRAME)]
+
+
+def load(frame, pairs, disc):
+    return load_stores(((frame, FRAMES + EXTRA), (pairs, OTHERS + RINGS), (disc, DISCS)))
+
+
+def mean_ratio(d, ps, s):
+    return np.mean([ratio(d, p, s) for p in ps])
+
+
+def report(d, mu):
+    m = d[FRAMES[0]].shape[1]
+    alls = np.arange(m)
+    print("pair: mean-image distance, clean plateau median [95%], clean x distance, seeds left at 0.8, "
+          "ratio at rho 0.8 [95%]")
+    for p in sorted(FRAMES + EXTRA, key=lambda p: ratio(d, p, alls)):
+        dist = np.linalg.norm(mu[p[0]] - mu[p[1]])
+        c, r = ci(lambda s: clean(d, p, s), m), ci(lambda s: ratio(d, p, s), m)
+        print(f"  {p[0]}{p[1]} ({SHAPES[p[0]]}-{SHAPES[p[1]]}): {dist:.2f}, "
+              f"clean {clean(d, p, alls):.0f} [{c[0]:.0f}, {c[1]:.0f}], {clean(d, p, alls) * dist:.0f}, "
+              f"{int(np.isfinite(d[p][1]).sum())}/{m}, ratio {ratio(d, p, alls):.3f} [{r[0]:.3f}, {r[1]:.3f}]")
+    rs = [ratio(d, p, alls) for p in FRAMES]
+    print(f"  the frame's five with the filled shapes: ratio {min(rs):.2f}-{max(rs):.2f}, mean {np.mean(rs):.3f}")
+    cells = (("neither (near, not round)", OTHERS), ("the disc's (near, round)", DISCS),
+             ("the frame's (far, not round)", FRAMES), ("the ring's (far, round)", RINGS))
+    print("mean ratio by cell:")
+    for name, ps in cells:
+        lo, hi = ci(lambda s: mean_ratio(d, ps, s), m)
+        print(f"  {name}: {mean_ratio(d, ps, alls):.3f} [{lo:.3f}, {hi:.3f}]")
+
+    def inter(s):
+        return (mean_ratio(d, RINGS, s) - mean_ratio(d, FRAMES, s) - mean_ratio(d, DISCS, s)
+                + mean_ratio(d, OTHERS, s))
+
+    for name, f in (("the frame's five minus the ten of neither",
+                     lambda s: mean_ratio(d, FRAMES, s) - mean_ratio(d, OTHERS, s)),
+                    ("the ring's five minus the frame's five",
+                     lambda s: mean_ratio(d, RINGS, s) - mean_ratio(d, FRAMES, s)),
+                    ("far, the mean of frame - neither and ring - disc",
+                     lambda s: (mean_ratio(d, FRAMES, s) - mean_ratio(d, OTHERS, s)
+                                + mean_ratio(d, RINGS, s) - mean_ratio(d, DISCS, s)) / 2),
+                    ("round, the mean of disc - neither and ring - frame",
+                     lambda s: (mean_ratio(d, DISCS, s) - mean_ratio(d, OTHERS, s)
+                                + mean_ratio(d, RINGS, s) - mean_ratio(d, FRAMES, s)) / 2),
+                    ("interaction, ring - frame - disc + neither", inter)):
+        lo, hi = ci(f, m)
+        print(f"{name}: {f(alls):+.3f} [{lo:.3f}, {hi:.3f}]")
+
+
+def main():
+    mu = mean_images(sys.argv[1])
+    assert len(mu) == 8, "DATA.h5 must hold the eight shapes"
+    d = load(*sys.argv[2:5])
+    if len(sys.argv) < 8:
+        report(d, mu)
+        return
+    d2 = load(*sys.argv[5:8])
+    print("the second stores' seeds alone:")
+    report(d2, mu)
+    print("\nall seeds, both runs:")
+    report({p: np.concatenate([d[p], d2[p]], axis=1) for p in d}, mu)
+
+
+if __name__ == "__main__":
+    main()
