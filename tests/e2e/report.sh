@@ -586,6 +586,43 @@ PY
 rm -f "$OUT/fig5-pollution.png"
 check "gnuplot redraws from the kept script" bash -c "cd '$OUT' && gnuplot fig5-pollution.gp"
 check "redrawn PNG" is_png "$OUT/fig5-pollution.png"
+# Every PNG is the same bytes as its script alone draws it (as it must stay
+# when the report draws many in one gnuplot process).
+cp -r "$OUT" "$TMP/hand" && rm "$TMP"/hand/*.png
+for gp in "$TMP"/hand/*.gp; do (cd "$TMP/hand" && gnuplot "$(basename "$gp")"); done
+for p in "$OUT"/*.png; do
+  check "$(basename "$p"): the same bytes as gnuplot on its script alone" cmp -s "$p" "$TMP/hand/$(basename "$p")"
+done
+# gnuplot's messages name their script, and a failing script stops the
+# report with the one-line error of gnuplot on it alone, before any later
+# script's messages or failure. A wrapper makes the scripts named in $NOTE
+# print a line and those in $FAIL fail, at their end. fig3 draws 9 figures
+# (fig3a fig3b fig3cd tailorder fig3ref0 fig3final imit imitk tailt): drawn
+# in two halves, fig3b and fig3cd are in the first, imit, imitk and tailt
+# in the second.
+cat >"$TMP/fakegp" <<EOF
+#!/usr/bin/env bash
+exec 9>>"$TMP/fakegp.lock" && flock 9 # two gnuplots at once: edit once
+for n in \$NOTE; do
+  if [ -f "\$n.gp" ] && ! grep -q '^print "note' "\$n.gp"; then echo "print \"note of \$n\"" >>"\$n.gp"; fi
+done
+for n in \$FAIL; do
+  if [ -f "\$n.gp" ] && ! grep -q '^no_such_command' "\$n.gp"; then echo no_such_command >>"\$n.gp"; fi
+done
+exec gnuplot "\$@"
+EOF
+chmod +x "$TMP/fakegp"
+gp_note() { echo "lesde: gnuplot on $1.gp: note of $1"; }
+gp_fail() { echo "lesde: gnuplot failed on $1/$2.gp (exit 1): no_such_command | ^ | \"$2.gp\" line N: invalid command"; }
+gp_err() { sed 's/ line [0-9]*: invalid/ line N: invalid/' "$TMP/err"; }
+NOTE="fig3b-pollution imit-pollution" FAIL="imitk-pollution tailt-pollution" \
+  expect_exit 1 "a script fails (second half)" "$LESDE" report "$STORE" --out "$TMP/fa" --gnuplot "$TMP/fakegp"
+check "a script fails (second half): its error, after the notes before it" \
+  diff <(gp_err) <(gp_note fig3b-pollution; gp_note imit-pollution; gp_fail "$TMP/fa" imitk-pollution)
+NOTE="fig3b-pollution imit-pollution" FAIL="fig3cd-pollution tailt-pollution" \
+  expect_exit 1 "a script fails (first half)" "$LESDE" report "$STORE" --out "$TMP/fb" --gnuplot "$TMP/fakegp"
+check "a script fails (first half): its error, nothing of the scripts after it" \
+  diff <(gp_err) <(gp_note fig3b-pollution; gp_fail "$TMP/fb" fig3cd-pollution)
 
 # --study: only that study; the train figures are skipped, with a line each.
 expect_exit 0 "report --study gamma" "$LESDE" report "$STORE" --out "$TMP/g" --study gamma
