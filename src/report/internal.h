@@ -28,6 +28,13 @@ typedef struct {
     char caption[2048];
 } report_fig;
 
+/* A figure's script, written and queued for report_gp_draw. */
+typedef struct {
+    char base[256]; /* NAME of NAME.gp / NAME.png */
+    int n_figs;     /* figures and skipped lines recorded before it */
+    int n_skipped;
+} report_gp_job;
+
 /* A table for summary.md and the index page. */
 typedef struct {
     char title[256];
@@ -54,6 +61,8 @@ typedef struct {
     char **files; /* the table files written (names in DIR) */
     int n_files;
     int older; /* a store of an older layout or lesde: it may lack datasets added since */
+    report_gp_job *jobs; /* scripts not yet drawn */
+    int n_jobs, cap_jobs;
     lesde_err *e;
 } report_ctx;
 
@@ -108,6 +117,10 @@ int report_slices(const report_study *rs, const char *const *free_keys, int *sli
 void report_file_base(char *out, size_t size, const char *kind, const char *study,
                       const char *slice);
 
+/* a with room for element n of it (*cap allotted, each size bytes; the
+ * room doubled by realloc when full): a or where it moved, NULL when out
+ * of memory (c->e set, a kept). */
+void *report_grow(report_ctx *c, void *a, int n, int *cap, size_t size);
 /* Records a written figure, BASE.png, with its caption (printf-style) / a
  * skipped one (also printed on o->log). */
 int report_add_fig(report_ctx *c, const char *base, const char *kind, const char *title,
@@ -145,8 +158,12 @@ FILE *report_fig_open(report_gp *g, report_ctx *c, const char *kind, const char 
 FILE *report_gp_data(report_gp *g, const char *suffix, char *name, size_t size);
 /* Closes a data file (checking every write). */
 int report_gp_data_close(report_gp *g, FILE *f, const char *name);
-/* Closes the script, runs gnuplot on it in DIR, checks the PNG. */
+/* Closes the script and queues it: report_gp_draw draws it. */
 int report_gp_run(report_gp *g);
+/* Draws the queued scripts (gnuplot in DIR) and checks their PNGs, as
+ * `gnuplot NAME.gp` each would: the messages and errors name the script.
+ * On an error, the figures recorded from the failing one on are dropped. */
+int report_gp_draw(report_ctx *c);
 /* Abandons a script (after an error). */
 void report_gp_abort(report_gp *g);
 /* The end of a figure's script: report_gp_run when rc is 0 (the script and

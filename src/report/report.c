@@ -212,17 +212,27 @@ int report_slices(const report_study *rs, const char *const *free_keys, int *sli
     return n;
 }
 
+void *report_grow(report_ctx *c, void *a, int n, int *cap, size_t size)
+{
+    if (n < *cap)
+        return a;
+    int nc = *cap ? 2 * *cap : 32;
+    void *na = realloc(a, size * (size_t)nc);
+    if (!na) {
+        err_set(c->e, LESDE_FAIL, "out of memory");
+        return NULL;
+    }
+    *cap = nc;
+    return na;
+}
+
 int report_add_fig(report_ctx *c, const char *base, const char *kind, const char *title,
                    const char *study, const char *slice, const char *caption, ...)
 {
-    if (c->n_figs == c->cap_figs) {
-        int cap = c->cap_figs ? 2 * c->cap_figs : 32;
-        report_fig *nf = realloc(c->figs, sizeof *nf * (size_t)cap);
-        if (!nf)
-            return err_set(c->e, LESDE_FAIL, "out of memory");
-        c->figs = nf;
-        c->cap_figs = cap;
-    }
+    report_fig *nf = report_grow(c, c->figs, c->n_figs, &c->cap_figs, sizeof *nf);
+    if (!nf)
+        return c->e->code;
+    c->figs = nf;
     report_fig *f = &c->figs[c->n_figs++];
     snprintf(f->png, sizeof f->png, "%s.png", base);
     snprintf(f->kind, sizeof f->kind, "%s", kind);
@@ -507,6 +517,7 @@ static void ctx_free(report_ctx *c)
     }
     free(c->rs);
     free(c->figs);
+    free(c->jobs);
     for (int i = 0; i < c->n_tabs; i++)
         report_table_free(&c->tabs[i].t);
     free(c->tabs);
@@ -593,10 +604,16 @@ int report_run(const report_opts *o, report_result *r, lesde_err *e)
                                                ONLY(PLATEAUSIZE)};
 #undef ONLY
     for (size_t k = 0; k < sizeof steps / sizeof steps[0] && !rc; k++)
-        if (!o->only || (o->only & step_makes[k]))
-            rc = report_tolerate(&c, step_name[k], steps[k](&c));
+        if (!o->only || (o->only & step_makes[k])) {
+            /* Its figures are drawn at its end, also when it failed after
+             * some (they are listed); a gnuplot error came first. */
+            int rs = steps[k](&c), rd = report_gp_draw(&c);
+            rc = report_tolerate(&c, step_name[k], rd ? rd : rs);
+        }
     if (!rc)
         rc = report_tables(&c);
+    if (!rc) /* the steps drew theirs; the index lists only drawn PNGs */
+        rc = report_gp_draw(&c);
     snprintf(r->index, sizeof r->index, "%s/index.html", o->out_dir);
     if (!rc)
         rc = report_index(&c, r->index);
