@@ -38,7 +38,7 @@ def ratio(d, K, r, s):
 
 
 def ci(f, m):
-    t975 = {32: 2.0395134, 64: 1.9983405}[m]  # t(0.975; m - 1), tabled
+    t975 = {16: 2.1314495, 32: 2.0395134, 64: 1.9983405}[m]  # t(0.975; m - 1), tabled
     tail = statistics.NormalDist().cdf(-math.sqrt(m / (m - 1)) * t975)
     rng = np.random.default_rng(1)
     b = np.sort([f(rng.integers(0, m, m)) for _ in range(10000)])
