@@ -50,6 +50,14 @@ def load_stores(stores):
     return d
 
 
+def disjoint(first, second):
+    """Checks that two runs' stores share no seed (a store given twice would double them)."""
+    def seeds(path):
+        f = h5py.File(path, "r")
+        return {int(x) for g in f["study"].values() for x in g["seed"][...]}
+    assert not seeds(first) & seeds(second), f"{first} and {second} share seeds"
+
+
 def mean_ratio(d, ps, s):
     return np.mean([ratio(d, p, s) for p in ps])
 
@@ -61,6 +69,7 @@ def main():
     if len(sys.argv) < 6:
         report(d, mu)
         return
+    disjoint(sys.argv[1], sys.argv[4])
     d2 = load(sys.argv[4], sys.argv[5])
     print("the second stores' seeds alone:")
     report(d2, mu)

@@ -18,7 +18,8 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from disc import DISC, DISCS, OTHERS, PLAIN, RING, RINGS, SHAPES, ci, clean, load_stores, mean_images, ratio  # noqa: E402
+from disc import (DISC, DISCS, OTHERS, PLAIN, RING, RINGS, SHAPES, ci, clean, disjoint,  # noqa: E402
+                  load_stores, mean_images, ratio)
 
 SHAPES = SHAPES + ["frame"]
 FRAME = 7
@@ -80,6 +81,7 @@ def main():
     if len(sys.argv) < 8:
         report(d, mu)
         return
+    disjoint(sys.argv[2], sys.argv[5])
     d2 = load(*sys.argv[5:8])
     print("the second stores' seeds alone:")
     report(d2, mu)
