@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.join(here, "..", "triples"))
 from ratio_ci import ci  # noqa: E402
 from triples import clean, mean_images, ratio, study_ends  # noqa: E402
 
-SHAPES = ["ellipse", "rectangle", "triangle", "cross", "ring", "diamond", "disc"]
+SHAPES = ["ellipse", "rectangle", "triangle", "cross", "ring", "diamond", "disc", "frame"]
 RING, DISC = 4, 6
 PLAIN = [0, 1, 2, 3, 5]  # neither round
 OTHERS = list(itertools.combinations(PLAIN, 2))  # pairs.ini's ten without the ring
@@ -62,19 +62,36 @@ def mean_ratio(d, ps, s):
     return np.mean([ratio(d, p, s) for p in ps])
 
 
-def main():
-    mu = mean_images(sys.argv[3])
-    assert len(mu) == 7, "DATA.h5 must hold the seven shapes"
-    d = load(sys.argv[1], sys.argv[2])
-    if len(sys.argv) < 6:
+def runs(report, mu, d, d2=None):
+    """report(d, mu); given a second run's ends d2 (other seeds), report on
+    those seeds alone, then on both runs' seeds together."""
+    if d2 is None:
         report(d, mu)
         return
-    disjoint(sys.argv[1], sys.argv[4])
-    d2 = load(sys.argv[4], sys.argv[5])
     print("the second stores' seeds alone:")
     report(d2, mu)
     print("\nall seeds, both runs:")
     report({p: np.concatenate([d[p], d2[p]], axis=1) for p in d}, mu)
+
+
+def pair_row(d, p, dist, m):
+    """One pair's line: distance, clean median [95%], clean x distance, seeds
+    left at rho 0.8, ratio [95%]."""
+    alls = np.arange(m)
+    c, r = ci(lambda s: clean(d, p, s), m), ci(lambda s: ratio(d, p, s), m)
+    print(f"  {p[0]}{p[1]} ({SHAPES[p[0]]}-{SHAPES[p[1]]}): {dist:.2f}, "
+          f"clean {clean(d, p, alls):.0f} [{c[0]:.0f}, {c[1]:.0f}], {clean(d, p, alls) * dist:.0f}, "
+          f"{int(np.isfinite(d[p][1]).sum())}/{m}, ratio {ratio(d, p, alls):.3f} [{r[0]:.3f}, {r[1]:.3f}]")
+
+
+def main():
+    mu = mean_images(sys.argv[3])
+    assert len(mu) == 7, "DATA.h5 must hold the seven shapes"
+    d2 = None
+    if len(sys.argv) >= 6:
+        disjoint(sys.argv[1], sys.argv[4])
+        d2 = load(sys.argv[4], sys.argv[5])
+    runs(report, mu, load(sys.argv[1], sys.argv[2]), d2)
 
 
 def report(d, mu):
@@ -86,10 +103,7 @@ def report(d, mu):
     for name, ps in (("the disc's", DISCS + [(RING, DISC)]), ("the ring's", RINGS), ("neither", OTHERS)):
         print(f"{name}:")
         for p in sorted(ps, key=lambda p: ratio(d, p, alls)):
-            c, r = ci(lambda s: clean(d, p, s), m), ci(lambda s: ratio(d, p, s), m)
-            print(f"  {p[0]}{p[1]} ({SHAPES[p[0]]}-{SHAPES[p[1]]}): {dist[p]:.2f}, "
-                  f"clean {clean(d, p, alls):.0f} [{c[0]:.0f}, {c[1]:.0f}], {clean(d, p, alls) * dist[p]:.0f}, "
-                  f"{int(np.isfinite(d[p][1]).sum())}/{m}, ratio {ratio(d, p, alls):.3f} [{r[0]:.3f}, {r[1]:.3f}]")
+            pair_row(d, p, dist[p], m)
         rs = [ratio(d, p, alls) for p in ps if p != (RING, DISC)]
         print(f"  ratio {min(rs):.2f}-{max(rs):.2f}, mean {np.mean(rs):.3f}" + (" (without disc-ring)" if ps[0] in DISCS else ""))
     for name, a, b in (("D: the disc's five minus the ten of neither", DISCS, OTHERS),

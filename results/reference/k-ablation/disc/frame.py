@@ -18,10 +18,9 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from disc import (DISC, DISCS, OTHERS, PLAIN, RING, RINGS, SHAPES, ci, clean, disjoint,  # noqa: E402
-                  load_stores, mean_images, ratio)
+from disc import (DISC, DISCS, OTHERS, PLAIN, RING, RINGS, ci, disjoint, load_stores,  # noqa: E402
+                  mean_images, mean_ratio, pair_row, ratio, runs)
 
-SHAPES = SHAPES + ["frame"]
 FRAME = 7
 FRAMES = [(s, FRAME) for s in PLAIN]
 EXTRA = [(RING, FRAME), (DISC, FRAME)]
@@ -31,21 +30,13 @@ def load(frame, pairs, disc):
     return load_stores(((frame, FRAMES + EXTRA), (pairs, OTHERS + RINGS), (disc, DISCS)))
 
 
-def mean_ratio(d, ps, s):
-    return np.mean([ratio(d, p, s) for p in ps])
-
-
 def report(d, mu):
     m = d[FRAMES[0]].shape[1]
     alls = np.arange(m)
     print("pair: mean-image distance, clean plateau median [95%], clean x distance, seeds left at 0.8, "
           "ratio at rho 0.8 [95%]")
     for p in sorted(FRAMES + EXTRA, key=lambda p: ratio(d, p, alls)):
-        dist = np.linalg.norm(mu[p[0]] - mu[p[1]])
-        c, r = ci(lambda s: clean(d, p, s), m), ci(lambda s: ratio(d, p, s), m)
-        print(f"  {p[0]}{p[1]} ({SHAPES[p[0]]}-{SHAPES[p[1]]}): {dist:.2f}, "
-              f"clean {clean(d, p, alls):.0f} [{c[0]:.0f}, {c[1]:.0f}], {clean(d, p, alls) * dist:.0f}, "
-              f"{int(np.isfinite(d[p][1]).sum())}/{m}, ratio {ratio(d, p, alls):.3f} [{r[0]:.3f}, {r[1]:.3f}]")
+        pair_row(d, p, np.linalg.norm(mu[p[0]] - mu[p[1]]), m)
     rs = [ratio(d, p, alls) for p in FRAMES]
     print(f"  the frame's five with the filled shapes: ratio {min(rs):.2f}-{max(rs):.2f}, mean {np.mean(rs):.3f}")
     cells = (("neither (near, not round)", OTHERS), ("the disc's (near, round)", DISCS),
@@ -77,16 +68,11 @@ def report(d, mu):
 def main():
     mu = mean_images(sys.argv[1])
     assert len(mu) == 8, "DATA.h5 must hold the eight shapes"
-    d = load(*sys.argv[2:5])
-    if len(sys.argv) < 8:
-        report(d, mu)
-        return
-    disjoint(sys.argv[2], sys.argv[5])
-    d2 = load(*sys.argv[5:8])
-    print("the second stores' seeds alone:")
-    report(d2, mu)
-    print("\nall seeds, both runs:")
-    report({p: np.concatenate([d[p], d2[p]], axis=1) for p in d}, mu)
+    d2 = None
+    if len(sys.argv) >= 8:
+        disjoint(sys.argv[2], sys.argv[5])
+        d2 = load(*sys.argv[5:8])
+    runs(report, mu, load(*sys.argv[2:5]), d2)
 
 
 if __name__ == "__main__":

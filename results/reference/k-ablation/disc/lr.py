@@ -14,23 +14,34 @@ import h5py
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from disc import ci, clean, load_stores, ratio  # noqa: E402
-from frame import EXTRA, FRAMES, SHAPES  # noqa: E402
+from disc import SHAPES, ci, clean, mean_ratio, ratio  # noqa: E402
+from frame import EXTRA, FRAMES  # noqa: E402
+from triples import study_ends  # noqa: E402
 
 
-def main():
-    a, b = (load_stores(((path, FRAMES + EXTRA),)) for path in sys.argv[1:3])
-    for path, lr in zip(sys.argv[1:3], (0.005, 0.00125)):
-        got = {float(h5py.File(path, "r")[f"study/p{p[0]}{p[1]}"].attrs["lr"]) for p in FRAMES + EXTRA}
-        assert got == {lr}, f"{path}: lr {got}, expected {lr}"
-    assert all(np.array_equal(h5py.File(sys.argv[1], "r")[f"study/p{p[0]}{p[1]}/seed"][...],
-                              h5py.File(sys.argv[2], "r")[f"study/p{p[0]}{p[1]}/seed"][...])
-               for p in FRAMES + EXTRA), "the stores' seeds differ"
-    m = a[FRAMES[0]].shape[1]
+def load_at(path, pairs, lr, seeds=None):
+    """{pair: ends} of the store's studies p<i><j> at learning rate lr (checked,
+    as is one seed order in all), on the given seeds (default all); and the
+    seeds."""
+    f, d, first = h5py.File(path, "r"), {}, None
+    for p in pairs:
+        g = f["study/p%d%d" % p]
+        assert float(g.attrs["lr"]) == lr, f"{path}: lr {g.attrs['lr']}, expected {lr}"
+        s = list(g["seed"][...])
+        first = first or s
+        assert s == first, f"{path}: the studies' seeds differ"
+        keep = [s.index(x) for x in seeds] if seeds is not None else list(range(len(s)))
+        d[p] = study_ends(g)[:, keep]
+    return d, [s[i] for i in keep]
+
+
+def by_pair(a, b, pairs, m):
+    """Per pair, a at lr 0.005 and b at 0.00125: the clean medians and their
+    quotient [95%], the ratios [95% at 0.00125], the seeds left at rho 0.8."""
     alls = np.arange(m)
     print("pair: clean median at lr 0.005 and 0.00125, their quotient [95%]; ratio at 0.005, "
           "at 0.00125 [95%]; seeds left at rho 0.8 at 0.00125")
-    for p in FRAMES + EXTRA:
+    for p in pairs:
         q = ci(lambda s: clean(b, p, s) / clean(a, p, s), m)
         r = ci(lambda s: ratio(b, p, s), m)
         print(f"  {p[0]}{p[1]} ({SHAPES[p[0]]}-{SHAPES[p[1]]}): clean {clean(a, p, alls):.0f}, "
@@ -38,15 +49,20 @@ def main():
               f"ratio {ratio(a, p, alls):.3f}, {ratio(b, p, alls):.3f} [{r[0]:.3f}, {r[1]:.3f}]; "
               f"{int(np.isfinite(b[p][1]).sum())}/{m}")
 
-    def mean_ratio(d, s):
-        return np.mean([ratio(d, p, s) for p in FRAMES])
 
-    for name, f in (("the frame's five, mean ratio at lr 0.005", lambda s: mean_ratio(a, s)),
-                    ("the frame's five, mean ratio at lr 0.00125", lambda s: mean_ratio(b, s)),
-                    ("its change, 0.00125 minus 0.005", lambda s: mean_ratio(b, s) - mean_ratio(a, s))):
+def main():
+    b, seeds = load_at(sys.argv[2], FRAMES + EXTRA, 0.00125)
+    a, seeds_a = load_at(sys.argv[1], FRAMES + EXTRA, 0.005)
+    assert seeds_a == seeds, "the stores' seeds differ"
+    m = len(seeds)
+    alls = np.arange(m)
+    by_pair(a, b, FRAMES + EXTRA, m)
+    for name, f in (("the frame's five, mean ratio at lr 0.005", lambda s: mean_ratio(a, FRAMES, s)),
+                    ("the frame's five, mean ratio at lr 0.00125", lambda s: mean_ratio(b, FRAMES, s)),
+                    ("its change, 0.00125 minus 0.005",
+                     lambda s: mean_ratio(b, FRAMES, s) - mean_ratio(a, FRAMES, s))):
         lo, hi = ci(f, m)
         print(f"{name}: {f(alls):.3f} [{lo:.3f}, {hi:.3f}]")
-
 
 if __name__ == "__main__":
     main()

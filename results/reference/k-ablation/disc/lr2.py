@@ -13,49 +13,22 @@ Usage: /usr/bin/python3 lr2.py PAIRS_STORE PAIRS_LR_STORE"""
 import os
 import sys
 
-import h5py
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from disc import OTHERS, RINGS, SHAPES, ci, clean, ratio  # noqa: E402
-from triples import study_ends  # noqa: E402
+from disc import OTHERS, RINGS, ci, mean_ratio  # noqa: E402
+from lr import by_pair, load_at  # noqa: E402
 
 PAIRS = OTHERS + RINGS
 
 
-def load(path, lr, seeds=None):
-    """{pair: ends} of the store's studies (their lr checked), on the given seeds."""
-    f, d, first = h5py.File(path, "r"), {}, None
-    for p in PAIRS:
-        g = f["study/p%d%d" % p]
-        assert float(g.attrs["lr"]) == lr, f"{path}: lr {g.attrs['lr']}, expected {lr}"
-        s = list(g["seed"][...])
-        first = first or s
-        assert s == first, f"{path}: the studies' seeds differ"
-        keep = [s.index(x) for x in seeds] if seeds is not None else list(range(len(s)))
-        d[p] = study_ends(g)[:, keep]
-    return d, [s[i] for i in keep]
-
-
-def mean_ratio(d, ps, s):
-    return np.mean([ratio(d, p, s) for p in ps])
-
-
 def main():
-    b, seeds = load(sys.argv[2], 0.00125)
-    a, _ = load(sys.argv[1], 0.005, seeds)
+    b, seeds = load_at(sys.argv[2], PAIRS, 0.00125)
+    a, _ = load_at(sys.argv[1], PAIRS, 0.005, seeds)
     m = len(seeds)
     alls = np.arange(m)
     print(f"seeds {seeds[0]}..{seeds[-1]} ({m})")
-    print("pair: clean median at lr 0.005 and 0.00125, their quotient [95%]; ratio at 0.005, "
-          "at 0.00125 [95%]; seeds left at rho 0.8 at 0.00125")
-    for p in PAIRS:
-        q = ci(lambda s: clean(b, p, s) / clean(a, p, s), m)
-        r = ci(lambda s: ratio(b, p, s), m)
-        print(f"  {p[0]}{p[1]} ({SHAPES[p[0]]}-{SHAPES[p[1]]}): clean {clean(a, p, alls):.0f}, "
-              f"{clean(b, p, alls):.0f}, x{clean(b, p, alls) / clean(a, p, alls):.2f} [{q[0]:.2f}, {q[1]:.2f}]; "
-              f"ratio {ratio(a, p, alls):.3f}, {ratio(b, p, alls):.3f} [{r[0]:.3f}, {r[1]:.3f}]; "
-              f"{int(np.isfinite(b[p][1]).sum())}/{m}")
+    by_pair(a, b, PAIRS, m)
     rows = [("near (the ten), lr 0.005", lambda s: mean_ratio(a, OTHERS, s)),
             ("near (the ten), lr 0.00125", lambda s: mean_ratio(b, OTHERS, s)),
             ("far (the ring's five), lr 0.005", lambda s: mean_ratio(a, RINGS, s)),
