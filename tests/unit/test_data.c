@@ -85,6 +85,15 @@ static void class_means(const data_set *ds, double *mean /* [k][PX] */)
             mean[c * PX + p] /= cnt[c] ? cnt[c] : 1;
 }
 
+/* L2 distance of the mean images of classes c and d (class_means). */
+static double mean_gap(const double *mean, int c, int d)
+{
+    double s = 0;
+    for (int p = 0; p < PX; p++)
+        s += (mean[c * PX + p] - mean[d * PX + p]) * (mean[c * PX + p] - mean[d * PX + p]);
+    return sqrt(s);
+}
+
 #define GEO6_CRC 0xc16344deUL
 
 static void test_geomnist(void)
@@ -194,12 +203,9 @@ static void test_geomnist(void)
     double closest = 1e9;
     for (int c = 0; c < K; c++)
         for (int d = c + 1; d < K; d++) {
-            double s = 0;
-            for (int p = 0; p < PX; p++)
-                s += (mean[c * PX + p] - mean[d * PX + p]) * (mean[c * PX + p] - mean[d * PX + p]);
-            closest = fmin(closest, sqrt(s));
-            CHECK(sqrt(s) > 1.0, "mean images of classes %d and %d differ by only %.3f", c, d,
-                  sqrt(s));
+            double g = mean_gap(mean, c, d);
+            closest = fmin(closest, g);
+            CHECK(g > 1.0, "mean images of classes %d and %d differ by only %.3f", c, d, g);
         }
     printf("  closest pair of class-mean images: L2 %.2f\n", closest);
 
@@ -288,29 +294,20 @@ static void test_geomnist(void)
                 double d = a.x[(size_t)i * PX + p] - mean[a.label[i] * PX + p];
                 spread[a.label[i]] += d * d / N;
             }
-        double dist[DATA_GEOMNIST_MAX_K] = {0};
-        for (int c = 0; c < K; c++)
-            for (int p = 0; p < PX; p++)
-                dist[c] +=
-                    (mean[6 * PX + p] - mean[c * PX + p]) * (mean[6 * PX + p] - mean[c * PX + p]);
         for (int c = 0; c < K; c++)
             printf("  class %d %-9s spread %.1f, mean image %.2f from the disc's\n", c,
-                   data_geomnist_name(c), spread[c], sqrt(dist[c]));
+                   data_geomnist_name(c), spread[c], mean_gap(mean, 6, c));
         for (int c = 0; c < K; c++)
             if (c != 4 && c != 6)
                 CHECK(spread[c] > 1.5 * spread[4] && spread[4] > 1.5 * spread[6],
                       "spreads: class %d %.1f, ring %.1f, disc %.1f", c, spread[c], spread[4],
                       spread[6]);
-        CHECK(sqrt(dist[5]) < 2.5 && sqrt(dist[4]) > 8.0, "disc from the diamond %.2f, ring %.2f",
-              sqrt(dist[5]), sqrt(dist[4]));
-        for (int c = 0; c < 6; c++) { /* the five filled shapes from the frame */
-            if (c == 4)
-                continue;
-            double f = 0;
-            for (int p = 0; p < PX; p++)
-                f += (mean[7 * PX + p] - mean[c * PX + p]) * (mean[7 * PX + p] - mean[c * PX + p]);
-            CHECK(sqrt(f) > 8.0, "the frame's mean image %.2f from class %d's", sqrt(f), c);
-        }
+        CHECK(mean_gap(mean, 6, 5) < 2.5 && mean_gap(mean, 6, 4) > 8.0,
+              "disc from the diamond %.2f, ring %.2f", mean_gap(mean, 6, 5), mean_gap(mean, 6, 4));
+        for (int c = 0; c < 6; c++) /* the five filled shapes from the frame */
+            if (c != 4)
+                CHECK(mean_gap(mean, 7, c) > 8.0, "the frame's mean image %.2f from class %d's",
+                      mean_gap(mean, 7, c), c);
     }
 
     /* A shape's images do not depend on which other shapes are asked for:
