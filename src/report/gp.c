@@ -1,9 +1,11 @@
 /* report gnuplot: scripts and data files in the output directory, and
  * running gnuplot on them (popen, its messages captured for errors). */
+#define _GNU_SOURCE /* memfd_create */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -245,7 +247,8 @@ int report_gp_end(report_gp *g, int rc)
  * error and words messages as `gnuplot X.gp` does; a marker printed before
  * each script attributes them. */
 
-/* The PNG of a drawn figure exists and is not empty. */
+/* The PNG of a drawn figure exists and is not empty; "wrote" is said
+ * here, once it is, never for a figure only queued. */
 static int check_png(report_ctx *c, const char *base)
 {
     char png[4400];
@@ -253,6 +256,8 @@ static int check_png(report_ctx *c, const char *base)
     struct stat sb;
     if (stat(png, &sb) || sb.st_size == 0)
         return err_set(c->e, LESDE_FAIL, "gnuplot wrote no image %s", png);
+    if (c->o->log)
+        fprintf(c->o->log, "wrote %s\n", png);
     return LESDE_OK;
 }
 
@@ -314,29 +319,25 @@ int report_gp_run(report_gp *g)
     return LESDE_OK;
 }
 
-/* A gnuplot process drawing jobs [lo, hi) from a batch file. */
+/* A gnuplot process drawing jobs [lo, hi) from a batch. */
 typedef struct {
     int lo, hi;
-    char file[4200]; /* the batch (a temporary file; "" when none) */
-    FILE *p;         /* popen'ed gnuplot (NULL: it could not start) */
-    char *out;       /* its output, once finished */
-    int st;          /* its exit status, or -1 */
+    FILE *p;   /* popen'ed gnuplot (NULL: it could not start) */
+    char *out; /* its output, once finished */
+    int st;    /* its exit status, or -1 */
 } gp_batch;
 
-/* Writes the batch file of b's jobs and starts gnuplot on it in DIR. */
+/* Writes the batch of b's jobs and starts gnuplot on it in DIR. The batch
+ * is a memory file that gnuplot opens as /dev/fd/N: no temporary file to
+ * leave behind when the report is killed (Ctrl-C) while it draws. */
 static void batch_start(report_ctx *c, gp_batch *b)
 {
-    const char *tmp = getenv("TMPDIR");
-    snprintf(b->file, sizeof b->file, "%s/lesde-gp-XXXXXX", tmp && tmp[0] == '/' ? tmp : "/tmp");
-    int fd = mkstemp(b->file);
+    int fd = memfd_create("lesde-gp", 0); /* not close-on-exec: gnuplot opens it */
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!f) {
-        if (fd >= 0) {
+        if (fd >= 0)
             close(fd);
-            remove(b->file);
-        }
-        b->file[0] = '\0';
-        return;
+        return; /* each script then drawn alone */
     }
     for (int j = b->lo; j < b->hi; j++) {
         fprintf(f, "print \"@@lesde %d\"\nreset session\nload '", j);
@@ -347,13 +348,13 @@ static void batch_start(report_ctx *c, gp_batch *b)
         }
         fputs(".gp'\n", f);
     }
-    char qd[4200], qg[4200], qb[4400], cmd[13000];
-    int bad = ferror(f);
-    if (fclose(f) || bad || report_shell_quote(c->o->out_dir, qd, sizeof qd) ||
-        report_shell_quote(c->gnuplot, qg, sizeof qg) || report_shell_quote(b->file, qb, sizeof qb))
-        return;
-    snprintf(cmd, sizeof cmd, "cd %s && %s %s 2>&1 </dev/null", qd, qg, qb);
-    b->p = popen(cmd, "r");
+    char qd[4200], qg[4200], cmd[8600];
+    if (!fflush(f) && !ferror(f) && !report_shell_quote(c->o->out_dir, qd, sizeof qd) &&
+        !report_shell_quote(c->gnuplot, qg, sizeof qg)) {
+        snprintf(cmd, sizeof cmd, "cd %s && %s /dev/fd/%d 2>&1 </dev/null", qd, qg, fd);
+        b->p = popen(cmd, "r");
+    }
+    fclose(f); /* gnuplot has its own descriptor of the file */
 }
 
 /* Splits a finished batch's output at its markers ("@@lesde J" lines):
@@ -404,11 +405,8 @@ int report_gp_draw(report_ctx *c)
         b[h].hi = h || nb == 1 ? n : n / 2;
         batch_start(c, &b[h]);
     }
-    for (int h = 0; h < nb; h++) {
+    for (int h = 0; h < nb; h++)
         b[h].st = b[h].p ? finish_capture(b[h].p, &b[h].out) : -1;
-        if (b[h].file[0])
-            remove(b[h].file);
-    }
     const char **seg = calloc((size_t)n, sizeof *seg);
     int rc = LESDE_OK, j = 0; /* j: the first job not yet checked */
     for (int h = 0; h < nb && j == b[h].lo && !rc; h++) {

@@ -241,8 +241,6 @@ int report_add_fig(report_ctx *c, const char *base, const char *kind, const char
     va_start(ap, caption);
     vsnprintf(f->caption, sizeof f->caption, caption, ap);
     va_end(ap);
-    if (c->o->log)
-        fprintf(c->o->log, "wrote %s/%s\n", c->o->out_dir, f->png);
     return LESDE_OK;
 }
 

@@ -29,6 +29,8 @@ for f in $figs; do
 done
 n=$(ls "$OUT"/*.png | wc -l)
 check "23 figures, not $n" test "$n" -eq 23
+check "a 'wrote' line for each of the 23 PNGs" test "$(grep '^wrote .*\.png$' "$TMP/report.out" | sed 's/^wrote //' | sort)" = \
+  "$(ls "$OUT"/*.png | sort)"
 check "fig5k: a panel per class" test "$(grep -c "^set title 'class " "$OUT/fig5kplateau-pollution.gp")" -eq 3
 check "fig4 names the median-RD seed" grep -q "seed [01] (median RD of 2 seeds)" "$OUT/fig4plateau-pollution.gp"
 check "fig4seeds: a panel per seed" test "$(grep -c "^set title 'seed " "$OUT/fig4seedsplateau-pollution.gp")" -eq 2
@@ -619,10 +621,28 @@ NOTE="fig3b-pollution imit-pollution" FAIL="imitk-pollution tailt-pollution" \
   expect_exit 1 "a script fails (second half)" "$LESDE" report "$STORE" --out "$TMP/fa" --gnuplot "$TMP/fakegp"
 check "a script fails (second half): its error, after the notes before it" \
   diff <(gp_err) <(gp_note fig3b-pollution; gp_note imit-pollution; gp_fail "$TMP/fa" imitk-pollution)
+# "wrote" only for what was drawn: a figure queued behind the failing one
+# (tailt) or the failing one itself (imitk) has no PNG and no such line.
+drawn_only() {
+  grep '^wrote ' "$TMP/out" | sed 's/^wrote //' | while read -r p; do [ -s "$p" ] || echo "$p"; done
+}
+check "a script fails: every 'wrote' PNG exists" test -z "$(drawn_only)"
+check "a script fails: the figures before it said 'wrote'" grep -q "^wrote $TMP/fa/imit-pollution.png\$" "$TMP/out"
 NOTE="fig3b-pollution imit-pollution" FAIL="fig3cd-pollution tailt-pollution" \
   expect_exit 1 "a script fails (first half)" "$LESDE" report "$STORE" --out "$TMP/fb" --gnuplot "$TMP/fakegp"
 check "a script fails (first half): its error, nothing of the scripts after it" \
   diff <(gp_err) <(gp_note fig3b-pollution; gp_fail "$TMP/fb" fig3cd-pollution)
+
+# Killed while gnuplot draws (Ctrl-C), the report leaves no file in TMPDIR:
+# the batches gnuplot reads are memory files. The fake gnuplot, given a
+# batch (not the -e check at start), interrupts the report that started it.
+printf '%s\n' '#!/usr/bin/env bash' '[ "$1" = -e ] || { kill -INT "$REPORT_PID"; sleep 0.2; }' \
+  'exec gnuplot "$@"' >"$TMP/intgp"
+chmod +x "$TMP/intgp"
+mkdir -p "$TMP/tmpdir"
+TMPDIR=$TMP/tmpdir expect_exit 130 "a report interrupted while gnuplot draws" \
+  bash -c 'REPORT_PID=$$ exec "$0" "$@"' "$LESDE" report "$STORE" --out "$TMP/fi" --gnuplot "$TMP/intgp"
+check "an interrupted report leaves nothing in TMPDIR" test -z "$(ls -A "$TMP/tmpdir")"
 
 # --study: only that study; the train figures are skipped, with a line each.
 expect_exit 0 "report --study gamma" "$LESDE" report "$STORE" --out "$TMP/g" --study gamma
