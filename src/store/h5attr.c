@@ -19,18 +19,25 @@ hid_t store_h5_vlstr(void)
     return t;
 }
 
-/* Replaces attribute name of obj by one of type t holding *v. */
-static int put(hid_t obj, const char *name, hid_t t, const void *v)
+/* Replaces attribute name of obj by one of type t holding *v (n == 0) or
+ * the n values v[0..n-1] (a 1-D array). */
+static int put_n(hid_t obj, const char *name, hid_t t, const void *v, int n)
 {
     if (H5Aexists(obj, name) > 0 && H5Adelete(obj, name) < 0)
         return -1;
-    hid_t sp = H5Screate(H5S_SCALAR);
+    hsize_t dim = (hsize_t)n;
+    hid_t sp = n ? H5Screate_simple(1, &dim, NULL) : H5Screate(H5S_SCALAR);
     hid_t a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
     herr_t rc = a < 0 ? -1 : H5Awrite(a, t, v);
     if (a >= 0)
         H5Aclose(a);
     H5Sclose(sp);
     return rc < 0 ? -1 : 0;
+}
+
+static int put(hid_t obj, const char *name, hid_t t, const void *v)
+{
+    return put_n(obj, name, t, v, 0);
 }
 
 int store_h5_attr_str(hid_t obj, const char *name, const char *value)
@@ -47,6 +54,19 @@ int store_h5_attr_int(hid_t obj, const char *name, long long value)
     int64_t v = value;
     hid_t t = H5Tcopy(H5T_STD_I64LE);
     int rc = put(obj, name, t, &v);
+    H5Tclose(t);
+    return rc;
+}
+
+int store_h5_attr_ints(hid_t obj, const char *name, const long long *v, int n)
+{
+    int64_t w[64];
+    if (n < 1 || n > 64)
+        return -1;
+    for (int i = 0; i < n; i++)
+        w[i] = v[i];
+    hid_t t = H5Tcopy(H5T_STD_I64LE);
+    int rc = put_n(obj, name, t, w, n);
     H5Tclose(t);
     return rc;
 }

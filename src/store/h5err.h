@@ -36,6 +36,8 @@ int store_attr_num(hid_t obj, const char *name, double *v);
 int store_h5_attr_str(hid_t obj, const char *name, const char *value);
 int store_h5_attr_int(hid_t obj, const char *name, long long value);
 int store_h5_attr_f64(hid_t obj, const char *name, double value);
+/* Writes (or replaces) a 1-D int64 array attribute of n (1..64) values. */
+int store_h5_attr_ints(hid_t obj, const char *name, const long long *v, int n);
 /* Marks a float64 variable as 0/1 the CF way: flag_values 0, 1 and
  * flag_meanings "false true" (new attributes). 0 or -1. */
 int store_h5_flags01(hid_t ds);

@@ -8,7 +8,8 @@
 # by p_err equals what lesde report wrote into summary.csv; the median over
 # seeds computed by xarray equals summary/median. lesde fit's file opens
 # with named dimensions too. The string coordinates (fit/model, sim) hold
-# their values in both the parallel store and the serial train file.
+# their values in both the parallel store and the serial train file; the
+# class_ids attribute names the dataset classes of the class coordinate.
 source "$(dirname "$0")/lib.sh"
 if ! /usr/bin/python3 -c "import xarray, h5netcdf, netCDF4" 2>/dev/null; then
   echo "SKIP: needs python3-xarray, python3-h5netcdf and python3-netcdf4 (jobs/setup.sh --test)" >&2
@@ -18,7 +19,7 @@ SPEC=$ROOT/tests/specs/smoke.ini
 expect_exit 0 "sweep" "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" --store "$TMP/s.h5" --quiet
 expect_exit 0 "report of the sweep" "$LESDE" report "$TMP/s.h5" --out "$TMP/rs" --quiet
 expect_exit 0 "train" "$LESDE" train --quiet --iters 300 --train-per-class 40 --val-per-class 20 \
-  --checkpoints 11 --probe-per-class 10 --p-err 0.25 --seed 4 --out "$TMP/t.h5"
+  --checkpoints 11 --probe-per-class 10 --p-err 0.25 --seed 4 --class-ids 5,0,7 --out "$TMP/t.h5"
 expect_exit 0 "report of the train file" "$LESDE" report "$TMP/t.h5" --out "$TMP/rt" --quiet
 check "the train file has its summaries (no warning)" test ! -s "$TMP/err"
 
@@ -105,6 +106,11 @@ for engine in ("h5netcdf", "netcdf4"):
             bad.append(f"{engine}: train file: {acc}, p_err {run_ds.attrs['p_err']} vs {r}")
         if not isinstance(run_ds.attrs["iters"], (int, np.integer)):
             bad.append(f"{engine}: iters is {type(run_ds.attrs['iters'])}")
+        # which dataset classes the class coordinate's 0..K-1 are
+        if list(run_ds.attrs.get("class_ids", [])) != [5, 0, 7] or \
+           list(tr.attrs.get("class_ids", [])) != [0, 1, 2]:
+            bad.append(f"{engine}: class_ids {run_ds.attrs.get('class_ids')} (train file), "
+                       f"{tr.attrs.get('class_ids')} (sweep: the first 3)")
     # its string coordinates hold their values (a serial file writes them
     # as it creates them, a parallel one after: both ways checked)
     run_fit = look(run, "/study/train/fit", engine)
