@@ -278,9 +278,15 @@ static int dry_study(dry_cache *dc, const spec *s, int st, double *sec)
     return 0;
 }
 
-int cli_dry_run(const spec *s, double wall_hours)
+int cli_dry_run(const spec *s, const unsigned char *only, double wall_hours)
 {
-    printf("sweep '%s' (spec hash %s): %ld tasks\n", s->name, s->hash, s->n_tasks);
+    long chosen = 0;
+    for (int i = 0; i < s->n_studies; i++)
+        chosen += !only || only[i] ? s->studies[i].n_tasks : 0;
+    printf("sweep '%s' (spec hash %s): %ld tasks", s->name, s->hash, s->n_tasks);
+    if (only)
+        printf(", %ld of them in the studies --study names", chosen);
+    printf("\n");
     dry_cache *dc = calloc(1, sizeof *dc);
     if (!dc)
         return fprintf(stderr, "lesde: out of memory\n"), 1;
@@ -288,6 +294,8 @@ int cli_dry_run(const spec *s, double wall_hours)
     int rc = 0;
     for (int i = 0; i < s->n_studies && !rc; i++) {
         const spec_study *ss = &s->studies[i];
+        if (only && !only[i])
+            continue;
         double *sec = malloc(sizeof(double) * (size_t)ss->n_points);
         if (!sec || dry_study(dc, s, i, sec)) {
             fprintf(stderr, "lesde: %s\n", sec ? "self-benchmark failed" : "out of memory");

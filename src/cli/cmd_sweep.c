@@ -35,6 +35,9 @@ static void help(void)
            "                      the ranks needed for --wall and the store's size; runs\n"
            "                      nothing\n"
            "  --wall HOURS        target wall time for --dry-run (default 1)\n"
+           "  --study NAME,...    run (or --dry-run) only these studies' tasks; the others\n"
+           "                      are left as they are in the store (pending tasks stay\n"
+           "                      pending), and a later sweep without it runs them\n"
            "  --new               delete an existing store and start over\n"
            "  --retry-failed      run failed tasks again on resume\n"
            "  --grace SECONDS     after SIGTERM/SIGINT/SIGUSR1, how long running tasks may\n"
@@ -58,7 +61,33 @@ static void help(void)
            STORE_LOCK_REFRESH, STORE_LOCK_STALE, cli_exit_codes);
 }
 
-int cli_dry_run(const spec *s, double wall_hours);
+int cli_dry_run(const spec *s, const unsigned char *only, double wall_hours);
+
+/* --study NAME,...: only[i] = 1 for each named study. LESDE_USAGE naming
+ * the spec's studies when a name is not one of them. */
+static int pick_studies(const spec *s, const char *list, unsigned char *only, lesde_err *e)
+{
+    char buf[4096], names[1024] = "";
+    snprintf(buf, sizeof buf, "%s", list);
+    size_t len = 0;
+    for (int i = 0; i < s->n_studies && len < sizeof names; i++)
+        len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "",
+                                s->studies[i].name);
+    int any = 0;
+    char *save = NULL;
+    for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+        int i = 0;
+        while (i < s->n_studies && strcmp(s->studies[i].name, w))
+            i++;
+        if (i == s->n_studies)
+            return err_set(e, LESDE_USAGE, "sweep: --study: no study '%s' in %s (its studies: %s)",
+                           w, s->path, names);
+        only[i] = 1;
+        any = 1;
+    }
+    return any ? LESDE_OK
+               : err_set(e, LESDE_USAGE, "sweep: --study needs a study name (%s)", names);
+}
 
 static int mkdir_p(const char *dir)
 {
@@ -77,12 +106,13 @@ static int mkdir_p(const char *dir)
 int cmd_sweep(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"store", 1, 0, 's'}, {"set", 1, 0, 'S'}, {"dry-run", 0, 0, 'n'},
-        {"wall", 1, 0, 'w'}, {"new", 0, 0, 'N'}, {"retry-failed", 0, 0, 'r'},
+        {"store", 1, 0, 's'}, {"set", 1, 0, 'S'},      {"dry-run", 0, 0, 'n'},
+        {"wall", 1, 0, 'w'},  {"new", 0, 0, 'N'},      {"retry-failed", 0, 0, 'r'},
         {"grace", 1, 0, 'g'}, {"mpi-info", 1, 0, 'm'}, {"progress", 1, 0, 'p'},
-        {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+        {"quiet", 0, 0, 'q'}, {"study", 1, 0, 't'},    {"help", 0, 0, 'h'},
+        {0, 0, 0, 0}};
     run_opts o = {.grace = 60, .progress_every = 5};
-    const char *sets[MAX_SETS];
+    const char *sets[MAX_SETS], *studies = NULL;
     int n_sets = 0, dry = 0;
     double wall = 1;
     optind = 1;
@@ -113,6 +143,7 @@ int cmd_sweep(int argc, char **argv)
                 return cli_usage("sweep", "--progress needs seconds > 0, not '%s'", optarg);
             break;
         case 'q': o.quiet = 1; break;
+        case 't': studies = optarg; break;
         default: return cli_bad_option("sweep", ch, argv[optind - 1]);
         }
     }
@@ -130,13 +161,23 @@ int cmd_sweep(int argc, char **argv)
     int early = dry || !run_launched();
     if (early && (!path || spec_load(&s, path, sets, n_sets, &e)))
         return cli_fail(&e);
+    unsigned char *only = NULL;
+    if (early && studies &&
+        (!(only = calloc((size_t)s.n_studies, 1)) || pick_studies(&s, studies, only, &e))) {
+        int rc = only ? cli_fail(&e) : (fprintf(stderr, "lesde: out of memory\n"), 1);
+        free(only);
+        spec_free(&s);
+        return rc;
+    }
     if (dry) { /* no store */
-        int rc = cli_dry_run(&s, wall);
+        int rc = cli_dry_run(&s, only, wall);
+        free(only);
         spec_free(&s);
         return rc;
     }
     int started = run_init(NULL, NULL);
     if (started != LESDE_OK) {
+        free(only);
         if (early)
             spec_free(&s);
         return started == LESDE_USAGE ? 2 : (fprintf(stderr, "lesde: MPI could not start\n"), 1);
@@ -145,10 +186,20 @@ int cmd_sweep(int argc, char **argv)
     int rc = early ? LESDE_OK : path ? spec_load(&s, path, sets, n_sets, &e) : e.code;
     if (rc)
         return run_finalize(rank == 0 ? cli_fail(&e) : rc);
+    /* every rank loaded the same spec: the same answer on each */
+    if (!early && studies &&
+        (!(only = calloc((size_t)s.n_studies, 1)) || (rc = pick_studies(&s, studies, only, &e)))) {
+        rc = only ? rc : err_set(&e, LESDE_FAIL, "out of memory");
+        free(only);
+        spec_free(&s);
+        return run_finalize(rank == 0 ? cli_fail(&e) : rc);
+    }
+    o.only = only;
     /* Missing data is refused before anything is made. */
-    if ((rc = run_check_data(&s, &e)) != LESDE_OK) {
+    if ((rc = run_check_data(&s, only, &e)) != LESDE_OK) {
         if (rank == 0)
             cli_fail(&e);
+        free(only);
         spec_free(&s);
         return run_finalize(rc);
     }
@@ -163,6 +214,7 @@ int cmd_sweep(int argc, char **argv)
     rc = run_sweep(&s, &o, &e);
     if (rc && rank == 0)
         cli_fail(&e);
+    free(only);
     spec_free(&s);
     return run_finalize(rc);
 }

@@ -42,7 +42,7 @@ typedef struct {
     int interrupted;      /* a stop signal, or an abandoned task */
     int fatal;            /* a store write failed somewhere */
     int any_failed;
-    long done, failed, total;
+    long done, failed, total, other; /* other: tasks of studies --study left out */
     long fin0;                 /* master: done + failed before this run */
     double cost_all, cost_fin; /* master: estimated cost of the queue, and
                                   of its tasks finished (the ETA's work) */
@@ -388,7 +388,13 @@ static int build_queue(sched *m, lesde_err *e)
     }
     int rc = store_read_status(m->st, status, e);
     long k = 0;
-    for (long id = 0; !rc && id < n; id++) {
+    for (long id = 0, si = 0; !rc && id < n; id++) {
+        while (si + 1 < m->s->n_studies && id >= m->s->studies[si + 1].first_task)
+            si++; /* the study of task id: they are numbered study by study */
+        if (m->o->only && !m->o->only[si]) {
+            m->other++; /* --study: left as it is */
+            continue;
+        }
         if (status[id] == STORE_DONE) {
             m->done++;
             continue;
@@ -411,18 +417,20 @@ static int build_queue(sched *m, lesde_err *e)
     }
     m->fin0 = m->done + m->failed;
     m->nq = k;
-    m->total = n;
+    m->total = n - m->other;
     free(status);
     free(c);
     return rc;
 }
 
-int run_check_data(const spec *s, lesde_err *e)
+int run_check_data(const spec *s, const unsigned char *only, lesde_err *e)
 {
     int rc = LESDE_OK;
     if (run_rank() == 0)
         for (int i = 0; i < s->n_studies && !rc; i++) {
             const spec_study *st = &s->studies[i];
+            if (only && !only[i])
+                continue;
             for (long p = 0; st->kind == SPEC_TRAIN && p < st->n_points && !rc; p++) {
                 spec_task t;
                 train_config c;
@@ -489,9 +497,12 @@ int run_sweep(const spec *s, const run_opts *o, lesde_err *e)
         fprintf(stderr, "lesde: warning: %s: %s\n", o->store_path, note);
     if (m.rank == 0) {
         rc = build_queue(&m, e);
-        log_info("%s: %ld tasks, %ld done, %ld failed, %ld to run on %d rank%s -> %s",
-                 s->name, m.total, m.done, m.failed, m.nq, m.size, m.size > 1 ? "s" : "",
-                 o->store_path);
+        log_info("%s: %ld tasks%s, %ld done, %ld failed, %ld to run on %d rank%s -> %s", s->name,
+                 m.total, o->only ? " of the chosen studies" : "", m.done, m.failed, m.nq, m.size,
+                 m.size > 1 ? "s" : "", o->store_path);
+        if (m.other)
+            log_info("%s: %ld tasks of the other studies left as they are (--study)", s->name,
+                     m.other);
     }
     MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (!rc) {
@@ -522,7 +533,8 @@ int run_sweep(const spec *s, const run_opts *o, lesde_err *e)
             code = err_set(e, LESDE_FAIL, "%ld of %ld tasks failed (lesde status %s)",
                            m.failed, m.total, o->store_path);
         else
-            log_info("%s: all %ld tasks done", s->name, m.total);
+            log_info("%s: all %ld tasks%s done", s->name, m.total,
+                     o->only ? " of the chosen studies" : "");
     }
     store_lock_release(m.lock); /* after the summaries: they write the store too */
     gentle_barrier();

@@ -21,6 +21,7 @@ typedef struct {
     const char *mpi_info; /* MPI-IO hints "key=value,..." */
     int quiet;
     double progress_every;/* seconds between progress lines when not a terminal */
+    const unsigned char *only; /* --study: 1 for each study to run (NULL: all) */
 } run_opts;
 
 /* MPI start and end for the commands that use MPI; run_rank/run_size after.
@@ -48,8 +49,9 @@ void run_mpi_library(char *buf, int n);
 
 /* Checks that the files every train study reads are there (rank 0, the
  * result on every rank), before a store or a folder is made: LESDE_USAGE
- * and "spec:line: study 'NAME': what: path: reason" otherwise. Collective. */
-int run_check_data(const spec *s, lesde_err *e);
+ * and "spec:line: study 'NAME': what: path: reason" otherwise. Only the
+ * studies only[] marks, unless only is NULL. Collective. */
+int run_check_data(const spec *s, const unsigned char *only, lesde_err *e);
 
 /* Runs the sweep; every rank calls it. The store's lock (store_lock_take)
  * is held by rank 0 from before the store is opened (or removed, with

@@ -3,7 +3,8 @@
 # task data (every dataset but the timing fields), and a complete store;
 # so do Fashion-MNIST tasks (tests/specs/fashion.ini) on 1 and 2 ranks.
 # One process runs the queue in order: among tasks of equal cost, seed by
-# seed (every grid point of a seed, then the next).
+# seed (every grid point of a seed, then the next). A store made study by
+# study (sweep --study) is the same too.
 source "$(dirname "$0")/lib.sh"
 SPEC=$ROOT/tests/specs/smoke.ini
 expect_exit 0 "sweep, one process" "$LESDE" sweep "$SPEC" --store "$TMP/n1.h5" --quiet
@@ -17,6 +18,27 @@ check "all done" grep -q "total: .* 0 failed, 0 pending" "$TMP/out"
 check "1 vs 2 ranks equal" /usr/bin/python3 "$ROOT/tests/compare_stores.py" "$TMP/n1.h5" "$TMP/n2.h5"
 check "1 vs 3 ranks equal" /usr/bin/python3 "$ROOT/tests/compare_stores.py" "$TMP/n1.h5" "$TMP/n3.h5"
 check "data cache off equal" /usr/bin/python3 "$ROOT/tests/compare_stores.py" "$TMP/n1.h5" "$TMP/n0.h5"
+# --study: one study's tasks, the other's left pending; a second pass runs
+# those, and a sweep without it then finds nothing to run; the store is the
+# one sweep's. An unknown name is a usage error naming the spec's studies.
+expect_exit 0 "sweep --study train" "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" --study train \
+  --store "$TMP/st.h5"
+check "--study train: says what it left" grep -q "^lesde: smoke: 10 tasks of the other studies left as they are (--study)" "$TMP/err"
+expect_exit 0 "status after --study train" "$LESDE" status "$TMP/st.h5"
+check "--study train: train done, sde pending" bash -c "grep -Eq '^  train +train +10 done +0 failed +0 pending' '$TMP/out' &&
+  grep -Eq '^  sde +sde +0 done +0 failed +10 pending' '$TMP/out'"
+expect_exit 0 "sweep --study sde,train" "$LESDE" sweep "$SPEC" --study sde,train --store "$TMP/st.h5"
+check "--study sde,train: the 10 sde tasks run" grep -q "^lesde: smoke: 20 tasks of the chosen studies, 10 done, 0 failed, 10 to run" "$TMP/err"
+expect_exit 0 "sweep after --study" "$LESDE" sweep "$SPEC" --store "$TMP/st.h5"
+check "then nothing to run" grep -q "^lesde: smoke: 20 tasks, 20 done, 0 failed, 0 to run" "$TMP/err"
+check "--study passes equal one sweep" /usr/bin/python3 "$ROOT/tests/compare_stores.py" "$TMP/n1.h5" "$TMP/st.h5"
+expect_exit 2 "--study an unknown name" "$LESDE" sweep "$SPEC" --study train,gamma --store "$TMP/su.h5"
+check "--study gamma: names the spec's studies" grep -q "^lesde: sweep: --study: no study 'gamma' in .*smoke.ini (its studies: sde, train)$" "$TMP/err"
+expect_exit 2 "--study an unknown name, 2 ranks" "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" --study gamma --store "$TMP/su.h5"
+check "--study unknown: no store made" test ! -e "$TMP/su.h5"
+expect_exit 0 "--study sde --dry-run" "$LESDE" sweep "$SPEC" --study sde --dry-run
+check "--dry-run --study sde: that study alone" bash -c "grep -q '20 tasks, 10 of them in the studies --study names' '$TMP/out' &&
+  grep -q '^  study sde ' '$TMP/out' && ! grep -q '^  study train ' '$TMP/out'"
 # Fashion-MNIST: one process reads Debian's files once and takes them from
 # its cache for the next 5 tasks; 2 ranks and no cache give the same bytes
 FSPEC=$ROOT/tests/specs/fashion.ini
