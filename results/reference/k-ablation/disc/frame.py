@@ -65,14 +65,20 @@ def report(d, mu):
         print(f"{name}: {f(alls):+.3f} [{lo:.3f}, {hi:.3f}]")
 
 
-def main():
+def drive(load, report, shapes):
+    """DATA.h5 (of `shapes` shapes) and three stores, and maybe three more of
+    other seeds: report on them (runs)."""
     mu = mean_images(sys.argv[1])
-    assert len(mu) == 8, "DATA.h5 must hold the eight shapes"
+    assert len(mu) == shapes, f"DATA.h5 must hold {shapes} shapes"
     d2 = None
     if len(sys.argv) >= 8:
         disjoint(sys.argv[2], sys.argv[5])
         d2 = load(*sys.argv[5:8])
     runs(report, mu, load(*sys.argv[2:5]), d2)
+
+
+def main():
+    drive(load, report, 8)
 
 
 if __name__ == "__main__":
