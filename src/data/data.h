@@ -13,7 +13,7 @@
 #include "core/err.h"
 
 #define DATA_SIDE 32          /* every image is DATA_SIDE x DATA_SIDE */
-#define DATA_GEOMNIST_MAX_K 9 /* shapes the GeoMNIST generator knows */
+#define DATA_GEOMNIST_MAX_K 10 /* shapes the GeoMNIST generator knows */
 #define DATA_MAX_K 10         /* the most classes any dataset has */
 
 typedef enum { DATA_GEOMNIST = 0, DATA_FASHION_MNIST = 1, DATA_CIFAR10 = 2 } data_kind;

@@ -36,11 +36,13 @@ enum {
     SHAPE_DIAMOND,
     SHAPE_DISC,
     SHAPE_FRAME,
-    SHAPE_OFFSET
+    SHAPE_OFFSET,
+    SHAPE_HALFOFFSET
 };
 
 static const char *const shape_names[DATA_GEOMNIST_MAX_K] = {
-    "ellipse", "rectangle", "triangle", "cross", "ring", "diamond", "disc", "frame", "offset",
+    "ellipse", "rectangle", "triangle", "cross",  "ring",
+    "diamond", "disc",      "frame",    "offset", "halfoffset",
 };
 
 const char *data_geomnist_name(int cls)
@@ -71,7 +73,8 @@ static int in_triangle(const double v[3][2], double r, double c)
  * (apex left), the last two shifted diagonally by -1..1 px. The others
  * (cross, ring, diamond, disc, frame) extend the set for the K ablation, centred,
  * with areas in the same range (about 150 to 230 px) so total ink does
- * not tell classes apart; the last (offset, 155 px) is off the centre. */
+ * not tell classes apart; the last two (offset, halfoffset, 149 px) are off the
+ * centre. */
 void data_geo_mask(double *img, int shape, double u)
 {
     const double cr = 0.5 * S, cc = 0.5 * S, d = -1.0 + 2.0 * u;
@@ -128,13 +131,15 @@ void data_geo_mask(double *img, int shape, double u)
                 in = m <= h && m >= h - 3.0;
                 break;
             }
-            case SHAPE_OFFSET: {
+            case SHAPE_OFFSET:
+            case SHAPE_HALFOFFSET: {
                 /* filled ellipse, semi-axes 4.8 by 10 px, its centre 7..9 px
-                 * above the frame's, the long axis across: filled like the
-                 * first five, yet the rotations spread its mean image into
-                 * a ring as far from theirs as the frame's (docs/plateau.md,
-                 * section 5) */
-                double yy = y + 7.0 + 2.0 * u;
+                 * (offset) or 3..5 px (halfoffset) above the frame's, the
+                 * long axis across: filled like the first five, yet the
+                 * rotations spread its mean image into a ring, for the
+                 * offset as far from theirs as the frame's, for the
+                 * halfoffset between (docs/plateau.md, section 5) */
+                double yy = y + (shape == SHAPE_OFFSET ? 7.0 : 3.0) + 2.0 * u;
                 in = yy * yy / (4.8 * 4.8) + x * x / 100.0 < 1.0;
                 break;
             }

@@ -41,7 +41,7 @@ bad_case() { # bad_case WORD ARGS...
 bad_case classes --classes 1
 bad_case "at least 2 (0 and T)" --checkpoints 1
 bad_case "--seed must be non-negative" --seed -1
-bad_case classes --classes 10
+bad_case classes --classes 11
 bad_case p_err --p-err 1.5
 bad_case p_err --p-err -0.1
 bad_case p-err --p-err abc
@@ -87,6 +87,6 @@ expect_exit 0 "data png" "$LESDE" data geomnist --classes 6 --per-class 8 --png 
 check "png signature" sh -c "head -c 8 '$TMP/g.png' | od -An -tx1 | grep -q '89 50 4e 47'"
 expect_exit 0 "data h5" "$LESDE" data geomnist --classes 3 --per-class 5 --out "$TMP/g.h5"
 check "data h5 has x" sh -c "h5dump -H '$TMP/g.h5' | grep -q 'DATASET \"x\"'"
-expect_exit 2 "data K=10" "$LESDE" data geomnist --classes 10 --png "$TMP/x.png"
-check "data K=10: says so" grep -q "^lesde: data: --classes must be in 2..9 for geomnist (see 'lesde data --help')" "$TMP/err"
+expect_exit 2 "data K=11" "$LESDE" data geomnist --classes 11 --png "$TMP/x.png"
+check "data K=11: says so" grep -q "^lesde: data: --classes must be in 2..10 for geomnist (see 'lesde data --help')" "$TMP/err"
 finish

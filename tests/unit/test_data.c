@@ -49,7 +49,7 @@ static void test_kinds(void)
         CHECK(data_kind_parse(data_kind_name(k)) == k, "name round trip %d", k);
     CHECK(data_kind_channels(DATA_GEOMNIST) == 1 && data_kind_channels(DATA_FASHION_MNIST) == 1 &&
               data_kind_channels(DATA_CIFAR10) == 3, "channels");
-    CHECK(data_kind_max_k(DATA_GEOMNIST) == 9 && data_kind_max_k(DATA_FASHION_MNIST) == 10 &&
+    CHECK(data_kind_max_k(DATA_GEOMNIST) == 10 && data_kind_max_k(DATA_FASHION_MNIST) == 10 &&
               data_kind_max_k(DATA_CIFAR10) == 10,
           "max k");
     CHECK(strcmp(data_geomnist_name(0), "ellipse") == 0 &&
@@ -58,7 +58,8 @@ static void test_kinds(void)
               strcmp(data_geomnist_name(6), "disc") == 0 &&
               strcmp(data_geomnist_name(7), "frame") == 0 &&
               strcmp(data_geomnist_name(8), "offset") == 0 &&
-              strcmp(data_geomnist_name(9), "unknown") == 0,
+              strcmp(data_geomnist_name(9), "halfoffset") == 0 &&
+              strcmp(data_geomnist_name(10), "unknown") == 0,
           "shape names");
     CHECK(strcmp(data_default_dir(DATA_FASHION_MNIST), DATA_FASHION_MNIST_DIR) == 0, "fm dir");
     data_set ds;
@@ -148,9 +149,9 @@ static void test_geomnist(void)
      * point (16, 16), which the rotation about (15.5, 15.5) carries around
      * 0.71 px from the frame's centre; the rectangle and the triangle are
      * shifted by up to 1 px each way and the triangle's centroid sits
-     * 0.71 px right of its layout point. The offset ellipse (8) is 7..9 px
-     * off the centre by design. */
-    double worst = 0, worst_sym = 0, off_lo = 99, off_hi = 0;
+     * 0.71 px right of its layout point. The offset ellipses are off the
+     * centre by design: 7..9 px (8), 3..5 px (9). */
+    double worst = 0, worst_sym = 0, off_lo[2] = {99, 99}, off_hi[2] = {0, 0};
     for (int i = 0; i < a.n; i++) {
         double m = 0, mx = 0, my = 0;
         for (int r = 0; r < 32; r++)
@@ -161,9 +162,9 @@ static void test_geomnist(void)
                 my += v * r;
             }
         double off = hypot(mx / m - 15.5, my / m - 15.5);
-        if (a.label[i] == 8) {
-            off_lo = fmin(off_lo, off);
-            off_hi = fmax(off_hi, off);
+        if (a.label[i] >= 8) {
+            off_lo[a.label[i] - 8] = fmin(off_lo[a.label[i] - 8], off);
+            off_hi[a.label[i] - 8] = fmax(off_hi[a.label[i] - 8], off);
             continue;
         }
         worst = fmax(worst, off);
@@ -171,8 +172,10 @@ static void test_geomnist(void)
             worst_sym = fmax(worst_sym, fabs(off - sqrt(0.5)));
     }
     CHECK(worst < 3.0, "a centre of mass is %.3f px off centre", worst);
-    CHECK(off_lo > 6.0 && off_hi < 10.0, "the offset ellipse's centre of mass %.2f..%.2f px off",
-          off_lo, off_hi);
+    CHECK(off_lo[0] > 6.0 && off_hi[0] < 10.0, "the offset's centre of mass %.2f..%.2f px off",
+          off_lo[0], off_hi[0]);
+    CHECK(off_lo[1] > 2.0 && off_hi[1] < 6.0, "the halfoffset's centre of mass %.2f..%.2f px off",
+          off_lo[1], off_hi[1]);
 
     /* Every shape fits the frame at every angle (the square frame's
      * corners come within 0.7 px of its edge at 45 degrees): little ink
@@ -326,6 +329,11 @@ static void test_geomnist(void)
         CHECK(mean_gap(mean, 8, 7) < mean_gap(mean, 8, 1) - 1.0,
               "the offset's mean image nearer the frame's (%.2f) than any filled shape's (%.2f)",
               mean_gap(mean, 8, 7), mean_gap(mean, 8, 1));
+        /* The halfoffset (9) between: 4.9-6.6 from them at 2,000 a class. */
+        for (int c = 0; c < 6; c++)
+            if (c != 4)
+                CHECK(mean_gap(mean, 9, c) > 4.3 && mean_gap(mean, 9, c) < 7.5,
+                      "the halfoffset's mean image %.2f from class %d's", mean_gap(mean, 9, c), c);
     }
 
     /* A shape's images do not depend on which other shapes are asked for:
@@ -366,9 +374,9 @@ static void test_geomnist(void)
         data_free(&va);
         data_free(&t2);
         data_free(&v2);
-        req.k = 10;
+        req.k = 11;
         CHECK(data_load(&req, &tr, &va, &e) == LESDE_USAGE && tr.x == NULL && va.x == NULL,
-              "data_load k = 10 accepted");
+              "data_load k = 11 accepted");
     }
 
     /* Write the PNG to look at. */
@@ -376,8 +384,8 @@ static void test_geomnist(void)
     data_free(&a);
 
     /* Bad requests. */
-    CHECK(data_geomnist(&a, 10, 10, 1, RNG_DATA_TRAIN, &e) == LESDE_USAGE, "k = 10 accepted");
-    CHECK(one_line(&e) && strstr(e.msg, "1..9"), "message: %s", e.msg);
+    CHECK(data_geomnist(&a, 11, 10, 1, RNG_DATA_TRAIN, &e) == LESDE_USAGE, "k = 11 accepted");
+    CHECK(one_line(&e) && strstr(e.msg, "1..10"), "message: %s", e.msg);
     CHECK(data_geomnist(&a, 3, 0, 1, RNG_DATA_TRAIN, &e) == LESDE_USAGE, "0 per class accepted");
     int dup[2] = {2, 2};
     CHECK(data_geomnist_ids(&a, 2, dup, 5, 1, RNG_DATA_TRAIN, &e) == LESDE_USAGE,
@@ -675,9 +683,9 @@ static void test_png(const char *tmp)
     lesde_err e = {0};
     unsigned w = 0, h = 0;
     int color = -1;
-    /* /tmp/geomnist.png was written by test_geomnist: 9 rows x 12 columns. */
+    /* /tmp/geomnist.png was written by test_geomnist: 10 rows x 12 columns. */
     CHECK(png_header("/tmp/geomnist.png", &w, &h, &color) == 0, "no PNG at /tmp/geomnist.png");
-    CHECK(w == 12 * 64 + 11 && h == 9 * 64 + 8 && color == 0, "geomnist.png is %ux%u color %d", w,
+    CHECK(w == 12 * 64 + 11 && h == 10 * 64 + 9 && color == 0, "geomnist.png is %ux%u color %d", w,
           h, color);
 
     data_set ds;
