@@ -33,17 +33,23 @@ def load(offset, pairs, frame):
     return load_stores(((offset, OFFSETS + EXTRA), (pairs, OTHERS + RINGS), (frame, FRAMES)))
 
 
-def report(d, mu):
-    m = d[OFFSETS[0]].shape[1]
+def pair_rows(d, mu, ps, m):
+    """The pairs ps' lines, by ratio, and how many follow the plateau law (P1)."""
     alls = np.arange(m)
     print("pair: mean-image distance, clean plateau median [95%], clean x distance, seeds left at 0.8, "
           "ratio at rho 0.8 [95%]")
     in_law = 0
-    for p in sorted(OFFSETS + EXTRA, key=lambda p: ratio(d, p, alls)):
+    for p in sorted(ps, key=lambda p: ratio(d, p, alls)):
         dist = np.linalg.norm(mu[p[0]] - mu[p[1]])
         pair_row(d, p, dist, m)
         in_law += LAW[0] <= clean(d, p, alls) * dist <= LAW[1]
-    print(f"  P1: clean x distance within {LAW[0]}-{LAW[1]} for {in_law} of {len(OFFSETS + EXTRA)} pairs")
+    print(f"  P1: clean x distance within {LAW[0]}-{LAW[1]} for {in_law} of {len(ps)} pairs")
+
+
+def report(d, mu):
+    m = d[OFFSETS[0]].shape[1]
+    alls = np.arange(m)
+    pair_rows(d, mu, OFFSETS + EXTRA, m)
     rs = [ratio(d, p, alls) for p in OFFSETS]
     print(f"  the offset's five with the filled shapes: ratio {min(rs):.2f}-{max(rs):.2f}, mean {np.mean(rs):.3f}")
     print("mean ratio by group:")
