@@ -27,6 +27,8 @@ Options:
                          warning (default 120); the warning comes S+60 s
                          before the limit
   --set KEY=VALUE        override a spec key (lesde sweep --set); repeatable
+  --study NAME,...       run only these studies' tasks (lesde sweep --study);
+                         the report still covers the whole store
   --mpi-info K=V,...     MPI-IO hints for the store (lesde sweep --mpi-info)
   --lesde PATH           the lesde binary (default: $LESDE, lesde on PATH,
                          PREFIX/bin/lesde when this script is installed, or
@@ -83,6 +85,7 @@ while [ $# -gt 0 ]; do
     --results) need_value "$@"; results=$2; shift 2 ;;
     --grace) need_value "$@"; grace=$2; shift 2 ;;
     --set) need_value "$@"; lesde_args+=(--set "$2"); shift 2 ;;
+    --study) need_value "$@"; lesde_args+=(--study "$2"); shift 2 ;;
     --mpi-info) need_value "$@"; lesde_args+=(--mpi-info "$2"); shift 2 ;;
     --lesde) need_value "$@"; lesde=$2; shift 2 ;;
     --no-report) report=0; shift ;;

@@ -22,6 +22,11 @@ check "dry run: the sweep job" grep -q "sbatch .*--ntasks-per-node=2 .*--time=0:
 check "dry run: the report after it" grep -q 'sbatch .*--dependency=afterok:.*report.sbatch' "$TMP/out"
 check "dry run: the sweep name from the spec" grep -q "results/smoke/slurm-%j.out" "$TMP/out"
 check "dry run submits nothing" test ! -e "$TMP/results"
+expect_exit 0 "submit.sh --study --dry-run" "$SUBMIT" "$SPEC" --study sde --dry-run
+check "dry run: --study passed to the sweep" grep -q "lesde.sbatch --study sde" "$TMP/out"
+expect_exit 2 "submit.sh --study an unknown name" "$SUBMIT" "$SPEC" --study gamma --dry-run
+check "--study gamma: refused by the spec check" grep -q "no study 'gamma' in .*smoke.ini" "$TMP/err"
+check "--study gamma: nothing submitted" test ! -e "$TMP/results"
 
 expect_exit 0 "reference sweep under mpirun" "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" --store "$TMP/ref.h5" --quiet
 
