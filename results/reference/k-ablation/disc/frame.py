@@ -72,7 +72,8 @@ def drive(load, report, shapes):
     assert len(mu) == shapes, f"DATA.h5 must hold {shapes} shapes"
     d2 = None
     if len(sys.argv) >= 8:
-        disjoint(sys.argv[2], sys.argv[5])
+        for first, second in zip(sys.argv[2:5], sys.argv[5:8]):
+            disjoint(first, second)  # each kind of store: no seed twice
         d2 = load(*sys.argv[5:8])
     runs(report, mu, load(*sys.argv[2:5]), d2)
 
