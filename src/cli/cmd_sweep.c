@@ -63,10 +63,13 @@ static void help(void)
 
 int cli_dry_run(const spec *s, const unsigned char *only, double wall_hours);
 
-/* --study NAME,...: only[i] = 1 for each named study. LESDE_USAGE naming
- * the spec's studies when a name is not one of them. */
-static int pick_studies(const spec *s, const char *list, unsigned char *only, lesde_err *e)
+/* --study NAME,...: *only (malloc'ed, s->n_studies flags) = 1 for each
+ * named study. LESDE_USAGE naming the spec's studies when a name is not
+ * one of them; the caller frees *only in every case. */
+static int pick_studies(const spec *s, const char *list, unsigned char **only, lesde_err *e)
 {
+    if (!(*only = calloc((size_t)s->n_studies, 1)))
+        return err_set(e, LESDE_FAIL, "out of memory");
     char buf[4096], names[1024] = "";
     snprintf(buf, sizeof buf, "%s", list);
     size_t len = 0;
@@ -82,7 +85,7 @@ static int pick_studies(const spec *s, const char *list, unsigned char *only, le
         if (i == s->n_studies)
             return err_set(e, LESDE_USAGE, "sweep: --study: no study '%s' in %s (its studies: %s)",
                            w, s->path, names);
-        only[i] = 1;
+        (*only)[i] = 1;
         any = 1;
     }
     return any ? LESDE_OK
@@ -162,12 +165,10 @@ int cmd_sweep(int argc, char **argv)
     if (early && (!path || spec_load(&s, path, sets, n_sets, &e)))
         return cli_fail(&e);
     unsigned char *only = NULL;
-    if (early && studies &&
-        (!(only = calloc((size_t)s.n_studies, 1)) || pick_studies(&s, studies, only, &e))) {
-        int rc = only ? cli_fail(&e) : (fprintf(stderr, "lesde: out of memory\n"), 1);
+    if (early && studies && pick_studies(&s, studies, &only, &e)) {
         free(only);
         spec_free(&s);
-        return rc;
+        return cli_fail(&e);
     }
     if (dry) { /* no store */
         int rc = cli_dry_run(&s, only, wall);
@@ -187,9 +188,7 @@ int cmd_sweep(int argc, char **argv)
     if (rc)
         return run_finalize(rank == 0 ? cli_fail(&e) : rc);
     /* every rank loaded the same spec: the same answer on each */
-    if (!early && studies &&
-        (!(only = calloc((size_t)s.n_studies, 1)) || (rc = pick_studies(&s, studies, only, &e)))) {
-        rc = only ? rc : err_set(&e, LESDE_FAIL, "out of memory");
+    if (!early && studies && (rc = pick_studies(&s, studies, &only, &e))) {
         free(only);
         spec_free(&s);
         return run_finalize(rank == 0 ? cli_fail(&e) : rc);
