@@ -58,15 +58,12 @@ int store_h5_attr_int(hid_t obj, const char *name, long long value)
     return rc;
 }
 
-int store_h5_attr_ints(hid_t obj, const char *name, const long long *v, int n)
+int store_h5_attr_ints(hid_t obj, const char *name, const int64_t *v, int n)
 {
-    int64_t w[64];
-    if (n < 1 || n > 64)
+    if (n < 1)
         return -1;
-    for (int i = 0; i < n; i++)
-        w[i] = v[i];
     hid_t t = H5Tcopy(H5T_STD_I64LE);
-    int rc = put_n(obj, name, t, w, n);
+    int rc = put_n(obj, name, t, v, n);
     H5Tclose(t);
     return rc;
 }

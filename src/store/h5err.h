@@ -5,6 +5,7 @@
 
 #include <hdf5.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Writes into buf the cause HDF5 recorded for the call that just failed:
  * the system's reason when the innermost entry of its error stack quotes
@@ -36,8 +37,8 @@ int store_attr_num(hid_t obj, const char *name, double *v);
 int store_h5_attr_str(hid_t obj, const char *name, const char *value);
 int store_h5_attr_int(hid_t obj, const char *name, long long value);
 int store_h5_attr_f64(hid_t obj, const char *name, double value);
-/* Writes (or replaces) a 1-D int64 array attribute of n (1..64) values. */
-int store_h5_attr_ints(hid_t obj, const char *name, const long long *v, int n);
+/* Writes (or replaces) a 1-D int64 array attribute of n >= 1 values. */
+int store_h5_attr_ints(hid_t obj, const char *name, const int64_t *v, int n);
 /* Marks a float64 variable as 0/1 the CF way: flag_values 0, 1 and
  * flag_meanings "false true" (new attributes). 0 or -1. */
 int store_h5_flags01(hid_t ds);

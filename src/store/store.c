@@ -497,7 +497,7 @@ static void study_params(hid_t g, const spec_study *ss)
         /* which of the dataset's classes the class coordinate's 0..K-1 are
          * (one list unless K is an axis: then the first K at each point) */
         if (spec_axis_find(ss, "classes") < 0) {
-            long long ids[DATA_MAX_K];
+            int64_t ids[DATA_MAX_K];
             for (int j = 0; j < c->k; j++)
                 ids[j] = c->n_class_ids ? c->class_ids[j] : j;
             store_h5_attr_ints(g, "class_ids", ids, c->k);
