@@ -316,24 +316,25 @@ static void test_geomnist(void)
                       spread[6]);
         CHECK(mean_gap(mean, 6, 5) < 2.5 && mean_gap(mean, 6, 4) > 8.0,
               "disc from the diamond %.2f, ring %.2f", mean_gap(mean, 6, 5), mean_gap(mean, 6, 4));
-        for (int c = 0; c < 6; c++) /* the five filled shapes from the frame */
-            if (c != 4)
-                CHECK(mean_gap(mean, 7, c) > 8.0, "the frame's mean image %.2f from class %d's",
-                      mean_gap(mean, 7, c), c);
-        /* The offset ellipse (8), filled, is as far from them (9.4-10.8
-         * at 2,000 a class) and nearer the outlines (ring 8.1, frame 7.2). */
-        for (int c = 0; c < 6; c++)
-            if (c != 4)
-                CHECK(mean_gap(mean, 8, c) > 8.5, "the offset's mean image %.2f from class %d's",
-                      mean_gap(mean, 8, c), c);
+        /* From the five filled shapes (0-3, 5): the frame (7) far; the
+         * offset ellipse (8), filled, as far (9.4-10.8 at 2,000 a class);
+         * the halfoffset (9) between (4.9-6.6). */
+        static const struct {
+            int cls;
+            double lo, hi;
+        } far[] = {{7, 8.0, INFINITY}, {8, 8.5, INFINITY}, {9, 4.3, 7.5}};
+        for (int f = 0; f < 3; f++)
+            for (int c = 0; c < 6; c++) {
+                double g = mean_gap(mean, far[f].cls, c);
+                if (c != 4)
+                    CHECK(g > far[f].lo && g < far[f].hi,
+                          "the %s's mean image %.2f from class %d's",
+                          data_geomnist_name(far[f].cls), g, c);
+            }
+        /* and the offset nearer the outlines (ring 8.1, frame 7.2) */
         CHECK(mean_gap(mean, 8, 7) < mean_gap(mean, 8, 1) - 1.0,
               "the offset's mean image nearer the frame's (%.2f) than any filled shape's (%.2f)",
               mean_gap(mean, 8, 7), mean_gap(mean, 8, 1));
-        /* The halfoffset (9) between: 4.9-6.6 from them at 2,000 a class. */
-        for (int c = 0; c < 6; c++)
-            if (c != 4)
-                CHECK(mean_gap(mean, 9, c) > 4.3 && mean_gap(mean, 9, c) < 7.5,
-                      "the halfoffset's mean image %.2f from class %d's", mean_gap(mean, 9, c), c);
     }
 
     /* A shape's images do not depend on which other shapes are asked for:
