@@ -611,6 +611,9 @@ static int draw_finite(report_ctx *c, const report_study *rs, const char *slice,
     store_array tail;
     memset(&tail, 0, sizeof tail);
     int rc = rs->fit ? report_read(c, rs, "fit/tail", &tail) : LESDE_OK;
+    double *x = malloc(sizeof *x * (size_t)n), *y = malloc(sizeof *y * (size_t)n);
+    if (!rc && (!x || !y))
+        rc = err_set(c->e, LESDE_FAIL, "out of memory");
     char dat[300], dat2[300];
     report_gp g = {0};
     FILE *d = NULL, *d2 = NULL;
@@ -634,7 +637,6 @@ static int draw_finite(report_ctx *c, const report_study *rs, const char *slice,
                 g.where);
         double ps = report_p_star(K);
         for (int v = 0; v < rs->st->axes[ia].n && nT < 64; v++) {
-            double x[n], y[n];
             long near = -1;
             int m = 0;
             for (int i = 0; i < n; i++) {
@@ -688,6 +690,8 @@ static int draw_finite(report_ctx *c, const report_study *rs, const char *slice,
         else
             fclose(d2);
     }
+    free(x);
+    free(y);
     store_array_free(&tail);
     if (!rc) {
         FILE *f = g.f;

@@ -606,9 +606,9 @@ int report_draw_tailt(report_ctx *c, const report_study *rs, const char *slice, 
  * (the lower middle one for an even count); -1 if none is finite. */
 static int median_seed(const report_study *rs, const store_array *rd, long p, long c_last)
 {
-    double v[rs->S > 0 ? rs->S : 1];
-    int idx[rs->S > 0 ? rs->S : 1], m = 0;
-    for (int s = 0; s < rs->S; s++) {
+    double *v = report_seed_buf(rs);
+    int *idx = malloc(sizeof *idx * (size_t)(rs->S > 0 ? rs->S : 1)), m = 0;
+    for (int s = 0; v && idx && s < rs->S; s++) {
         if (!report_task_done(rs, p, s))
             continue;
         double x = report_task_rd(rs, rd, p, s, LE_SIM_L_UNDER_L, c_last, -1);
@@ -623,7 +623,10 @@ static int median_seed(const report_study *rs, const store_array *rd, long p, lo
         v[i] = x;
         idx[i] = s;
     }
-    return m ? idx[(m - 1) / 2] : -1;
+    int sm = m ? idx[(m - 1) / 2] : -1;
+    free(v);
+    free(idx);
+    return sm;
 }
 
 /* Writes one task's t, genuine x[k][j], sims I-est/L-ODE and L-est/L-ODE
@@ -721,15 +724,20 @@ static int draw_fig4(report_ctx *c, const report_study *rs, long p, int variant)
     }
     double rd_q[3], etf_q[3], rd_sm = NAN, etf_sm = NAN;
     if (!rc) {
-        double v[rs->S];
-        final_rd_q(rs, &rd, p, LE_SIM_L_UNDER_L, nt - 1, rd_q, v);
-        rd_sm = v[sm];
-        store_array etf;
-        if ((rc = report_read(c, rs, "fit/rd_etf", &etf)) == LESDE_OK) {
-            final_rd_q(rs, &etf, p, -1, nt - 1, etf_q, v);
-            etf_sm = v[sm];
-            store_array_free(&etf);
+        double *v = report_seed_buf(rs);
+        if (!v)
+            rc = err_set(c->e, LESDE_FAIL, "out of memory");
+        else {
+            final_rd_q(rs, &rd, p, LE_SIM_L_UNDER_L, nt - 1, rd_q, v);
+            rd_sm = v[sm];
+            store_array etf;
+            if ((rc = report_read(c, rs, "fit/rd_etf", &etf)) == LESDE_OK) {
+                final_rd_q(rs, &etf, p, -1, nt - 1, etf_q, v);
+                etf_sm = v[sm];
+                store_array_free(&etf);
+            }
         }
+        free(v);
     }
     long Km = x.dims[x.ndim - 1], C = x.dims[x.ndim - 3];
     report_gp g = {0};
@@ -840,8 +848,11 @@ static int draw_fig4_seeds(report_ctx *c, const report_study *rs, long p, int va
      * lowest, the highest and evenly between), drawn in that order. */
     long Km = rc || x.ndim < 3 ? 0 : x.dims[x.ndim - 1],
          C = rc || x.ndim < 3 ? 0 : x.dims[x.ndim - 3];
-    int done[rs->S > 0 ? rs->S : 1], nd = 0, beat_all = 0, fin_all = 0;
-    double rd_all[rs->S > 0 ? rs->S : 1], etf_all[rs->S > 0 ? rs->S : 1];
+    int *done = malloc(sizeof *done * (size_t)(rs->S > 0 ? rs->S : 1)), nd = 0, beat_all = 0,
+        fin_all = 0;
+    double *rd_all = report_seed_buf(rs), *etf_all = report_seed_buf(rs);
+    if (!rc && (!done || !rd_all || !etf_all))
+        rc = err_set(c->e, LESDE_FAIL, "out of memory");
     for (int s = 0; !rc && s < rs->S; s++)
         if (report_task_done(rs, p, s)) {
             rd_all[s] = report_task_rd(rs, &rd, p, s, LE_SIM_L_UNDER_L, nt - 1, -1);
@@ -930,6 +941,9 @@ static int draw_fig4_seeds(report_ctx *c, const report_study *rs, long p, int va
                    : " (every done seed)",
             beat_all, fin_all);
     }
+    free(done);
+    free(rd_all);
+    free(etf_all);
     for (int i = 0; i < 6; i++)
         store_array_free(all[i]);
     return rc;
@@ -979,24 +993,28 @@ static void rd_plot(FILE *f, const char *dat, int sim_col, int base_col)
 static int draw_fig5k(report_ctx *c, const report_study *rs, long p, const double *tv, long nt,
                       int variant, const store_array *rd, const store_array *bl)
 {
-    int K = rs->pt[p].K, cols, rows, w, h;
+    int K = rs->pt[p].K < DATA_MAX_K ? rs->pt[p].K : DATA_MAX_K, cols, rows, w, h;
     class_grid(K, &cols, &rows, &w, &h);
     const char *vn = le_variant_name(variant);
     char dat[300], kind[32];
     snprintf(kind, sizeof kind, "fig5k%s", vn);
+    double *v = report_seed_buf(rs), q[3];
+    if (!v)
+        return err_set(c->e, LESDE_FAIL, "out of memory");
     report_gp g = {0};
     FILE *d = report_fig_open(&g, c, kind, rs->st->name, NULL, w, h, dat, sizeof dat);
-    if (!d)
+    if (!d) {
+        free(v);
         return c->e->code;
+    }
     long C = bl[0].dims[bl[0].ndim - 2];
     fprintf(d,
             "# %s, point %s, start %s: t, then for each class k (15 columns from 2 + 15 k): "
             "the simulations I-est/L-ODE, L-est/L-ODE, I-est/I-ODE, the ETF and the "
             "class-average baselines: median, q25, q75 across seeds of RD_k(t)\n",
             rs->st->name, rs->label[p][0] ? rs->label[p] : "(single)", vn);
-    double v[rs->S > 0 ? rs->S : 1], q[3];
     /* final medians for the caption: L-est/L-ODE and the ETF baseline */
-    double fin[2][K];
+    double fin[2][DATA_MAX_K];
     for (int k = 0; k < K; k++)
         fin[0][k] = fin[1][k] = NAN;
     for (long i = 0; i < nt && i < C; i++) {
@@ -1018,6 +1036,7 @@ static int draw_fig5k(report_ctx *c, const report_study *rs, long p, const doubl
             }
         fputc('\n', d);
     }
+    free(v);
     int rc = report_gp_data_close(&g, d, dat);
     if (!rc) {
         FILE *f = g.f;
@@ -1079,8 +1098,8 @@ static int draw_fig5_mean(report_ctx *c, const report_study *rs, long p, const d
                 "simulations I-est/L-ODE, L-est/L-ODE, I-est/I-ODE, then for the ETF and the "
                 "class-average baselines: median, q25, q75 across seeds of mean_k RD_k(t)\n",
                 rs->st->name, rs->label[p][0] ? rs->label[p] : "(single)");
-        double v[rs->S > 0 ? rs->S : 1], q[3];
-        for (long k = 0; k < nt && k < C; k++) {
+        double *v = report_seed_buf(rs), q[3];
+        for (long k = 0; v && k < nt && k < C; k++) {
             if (!(tv[k] > 0))
                 continue; /* a log axis */
             report_gp_num(d, tv[k]);
@@ -1097,6 +1116,9 @@ static int draw_fig5_mean(report_ctx *c, const report_study *rs, long p, const d
             fputc('\n', d);
         }
         rc = report_gp_data_close(&g, d, dat);
+        if (!rc && !v)
+            rc = err_set(c->e, LESDE_FAIL, "out of memory");
+        free(v);
     }
     if (!rc) {
         FILE *f = g.f;

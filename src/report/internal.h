@@ -88,6 +88,10 @@ long report_task_size(const report_study *rs, const store_array *a);
  * from here. */
 double report_task_rd(const report_study *rs, const store_array *rd, long p, int s, int sim, long c,
                       int cls);
+/* Room for one double per seed of rs (at least one), from the heap, not
+ * the stack: a study may have millions of seeds. NULL (a warning said)
+ * when out of memory; the caller's quantiles are then NaN. free() it. */
+double *report_seed_buf(const report_study *rs);
 /* report_task_rd at checkpoint c_last across the done seeds of point p:
  * median, q25, q75 into q[3] (when not NULL), each seed's value into v[S]
  * (when not NULL; NaN for seeds not done). */

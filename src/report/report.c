@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/log.h"
 #include "report/internal.h"
 
 /* In report_only's order: the figures, then the tables that are no figure. */
@@ -318,32 +319,45 @@ double report_task_rd(const report_study *rs, const store_array *rd, long p, int
                     rs->pt[p].K, cls);
 }
 
+double *report_seed_buf(const report_study *rs)
+{
+    double *v = malloc(sizeof *v * (size_t)(rs->S > 0 ? rs->S : 1));
+    if (!v)
+        log_warn("out of memory for %d seeds' values: their quantiles are left NaN", rs->S);
+    return v;
+}
+
 void report_final_rd_q(const report_study *rs, const store_array *rd, long p, int sim, long c_last,
                        int cls, double *q, double *v)
 {
-    double w[rs->S > 0 ? rs->S : 1];
+    double *w = report_seed_buf(rs);
     int m = 0;
     for (int s = 0; s < rs->S; s++) {
         double x = NAN;
-        if (report_task_done(rs, p, s))
-            x = w[m++] = report_task_rd(rs, rd, p, s, sim, c_last, cls);
+        if (report_task_done(rs, p, s)) {
+            x = report_task_rd(rs, rd, p, s, sim, c_last, cls);
+            if (w)
+                w[m++] = x;
+        }
         if (v)
             v[s] = x;
     }
     if (q)
-        report_quantiles(w, m, q);
+        report_quantiles(w ? w : &(double){0}, m, q); /* out of memory: m = 0, NaN */
+    free(w);
 }
 
 void report_seed_quantiles(const report_study *rs, const store_array *a, long p, long i,
                            double *q)
 {
     long n = report_task_size(rs, a);
-    double v[rs->S > 0 ? rs->S : 1];
+    double *v = report_seed_buf(rs);
     int m = 0;
-    for (int s = 0; n > 0 && i < n && s < rs->S; s++)
+    for (int s = 0; v && n > 0 && i < n && s < rs->S; s++)
         if (report_task_done(rs, p, s))
             v[m++] = a->data[(p * rs->S + s) * n + i];
-    report_quantiles(v, m, q);
+    report_quantiles(v ? v : &(double){0}, m, q); /* out of memory: m = 0, NaN */
+    free(v);
 }
 
 /* Fills the per-point statistics of a train study. */

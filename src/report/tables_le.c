@@ -161,21 +161,24 @@ static long last_ckpt(const report_study *rs, const le_data *d, long p)
 static void rd_stats_k(const report_study *rs, const le_data *d, long p, int v, int sim, int cls,
                        double *q, int *beats, int *both)
 {
-    double x[rs->S > 0 ? rs->S : 1], e[rs->S > 0 ? rs->S : 1], m[rs->S > 0 ? rs->S : 1];
+    double *x = report_seed_buf(rs), *e = report_seed_buf(rs), *m = report_seed_buf(rs);
     long cl = last_ckpt(rs, d, p);
     report_final_rd_q(rs, rd_of(d, v), p, v < 0 ? -1 : sim, cl, cls, q, x);
     *beats = *both = 0;
-    if (v < 0)
-        return;
-    report_final_rd_q(rs, &d->etf, p, -1, cl, cls, NULL, e);
-    report_final_rd_q(rs, &d->cmean, p, -1, cl, cls, NULL, m);
-    for (int s = 0; s < rs->S; s++) {
-        double base = fmin(e[s], m[s]);
-        if (report_task_done(rs, p, s) && isfinite(x[s]) && isfinite(base)) {
-            (*both)++;
-            *beats += x[s] < base;
+    if (v >= 0 && x && e && m) {
+        report_final_rd_q(rs, &d->etf, p, -1, cl, cls, NULL, e);
+        report_final_rd_q(rs, &d->cmean, p, -1, cl, cls, NULL, m);
+        for (int s = 0; s < rs->S; s++) {
+            double base = fmin(e[s], m[s]);
+            if (report_task_done(rs, p, s) && isfinite(x[s]) && isfinite(base)) {
+                (*both)++;
+                *beats += x[s] < base;
+            }
         }
     }
+    free(x);
+    free(e);
+    free(m);
 }
 
 static void rd_stats(const report_study *rs, const le_data *d, long p, int v, int sim, double *q,
@@ -366,10 +369,9 @@ static int imitation_k_table(report_ctx *c, report_table *csv, const report_stud
 static void paired(const report_study *rs, long p, const double *a, const double *b, double *qa,
                    double *qb, double *qd, int *n, int *below)
 {
-    int S = rs->S > 0 ? rs->S : 1;
-    double x[S], y[S], z[S];
+    double *x = report_seed_buf(rs), *y = report_seed_buf(rs), *z = report_seed_buf(rs);
     int m = 0, w = 0;
-    for (int s = 0; s < rs->S; s++)
+    for (int s = 0; x && y && z && s < rs->S; s++)
         if (report_task_done(rs, p, s) && isfinite(a[s]) && isfinite(b[s])) {
             x[m] = a[s];
             y[m] = b[s];
@@ -377,11 +379,15 @@ static void paired(const report_study *rs, long p, const double *a, const double
             w += a[s] < b[s];
             m++;
         }
-    report_quantiles(x, m, qa);
-    report_quantiles(y, m, qb);
-    report_quantiles(z, m, qd);
+    double none = 0; /* out of memory: m = 0, NaN */
+    report_quantiles(x ? x : &none, m, qa);
+    report_quantiles(y ? y : &none, m, qb);
+    report_quantiles(z ? z : &none, m, qd);
     *n = m;
     *below = w;
+    free(x);
+    free(y);
+    free(z);
 }
 
 /* The L-model against the I-model at point p from start v: the final RD
@@ -390,12 +396,19 @@ static void paired(const report_study *rs, long p, const double *a, const double
 static void model_pair(const report_study *rs, const le_data *d, long p, int v, int sim_i,
                        double *ql, double *qi, double *qd, int *n, int *lwins)
 {
-    int S = rs->S > 0 ? rs->S : 1;
-    double l[S], i[S];
+    double *l = report_seed_buf(rs), *i = report_seed_buf(rs);
     long cl = last_ckpt(rs, d, p);
-    report_final_rd_q(rs, rd_of(d, v), p, LE_SIM_L_UNDER_L, cl, -1, NULL, l);
-    report_final_rd_q(rs, rd_of(d, v), p, sim_i, cl, -1, NULL, i);
-    paired(rs, p, l, i, ql, qi, qd, n, lwins);
+    if (l && i) {
+        report_final_rd_q(rs, rd_of(d, v), p, LE_SIM_L_UNDER_L, cl, -1, NULL, l);
+        report_final_rd_q(rs, rd_of(d, v), p, sim_i, cl, -1, NULL, i);
+        paired(rs, p, l, i, ql, qi, qd, n, lwins);
+    } else { /* out of memory: no seed, NaN */
+        *n = *lwins = 0;
+        for (int k = 0; k < 3; k++)
+            ql[k] = qi[k] = qd[k] = NAN;
+    }
+    free(l);
+    free(i);
 }
 
 /* One row of a paired CSV (models.csv, tails.csv) after its key cells:
@@ -517,8 +530,12 @@ static int tails_table(report_ctx *c, report_table *csv, const report_study *rs,
         rc |= report_table_set(&mt->t, row, 0, "%s", rs->label[p][0] ? rs->label[p] : "-");
         rc |= report_table_set(&mt->t, row, 1, "%d/%d", rs->pt[p].n_done, rs->S);
         for (int m = 0; m < LE_NUM_MODELS && !rc; m++) {
-            int S = rs->S > 0 ? rs->S : 1;
-            double ra[S], rb[S], qb[3], qa[3], qd[3];
+            double *ra = report_seed_buf(rs), *rb = report_seed_buf(rs), qb[3], qa[3], qd[3];
+            if (!ra || !rb) {
+                free(ra);
+                free(rb);
+                return err_set(c->e, LESDE_FAIL, "out of memory");
+            }
             for (int s = 0; s < rs->S; s++) {
                 const double *t = d->tail.data + (p * rs->S + s) * nt + m * LE_NUM_Q;
                 ra[s] = t[0];
@@ -526,6 +543,8 @@ static int tails_table(report_ctx *c, report_table *csv, const report_study *rs,
             }
             int n, below;
             paired(rs, p, rb, ra, qb, qa, qd, &n, &below);
+            free(ra);
+            free(rb);
             int r = report_table_row(csv);
             if (r < 0)
                 return err_set(c->e, LESDE_FAIL, "out of memory");

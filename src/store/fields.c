@@ -107,11 +107,19 @@ int fields_maxima(const spec *s, int study, int save_data, field_maxima *m)
         train_config c;
         if (spec_task_train(s, &t, &c))
             return -1;
-        long ck[c.checkpoints], vk[train_val_checkpoints(&c)];
-        long C = train_checkpoints(c.iters, c.checkpoints, c.log_spacing, ck);
-        long V = train_checkpoints(c.iters, train_val_checkpoints(&c), 0, vk);
-        if (shared_schedule(&m->ckpt_t, &m->ckpt_shared, m->C, ck, C) ||
-            shared_schedule(&m->val_t, &m->val_shared, m->V, vk, V))
+        /* from the heap: a spec may ask for millions of checkpoints */
+        long *ck = malloc(sizeof *ck * (size_t)c.checkpoints),
+             *vk = malloc(sizeof *vk * (size_t)(train_val_checkpoints(&c) + 1));
+        long C = 0, V = 0;
+        if (ck && vk) {
+            C = train_checkpoints(c.iters, c.checkpoints, c.log_spacing, ck);
+            V = train_checkpoints(c.iters, train_val_checkpoints(&c), 0, vk);
+        }
+        int bad = !ck || !vk || shared_schedule(&m->ckpt_t, &m->ckpt_shared, m->C, ck, C) ||
+                  shared_schedule(&m->val_t, &m->val_shared, m->V, vk, V);
+        free(ck);
+        free(vk);
+        if (bad)
             return -1;
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
         m->K = MAX(m->K, c.k);

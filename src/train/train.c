@@ -249,12 +249,17 @@ int train_run(const train_config *cfg, train_result *out, lesde_err *e)
 
     if (cfg->fit) {
         t0 = log_now();
-        double tt[out->C];
+        double *tt = malloc(sizeof *tt * (size_t)(out->C > 0 ? out->C : 1));
+        if (!tt) {
+            rc = err_set(e, LESDE_FAIL, "out of memory");
+            goto done;
+        }
         for (int k = 0; k < out->C; k++)
             tt[k] = (double)out->t[k];
         le_fit_opts fo = cfg->fit_opts;
         fo.seed = cfg->seed; /* the reference method's noise: the task's own stream */
         rc = le_fit(tt, out->C, out->xbar_probe, K, K, &fo, &out->fit, e);
+        free(tt);
         if (rc) {
             err_prefix(e, "LE fit");
             goto done;

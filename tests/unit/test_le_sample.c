@@ -54,7 +54,8 @@ static void test_separable(void)
 {
     lesde_err e;
     gsl_rng *r = rng_stream(11, 100, 0);
-    const int ps[] = {2, 3, 10}, n = 40;
+    enum { n = 40 };
+    const int ps[] = {2, 3, 10};
     const double fs[] = {1.0, 1e8, 1e-8, 1e-300};
     double P[(n + 1) * 10], Q[n * 10], Ps[(n + 1) * 10], Qs[n * 10];
     for (int a = 0; a < 3; a++) {
