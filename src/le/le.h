@@ -123,6 +123,11 @@ typedef struct {
     double T;             /* last observation time */
     int n_obs;            /* observation times, log-spaced in [1, T] */
     uint64_t seed;
+    /* Called after each observation (may be NULL): polling for a
+     * scheduler, as train_config's; non-zero abandons the run
+     * (LESDE_INTERRUPTED). The results never depend on it. */
+    int (*poll)(void *ctx, long obs);
+    void *poll_ctx;
 } le_sde_config;
 
 void le_sde_config_default(le_sde_config *c);

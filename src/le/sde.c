@@ -250,6 +250,10 @@ int le_sde_simulate(const le_sde_config *cfg, le_sde_obs_fn fn, void *ctx, lesde
         rc = fn(&o, ctx, e);
         if (rc)
             goto out;
+        if (cfg->poll && cfg->poll(cfg->poll_ctx, j)) {
+            rc = err_set(e, LESDE_INTERRUPTED, "abandoned at observation %d", j);
+            goto out;
+        }
     }
 out:
     free(x0), free(xm), free(f0), free(d), free(r), free(x), free(labels);

@@ -246,8 +246,8 @@ static void master_service(sched *m)
         progress(m, 0);
 }
 
-/* Between training steps: serve requests (rank 0), and abandon the task
- * once a stop is older than the grace time. */
+/* Between training steps and SDE observations: serve requests (rank 0),
+ * and abandon the task once a stop is older than the grace time. */
 static int poll_cb(void *ctx, long it)
 {
     (void)it;
@@ -289,8 +289,12 @@ static int run_task(sched *m, long id)
         le_sde_config c;
         le_sde_result r;
         rc = spec_task_sde(m->s, &t, &c);
+        c.poll = poll_cb; /* rank 0 serves the workers between observations */
+        c.poll_ctx = m;
         if (!rc)
             rc = le_sde_run(&c, &r, &e);
+        if (rc == LESDE_INTERRUPTED)
+            return R_ABANDONED;
         w = rc ? store_write_failed(m->st, &t, e.msg, log_now() - t0, m->rank, &e)
                : store_write_sde(m->st, &t, &r, log_now() - t0, m->rank, &e);
         if (!rc)

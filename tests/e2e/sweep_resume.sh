@@ -117,4 +117,37 @@ interrupt() { # interrupt NAME SIGNAL TARGET(mpirun|ranks|single)
 interrupt term-ranks TERM ranks
 interrupt usr1-mpirun USR1 mpirun
 interrupt term-single TERM single
+
+# SDE tasks: rank 0 serves the workers between a task's observations (it
+# used to only between tasks, so rank 1 waited for rank 0's first task to
+# end before it got one), and a stop abandons them past --grace.
+sde_spec() { # sde_spec SEEDS N_OBS
+  printf '[sweep]\nname = sde\nseeds = %s\n[study.s]\nkind = sde\nclasses = 6\nn = 200\nn_obs = %s\n' "$1" "$2"
+}
+sde_spec 0..3 100 >"$TMP/sde.ini"
+expect_exit 0 "sde sweep" "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$TMP/sde.ini" --store "$TMP/sde.h5" --quiet
+check "sde: rank 1's first task starts within rank 0's first" /usr/bin/python3 - "$TMP/sde.h5" <<'PY'
+import h5py, numpy as np, sys
+g = h5py.File(sys.argv[1], "r")["study/s"]
+rank, end, wall = (np.asarray(g[k]).ravel() for k in ("rank", "finished_at", "wall_seconds"))
+start = end - wall
+first = {r: np.argmin(np.where(rank == r, start, np.inf)) for r in (0, 1)}
+a, b = first[0], first[1]
+print(f"rank 0's first task {start[a]:.2f}-{end[a]:.2f}, rank 1's starts {start[b]:.2f}", file=sys.stderr)
+sys.exit(0 if start[b] < start[a] + wall[a] / 2 else 1)
+PY
+sde_spec 0..1 20000 >"$TMP/sdelong.ini"  # tasks of minutes
+"${MPIRUN[@]}" -n 2 "$LESDE" sweep "$TMP/sdelong.ini" --store "$TMP/sdelong.h5" --grace 0 --quiet \
+  >/dev/null 2>"$TMP/sdelong.err" &
+pid=$!
+check "sde: the long sweep made its store" wait_for 60 sh -c "'$LESDE' status '$TMP/sdelong.h5' >/dev/null 2>&1"
+sleep 1
+t0=$(date +%s)
+kill -USR1 "$pid"
+wait "$pid"
+rc=$?
+if [ "$rc" -eq 3 ]; then ok; else bad "sde: stopped, exit $rc, expected 3: $(tail -3 "$TMP/sdelong.err")"; fi
+check "sde: abandoned past --grace 0, not run to its end (took $(($(date +%s) - t0)) s)" \
+  test $(($(date +%s) - t0)) -lt 30
+check "sde: both tasks left pending" sh -c "'$LESDE' status '$TMP/sdelong.h5' | grep -q 'total: 0 done, 0 failed, 2 pending'"
 finish
