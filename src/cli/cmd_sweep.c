@@ -38,7 +38,8 @@ static void help(void)
            "  --study NAME,...    run (or --dry-run) only these studies' tasks; the others\n"
            "                      are left as they are in the store (pending tasks stay\n"
            "                      pending), and a later sweep without it runs them\n"
-           "  --new               delete an existing store and start over\n"
+           "  --new               delete an existing store (a lesde store only) and\n"
+           "                      start over; not with --study\n"
            "  --retry-failed      run failed tasks again on resume\n"
            "  --grace SECONDS     after SIGTERM/SIGINT/SIGUSR1, how long running tasks may\n"
            "                      go on before they are abandoned (default 60)\n"
@@ -116,7 +117,7 @@ int cmd_sweep(int argc, char **argv)
         {0, 0, 0, 0}};
     run_opts o = {.grace = 60, .progress_every = 5};
     const char *sets[MAX_SETS], *studies = NULL;
-    int n_sets = 0, dry = 0;
+    int n_sets = 0, dry = 0, wall_given = 0;
     double wall = 1;
     optind = 1;
     opterr = 0;
@@ -133,6 +134,7 @@ int cmd_sweep(int argc, char **argv)
         case 'w':
             if (cli_double(optarg, &wall) || wall <= 0)
                 return cli_usage("sweep", "--wall needs positive hours, not '%s'", optarg);
+            wall_given = 1;
             break;
         case 'N': o.new_store = 1; break;
         case 'r': o.retry_failed = 1; break;
@@ -152,6 +154,13 @@ int cmd_sweep(int argc, char **argv)
     }
     if (optind != argc - 1)
         return cli_usage("sweep", optind < argc ? "one SPEC only" : "SPEC is required");
+    if (wall_given && !dry)
+        return cli_usage("sweep", "--wall goes with --dry-run (the wall time it plans ranks for)");
+    /* --new removes the whole file: with --study the other studies' done
+     * tasks would go too, while --study promises to leave them. */
+    if (o.new_store && studies)
+        return cli_usage("sweep", "--new deletes the whole store, every study's tasks; with "
+                                  "--study give another --store, or drop one of the two");
     const char *path = argv[optind];
 
     lesde_err e = {0};

@@ -454,6 +454,30 @@ int run_check_data(const spec *s, const unsigned char *only, lesde_err *e)
     return rc;
 }
 
+/* --new, on rank 0: removes the store at path, saying so, when it is a
+ * lesde store; anything else (another HDF5 file, a typo naming someone's
+ * data) is refused, not deleted. 0: removed; -1: cannot remove; -3:
+ * refused (e says why). */
+static int remove_old_store(const char *path, lesde_err *e)
+{
+    const char *name = "creator";
+    char *creator = NULL;
+    if (store_read_root_strs(path, &name, 1, &creator, e)) {
+        char why[sizeof e->msg];
+        snprintf(why, sizeof why, "%s", e->msg);
+        err_set(e, LESDE_USAGE,
+                "%s; --new replaces only a lesde store: move the file away or give another "
+                "--store",
+                why);
+        return -3;
+    }
+    free(creator);
+    if (unlink(path) != 0)
+        return -1;
+    log_info("%s: removed the old store (--new)", path);
+    return 0;
+}
+
 /* The same code on every rank; the collective calls line up. */
 int run_sweep(const spec *s, const run_opts *o, lesde_err *e)
 {
@@ -477,14 +501,18 @@ int run_sweep(const spec *s, const run_opts *o, lesde_err *e)
             fprintf(stderr, "lesde: %s: %s\n", o->store_path, note);
         if (rc)
             exists = -2;
-        else if (o->new_store && access(o->store_path, F_OK) == 0 && unlink(o->store_path) != 0)
-            exists = -1;
+        else if (o->new_store && access(o->store_path, F_OK) == 0)
+            exists = remove_old_store(o->store_path, e);
         else
             exists = access(o->store_path, F_OK) == 0;
     }
     MPI_Bcast(&exists, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (exists == -2)
         return m.rank == 0 ? rc : err_set(e, LESDE_FAIL, "the store is in use by another sweep");
+    if (exists == -3) {
+        store_lock_release(m.lock);
+        return m.rank == 0 ? e->code : err_set(e, LESDE_USAGE, "not a lesde store");
+    }
     if (exists < 0) {
         store_lock_release(m.lock);
         return err_set(e, LESDE_FAIL, "%s: cannot remove the old store for --new",

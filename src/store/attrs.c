@@ -80,10 +80,9 @@ int store_read_attrs(const char *path, store_attr **attrs, int *n, lesde_err *e)
     *attrs = NULL;
     *n = 0;
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    if (access(path, F_OK) != 0)
-        return err_set(e, LESDE_USAGE, "%s: no such store", path);
-    if (H5Fis_hdf5(path) <= 0)
-        return err_set(e, LESDE_USAGE, "%s: not an HDF5 file, or damaged (truncated?)", path);
+    int bad = store_h5_is_file(path, e);
+    if (bad)
+        return bad;
     char why[256];
     hid_t f = store_h5_fopen(path, H5F_ACC_RDONLY, why, sizeof why);
     if (f < 0)

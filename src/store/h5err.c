@@ -5,6 +5,7 @@
 #include <hdf5.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 typedef struct {
@@ -67,4 +68,16 @@ void store_h5_cause(char *buf, size_t size)
     if (size)
         buf[0] = '\0';
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, first, &c);
+}
+
+int store_h5_is_file(const char *path, lesde_err *e)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return err_set(e, LESDE_USAGE, "%s: no such store", path);
+    if (S_ISDIR(sb.st_mode))
+        return err_set(e, LESDE_USAGE, "%s: a directory, not a store", path);
+    if (H5Fis_hdf5(path) <= 0)
+        return err_set(e, LESDE_USAGE, "%s: not an HDF5 file, or damaged (truncated?)", path);
+    return LESDE_OK;
 }

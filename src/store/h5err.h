@@ -7,12 +7,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/err.h"
+
 /* Writes into buf the cause HDF5 recorded for the call that just failed:
  * the system's reason when the innermost entry of its error stack quotes
  * one ("Resource temporarily unavailable", "no such file or directory"),
  * else that entry's message ("file has been truncated"); "" when there is
  * none worth saying. Call it at once: the next HDF5 call clears the stack. */
 void store_h5_cause(char *buf, size_t size);
+
+/* Whether path can be a store: LESDE_OK, or LESDE_USAGE with e saying
+ * "no such store", "a directory, not a store" or "not an HDF5 file, or
+ * damaged (truncated?)". */
+int store_h5_is_file(const char *path, lesde_err *e);
 
 /* Opens a store serially (H5F_ACC_RDONLY or H5F_ACC_RDWR) without HDF5's
  * file lock, so that it reads a store a sweep is writing. Where the user

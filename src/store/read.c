@@ -21,14 +21,8 @@
 static hid_t open_serial(const char *path, int write, lesde_err *e)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    if (access(path, F_OK) != 0) {
-        err_set(e, LESDE_USAGE, "%s: no such store", path);
+    if (store_h5_is_file(path, e))
         return -1;
-    }
-    if (H5Fis_hdf5(path) <= 0) {
-        err_set(e, LESDE_USAGE, "%s: not an HDF5 file, or damaged (truncated?)", path);
-        return -1;
-    }
     char why[256];
     hid_t f = store_h5_fopen(path, write ? H5F_ACC_RDWR : H5F_ACC_RDONLY, why, sizeof why);
     if (f < 0) {

@@ -950,13 +950,28 @@ static int open_datasets(store *st, int i, lesde_err *e)
     return LESDE_OK;
 }
 
+/* "--set a --set b" of overrides one per line, or "no --set". */
+static void set_list(const char *sets, char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (const char *p = sets; *p && len < size;) {
+        size_t n = strcspn(p, "\n");
+        len += (size_t)snprintf(buf + len, size - len, "%s--set %.*s", len ? " " : "", (int)n, p);
+        p += n + (p[n] == '\n');
+    }
+    if (!buf[0])
+        snprintf(buf, size, "no --set");
+}
+
 int store_open(const char *path, const spec *s, const store_opts *o, store **out,
                lesde_err *e)
 {
     quiet_hdf5();
     *out = NULL;
-    if (H5Fis_hdf5(path) <= 0)
-        return err_set(e, LESDE_USAGE, "%s: not an HDF5 file, or damaged (truncated?)", path);
+    int bad = store_h5_is_file(path, e);
+    if (bad)
+        return bad;
     store *st = store_alloc(s, o);
     if (!st)
         return err_set(e, LESDE_FAIL, "out of memory");
@@ -980,6 +995,7 @@ int store_open(const char *path, const spec *s, const store_opts *o, store **out
     char *creator = store_attr_str(st->file, "creator");
     char *hash = store_attr_str(st->file, "spec_hash");
     char *name = store_attr_str(st->file, "sweep_name");
+    char *sets = store_attr_str(st->file, "spec_overrides");
     double layout = 1; /* the first stores hold it too; never absent */
     store_attr_num(st->file, "layout_version", &layout);
     int rc = LESDE_OK;
@@ -999,14 +1015,31 @@ int store_open(const char *path, const spec *s, const store_opts *o, store **out
                      "%s: a store of layout %g, from a newer lesde; this one writes layout %d: "
                      "resume it with the lesde that made it",
                      path, layout, STORE_LAYOUT_VERSION);
-    else if (!spec_hash_matches(s, hash))
-        rc = err_set(e, LESDE_USAGE,
-                     "%s: holds sweep '%s' of another spec (hash %s, this spec's is %s); "
-                     "use --new to start over or --store for another file",
-                     path, name ? name : "?", hash, s->hash);
+    else if (!spec_hash_matches(s, hash)) {
+        /* Most often a resume without the --set the store was made with:
+         * say which, so that --new (which runs every task again) is not
+         * the only way out offered. */
+        const char *now = s->overrides ? s->overrides : "";
+        char was[600], is[600];
+        set_list(sets ? sets : "", was, sizeof was);
+        set_list(now, is, sizeof is);
+        if (sets && strcmp(sets, now))
+            rc = err_set(e, LESDE_USAGE,
+                         "%s: holds sweep '%s' of another spec (hash %s, this spec's is %s): "
+                         "it was made with %s, this run has %s; give the same --set to resume "
+                         "it, --new to start over or --store for another file",
+                         path, name ? name : "?", hash, s->hash, was, is);
+        else
+            rc = err_set(e, LESDE_USAGE,
+                         "%s: holds sweep '%s' of another spec (hash %s, this spec's is %s): "
+                         "the same --set (%s), so the spec's text differs from the one the "
+                         "store holds; use --new to start over or --store for another file",
+                         path, name ? name : "?", hash, s->hash, is);
+    }
     free(creator);
     free(hash);
     free(name);
+    free(sets);
     for (int i = 0; i < s->n_studies && !rc; i++) {
         rc = study_setup(st, i, 0, e);
         if (!rc) {

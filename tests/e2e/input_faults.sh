@@ -34,7 +34,25 @@ refused 2 "--progress needs seconds > 0" sweep "$SPEC" --store "$TMP/s.h5" --pro
 refused 2 "--wall needs positive hours" sweep "$SPEC" --dry-run --wall 0
 refused 2 "one SPEC only" sweep "$SPEC" "$SPEC"
 refused 2 "sweep: SPEC is required" sweep --store "$TMP/s.h5"
+refused 2 "--wall goes with --dry-run" sweep "$SPEC" --store "$TMP/s.h5" --wall 2
+refused 2 "--new deletes the whole store, every study's tasks; with --study" \
+  sweep "$SPEC" --store "$TMP/s.h5" --new --study train
 check "no store left by the refusals" test ! -e "$TMP/s.h5"
+# --new replaces only a lesde store: a typo naming another file loses nothing.
+echo "my notes" >"$TMP/notes.txt"
+/usr/bin/python3 -c "import h5py, sys; h5py.File(sys.argv[1], 'w')['x'] = [1.0, 2.0]" "$TMP/other.h5"
+sum=$(cat "$TMP/notes.txt" "$TMP/other.h5" | md5sum)
+refused 2 "notes.txt: not an HDF5 file.*; --new replaces only a lesde store" \
+  sweep "$SPEC" --store "$TMP/notes.txt" --new
+refused 2 "other.h5: not a lesde store .*; --new replaces only a lesde store" \
+  sweep "$SPEC" --store "$TMP/other.h5" --new
+mkdir -p "$TMP/adir"
+refused 2 "adir: a directory, not a store; --new" sweep "$SPEC" --store "$TMP/adir" --new
+refused 2 "adir: a directory, not a store" status "$TMP/adir"
+check "--new left both files as they were" sh -c "[ \"\$(cat '$TMP/notes.txt' '$TMP/other.h5' | md5sum)\" = '$sum' ]"
+expect_exit 0 "a store to replace" "$LESDE" sweep "$SPEC" --store "$TMP/old.h5" --quiet --set sweep.seeds=0
+expect_exit 0 "--new replaces a lesde store" "$LESDE" sweep "$SPEC" --store "$TMP/old.h5" --new
+check "--new says it removed the old store" grep -qx "lesde: $TMP/old.h5: removed the old store (--new)" "$TMP/err"
 
 # Dataset files: Fashion-MNIST (IDX, gzip) and CIFAR-10 (binary batches).
 T=(train --quiet --iters 50 --checkpoints 6 --snapshots 1 --train-per-class 2 --val-per-class 2

@@ -29,6 +29,8 @@ expect_exit 0 "small sweep" "$LESDE" sweep "$SPEC" --store "$TMP/s.h5" --quiet \
 sum=$(md5sum <"$TMP/s.h5")
 expect_exit 2 "other spec refused" "$LESDE" sweep "$SPEC" --store "$TMP/s.h5" --quiet
 check "refusal says another spec" grep -q "another spec" "$TMP/err"
+check "refusal names the --set the store was made with" \
+  grep -q "it was made with --set study.sde.n_obs=3, this run has no --set; give the same --set to resume it" "$TMP/err"
 check "store untouched" test "$(md5sum <"$TMP/s.h5")" = "$sum"
 expect_exit 0 "same spec resumes (nothing to do)" "$LESDE" sweep "$SPEC" --store "$TMP/s.h5" \
   --quiet --set study.sde.n_obs=3
