@@ -126,6 +126,7 @@ typedef struct {
     double fit_step[DATA_MAX_K + 1]; /* seconds a step of the fit's reference method, by K */
     dry_data data[DRY_MAX_KINDS];
     int n_data;
+    int bad_data; /* studies whose data could not be built */
 } dry_cache;
 
 /* The self-benchmark of a network of c channels and k classes. */
@@ -234,6 +235,7 @@ static double dry_data_seconds(dry_cache *dc, const train_config *c, const char 
     double t0 = log_now();
     if (data_load(&req, &tr, &va, &e)) {
         printf("  study %s: its data cannot be built: %s\n", study, e.msg);
+        dc->bad_data++;
         return d->sec = -1;
     }
     d->sec = log_now() - t0;
@@ -325,6 +327,7 @@ int cli_dry_run(const spec *s, const unsigned char *only, double wall_hours)
             printf(ss->axes[a].n > 12 ? " ...\n" : "\n");
         }
     }
+    int bad = dc->bad_data;
     free(dc);
     if (rc)
         return rc;
@@ -349,6 +352,14 @@ int cli_dry_run(const spec *s, const unsigned char *only, double wall_hours)
                "sbatch --time=%02ld:%02ld:00)\n",
                wall_hours, ranks, (ranks + 31) / 32, (ranks + 31) / 32 > 1 ? "s" : "", minutes / 60,
                minutes % 60);
+    }
+    if (bad) { /* the sweep would run them and record every one failed */
+        fflush(stdout);
+        fprintf(stderr,
+                "lesde: %d of the data sets the tasks need cannot be built (above): the sweep "
+                "would record those tasks as failed\n",
+                bad);
+        return 1;
     }
     return 0;
 }

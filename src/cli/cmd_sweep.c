@@ -179,8 +179,8 @@ int cmd_sweep(int argc, char **argv)
         spec_free(&s);
         return cli_fail(&e);
     }
-    if (dry) { /* no store */
-        int rc = cli_dry_run(&s, only, wall);
+    if (dry) { /* no store; missing data is refused as the sweep refuses it */
+        int rc = run_check_data_files(&s, only, &e) ? cli_fail(&e) : cli_dry_run(&s, only, wall);
         free(only);
         spec_free(&s);
         return rc;

@@ -427,27 +427,32 @@ static int build_queue(sched *m, lesde_err *e)
     return rc;
 }
 
-int run_check_data(const spec *s, const unsigned char *only, lesde_err *e)
+int run_check_data_files(const spec *s, const unsigned char *only, lesde_err *e)
 {
     int rc = LESDE_OK;
-    if (run_rank() == 0)
-        for (int i = 0; i < s->n_studies && !rc; i++) {
-            const spec_study *st = &s->studies[i];
-            if (only && !only[i])
-                continue;
-            for (long p = 0; st->kind == SPEC_TRAIN && p < st->n_points && !rc; p++) {
-                spec_task t;
-                train_config c;
-                lesde_err de = {0};
-                if (spec_task_get(s, st->first_task + p * st->n_seeds, &t) ||
-                    spec_task_train(s, &t, &c))
-                    continue; /* the spec was validated: cannot happen */
-                if (data_check_files(c.dataset, c.data_dir, &de))
-                    rc = err_set(e, LESDE_USAGE, "%s:%d: study '%s': %s (data_dir %s)", s->path,
-                                 st->line, st->name, de.msg,
-                                 c.data_dir && *c.data_dir ? c.data_dir : "not set: the default");
-            }
+    for (int i = 0; i < s->n_studies && !rc; i++) {
+        const spec_study *st = &s->studies[i];
+        if (only && !only[i])
+            continue;
+        for (long p = 0; st->kind == SPEC_TRAIN && p < st->n_points && !rc; p++) {
+            spec_task t;
+            train_config c;
+            lesde_err de = {0};
+            if (spec_task_get(s, st->first_task + p * st->n_seeds, &t) ||
+                spec_task_train(s, &t, &c))
+                continue; /* the spec was validated: cannot happen */
+            if (data_check_files(c.dataset, c.data_dir, &de))
+                rc = err_set(e, LESDE_USAGE, "%s:%d: study '%s': %s (data_dir %s)", s->path,
+                             st->line, st->name, de.msg,
+                             c.data_dir && *c.data_dir ? c.data_dir : "not set: the default");
         }
+    }
+    return rc;
+}
+
+int run_check_data(const spec *s, const unsigned char *only, lesde_err *e)
+{
+    int rc = run_rank() == 0 ? run_check_data_files(s, only, e) : LESDE_OK;
     MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (rc && run_rank() != 0)
         err_set(e, rc, "the sweep's data is missing");

@@ -52,6 +52,8 @@ void run_mpi_library(char *buf, int n);
  * and "spec:line: study 'NAME': what: path: reason" otherwise. Only the
  * studies only[] marks, unless only is NULL. Collective. */
 int run_check_data(const spec *s, const unsigned char *only, lesde_err *e);
+/* The same check in this process alone (no MPI: a dry run's). */
+int run_check_data_files(const spec *s, const unsigned char *only, lesde_err *e);
 
 /* Runs the sweep; every rank calls it. The store's lock (store_lock_take)
  * is held by rank 0 from before the store is opened (or removed, with

@@ -87,6 +87,10 @@ expect_exit 2 "sweep without the data" "$LESDE" sweep "$TMP/cf.ini" --store "$TM
 check "sweep without the data: names spec line and file" \
   grep -q "^lesde: $TMP/cf.ini:4: study 'c': cifar10 (the binary version): $TMP/cf/data_batch_3.bin: No such file or directory" "$TMP/err"
 check "sweep without the data: nothing made" test ! -e "$TMP/cf.h5" -a ! -e "$TMP/cf.h5.lock"
+# The dry run (and slurm/submit.sh, which runs it first) refuses it alike.
+expect_exit 2 "dry run without the data" "$LESDE" sweep "$TMP/cf.ini" --dry-run
+check "dry run without the data: the sweep's line" \
+  grep -q "^lesde: $TMP/cf.ini:4: study 'c': cifar10 (the binary version): $TMP/cf/data_batch_3.bin: No such file or directory" "$TMP/err"
 sed "s|data_dir = .*|data_dir = $TMP/nodir|" "$TMP/cf.ini" >"$TMP/nodir.ini"
 cd "$TMP" # the default store: results/cf/store.h5 here
 expect_exit 2 "sweep with a data_dir that does not exist, 2 ranks" \
@@ -100,6 +104,10 @@ for f in data_batch_3 test_batch; do head -c 3073 /dev/zero >"$TMP/cf/$f.bin"; d
 { printf '\x2a'; head -c 3072 /dev/zero; } >"$TMP/cf/data_batch_1.bin"
 expect_exit 1 "sweep with bad data" "$LESDE" sweep "$TMP/cf.ini" --store "$TMP/cf.h5" --quiet
 check "sweep with bad data: 2 failed" grep -q "^lesde: 2 of 2 tasks failed" "$TMP/err"
+expect_exit 1 "dry run with bad data: its tasks would fail" "$LESDE" sweep "$TMP/cf.ini" --dry-run
+check "dry run with bad data: says why and what follows" sh -c \
+  "grep -q 'study c: its data cannot be built: .*data_batch_1.bin: record 0 has label 42' '$TMP/out' &&
+   grep -q '^lesde: 1 of the data sets the tasks need cannot be built (above): the sweep would record those tasks as failed' '$TMP/err'"
 expect_exit 0 "status names the bad file" "$LESDE" status "$TMP/cf.h5"
 check "status names the bad file" grep -q "failed: task 1 .*data_batch_1.bin: record 0 has label 42" "$TMP/out"
 
