@@ -201,7 +201,14 @@ int cmd_train(int argc, char **argv)
     spec s;
     if (!text || spec_parse(&s, text, "lesde train", NULL, 0, &e)) {
         free(text);
-        return cli_fail(&e);
+        if (!text)
+            return cli_fail(&e);
+        /* The spec is made from the options: say what is wrong without
+         * the line of a text the user never saw ("lesde train:24: "). */
+        const char *m = e.msg;
+        if (!strncmp(m, "lesde train:", 12) && (m = strstr(m + 12, ": ")))
+            return cli_usage("train", "%s", m + 2);
+        return cli_usage("train", "%s", e.msg);
     }
     free(text);
 

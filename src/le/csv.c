@@ -184,6 +184,11 @@ int le_csv_read(const char *path, int need_even, double **t_out, int *C_out,
                          path, lineno, fld[0]);
             goto out;
         }
+        if (tv < 0) { /* the fit would refuse it, without the line */
+            rc = err_set(e, LESDE_USAGE, "%s:%d: t = %.17g is negative: t counts iterations", path,
+                         lineno, tv);
+            goto out;
+        }
         char *end;
         errno = 0;
         long cls = strtol(fld[1], &end, 10);

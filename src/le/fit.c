@@ -171,12 +171,14 @@ int le_fit(const double *t, int C, const double *xbar, int K, int p,
 {
     memset(out, 0, sizeof *out);
     if (C < 2 || K < 2 || p < 1)
-        return err_set(e, LESDE_USAGE, "le_fit: needs C >= 2, K >= 2, p >= 1 (C=%d, K=%d, p=%d)",
-                       C, K, p);
+        return err_set(e, LESDE_USAGE, "LE fit: needs C >= 2, K >= 2, p >= 1 (C=%d, K=%d, p=%d)", C,
+                       K, p);
     for (int c = 0; c < C; c++)
         if (!isfinite(t[c]) || t[c] < 0 || (c > 0 && !(t[c] > t[c - 1])))
-            return err_set(e, LESDE_USAGE, "le_fit: checkpoint iterations must be finite, >= 0 "
-                           "and increasing (t[%d] = %g)", c, t[c]);
+            return err_set(e, LESDE_USAGE,
+                           "LE fit: checkpoint iterations must be finite, >= 0 "
+                           "and increasing (t[%d] = %g)",
+                           c, t[c]);
     le_fit_opts o;
     if (opts)
         o = *opts;
@@ -193,7 +195,7 @@ int le_fit(const double *t, int C, const double *xbar, int K, int p,
         free(G);
         free(etf);
         le_fit_free(out);
-        return err_set(e, LESDE_FAIL, "le_fit: out of memory (C=%d, K=%d, p=%d)", C, K, p);
+        return err_set(e, LESDE_FAIL, "LE fit: out of memory (C=%d, K=%d, p=%d)", C, K, p);
     }
     for (int i = 0; i < LE_TAIL_LOCAL_N; i++) /* set by the models that fit */
         out->tail_local_t[i] = NAN;
@@ -220,7 +222,7 @@ int le_fit(const double *t, int C, const double *xbar, int K, int p,
     free(etf);
     if (rc) {
         le_fit_free(out);
-        return err_prefix(e, "le_fit");
+        return err_prefix(e, "LE fit");
     }
     for (int c = 0; c < C; c++) {
         out->etf_dev[c] = le_etf_dev(xbar + (size_t)c * K * p, K, p);

@@ -260,10 +260,8 @@ int train_run(const train_config *cfg, train_result *out, lesde_err *e)
         fo.seed = cfg->seed; /* the reference method's noise: the task's own stream */
         rc = le_fit(tt, out->C, out->xbar_probe, K, K, &fo, &out->fit, e);
         free(tt);
-        if (rc) {
-            err_prefix(e, "LE fit");
+        if (rc) /* its message says "LE fit: " */
             goto done;
-        }
         out->snap_measures = calloc(out->S ? out->S : 1, sizeof(le_sample_measures));
         out->snap_clean = calloc(out->S ? out->S : 1, sizeof(le_sample_measures));
         if (!out->snap_measures || !out->snap_clean) {

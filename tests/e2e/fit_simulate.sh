@@ -50,6 +50,8 @@ bad_csv uneven 8 "${H}0,0,1,2\n0,1,3,4\n10,0,1,2\n10,1,3,4\n20,0,1,2\n20,1,3,4\n
 bad_csv header 1 "time,class,x0\n0,0,1\n"
 bad_csv one_checkpoint 2 "${H}0,0,1,2\n0,1,3,4\n"
 bad_csv one_class 2 "${H}0,0,1,2\n10,0,1,2\n20,0,1,2\n"
+bad_csv negative_t 2 "${H}-10,0,1,2\n-10,1,3,4\n0,0,1,2\n0,1,3,4\n"
+check "bad CSV negative_t: says t counts iterations" grep -q "t = -10 is negative: t counts iterations" "$TMP/err"
 printf 't,class,x0,x1\n0,0,1,2\n0,1,3,4\n10,0,1.5,2\n10,1,3,4.5\n20,0,2,2\n20,1,3,5\n35,0,3,2\n35,1,3,6\n' >"$TMP/uneven_ok.csv"
 expect_exit 0 "uneven accepted with --interpolate" "$LESDE" fit "$TMP/uneven_ok.csv" --interpolate
 expect_exit 2 "missing input" "$LESDE" fit "$TMP/none.csv"

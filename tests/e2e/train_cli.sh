@@ -55,6 +55,7 @@ bad_case "validation checkpoints" --val-checkpoints 1
 bad_case "validation checkpoints" --val-checkpoints 60
 bad_case sg-window --sg-window 0
 bad_case "20 checkpoints do not fit in 10 iterations" --iters 10 --checkpoints 20
+bad_case "^lesde: train: class_ids lists 0 twice (see" --class-ids 0,0,1
 expect_exit 2 "train without --out" "$LESDE" train --quiet --iters 50
 check "without --out: says so" grep -q "^lesde: train: --out FILE.h5 is required (see 'lesde train --help')" "$TMP/err"
 # Unwritable output: exit 1, nothing left behind.
