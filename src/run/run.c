@@ -563,7 +563,7 @@ int run_sweep(const spec *s, const run_opts *o, lesde_err *e)
                            "finished tasks are kept and resume");
         else if (!m.trivial && store_summarize(o->store_path, e))
             code = LESDE_FAIL;
-        else if (all[0])
+        else if (all[0] && m.done + m.failed < m.total) /* a stop after the last task: done */
             code = err_set(e, LESDE_INTERRUPTED, "interrupted: %ld of %ld tasks done; "
                            "run the same command again to resume", m.done, m.total);
         else if (m.any_failed)

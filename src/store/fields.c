@@ -181,7 +181,10 @@ int fields_list(spec_kind kind, const field_maxima *m, field *out)
         add(out, &n, "sep_all", FT_F64, F_SEP_ALL, 1, "", "1 if every pair of classes is linearly separable", 1, m->O, "obs")->indicator = 1;
         add(out, &n, "sep_frac", FT_F64, F_SEP_FRAC, 1, "", "fraction of linearly separable class pairs", 1, m->O, "obs")->unit_range = 1;
         add(out, &n, "etf_dev", FT_F64, F_SDE_ETF, 1, "", "max |cos(mean_k, mean_l) + 1/(K-1)|", 1, m->O, "obs");
-        add(out, &n, "margin", FT_F64, F_MARGIN, 1, "feature units", "margin along the class-mean direction", 1, m->O, "obs");
+        add(out, &n, "margin", FT_F64, F_MARGIN, 1, "",
+            "margin along the class-mean direction, over the class means' distance (1: collapsed, "
+            "0: touching, < 0: overlapping)",
+            1, m->O, "obs");
         return n;
     }
     long K = m->K, C = m->C, S = m->S, NP = m->NP, V = m->V;

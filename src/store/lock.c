@@ -117,13 +117,14 @@ static int read_judge(const char *path, store_lock_info *i, char *raw, size_t si
     if (fd < 0)
         return -1;
     struct stat st;
-    ssize_t n = fstat(fd, &st) == 0 ? read(fd, raw, size - 1) : -1;
+    int stat_ok = fstat(fd, &st) == 0;
+    ssize_t n = stat_ok ? read(fd, raw, size - 1) : -1;
     close(fd);
     raw[n > 0 ? n : 0] = '\0';
     store_lock_info self;
     me(&self);
     int parsed = parse(raw, i) == 0;
-    i->age = difftime(time(NULL), st.st_mtime);
+    i->age = stat_ok ? difftime(time(NULL), st.st_mtime) : 0; /* unknown: taken as fresh */
     i->alive = 1;
     i->why[0] = '\0';
     if (!parsed) {
