@@ -171,7 +171,7 @@ static int write_csv(const char *path, const double *t, const le_fit_result *r, 
 {
     FILE *f = fopen(path, "w");
     if (!f)
-        return err_set(e, LESDE_FAIL, "%s: cannot write", path);
+        return err_set(e, LESDE_FAIL, "%s: cannot write: %s", path, strerror(errno));
     const char *mn[2] = {"I", "L"};
     for (int m = 0; m < LE_NUM_MODELS; m++)
         fprintf(f, "# %s-model tail indices by differences: alpha %.6g, beta %.6g, gamma %.6g; "
@@ -325,6 +325,8 @@ int cmd_fit(int argc, char **argv)
     }
     if (optind != argc - 1)
         return cli_usage("fit", "one INPUT (CSV or lesde HDF5) is required");
+    if (quiet && !out && !csv) /* the work would leave no trace */
+        return cli_usage("fit", "--quiet goes with --out or --csv: alone it would print nothing");
     const char *in = argv[optind];
     FILE *f = fopen(in, "rb");
     if (!f)

@@ -99,7 +99,8 @@ int cmd_status(int argc, char **argv)
                       "Options:\n"
                       "  --json        the same as one JSON object, for scripts: store, sweep,\n"
                       "                spec_hash, tasks, in_progress, lock (the holder, or\n"
-                      "                null), overrides, studies (name, kind, tasks, done,\n"
+                      "                null; then lock_age_s, seconds since its refresh),\n"
+                      "                overrides, studies (name, kind, tasks, done,\n"
                       "                failed, pending, failures: task, point, seed,\n"
                       "                message), done, failed, pending, complete,\n"
                       "                pace_per_min and eta_s (null unless a sweep runs\n"
@@ -240,9 +241,10 @@ int cmd_status(int argc, char **argv)
                         spec_task t;
                         spec_task_get(&s, st->first_task + k, &t);
                         const char *msg = msgs + k * STORE_MSG_LEN;
-                        if (!json) {
-                            fprintf(out, "    failed: task %ld (point %ld, seed %llu): %s\n", t.id,
-                                    t.point, (unsigned long long)t.seed, msg);
+                        if (!json) { /* the label names the grid values, not just an index */
+                            char label[512];
+                            spec_task_label(&s, &t, label, sizeof label);
+                            fprintf(out, "    failed: task %ld (%s): %s\n", t.id, label, msg);
                             continue;
                         }
                         fprintf(out,

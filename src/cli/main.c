@@ -26,7 +26,7 @@ static const struct {
     const char *what;
 } commands[] = {
     {"train", cmd_train, "train the CNN once and record its dynamics to HDF5"},
-    {"data", cmd_data, "generate a dataset (GeoMNIST) as PNG or HDF5"},
+    {"data", cmd_data, "build a training set (GeoMNIST, Fashion-MNIST, CIFAR-10) as PNG or HDF5"},
     {"sweep", cmd_sweep, "run a sweep spec into a parallel-HDF5 store (MPI)"},
     {"status", cmd_status, "done / failed / pending tasks of a store"},
     {"summarize", cmd_summarize, "(re)compute the summaries across seeds of a store"},

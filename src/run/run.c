@@ -567,7 +567,9 @@ int run_sweep(const spec *s, const run_opts *o, lesde_err *e)
             code = err_set(e, LESDE_INTERRUPTED, "interrupted: %ld of %ld tasks done; "
                            "run the same command again to resume", m.done, m.total);
         else if (m.any_failed)
-            code = err_set(e, LESDE_FAIL, "%ld of %ld tasks failed (lesde status %s)",
+            code = err_set(e, LESDE_FAIL,
+                           "%ld of %ld tasks failed (lesde status %s says why; --retry-failed "
+                           "runs them again)",
                            m.failed, m.total, o->store_path);
         else
             log_info("%s: all %ld tasks%s done", s->name, m.total,

@@ -77,6 +77,11 @@ check "simulate --quiet: silent, file written" sh -c "! test -s '$TMP/out' && ! 
 for cmd in train sweep report summarize data fit simulate; do
   check "$cmd --help lists --quiet" sh -c "'$LESDE' $cmd --help | grep -q -- '--quiet'"
 done
+# --quiet with no file to write would do the work and leave no trace.
+expect_exit 2 "fit --quiet alone" "$LESDE" fit "$TMP/run.h5" --quiet
+check "fit --quiet alone: says why" grep -q "^lesde: fit: --quiet goes with --out or --csv: alone it would print nothing" "$TMP/err"
+expect_exit 2 "simulate --quiet alone" "$LESDE" simulate --reps 2 --T 100 --n-obs 3 --quiet
+check "simulate --quiet alone: says why" grep -q "^lesde: simulate: --quiet goes with --out: alone it would print nothing" "$TMP/err"
 
 # status --json: one JSON object, the same numbers as the text, failures
 # with their messages; nothing on stdout when the store is bad.

@@ -8,9 +8,11 @@ source "$(dirname "$0")/lib.sh"
 SPEC=$ROOT/tests/specs/diverge.ini
 expect_exit 1 "sweep with diverging tasks" "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" --store "$TMP/d.h5" --quiet
 check "says tasks failed" grep -q "2 of 4 tasks failed" "$TMP/err"
+check "names what says why and what runs them again" grep -q "lesde status .* says why; --retry-failed runs them again" "$TMP/err"
 expect_exit 0 "status" "$LESDE" status "$TMP/d.h5"
 check "status counts" grep -q "2 done .* 2 failed .* 0 pending" "$TMP/out"
 check "status shows the message" grep -q "failed: task .*: diverged at iteration [0-9]" "$TMP/out"
+check "status names the failed task's grid values" grep -q "failed: task [0-9]* (lr/lr=10/seed=[0-9]*): diverged" "$TMP/out"
 check "the lr=10 tasks failed" /usr/bin/python3 -c "
 import h5py, numpy as np, sys
 f = h5py.File('$TMP/d.h5', 'r'); g = f['study/lr']
