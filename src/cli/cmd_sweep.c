@@ -124,7 +124,11 @@ int cmd_sweep(int argc, char **argv)
     for (int ch; (ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1;) {
         switch (ch) {
         case 'h': help(); return 0;
-        case 's': o.store_path = optarg; break;
+        case 's':
+            if (!*optarg)
+                return cli_usage("sweep", "--store needs a file name");
+            o.store_path = optarg;
+            break;
         case 'S':
             if (n_sets == MAX_SETS)
                 return cli_usage("sweep", "at most %d --set", MAX_SETS);

@@ -15,6 +15,7 @@
 #include "core/version.h"
 #include "nn/layers.h"
 #include "run/run.h"
+#include "spec/spec.h"
 
 const char cli_exit_codes[] =
     "Exit status: 0 ok; 1 runtime failure (I/O, numerical, some tasks failed);\n"
@@ -141,9 +142,16 @@ int cli_long(const char *s, long *out)
     char *end;
     errno = 0;
     long v = strtol(s, &end, 10);
-    if (!*s || *end || errno)
+    if (*s && !*end && !errno) {
+        *out = v;
+        return 0;
+    }
+    /* As a spec writes integers too ("1e5" iterations): a decimal that is
+     * a whole number, up to 2^53 in size. */
+    double d;
+    if (!*s || spec_number(s, strlen(s), &d) || d != floor(d) || fabs(d) > 0x1p53)
         return -1;
-    *out = v;
+    *out = (long)d;
     return 0;
 }
 

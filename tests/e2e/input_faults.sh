@@ -35,6 +35,7 @@ refused 2 "--wall needs positive hours" sweep "$SPEC" --dry-run --wall 0
 refused 2 "one SPEC only" sweep "$SPEC" "$SPEC"
 refused 2 "sweep: SPEC is required" sweep --store "$TMP/s.h5"
 refused 2 "--wall goes with --dry-run" sweep "$SPEC" --store "$TMP/s.h5" --wall 2
+refused 2 "sweep: --store needs a file name" sweep "$SPEC" --store ""
 refused 2 "--new deletes the whole store, every study's tasks; with --study" \
   sweep "$SPEC" --store "$TMP/s.h5" --new --study train
 check "no store left by the refusals" test ! -e "$TMP/s.h5"

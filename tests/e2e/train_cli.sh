@@ -56,6 +56,12 @@ bad_case "validation checkpoints" --val-checkpoints 60
 bad_case sg-window --sg-window 0
 bad_case "20 checkpoints do not fit in 10 iterations" --iters 10 --checkpoints 20
 bad_case "^lesde: train: class_ids lists 0 twice (see" --class-ids 0,0,1
+bad_case "--iters needs an integer, not '1.5'" --iters 1.5
+# Integers as a spec writes them: 1e2 iterations are 100.
+expect_exit 0 "train --iters 1e2" "$LESDE" train --quiet --iters 1e2 --checkpoints 6 --train-per-class 5 \
+  --val-per-class 5 --probe-per-class 2 --snapshots 1 --out "$TMP/e2.h5"
+check "--iters 1e2: 100 iterations" /usr/bin/python3 -c "
+import h5py, sys; g = h5py.File('$TMP/e2.h5', 'r')['study/train']; sys.exit(0 if g.attrs['iters'] == 100 else 1)"
 expect_exit 2 "train without --out" "$LESDE" train --quiet --iters 50
 check "without --out: says so" grep -q "^lesde: train: --out FILE.h5 is required (see 'lesde train --help')" "$TMP/err"
 # Unwritable output: exit 1, nothing left behind.
