@@ -18,19 +18,27 @@
 
 static const char *const plateau_free[] = {"classes", "p_err", "rho", NULL};
 
+/* A fitted train study, done tasks or not. */
+static int plateau_fit(const report_study *rs)
+{
+    return rs->st && rs->st->kind == SPEC_TRAIN && rs->fit;
+}
+
 /* A fitted train study with done tasks: a row of plateau.csv per point,
  * whatever its axes (one p_err with others varied says how the plateau
  * moves with them). */
 static int plateau_fitted(report_ctx *c, const report_study *rs)
 {
     (void)c; /* report_study_csv's signature */
-    return rs->st && rs->st->kind == SPEC_TRAIN && rs->fit && rs->n_done > 0;
+    return plateau_fit(rs) && rs->n_done > 0;
 }
 
-/* One over p_err or rho: the figure's x axis. */
+/* One over p_err or rho: the figure's x axis. Done tasks or not, so that
+ * one with none is skipped for that, not as missing. */
 static int plateau_study(report_ctx *c, const report_study *rs)
 {
-    return plateau_fitted(c, rs) &&
+    (void)c;
+    return plateau_fit(rs) &&
            (spec_axis_find(rs->st, "p_err") >= 0 || spec_axis_find(rs->st, "rho") >= 0);
 }
 
@@ -213,9 +221,11 @@ typedef int (*plateau_draw)(report_ctx *c, const report_study *rs, const store_a
                             const int *slice, char (*name)[256], int ns, double *v);
 
 /* draw for every study pick takes, its slices over free_keys; a line
- * "none" when it takes none. */
+ * "skipped FIG: NONE" when it takes none, one per study with no done task
+ * (a store reported before its sweep ran that study). */
 static int each_plateau_study(report_ctx *c, int (*pick)(report_ctx *, const report_study *),
-                              const char *const *free_keys, plateau_draw draw, const char *none)
+                              const char *const *free_keys, plateau_draw draw, const char *fig,
+                              const char *none)
 {
     int any = 0, rc = LESDE_OK;
     for (int i = 0; i < c->s.n_studies && !rc; i++) {
@@ -223,6 +233,10 @@ static int each_plateau_study(report_ctx *c, int (*pick)(report_ctx *, const rep
         if (!pick(c, rs))
             continue;
         any = 1;
+        if (!rs->n_done) {
+            rc = report_skip(c, "skipped %s for study %s: no done task", fig, rs->st->name);
+            continue;
+        }
         store_array pt = {0};
         if (report_read(c, rs, "fit/plateau_t", &pt))
             return c->e->code;
@@ -238,7 +252,7 @@ static int each_plateau_study(report_ctx *c, int (*pick)(report_ctx *, const rep
         free(v);
         store_array_free(&pt);
     }
-    return rc || any ? rc : report_skip(c, "%s", none);
+    return rc || any ? rc : report_skip(c, "skipped %s: %s", fig, none);
 }
 
 static int plateau_slices(report_ctx *c, const report_study *rs, const store_array *pt,
@@ -257,8 +271,8 @@ static int plateau_slices(report_ctx *c, const report_study *rs, const store_arr
 
 int report_plateau(report_ctx *c)
 {
-    return each_plateau_study(c, plateau_study, plateau_free, plateau_slices,
-                              "skipped plateau: no fitted train study with a rho or p_err axis");
+    return each_plateau_study(c, plateau_study, plateau_free, plateau_slices, "plateau",
+                              "no fitted train study with a rho or p_err axis");
 }
 
 /* ---- the plateau against the training set's size ----
@@ -403,16 +417,17 @@ static int size_slices(report_ctx *c, const report_study *rs, const store_array 
     return rc;
 }
 
+/* One with a train_per_class axis, done tasks or not (as plateau_study). */
 static int size_study(report_ctx *c, const report_study *rs)
 {
-    return plateau_fitted(c, rs) && spec_axis_find(rs->st, "train_per_class") >= 0;
+    (void)c;
+    return plateau_fit(rs) && spec_axis_find(rs->st, "train_per_class") >= 0;
 }
 
 int report_plateau_size(report_ctx *c)
 {
-    return each_plateau_study(
-        c, size_study, size_free, size_slices,
-        "skipped plateausize: no fitted train study with a train_per_class axis");
+    return each_plateau_study(c, size_study, size_free, size_slices, "plateausize",
+                              "no fitted train study with a train_per_class axis");
 }
 
 /* The rows of one study: plateau.csv's and its Markdown table's. */
@@ -615,7 +630,7 @@ static int size_groups_make(const report_study *rs, size_groups *g)
 /* A size study with a point to take the ratio of. */
 static int ratio_study(report_ctx *c, const report_study *rs)
 {
-    if (!size_study(c, rs))
+    if (!plateau_fitted(c, rs) || !size_study(c, rs))
         return 0;
     size_groups g = {0};
     int n = size_groups_make(rs, &g);

@@ -358,6 +358,16 @@ check "summary.md: the plateausize tables" \
 check "no plateausize.csv without a train_per_class axis" test ! -e "$OUT/plateausize.csv"
 check "skipped plateausize without the axis" \
   grep -q '^skipped plateausize: no fitted train study with a train_per_class axis' "$TMP/report.out"
+# A fitted study with the axes but no done task (only the other study ran)
+# is skipped for that, not as if there were no such study.
+expect_exit 0 "sweep, only gamma" "$LESDE" sweep "$SPEC" --study gamma --store "$TMP/gonly.h5" \
+  --quiet --set study.pollution.train_per_class=20,40 --set study.gamma.n_obs=1
+expect_exit 0 "report of it" "$LESDE" report "$TMP/gonly.h5" --out "$TMP/gonly" \
+  --only plateau,plateausize
+for k in plateau plateausize; do
+  check "$k: a study with no done task skipped as such" \
+    grep -qx "skipped $k for study pollution: no done task" "$TMP/out"
+done
 ONE=$TMP/one.h5
 expect_exit 0 "sweep, one p_err" "$LESDE" sweep "$SPEC" --store "$ONE" --quiet \
   --set study.pollution.p_err=0.7 --set study.pollution.train_per_class=20,40
