@@ -159,9 +159,9 @@ int cmd_report(int argc, char **argv)
     for (int i = 0; i < r.n_pstar; i++) {
         const report_pstar *ps = &r.pstar[i];
         printf("p_hat* %s%s%s K=%d: ", ps->study, ps->slice[0] ? " " : "", ps->slice, ps->K);
-        print_estimate(ps->p_hat, ps->at_first, &ps->hat);
+        print_estimate(ps->p_hat, ps->hat_at_first, &ps->hat);
         printf(" (p* = %.4g; accuracy crosses 1/K); p_stall ", ps->p_star);
-        print_estimate(ps->p_stall, ps->at_first, &ps->stall);
+        print_estimate(ps->p_stall, ps->stall_at_first, &ps->stall);
         printf(" (accuracy crosses 1/K + %.2g)\n", REPORT_STALL_MARGIN);
     }
     report_result_free(&r);

@@ -196,7 +196,8 @@ int report_pstar_all(report_ctx *c)
                     rc = err_set(c->e, LESDE_FAIL, "out of memory");
                 for (int j = 0; j < n; j++)
                     if (isfinite(y[j])) {
-                        ps->at_first = y[j] <= stall;
+                        ps->hat_at_first = y[j] <= chance;
+                        ps->stall_at_first = y[j] <= stall;
                         break;
                     }
             }

@@ -137,9 +137,10 @@ typedef struct {
     double p_hat;   /* where the accuracy falls to chance; NaN: not reached */
     double p_stall; /* where it falls to 1/K + REPORT_STALL_MARGIN; NaN: not
                        reached */
-    int at_first;   /* at 1/K + REPORT_STALL_MARGIN already at the first grid
-                       point: the network did not learn, no transition
-                       resolved */
+    /* each estimate's level (1/K, 1/K + REPORT_STALL_MARGIN) reached
+     * already at the first grid point: no crossing resolved (did the
+     * network learn?); each its own, p_hat's level lies below p_stall's */
+    int hat_at_first, stall_at_first;
     report_pstar_spread hat, stall; /* how the seeds determine each */
 } report_pstar;
 

@@ -237,7 +237,8 @@ static int pstar_tables(report_ctx *c)
                                      "p_star",
                                      "p_hat_star",
                                      "p_stall",
-                                     "at_first_point",
+                                     "p_hat_star_at_first_point",
+                                     "p_stall_at_first_point",
                                      "method",
                                      "stall_method",
                                      "p_hat_star_ci_lo",
@@ -270,10 +271,10 @@ static int pstar_tables(report_ctx *c)
     snprintf(mt->note, sizeof mt->note,
              "Method: p̂* is %s. p_stall is %s; at finite T it lies below p*. \"not reached\" "
              "when the accuracy never falls that far; \"at the first grid point\" when it is "
-             "at 1/K + 0.05 already at the smallest p_err (no transition resolved: did the "
-             "network learn?). p* = (K-1)/K is where the labels carry no information. Over "
-             "seeds, %s; \"beyond the grid\" when more than a share a of the "
-             "resamples never reach the level.",
+             "at the estimate's own level (1/K for p̂*, 1/K + 0.05 for p_stall) already at the "
+             "smallest p_err (no transition resolved: did the network learn?). p* = (K-1)/K is "
+             "where the labels carry no information. Over seeds, %s; \"beyond the grid\" when "
+             "more than a share a of the resamples never reach the level.",
              REPORT_PSTAR_METHOD, REPORT_STALL_METHOD, REPORT_PSTAR_SPREAD_METHOD);
     for (int i = 0; i < c->n_pstar && !rc; i++) {
         const report_pstar *ps = &c->pstar[i];
@@ -288,20 +289,21 @@ static int pstar_tables(report_ctx *c)
         rc |= report_table_num(&csv, r1, 3, ps->p_star);
         rc |= report_table_num(&csv, r1, 4, ps->p_hat);
         rc |= report_table_num(&csv, r1, 5, ps->p_stall);
-        rc |= report_table_set(&csv, r1, 6, "%d", ps->at_first);
-        rc |= report_table_set(&csv, r1, 7, "%s", REPORT_PSTAR_METHOD);
-        rc |= report_table_set(&csv, r1, 8, "%s", REPORT_STALL_METHOD);
-        rc |= pstar_spread_csv(&csv, r1, 9, &ps->hat);
-        rc |= pstar_spread_csv(&csv, r1, 15, &ps->stall);
-        rc |= report_table_set(&csv, r1, 21, "%d", ps->hat.seeds);
-        rc |= report_table_set(&csv, r1, 22, "%s", REPORT_PSTAR_SPREAD_METHOD);
+        rc |= report_table_set(&csv, r1, 6, "%d", ps->hat_at_first);
+        rc |= report_table_set(&csv, r1, 7, "%d", ps->stall_at_first);
+        rc |= report_table_set(&csv, r1, 8, "%s", REPORT_PSTAR_METHOD);
+        rc |= report_table_set(&csv, r1, 9, "%s", REPORT_STALL_METHOD);
+        rc |= pstar_spread_csv(&csv, r1, 10, &ps->hat);
+        rc |= pstar_spread_csv(&csv, r1, 16, &ps->stall);
+        rc |= report_table_set(&csv, r1, 22, "%d", ps->hat.seeds);
+        rc |= report_table_set(&csv, r1, 23, "%s", REPORT_PSTAR_SPREAD_METHOD);
         rc |= report_table_set(&mt->t, r2, 0, "%s", ps->study);
         rc |= report_table_set(&mt->t, r2, 1, "%s", ps->slice[0] ? ps->slice : "-");
         rc |= report_table_set(&mt->t, r2, 2, "%d", ps->K);
         rc |= report_table_set(&mt->t, r2, 3, "%.4g", ps->p_star);
-        rc |= pstar_ci_cell(&mt->t, r2, 4, ps->p_hat, ps->at_first, &ps->hat);
+        rc |= pstar_ci_cell(&mt->t, r2, 4, ps->p_hat, ps->hat_at_first, &ps->hat);
         rc |= pstar_seeds_cell(&mt->t, r2, 5, &ps->hat);
-        rc |= pstar_ci_cell(&mt->t, r2, 6, ps->p_stall, ps->at_first, &ps->stall);
+        rc |= pstar_ci_cell(&mt->t, r2, 6, ps->p_stall, ps->stall_at_first, &ps->stall);
     }
     if (rc)
         rc = err_set(c->e, LESDE_FAIL, "out of memory");

@@ -561,7 +561,7 @@ check "prints index.html" grep -qF "index: $OUT/index.html" "$out"
 check "prints p_hat* for K=3" grep -qE \
   '^p_hat\* pollution K=3: ([0-9.]+( \[[0-9.]+, ([0-9.]+|beyond the grid)\]|, already at the first grid point)?|not reached) \(p\* = 0.6667; accuracy crosses 1/K\); p_stall ([0-9.]+( \[[0-9.]+, ([0-9.]+|beyond the grid)\]|, already at the first grid point)?|not reached) \(accuracy crosses 1/K \+ 0.05\)$' "$out"
 check "pstar.csv states the method" grep -q "linearly interpolated between grid points" "$OUT/pstar.csv"
-check "pstar.csv header" grep -q '^study,other_axes,K,p_star,p_hat_star,p_stall,at_first_point,method,stall_method,p_hat_star_ci_lo,p_hat_star_ci_hi,p_hat_star_seed_median,p_hat_star_seed_q25,p_hat_star_seed_q75,p_hat_star_seeds_reached,p_stall_ci_lo,p_stall_ci_hi,p_stall_seed_median,p_stall_seed_q25,p_stall_seed_q75,p_stall_seeds_reached,seeds,spread_method$' "$OUT/pstar.csv"
+check "pstar.csv header" grep -q '^study,other_axes,K,p_star,p_hat_star,p_stall,p_hat_star_at_first_point,p_stall_at_first_point,method,stall_method,p_hat_star_ci_lo,p_hat_star_ci_hi,p_hat_star_seed_median,p_hat_star_seed_q25,p_hat_star_seed_q75,p_hat_star_seeds_reached,p_stall_ci_lo,p_stall_ci_hi,p_stall_seed_median,p_stall_seed_q25,p_stall_seed_q75,p_stall_seeds_reached,seeds,spread_method$' "$OUT/pstar.csv"
 # The spread over seeds, recomputed from seeds.csv: each seed's own curve's
 # crossing (median of the seeds that reach it), and the bootstrap interval
 # holds the estimate (2 seeds: the resamples are the two seeds' curves and
@@ -593,6 +593,30 @@ for name, level in (("p_hat_star", 1 / 3), ("p_stall", 1 / 3 + 0.05)):
         if not math.isnan(est) and not math.isnan(hi):
             assert lo - 1e-6 <= est <= hi + 1e-6 and min(got) - 1e-6 <= lo, (name, ps, per)
 PY
+# Each estimate is at the first grid point by its own level: a mean
+# accuracy of 0.36 at p_err 0 (within 0.05 of 1/K, above it) and 0.2 at
+# 0.7 puts p_stall at the first point and p_hat* between the two.
+FIRST=$TMP/first.h5
+cp "$STORE" "$FIRST"
+/usr/bin/python3 - "$FIRST" <<'PY'
+import h5py, sys
+g = h5py.File(sys.argv[1], "r+")["study/pollution"]
+g["final_val_acc"][...] = [[0.36, 0.36], [0.2, 0.2]]
+for s in ("mean", "ci_lo", "ci_hi"):
+    g["summary"][s]["final_val_acc"][...] = [0.36, 0.2]
+PY
+expect_exit 0 "report, p_stall at the first grid point" "$LESDE" report "$FIRST" \
+  --out "$TMP/first" --only summary,pstar --quiet
+check "p_hat* off the first grid point, with its interval; p_stall at it" grep -qE \
+  '^p_hat\* pollution K=3: 0\.1167 \[[0-9.]+, [0-9.]+\] \(p\* = 0\.6667; accuracy crosses 1/K\); p_stall 0, already at the first grid point \(' "$TMP/out"
+check "pstar.csv: each estimate's own flag" /usr/bin/python3 - "$TMP/first/pstar.csv" <<'PY'
+import csv, sys
+r = next(csv.DictReader(open(sys.argv[1])))
+assert (r.get("p_hat_star_at_first_point"), r.get("p_stall_at_first_point")) == ("0", "1"), r
+PY
+check "summary.md: only p_stall at the first grid point" grep -qE \
+  '^\| pollution \| - \| 3 \| 0\.6667 \| 0\.1167 \[[0-9.]+, [0-9.]+\] \| .* \| 0 \(at the first grid point\) \|$' \
+  "$TMP/first/summary.md"
 
 # A researcher redraws a figure from its script.
 rm -f "$OUT/fig5-pollution.png"
