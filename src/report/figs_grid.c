@@ -613,7 +613,8 @@ static int draw_finite(report_ctx *c, const report_study *rs, const char *slice,
     memset(&tail, 0, sizeof tail);
     int rc = rs->fit ? report_read(c, rs, "fit/tail", &tail) : LESDE_OK;
     double *x = malloc(sizeof *x * (size_t)n), *y = malloc(sizeof *y * (size_t)n);
-    if (!rc && (!x || !y))
+    int *order = report_axis_order(&rs->st->axes[ia]); /* T ascending: a line over T */
+    if (!rc && (!x || !y || !order))
         rc = err_set(c->e, LESDE_FAIL, "out of memory");
     char dat[300], dat2[300];
     report_gp g = {0};
@@ -637,7 +638,8 @@ static int draw_finite(report_ctx *c, const report_study *rs, const char *slice,
                 "I- and L-model there: median, q25, q75 across seeds\n",
                 g.where);
         double ps = report_p_star(K);
-        for (int v = 0; v < rs->st->axes[ia].n && nT < 64; v++) {
+        for (int vi = 0; vi < rs->st->axes[ia].n && nT < 64; vi++) {
+            int v = order[vi];
             long near = -1;
             int m = 0;
             for (int i = 0; i < n; i++) {
@@ -693,6 +695,7 @@ static int draw_finite(report_ctx *c, const report_study *rs, const char *slice,
     }
     free(x);
     free(y);
+    free(order);
     store_array_free(&tail);
     if (!rc) {
         FILE *f = g.f;
@@ -779,8 +782,11 @@ static int draw_gamma(report_ctx *c, const report_study *rs, const char *slice, 
         n_done = n_done > rs->pt[pts[i]].n_done ? n_done : rs->pt[pts[i]].n_done;
     char dat[300];
     report_gp g = {0};
-    FILE *d = report_fig_open(&g, c, "gamma", rs->st->name, slice, 1000, 650, dat, sizeof dat);
-    int rc = d ? LESDE_OK : c->e->code;
+    int *order = report_axis_order(&rs->st->axes[sa]);
+    FILE *d = order
+                  ? report_fig_open(&g, c, "gamma", rs->st->name, slice, 1000, 650, dat, sizeof dat)
+                  : NULL;
+    int rc = d ? LESDE_OK : order ? c->e->code : err_set(c->e, LESDE_FAIL, "out of memory");
     int nb = 0, blocks[64];
     if (!rc) {
         fprintf(d,
@@ -792,8 +798,8 @@ static int draw_gamma(report_ctx *c, const report_study *rs, const char *slice, 
                 continue;
             fprintf(d, "%s# t = %.6g\n", nb ? "\n\n" : "", tv[o]);
             /* Points by s: the axis order is the spec's, sorted here. */
-            for (int v = 0; v < rs->st->axes[sa].n; v++)
-                for (int i = 0; i < n; i++) {
+            for (int vi = 0; vi < rs->st->axes[sa].n; vi++)
+                for (int i = 0, v = order[vi]; i < n; i++) {
                     long p = pts[i];
                     if (spec_point_coord(rs->st, p, sa) != v)
                         continue;
@@ -841,6 +847,7 @@ static int draw_gamma(report_ctx *c, const report_study *rs, const char *slice, 
     } else {
         report_gp_abort(&g);
     }
+    free(order);
     report_free_stats(s);
     store_array_free(&ot);
     if (rc)

@@ -117,6 +117,11 @@ const char *report_axis_label(const report_study *rs, long p, const char *key);
 int report_slices(const report_study *rs, const char *const *free_keys, int *slice,
                   char (*name)[256]);
 
+/* The indices 0..ax->n-1 of an axis's values in ascending order of value
+ * (a spec may list them in any order; a curve is drawn along the values),
+ * malloc'ed; NULL when out of memory. */
+int *report_axis_order(const spec_axis *ax);
+
 /* "KIND-STUDY[-SLICE]" made safe for a file name. */
 void report_file_base(char *out, size_t size, const char *kind, const char *study,
                       const char *slice);

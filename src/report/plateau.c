@@ -303,10 +303,18 @@ static int draw_size(report_ctx *c, const report_study *rs, const char *slice,
     const spec_axis *ax = &rs->st->axes[a_n];
     char dat[300], beyond[1024] = "";
     report_gp g = {0};
+    /* train_per_class ascending, as the spec may list it in any order: a
+     * line along it, and an x range from its least to its largest */
+    int *order = report_axis_order(ax);
+    if (!order)
+        return err_set(c->e, LESDE_FAIL, "out of memory");
+    double x_lo = ax->values[order[0]], x_hi = ax->values[order[ax->n - 1]];
     FILE *d =
         report_fig_open(&g, c, "plateausize", rs->st->name, slice, 1000, 650, dat, sizeof dat);
-    if (!d)
+    if (!d) {
+        free(order);
         return report_gp_end(&g, c->e->code);
+    }
     fprintf(d,
             "# %s: one block per line (gnuplot index): train_per_class, the end of the initial "
             "plateau (median, q25, q75 over the done seeds; a seed that never left it counts as "
@@ -317,8 +325,8 @@ static int draw_size(report_ctx *c, const report_study *rs, const char *slice,
     int blocks = 0;
     for (int j = 0; j < n_series && blocks < 64; j++) {
         int rows = 0;
-        for (int i = 0; i < ax->n; i++) /* in the axis order of train_per_class */
-            for (long p = 0; p < rs->P; p++) {
+        for (int ii = 0; ii < ax->n; ii++) /* by train_per_class, ascending */
+            for (long p = 0, i = order[ii]; p < rs->P; p++) {
                 if (in_slice[p] != k || series[p] != j || rs->pt[p].n_done == 0 ||
                     spec_point_coord(rs->st, p, a_n) != i)
                     continue;
@@ -347,6 +355,7 @@ static int draw_size(report_ctx *c, const report_study *rs, const char *slice,
             }
         blocks += rows > 0;
     }
+    free(order);
     int rc = report_gp_data_close(&g, d, dat);
     if (!rc) {
         FILE *f = g.f;
@@ -360,7 +369,7 @@ static int draw_size(report_ctx *c, const report_study *rs, const char *slice,
                 "set xrange [%.9g:%.9g]\n"
                 "set ylabel 'end of the plateau (iterations)'\n"
                 "set key outside right top Left reverse width 1\nplot ",
-                ax->values[0] / 1.5, ax->values[ax->n - 1] * 1.5);
+                x_lo / 1.5, x_hi * 1.5);
         for (int j = 0; j < blocks; j++) {
             const char *clr = report_color(j);
             fprintf(f,

@@ -118,6 +118,35 @@ int report_task_done(const report_study *rs, long p, int s)
     return (int)rs->status[p * rs->S + s] == STORE_DONE;
 }
 
+typedef struct {
+    double v;
+    int i;
+} axis_entry;
+
+static int by_value(const void *a, const void *b)
+{
+    const axis_entry *x = a, *y = b;
+    return x->v < y->v ? -1 : x->v > y->v ? 1 : x->i - y->i;
+}
+
+int *report_axis_order(const spec_axis *ax)
+{
+    axis_entry *e = malloc(sizeof *e * (size_t)(ax->n > 0 ? ax->n : 1));
+    int *order = malloc(sizeof *order * (size_t)(ax->n > 0 ? ax->n : 1));
+    if (!e || !order) {
+        free(e);
+        free(order);
+        return NULL;
+    }
+    for (int i = 0; i < ax->n; i++)
+        e[i] = (axis_entry){ax->values[i], i};
+    qsort(e, (size_t)ax->n, sizeof *e, by_value);
+    for (int i = 0; i < ax->n; i++)
+        order[i] = e[i].i;
+    free(e);
+    return order;
+}
+
 int report_first_done(const report_study *rs, long p)
 {
     for (int q = 0; q < rs->S; q++)

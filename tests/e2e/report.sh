@@ -368,6 +368,23 @@ for k in plateau plateausize; do
   check "$k: a study with no done task skipped as such" \
     grep -qx "skipped $k for study pollution: no done task" "$TMP/out"
 done
+# A spec may list an axis in any order: the curves run along its values
+# and the x range spans them (a plateausize range from the first and last
+# listed made gnuplot fail, and the whole report with it).
+expect_exit 0 "sweep, axes out of order" "$LESDE" sweep "$SPEC" --store "$TMP/unsorted.h5" \
+  --quiet --set study.pollution.train_per_class=40,20 --set study.gamma.s=1.5,0.5,1
+expect_exit 0 "report of it" "$LESDE" report "$TMP/unsorted.h5" --out "$TMP/unsorted" \
+  --only plateausize,gamma --quiet
+check "plateausize: x range over the least and largest" \
+  grep -q '^set xrange \[13.3333333:60\]$' "$TMP/unsorted/plateausize-pollution.gp"
+check "plateausize and gamma: rows ascending in x" /usr/bin/python3 - "$TMP/unsorted" <<'PY'
+import glob, sys
+for name in ("plateausize-pollution", "gamma-gamma"):
+    blocks = open(f"{sys.argv[1]}/{name}.dat").read().split("\n\n\n")
+    for b in blocks:
+        x = [float(l.split()[0]) for l in b.splitlines() if l.strip() and not l.startswith("#")]
+        assert x == sorted(x) and len(x) >= 2, (name, x)
+PY
 ONE=$TMP/one.h5
 expect_exit 0 "sweep, one p_err" "$LESDE" sweep "$SPEC" --store "$ONE" --quiet \
   --set study.pollution.p_err=0.7 --set study.pollution.train_per_class=20,40
