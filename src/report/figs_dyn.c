@@ -54,7 +54,9 @@ static int at_point(const report_study *rs, long p, const report_opts *o, const 
     for (int i = 0; i < o->n_at; i++) {
         const report_at *at = &o->at[i];
         if (!strcmp(at->key, "p_err")) {
-            if (rs->pt[p].p_err != at->value)
+            /* on a rho axis p_err is rho (K-1)/K, rounded: 0.3 * 2/3 is
+             * 0.19999999999999998, which --at p_err=0.2 must find */
+            if (!(fabs(rs->pt[p].p_err - at->value) <= 1e-12))
                 return 0;
             continue;
         }

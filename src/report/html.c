@@ -172,7 +172,24 @@ int report_index(report_ctx *c, const char *path)
 
     fputs("<h2 id=\"spec\">Sweep spec</h2>\n<p class=\"note\">As stored in the store (hash ", f);
     esc(f, c->hash);
-    fputs(").</p>\n<pre>", f);
+    /* The hash and the tasks include the overrides: the text alone would
+     * show values that were not run. */
+    const char *o = c->s.overrides ? c->s.overrides : "";
+    if (*o) {
+        fputs("), and run with these overrides of it:", f);
+        while (*o) {
+            size_t n = strcspn(o, "\n");
+            char one[512];
+            snprintf(one, sizeof one, "%.*s", (int)n, o);
+            fputs(" <code>--set ", f);
+            esc(f, one);
+            fputs("</code>", f);
+            o += n + (o[n] == '\n');
+        }
+        fputs(".</p>\n<pre>", f);
+    } else {
+        fputs(").</p>\n<pre>", f);
+    }
     esc(f, c->s.text);
     fputs("</pre>\n</body>\n</html>\n", f);
     int bad = ferror(f);

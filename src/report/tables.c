@@ -474,6 +474,15 @@ static int write_md(report_ctx *c)
         return err_set(c->e, LESDE_FAIL, "%s: cannot write", path);
     fprintf(f, "# lesde report: sweep %s\n\nStore `%s`, spec hash `%s`.\n", c->s.name, c->o->store,
             c->hash);
+    if (c->s.overrides && *c->s.overrides) { /* values the spec's text does not show */
+        fputs("Run with", f);
+        for (const char *o = c->s.overrides; *o;) {
+            size_t n = strcspn(o, "\n");
+            fprintf(f, " `--set %.*s`", (int)n, o);
+            o += n + (o[n] == '\n');
+        }
+        fputs(".\n", f);
+    }
     for (int i = 0; i < c->n_tabs; i++) {
         fprintf(f, "\n## %s\n\n%s\n\n", c->tabs[i].title, c->tabs[i].note);
         report_table_md(&c->tabs[i].t, f);

@@ -22,7 +22,7 @@
  *     class_ids (the first K), train_per_class (500), val_per_class (500),
  *     p_err (0) or rho (p_err = rho (K-1)/K), iters (10000), lr (0.005),
  *     checkpoints (101), spacing (linear | log), probe_per_class (100),
- *     snapshots (5), fit (true), sg_order (2), sg_window (0: T/20),
+ *     snapshots (5), fit (true), sg_order (2), sg_window (151),
  *     tail_frac (0.1), seeds (the sweep's)
  *   sde keys (defaults from le_sde_config_default):
  *     classes (3), p (classes), n (50), model (L | I), schedule (power |

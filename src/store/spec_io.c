@@ -36,13 +36,21 @@ int store_load_spec(const char *path, spec *s, lesde_err *e)
 {
     /* By name, not by listing every attribute: HDF5 1.10 crashes listing a
      * damaged attribute table (the store fuzzer's most frequent find). */
-    static const char *const names[3] = {"spec_text", "spec_hash", "spec_overrides"};
-    char *v[3];
-    int rc = store_read_root_strs(path, names, 3, v, e);
+    static const char *const names[4] = {"spec_text", "spec_hash", "spec_overrides", "sweep_name"};
+    char *v[4];
+    int rc = store_read_root_strs(path, names, 4, v, e);
     if (rc)
         return rc;
     const char *text = v[0], *hash = v[1];
     const char *over = v[2]; /* absent in early stores */
+    /* A spec without 'name =' is named after its file, and the name is
+     * hashed: parse it as that file, not as the store (whose name would
+     * give another name and hash). */
+    char file[300];
+    if (v[3] && v[3][0])
+        snprintf(file, sizeof file, "%s.ini", v[3]);
+    else
+        snprintf(file, sizeof file, "%s", path);
     char *buf = strdup(over ? over : "");
     const char *sets[MAX_OVERRIDES];
     int n_sets = 0;
@@ -54,10 +62,11 @@ int store_load_spec(const char *path, spec *s, lesde_err *e)
     for (char *save = NULL, *t = strtok_r(buf, "\n", &save); t && n_sets < MAX_OVERRIDES;
          t = strtok_r(NULL, "\n", &save))
         sets[n_sets++] = t;
-    if ((rc = spec_parse(s, text, path, sets, n_sets, e))) {
+    if ((rc = spec_parse(s, text, file, sets, n_sets, e))) {
         err_prefix(e, "%s: the spec inside the store does not parse", path);
         goto out;
     }
+    snprintf(s->path, sizeof s->path, "%s", path); /* where it was read from */
     if (!spec_hash_matches(s, hash)) {
         /* A lesde with new spec keys hashes an older store's spec (with
          * the new keys' defaults) differently. Reading it is still sound
@@ -83,7 +92,7 @@ int store_load_spec(const char *path, spec *s, lesde_err *e)
     }
 out:
     free(buf);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         free(v[i]);
     return rc;
 }

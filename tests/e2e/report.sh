@@ -385,6 +385,23 @@ for name in ("plateausize-pollution", "gamma-gamma"):
         x = [float(l.split()[0]) for l in b.splitlines() if l.strip() and not l.startswith("#")]
         assert x == sorted(x) and len(x) >= 2, (name, x)
 PY
+# --at p_err=0.2 finds the point rho = 0.3 at K = 3, whose p_err is
+# 0.3 * 2/3 = 0.19999999999999998.
+sed 's/^p_err  *= 0, 0.7$/rho = 0, 0.3/' "$SPEC" >"$TMP/rho.ini"
+expect_exit 0 "sweep over rho" "$LESDE" sweep "$TMP/rho.ini" --store "$TMP/rho.h5" --quiet \
+  --study pollution
+expect_exit 0 "report --at p_err=0.2" "$LESDE" report "$TMP/rho.h5" --out "$TMP/rho" --only fig2 \
+  --at p_err=0.2
+check "--at p_err=0.2: the point rho=0.3" grep -q "^# pollution, point rho=0.3:" "$TMP/rho/fig2-pollution.dat"
+# The --set the store was made with are shown beside its spec's text.
+expect_exit 0 "report of a store made with --set" "$LESDE" report "$TMP/gonly.h5" \
+  --out "$TMP/gonly2" --only summary --quiet
+check "summary.md names the --set" grep -qx \
+  'Run with `--set study.pollution.train_per_class=20,40` `--set study.gamma.n_obs=1`.' \
+  "$TMP/gonly2/summary.md"
+check "index.html names the --set beside the spec" grep -q \
+  'run with these overrides of it: <code>--set study.pollution.train_per_class=20,40</code> <code>--set study.gamma.n_obs=1</code>.' \
+  "$TMP/gonly2/index.html"
 ONE=$TMP/one.h5
 expect_exit 0 "sweep, one p_err" "$LESDE" sweep "$SPEC" --store "$ONE" --quiet \
   --set study.pollution.p_err=0.7 --set study.pollution.train_per_class=20,40

@@ -39,6 +39,14 @@ expect_exit 0 "an edited description resumes" "$LESDE" sweep "$SPEC" --store "$T
   --set study.sde.n_obs=3 --set "sweep.description=edited"
 check "edited description: nothing to run" grep -q ", 0 to run" "$TMP/err" "$TMP/out"
 expect_exit 0 "--new starts over" "$LESDE" sweep "$SPEC" --store "$TMP/s.h5" --quiet --new
+# A spec without 'name =' is named after its file, and the name is hashed:
+# the store's readers name it so too, whatever the store's file is called.
+grep -v '^name' "$SPEC" >"$TMP/noname.ini"
+expect_exit 0 "a spec without a name" "$LESDE" sweep "$TMP/noname.ini" --store "$TMP/other.h5" \
+  --quiet --set study.sde.n_obs=3 --set study.train.iters=50
+expect_exit 0 "status of its store" "$LESDE" status "$TMP/other.h5"
+check "status: the spec's name, no other-version warning" \
+  sh -c "grep -q \"sweep 'noname', spec hash\" '$TMP/out' && ! grep -q 'another lesde version' '$TMP/err'"
 expect_exit 0 "dry run" "$LESDE" sweep "$SPEC" --dry-run
 check "dry run estimates core-hours" grep -q "core-hours" "$TMP/out"
 check "dry run prints ranks" grep -q "ranks for a wall time" "$TMP/out"
