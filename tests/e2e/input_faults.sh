@@ -36,6 +36,11 @@ refused 2 "one SPEC only" sweep "$SPEC" "$SPEC"
 refused 2 "sweep: SPEC is required" sweep --store "$TMP/s.h5"
 refused 2 "--wall goes with --dry-run" sweep "$SPEC" --store "$TMP/s.h5" --wall 2
 refused 2 "sweep: --store needs a file name" sweep "$SPEC" --store ""
+# Two million checkpoints (the spec takes up to 1e7): the schedules were
+# stack arrays, and from about a million the dry run died of SIGSEGV.
+printf '[sweep]\nname = big\nseeds = 0\n[study.a]\nkind = train\nclasses = 2\ntrain_per_class = 5\nval_per_class = 5\nprobe_per_class = 5\niters = 2000000\ncheckpoints = 2000000\nfit = no\n' >"$TMP/big.ini"
+expect_exit 0 "dry run of 2e6 checkpoints" "$LESDE" sweep "$TMP/big.ini" --dry-run
+check "dry run of 2e6 checkpoints: the store's size" grep -q "^the store: .* MB, allocated in full" "$TMP/out"
 refused 2 "--new deletes the whole store, every study's tasks; with --study" \
   sweep "$SPEC" --store "$TMP/s.h5" --new --study train
 check "no store left by the refusals" test ! -e "$TMP/s.h5"
