@@ -42,7 +42,7 @@ int data_kind_parse(const char *name);
 const char *data_kind_name(data_kind kind);
 /* Input channels of a dataset's images (1, or 3 for cifar10). */
 int data_kind_channels(data_kind kind);
-/* Most classes of a dataset (6, 10, 10). */
+/* Most classes of a dataset (10 for each of the three). */
 int data_kind_max_k(data_kind kind);
 
 /* Builds the training and validation sets of a request: class-balanced,

@@ -98,7 +98,8 @@ static int put_num(report_table *t, int row, int col, double v)
 }
 
 static int draw_plateau(report_ctx *c, const report_study *rs, const char *slice,
-                        const store_array *pt, const long *pts, int n, double *v)
+                        const store_array *pt, const store_array *ta, const long *pts, int n,
+                        double *v)
 {
     /* The quantiles first: a slice with nothing to draw is skipped before
      * its script and data are opened. */
@@ -155,6 +156,12 @@ static int draw_plateau(report_ctx *c, const report_study *rs, const char *slice
             }
             if (!isfinite(q[i][0]))
                 continue;
+            /* a quartile beyond T is drawn at T, not dropped with its bar */
+            long nt = 0;
+            const double *t = report_point_t(rs, ta, p, &nt);
+            double T = t && nt ? t[nt - 1] : NAN;
+            for (int w = 1; w < 3; w++)
+                q[i][w] = isfinite(q[i][w]) ? q[i][w] : T;
             xlo = fmin(xlo, x);
             xhi = fmax(xhi, x);
             report_gp_num(d, x);
@@ -208,8 +215,9 @@ static int draw_plateau(report_ctx *c, const report_study *rs, const char *slice
         "checkpoint where the class-centred probe means reach plateau_factor times their "
         "initial norm) against |1 - rho|, rho = p_err K/(K-1), on log axes; median over the "
         "done seeds with the interquartile range, a seed that never left it within T counting "
-        "as later than all (a median among those is off the plot; plateau.csv has every "
-        "point), filled below the transition, open above it. Dotted: t(0)/|1 - rho| from the "
+        "as later than all (a median among those is off the plot, a quartile among them is "
+        "drawn at T; plateau.csv has every point), filled below the transition, open above it. "
+        "Dotted: t(0)/|1 - rho| from the "
         "clean point of each K, what a plateau left at a rate proportional to the centred "
         "label signal (1 - rho times the clean one) would give; not fitted. %s%s",
         g.where, atone[0] ? "At rho = 1: " : "", atone);
@@ -259,13 +267,17 @@ static int plateau_slices(report_ctx *c, const report_study *rs, const store_arr
                           const int *slice, char (*name)[256], int ns, double *v)
 {
     long *pts = malloc(sizeof(long) * (size_t)(rs->P ? rs->P : 1));
-    int rc = pts ? LESDE_OK : err_set(c->e, LESDE_FAIL, "out of memory");
+    store_array ta = {0}; /* each point's checkpoints: its T */
+    int rc = !pts                           ? err_set(c->e, LESDE_FAIL, "out of memory")
+             : report_read(c, rs, "t", &ta) ? c->e->code
+                                            : LESDE_OK;
     for (int k = 0; k < ns && !rc; k++) {
         int n = plateau_points(rs, slice, k, pts);
         if (n)
-            rc = draw_plateau(c, rs, name[k], pt, pts, n, v);
+            rc = draw_plateau(c, rs, name[k], pt, &ta, pts, n, v);
     }
     free(pts);
+    store_array_free(&ta);
     return rc;
 }
 

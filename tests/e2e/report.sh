@@ -393,6 +393,19 @@ expect_exit 0 "sweep over rho" "$LESDE" sweep "$TMP/rho.ini" --store "$TMP/rho.h
 expect_exit 0 "report --at p_err=0.2" "$LESDE" report "$TMP/rho.h5" --out "$TMP/rho" --only fig2 \
   --at p_err=0.2
 check "--at p_err=0.2: the point rho=0.3" grep -q "^# pollution, point rho=0.3:" "$TMP/rho/fig2-pollution.dat"
+# A quartile beyond T is drawn at T (it was NaN: gnuplot dropped its bar).
+expect_exit 0 "sweep, 4 seeds" "$LESDE" sweep "$SPEC" --store "$TMP/pl4.h5" --quiet \
+  --study pollution --set sweep.seeds=0..3
+/usr/bin/python3 - "$TMP/pl4.h5" <<'PY'
+import h5py, math, sys
+pt = h5py.File(sys.argv[1], "r+")["study/pollution/fit/plateau_t"]
+a = pt[...]
+a[0] = [100, 200, 250, math.nan]  # p_err 0: median 225, q75 beyond T
+pt[...] = a
+PY
+expect_exit 0 "report --only plateau" "$LESDE" report "$TMP/pl4.h5" --out "$TMP/pl4" --only plateau
+check "plateau: q75 beyond T drawn at T = 300" grep -qx "1 225 175 300 0 0" "$TMP/pl4/plateau-pollution.dat"
+check "plateau.csv keeps it beyond T" grep -q "^pollution,p_err=0,3,0,0,4,3,225,175,inf," "$TMP/pl4/plateau.csv"
 # The --set the store was made with are shown beside its spec's text.
 expect_exit 0 "report of a store made with --set" "$LESDE" report "$TMP/gonly.h5" \
   --out "$TMP/gonly2" --only summary --quiet
