@@ -157,17 +157,16 @@ int cmd_status(int argc, char **argv)
     if (s.overrides[0]) { /* one per line in the store */
         if (!json)
             fprintf(out, "  with");
-        for (const char *o = s.overrides; *o;) {
-            size_t n = strcspn(o, "\n");
+        int k = 0, n;
+        for (const char *at = s.overrides, *o; (o = spec_next_override(&at, &n));) {
             char one[512];
-            snprintf(one, sizeof one, "%.*s", (int)n, o);
+            snprintf(one, sizeof one, "%.*s", n, o);
             if (json) {
-                fprintf(out, "%s", o == s.overrides ? "" : ", ");
+                fprintf(out, "%s", k++ ? ", " : "");
                 json_str(out, one);
             } else {
                 fprintf(out, " --set %s", one);
             }
-            o += n + (o[n] == '\n');
         }
         if (!json)
             fprintf(out, "\n");

@@ -174,17 +174,15 @@ int report_index(report_ctx *c, const char *path)
     esc(f, c->hash);
     /* The hash and the tasks include the overrides: the text alone would
      * show values that were not run. */
-    const char *o = c->s.overrides ? c->s.overrides : "";
-    if (*o) {
+    if (c->s.overrides && *c->s.overrides) {
         fputs("), and run with these overrides of it:", f);
-        while (*o) {
-            size_t n = strcspn(o, "\n");
+        int n;
+        for (const char *at = c->s.overrides, *o; (o = spec_next_override(&at, &n));) {
             char one[512];
-            snprintf(one, sizeof one, "%.*s", (int)n, o);
+            snprintf(one, sizeof one, "%.*s", n, o);
             fputs(" <code>--set ", f);
             esc(f, one);
             fputs("</code>", f);
-            o += n + (o[n] == '\n');
         }
         fputs(".</p>\n<pre>", f);
     } else {

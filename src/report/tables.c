@@ -476,11 +476,9 @@ static int write_md(report_ctx *c)
             c->hash);
     if (c->s.overrides && *c->s.overrides) { /* values the spec's text does not show */
         fputs("Run with", f);
-        for (const char *o = c->s.overrides; *o;) {
-            size_t n = strcspn(o, "\n");
-            fprintf(f, " `--set %.*s`", (int)n, o);
-            o += n + (o[n] == '\n');
-        }
+        int n;
+        for (const char *at = c->s.overrides, *o; (o = spec_next_override(&at, &n));)
+            fprintf(f, " `--set %.*s`", n, o);
         fputs(".\n", f);
     }
     for (int i = 0; i < c->n_tabs; i++) {

@@ -785,6 +785,17 @@ static int build(spec *s, spec_raw *raw, const char *file, lesde_err *e)
     return canonical(s, e);
 }
 
+const char *spec_next_override(const char **at, int *len)
+{
+    const char *o = *at;
+    if (!o || !*o)
+        return NULL;
+    size_t n = strcspn(o, "\n");
+    *len = (int)n;
+    *at = o + n + (o[n] == '\n');
+    return o;
+}
+
 int spec_parse(spec *s, const char *text, const char *filename, const char *const *sets, int n_sets,
                lesde_err *e)
 {

@@ -113,6 +113,10 @@ typedef struct {
 int spec_load(spec *s, const char *path, const char *const *sets, int n_sets,
               lesde_err *e);
 /* The same from text in memory; filename is used in messages. */
+/* The overrides one by one (as a store keeps them: one per line): the
+ * next at or after *at, *len bytes long (no NUL of its own), *at moved
+ * past it; NULL at the end. Start *at at s->overrides (NULL: none). */
+const char *spec_next_override(const char **at, int *len);
 int spec_parse(spec *s, const char *text, const char *filename,
                const char *const *sets, int n_sets, lesde_err *e);
 void spec_free(spec *s);

@@ -954,12 +954,10 @@ static int open_datasets(store *st, int i, lesde_err *e)
 static void set_list(const char *sets, char *buf, size_t size)
 {
     size_t len = 0;
+    int n;
     buf[0] = '\0';
-    for (const char *p = sets; *p && len < size;) {
-        size_t n = strcspn(p, "\n");
-        len += (size_t)snprintf(buf + len, size - len, "%s--set %.*s", len ? " " : "", (int)n, p);
-        p += n + (p[n] == '\n');
-    }
+    for (const char *at = sets, *o; len < size && (o = spec_next_override(&at, &n));)
+        len += (size_t)snprintf(buf + len, size - len, "%s--set %.*s", len ? " " : "", n, o);
     if (!buf[0])
         snprintf(buf, size, "no --set");
 }
