@@ -63,6 +63,15 @@ static void plateau_ends(const report_study *rs, const store_array *pt, long p, 
     report_quantiles_censored(v, k, q);
 }
 
+/* T of point p: its last checkpoint (t, the study's checkpoints); NaN
+ * with no done seed. A quantile beyond it is drawn at it. */
+static double point_T(const report_study *rs, const store_array *ta, long p)
+{
+    long nt = 0;
+    const double *t = report_point_t(rs, ta, p, &nt);
+    return t && nt ? t[nt - 1] : NAN;
+}
+
 /* plateau_ends over every seed of point p. */
 static void point_plateau(const report_study *rs, const store_array *pt, long p, double *v,
                           double *q, int *ended, int *done)
@@ -157,9 +166,7 @@ static int draw_plateau(report_ctx *c, const report_study *rs, const char *slice
             if (!isfinite(q[i][0]))
                 continue;
             /* a quartile beyond T is drawn at T, not dropped with its bar */
-            long nt = 0;
-            const double *t = report_point_t(rs, ta, p, &nt);
-            double T = t && nt ? t[nt - 1] : NAN;
+            double T = point_T(rs, ta, p);
             for (int w = 1; w < 3; w++)
                 q[i][w] = isfinite(q[i][w]) ? q[i][w] : T;
             xlo = fmin(xlo, x);
@@ -344,9 +351,7 @@ static int draw_size(report_ctx *c, const report_study *rs, const char *slice,
                     continue;
                 double q[3];
                 int ended, done;
-                long nt = 0;
-                const double *t = report_point_t(rs, ta, p, &nt);
-                double T = t && nt ? t[nt - 1] : NAN;
+                double T = point_T(rs, ta, p);
                 point_plateau(rs, pt, p, v, q, &ended, &done);
                 if (!rows++) {
                     series_name(rs, p, names[blocks], sizeof names[blocks]);
