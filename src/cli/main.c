@@ -147,9 +147,9 @@ int cli_long(const char *s, long *out)
         return 0;
     }
     /* As a spec writes integers too ("1e5" iterations): a decimal that is
-     * a whole number, up to 2^53 in size. */
+     * a whole number, below 2^53 in size. */
     double d;
-    if (!*s || spec_number(s, strlen(s), &d) || d != floor(d) || fabs(d) > 0x1p53)
+    if (!*s || spec_number(s, strlen(s), &d) || d != floor(d) || fabs(d) >= 0x1p53)
         return -1;
     *out = (long)d;
     return 0;

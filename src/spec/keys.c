@@ -20,7 +20,7 @@ static const char *const schedule_words[] = {
     [LE_SCHED_BOUNDARY] = "boundary",
 };
 
-#define BIG 9007199254740992.0 /* 2^53: integers above are not exact in a double */
+#define BIG 9007199254740992.0 /* 2^53: values.c refuses integers from here on */
 #define NUM(key, kind, type, field, lo, hi, lo_open, hi_open)                                      \
     {                                                                                              \
         key, kind, type, field, lo, hi, lo_open, hi_open, NULL, 0                                  \

@@ -131,9 +131,13 @@ static int push(dvec *d, double x)
     return 0;
 }
 
+/* Whole numbers below 2^53 only: above it a double skips integers, so a
+ * literal like 9007199254740993 would silently read as its neighbour. */
+#define INT_LIMIT 9007199254740992.0
+
 static int is_integer(double x)
 {
-    return x == floor(x) && fabs(x) <= 9007199254740992.0;
+    return x == floor(x) && fabs(x) < INT_LIMIT;
 }
 
 /* "must be in [lo, hi]" and the like, for a message. */
@@ -143,7 +147,7 @@ static void describe_range(const spec_key_def *d, char *buf, size_t n)
     spec_format_short(lo, sizeof lo, d->lo);
     spec_format_short(hi, sizeof hi, d->hi);
     if (d->type == SPEC_T_INT || d->type == SPEC_T_SEEDS || d->type == SPEC_T_IDS) {
-        if (d->hi >= 9007199254740992.0)
+        if (d->hi >= INT_LIMIT)
             snprintf(buf, n, "an integer >= %s", lo);
         else
             snprintf(buf, n, "an integer in %s..%s", lo, hi);
@@ -170,8 +174,13 @@ static int check_value(const spec_key_def *d, double x, const char *item, int it
                        const char *file, int line, lesde_err *e)
 {
     int integer = d->type != SPEC_T_REAL;
-    if (integer && !is_integer(x))
+    if (integer && x != floor(x))
         return spec_error(e, file, line, "%s must be an integer, not %.*s", d->key, item_len, item);
+    if (integer && fabs(x) >= INT_LIMIT && (in_range(d, x) || (x > 0 && d->hi >= INT_LIMIT)))
+        return spec_error(e, file, line,
+                          "%s must be below 2^53 = 9007199254740992 (larger integers are not "
+                          "exact in a double), not %.*s",
+                          d->key, item_len, item);
     if (!in_range(d, x)) {
         char r[96];
         describe_range(d, r, sizeof r);
@@ -212,7 +221,7 @@ static int number_item(const spec_key_def *d, const char *a, const char *b, cons
     if (decimal(la, (size_t)(le - la), &lo) || decimal(ha, (size_t)(he - ha), &hi))
         return spec_error(e, file, line, "bad range '%.*s' for %s (expected a..b, integers)", len,
                           a, d->key);
-    if (!is_integer(lo) || !is_integer(hi))
+    if (lo != floor(lo) || hi != floor(hi))
         return spec_error(e, file, line, "range ends must be integers in '%.*s'", len, a);
     if (lo > hi)
         return spec_error(e, file, line, "reversed range %.*s (write %.0f..%.0f)", len, a, hi, lo);

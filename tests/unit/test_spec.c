@@ -462,6 +462,13 @@ static const bad_case bad_cases[] = {
      HEAD "5\n[study.a]\nkind = train\ndataset = geomnist\nclasses = 3, 11\n", NULL, 5},
     {"seeds_negative", "seeds must be", HEAD "3\n[sweep]\nseeds = 2, -1\n[study.a]\nkind = train\n",
      NULL, 3},
+    /* 2^53 + 1 reads as 2^53; a range ending at 2^53 never ended (x++ stays) */
+    {"seeds_above_2_53", "below 2^53",
+     HEAD "3\n[sweep]\nseeds = 9007199254740993\n[study.a]\nkind = train\n", NULL, 3},
+    {"seeds_range_to_2_53", "below 2^53",
+     HEAD "3\n[sweep]\nseeds = 9007199254740990..9007199254740992\n[study.a]\nkind = train\n", NULL,
+     3},
+    {"iters_above_2_53", "below 2^53", HEAD "4\n[study.a]\nkind = train\niters = 1e300\n", NULL, 4},
     {"no_studies", "no studies", HEAD "1\n[sweep]\nname = empty\n", NULL, 1},
     {"key_outside_section", "outside any section",
      HEAD "2\nseeds = 0..3\n[study.a]\nkind = train\n", NULL, 2},
@@ -883,6 +890,17 @@ static void test_large(void)
         spec_free(&s);
     } else
         CHECK(0, "big axis: %s", e.msg);
+    /* the largest seeds a double holds exactly: 2^53 - 2 and 2^53 - 1 */
+    snprintf(text, 4096,
+             "[sweep]\nname = big\nseeds = 9007199254740990..9007199254740991\n"
+             "[study.a]\nkind = sde\n");
+    if (spec_parse(&s, text, "big.ini", NULL, 0, &e) == LESDE_OK) {
+        CHECK(s.n_tasks == 2, "%ld tasks of seeds 2^53 - 2..2^53 - 1", s.n_tasks);
+        CHECK(strstr(s.canonical, "seeds = 9007199254740990, 9007199254740991\n") != NULL,
+              "the canonical seeds below 2^53");
+        spec_free(&s);
+    } else
+        CHECK(0, "seeds below 2^53: %s", e.msg);
     free(want), free(text);
 }
 
