@@ -146,7 +146,13 @@ int cmd_sweep(int argc, char **argv)
             if (cli_double(optarg, &o.grace) || o.grace < 0)
                 return cli_usage("sweep", "--grace needs seconds >= 0, not '%s'", optarg);
             break;
-        case 'm': o.mpi_info = optarg; break;
+        case 'm': {
+            lesde_err me = {0};
+            if (store_check_mpi_info(optarg, &me))
+                return cli_usage("sweep", "%s", me.msg);
+            o.mpi_info = optarg;
+            break;
+        }
         case 'p':
             if (cli_double(optarg, &o.progress_every) || o.progress_every <= 0)
                 return cli_usage("sweep", "--progress needs seconds > 0, not '%s'", optarg);

@@ -84,24 +84,38 @@ static void close_type(field_type t, hid_t h)
 
 /* ---- file access ---- */
 
+int store_check_mpi_info(const char *hints, lesde_err *e)
+{
+    if (!hints)
+        return LESDE_OK;
+    if (strlen(hints) >= 1024)
+        return err_set(e, LESDE_USAGE, "--mpi-info: more than 1,023 characters");
+    for (const char *p = hints; *p;) {
+        size_t n = strcspn(p, ",");
+        const char *eq = memchr(p, '=', n);
+        if (n && (!eq || eq == p))
+            return err_set(e, LESDE_USAGE, "MPI-IO hint '%.*s' is not key=value", (int)n, p);
+        p += n + (p[n] == ',');
+    }
+    return LESDE_OK;
+}
+
 static hid_t make_fapl(const store_opts *o, lesde_err *e)
 {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     if (o && o->comm != MPI_COMM_NULL) {
         MPI_Info info = MPI_INFO_NULL;
         if (o->mpi_info && *o->mpi_info) {
+            if (store_check_mpi_info(o->mpi_info, e)) {
+                H5Pclose(fapl);
+                return -1;
+            }
             MPI_Info_create(&info);
             char buf[1024];
             snprintf(buf, sizeof buf, "%s", o->mpi_info);
             for (char *save = NULL, *kv = strtok_r(buf, ",", &save); kv;
                  kv = strtok_r(NULL, ",", &save)) {
                 char *eq = strchr(kv, '=');
-                if (!eq) {
-                    MPI_Info_free(&info);
-                    H5Pclose(fapl);
-                    err_set(e, LESDE_USAGE, "MPI-IO hint '%s' is not key=value", kv);
-                    return -1;
-                }
                 *eq = '\0';
                 MPI_Info_set(info, kv, eq + 1);
             }

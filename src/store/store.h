@@ -43,6 +43,10 @@ typedef struct {
     const char *mpi_info; /* "key=value,key=value" MPI-IO hints, or NULL */
 } store_opts;
 
+/* Checks a --mpi-info list ("key=value,key=value", keys non-empty, under
+ * 1,024 characters) before MPI starts, so that a dry run refuses it too. */
+int store_check_mpi_info(const char *hints, lesde_err *e);
+
 /* Bytes of raw data a store of spec s takes (every slot and summary; the
  * metadata adds a little); -1 when a study cannot be expanded. */
 double store_size(const spec *s, int save_data);

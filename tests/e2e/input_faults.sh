@@ -29,6 +29,12 @@ sets=()
 for _ in $(seq 65); do sets+=(--set study.train.iters=5); done
 refused 2 "at most 64 --set" sweep "$SPEC" --store "$TMP/s.h5" "${sets[@]}"
 refused 2 "MPI-IO hint 'nokv' is not key=value" sweep "$SPEC" --store "$TMP/s.h5" --mpi-info nokv
+# ... and a dry run (slurm/submit.sh's check) refuses them too
+refused 2 "MPI-IO hint 'nokv' is not key=value" sweep "$SPEC" --dry-run --mpi-info nokv
+refused 2 "MPI-IO hint '=x' is not key=value" sweep "$SPEC" --dry-run --mpi-info a=b,=x
+refused 2 "more than 1,023 characters" sweep "$SPEC" --dry-run --mpi-info "a=$(printf '%01100d' 0)"
+expect_exit 0 "a dry run with good MPI-IO hints" "$LESDE" sweep "$SPEC" --dry-run \
+  --mpi-info romio_cb_write=enable,,striping_factor=4
 refused 2 "--grace needs seconds >= 0" sweep "$SPEC" --store "$TMP/s.h5" --grace -1
 refused 2 "--progress needs seconds > 0" sweep "$SPEC" --store "$TMP/s.h5" --progress 0
 refused 2 "--wall needs positive hours" sweep "$SPEC" --dry-run --wall 0
