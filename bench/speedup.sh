@@ -8,7 +8,11 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_TH
 lesde=${LESDE_BIN:-build/lesde}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-wall() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N)
+# wall CMD...: its seconds; a failed run fails the benchmark (no time of it)
+wall() { local t0 t1; t0=$(date +%s.%N)
+         "$@" >/dev/null 2>"$tmp/err" || { echo "bench/speedup.sh: failed ($?): $*" >&2
+                                           cat "$tmp/err" >&2; exit 1; }
+         t1=$(date +%s.%N)
          awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }'; }
 one=$(wall "$lesde" sweep bench/specs/speedup.ini --store "$tmp/1.h5" --quiet)
 two=$(wall jobs/mpirun -n 2 "$lesde" sweep bench/specs/speedup.ini --store "$tmp/2.h5" --quiet)

@@ -7,10 +7,14 @@
 #   build/lesde sweep sweep/paper.ini --dry-run --wall HOURS
 # and on a cluster prefer slurm/submit.sh sweep/paper.ini (requeue on time limit).
 # Usage: jobs/paper.sh [lesde sweep options, e.g. --quiet, --grace S]
+# LESDE_BUILD names the build directory (default build), LESDE_RESULTS the
+# output directory (default results/paper), LESDE_RANKS the ranks outside
+# Slurm (default: the cores).
 set -euo pipefail
 case ${1:-} in -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 cd "$(dirname "$0")/.."
-[ -x build/lesde ] || jobs/setup.sh
+lesde=${LESDE_BUILD:-build}/lesde # the build setup.sh makes
+[ -x "$lesde" ] || jobs/setup.sh
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
 out=${LESDE_RESULTS:-results/paper}
 mkdir -p "$out"
@@ -20,13 +24,13 @@ else
   launch=(jobs/mpirun -n "${LESDE_RANKS:-$(nproc)}")
 fi
 set +e
-"${launch[@]}" build/lesde sweep sweep/paper.ini --store "$out/store.h5" "$@"
+"${launch[@]}" "$lesde" sweep sweep/paper.ini --store "$out/store.h5" "$@"
 rc=$?
 set -e
 if [ "$rc" -ne 0 ] && [ "$rc" -ne 1 ]; then
   [ "$rc" -eq 3 ] && echo "lesde: interrupted; run jobs/paper.sh again to resume" >&2
   exit "$rc"
 fi
-build/lesde report "$out/store.h5" --out "$out/report"
+"$lesde" report "$out/store.h5" --out "$out/report"
 echo "open $(pwd)/$out/report/index.html"
 exit "$rc"

@@ -5,17 +5,20 @@
 # draws the report into results/quickstart/ and prints where index.html is
 # and the estimated transition p_hat*. Run it again to resume after a stop.
 # Usage: jobs/quickstart.sh [lesde sweep options, e.g. --quiet, --grace S]
+# LESDE_BUILD names the build directory (default build), LESDE_RANKS the
+# number of ranks (default: the cores).
 set -euo pipefail
 case ${1:-} in -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 cd "$(dirname "$0")/.."
 jobs/setup.sh
+lesde=${LESDE_BUILD:-build}/lesde # the build setup.sh made
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
 out=results/quickstart
 mkdir -p "$out"
 ranks=${LESDE_RANKS:-$(nproc)}
 start=$(date +%s)
 set +e
-jobs/mpirun -n "$ranks" build/lesde sweep sweep/quickstart.ini \
+jobs/mpirun -n "$ranks" "$lesde" sweep sweep/quickstart.ini \
   --store "$out/store.h5" "$@"
 rc=$?
 set -e
@@ -24,5 +27,5 @@ if [ "$rc" -ne 0 ]; then
   exit "$rc"
 fi
 echo "lesde: sweep took $(( $(date +%s) - start )) s on $ranks ranks" >&2
-build/lesde report "$out/store.h5" --out "$out" | tee "$out/report.log"
+"$lesde" report "$out/store.h5" --out "$out" | tee "$out/report.log"
 echo "open $(pwd)/$out/index.html"

@@ -31,6 +31,12 @@ for s in jobs/quickstart.sh jobs/paper.sh jobs/setup.sh bench/compare.sh bench/s
   check "$s --help: its usage" grep -qi "usage: *$s" "$TMP/out"
   check "$s --help: built nothing" test ! -e "$TMP/no-build"
 done
+# A benchmark whose runs fail gives no figures (bench/speedup.sh once timed
+# /bin/false and printed a speed-up).
+expect_exit 1 "bench/speedup.sh with a failing lesde" env LESDE_BIN=/bin/false \
+  bash "$ROOT/bench/speedup.sh"
+check "speedup.sh: no figures of failed runs" test ! -s "$TMP/out"
+check "speedup.sh: says which run failed" grep -q "^bench/speedup.sh: failed (1): /bin/false sweep" "$TMP/err"
 
 # A usage line is written whole, in one write, from a fixed buffer: an
 # argument longer than it is cut, and the line still ends with the hint.
