@@ -6,10 +6,10 @@ interval lesde report would give from them, both the plain percentile one
 Phi(-sqrt(m/(m-1)) t(0.975; m-1))), and count how often each holds the
 crossing of all the seeds' mean curve.
 
-    bench/boot_coverage.py results/reference/fig3/seeds.csv [--classes 3]
+    bench/boot_coverage.py results/reference/fig3/seeds.csv [--classes 3] [--study NAME]
 
-The input is a report's seeds.csv of one train study whose only axis is
-p_err (or rho); the level is chance, 1/K. The many-seed estimate stands in
+The input is a report's seeds.csv of a train study whose only axis is
+p_err (or rho), refused otherwise; the level is chance, 1/K. The many-seed estimate stands in
 for the truth, so for m near the number of seeds the counts run high (the
 draws share most of their seeds with it). Prints one line per m.
 """
@@ -48,8 +48,20 @@ def main():
     ap.add_argument("--classes", type=int, default=3, help="K: the level is 1/K (default 3)")
     ap.add_argument("--draws", type=int, default=400, help="draws of m seeds per m (default 400)")
     ap.add_argument("--boot", type=int, default=10000, help="bootstrap resamples (default 10000)")
+    ap.add_argument("--study", help="the study to read, when the file holds several")
     a = ap.parse_args()
     rows = list(csv.DictReader(open(a.seeds_csv)))
+    studies = sorted({r["study"] for r in rows})
+    if a.study is not None:
+        if a.study not in studies:
+            sys.exit(f"boot_coverage: no study '{a.study}' in {a.seeds_csv} (it has {', '.join(studies)})")
+        rows = [r for r in rows if r["study"] == a.study]
+    elif len(studies) != 1:
+        sys.exit(f"boot_coverage: {a.seeds_csv} holds studies {', '.join(studies)}: pick one with --study")
+    # one axis only, p_err or rho: other axes would pool their points into one curve
+    axes = {tuple(sorted(kv.split("=")[0].strip() for kv in r["point"].split(","))) for r in rows}
+    if axes != {("p_err",)} and axes != {("rho",)}:
+        sys.exit(f"boot_coverage: the study's points must have one axis, p_err or rho, not {sorted(axes)}")
     key = re.compile(r"(?:p_err|rho)=([0-9.eE+-]+)")
     xs = sorted({float(key.search(r["point"]).group(1)) for r in rows})
     seeds = sorted({int(r["seed"]) for r in rows})
@@ -62,6 +74,8 @@ def main():
         sys.exit("boot_coverage: every seed needs every point (a finished study)")
     x, level = np.array(xs), 1.0 / a.classes
     truth = crossings(x, y.mean(0, keepdims=True), level)[0]
+    if not np.isfinite(truth):
+        sys.exit(f"boot_coverage: the seeds' mean curve never falls to 1/K = {level:.4g}: no crossing to cover")
     print(f"{len(seeds)} seeds x {len(xs)} points; their mean curve crosses 1/K at {truth:.5f}")
     rng = np.random.default_rng(1)
     for m in sorted(df + 1 for df in T975 if df + 1 < len(seeds)):

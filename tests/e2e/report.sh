@@ -925,5 +925,13 @@ check "boot_coverage.py: expanded at least as wide as plain" awk '/^m = / {
     p = $0; sub(/.*median width /, "", p); p += 0
     x = $0; sub(/.*\) [0-9.]+ \(/, "", x); x += 0
     if (x < p) bad = 1 } END { exit bad }' "$TMP/cover"
+# It refuses what would pool points into one curve: a second axis (finite-t:
+# iters and p_err), several studies without --study (class-order).
+expect_exit 1 "boot_coverage.py: two axes" /usr/bin/python3 "$ROOT/bench/boot_coverage.py" \
+  "$ROOT/results/reference/finite-t/seeds.csv"
+check "boot_coverage.py: names the axes" grep -q "one axis, p_err or rho, not .*iters" "$TMP/err"
+expect_exit 1 "boot_coverage.py: three studies" /usr/bin/python3 "$ROOT/bench/boot_coverage.py" \
+  "$ROOT/results/reference/class-order/seeds.csv"
+check "boot_coverage.py: asks for --study" grep -q "pick one with --study" "$TMP/err"
 
 finish
