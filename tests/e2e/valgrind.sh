@@ -13,10 +13,21 @@ if [[ "$(ldd "$BIN" 2>/dev/null)" == *libasan* ]]; then
   echo "valgrind: $BIN is an ASan build, skipped"; exit 77
 fi
 VG=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible)
+# The native build ($LESDE) on a CPU without its instruction sets (valgrind
+# has no AVX-512): it runs, or says what it lacks and exits 1 (src/cli/cpu.c),
+# never dies of SIGILL (132) on its first AVX-512 instruction.
+bash -c '"$@" >/dev/null 2>"$0"; echo $? >"$0.rc"' "$TMP/native.err" valgrind -q "$LESDE" \
+  simulate --classes 2 --n 2 --n-obs 1 --reps 1 --T 2
+native=$(cat "$TMP/native.err.rc")
+if [ "$native" = 0 ]; then ok; else
+  check "native build under valgrind: exit 1, not $native" test "$native" = 1
+  check "native build under valgrind: says what the CPU lacks" \
+    grep -q "^lesde: this binary was built for a CPU with .*-DLESDE_NATIVE=OFF" "$TMP/native.err"
+fi
 # A short real run as a probe: --version alone uses no vector code.
 probe=$(bash -c '"$@" >/dev/null 2>"$0"; echo $?' "$TMP/err" "${VG[@]}" "$BIN" \
   simulate --classes 2 --n 2 --n-obs 1 --reps 1 --T 2 2>/dev/null)
-if [ "$probe" = 132 ] || grep -q "Illegal opcode\|unhandled instruction" "$TMP/err"; then
+if [ "$probe" = 132 ] || grep -q "Illegal opcode\|unhandled instruction\|built for a CPU with" "$TMP/err"; then
   echo "valgrind: $BIN uses instructions valgrind cannot run (built with -march=native?), skipped"
   exit 77
 fi
