@@ -38,6 +38,7 @@ struct store {
     hid_t dxpl;   /* independent transfer in parallel mode, default else */
     int parallel;
     int rank;
+    MPI_Comm comm; /* when parallel */
     const spec *s;
     study_h *st;
 };
@@ -703,13 +704,65 @@ static store *store_alloc(const spec *s, const store_opts *o)
     }
     st->s = s;
     st->parallel = o && o->comm != MPI_COMM_NULL;
-    if (st->parallel)
+    if (st->parallel) {
+        st->comm = o->comm;
         MPI_Comm_rank(o->comm, &st->rank);
+    }
     st->dxpl = make_dxpl(st->parallel);
     st->file = -1;
     for (int i = 0; i < s->n_studies; i++)
         st->st[i].group = -1;
     return st;
+}
+
+/* The kernel paths' arithmetic (nn/isa.h): avx512 and avx2 give the same
+ * bytes, c (no fused multiply-add) other last bits. */
+static int kernel_kind(const char *name)
+{
+    return strcmp(name, "c") == 0;
+}
+
+/* Every rank's kernel path must give the bytes of `recorded` (the store's
+ * path; NULL for a store about to be made: rank 0's), or a store would hold
+ * results of two arithmetics under one name. The same answer on every
+ * rank of comm (MPI_COMM_NULL: this process alone). */
+static int check_kernels(MPI_Comm comm, const spec *s, const char *recorded, const char *path,
+                         lesde_err *e)
+{
+    int trains = 0; /* an SDE-only sweep runs no CNN */
+    for (int i = 0; i < s->n_studies; i++)
+        trains |= s->studies[i].kind == SPEC_TRAIN;
+    if (!trains)
+        return LESDE_OK;
+    int size = 1, kind = kernel_kind(cnn_kernel_name());
+    if (comm != MPI_COMM_NULL)
+        MPI_Comm_size(comm, &size);
+    int *all = malloc(sizeof(int) * (size_t)size);
+    if (!all)
+        return err_set(e, LESDE_FAIL, "out of memory");
+    if (comm != MPI_COMM_NULL)
+        MPI_Allgather(&kind, 1, MPI_INT, all, 1, MPI_INT, comm);
+    else
+        all[0] = kind;
+    int want = recorded ? kernel_kind(recorded) : all[0], bad = -1;
+    for (int r = 0; r < size && bad < 0; r++)
+        if (all[r] != want)
+            bad = r;
+    free(all);
+    if (bad < 0)
+        return LESDE_OK;
+    const char *other = want ? "avx512 or avx2" : "c";
+    if (recorded)
+        return err_set(e, LESDE_USAGE,
+                       "%s: its results are of the %s CNN kernels, and rank %d runs the %s ones, "
+                       "whose results differ in the last bits: run every rank on the store's "
+                       "kind (LESDE_KERNELS), or use another --store",
+                       path, recorded, bad, other);
+    return err_set(e, LESDE_USAGE,
+                   "%s: rank 0 runs the %s CNN kernels and rank %d the %s ones, whose results "
+                   "differ in the last bits, and a store holds one kind: set LESDE_KERNELS "
+                   "alike on every rank (c runs everywhere)",
+                   path, want ? "c" : "avx512 or avx2", bad, other);
 }
 
 static void provenance(hid_t root, const spec *s)
@@ -905,7 +958,9 @@ int store_create(const char *path, const spec *s, const store_opts *o, store **o
         return create_here(path, s, o, out, e);
     MPI_Comm_rank(o->comm, &rank);
     *out = NULL;
-    int rc = LESDE_OK;
+    int rc = check_kernels(o->comm, s, NULL, path, e);
+    if (rc)
+        return rc;
     if (rank == 0) {
         store_opts so = *o;
         so.comm = MPI_COMM_SELF;
@@ -1048,6 +1103,10 @@ int store_open(const char *path, const spec *s, const store_opts *o, store **out
                          "store holds; use --new to start over or --store for another file",
                          path, name ? name : "?", hash, s->hash, is);
     }
+    char *kernels = store_attr_str(st->file, "cnn_kernels");
+    if (!rc && kernels)
+        rc = check_kernels(st->parallel ? st->comm : MPI_COMM_NULL, s, kernels, path, e);
+    free(kernels);
     free(creator);
     free(hash);
     free(name);

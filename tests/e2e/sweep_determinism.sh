@@ -39,6 +39,24 @@ check "--study unknown: no store made" test ! -e "$TMP/su.h5"
 expect_exit 0 "--study sde --dry-run" "$LESDE" sweep "$SPEC" --study sde --dry-run
 check "--dry-run --study sde: that study alone" bash -c "grep -q '20 tasks, 10 of them in the studies --study names' '$TMP/out' &&
   grep -q '^  study sde ' '$TMP/out' && ! grep -q '^  study train ' '$TMP/out'"
+# One store, one arithmetic: a store of the vector kernels (avx512 or avx2,
+# the same bytes) refuses ranks on the c kernels (other last bits), on
+# resume and among the ranks of a new store; avx2 resumes an avx512 store.
+expect_exit 0 "sweep --study train (the default kernels)" "$LESDE" sweep "$SPEC" --study train \
+  --store "$TMP/k.h5" --quiet
+kern=$(/usr/bin/python3 -c "import h5py; a = h5py.File('$TMP/k.h5', 'r').attrs['cnn_kernels']; print(a.decode() if isinstance(a, bytes) else a)")
+if [ "$kern" != c ]; then
+  expect_exit 2 "resumed on the c kernels" env LESDE_KERNELS=c "$LESDE" sweep "$SPEC" --store "$TMP/k.h5"
+  check "c kernels: says why" grep -q "^lesde: .*k.h5: its results are of the $kern CNN kernels, and rank 0 runs the c ones" "$TMP/err"
+  expect_exit 0 "resumed on avx2" env LESDE_KERNELS=avx2 "$LESDE" sweep "$SPEC" --store "$TMP/k.h5" --quiet
+  check "avx2 resume equals one sweep" /usr/bin/python3 "$ROOT/tests/compare_stores.py" "$TMP/n1.h5" "$TMP/k.h5"
+  expect_exit 2 "ranks on two kinds of kernels" "${MPIRUN[@]}" -n 1 "$LESDE" sweep "$SPEC" --store "$TMP/k2.h5" \
+    --quiet : -n 1 env LESDE_KERNELS=c "$LESDE" sweep "$SPEC" --store "$TMP/k2.h5" --quiet
+  check "two kinds: says so" grep -q "k2.h5: rank 0 runs the avx512 or avx2 CNN kernels and rank 1 the c ones" "$TMP/err"
+  check "two kinds: no store made" test ! -e "$TMP/k2.h5"
+else
+  echo "sweep_determinism: this CPU runs the c kernels only: the kernel-kind checks skipped" >&2
+fi
 # Fashion-MNIST: one process reads Debian's files once and takes them from
 # its cache for the next 5 tasks; 2 ranks and no cache give the same bytes
 FSPEC=$ROOT/tests/specs/fashion.ini
