@@ -30,9 +30,10 @@ Options:
   --study NAME,...       run only these studies' tasks (lesde sweep --study);
                          the report still covers the whole store
   --mpi-info K=V,...     MPI-IO hints for the store (lesde sweep --mpi-info)
-  --lesde PATH           the lesde binary (default: $LESDE, lesde on PATH,
-                         PREFIX/bin/lesde when this script is installed, or
-                         build/lesde of this checkout)
+  --lesde PATH           the lesde binary (default: $LESDE, else this
+                         script's own: PREFIX/bin/lesde when it is installed,
+                         this checkout's build/lesde (or $LESDE_BUILD/lesde)
+                         when built; else lesde on PATH)
   --no-report            submit the sweep only
   --no-check             do not check the spec here before submitting
                          (default: lesde sweep --dry-run must accept it)
@@ -112,11 +113,19 @@ fi
 [[ $nodes =~ ^[1-9][0-9]*$ ]] || die "--nodes: a positive integer, not '$nodes'"
 [ -z "$ntasks" ] || [[ $ntasks =~ ^[1-9][0-9]*$ ]] || die "--ntasks-per-node: a positive integer, not '$ntasks'"
 [[ $grace =~ ^[0-9]+$ ]] || die "--grace: whole seconds, not '$grace'"
+grace=$((10#$grace)) # 090 is 90, not a bad octal number
 
+# This script's own lesde first (installed as PREFIX/share/lesde/slurm/
+# submit.sh: PREFIX/bin/lesde; in a checkout: its build), then PATH's: the
+# specs beside it are that binary's.
 if [ -z "$lesde" ]; then
-  lesde=$(command -v lesde 2>/dev/null || true)
-  # installed as PREFIX/share/lesde/slurm/submit.sh: PREFIX/bin/lesde
-  if [ -z "$lesde" ] && [ -x "$REPO/../../bin/lesde" ]; then lesde=$(cd "$REPO/../../bin" && pwd)/lesde; fi
+  if [ -x "$REPO/../../bin/lesde" ] && [ -d "$REPO/../../share/lesde" ]; then
+    lesde=$(cd "$REPO/../../bin" && pwd)/lesde
+  elif [ -x "$REPO/${LESDE_BUILD:-build}/lesde" ]; then
+    lesde=$(abspath "$REPO/${LESDE_BUILD:-build}/lesde")
+  else
+    lesde=$(command -v lesde 2>/dev/null || true)
+  fi
   [ -n "$lesde" ] || lesde=$REPO/build/lesde
 fi
 case $lesde in */*) lesde=$(abspath "$lesde") ;; esac

@@ -51,5 +51,16 @@ check "train wrote its file here" sh -c "'$L' status run.h5 | grep -q 'total: 1 
 expect_exit 0 "installed submit.sh --dry-run" env -u LESDE "$P/share/lesde/slurm/submit.sh" quickstart --dry-run
 check "submit.sh: the installed spec and binary" \
   grep -q "SPEC=$P/share/lesde/sweep/quickstart.ini .*LESDE=$P/bin/lesde " "$TMP/out"
+# ... before another lesde on PATH (a checkout's, an older install), whose
+# specs are not the ones beside the script
+mkdir -p "$TMP/otherbin" && printf '#!/bin/sh\nexit 0\n' >"$TMP/otherbin/lesde" && chmod +x "$TMP/otherbin/lesde"
+expect_exit 0 "installed submit.sh, another lesde on PATH" env -u LESDE PATH="$TMP/otherbin:$PATH" \
+  "$P/share/lesde/slurm/submit.sh" quickstart --dry-run
+check "submit.sh: its own binary, not PATH's" grep -q "LESDE=$P/bin/lesde " "$TMP/out"
+# --grace in whole seconds, leading zeros too (090 is 90, not bad octal)
+expect_exit 0 "submit.sh --grace 090" env -u LESDE "$P/share/lesde/slurm/submit.sh" quickstart \
+  --grace 090 --dry-run
+check "submit.sh --grace 090: warned 150 s before, grace 90" \
+  sh -c "grep -q 'GRACE=90 ' '$TMP/out' && grep -q -- '--signal=B:USR1@150 ' '$TMP/out'"
 cd "$ROOT" || exit 1
 finish
