@@ -385,6 +385,9 @@ while [ $# -gt 0 ]; do
        KILL_NODE=$1; shift ;;
   esac
 done
+# slurm.conf has no quoting: a path with white space is cut at it
+case $cmd:$DIR in -h:* | --help:* | help:*) ;; *:*[[:space:]]*)
+  die "LESDE_SLURM_DIR may not hold white space (slurm.conf cannot quote it): '$DIR'" ;; esac
 case $cmd in
   start) cmd_start ;;
   stop) cmd_stop ;;

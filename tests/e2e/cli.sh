@@ -31,6 +31,12 @@ for s in jobs/quickstart.sh jobs/paper.sh jobs/setup.sh bench/compare.sh bench/s
   check "$s --help: its usage" grep -qi "usage: *$s" "$TMP/out"
   check "$s --help: built nothing" test ! -e "$TMP/no-build"
 done
+# slurm.conf cannot quote a path: the local cluster refuses white space in
+# its directory before it writes anything (slurmctld failed on the cut path)
+expect_exit 1 "local-cluster.sh start in a directory with a space" \
+  env LESDE_SLURM_DIR="$TMP/a b" bash "$ROOT/slurm/local-cluster.sh" start
+check "local-cluster.sh: says why" grep -q "LESDE_SLURM_DIR may not hold white space" "$TMP/err"
+check "local-cluster.sh: wrote nothing" test ! -e "$TMP/a b"
 # A benchmark whose runs fail gives no figures (bench/speedup.sh once timed
 # /bin/false and printed a speed-up).
 expect_exit 1 "bench/speedup.sh with a failing lesde" env LESDE_BIN=/bin/false \
