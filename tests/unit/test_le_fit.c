@@ -10,6 +10,7 @@
 
 #include "check.h"
 #include "le/estimate.h"
+#include "le/imitate.h"
 #include "le/le.h"
 #include "le/ode.h"
 
@@ -201,6 +202,27 @@ static void test_savgol(void)
         for (int i = 0; i < NL; i++)
             err = fmax(err, fabs(dl[i] + 3e-3));
         CHECK(err <= 1e-12, "uneven linear: %g", err);
+    }
+    /* a window of all the span: 20 span / window + 1 = 21 grid points
+     * would be coarser than the 50 checkpoints; the grid keeps n points.
+     * Checkpoints every 100/49 but one moved by 1e-4 (uneven): on the
+     * n-point grid only g[17] is interpolated, off by (u - t16)(t17 - u)
+     * y''/2 = 1.02e-4 for y = t^2/2 + 3t, and a 49-point order-2 SG weighs
+     * a point by at most ~9/(24^2 dt) = 8e-3: y' = t + 3 to 1e-5. A
+     * 21-point grid falls between checkpoints, off by up to h^2/8 = 0.5. */
+    {
+        enum { NU = 50 };
+        double tu[NU], yu[NU], du[NU];
+        for (int i = 0; i < NU; i++)
+            tu[i] = i * 100.0 / (NU - 1);
+        tu[17] += 1e-4;
+        for (int i = 0; i < NU; i++)
+            yu[i] = tu[i] * tu[i] / 2 + 3 * tu[i];
+        CHECK(le_savgol_deriv_t(tu, yu, NU, 2, 100, 0, du, &e) == 0, "%s", e.msg);
+        double err = 0;
+        for (int i = 0; i < NU; i++)
+            err = fmax(err, fabs(du[i] - (tu[i] + 3)));
+        CHECK(err <= 1e-5, "uneven quadratic, window of the whole span: %g", err);
     }
 }
 
@@ -568,6 +590,43 @@ static void test_fit_end_to_end(void)
         CHECK(isfinite(fr.tail[m][LE_Q_ALPHA]) && isfinite(fr.tail[m][LE_Q_GAMMA]) &&
                   isfinite(fr.tail_ref0[m][1]),
               "tail indices finite");
+        /* the tail indices are those of the true A, B and gamma = A - B over
+         * [T/10, T]: Ahat, Bhat match A, B to ~1e-9 (I) or the odeiv2
+         * tolerance (L), which moves the slope by ~1e-14 here; A + B or
+         * [T/100, T] move it by 1e-2 or more */
+        double tq[LE_NUM_Q][C];
+        for (int c = 0; c < C; c++) {
+            tq[LE_Q_ALPHA][c] = s_A(&s, t[c]);
+            tq[LE_Q_BETA][c] = s_B(&s, t[c]);
+            tq[LE_Q_GAMMA][c] = s_A(&s, t[c]) - s_B(&s, t[c]);
+        }
+        for (int q = 0; q < LE_NUM_Q; q++)
+            CHECK_NEAR(fr.tail[m][q], le_tail_index_diff(t, tq[q], C, T / 10, T), 1e-8);
+        /* the reference method fits its scale on class 0's logit 1 for the
+         * I-model's estimates, logit 0 for the L-model's (the notebooks;
+         * fit.c): the same call by hand gives the same bytes */
+        const int align[LE_NUM_SIMS] = {
+            [LE_SIM_I_UNDER_L] = 1, [LE_SIM_L_UNDER_L] = 0, [LE_SIM_I_UNDER_I] = 1};
+        for (int si = 0; si < LE_NUM_SIMS && m == LE_MODEL_I; si++) {
+            le_fit_opts fo;
+            le_fit_opts_default(&fo);
+            le_model est = le_sim_estimate(si);
+            le_ref_opts ro = {.paths = fo.ref_paths,
+                              .noise_scale = 1,
+                              .align = align[si],
+                              .tail_iters = fo.ref_tail,
+                              .seed = fo.seed,
+                              .stream = (uint64_t)si};
+            double *ym = malloc(sizeof(double) * C * K * p), sc;
+            CHECK(le_imitate_reference(t, C, x, K, p, fr.alpha_sim[est], fr.beta_sim[est],
+                                       le_sim_ode(si), &ro, ym, NULL, &sc, &e) == 0,
+                  "%s", e.msg);
+            CHECK(fr.ref_scale[si] == sc && isfinite(sc),
+                  "sim %d: ref_scale %.17g, align %d: %.17g", si, fr.ref_scale[si], align[si], sc);
+            CHECK(!memcmp(fr.sim[LE_VAR_REFERENCE][si], ym, sizeof(double) * C * K * p),
+                  "sim %d: the reference curve", si);
+            free(ym);
+        }
         CHECK(fr.etf_dev[C - 1] == le_etf_dev(x + (C - 1) * K * p, K, p) &&
                   fr.norm_spread[7] == le_norm_spread(x + 7 * K * p, K, p),
               "etf / norm spread of the genuine trajectory");
