@@ -64,8 +64,11 @@ static void test_tail_diff(void)
     for (int c = 0; c < C; c++)
         A[c] = t[c] > 0 ? 0.7 * log(t[c]) + 5 : 5;
     CHECK_NEAR(le_tail_index_diff(t, A, C, 1e3, 1e4), 1.0, 1e-5);
-    /* fewer than three points: NaN */
+    /* fewer than three points: NaN, with one and with two (two give a
+     * slope, but not one the header promises) */
     CHECK(isnan(le_tail_index_diff(t, A, C, 9990, 1e4)), "too few points: NaN");
+    CHECK(isnan(le_tail_index_diff(t, A, C, t[C - 2], t[C - 1])), "two points: NaN");
+    CHECK(isfinite(le_tail_index_diff(t, A, C, t[C - 3], t[C - 1])), "three points: finite");
 }
 
 /* The local curve sees a change of regime: r = 0.5 up to t = 1000, then
@@ -264,6 +267,41 @@ static void test_reference(void)
           "the model's own start: scale %.6f (1), worst RD %.2g", scale, worst);
     printf("  reference method, right start: scale %.5f, worst RD %.2g\n", scale, worst);
     CHECK(sd[(C - 1) * D] > 0 && isfinite(sd[(C - 1) * D]), "spread across paths");
+    /* at t_0 Phi = I: every path is its start, so the spread is |scale|
+     * times the starts' sample sd (n - 1), Welford against two passes */
+    for (int j = 0; j < D; j++) {
+        double mu = 0, ss = 0;
+        for (int i = 0; i < N; i++)
+            mu += y0[i * D + j] / N;
+        for (int i = 0; i < N; i++)
+            ss += (y0[i * D + j] - mu) * (y0[i * D + j] - mu);
+        CHECK_NEAR(sd[j], fabs(scale) * sqrt(ss / (N - 1)), 1e-12);
+    }
+    /* the starts of class k are N(0, |x0^k|^2 / K): sample sd over 5000
+     * paths x p coordinates within 3% (its standard error is 0.6%; without
+     * the 1/sqrt K it would be 73% off) */
+    {
+        enum { NS = 5000 };
+        le_ref_opts os = o;
+        os.paths = NS;
+        double *ys = malloc(sizeof(double) * NS * D);
+        CHECK(le_ref_starts(x0, K, p, &os, ys) == 0, "starts");
+        for (int k = 0; k < K; k++) {
+            double mu = 0, ss = 0, n2 = 0;
+            for (int i = 0; i < NS; i++)
+                for (int j = 0; j < p; j++)
+                    mu += ys[i * D + k * p + j] / (NS * p);
+            for (int i = 0; i < NS; i++)
+                for (int j = 0; j < p; j++)
+                    ss += (ys[i * D + k * p + j] - mu) * (ys[i * D + k * p + j] - mu);
+            for (int j = 0; j < p; j++)
+                n2 += x0[k * p + j] * x0[k * p + j];
+            double sdk = sqrt(ss / (NS * p - 1)), want = sqrt(n2) / sqrt((double)K);
+            CHECK(fabs(sdk / want - 1) < 0.03, "class %d starts: sd %g, |x0|/sqrt K %g", k, sdk,
+                  want);
+        }
+        free(ys);
+    }
 
     o.seed = 43; /* another draw */
     CHECK(le_imitate_reference(t, C, x, K, p, al, be, LE_MODEL_L, &o, y, NULL, &scale, &e) == 0,
@@ -285,6 +323,36 @@ static void test_reference(void)
     free(y);
     free(sd);
     free(y0);
+}
+
+/* K = 2, p = 1, I-model, beta = 0: each Euler step multiplies a path by
+ * 1 + alpha(u)/2, u the iteration the step ends at (the step from it to
+ * it + 1 uses alpha(it + 1)). Checkpoints 0, 2, 4 with alpha 0.1, 0.3, 0.5
+ * interpolate to alpha(1..4) = 0.2, 0.3, 0.4, 0.5: P(2) = 1.1 * 1.15 =
+ * 1.265, P(4) = 1.265 * 1.2 * 1.25 = 1.8975. One path, so the raw mean is
+ * y0 P. With tail_iters = 2 the window t >= 4 - 2 holds checkpoints 1 and 2
+ * (t = 2 exactly on its edge): scale = (x_1 + x_2) / (y0 (P(2) + P(4))). */
+static void test_reference_hand(void)
+{
+    enum { C = 3, K = 2, p = 1, D = K * p };
+    const double t[C] = {0, 2, 4}, al[C] = {0.1, 0.3, 0.5}, be[C] = {0, 0, 0};
+    const double x[C * D] = {1, -1, 1.3, -1.2, 1.7, -2.0}, P[C] = {1, 1.265, 1.8975};
+    double y[C * D], sd[C * D], y0[D], scale;
+    lesde_err e;
+    le_ref_opts o = {
+        .paths = 1, .noise_scale = 1, .align = 0, .tail_iters = 2, .seed = 7, .stream = 3};
+    CHECK(le_ref_starts(x, K, p, &o, y0) == 0, "starts");
+    CHECK(le_imitate_reference(t, C, x, K, p, al, be, LE_MODEL_I, &o, y, sd, &scale, &e) == 0, "%s",
+          e.msg);
+    double want = (x[1 * D] + x[2 * D]) / (y0[0] * (P[1] + P[2]));
+    CHECK(fabs(scale / want - 1) < 1e-13, "scale %.17g, by hand %.17g", scale, want);
+    for (int c = 0; c < C; c++)
+        for (int k = 0; k < D; k++) {
+            double w = scale * y0[k] * P[c];
+            CHECK(fabs(y[c * D + k] - w) <= 1e-13 * fabs(w), "c %d k %d: %.17g, by hand %.17g", c,
+                  k, y[c * D + k], w);
+            CHECK(sd[c * D + k] == 0, "one path: no spread");
+        }
 }
 
 /* One Euler step of Phi (rows side by side, euler.c) against the step of
@@ -354,6 +422,17 @@ static void test_etf_baseline(void)
     for (int i = 0; i < C * K; i++)
         worst = fmax(worst, rd[i]);
     CHECK(worst < 1e-13, "RD of the baseline on an ETF: %g", worst);
+    /* RD of two zero vectors is 0 (estimate.h), not 0/0; zero against
+     * non-zero is |y| / (|y| / 2) = 2 */
+    {
+        const double z[2 * 3] = {0}, v[2 * 3] = {0, 0, 0, 0.3, -0.4, 0};
+        double r2[2];
+        le_rd(z, z, 1, 2, 3, r2);
+        CHECK(r2[0] == 0 && r2[1] == 0, "RD of zeros: %g %g", r2[0], r2[1]);
+        le_rd(z, v, 1, 2, 3, r2);
+        CHECK(r2[0] == 0 && fabs(r2[1] - 2) < 1e-15, "RD of zero and non-zero: %g %g", r2[0],
+              r2[1]);
+    }
     /* a common component along 1_K is no part of the baseline */
     for (int c = 0; c < C; c++)
         for (int i = 0; i < K * K; i++)
@@ -396,6 +475,7 @@ int main(void)
     test_plateau();
     test_euler_step();
     test_reference();
+    test_reference_hand();
     test_etf_baseline();
     test_cmean_baseline();
     return check_done("test_le_imitate");
