@@ -40,6 +40,12 @@ static void test_pstar(void)
     /* Exactly at the level on a grid point: that point. */
     double at[] = {0.9, 0.7, lvl3, 0.3, 0.2};
     CHECK_NEAR(report_pstar_interp(x, at, 5, lvl3), 0.5, 1e-12);
+    /* ...also when it only touches the level and rises again, or touches
+     * it at the last point: "falls to level or below" includes equal */
+    double xt[] = {0, 0.25, 0.5};
+    double touch[] = {0.9, 0.5, 0.7}, last[] = {0.9, 0.7, 0.5};
+    CHECK_NEAR(report_pstar_interp(xt, touch, 3, 0.5), 0.25, 0);
+    CHECK_NEAR(report_pstar_interp(xt, last, 3, 0.5), 0.5, 0);
     /* A NaN grid point (no done seed) is skipped: interpolate across it. */
     double gap[] = {0.9, NAN, 0.5, 0.2, 0.2};
     double xg[] = {0, 0.25, 0.5, 0.75, 1};
@@ -158,6 +164,22 @@ static void test_pstar_seeds(void)
     CHECK(sp.seeds == 5 && sp.reached == 1, "seeds %d reached %d", sp.seeds, sp.reached);
     CHECK_NEAR(sp.q[0], 2 * 0.8, 1e-12);
     CHECK(isfinite(sp.ci[0]) && isnan(sp.ci[1]), "beyond the grid: [%g, %g]", sp.ci[0], sp.ci[1]);
+    /* The bootstrap's mean curve averages the seeds done at each point
+     * (sum over k done, not over all m drawn). Four seeds on 1 -> 0.5 -> 0
+     * at x = 0, 1, 2, seed 3 without the middle point: every resample's
+     * mean curve is 1, 0.5 (or NaN, skipped), 0 on one line, crossing
+     * level 0.4 at 1.2, so the interval is [1.2, 1.2]; dividing by m
+     * would pull the middle point below 0.4 whenever seed 3 is drawn. */
+    double y4[3 * 4];
+    for (int s = 0; s < 4; s++) {
+        y4[s] = 1;
+        y4[4 + s] = s < 3 ? 0.5 : NAN;
+        y4[8 + s] = 0;
+    }
+    report_pstar_seeds(x3, y4, 3, 4, 0.4, &sp);
+    CHECK(sp.seeds == 4 && sp.reached == 4, "seeds %d reached %d", sp.seeds, sp.reached);
+    CHECK_NEAR(sp.ci[0], 1.2, 1e-12);
+    CHECK_NEAR(sp.ci[1], 1.2, 1e-12);
     /* nobody reaches it */
     report_pstar_seeds(x3, y3, 3, 6, -1, &sp);
     CHECK(sp.reached == 0 && isnan(sp.q[0]) && isnan(sp.ci[0]) && isnan(sp.ci[1]), "none reached");
