@@ -2,6 +2,7 @@
  * (shapes, padding, coordinates in every group, attributes as netCDF reads
  * them), the field table's rules, status handling, spec mismatch, an older
  * layout, summaries (median, quantiles, clipped intervals), the lock. */
+#include <gsl/gsl_cdf.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
 #include <stdlib.h>
@@ -287,6 +288,19 @@ static void test_fields_table(void)
           "a dimension named like a field: %s", why);
 }
 
+/* Points 0 and 1 of summary statistic stat of field name in study tr. */
+static void read_stat2(const char *path, const char *stat, const char *name, double v[2])
+{
+    char p[96];
+    snprintf(p, sizeof p, "summary/%s/%s", stat, name);
+    store_array a;
+    lesde_err e = {0};
+    CHECK(store_read_array(path, "tr", p, &a, &e) == 0 && a.size == 2, "%s: %s", p, e.msg);
+    v[0] = a.size == 2 ? a.data[0] : NAN;
+    v[1] = a.size == 2 ? a.data[1] : NAN;
+    store_array_free(&a);
+}
+
 /* Summaries across seeds, with values set by hand: median and quantiles
  * (type 7), NaN and unfinished seeds left out, the interval of a fraction
  * clipped to [0, 1], that of a 0/1 field Wilson's. */
@@ -323,6 +337,17 @@ static void test_summaries(void)
     d = H5Dopen2(f, "/study/tr/final_val_acc", H5P_DEFAULT);
     CHECK(H5Aexists(d, "flag_values") == 0, "an accuracy has none");
     H5Dclose(d);
+    /* a fraction in [0, 1] whose t-interval passes 0 at point 0: 0 0 0 0.6
+     * (mean 0.15, sd 0.3); point 1: six 0.5 */
+    double frac[12] = {0, 0, 0, 0.6, NAN, 0.9, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5};
+    d = H5Dopen2(f, "/study/tr/fit/snap_sep_frac", H5P_DEFAULT);
+    H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, frac);
+    H5Dclose(d);
+    /* a 0/1 field with two done values at point 0: 1 0; point 1: six 1s */
+    double two[12] = {1, 0, NAN, NAN, NAN, 1, 1, 1, 1, 1, 1, 1};
+    d = H5Dopen2(f, "/study/tr/fit/snap_sep_all_clean", H5P_DEFAULT);
+    H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, two);
+    H5Dclose(d);
     d = H5Dopen2(f, "/study/tr/status", H5P_DEFAULT);
     H5Dwrite(d, H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, status);
     H5Dclose(d);
@@ -354,6 +379,32 @@ static void test_summaries(void)
     CHECK_NEAR(v[7][1], 0.9975, 1e-12);
     CHECK(v[3][1] == 1 && v[2][1] < v[0][1], "interval clipped to 1: %.17g", v[3][1]);
     CHECK(v[3][0] < 1 && v[2][0] > 0, "interval of point 0 inside [0, 1]");
+    /* ...and it is the t-interval, mean -+ t(0.975; n - 1) sd / sqrt(n),
+     * t(0.975; 3) = 3.18244630528 (tabled) */
+    double t3 = gsl_cdf_tdist_Pinv(0.975, 3);
+    CHECK_NEAR(t3, 3.18244630528, 1e-10);
+    double sd0 = sqrt((0.09 + 0.01 + 0.16 + 0) / 3);
+    CHECK_NEAR(v[2][0], 0.5 - t3 * sd0 / 2, 1e-12);
+    CHECK_NEAR(v[3][0], 0.5 + t3 * sd0 / 2, 1e-12);
+    /* a fraction whose t-interval passes 0: clipped to valid_min 0 there,
+     * the upper end untouched; no spread, no width */
+    double fl[2], fh[2];
+    read_stat2(path, "ci_lo", "fit/snap_sep_frac", fl);
+    read_stat2(path, "ci_hi", "fit/snap_sep_frac", fh);
+    CHECK(fl[0] == 0, "interval clipped to 0: %.17g", fl[0]);
+    CHECK_NEAR(fh[0], 0.15 + t3 * 0.3 / 2, 1e-12);
+    CHECK_NEAR(fl[1], 0.5, 1e-15);
+    CHECK_NEAR(fh[1], 0.5, 1e-15);
+    /* a 0/1 field with n = 2 (1 of 2) gets Wilson's too: p = 1/2 gives
+     * centre 1/2 and half z / (1 + z^2/n) sqrt(1/(4n) + z^2/(4n^2)) =
+     * 0.40546 (the t-interval, 0.5 -+ 12.7 * 0.71 / 1.41, would clip to
+     * [0, 1]) */
+    const double z = 1.959963984540054;
+    double hw = z / (1 + z * z / 2) * sqrt(1.0 / 8 + z * z / 16), wl[2], wh[2];
+    read_stat2(path, "ci_lo", "fit/snap_sep_all_clean", wl);
+    read_stat2(path, "ci_hi", "fit/snap_sep_all_clean", wh);
+    CHECK_NEAR(wl[0], 0.5 - hw, 1e-12);
+    CHECK_NEAR(wh[0], 0.5 + hw, 1e-12);
     /* The 0/1 field's interval is Wilson's: 3 of 4 -> [0.30064, 0.95441]
      * (the t-interval would be [-0.05, 1.55] before clipping), 0 of 6 ->
      * [0, z^2 / (n + z^2)] = [0, 0.39033], 0 exactly (the t-interval: the
