@@ -490,6 +490,11 @@ static const bad_case bad_cases[] = {
      HEAD "5\n[study.a]\nkind = train\nclasses = 3\nclass_ids = 0 4\n", NULL, 5},
     {"duplicate_value", "lists 0 twice", HEAD "4\n[study.a]\nkind = train\np_err = 0, 0.5, 0\n",
      NULL, 4},
+    /* adjacent repeats are not increasing either: no shortcut past them */
+    {"duplicate_adjacent", "lists 0.5 twice", HEAD "4\n[study.a]\nkind = train\np_err = 0.5, 0.5\n",
+     NULL, 4},
+    {"duplicate_seed", "lists 3 twice", HEAD "3\n[sweep]\nseeds = 3, 3\n[study.a]\nkind = train\n",
+     NULL, 3},
     {"fraction_by_zero", "bad number '1/0'", HEAD "4\n[study.a]\nkind = train\np_err = 1/0\n", NULL,
      4},
     {"grid_too_large", "too many tasks",
