@@ -1302,6 +1302,46 @@ static void test_cifar(const char *tmp)
 }
 
 /* Runs test_<name>(...) and prints its time. */
+static int cmp_long(const void *a, const void *b)
+{
+    long x = *(const long *)a, y = *(const long *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* data_pick: a class's samples come from its own stream, keyed by its id
+ * (internal.h), so class 2 gets the same samples whether it is asked for
+ * alone or after class 5: the same set, in another shuffled order. Source:
+ * 60 samples, label i % 6 (10 per class), 4 per class picked. */
+static void test_pick(void)
+{
+    enum { NSRC = 60, PER = 4 };
+    unsigned char src[NSRC];
+    for (int i = 0; i < NSRC; i++)
+        src[i] = (unsigned char)(i % 6);
+    long alone[PER], both[2 * PER], two[PER];
+    int la[PER], lb[2 * PER], one[1] = {2}, ids[2] = {5, 2};
+    lesde_err e = {0};
+    CHECK(data_pick(src, NSRC, 1, one, PER, 11, RNG_DATA_TRAIN, "pick", alone, la, &e) == 0, "%s",
+          e.msg);
+    CHECK(data_pick(src, NSRC, 2, ids, PER, 11, RNG_DATA_TRAIN, "pick", both, lb, &e) == 0, "%s",
+          e.msg);
+    int n2 = 0, ok = 1;
+    for (int i = 0; i < 2 * PER; i++) {
+        ok &= src[both[i]] == ids[lb[i]];
+        if (lb[i] == 1 && n2 < PER)
+            two[n2++] = both[i];
+    }
+    for (int i = 0; i < PER; i++)
+        ok &= la[i] == 0 && src[alone[i]] == 2;
+    CHECK(ok && n2 == PER, "picks of the asked classes, labelled by position (%d of class 2)", n2);
+    qsort(alone, PER, sizeof *alone, cmp_long);
+    qsort(two, PER, sizeof *two, cmp_long);
+    CHECK(!memcmp(alone, two, sizeof alone),
+          "class 2: {%ld %ld %ld %ld} alone, "
+          "{%ld %ld %ld %ld} after class 5",
+          alone[0], alone[1], alone[2], alone[3], two[0], two[1], two[2], two[3]);
+}
+
 #define RUN(name, ...)                                                  \
     do {                                                                \
         double t_ = now();                                              \
@@ -1575,6 +1615,7 @@ int main(void)
     RUN(geomnist);
     RUN(geomnist_steps);
     RUN(pollute);
+    RUN(pick);
     RUN(cache);
     RUN(png, tmp);
     RUN(idx, tmp);
