@@ -30,7 +30,7 @@ static void png_warn(png_structp png, png_const_charp msg)
 static unsigned char to_byte(double v, double lo, double hi)
 {
     double t = (v - lo) / (hi - lo) * 255.0 + 0.5;
-    return t <= 0 ? 0 : t >= 255 ? 255 : (unsigned char)t;
+    return !(t > 0) ? 0 : t >= 255 ? 255 : (unsigned char)t; /* NaN: 0, never cast */
 }
 
 int data_write_png(const data_set *ds, const char *path, int rows, int cols,
