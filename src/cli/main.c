@@ -196,7 +196,8 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V") || !strcmp(cmd, "version")) {
         char mpi[256];
         run_mpi_library(mpi, sizeof mpi);
-        printf("lesde %s (git %s)\nMPI: %s\n", LESDE_VERSION, version_git_rev(), mpi);
+        printf("lesde %s (git %s)\nbuild: %s\nMPI: %s\n", LESDE_VERSION, version_git_rev(),
+               version_build(), mpi);
         return 0;
     }
     /* A bad kernel choice is refused up front, not silently replaced. */

@@ -8,3 +8,17 @@ const char *version_git_rev(void)
 {
     return LESDE_GIT_REV;
 }
+
+const char *version_build(void)
+{
+#ifndef LESDE_BUILD_DESC
+#define LESDE_BUILD_DESC "unknown build"
+#endif
+#ifdef __clang__
+    return LESDE_BUILD_DESC ", clang " __clang_version__;
+#elif defined(__GNUC__)
+    return LESDE_BUILD_DESC ", GCC " __VERSION__;
+#else
+    return LESDE_BUILD_DESC;
+#endif
+}

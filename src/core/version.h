@@ -6,4 +6,8 @@
  * "-dirty" when tracked files differed from that commit, or "unknown". */
 const char *version_git_rev(void);
 
+/* How it was built: "Release, -march=native, GCC 12.2.0" (build type,
+ * LESDE_NATIVE, compiler), which the last bits of data and fit depend on. */
+const char *version_build(void);
+
 #endif

@@ -31,6 +31,8 @@ static void provenance(const report_ctx *c, FILE *f)
                                           {"host", "host"},
                                           {"lesde_version", "lesde version"},
                                           {"git_revision", "git revision"},
+                                          {"build", "build"},
+                                          {"cnn_kernels", "CNN kernels"},
                                           {"layout_version", "store layout"},
                                           {"hdf5_version", "HDF5"},
                                           {"mpi_version", "MPI"},

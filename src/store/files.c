@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/version.h"
 #include "store/fields.h"
 #include "store/h5err.h"
 #include "store/store.h"
@@ -260,6 +261,8 @@ int store_write_fit(const char *path, const double *t, int C, const double *xbar
         rc |= fit_dims(f, t, C, K, p);
     rc |= store_h5_attr_str(f, "creator", "lesde fit");
     rc |= store_h5_attr_str(f, "lesde_version", LESDE_VERSION);
+    rc |= store_h5_attr_str(f, "git_revision", version_git_rev());
+    rc |= store_h5_attr_str(f, "build", version_build());
     rc |= store_h5_attr_str(f, "source", source);
     rc |= store_h5_attr_str(f, "models", "I,L");
     rc |= store_h5_attr_int(f, "classes", K);

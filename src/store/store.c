@@ -770,6 +770,7 @@ static void provenance(hid_t root, const spec *s)
     store_h5_attr_str(root, "creator", "lesde");
     store_h5_attr_str(root, "lesde_version", LESDE_VERSION);
     store_h5_attr_str(root, "git_revision", version_git_rev());
+    store_h5_attr_str(root, "build", version_build());
     /* results' last bits depend on the kernel path (nn/isa.h) */
     store_h5_attr_str(root, "cnn_kernels", cnn_kernel_name());
     store_h5_attr_int(root, "layout_version", STORE_LAYOUT_VERSION);

@@ -47,10 +47,26 @@ built=$(rev_in "$BUILD")
 check "this build generated a revision" test -n "$built"
 expect_exit 0 "lesde --version" "$LESDE" --version
 check "--version: git $built" grep -qF "(git $built)" "$TMP/out"
+cp "$TMP/out" "$TMP/version.out"
 expect_exit 0 "a short train" "$LESDE" train --quiet --iters 30 --train-per-class 10 \
   --val-per-class 5 --checkpoints 3 --snapshots 2 --probe-per-class 5 --out "$TMP/run.h5"
 check "the file's git_revision: $built" /usr/bin/python3 -c "
 import h5py, sys
 v = h5py.File(sys.argv[1], 'r').attrs['git_revision']
 sys.exit(0 if (v.decode() if isinstance(v, bytes) else str(v)) == sys.argv[2] else 1)" "$TMP/run.h5" "$built"
+# ... and how it was built (type, -march, compiler): the same line in both
+check "--version: the build line" grep -Eq "^build: [A-Za-z]+, (-march=native|no -march=native)(, sanitizers)?, (GCC|clang) [0-9]" "$TMP/version.out"
+build=$(sed -n 's/^build: //p' "$TMP/version.out")
+check "the file's build: $build" /usr/bin/python3 -c "
+import h5py, sys
+v = h5py.File(sys.argv[1], 'r').attrs['build']
+sys.exit(0 if (v.decode() if isinstance(v, bytes) else str(v)) == sys.argv[2] else 1)" "$TMP/run.h5" "$build"
+# a fit's file records them too
+printf 't,class,x0,x1\n0,0,1,0\n0,1,0,1\n1,0,2,0\n1,1,0,2\n2,0,3,0\n2,1,0,3\n3,0,4,0\n3,1,0,4\n' >"$TMP/m.csv"
+expect_exit 0 "a fit" "$LESDE" fit "$TMP/m.csv" --quiet --out "$TMP/fit.h5"
+check "the fit's git_revision and build" /usr/bin/python3 -c "
+import h5py, sys
+a = h5py.File(sys.argv[1], 'r').attrs
+s = lambda v: v.decode() if isinstance(v, bytes) else str(v)
+sys.exit(0 if s(a['git_revision']) == sys.argv[2] and s(a['build']) == sys.argv[3] else 1)" "$TMP/fit.h5" "$built" "$build"
 finish
