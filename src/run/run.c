@@ -178,9 +178,13 @@ static void notice_stop(sched *m)
         m->stopping = m->interrupted = 1;
         if (m->rank == 0) {
             log_progress_end(&m->prog);
-            log_info("signal %d: no more tasks are handed out; running tasks finish "
+            char what[48];
+            snprintf(what, sizeof what,
+                     stop_signal == SIGPIPE ? "output closed (SIGPIPE)" : "signal %d",
+                     (int)stop_signal);
+            log_info("%s: no more tasks are handed out; running tasks finish "
                      "(abandoned after %g s); the sweep resumes when run again",
-                     (int)stop_signal, m->o->grace);
+                     what, m->o->grace);
         }
     }
 }
@@ -494,6 +498,9 @@ int run_sweep(const spec *s, const run_opts *o, lesde_err *e)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL);
+    /* Output piped into a reader that left (| head): a stop like the
+     * others, not a death that leaves the lock and the running tasks. */
+    sigaction(SIGPIPE, &sa, NULL);
     log_set_quiet(o->quiet || m.rank != 0);
     log_progress_start(&m.prog, o->progress_every > 0 ? o->progress_every : 10);
 

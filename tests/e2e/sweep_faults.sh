@@ -42,4 +42,15 @@ expect_exit 1 "--retry-failed reruns them" "$LESDE" sweep "$SPEC" --store "$TMP/
 check "2 rerun" grep -q "2 to run" "$TMP/err"
 expect_exit 0 "status after the rerun" "$LESDE" status "$TMP/d.h5"
 check "still 2 done, 2 failed" grep -q "total: 2 done, 2 failed, 0 pending" "$TMP/out"
+# Its output piped into a reader that leaves (| head -2): a stop like a
+# signal's (exit 3, the lock released, running tasks finished), not a death
+# by SIGPIPE that left the lock; the resume completes the store.
+SMOKE=$ROOT/tests/specs/smoke.ini
+bash -c '"$@" 2>&1 | head -2 >/dev/null; echo "${PIPESTATUS[0]}" >"$0"' "$TMP/pipe.rc" \
+  "$LESDE" sweep "$SMOKE" --store "$TMP/pipe.h5" --progress 0.05
+check "piped into head: exit 3 ($(cat "$TMP/pipe.rc"))" test "$(cat "$TMP/pipe.rc")" = 3
+check "piped into head: the lock released" test ! -e "$TMP/pipe.h5.lock"
+expect_exit 0 "the resume after the pipe closed" "$LESDE" sweep "$SMOKE" --store "$TMP/pipe.h5" --quiet
+expect_exit 0 "status after the resume" "$LESDE" status "$TMP/pipe.h5"
+check "all done after the resume" grep -q "^total: 20 done, 0 failed, 0 pending" "$TMP/out"
 finish
