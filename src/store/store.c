@@ -526,8 +526,9 @@ static void study_params(hid_t g, const spec_study *ss)
         param_int(g, ss, "iters", c->iters);
         param_real(g, ss, "lr", c->lr);
         param_int(g, ss, "checkpoints", c->checkpoints);
-        /* the validation schedule in force follows checkpoints by default */
-        if (spec_axis_find(ss, "checkpoints") < 0)
+        /* the validation schedule in force follows checkpoints by default:
+         * fixed unless that default follows a checkpoints axis */
+        if (spec_axis_find(ss, "checkpoints") < 0 || c->val_checkpoints > 0)
             param_int(g, ss, "val_checkpoints", train_val_checkpoints(c));
         param_word(g, ss, "spacing", c->log_spacing ? "log" : "linear");
         param_int(g, ss, "probe_per_class", c->probe_per_class);
@@ -536,6 +537,11 @@ static void study_params(hid_t g, const spec_study *ss)
         param_int(g, ss, "sg_order", c->fit_opts.sg_order);
         param_real(g, ss, "sg_window", c->fit_opts.sg_window);
         param_real(g, ss, "tail_frac", c->fit_opts.tail_frac);
+        param_real(g, ss, "sim_window", c->fit_opts.sim_window);
+        param_real(g, ss, "plateau_factor", c->fit_opts.plateau_factor);
+        param_int(g, ss, "ref_paths", c->fit_opts.ref_paths);
+        if (c->data_dir) /* where the files were read (not hashed: not a parameter) */
+            param_word(g, ss, "data_dir", c->data_dir);
         store_h5_attr_int(g, "batch_size", 1);
     } else {
         const le_sde_config *c = &ss->sde;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "spec/internal.h" /* the key table: every key must be recorded */
 #include "spec/spec.h"
 #include "store/fields.h"
 #include "store/h5err.h"
@@ -304,21 +305,34 @@ static void read_stat2(const char *path, const char *stat, const char *name, dou
 /* Summaries across seeds, with values set by hand: median and quantiles
  * (type 7), NaN and unfinished seeds left out, the interval of a fraction
  * clipped to [0, 1], that of a 0/1 field Wilson's. */
+/* A new serial store at path for spec text, closed again; 0 on success. */
+static int new_store(const char *path, const char *text, spec *s)
+{
+    unlink(path);
+    lesde_err e = {0};
+    int rc = spec_parse(s, text, "q", NULL, 0, &e);
+    CHECK(rc == 0, "spec: %s", e.msg);
+    if (rc)
+        return rc;
+    store_opts so = {.comm = MPI_COMM_NULL};
+    store *st = NULL;
+    rc = store_create(path, s, &so, &st, &e);
+    CHECK(rc == 0, "create: %s", e.msg);
+    store_close(st, NULL);
+    return rc;
+}
+
 static void test_summaries(void)
 {
     const char *path = "/tmp/lesde_test_summary.h5";
-    unlink(path);
     static const char *text = "[sweep]\nname = q\nseeds = 0..5\n"
                               "[study.tr]\nkind = train\nclasses = 2\ntrain_per_class = 10\n"
                               "val_per_class = 10\niters = 20\ncheckpoints = 3\n"
                               "probe_per_class = 5\nsnapshots = 1\np_err = 0, 0.5\n";
     spec s;
     lesde_err e = {0};
-    CHECK(spec_parse(&s, text, "q", NULL, 0, &e) == 0, "spec: %s", e.msg);
-    store_opts so = {.comm = MPI_COMM_NULL};
-    store *st = NULL;
-    CHECK(store_create(path, &s, &so, &st, &e) == 0, "create: %s", e.msg);
-    store_close(st, NULL);
+    if (new_store(path, text, &s))
+        return;
     /* point 0: 0.2 0.4 0.9 0.5 NaN (done) and one failed seed;
      * point 1: 0.96 0.99 1 1 0.9 0.97, all done. */
     double acc[12] = {0.2, 0.4, 0.9, 0.5, NAN, 0.3, 0.96, 0.99, 1, 1, 0.9, 0.97};
@@ -588,6 +602,39 @@ static int train_task(const spec *s, long i, spec_task *t, train_result *r)
     int rc = train_run(&c, r, &e);
     CHECK(rc == 0, "train task %ld: %s", i, e.msg);
     return rc;
+}
+
+/* A study's group records every key of its kind (docs/design.md: "a
+ * study's fixed parameters are its group's attributes"): as an attribute,
+ * or as an axis coordinate. Left out: seeds (the seed coordinate),
+ * class_ids (recorded as class_ids whatever its source), rho or p_err (the
+ * one given); data_dir is recorded only when given, as here. */
+static void test_params_recorded(void)
+{
+    const char *path = "/tmp/lesde_test_params.h5";
+    static const char *text = "[sweep]\nname = pr\nseeds = 0\n"
+                              "[study.tr]\nkind = train\nclasses = 2\ndata_dir = /nowhere\n"
+                              "checkpoints = 3, 5\nval_checkpoints = 2\nsnapshots = 1\n"
+                              "[study.sd]\nkind = sde\nT = 10\n";
+    spec s;
+    if (new_store(path, text, &s))
+        return;
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    for (int i = 0; i < spec_n_keys; i++) {
+        const spec_key_def *d = &spec_keys[i];
+        const char *g = d->kind == SPEC_TRAIN ? "/study/tr" : "/study/sd";
+        if (!strcmp(d->key, "seeds") || !strcmp(d->key, "class_ids") || !strcmp(d->key, "rho"))
+            continue;
+        char coord[300];
+        snprintf(coord, sizeof coord, "%s/%s", g, d->key);
+        int has = H5Aexists_by_name(f, g, d->key, H5P_DEFAULT) > 0 ||
+                  H5Lexists(f, coord, H5P_DEFAULT) > 0;
+        CHECK(has, "%s: key %s is neither an attribute nor an axis", g, d->key);
+    }
+    CHECK(H5Aexists_by_name(f, "/study/tr", "class_ids", H5P_DEFAULT) > 0, "class_ids");
+    H5Fclose(f);
+    spec_free(&s);
+    unlink(path);
 }
 
 /* The claim behind same_over (fields.h): for every key listed, two values
@@ -893,6 +940,7 @@ int main(void)
     unlink(path);
     unlink("/tmp/lesde_test_garbage.h5");
     test_fields_table();
+    test_params_recorded();
     test_same_over();
     test_shared_slots();
     test_summaries();
