@@ -85,7 +85,9 @@ static void close_type(field_type t, hid_t h)
 
 /* ---- file access ---- */
 
-int store_check_mpi_info(const char *hints, lesde_err *e)
+/* One walk over a --mpi-info list: checks it, and with an info (not
+ * MPI_INFO_NULL) sets each key=value pair in it. */
+static int mpi_hints(const char *hints, MPI_Info info, lesde_err *e)
 {
     if (!hints)
         return LESDE_OK;
@@ -96,9 +98,20 @@ int store_check_mpi_info(const char *hints, lesde_err *e)
         const char *eq = memchr(p, '=', n);
         if (n && (!eq || eq == p))
             return err_set(e, LESDE_USAGE, "MPI-IO hint '%.*s' is not key=value", (int)n, p);
+        if (n && info != MPI_INFO_NULL) {
+            char key[1024], value[1024]; /* the whole list fits in either */
+            snprintf(key, sizeof key, "%.*s", (int)(eq - p), p);
+            snprintf(value, sizeof value, "%.*s", (int)(p + n - eq - 1), eq + 1);
+            MPI_Info_set(info, key, value);
+        }
         p += n + (p[n] == ',');
     }
     return LESDE_OK;
+}
+
+int store_check_mpi_info(const char *hints, lesde_err *e)
+{
+    return mpi_hints(hints, MPI_INFO_NULL, e);
 }
 
 static hid_t make_fapl(const store_opts *o, lesde_err *e)
@@ -107,18 +120,11 @@ static hid_t make_fapl(const store_opts *o, lesde_err *e)
     if (o && o->comm != MPI_COMM_NULL) {
         MPI_Info info = MPI_INFO_NULL;
         if (o->mpi_info && *o->mpi_info) {
-            if (store_check_mpi_info(o->mpi_info, e)) {
+            MPI_Info_create(&info);
+            if (mpi_hints(o->mpi_info, info, e)) {
+                MPI_Info_free(&info);
                 H5Pclose(fapl);
                 return -1;
-            }
-            MPI_Info_create(&info);
-            char buf[1024];
-            snprintf(buf, sizeof buf, "%s", o->mpi_info);
-            for (char *save = NULL, *kv = strtok_r(buf, ",", &save); kv;
-                 kv = strtok_r(NULL, ",", &save)) {
-                char *eq = strchr(kv, '=');
-                *eq = '\0';
-                MPI_Info_set(info, kv, eq + 1);
             }
         }
         H5Pset_fapl_mpio(fapl, o->comm, info);
