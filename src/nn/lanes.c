@@ -18,6 +18,9 @@
 #if NN_NL == 8
 #define DENSE_O 4 /* outputs per tile */
 #define DENSE_G 4 /* sample groups (vectors) per tile */
+#elif NN_NL == 4
+#define DENSE_O 3 /* 12 accumulators, as conv1's tiles (Zen 3: 4 x 2 was slower) */
+#define DENSE_G 4
 #else
 #define DENSE_O 4
 #define DENSE_G 2
