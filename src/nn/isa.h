@@ -5,7 +5,8 @@
  * The code itself is the same for every path: GCC vector extensions of
  * the path's native width (8 doubles, 4, 2), and intrinsics only where they
  * name one instruction the extensions cannot (vn_pool4_relu's max; the
- * same results on every path). The width, the lane count of
+ * same results on every path) or where GCC compiled the extensions badly
+ * (vn_bcast on AVX2). The width, the lane count of
  * the inference layout and the register-tile sizes change between paths;
  * no sum's terms or order do (a sum over 8 lanes is 8 lanes on every path). */
 #ifndef LESDE_NN_ISA_H
