@@ -97,7 +97,8 @@ typedef double vnu __attribute__((vector_size(8 * NN_VW), aligned(8), may_alias)
  * 128-bit load, two permutes and two inserts, and left the Winograd
  * tiles' input vectors stored to the stack and never read: the intrinsic
  * is one vbroadcastsd (inference 34 -> 46 GFLOP/s on Zen 3,
- * docs/benchmarks.md). AVX-512 and SSE2 got their broadcasts already. */
+ * docs/benchmarks.md). AVX-512 gets one broadcast from the loop; on SSE2
+ * the same dead stores cost ~3%, too little for a second intrinsic. */
 static inline __attribute__((always_inline)) vn vn_bcast(double s)
 {
 #if NN_VW == 4
