@@ -85,13 +85,15 @@ static void close_type(field_type t, hid_t h)
 
 /* ---- file access ---- */
 
+enum { MPI_HINTS_MAX = 1024 }; /* a list's bytes with its NUL, and so any key's or value's */
+
 /* One walk over a --mpi-info list: checks it, and with an info (not
  * MPI_INFO_NULL) sets each key=value pair in it. */
 static int mpi_hints(const char *hints, MPI_Info info, lesde_err *e)
 {
     if (!hints)
         return LESDE_OK;
-    if (strlen(hints) >= 1024)
+    if (strlen(hints) >= MPI_HINTS_MAX)
         return err_set(e, LESDE_USAGE, "--mpi-info: more than 1,023 characters");
     for (const char *p = hints; *p;) {
         size_t n = strcspn(p, ",");
@@ -99,7 +101,7 @@ static int mpi_hints(const char *hints, MPI_Info info, lesde_err *e)
         if (n && (!eq || eq == p))
             return err_set(e, LESDE_USAGE, "MPI-IO hint '%.*s' is not key=value", (int)n, p);
         if (n && info != MPI_INFO_NULL) {
-            char key[1024], value[1024]; /* the whole list fits in either */
+            char key[MPI_HINTS_MAX], value[MPI_HINTS_MAX];
             snprintf(key, sizeof key, "%.*s", (int)(eq - p), p);
             snprintf(value, sizeof value, "%.*s", (int)(p + n - eq - 1), eq + 1);
             MPI_Info_set(info, key, value);
