@@ -155,6 +155,15 @@ static int draw_fig2(report_ctx *c, const report_study *rs, long p)
         rc = report_read_stats(c, rs, q_name[q], s[q]);
     long nt = 0;
     const double *tv = report_point_t(rs, &t, p, &nt);
+    /* the means are the summaries', which can lag the status (a resume
+     * killed before summarizing): count their seeds, and say so */
+    int n_sum = (int)rs->n_sum[p];
+    char stale[160] = "";
+    if (n_sum != rs->pt[p].n_done)
+        snprintf(stale, sizeof stale,
+                 " The summaries cover %d of the %d done seeds: 'lesde summarize' brings "
+                 "them up to date.",
+                 n_sum, rs->pt[p].n_done);
     report_gp g = {0};
     char dat[300];
     FILE *d = NULL;
@@ -196,8 +205,8 @@ static int draw_fig2(report_ctx *c, const report_study *rs, long p)
         FILE *f = g.f;
         char title[512];
         snprintf(title, sizeof title,
-                 "%s%s%s: estimated LE dynamics (mean of %d seeds, 95%% bands)", rs->st->name,
-                 rs->label[p][0] ? ", " : "", rs->label[p], rs->pt[p].n_done);
+                 "%s%s%s: estimated LE dynamics (mean of %d seed%s, 95%% bands)", rs->st->name,
+                 rs->label[p][0] ? ", " : "", rs->label[p], n_sum, n_sum == 1 ? "" : "s");
         fputs("set multiplot layout 2,2 title ", f);
         report_gp_str(f, title);
         fputs(" font ',13'\nset xlabel 't (iterations)'\nset key top left\n", f);
@@ -234,12 +243,13 @@ static int draw_fig2(report_ctx *c, const report_study *rs, long p)
         report_free_stats(s[q]);
     if (rc)
         return rc;
-    return report_add_fig(
-        c, g.base, "fig2", "Figure 2: estimated A, B, alpha, beta", rs->st->name, "",
-        "Study %s at %s: Ahat, Bhat (left) and their Savitzky-Golay derivatives "
-        "alphahat, betahat (right) under the I-model (top) and L-model (bottom); "
-        "mean over %d done seeds with 95%% t-intervals (slides Figure 2).",
-        rs->st->name, rs->label[p][0] ? rs->label[p] : "its only grid point", rs->pt[p].n_done);
+    return report_add_fig(c, g.base, "fig2", "Figure 2: estimated A, B, alpha, beta", rs->st->name,
+                          "",
+                          "Study %s at %s: Ahat, Bhat (left) and their Savitzky-Golay derivatives "
+                          "alphahat, betahat (right) under the I-model (top) and L-model (bottom); "
+                          "mean over %d done seed%s with 95%% t-intervals (slides Figure 2).%s",
+                          rs->st->name, rs->label[p][0] ? rs->label[p] : "its only grid point",
+                          n_sum, n_sum == 1 ? "" : "s", stale);
 }
 
 int report_fig2(report_ctx *c)

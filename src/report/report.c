@@ -493,17 +493,37 @@ static int load_study(report_ctx *c, report_study *rs, const spec_study *st)
         if (report_read(c, rs, nname, &a))
             return c->e->code;
         int any = 0;
-        for (long p = 0; p < rs->P && p < a.size; p++) {
-            rs->n_sum[p] = isfinite(a.data[p]) ? a.data[p] : 0;
+        long stale = 0, first = -1;
+        /* [P] for train studies, [P][O] for SDE ones (every observation
+         * counts the same seeds: sep_all is never NaN) */
+        long stride = a.ndim > 0 && a.dims[0] == rs->P && rs->P ? a.size / rs->P : 1;
+        for (long p = 0; p < rs->P && p * stride < a.size; p++) {
+            double n = a.data[p * stride];
+            rs->n_sum[p] = isfinite(n) ? n : 0;
             any |= rs->n_sum[p] > 0;
+            /* A stop summarizes the tasks done so far; a resume killed
+             * before its own summaries leaves them behind the status. */
+            if (rs->n_sum[p] != rs->pt[p].n_done && first < 0)
+                first = p;
+            stale += rs->n_sum[p] != rs->pt[p].n_done;
         }
         store_array_free(&a);
         store_lock_info li; /* a sweep writing it: summaries come at its end */
-        if (rs->n_done && !any && !(store_lock_read(c->o->store, &li) && li.alive))
+        int writing = store_lock_read(c->o->store, &li) && li.alive;
+        if (rs->n_done && !any && !writing)
             fprintf(stderr,
                     "lesde: warning: study %s has done tasks but no summaries across seeds "
                     "(was the sweep killed?); run 'lesde summarize %s' first\n",
                     st->name, c->o->store);
+        else if (any && stale && !writing)
+            fprintf(stderr,
+                    "lesde: warning: study %s: the summaries across seeds are older than the "
+                    "tasks at %ld grid point%s (%s%s%g of %d done seeds; was a resumed sweep "
+                    "killed?); the tables and fig2 show the summaries: run 'lesde summarize "
+                    "%s' first\n",
+                    st->name, stale, stale > 1 ? "s" : "", rs->label[first],
+                    rs->label[first][0] ? ": " : "", rs->n_sum[first], rs->pt[first].n_done,
+                    c->o->store);
     }
     if (st->kind != SPEC_TRAIN)
         return LESDE_OK;

@@ -665,6 +665,34 @@ check "summary.md: only p_stall at the first grid point" grep -qE \
   '^\| pollution \| - \| 3 \| 0\.6667 \| 0\.1167 \[[0-9.]+, [0-9.]+\] \| .* \| 0 \(at the first grid point\) \|$' \
   "$TMP/first/summary.md"
 
+# Summaries that lag the status: a stopped sweep summarizes the tasks done
+# so far, and a resume killed after a task but before its own summaries
+# leaves one more done seed than they cover. Made here by summarizing with
+# seed 1 of p_err 0 pending, then marking it done again. The report warns,
+# and fig2 (drawn from the summaries) counts their seeds, not the status's.
+LAG=$TMP/lag.h5
+cp "$STORE" "$LAG"
+set_status() { /usr/bin/python3 - "$LAG" "$1" <<'PY'
+import h5py, sys
+h5py.File(sys.argv[1], "r+")["study/pollution/status"][0, 1] = int(sys.argv[2])
+PY
+}
+set_status 0 && expect_exit 0 "summarize with a seed pending" "$LESDE" summarize "$LAG"
+set_status 1
+expect_exit 0 "report, summaries behind the status" "$LESDE" report "$LAG" --out "$TMP/lag" \
+  --only fig2,summary --quiet
+check "lagging summaries: one warning naming the point" grep -qx \
+  "lesde: warning: study pollution: the summaries across seeds are older than the tasks at 1 grid point (p_err=0: 1 of 2 done seeds; was a resumed sweep killed?); the tables and fig2 show the summaries: run 'lesde summarize $LAG' first" "$TMP/err"
+check "lagging summaries: fig2's title counts 1 seed" \
+  grep -q "estimated LE dynamics (mean of 1 seed, 95% bands)" "$TMP/lag/fig2-pollution.gp"
+check "lagging summaries: fig2's caption says so" \
+  grep -q "mean over 1 done seed with 95% t-intervals (slides Figure 2). The summaries cover 1 of the 2 done seeds" "$TMP/lag/index.html"
+expect_exit 0 "summarize again" "$LESDE" summarize "$LAG"
+expect_exit 0 "report, summaries up to date" "$LESDE" report "$LAG" --out "$TMP/lag2" --only fig2 --quiet
+check "up-to-date summaries: no warning" test ! -s "$TMP/err"
+check "up-to-date summaries: fig2 counts 2 seeds" \
+  grep -q "estimated LE dynamics (mean of 2 seeds, 95% bands)" "$TMP/lag2/fig2-pollution.gp"
+
 # A researcher redraws a figure from its script.
 rm -f "$OUT/fig5-pollution.png"
 check "gnuplot redraws from the kept script" bash -c "cd '$OUT' && gnuplot fig5-pollution.gp"
