@@ -16,6 +16,19 @@
  * tasks. */
 #define PACE_WINDOW 900.0
 
+/* Is name one of the comma-separated list's? */
+static int listed(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *at = list; *at;) {
+        size_t k = strcspn(at, ",");
+        if (k == n && !strncmp(at, name, n))
+            return 1;
+        at += k + (at[k] == ',');
+    }
+    return 0;
+}
+
 /* Parses "CMD [--json|--quiet] STORE"; flag: set by --json (status) or
  * --quiet (summarize), the one the command has.
  * Returns -1 after printing the help. */
@@ -95,11 +108,14 @@ int cmd_status(int argc, char **argv)
                       "tasks it finished in the last 15 minutes (or since it started, if\n"
                       "later) and, at that pace, the time the pending ones need (tasks\n"
                       "weighed by their estimated costs, as the sweep hands them out\n"
-                      "longest first).\n\n"
+                      "longest first). A sweep run with --study counts only its studies'\n"
+                      "pending tasks in that time, and the status names them.\n\n"
                       "Options:\n"
                       "  --json        the same as one JSON object, for scripts: store, sweep,\n"
                       "                spec_hash, tasks, in_progress, lock (the holder, or\n"
-                      "                null; then lock_age_s, seconds since its refresh),\n"
+                      "                null; then lock_age_s, seconds since its refresh,\n"
+                      "                and running_studies, the studies of a running\n"
+                      "                sweep's --study, or null: all),\n"
                       "                overrides, studies (name, kind, tasks, done,\n"
                       "                failed, pending, failures: task, point, seed,\n"
                       "                message), done, failed, pending, complete,\n"
@@ -136,11 +152,27 @@ int cmd_status(int argc, char **argv)
     char who[512] = "";
     if (locked)
         store_lock_describe(&li, who, sizeof who);
+    /* a running sweep of some studies only (--study): the others wait */
+    int limited = locked && li.alive && li.studies[0];
     if (json) {
         fprintf(out, "  \"in_progress\": %s,\n  \"lock\": ", locked && li.alive ? "true" : "false");
         if (locked) {
             json_str(out, who);
-            fprintf(out, ",\n  \"lock_age_s\": %.0f", li.age);
+            fprintf(out, ",\n  \"lock_age_s\": %.0f,\n  \"running_studies\": ", li.age);
+            if (limited) {
+                fputc('[', out);
+                for (const char *at = li.studies; *at;) {
+                    char one[SPEC_NAME_MAX + 1];
+                    size_t k = strcspn(at, ",");
+                    snprintf(one, sizeof one, "%.*s", (int)k, at);
+                    fprintf(out, "%s", at == li.studies ? "" : ", ");
+                    json_str(out, one);
+                    at += k + (at[k] == ',');
+                }
+                fputc(']', out);
+            } else {
+                fprintf(out, "null");
+            }
         } else {
             fprintf(out, "null");
         }
@@ -148,6 +180,9 @@ int cmd_status(int argc, char **argv)
     } else if (locked && li.alive) {
         fprintf(out, "  in progress: a sweep is writing it (%s; lock refreshed %.0f s ago)\n", who,
                 li.age);
+        if (limited)
+            fprintf(out, "  it runs only studies %s (--study); the others' tasks wait\n",
+                    li.studies);
     } else if (locked) {
         fprintf(out,
                 "  not running: the lock of a sweep that ended without removing it is left "
@@ -176,7 +211,7 @@ int cmd_status(int argc, char **argv)
     long tot[3] = {0, 0, 0};
     /* A running sweep's pace: its done tasks with finished_at >= from. */
     double now = (double)time(NULL), from = -1;
-    long recent = 0;
+    long recent = 0, pending_run = 0;         /* pending_run: of the studies the sweep runs */
     double cost_recent = 0, cost_pending = 0; /* spec_task's estimates */
     if (locked && li.alive && (from = li.since_t) >= 0 && from < now - PACE_WINDOW)
         from = now - PACE_WINDOW;
@@ -214,6 +249,8 @@ int cmd_status(int argc, char **argv)
         }
         for (int k = 0; k < 3; k++)
             tot[k] += n[k];
+        int runs = !limited || listed(li.studies, st->name);
+        pending_run += runs ? n[2] : 0;
         store_array fin;
         if (from >= 0 && !store_read_array(path, st->name, "finished_at", &fin, &e)) {
             /* tasks are handed out longest first: weigh them by their
@@ -225,7 +262,8 @@ int cmd_status(int argc, char **argv)
                 int in = a.data[k] == STORE_DONE && fin.data[k] >= from;
                 recent += in;
                 cost_recent += in ? t.cost : 0;
-                cost_pending += a.data[k] != STORE_DONE && a.data[k] != STORE_FAILED ? t.cost : 0;
+                cost_pending +=
+                    runs && a.data[k] != STORE_DONE && a.data[k] != STORE_FAILED ? t.cost : 0;
             }
             store_array_free(&fin);
         } else if (from >= 0) {
@@ -293,9 +331,9 @@ int cmd_status(int argc, char **argv)
         log_duration(over, sizeof over, span);
         log_duration(left, sizeof left, eta);
         if (pace > 0)
-            printf("pace: %ld tasks done in the last %s (%.3g/min); the %ld pending need ~%s at "
+            printf("pace: %ld tasks done in the last %s (%.3g/min); the %ld pending%s need ~%s at "
                    "this pace (weighed by the tasks' estimated costs)\n",
-                   recent, over, pace, tot[2], left);
+                   recent, over, pace, pending_run, limited ? " of the studies it runs" : "", left);
         else
             printf("pace: no task done in the last %s yet\n", over);
     }

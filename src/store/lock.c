@@ -13,7 +13,7 @@
 
 struct store_lock {
     char path[4200];
-    char body[1024]; /* what we wrote: the lock is ours while it holds this */
+    char body[STORE_LOCK_STUDIES + 512]; /* what we wrote: ours while it holds this */
     time_t refreshed;
 };
 
@@ -56,8 +56,10 @@ static double since_seconds(const char *since)
 
 static void format(const store_lock_info *i, char *buf, size_t size)
 {
-    snprintf(buf, size, "host=%s\npid=%ld\nslurm_job=%s\nslurm_restart=%ld\nsince=%s\n", i->host,
-             i->pid, i->job, i->restart, i->since);
+    int n = snprintf(buf, size, "host=%s\npid=%ld\nslurm_job=%s\nslurm_restart=%ld\nsince=%s\n",
+                     i->host, i->pid, i->job, i->restart, i->since);
+    if (i->studies[0] && n >= 0 && (size_t)n < size)
+        snprintf(buf + n, size - (size_t)n, "studies=%s\n", i->studies);
 }
 
 /* Parses a lock's text; 0 when it names a host and a pid. */
@@ -67,7 +69,7 @@ static int parse(const char *text, store_lock_info *i)
     i->pid = -1;
     for (const char *l = text; *l;) {
         size_t n = strcspn(l, "\n");
-        char line[300];
+        char line[STORE_LOCK_STUDIES + 32];
         snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line ? n : sizeof line - 1), l);
         char *eq = strchr(line, '=');
         if (eq) {
@@ -82,6 +84,8 @@ static int parse(const char *text, store_lock_info *i)
                 i->restart = atol(eq);
             else if (!strcmp(line, "since"))
                 snprintf(i->since, sizeof i->since, "%s", eq);
+            else if (!strcmp(line, "studies"))
+                snprintf(i->studies, sizeof i->studies, "%s", eq);
         }
         l += n + (l[n] == '\n');
     }
@@ -163,7 +167,7 @@ static void holder(const store_lock_info *i, char *buf, size_t size)
 
 int store_lock_read(const char *store_path, store_lock_info *info)
 {
-    char path[4200], raw[1024];
+    char path[4200], raw[STORE_LOCK_STUDIES + 512];
     lock_path(store_path, path, sizeof path);
     return read_judge(path, info, raw, sizeof raw) == 0;
 }
@@ -188,8 +192,8 @@ static int write_new(const char *path, const char *text, int excl)
     return bad ? -1 : 0;
 }
 
-int store_lock_take(const char *store_path, store_lock **out, char *note, size_t note_size,
-                    lesde_err *e)
+int store_lock_take(const char *store_path, const char *studies, store_lock **out, char *note,
+                    size_t note_size, lesde_err *e)
 {
     *out = NULL;
     if (note_size)
@@ -200,6 +204,8 @@ int store_lock_take(const char *store_path, store_lock **out, char *note, size_t
     lock_path(store_path, l->path, sizeof l->path);
     store_lock_info self;
     me(&self);
+    if (studies && strlen(studies) < sizeof self.studies)
+        snprintf(self.studies, sizeof self.studies, "%s", studies);
     format(&self, l->body, sizeof l->body);
     /* Written complete under a name of its own, then linked to the lock's
      * name: link() fails when the lock exists, atomically on local disks,
@@ -244,7 +250,7 @@ int store_lock_take(const char *store_path, store_lock **out, char *note, size_t
             break;
         }
         store_lock_info i;
-        char raw[1024], who[512];
+        char raw[sizeof l->body], who[512];
         if (read_judge(l->path, &i, raw, sizeof raw) != 0)
             continue; /* gone meanwhile: try again */
         holder(&i, who, sizeof who);
@@ -257,7 +263,7 @@ int store_lock_take(const char *store_path, store_lock **out, char *note, size_t
         }
         /* Stale. Moved aside, then checked to be the lock judged (another
          * process may have taken it over meanwhile: then it goes back). */
-        char aside[4600], again[1024];
+        char aside[4600], again[sizeof l->body];
         snprintf(aside, sizeof aside, "%s.stale.%s.%ld", l->path, self.host, self.pid);
         if (rename(l->path, aside) != 0)
             continue;
@@ -293,7 +299,7 @@ int store_lock_take(const char *store_path, store_lock **out, char *note, size_t
 /* Is the lock file still the one we wrote? */
 static int ours(const store_lock *l)
 {
-    char raw[1024];
+    char raw[sizeof l->body];
     int fd = open(l->path, O_RDONLY);
     if (fd < 0)
         return 0;

@@ -156,6 +156,7 @@ int store_write_images(const char *path, const data_set *ds, const char *dataset
  * STORE_LOCK_STALE seconds (clocks are assumed to agree to a minute). */
 #define STORE_LOCK_REFRESH 60
 #define STORE_LOCK_STALE 600
+#define STORE_LOCK_STUDIES 1024 /* a longer --study list is left out of the lock */
 
 typedef struct {
     char host[256];
@@ -167,6 +168,7 @@ typedef struct {
     double age;     /* seconds since it was last refreshed */
     int alive;      /* 0: stale, for the reason in why */
     char why[160];
+    char studies[STORE_LOCK_STUDIES]; /* "a,b": the sweep runs only these (--study); "": all */
 } store_lock_info;
 
 typedef struct store_lock store_lock;
@@ -176,9 +178,11 @@ typedef struct store_lock store_lock;
  * STORE.lock, refreshed N s ago): ...". A stale lock is taken over, and note
  * says so and why. In a directory it cannot write in (missing, read-only)
  * it returns LESDE_OK and *out NULL, and note says so: the store cannot be
- * made there, and its own error says why. */
-int store_lock_take(const char *store_path, store_lock **out, char *note, size_t note_size,
-                    lesde_err *e);
+ * made there, and its own error says why. studies: the comma-separated
+ * studies the sweep runs (--study), so that lesde status can say when the
+ * rest wait; NULL or "": all. */
+int store_lock_take(const char *store_path, const char *studies, store_lock **out, char *note,
+                    size_t note_size, lesde_err *e);
 /* Touches the lock when STORE_LOCK_REFRESH seconds have passed since the
  * last time (cheap to call often); -1 when the lock is no longer ours. */
 int store_lock_refresh(store_lock *l);

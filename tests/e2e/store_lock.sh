@@ -64,21 +64,30 @@ unset HDF5_USE_FILE_LOCKING
 # weighing tasks by their estimated costs: the train tasks go first
 # (longest first) and the 200 SDE tasks, ~30,000 times cheaper, add
 # nothing to the time to go (counted as tasks they would double it).
-"${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" --set sweep.seeds=0..99 --set study.train.iters=3000 \
-  --store "$TMP/p.h5" --grace 0 --quiet >/dev/null 2>"$TMP/p.err" &
-P=$!
-check "P has done a task" wait_for 60 sh -c "'$LESDE' status '$TMP/p.h5' 2>/dev/null | grep -q '^total: [1-9]'"
-expect_exit 0 "status while P runs" "$LESDE" status "$TMP/p.h5"
-cp "$TMP/out" "$TMP/p.txt"
-expect_exit 0 "status --json while P runs" "$LESDE" status --json "$TMP/p.h5"
-kill -USR1 "$P"
-wait "$P"
-rc=$?
-if [ "$rc" -eq 3 ] || [ "$rc" -eq 0 ]; then ok; else bad "P: exit $rc: $(tail -2 "$TMP/p.err")"; fi
+# status_midway NAME [sweep args...]: a sweep of 100 seeds into $TMP/NAME.h5;
+# once it has done a task, its lock, status and status --json go to
+# $TMP/NAME.lock, .txt and .json; then it is stopped (SIGUSR1).
+status_midway() {
+  local name=$1 store=$TMP/$1.h5 pid rc; shift
+  "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" --set sweep.seeds=0..99 --set study.train.iters=3000 \
+    "$@" --store "$store" --grace 0 --quiet >/dev/null 2>"$TMP/$name.err" &
+  pid=$!
+  check "$name has done a task" wait_for 60 sh -c "'$LESDE' status '$store' 2>/dev/null | grep -q '^total: [1-9]'"
+  cp "$store.lock" "$TMP/$name.lock"
+  expect_exit 0 "status while $name runs" "$LESDE" status "$store"
+  cp "$TMP/out" "$TMP/$name.txt"
+  expect_exit 0 "status --json while $name runs" "$LESDE" status --json "$store"
+  cp "$TMP/out" "$TMP/$name.json"
+  kill -USR1 "$pid"
+  wait "$pid"
+  rc=$?
+  if [ "$rc" -eq 3 ] || [ "$rc" -eq 0 ]; then ok; else bad "$name: exit $rc: $(tail -2 "$TMP/$name.err")"; fi
+}
+status_midway p
 # a fresh store: every done task was done since the lock was taken; the
 # rate is those over the window's seconds, the time to go the pending
 # train tasks / rate
-check "status: the pace and the time to go agree with the counts" /usr/bin/python3 - "$TMP/p.txt" "$TMP/out" <<'PY'
+check "status: the pace and the time to go agree with the counts" /usr/bin/python3 - "$TMP/p.txt" "$TMP/p.json" <<'PY'
 import json, re, sys
 t = open(sys.argv[1]).read()
 d, p = map(int, re.search(r"^total: (\d+) done, 0 failed, (\d+) pending$", t, re.M).groups())
@@ -105,6 +114,27 @@ assert j["in_progress"] and j["pace_per_min"] > 0, j
 tr = [s for s in j["studies"] if s["name"] == "train"][0]
 assert abs(j["eta_s"] - tr["pending"] / j["pace_per_min"] * 60) <= 0.001 * j["eta_s"] + 1, j
 PY
+# A sweep of one study (--study train): its lock names it, and status counts
+# only its pending tasks in the time to go, saying so; the SDE study's wait.
+status_midway q --study train
+check "q's lock names its study" grep -qx "studies=train" "$TMP/q.lock"
+check "status: q runs only study train, the time to go its pending" /usr/bin/python3 - "$TMP/q.txt" "$TMP/q.json" <<'PY'
+import json, re, sys
+t = open(sys.argv[1]).read()
+assert re.search(r"^  it runs only studies train \(--study\); the others' tasks wait$", t, re.M), t
+tp = int(re.search(r"^  train +train +\d+ done +0 failed +(\d+) pending$", t, re.M)[1])
+p = int(re.search(r"^total: \d+ done, 0 failed, (\d+) pending$", t, re.M)[1])
+m = re.search(r"^pace: \d+ tasks done in the last \d+s \([\d.e+]+/min\); the (\d+) pending of the "
+              r"studies it runs need ~", t, re.M)
+assert m and int(m[1]) == tp == p - 200, (t, tp, p)
+j = json.load(open(sys.argv[2]))
+assert j["in_progress"] and j["running_studies"] == ["train"], j
+PY
+expect_exit 0 "status after q" "$LESDE" status --json "$TMP/q.h5"
+check "status --json after q: no running studies" /usr/bin/python3 -c "
+import json, sys; j = json.load(open('$TMP/out'))
+sys.exit(0 if not j['in_progress'] and j['lock'] is None and 'running_studies' not in j else 1)"
+
 # A sweep killed leaves its lock; the next sweep takes it over, saying
 # whose and why. Killed as a SIGTERM (or SIGINT) to Open MPI's mpirun itself
 # kills it: mpirun ends the job, exit 1, within ~2 s. (SIGKILL of the whole

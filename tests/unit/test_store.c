@@ -559,16 +559,30 @@ static void test_lock(void)
     store_lock_info li;
     lesde_err e = {0};
     CHECK(store_lock_read(st, &li) == 0, "no lock yet");
-    CHECK(store_lock_take(st, &a, note, sizeof note, &e) == 0 && a && !note[0], "take: %s", e.msg);
+    CHECK(store_lock_take(st, NULL, &a, note, sizeof note, &e) == 0 && a && !note[0], "take: %s",
+          e.msg);
     CHECK(store_lock_read(st, &li) == 1 && li.alive && li.pid == (long)getpid() &&
-              !strcmp(li.host, host),
-          "read: %s %ld", li.host, li.pid);
-    CHECK(store_lock_take(st, &b, note, sizeof note, &e) == LESDE_FAIL && !b &&
+              !strcmp(li.host, host) && !li.studies[0],
+          "read: %s %ld [%s]", li.host, li.pid, li.studies);
+    CHECK(store_lock_take(st, NULL, &b, note, sizeof note, &e) == LESDE_FAIL && !b &&
               strstr(e.msg, "in use by another sweep") && strstr(e.msg, host),
           "second take: %s", e.msg);
     CHECK(store_lock_refresh(a) == 0, "refresh (nothing to do yet)");
     store_lock_release(a);
     CHECK(access(lock, F_OK) != 0, "released");
+    /* --study's names go into the lock; a list too long for it is left out
+     * (then the sweep reads as one of all studies) */
+    CHECK(store_lock_take(st, "p01,p23", &a, note, sizeof note, &e) == 0 && a, "take: %s", e.msg);
+    CHECK(store_lock_read(st, &li) == 1 && li.alive && !strcmp(li.studies, "p01,p23"),
+          "studies read back: [%s]", li.studies);
+    store_lock_release(a);
+    char many[STORE_LOCK_STUDIES + 8];
+    memset(many, 'x', sizeof many - 1);
+    many[sizeof many - 1] = '\0';
+    CHECK(store_lock_take(st, many, &a, note, sizeof note, &e) == 0 && a &&
+              store_lock_read(st, &li) == 1 && li.alive && !li.studies[0],
+          "too long a list: left out [%.20s]", li.studies);
+    store_lock_release(a);
     /* a pid that is gone: a child that has exited */
     pid_t child = fork();
     if (child == 0)
@@ -579,7 +593,7 @@ static void test_lock(void)
     fclose(f);
     CHECK(store_lock_read(st, &li) == 1 && !li.alive && strstr(li.why, "is gone"), "stale: %s",
           li.why);
-    CHECK(store_lock_take(st, &a, note, sizeof note, &e) == 0 && a &&
+    CHECK(store_lock_take(st, NULL, &a, note, sizeof note, &e) == 0 && a &&
               strstr(note, "took over the lock of a dead sweep"),
           "take over: %s", note);
     /* replaced behind its back (taken over as stale by another host) */
