@@ -9,7 +9,9 @@ the seven shapes' training set (lesde data geomnist --classes 7
 and the clean plateau times it. Intervals: ratio_ci.py's (seeds resampled,
 a seed's tasks in both stores together). Predictions: run.log, written
 before the run. Given a second pair of stores (the replication, other seeds),
-the same on those seeds alone, then on all the seeds together.
+the same on those seeds alone, then on all the seeds together. Studies not
+run in a store (`lesde sweep --study`: every task pending) are skipped, with
+the lines that need them.
 Usage: /usr/bin/python3 disc.py DISC_STORE PAIRS_STORE DATA.h5 [DISC_STORE2 PAIRS_STORE2]"""
 import itertools
 import os
@@ -44,6 +46,8 @@ def load_stores(stores):
         f = h5py.File(path, "r")
         for p in pairs:
             g = f["study/p%d%d" % p]
+            if not np.asarray(g["status"]).any():  # not run (sweep --study): skipped
+                continue
             d[p] = study_ends(g)
             seeds.append(list(g["seed"][...]))
     assert all(s == seeds[0] for s in seeds), "the stores' seeds differ"
@@ -101,14 +105,21 @@ def report(d, mu):
     print("pair: mean-image distance, clean plateau median [95%], clean x distance, seeds left at 0.8, "
           "ratio at rho 0.8 [95%]")
     for name, ps in (("the disc's", DISCS + [(RING, DISC)]), ("the ring's", RINGS), ("neither", OTHERS)):
+        ps = [p for p in ps if p in d]
+        if not ps:
+            print(f"{name}: not run")
+            continue
         print(f"{name}:")
         for p in sorted(ps, key=lambda p: ratio(d, p, alls)):
             pair_row(d, p, dist[p], m)
         rs = [ratio(d, p, alls) for p in ps if p != (RING, DISC)]
-        print(f"  ratio {min(rs):.2f}-{max(rs):.2f}, mean {np.mean(rs):.3f}" + (" (without disc-ring)" if ps[0] in DISCS else ""))
+        print(f"  ratio {min(rs):.2f}-{max(rs):.2f}, mean {np.mean(rs):.3f}" + (" (without disc-ring)" if ps[0] in DISCS and (RING, DISC) in ps else ""))
     for name, a, b in (("D: the disc's five minus the ten of neither", DISCS, OTHERS),
                        ("the ring's five minus the ten of neither", RINGS, OTHERS),
                        ("the ring's five minus the disc's five", RINGS, DISCS)):
+        if not all(p in d for p in a + b):
+            print(f"{name}: not run")
+            continue
         lo, hi = ci(lambda s: mean_ratio(d, a, s) - mean_ratio(d, b, s), m)
         print(f"{name}: {mean_ratio(d, a, alls) - mean_ratio(d, b, alls):+.3f} [{lo:.3f}, {hi:.3f}]")
 
