@@ -161,14 +161,11 @@ int cmd_status(int argc, char **argv)
             fprintf(out, ",\n  \"lock_age_s\": %.0f,\n  \"running_studies\": ", li.age);
             if (limited) {
                 fputc('[', out);
-                for (const char *at = li.studies; *at;) {
-                    char one[SPEC_NAME_MAX + 1];
-                    size_t k = strcspn(at, ",");
-                    snprintf(one, sizeof one, "%.*s", (int)k, at);
-                    fprintf(out, "%s", at == li.studies ? "" : ", ");
-                    json_str(out, one);
-                    at += k + (at[k] == ',');
-                }
+                for (int i = 0, k = 0; i < s.n_studies; i++)
+                    if (listed(li.studies, s.studies[i].name)) {
+                        fprintf(out, "%s", k++ ? ", " : "");
+                        json_str(out, s.studies[i].name);
+                    }
                 fputc(']', out);
             } else {
                 fprintf(out, "null");

@@ -503,27 +503,30 @@ static int load_study(report_ctx *c, report_study *rs, const spec_study *st)
             any |= rs->n_sum[p] > 0;
             /* A stop summarizes the tasks done so far; a resume killed
              * before its own summaries leaves them behind the status. */
-            if (rs->n_sum[p] != rs->pt[p].n_done && first < 0)
+            if (rs->n_sum[p] != rs->pt[p].n_done && !stale++)
                 first = p;
-            stale += rs->n_sum[p] != rs->pt[p].n_done;
         }
         store_array_free(&a);
-        store_lock_info li; /* a sweep writing it: summaries come at its end */
-        int writing = store_lock_read(c->o->store, &li) && li.alive;
-        if (rs->n_done && !any && !writing)
-            fprintf(stderr,
-                    "lesde: warning: study %s has done tasks but no summaries across seeds "
-                    "(was the sweep killed?); run 'lesde summarize %s' first\n",
-                    st->name, c->o->store);
-        else if (any && stale && !writing)
-            fprintf(stderr,
-                    "lesde: warning: study %s: the summaries across seeds are older than the "
-                    "tasks at %ld grid point%s (%s%s%g of %d done seeds; was a resumed sweep "
-                    "killed?); the tables and fig2 show the summaries: run 'lesde summarize "
-                    "%s' first\n",
-                    st->name, stale, stale > 1 ? "s" : "", rs->label[first],
-                    rs->label[first][0] ? ": " : "", rs->n_sum[first], rs->pt[first].n_done,
-                    c->o->store);
+        /* no summaries at all, or some older than the tasks: said unless a
+         * sweep is writing it (summaries come at its end) */
+        int none = rs->n_done && !any, old = any && stale;
+        store_lock_info li;
+        if ((none || old) && !(store_lock_read(c->o->store, &li) && li.alive)) {
+            if (none)
+                fprintf(stderr,
+                        "lesde: warning: study %s has done tasks but no summaries across seeds "
+                        "(was the sweep killed?); run 'lesde summarize %s' first\n",
+                        st->name, c->o->store);
+            else
+                fprintf(stderr,
+                        "lesde: warning: study %s: the summaries across seeds are older than the "
+                        "tasks at %ld grid point%s (%s%s%g of %d done seeds; was a resumed sweep "
+                        "killed?); the tables and fig2 show the summaries: run 'lesde summarize "
+                        "%s' first\n",
+                        st->name, stale, stale > 1 ? "s" : "", rs->label[first],
+                        rs->label[first][0] ? ": " : "", rs->n_sum[first], rs->pt[first].n_done,
+                        c->o->store);
+        }
     }
     if (st->kind != SPEC_TRAIN)
         return LESDE_OK;

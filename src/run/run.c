@@ -508,14 +508,15 @@ int run_sweep(const spec *s, const run_opts *o, lesde_err *e)
     int exists = 0, rc = LESDE_OK;
     char note[800] = "";
     if (m.rank == 0) {
-        /* --study's names in the lock: lesde status counts the rest out */
-        char studies[STORE_LOCK_STUDIES] = "";
+        /* --study's names in the lock: lesde status counts the rest out.
+         * One byte more than the lock holds: a cut list is too long there,
+         * and left out. */
+        char studies[STORE_LOCK_STUDIES + 1] = "";
         for (int i = 0, len = 0; o->only && i < s->n_studies; i++)
             if (o->only[i] && len < (int)sizeof studies)
                 len += snprintf(studies + len, sizeof studies - (size_t)len, "%s%s", len ? "," : "",
                                 s->studies[i].name);
-        rc = store_lock_take(o->store_path, strlen(studies) < sizeof studies - 1 ? studies : NULL,
-                             &m.lock, note, sizeof note, e);
+        rc = store_lock_take(o->store_path, studies, &m.lock, note, sizeof note, e);
         if (!rc && m.lock && note[0]) /* taken over */
             fprintf(stderr, "lesde: %s: %s\n", o->store_path, note);
         if (rc)

@@ -583,6 +583,11 @@ static void test_lock(void)
               store_lock_read(st, &li) == 1 && li.alive && !li.studies[0],
           "too long a list: left out [%.20s]", li.studies);
     store_lock_release(a);
+    many[STORE_LOCK_STUDIES - 1] = '\0'; /* the longest the lock holds */
+    CHECK(store_lock_take(st, many, &a, note, sizeof note, &e) == 0 && a &&
+              store_lock_read(st, &li) == 1 && li.alive && !strcmp(li.studies, many),
+          "the longest list: kept (%zu characters read back)", strlen(li.studies));
+    store_lock_release(a);
     /* a pid that is gone: a child that has exited */
     pid_t child = fork();
     if (child == 0)
