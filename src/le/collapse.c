@@ -184,7 +184,7 @@ int le_measure_samples(const double *x, const int *labels, int n, int K, int p,
                        le_sample_measures *out, lesde_err *e)
 {
     out->sep_frac = NAN;
-    out->sep_all = 0;
+    out->sep_all = NAN;
     out->nc1 = NAN;
     int rc = le_separable_pairs(x, labels, n, K, p, &out->sep_frac, &out->sep_all, e);
     if (rc)

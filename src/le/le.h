@@ -100,7 +100,7 @@ void le_fit_free(le_fit_result *r);
 
 typedef struct {
     double sep_frac; /* fraction of class pairs that are linearly separable */
-    int sep_all;     /* 1 if every pair is */
+    double sep_all;  /* 1 if every pair is, else 0; both NaN with no pair */
     double nc1;      /* trace(Sigma_W Sigma_B^+) / K */
 } le_sample_measures;
 

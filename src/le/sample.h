@@ -24,10 +24,11 @@ int le_separable(const double *P, int nP, const double *Q, int nQ, int p,
                  lesde_err *e);
 
 /* Pairwise separability over the classes that have samples: *frac = the
- * fraction of separable pairs, *all = 1 if every pair is (both vacuously 1
- * with fewer than two classes). Returns LESDE_OK or an error code. */
-int le_separable_pairs(const double *x, const int *labels, int n, int K, int p,
-                       double *frac, int *all, lesde_err *e);
+ * fraction of separable pairs, *all = 1 if every pair is, else 0 (both NaN
+ * when fewer than two classes have samples: no pair to test). Returns
+ * LESDE_OK or an error code. */
+int le_separable_pairs(const double *x, const int *labels, int n, int K, int p, double *frac,
+                       double *all, lesde_err *e);
 
 /* NC1 = trace(Sigma_W Sigma_B^+) / K' over the K' classes that have samples:
  * Sigma_W = (1/N) sum_i (x_i - mu_{y_i})(x_i - mu_{y_i})^T,

@@ -266,8 +266,8 @@ out:
 static int run_obs(const le_sde_obs *o, void *ctx, lesde_err *e)
 {
     le_sde_result *res = ctx;
-    int all, N = o->K * o->n;
-    double frac;
+    int N = o->K * o->n;
+    double frac, all;
     int rc = le_separable_pairs(o->x, o->labels, N, o->K, o->p, &frac, &all, e);
     if (rc)
         return err_prefix(e, "LE-SDE at t = %g", o->t);

@@ -234,8 +234,8 @@ done:
     return result;
 }
 
-int le_separable_pairs(const double *x, const int *labels, int n, int K, int p,
-                       double *frac, int *all, lesde_err *e)
+int le_separable_pairs(const double *x, const int *labels, int n, int K, int p, double *frac,
+                       double *all, lesde_err *e)
 {
     if (n < 0 || K < 1 || p < 1)
         return err_set(e, LESDE_USAGE, "separability: bad sizes (n %d, K %d, p %d)", n, K, p);
@@ -279,8 +279,9 @@ int le_separable_pairs(const double *x, const int *labels, int n, int K, int p,
             pairs++;
             sep += s;
         }
-    *frac = pairs ? (double)sep / pairs : 1.0;
-    *all = sep == pairs;
+    /* no pair to test says nothing, not "all separable" */
+    *frac = pairs ? (double)sep / pairs : NAN;
+    *all = pairs ? (double)(sep == pairs) : NAN;
 out:
     free(count), free(start), free(g);
     return rc;

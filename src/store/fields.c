@@ -271,8 +271,16 @@ int fields_list(spec_kind kind, const field_maxima *m, field *out)
         add(out, &n, "fit/snap_sep_frac", FT_F64, F_SNAP_SEP_FRAC, 1, "", "fraction of linearly separable class pairs of probe logits", 1, S, "snapshot")->unit_range = 1;
         add(out, &n, "fit/snap_sep_all", FT_F64, F_SNAP_SEP_ALL, 1, "", "1 if all pairs of probe logits are separable", 1, S, "snapshot")->indicator = 1;
         add(out, &n, "fit/snap_nc1", FT_F64, F_SNAP_NC1, 1, "", "NC1 of probe logits", 1, S, "snapshot");
-        add(out, &n, "fit/snap_sep_frac_clean", FT_F64, F_SNAP_SEP_FRAC_CLEAN, 1, "", "fraction of linearly separable class pairs of probe logits by clean label", 1, S, "snapshot")->unit_range = 1;
-        add(out, &n, "fit/snap_sep_all_clean", FT_F64, F_SNAP_SEP_ALL_CLEAN, 1, "", "1 if all pairs of probe logits are separable by clean label", 1, S, "snapshot")->indicator = 1;
+        add(out, &n, "fit/snap_sep_frac_clean", FT_F64, F_SNAP_SEP_FRAC_CLEAN, 1, "",
+            "fraction of linearly separable class pairs of probe logits by clean label (NaN if "
+            "under two classes have probe samples)",
+            1, S, "snapshot")
+            ->unit_range = 1;
+        add(out, &n, "fit/snap_sep_all_clean", FT_F64, F_SNAP_SEP_ALL_CLEAN, 1, "",
+            "1 if all pairs of probe logits are separable by clean label (NaN if under two classes "
+            "have probe samples)",
+            1, S, "snapshot")
+            ->indicator = 1;
         add(out, &n, "fit/snap_nc1_clean", FT_F64, F_SNAP_NC1_CLEAN, 1, "", "NC1 of probe logits by clean label", 1, S, "snapshot");
     }
     if (m->save_data) {

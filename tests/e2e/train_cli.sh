@@ -62,6 +62,25 @@ expect_exit 0 "train --iters 1e2" "$LESDE" train --quiet --iters 1e2 --checkpoin
   --val-per-class 5 --probe-per-class 2 --snapshots 1 --out "$TMP/e2.h5"
 check "--iters 1e2: 100 iterations" /usr/bin/python3 -c "
 import h5py, sys; g = h5py.File('$TMP/e2.h5', 'r')['study/train']; sys.exit(0 if g.attrs['iters'] == 100 else 1)"
+# Separability with no pair to test: the probe is drawn by training label, so
+# at seed 3 (K 3, p_err 0.6, one probe sample a class) all three samples are
+# of one clean class. By clean label that is NaN and left out of the summary
+# (n 0), not "all separable"; seed 0's probe has every clean class.
+for s in 0 3; do
+  expect_exit 0 "train, one probe sample a class, seed $s" "$LESDE" train --quiet --classes 3 \
+    --p-err 0.6 --iters 100 --checkpoints 5 --train-per-class 20 --val-per-class 5 \
+    --probe-per-class 1 --snapshots 2 --seed $s --out "$TMP/p$s.h5"
+done
+check "no clean pair to test: separability NaN, summary n 0; otherwise 1" /usr/bin/python3 -c "
+import h5py, math, sys
+def get(s, name):
+    return h5py.File('$TMP/p%d.h5' % s, 'r')['study/train/' + name][()].ravel().tolist()
+ok = True
+for f in ('snap_sep_all_clean', 'snap_sep_frac_clean'):
+    a, b, n3 = get(3, 'fit/' + f), get(0, 'fit/' + f), get(3, 'summary/n/fit/' + f)
+    print(f, 'seed 3', a, 'n', n3, 'seed 0', b)
+    ok &= all(math.isnan(x) for x in a) and n3 == [0.0, 0.0] and b == [1.0, 1.0]
+sys.exit(0 if ok else 1)"
 expect_exit 2 "train without --out" "$LESDE" train --quiet --iters 50
 check "without --out: says so" grep -q "^lesde: train: --out FILE.h5 is required (see 'lesde train --help')" "$TMP/err"
 # Unwritable output: exit 1, nothing left behind.

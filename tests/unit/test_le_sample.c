@@ -124,17 +124,32 @@ static void test_separable(void)
     {
         double x[] = {0, 0, 10, 0, 0, 1, 1, 1, 10, 1, 1, 0};
         int lab[] = {0, 1, 2, 0, 1, 2};
-        double frac;
-        int all;
+        double frac, all;
         CHECK(le_separable_pairs(x, lab, 6, 3, 2, &frac, &all, &e) == 0, "%s", e.msg);
         CHECK_NEAR(frac, 2.0 / 3.0, 1e-15);
-        CHECK(all == 0, "all = %d", all);
+        CHECK(all == 0.0, "all = %g", all);
         int lab2[] = {0, 1, 2, 0, 1, 1}; /* now 0 and 2 separate as well */
         x[10] = 10.5;
         CHECK(le_separable_pairs(x, lab2, 6, 3, 2, &frac, &all, &e) == 0, "%s", e.msg);
-        CHECK(frac == 1.0 && all == 1, "frac %g all %d", frac, all);
+        CHECK(frac == 1.0 && all == 1.0, "frac %g all %g", frac, all);
         int bad[] = {0, 1, 3, 0, 1, 2};
         CHECK(le_separable_pairs(x, bad, 6, 3, 2, &frac, &all, &e) == LESDE_USAGE, "bad label");
+        /* class 1 empty: only the pair (0, 2) is tested, here separable
+         * (class 0 at first coordinate <= 1, class 2 at >= 5) */
+        double x3[] = {0, 0, 5, 0, 1, 1, 5, 1, 6, 3, 1, 2};
+        int lab3[] = {0, 2, 0, 2, 2, 0};
+        CHECK(le_separable_pairs(x3, lab3, 6, 3, 2, &frac, &all, &e) == 0, "%s", e.msg);
+        CHECK(frac == 1.0 && all == 1.0, "one pair tested: frac %g all %g", frac, all);
+        lab3[4] = 0, x3[8] = 5, x3[9] = 0.5; /* class 0's (5, 0.5) between 2's (5, 0), (5, 1) */
+        CHECK(le_separable_pairs(x3, lab3, 6, 3, 2, &frac, &all, &e) == 0, "%s", e.msg);
+        CHECK(frac == 0.0 && all == 0.0, "one pair, not separable: frac %g all %g", frac, all);
+        /* one class alone: no pair to test, so neither 1 nor 0 */
+        int one[] = {1, 1, 1, 1, 1, 1};
+        CHECK(le_separable_pairs(x, one, 6, 3, 2, &frac, &all, &e) == 0, "%s", e.msg);
+        CHECK(isnan(frac) && isnan(all), "no pair: frac %g all %g (NaN wanted)", frac, all);
+        CHECK(le_separable_pairs(x, one, 0, 3, 2, &frac, &all, &e) == 0 && isnan(frac) &&
+                  isnan(all),
+              "no sample: frac %g all %g", frac, all);
     }
     /* random Gaussian clouds: the LP agrees with the margin when the margin
      * certifies separation, and overlapping clouds are not separable */
@@ -149,8 +164,7 @@ static void test_separable(void)
                 for (int j = 0; j < p; j++)
                     x[i * p + j] = gsl_ran_gaussian(r, 1.0) + (lab[i] && j == 0 ? shift : 0);
             }
-            double frac, m = le_margin_mean_dir(x, lab, 2 * n2, 2, p);
-            int all;
+            double frac, all, m = le_margin_mean_dir(x, lab, 2 * n2, 2, p);
             le_separable_pairs(x, lab, 2 * n2, 2, p, &frac, &all, &e);
             if (m > 0 && !all)
                 agree = 0;
@@ -199,7 +213,7 @@ static void test_nc1(void)
     le_sample_measures m;
     CHECK(le_measure_samples(x, lab, 6, 3, 2, &m, &e) == 0, "%s", e.msg);
     CHECK_NEAR(m.nc1, 10.0 / 27.0, 1e-13);
-    CHECK(m.sep_all == 1 && m.sep_frac == 1.0, "sep %d %g", m.sep_all, m.sep_frac);
+    CHECK(m.sep_all == 1.0 && m.sep_frac == 1.0, "sep %g %g", m.sep_all, m.sep_frac);
 
     /* margin: two 1-D pairs of points, means 1 and 5 (distance 4), gap
      * between 2 and 4 is 2: margin 0.5; overlapping: negative */
