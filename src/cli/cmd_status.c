@@ -152,8 +152,11 @@ int cmd_status(int argc, char **argv)
     char who[512] = "";
     if (locked)
         store_lock_describe(&li, who, sizeof who);
-    /* a running sweep of some studies only (--study): the others wait */
-    int limited = locked && li.alive && li.studies[0];
+    /* a running sweep of some studies only (--study): the others wait; a
+     * --study that lists every study limits nothing */
+    int limited = 0;
+    for (int i = 0; locked && li.alive && li.studies[0] && i < s.n_studies; i++)
+        limited |= !listed(li.studies, s.studies[i].name);
     if (json) {
         fprintf(out, "  \"in_progress\": %s,\n  \"lock\": ", locked && li.alive ? "true" : "false");
         if (locked) {

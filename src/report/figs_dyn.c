@@ -160,10 +160,10 @@ static int draw_fig2(report_ctx *c, const report_study *rs, long p)
     int n_sum = (int)rs->n_sum[p];
     char stale[160] = "";
     if (n_sum != rs->pt[p].n_done)
-        snprintf(stale, sizeof stale,
-                 " The summaries cover %d of the %d done seeds: 'lesde summarize' brings "
-                 "them up to date.",
-                 n_sum, rs->pt[p].n_done);
+        snprintf(stale, sizeof stale, " The summaries cover %d of the %d done seeds: %s.", n_sum,
+                 rs->pt[p].n_done,
+                 rs->sweep_live ? "the running sweep brings them up to date when it ends"
+                                : "'lesde summarize' brings them up to date");
     report_gp g = {0};
     char dat[300];
     FILE *d = NULL;

@@ -17,6 +17,7 @@ typedef struct {
     report_point *pt; /* [P] (train) */
     char **label;     /* [P] "key=label, ..." of every axis ("" without axes) */
     double *n_sum;    /* [P] seeds in the summaries across seeds (0: none yet) */
+    int sweep_live;   /* a running sweep holds the store (read only when they lag) */
     int fit;          /* has fit/A (train) */
     long n_done;
 } report_study;

@@ -511,7 +511,9 @@ static int load_study(report_ctx *c, report_study *rs, const spec_study *st)
          * sweep is writing it (summaries come at its end) */
         int none = rs->n_done && !any, old = any && stale;
         store_lock_info li;
-        if ((none || old) && !(store_lock_read(c->o->store, &li) && li.alive)) {
+        if (none || old)
+            rs->sweep_live = store_lock_read(c->o->store, &li) == 1 && li.alive;
+        if ((none || old) && !rs->sweep_live) {
             if (none)
                 fprintf(stderr,
                         "lesde: warning: study %s has done tasks but no summaries across seeds "
@@ -521,11 +523,11 @@ static int load_study(report_ctx *c, report_study *rs, const spec_study *st)
                 fprintf(stderr,
                         "lesde: warning: study %s: the summaries across seeds are older than the "
                         "tasks at %ld grid point%s (%s%s%g of %d done seeds; was a resumed sweep "
-                        "killed?); the tables and fig2 show the summaries: run 'lesde summarize "
+                        "killed?); the tables and %s show the summaries: run 'lesde summarize "
                         "%s' first\n",
                         st->name, stale, stale > 1 ? "s" : "", rs->label[first],
                         rs->label[first][0] ? ": " : "", rs->n_sum[first], rs->pt[first].n_done,
-                        c->o->store);
+                        st->kind == SPEC_TRAIN ? "fig2" : "figures", c->o->store);
         }
     }
     if (st->kind != SPEC_TRAIN)

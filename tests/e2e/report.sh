@@ -668,13 +668,16 @@ check "summary.md: only p_stall at the first grid point" grep -qE \
 # Summaries that lag the status: a stopped sweep summarizes the tasks done
 # so far, and a resume killed after a task but before its own summaries
 # leaves one more done seed than they cover. Made here by summarizing with
-# seed 1 of p_err 0 pending, then marking it done again. The report warns,
-# and fig2 (drawn from the summaries) counts their seeds, not the status's.
+# seed 1 of the first point pending (of both studies), then marking it done
+# again. The report warns, and fig2 (drawn from the summaries) counts their
+# seeds, not the status's. The SDE study has no fig2: its warning says so.
 LAG=$TMP/lag.h5
 cp "$STORE" "$LAG"
 set_status() { /usr/bin/python3 - "$LAG" "$1" <<'PY'
 import h5py, sys
-h5py.File(sys.argv[1], "r+")["study/pollution/status"][0, 1] = int(sys.argv[2])
+f = h5py.File(sys.argv[1], "r+")
+for s in ("pollution", "gamma"):
+    f["study/%s/status" % s][0, 1] = int(sys.argv[2])
 PY
 }
 set_status 0 && expect_exit 0 "summarize with a seed pending" "$LESDE" summarize "$LAG"
@@ -683,10 +686,27 @@ expect_exit 0 "report, summaries behind the status" "$LESDE" report "$LAG" --out
   --only fig2,summary --quiet
 check "lagging summaries: one warning naming the point" grep -qx \
   "lesde: warning: study pollution: the summaries across seeds are older than the tasks at 1 grid point (p_err=0: 1 of 2 done seeds; was a resumed sweep killed?); the tables and fig2 show the summaries: run 'lesde summarize $LAG' first" "$TMP/err"
+check "lagging summaries of an SDE study: its warning names no fig2" grep -Eq \
+  "^lesde: warning: study gamma: the summaries across seeds are older than the tasks at 1 grid point \(.*: 1 of 2 done seeds; was a resumed sweep killed\?\); the tables and figures show the summaries: run 'lesde summarize $LAG' first$" "$TMP/err"
 check "lagging summaries: fig2's title counts 1 seed" \
   grep -q "estimated LE dynamics (mean of 1 seed, 95% bands)" "$TMP/lag/fig2-pollution.gp"
 check "lagging summaries: fig2's caption says so" \
-  grep -q "mean over 1 done seed with 95% t-intervals (slides Figure 2). The summaries cover 1 of the 2 done seeds" "$TMP/lag/index.html"
+  grep -q "mean over 1 done seed with 95% t-intervals (slides Figure 2). The summaries cover 1 of the 2 done seeds: 'lesde summarize' brings them up to date." "$TMP/lag/index.html"
+# While a sweep holds the store (a live lock), 'lesde summarize' is refused
+# and the sweep summarizes at its end: no warning, and fig2's caption says so.
+sleep 600 &
+live=$!
+printf 'host=%s\npid=%s\nslurm_job=\nslurm_restart=0\nsince=2026-12-06T00:00:00Z\n' \
+  "$(hostname)" "$live" >"$LAG.lock"
+expect_exit 0 "report, summaries behind, a sweep running" "$LESDE" report "$LAG" \
+  --out "$TMP/lagl" --only fig2,summary --quiet
+check "a sweep running: says so, and no warning" sh -c "grep -q 'in progress: a sweep is writing it' \
+  '$TMP/err' && ! grep -q warning '$TMP/err'"
+check "a sweep running: fig2's caption leaves the summaries to it" \
+  grep -q "The summaries cover 1 of the 2 done seeds: the running sweep brings them up to date when it ends." "$TMP/lagl/index.html"
+kill "$live"
+wait "$live" 2>/dev/null
+rm -f "$LAG.lock"
 expect_exit 0 "summarize again" "$LESDE" summarize "$LAG"
 expect_exit 0 "report, summaries up to date" "$LESDE" report "$LAG" --out "$TMP/lag2" --only fig2 --quiet
 check "up-to-date summaries: no warning" test ! -s "$TMP/err"

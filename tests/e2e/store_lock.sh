@@ -134,6 +134,21 @@ expect_exit 0 "status after q" "$LESDE" status --json "$TMP/q.h5"
 check "status --json after q: no running studies" /usr/bin/python3 -c "
 import json, sys; j = json.load(open('$TMP/out'))
 sys.exit(0 if not j['in_progress'] and j['lock'] is None and 'running_studies' not in j else 1)"
+# A --study that lists every study (its lock as q's, the list whole) limits
+# nothing: no study waits, and the time to go counts every pending task.
+sleep 600 &
+live=$!
+sed -e "s/^pid=.*/pid=$live/" -e "s/^studies=.*/studies=sde,train/" "$TMP/q.lock" >"$TMP/q.h5.lock"
+expect_exit 0 "status, --study of every study" "$LESDE" status "$TMP/q.h5"
+check "status: a --study of every study limits nothing" sh -c "grep -q 'in progress' '$TMP/out' &&
+  ! grep -q 'runs only\|of the studies it runs' '$TMP/out'"
+expect_exit 0 "status --json, --study of every study" "$LESDE" status --json "$TMP/q.h5"
+check "status --json: running_studies null" /usr/bin/python3 -c "
+import json, sys; j = json.load(open('$TMP/out'))
+sys.exit(0 if j['in_progress'] and j['running_studies'] is None else 1)"
+kill "$live"
+wait "$live" 2>/dev/null
+rm -f "$TMP/q.h5.lock"
 
 # A sweep killed leaves its lock; the next sweep takes it over, saying
 # whose and why. Killed as a SIGTERM (or SIGINT) to Open MPI's mpirun itself
