@@ -93,14 +93,31 @@ static int parse(const char *text, store_lock_info *i)
     return i->host[0] && i->pid > 0 ? 0 : -1;
 }
 
-/* Is process pid of this host running? A zombie is not: a killed sweep
+/* This host's boot time (seconds since 1970), or -1. */
+static double boot_time(void)
+{
+    FILE *f = fopen("/proc/stat", "r");
+    char line[256];
+    double bt = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "btime %lf", &bt) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return bt;
+}
+
+/* Is process pid of this host the holder of a lock written at since_t (-1:
+ * unknown), and running? 1 if so; 0 when it is gone, or a zombie: a killed sweep
  * whose parent died too may stay one for good where nothing reaps orphans
- * (a container whose pid 1 does not). */
-static int running(long pid)
+ * (a container whose pid 1 does not); -1 when it started after the lock
+ * was written: the pid was reused (after a reboot or a container's
+ * restart), and the sweep that wrote the lock is over. */
+static int running(long pid, double since_t)
 {
     if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
         return 0;
-    char path[64], buf[512];
+    char path[64], buf[1024];
     snprintf(path, sizeof path, "/proc/%ld/stat", pid);
     FILE *f = fopen(path, "r");
     if (!f)
@@ -109,7 +126,23 @@ static int running(long pid)
     fclose(f);
     buf[n] = '\0';
     const char *p = strrchr(buf, ')'); /* "pid (comm) S ..." */
-    return !(p && p[1] == ' ' && p[2] == 'Z');
+    if (!p || p[1] != ' ')
+        return 1;
+    if (p[2] == 'Z')
+        return 0;
+    /* its start, field 22 (19 after the state), in clock ticks since boot */
+    const char *q = p + 2;
+    for (int k = 0; k < 19 && q; k++)
+        if ((q = strchr(q, ' ')))
+            q++;
+    unsigned long long start;
+    long hz = sysconf(_SC_CLK_TCK);
+    double boot = since_t >= 0 ? boot_time() : -1;
+    if (!q || sscanf(q, "%llu", &start) != 1 || hz <= 0 || boot < 0)
+        return 1;
+    /* the holder started before it wrote the lock; 5 s of slack for the
+     * whole seconds of both times */
+    return boot + (double)start / (double)hz <= since_t + 5 ? 1 : -1;
 }
 
 /* Reads lock file path: -1 when there is none, else 0 with *i filled and
@@ -143,9 +176,13 @@ static int read_judge(const char *path, store_lock_info *i, char *raw, size_t si
         snprintf(i->why, sizeof i->why, "its Slurm job %s was requeued (this is run %ld of it)",
                  i->job, self.restart);
     } else if (!strcmp(i->host, self.host)) {
-        if (!running(i->pid)) {
+        int r = running(i->pid, i->since_t);
+        if (r != 1) {
             i->alive = 0;
-            snprintf(i->why, sizeof i->why, "its process %ld is gone", i->pid);
+            snprintf(i->why, sizeof i->why,
+                     r ? "its process %ld is gone (the pid now names a process started later)"
+                       : "its process %ld is gone",
+                     i->pid);
         }
     } else if (i->age > STORE_LOCK_STALE) {
         i->alive = 0;

@@ -696,8 +696,8 @@ check "lagging summaries: fig2's caption says so" \
 # and the sweep summarizes at its end: no warning, and fig2's caption says so.
 sleep 600 &
 live=$!
-printf 'host=%s\npid=%s\nslurm_job=\nslurm_restart=0\nsince=2026-12-06T00:00:00Z\n' \
-  "$(hostname)" "$live" >"$LAG.lock"
+printf 'host=%s\npid=%s\nslurm_job=\nslurm_restart=0\nsince=%s\n' \
+  "$(hostname)" "$live" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$LAG.lock"
 expect_exit 0 "report, summaries behind, a sweep running" "$LESDE" report "$LAG" \
   --out "$TMP/lagl" --only fig2,summary --quiet
 check "a sweep running: says so, and no warning" sh -c "grep -q 'in progress: a sweep is writing it' \

@@ -138,7 +138,8 @@ sys.exit(0 if not j['in_progress'] and j['lock'] is None and 'running_studies' n
 # nothing: no study waits, and the time to go counts every pending task.
 sleep 600 &
 live=$!
-sed -e "s/^pid=.*/pid=$live/" -e "s/^studies=.*/studies=sde,train/" "$TMP/q.lock" >"$TMP/q.h5.lock"
+sed -e "s/^pid=.*/pid=$live/" -e "s/^since=.*/since=$(date -u +%Y-%m-%dT%H:%M:%SZ)/" \
+  -e "s/^studies=.*/studies=sde,train/" "$TMP/q.lock" >"$TMP/q.h5.lock"
 expect_exit 0 "status, --study of every study" "$LESDE" status "$TMP/q.h5"
 check "status: a --study of every study limits nothing" sh -c "grep -q 'in progress' '$TMP/out' &&
   ! grep -q 'runs only\|of the studies it runs' '$TMP/out'"

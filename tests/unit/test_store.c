@@ -5,9 +5,11 @@
 #include <gsl/gsl_cdf.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -601,6 +603,31 @@ static void test_lock(void)
     CHECK(store_lock_take(st, NULL, &a, note, sizeof note, &e) == 0 && a &&
               strstr(note, "took over the lock of a dead sweep"),
           "take over: %s", note);
+    /* a pid reused: a running child, started after a lock of 2000 named its
+     * pid (a reboot or a container's restart since), is not the holder; a
+     * lock written after it started is its own */
+    pid_t live = fork();
+    if (live == 0) {
+        pause();
+        _exit(0);
+    }
+    for (int k = 0; k < 2; k++) {
+        char since[32] = "2000-01-01T00:00:00Z";
+        time_t now = time(NULL);
+        if (k)
+            strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+        f = fopen(lock, "w");
+        fprintf(f, "host=%s\npid=%ld\nslurm_job=\nslurm_restart=0\nsince=%s\n", host, (long)live,
+                since);
+        fclose(f);
+        if (k)
+            CHECK(store_lock_read(st, &li) == 1 && li.alive, "a lock its holder wrote: %s", li.why);
+        else
+            CHECK(store_lock_read(st, &li) == 1 && !li.alive && strstr(li.why, "started later"),
+                  "a reused pid: %s", li.why);
+    }
+    kill(live, SIGKILL);
+    waitpid(live, NULL, 0);
     /* replaced behind its back (taken over as stale by another host) */
     f = fopen(lock, "w");
     fprintf(f, "host=elsewhere\npid=1\nslurm_job=\nslurm_restart=0\nsince=x\n");
