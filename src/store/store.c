@@ -98,8 +98,15 @@ static int mpi_hints(const char *hints, MPI_Info info, lesde_err *e)
     for (const char *p = hints; *p;) {
         size_t n = strcspn(p, ",");
         const char *eq = memchr(p, '=', n);
-        if (n && (!eq || eq == p))
+        if (n && (!eq || eq == p || eq == p + n - 1))
             return err_set(e, LESDE_USAGE, "MPI-IO hint '%.*s' is not key=value", (int)n, p);
+        /* what MPI_Info_set would refuse, fatally, once MPI runs: the
+         * limits count the NUL */
+        if (n && (eq - p >= MPI_MAX_INFO_KEY || p + n - eq - 1 >= MPI_MAX_INFO_VAL))
+            return err_set(e, LESDE_USAGE,
+                           "MPI-IO hint '%.20s...': its key may have at most %d characters, its "
+                           "value %d (this MPI's limits)",
+                           p, MPI_MAX_INFO_KEY - 1, MPI_MAX_INFO_VAL - 1);
         if (n && info != MPI_INFO_NULL) {
             char key[MPI_HINTS_MAX], value[MPI_HINTS_MAX];
             snprintf(key, sizeof key, "%.*s", (int)(eq - p), p);

@@ -33,6 +33,15 @@ refused 2 "MPI-IO hint 'nokv' is not key=value" sweep "$SPEC" --store "$TMP/s.h5
 refused 2 "MPI-IO hint 'nokv' is not key=value" sweep "$SPEC" --dry-run --mpi-info nokv
 refused 2 "MPI-IO hint '=x' is not key=value" sweep "$SPEC" --dry-run --mpi-info a=b,=x
 refused 2 "more than 1,023 characters" sweep "$SPEC" --dry-run --mpi-info "a=$(printf '%01100d' 0)"
+# what MPI_Info_set refuses, fatally (MPI_ERRORS_ARE_FATAL: exit 33, a lock
+# left behind): an empty value, a key beyond this MPI's limit (255 at most)
+refused 2 "MPI-IO hint 'striping_factor=' is not key=value" sweep "$SPEC" --dry-run \
+  --mpi-info romio_cb_write=enable,striping_factor=
+refused 2 "MPI-IO hint 'striping_factor=' is not key=value" sweep "$SPEC" --store "$TMP/mi.h5" \
+  --mpi-info striping_factor=
+refused 2 "its key may have at most [0-9]+ characters" sweep "$SPEC" --store "$TMP/mi.h5" \
+  --mpi-info "$(printf '%0300d' 0)=1"
+check "refused hints: no store, no lock" sh -c "! ls '$TMP'/mi.h5* 2>/dev/null"
 expect_exit 0 "a dry run with good MPI-IO hints" "$LESDE" sweep "$SPEC" --dry-run \
   --mpi-info romio_cb_write=enable,,striping_factor=4
 refused 2 "--grace needs seconds >= 0" sweep "$SPEC" --store "$TMP/s.h5" --grace -1
