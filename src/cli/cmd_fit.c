@@ -42,6 +42,8 @@ static void help(void)
            "                        times their initial norm (default 10)\n"
            "  --ref-paths N         noisy starts of the reference method (default 200)\n"
            "  --tail-frac F         tail window of the slides' estimator (default 0.1)\n"
+           "                        (for a store task, these six default to its study's\n"
+           "                        settings, as its sweep used them: the same fit)\n"
            "  --interpolate         accept unevenly spaced t (interpolated for the\n"
            "                        derivative); without it uneven spacing is an error\n"
            "  --paths N             also simulate N noisy LE-SDE paths per model from\n"
@@ -56,23 +58,29 @@ static void help(void)
            cli_exit_codes);
 }
 
-/* The seed of task `task` of a store's study (0 when it cannot tell): a
- * store's fit used it for the reference method's noise. */
-static uint64_t task_seed(const char *path, const char *study, long task)
+/* The fit settings of task `task` of a store's study, as its sweep used
+ * them: its study's keys (plateau_factor, sg_window, ...) and its seed (the
+ * reference method's noise). 0 and *fo filled, or -1 when it cannot tell. */
+static int task_fit_opts(const char *path, const char *study, long task, le_fit_opts *fo)
 {
     spec s;
     lesde_err e;
-    uint64_t seed = 0;
+    int rc = -1;
     if (store_load_spec(path, &s, &e))
-        return 0;
-    for (int i = 0; i < s.n_studies; i++) {
+        return -1;
+    for (int i = 0; i < s.n_studies && rc; i++) {
         spec_task t;
+        train_config c;
         if (!strcmp(s.studies[i].name, study) && task < s.studies[i].n_tasks &&
-            !spec_task_get(&s, s.studies[i].first_task + task, &t))
-            seed = t.seed;
+            !spec_task_get(&s, s.studies[i].first_task + task, &t) &&
+            !spec_task_train(&s, &t, &c)) {
+            *fo = c.fit_opts;
+            fo->seed = t.seed;
+            rc = 0;
+        }
     }
     spec_free(&s);
-    return seed;
+    return rc;
 }
 
 /* The study of a store to fit: `want`, or its first train study (by name).
@@ -263,6 +271,9 @@ int cmd_fit(int argc, char **argv)
         {"ref-paths", 1, 0, 'R'}, {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     le_fit_opts fo;
     le_fit_opts_default(&fo);
+    /* the options given, which a store task's own settings do not replace */
+    enum { G_ORDER = 1, G_WINDOW = 2, G_TAIL = 4, G_SIM = 8, G_PLATEAU = 16, G_REF = 32 };
+    int given = 0;
     const char *out = NULL, *csv = NULL, *study = NULL;
     long task = 0, v, npaths = 0, seed = 0;
     double noise_scale = 0.05;
@@ -283,27 +294,33 @@ int cmd_fit(int argc, char **argv)
             if (cli_long(optarg, &v) || v < 1 || v > 6)
                 return cli_usage("fit", "--sg-order must be in 1..6, not '%s'", optarg);
             fo.sg_order = (int)v;
+            given |= G_ORDER;
             break;
         case 'w':
             if (cli_double(optarg, &fo.sg_window) || !(fo.sg_window > 0))
                 return cli_usage("fit", "--sg-window needs iterations > 0, not '%s'", optarg);
+            given |= G_WINDOW;
             break;
         case 'f':
             if (cli_double(optarg, &fo.tail_frac) || fo.tail_frac <= 0 || fo.tail_frac > 1)
                 return cli_usage("fit", "--tail-frac must be in (0, 1], not '%s'", optarg);
+            given |= G_TAIL;
             break;
         case 'W':
             if (cli_double(optarg, &fo.sim_window) || !(fo.sim_window > 0))
                 return cli_usage("fit", "--sim-window needs iterations > 0, not '%s'", optarg);
+            given |= G_SIM;
             break;
         case 'F':
             if (cli_double(optarg, &fo.plateau_factor) || !(fo.plateau_factor > 1))
                 return cli_usage("fit", "--plateau-factor needs a number > 1, not '%s'", optarg);
+            given |= G_PLATEAU;
             break;
         case 'R':
             if (cli_long(optarg, &v) || v < 1 || v > 100000)
                 return cli_usage("fit", "--ref-paths must be in 1..100000, not '%s'", optarg);
             fo.ref_paths = (int)v;
+            given |= G_REF;
             break;
         case 'i': interp = 1; break;
         case 'q': quiet = 1; break;
@@ -345,8 +362,18 @@ int cmd_fit(int argc, char **argv)
         if (!rc)
             rc = load_store(in, name, task, &t, &C, &xbar, &K, &e);
         p = K;
-        if (!rc && !seed_given)
-            seed = (long)task_seed(in, name, task);
+        le_fit_opts own;
+        if (!rc && task_fit_opts(in, name, task, &own) == 0) {
+            if (!seed_given)
+                seed = (long)own.seed;
+            own.sg_order = given & G_ORDER ? fo.sg_order : own.sg_order;
+            own.sg_window = given & G_WINDOW ? fo.sg_window : own.sg_window;
+            own.tail_frac = given & G_TAIL ? fo.tail_frac : own.tail_frac;
+            own.sim_window = given & G_SIM ? fo.sim_window : own.sim_window;
+            own.plateau_factor = given & G_PLATEAU ? fo.plateau_factor : own.plateau_factor;
+            own.ref_paths = given & G_REF ? fo.ref_paths : own.ref_paths;
+            fo = own;
+        }
     } else {
         rc = le_csv_read(in, !interp, &t, &C, &xbar, &K, &p, &e);
     }

@@ -28,6 +28,49 @@ ok = all(np.allclose(np.asarray(a['fit/' + n]), np.asarray(g['fit/' + n])[0], rt
                    'tail_local', 'rd_plateau', 'rd_reference', 'rd_t0', 'ref_scale', 'S', 'rd_etf', 'rd_cmean'))
 sys.exit(0 if ok else 1)"
 check "CSV summary has a row per checkpoint" test "$(grep -vc '^#' "$TMP/a.csv")" -eq 42
+# lesde fit of a sweep's task uses its study's fit settings (none of them
+# the defaults here) and seed, as the sweep did: the same fit, bit for bit;
+# an option given still wins.
+cat >"$TMP/fk.ini" <<'EOF'
+[sweep]
+name = fitkeys
+seeds = 3..4
+[study.k]
+kind = train
+classes = 3
+train_per_class = 30
+val_per_class = 10
+probe_per_class = 10
+iters = 400
+checkpoints = 41
+plateau_factor = 1.5
+sg_order = 3
+sg_window = 61
+sim_window = 31
+tail_frac = 0.2
+ref_paths = 20
+EOF
+expect_exit 0 "sweep with its own fit settings" "$LESDE" sweep "$TMP/fk.ini" --store "$TMP/fk.h5" --quiet
+expect_exit 0 "fit its task 1" "$LESDE" fit "$TMP/fk.h5" --task 1 --quiet --out "$TMP/fk1.h5"
+expect_exit 0 "fit its task 1, --plateau-factor 10" "$LESDE" fit "$TMP/fk.h5" --task 1 --quiet \
+  --plateau-factor 10 --out "$TMP/fk10.h5"
+check "fit STORE --task 1 is the sweep's fit of it; --plateau-factor 10 changes it" \
+  /usr/bin/python3 - "$TMP/fk.h5" "$TMP/fk1.h5" "$TMP/fk10.h5" <<'PY'
+import h5py, numpy as np, sys
+g = h5py.File(sys.argv[1], "r")["study/k/fit"]
+def differ(path):
+    f, bad = h5py.File(path, "r")["fit"], []
+    for name in ("A", "B", "S", "alpha", "beta", "alpha_sim", "beta_sim", "tail", "tail_ref0",
+                 "tail_local", "rd_plateau", "rd_reference", "rd_t0", "rd_etf",
+                 "ref_scale", "sim_plateau", "sim_reference"):
+        a, b = g[name][1], f[name][()]  # task 1, seed 4 (no axis: [seed, ...])
+        if a.shape != b.shape or not np.array_equal(a, b, equal_nan=True):
+            bad.append(name)
+    return bad
+same, other = differ(sys.argv[2]), differ(sys.argv[3])
+print("differ from the sweep's fit:", same, "; with --plateau-factor 10:", other)
+sys.exit(0 if not same and "rd_plateau" in other else 1)
+PY
 
 # Bad CSVs: exit 2, one line "file:line: ..." naming the row.
 bad_csv() { # bad_csv NAME LINE CONTENT [fit options]
