@@ -117,10 +117,11 @@ int cmd_status(int argc, char **argv)
                       "                and running_studies, the studies of a running\n"
                       "                sweep's --study, or null: all),\n"
                       "                overrides, studies (name, kind, tasks, done,\n"
-                      "                failed, pending, failures: task, point, seed,\n"
-                      "                message), done, failed, pending, complete,\n"
-                      "                pace_per_min and eta_s (null unless a sweep runs\n"
-                      "                and has finished a task in the window)\n"
+                      "                failed, pending, failures: task (in the study,\n"
+                      "                as lesde fit --task takes it), sweep_task,\n"
+                      "                point, seed, message), done, failed, pending,\n"
+                      "                complete, pace_per_min and eta_s (null unless a\n"
+                      "                sweep runs and has finished a task in the window)\n"
                       "  -h, --help    this help\n",
                       &path, "json", &json);
     if (rc)
@@ -278,16 +279,17 @@ int cmd_status(int argc, char **argv)
                         spec_task t;
                         spec_task_get(&s, st->first_task + k, &t);
                         const char *msg = msgs + k * STORE_MSG_LEN;
+                        /* task k of the study, as lesde fit --task takes it */
                         if (!json) { /* the label names the grid values, not just an index */
                             char label[512];
                             spec_task_label(&s, &t, label, sizeof label);
-                            fprintf(out, "    failed: task %ld (%s): %s\n", t.id, label, msg);
+                            fprintf(out, "    failed: task %ld (%s): %s\n", k, label, msg);
                             continue;
                         }
                         fprintf(out,
-                                "%s\n      {\"task\": %ld, \"point\": %ld, \"seed\": %llu, "
-                                "\"message\": ",
-                                shown++ ? "," : "", t.id, t.point, (unsigned long long)t.seed);
+                                "%s\n      {\"task\": %ld, \"sweep_task\": %ld, \"point\": %ld, "
+                                "\"seed\": %llu, \"message\": ",
+                                shown++ ? "," : "", k, t.id, t.point, (unsigned long long)t.seed);
                         json_str(out, msg);
                         fprintf(out, "}");
                     }

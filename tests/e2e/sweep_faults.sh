@@ -53,4 +53,19 @@ check "piped into head: the lock released" test ! -e "$TMP/pipe.h5.lock"
 expect_exit 0 "the resume after the pipe closed" "$LESDE" sweep "$SMOKE" --store "$TMP/pipe.h5" --quiet
 expect_exit 0 "status after the resume" "$LESDE" status "$TMP/pipe.h5"
 check "all done after the resume" grep -q "^total: 20 done, 0 failed, 0 pending" "$TMP/out"
+# A failed task of the second study (by name): status numbers it within its
+# study, as lesde fit --task takes it, not by its place in the sweep (the
+# fit of that number was silently another, done task).
+expect_exit 1 "two studies, the second's lr=10 tasks fail" "$LESDE" sweep "$SMOKE" \
+  --store "$TMP/two.h5" --quiet --set sweep.seeds=0..1 --set study.train.lr=10,0.005
+expect_exit 0 "status of it" "$LESDE" status "$TMP/two.h5"
+check "status: the first failed task is train's task 0" \
+  grep -q "^    failed: task 0 (train/lr=10,p_err=0/seed=0): diverged" "$TMP/out"
+expect_exit 2 "fit the task status names" "$LESDE" fit "$TMP/two.h5" --study train --task 0
+check "fit: that task has no trajectory" grep -q "task 0 of study train has no trajectory" "$TMP/err"
+expect_exit 0 "status --json of it" "$LESDE" status --json "$TMP/two.h5"
+check "status --json: task in the study, sweep_task after sde's 4" /usr/bin/python3 -c "
+import json, sys; j = json.load(open('$TMP/out'))
+f = [s for s in j['studies'] if s['name'] == 'train'][0]['failures'][0]
+sys.exit(0 if (f['task'], f['sweep_task'], f['point'], f['seed']) == (0, 4, 0, 0) else 1)"
 finish
