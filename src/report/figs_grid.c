@@ -200,6 +200,11 @@ int report_pstar_all(report_ctx *c)
                         ps->stall_at_first = y[j] <= stall;
                         break;
                     }
+            } else { /* a sweep still running, say: no line would leave it unsaid */
+                rc = report_skip(c,
+                                 "skipped p_hat* for study %s%s%s: fewer than 2 p_err values "
+                                 "with done tasks and summaries",
+                                 rs->st->name, sl.name[k][0] ? ", " : "", sl.name[k]);
             }
             free(x);
             free(y);

@@ -349,6 +349,8 @@ check "plateausize.csv and its pairs: from the store" \
 # class has a ratio and no line has two sizes: the pairs table says so.
 /usr/bin/python3 -c "import h5py, sys; g = h5py.File(sys.argv[1], 'r+')['study/pollution']; s = g['status']; a = s[...]; a[0, 1, :] = 0; s[...] = a" "$RATIO"
 expect_exit 0 "report of it mid-sweep" "$LESDE" report "$RATIO" --out "$TMP/ratio-part"
+check "mid-sweep: p_hat* of 40 per class skipped, saying why" grep -Eq \
+  "^skipped p_hat\* for study pollution, .*40.*: fewer than 2 p_err values with done tasks and summaries$" "$TMP/out"
 check "plateausize.csv mid-sweep: the one size with a clean point" \
   test "$(grep -c '^pollution,' "$TMP/ratio-part/plateausize.csv")" -eq 1
 check "plateausize pairs mid-sweep: none, and summary.md says why" \
