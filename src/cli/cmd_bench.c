@@ -347,7 +347,9 @@ int cli_dry_run(const spec *s, const unsigned char *only, double wall_hours)
                "takes %.2f h\n",
                wall_hours, longest / 3600);
     else {
-        long minutes = lround(wall_hours * 1.2 * 60); /* 20% headroom for the request */
+        /* 20% headroom for the request; a whole minute at least, as 0 would
+         * ask Slurm for no time limit */
+        long minutes = (long)ceil(wall_hours * 1.2 * 60 - 1e-9);
         printf("ranks for a wall time of %.2f h: %ld (e.g. %ld node%s of 32 cores, "
                "sbatch --time=%02ld:%02ld:00)\n",
                wall_hours, ranks, (ranks + 31) / 32, (ranks + 31) / 32 > 1 ? "s" : "", minutes / 60,

@@ -136,8 +136,10 @@ int cmd_sweep(int argc, char **argv)
             break;
         case 'n': dry = 1; break;
         case 'w':
-            if (cli_double(optarg, &wall) || wall <= 0)
-                return cli_usage("sweep", "--wall needs positive hours, not '%s'", optarg);
+            /* a year at most: beyond it the sbatch --time suggested overflowed */
+            if (cli_double(optarg, &wall) || wall <= 0 || wall > 8760)
+                return cli_usage("sweep", "--wall needs positive hours, at most 8760, not '%s'",
+                                 optarg);
             wall_given = 1;
             break;
         case 'N': o.new_store = 1; break;

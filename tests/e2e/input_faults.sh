@@ -47,6 +47,10 @@ expect_exit 0 "a dry run with good MPI-IO hints" "$LESDE" sweep "$SPEC" --dry-ru
 refused 2 "--grace needs seconds >= 0" sweep "$SPEC" --store "$TMP/s.h5" --grace -1
 refused 2 "--progress needs seconds > 0" sweep "$SPEC" --store "$TMP/s.h5" --progress 0
 refused 2 "--wall needs positive hours" sweep "$SPEC" --dry-run --wall 0
+refused 2 "--wall needs positive hours, at most 8760, not '1e308'" sweep "$SPEC" --dry-run --wall 1e308
+expect_exit 0 "a dry run for a wall time of 3.6 s" "$LESDE" sweep "$SPEC" --dry-run --wall 0.001
+check "--wall 0.001: asks Slurm for a minute, not 00:00:00 (no limit)" \
+  grep -q "sbatch --time=00:01:00)" "$TMP/out"
 refused 2 "one SPEC only" sweep "$SPEC" "$SPEC"
 refused 2 "sweep: SPEC is required" sweep --store "$TMP/s.h5"
 refused 2 "--wall goes with --dry-run" sweep "$SPEC" --store "$TMP/s.h5" --wall 2
