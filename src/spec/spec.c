@@ -492,9 +492,12 @@ static int load_sweep(spec *s, spec_raw_section *sec, const char *file, lesde_er
             size_t n = strlen(en->value), ok = n > 0 && n < SPEC_NAME_MAX;
             for (size_t j = 0; j < n; j++)
                 ok &= name_char(en->value[j]);
+            /* the default store is results/<name>/store.h5: not the parent */
+            ok &= strcmp(en->value, ".") && strcmp(en->value, "..");
             if (!ok)
                 return spec_error(e, file, en->line,
-                                  "bad sweep name '%s' (1 to %d letters, digits, '_', '-', '.')",
+                                  "bad sweep name '%s' (1 to %d letters, digits, '_', '-', '.'; "
+                                  "not . or ..)",
                                   en->value, SPEC_NAME_MAX - 1);
             snprintf(s->name, sizeof s->name, "%s", en->value);
         } else if (strcmp(en->key, "seeds") == 0) {

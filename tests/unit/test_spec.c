@@ -502,6 +502,9 @@ static const bad_case bad_cases[] = {
           "iters = 1000..2999\n",
      NULL, 4},
     {"bad_study_name", "bad study name", HEAD "2\n[study.a/b]\nkind = train\n", NULL, 2},
+    /* the default store results/<name>/store.h5 would be results/../store.h5 */
+    {"sweep_name_dotdot", "bad sweep name '..'",
+     HEAD "3\n[sweep]\nname = ..\n[study.a]\nkind = train\n", NULL, 3},
     {"set_unknown_study", "no study 'nope'",
      HEAD "--set\n; args: --set study.nope.iters=5\n[study.a]\nkind = train\n",
      "study.nope.iters=5", 0},
