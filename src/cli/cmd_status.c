@@ -195,13 +195,14 @@ int cmd_status(int argc, char **argv)
             fprintf(out, "  with");
         int k = 0, n;
         for (const char *at = s.overrides, *o; (o = spec_next_override(&at, &n));) {
-            char one[512];
-            snprintf(one, sizeof one, "%.*s", n, o);
+            char one[600];
             if (json) {
+                snprintf(one, sizeof one, "%.*s", n, o);
                 fprintf(out, "%s", k++ ? ", " : "");
                 json_str(out, one);
-            } else {
-                fprintf(out, " --set %s", one);
+            } else { /* as a shell takes it back */
+                spec_override_arg(o, n, one, sizeof one);
+                fprintf(out, " %s", one);
             }
         }
         if (!json)

@@ -799,6 +799,24 @@ const char *spec_next_override(const char **at, int *len)
     return o;
 }
 
+int spec_override_arg(const char *o, int n, char *buf, size_t size)
+{
+    int plain = n > 0;
+    for (int i = 0; i < n; i++) {
+        char c = o[i];
+        plain &= (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 (c && strchr("_.,=+-:/", c));
+    }
+    if (plain)
+        return snprintf(buf, size, "--set %.*s", n, o);
+    size_t len = (size_t)snprintf(buf, size, "--set '");
+    for (int i = 0; i < n; i++) /* a ' closes, is escaped, reopens */
+        len += (size_t)snprintf(buf + (len < size ? len : size), len < size ? size - len : 0,
+                                o[i] == '\'' ? "'\\''" : "%c", o[i]);
+    len += (size_t)snprintf(buf + (len < size ? len : size), len < size ? size - len : 0, "'");
+    return (int)len;
+}
+
 int spec_parse(spec *s, const char *text, const char *filename, const char *const *sets, int n_sets,
                lesde_err *e)
 {

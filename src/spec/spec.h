@@ -117,6 +117,10 @@ int spec_load(spec *s, const char *path, const char *const *sets, int n_sets,
  * next at or after *at, *len bytes long (no NUL of its own), *at moved
  * past it; NULL at the end. Start *at at s->overrides (NULL: none). */
 const char *spec_next_override(const char **at, int *len);
+/* "--set KEY=VALUE" for the override o (n bytes) as a shell takes it back:
+ * single-quoted when it holds anything but letters, digits and _.,=+-:/
+ * (a list "2 0 1", say). Returns what snprintf does. */
+int spec_override_arg(const char *o, int n, char *buf, size_t size);
 int spec_parse(spec *s, const char *text, const char *filename,
                const char *const *sets, int n_sets, lesde_err *e);
 void spec_free(spec *s);

@@ -1047,8 +1047,12 @@ static void set_list(const char *sets, char *buf, size_t size)
     size_t len = 0;
     int n;
     buf[0] = '\0';
-    for (const char *at = sets, *o; len < size && (o = spec_next_override(&at, &n));)
-        len += (size_t)snprintf(buf + len, size - len, "%s--set %.*s", len ? " " : "", n, o);
+    for (const char *at = sets, *o; len < size && (o = spec_next_override(&at, &n));) {
+        if (len)
+            len += (size_t)snprintf(buf + len, size - len, " ");
+        if (len < size)
+            len += (size_t)spec_override_arg(o, n, buf + len, size - len);
+    }
     if (!buf[0])
         snprintf(buf, size, "no --set");
 }

@@ -34,6 +34,18 @@ check "refusal names the --set the store was made with" \
 check "store untouched" test "$(md5sum <"$TMP/s.h5")" = "$sum"
 expect_exit 0 "same spec resumes (nothing to do)" "$LESDE" sweep "$SPEC" --store "$TMP/s.h5" \
   --quiet --set study.sde.n_obs=3
+# A --set value with spaces (a class_ids list): the refusal quotes it, so
+# that the --set it names can be pasted back as they stand, and resume.
+expect_exit 0 "a sweep with a list in --set" "$LESDE" sweep "$SPEC" --store "$TMP/q.h5" --quiet \
+  --set sweep.seeds=0 --set study.train.iters=50 --set "study.train.class_ids=2 0 1"
+expect_exit 2 "its resume without them" "$LESDE" sweep "$SPEC" --store "$TMP/q.h5" --quiet
+check "the refusal quotes the list" grep -q "it was made with --set sweep.seeds=0 --set study.train.iters=50 --set 'study.train.class_ids=2 0 1', this run" "$TMP/err"
+sets=$(sed -n 's/.*it was made with \(.*\), this run has .*/\1/p' "$TMP/err")
+check "the --set it names, pasted, resume the store" \
+  bash -c "'$LESDE' sweep '$SPEC' --store '$TMP/q.h5' --quiet $sets"
+expect_exit 0 "status of it" "$LESDE" status "$TMP/q.h5"
+check "status lists them quoted as well" \
+  grep -q "^  with --set sweep.seeds=0 --set study.train.iters=50 --set 'study.train.class_ids=2 0 1'$" "$TMP/out"
 # description and data_dir change no result: the store resumes.
 expect_exit 0 "an edited description resumes" "$LESDE" sweep "$SPEC" --store "$TMP/s.h5" \
   --set study.sde.n_obs=3 --set "sweep.description=edited"

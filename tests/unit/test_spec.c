@@ -855,6 +855,26 @@ static void test_fuzz_found(void)
 /* Large specs (the seeds and axis values are formatted by hand, not by
  * printf, and the labels share one block): the canonical form and the
  * labels are what printf makes of them, across every digit carry. */
+/* --set as a shell takes it back: plain, or single-quoted with a ' escaped */
+static void test_override_arg(void)
+{
+    static const char *const cases[][2] = {
+        {"study.a.lr=0.005", "--set study.a.lr=0.005"},
+        {"study.a.class_ids=2 0 1", "--set 'study.a.class_ids=2 0 1'"},
+        {"sweep.description=it's", "--set 'sweep.description=it'\\''s'"},
+        {"sweep.description=$HOME", "--set 'sweep.description=$HOME'"},
+        {"sweep.seeds=0..3,5", "--set sweep.seeds=0..3,5"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char buf[128];
+        int n = spec_override_arg(cases[i][0], (int)strlen(cases[i][0]), buf, sizeof buf);
+        CHECK(n == (int)strlen(cases[i][1]) && !strcmp(buf, cases[i][1]), "%s -> %s (want %s)",
+              cases[i][0], buf, cases[i][1]);
+    }
+    char small[12]; /* cut, NUL-terminated, and the full length returned */
+    int n = spec_override_arg("study.a.x=1 2", 13, small, sizeof small);
+    CHECK(n == 21 && strlen(small) == sizeof small - 1, "cut: %d '%s'", n, small);
+}
+
 static void test_large(void)
 {
     enum { NSEED = 120006, NAX = 100004 };
@@ -919,6 +939,7 @@ int main(int argc, char **argv)
     test_good();
     test_hash();
     test_large();
+    test_override_arg();
     test_bad();
     test_bad_files("tests/specs/bad");
     test_missing_file();
