@@ -454,6 +454,7 @@ static int load_study(const spec *s, spec_study *st, spec_raw_section *sec, cons
     }
     st->n_tasks = st->n_points * st->n_seeds;
     *total += st->n_tasks;
+    st->data_line = blame(w, st, "data_dir", "dataset", NULL); /* a data check's place */
     rc = check_points(st, w, file, e);
 done:
     work_free(w);

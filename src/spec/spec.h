@@ -70,6 +70,8 @@ typedef struct {
     le_sde_config sde;             /* scalar keys applied (kind sde) */
     char data_dir[4096];           /* storage behind train.data_dir */
     int line;                      /* line of the [study.NAME] header */
+    int data_line;                 /* of its data_dir, else dataset, else the
+                                      header; 0: given by --set */
     int rho_given;                 /* p_err is given relative to p* = (K-1)/K:
                                       p_err = rho (K-1)/K with each task's K */
     double rho;                    /* that rho (its first value if an axis) */

@@ -105,17 +105,23 @@ refused 1 "data_batch_3.bin: cannot open: No such file or directory; lesde expec
 check "no run file left by the refusals" test ! -e "$TMP/run.h5" -a ! -e "$TMP/run.h5.tmp"
 
 # A sweep whose data files are missing is refused before anything is made:
-# exit 2, the spec's line, the missing file, no store, no lock, no folder.
+# exit 2, the spec's line (data_dir's), the missing file, no store, no
+# lock, no folder.
 printf '[sweep]\nname = cf\nseeds = 0..1\n[study.c]\nkind = train\ndataset = cifar10\ndata_dir = %s\niters = 20\ncheckpoints = 3\nsnapshots = 1\n' \
   "$TMP/cf" >"$TMP/cf.ini"
 expect_exit 2 "sweep without the data" "$LESDE" sweep "$TMP/cf.ini" --store "$TMP/cf.h5" --quiet
 check "sweep without the data: names spec line and file" \
-  grep -q "^lesde: $TMP/cf.ini:4: study 'c': cifar10 (the binary version): $TMP/cf/data_batch_3.bin: No such file or directory" "$TMP/err"
+  grep -q "^lesde: $TMP/cf.ini:7: study 'c': cifar10 (the binary version): $TMP/cf/data_batch_3.bin: No such file or directory" "$TMP/err"
 check "sweep without the data: nothing made" test ! -e "$TMP/cf.h5" -a ! -e "$TMP/cf.h5.lock"
 # The dry run (and slurm/submit.sh, which runs it first) refuses it alike.
 expect_exit 2 "dry run without the data" "$LESDE" sweep "$TMP/cf.ini" --dry-run
 check "dry run without the data: the sweep's line" \
-  grep -q "^lesde: $TMP/cf.ini:4: study 'c': cifar10 (the binary version): $TMP/cf/data_batch_3.bin: No such file or directory" "$TMP/err"
+  grep -q "^lesde: $TMP/cf.ini:7: study 'c': cifar10 (the binary version): $TMP/cf/data_batch_3.bin: No such file or directory" "$TMP/err"
+# given by --set: the place is the override's, as for any spec error
+expect_exit 2 "dry run, data_dir by --set" "$LESDE" sweep "$TMP/cf.ini" --dry-run \
+  --set "study.c.data_dir=$TMP/nodir"
+check "data_dir by --set: the place is --set" \
+  grep -q "^lesde: $TMP/cf.ini:--set: study 'c': cifar10 (the binary version): $TMP/nodir/" "$TMP/err"
 sed "s|data_dir = .*|data_dir = $TMP/nodir|" "$TMP/cf.ini" >"$TMP/nodir.ini"
 cd "$TMP" # the default store: results/cf/store.h5 here
 expect_exit 2 "sweep with a data_dir that does not exist, 2 ranks" \
