@@ -15,10 +15,11 @@ build_pkgs=(build-essential cmake pkg-config git openmpi-bin libopenmpi-dev
 # mpich, libmpich-dev, libhdf5-mpich-dev: the portability test builds with MPICH
 # (the default build stays on Open MPI: cmake/MpiHdf5.cmake); libhdf5-dev:
 # the serial HDF5 that configure must refuse; xarray, h5netcdf, netCDF4: the
-# store as netCDF readers see it; clang, libclang-rt-14-dev: the fuzz targets.
+# store as netCDF readers see it; clang, libclang-rt-14-dev: the fuzz targets;
+# gdb: stops a sweep at a chosen point of its store's creation to kill it.
 test_pkgs=(python3 python3-numpy python3-h5py python3-torch python3-xarray python3-h5netcdf
            python3-netcdf4 slurm-wlm munge valgrind mpich libmpich-dev libhdf5-mpich-dev
-           libhdf5-dev clang libclang-rt-14-dev)
+           libhdf5-dev clang libclang-rt-14-dev gdb)
 
 want=("${build_pkgs[@]}")
 sanitize=OFF

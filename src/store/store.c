@@ -890,8 +890,10 @@ static int check_space(const store *st, const char *path, MPI_Comm comm, lesde_e
     return LESDE_OK;
 }
 
-static int create_here(const char *path, const spec *s, const store_opts *o, store **out,
-                       lesde_err *e)
+/* Creates the store file path, named `shown` in messages (the store a
+ * temporary file becomes). */
+static int create_here(const char *path, const char *shown, const spec *s, const store_opts *o,
+                       store **out, lesde_err *e)
 {
     quiet_hdf5();
     *out = NULL;
@@ -902,7 +904,7 @@ static int create_here(const char *path, const spec *s, const store_opts *o, sto
     for (int i = 0; i < s->n_studies && !rc; i++)
         rc = study_setup(st, i, o ? o->save_data : 0, e);
     if (!rc)
-        rc = check_space(st, path, st->parallel ? o->comm : MPI_COMM_NULL, e);
+        rc = check_space(st, shown, st->parallel ? o->comm : MPI_COMM_NULL, e);
     if (rc) {
         store_close(st, NULL);
         return rc;
@@ -918,20 +920,20 @@ static int create_here(const char *path, const spec *s, const store_opts *o, sto
     H5Pclose(fapl);
     if (st->file < 0) {
         store_close(st, NULL);
-        return err_set(e, LESDE_FAIL, "%s: cannot create the store: %s", path,
+        return err_set(e, LESDE_FAIL, "%s: cannot create the store: %s", shown,
                        why[0] ? why : "exists, or the directory is missing or not writable");
     }
     provenance(st->file, s);
     for (int i = 0; i < s->n_studies && !rc; i++)
         if ((rc = study_create(st, i, e)) != LESDE_OK)
-            err_prefix(e, "%s", path);
+            err_prefix(e, "%s", shown);
     /* Everything that is metadata is written now; from here on, raw bytes. */
     int flushed = rc ? 1 : H5Fflush(st->file, H5F_SCOPE_GLOBAL) >= 0;
     if (!flushed)
         rc = err_set(e, LESDE_FAIL,
                      "%s: cannot create the store: its metadata do not fit on "
                      "the disk (disk full?)",
-                     path);
+                     shown);
     if (rc) {
         /* Remove the half-made store, so that the next run starts over
          * instead of refusing a damaged file. Emptying it first gives back
@@ -954,7 +956,7 @@ static int create_here(const char *path, const spec *s, const store_opts *o, sto
 
 /* Writes the string coordinates into the closed new store at path,
  * opened serially (parallel HDF5 writes no variable-length data). */
-static int fill_strings(const char *path, lesde_err *e)
+static int fill_strings(const char *path, const char *shown, lesde_err *e)
 {
     char why[256];
     hid_t f = store_h5_fopen(path, H5F_ACC_RDWR, why, sizeof why);
@@ -964,7 +966,7 @@ static int fill_strings(const char *path, lesde_err *e)
     return bad ? err_set(e, LESDE_FAIL,
                          "%s: cannot write the string coordinates of the new "
                          "store (disk full?)",
-                         path)
+                         shown)
                : LESDE_OK;
 }
 
@@ -972,12 +974,15 @@ static int fill_strings(const char *path, lesde_err *e)
  * the hints still apply) and writes its string coordinates serially, then
  * every rank opens it: an error half-way through the creation (a full
  * disk) cannot leave the other ranks waiting in one of HDF5's collective
- * calls. */
+ * calls. It is made as PATH.tmp and renamed when whole: a sweep killed
+ * while it is made leaves no damaged store, nor one without its string
+ * coordinates that a resume would take as whole (the lock, held, keeps
+ * another sweep from making the same PATH.tmp). */
 int store_create(const char *path, const spec *s, const store_opts *o, store **out, lesde_err *e)
 {
     int rank = 0;
     if (!o || o->comm == MPI_COMM_NULL)
-        return create_here(path, s, o, out, e);
+        return create_here(path, path, s, o, out, e);
     MPI_Comm_rank(o->comm, &rank);
     *out = NULL;
     int rc = check_kernels(o->comm, s, NULL, path, e);
@@ -987,11 +992,17 @@ int store_create(const char *path, const spec *s, const store_opts *o, store **o
         store_opts so = *o;
         so.comm = MPI_COMM_SELF;
         store *st;
-        rc = create_here(path, s, &so, &st, e);
+        char tmp[4200];
+        snprintf(tmp, sizeof tmp, "%s.tmp", path);
+        unlink(tmp); /* the half-made store of a killed sweep */
+        rc = create_here(tmp, path, s, &so, &st, e);
         if (!rc && (rc = store_close(st, e)) == LESDE_OK)
-            rc = fill_strings(path, e);
+            rc = fill_strings(tmp, path, e);
+        if (!rc && rename(tmp, path) != 0)
+            rc = err_set(e, LESDE_FAIL, "%s: cannot rename the new store to it: %s", path,
+                         strerror(errno));
         if (rc)
-            unlink(path);
+            unlink(tmp);
     }
     MPI_Bcast(&rc, 1, MPI_INT, 0, o->comm);
     if (rc) {

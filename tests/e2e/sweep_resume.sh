@@ -86,6 +86,23 @@ done
 check "resumed store equals the uninterrupted one" \
   /usr/bin/python3 "$ROOT/tests/compare_stores.py" "$TMP/ref.h5" "$TMP/s.h5"
 
+# Killed while it makes its store (stopped by gdb at fill_strings, after
+# the datasets and before the string coordinates, then killed): the store
+# is made as STORE.tmp and renamed when whole, so nothing at STORE is left
+# damaged, nor without its coordinates for a resume to take as whole; the
+# resume removes the .tmp, makes the store again and equals a clean sweep.
+expect_exit 0 "a short reference sweep" "$LESDE" sweep "$SPEC" --store "$TMP/gref.h5" --quiet
+gdb -batch -ex 'break fill_strings' -ex run -ex kill \
+  --args "$LESDE" sweep "$SPEC" --store "$TMP/g.h5" --quiet >"$TMP/gdb.out" 2>&1
+check "gdb stopped the sweep in fill_strings" grep -q "hit Breakpoint 1, fill_strings" "$TMP/gdb.out"
+check "killed while made: no store, its .tmp and lock left" \
+  test ! -e "$TMP/g.h5" -a -e "$TMP/g.h5.tmp" -a -e "$TMP/g.h5.lock"
+expect_exit 2 "status of it: no store yet" "$LESDE" status "$TMP/g.h5"
+expect_exit 0 "the resume" "$LESDE" sweep "$SPEC" --store "$TMP/g.h5" --quiet
+check "the resume removed the .tmp" test ! -e "$TMP/g.h5.tmp"
+check "the store killed while made, resumed, equals a clean sweep's" \
+  /usr/bin/python3 "$ROOT/tests/compare_stores.py" "$TMP/gref.h5" "$TMP/g.h5"
+
 # Signals: stop handing out, finish running tasks, exit 3; then resume.
 # mpirun turns a SIGTERM of its own into a kill of the job, but forwards
 # SIGUSR1; Slurm signals the ranks themselves. All three ways are tested.
