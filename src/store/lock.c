@@ -32,6 +32,9 @@ static void me(store_lock_info *i)
     const char *job = getenv("SLURM_JOB_ID"), *rs = getenv("SLURM_RESTART_COUNT");
     snprintf(i->job, sizeof i->job, "%s", job ? job : "");
     i->restart = rs ? atol(rs) : 0;
+    /* a pid means something only in its namespace (a container's own) */
+    ssize_t n = readlink("/proc/self/ns/pid", i->pidns, sizeof i->pidns - 1);
+    i->pidns[n > 0 ? n : 0] = '\0';
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
@@ -58,6 +61,8 @@ static void format(const store_lock_info *i, char *buf, size_t size)
 {
     int n = snprintf(buf, size, "host=%s\npid=%ld\nslurm_job=%s\nslurm_restart=%ld\nsince=%s\n",
                      i->host, i->pid, i->job, i->restart, i->since);
+    if (i->pidns[0] && n >= 0 && (size_t)n < size)
+        n += snprintf(buf + n, size - (size_t)n, "pidns=%s\n", i->pidns);
     if (i->studies[0] && n >= 0 && (size_t)n < size)
         snprintf(buf + n, size - (size_t)n, "studies=%s\n", i->studies);
 }
@@ -84,6 +89,8 @@ static int parse(const char *text, store_lock_info *i)
                 i->restart = atol(eq);
             else if (!strcmp(line, "since"))
                 snprintf(i->since, sizeof i->since, "%s", eq);
+            else if (!strcmp(line, "pidns"))
+                snprintf(i->pidns, sizeof i->pidns, "%s", eq);
             else if (!strcmp(line, "studies"))
                 snprintf(i->studies, sizeof i->studies, "%s", eq);
         }
@@ -175,7 +182,8 @@ static int read_judge(const char *path, store_lock_info *i, char *raw, size_t si
         i->alive = 0; /* Slurm requeued the job: its earlier run is over */
         snprintf(i->why, sizeof i->why, "its Slurm job %s was requeued (this is run %ld of it)",
                  i->job, self.restart);
-    } else if (!strcmp(i->host, self.host)) {
+    } else if (!strcmp(i->host, self.host) &&
+               (!i->pidns[0] || !self.pidns[0] || !strcmp(i->pidns, self.pidns))) {
         int r = running(i->pid, i->since_t);
         if (r != 1) {
             i->alive = 0;
@@ -184,10 +192,10 @@ static int read_judge(const char *path, store_lock_info *i, char *raw, size_t si
                        : "its process %ld is gone",
                      i->pid);
         }
-    } else if (i->age > STORE_LOCK_STALE) {
+    } else if (i->age > STORE_LOCK_STALE) { /* another host, or pid namespace */
         i->alive = 0;
-        snprintf(i->why, sizeof i->why, "not refreshed for %.0f s (more than %d) on another host",
-                 i->age, STORE_LOCK_STALE);
+        snprintf(i->why, sizeof i->why, "not refreshed for %.0f s (more than %d) on another %s",
+                 i->age, STORE_LOCK_STALE, strcmp(i->host, self.host) ? "host" : "pid namespace");
     }
     return 0;
 }

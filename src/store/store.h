@@ -164,6 +164,7 @@ typedef struct {
     char job[64];   /* SLURM_JOB_ID, or "" */
     long restart;   /* SLURM_RESTART_COUNT */
     char since[32]; /* when it was taken, UTC */
+    char pidns[48]; /* its pid namespace ("pid:[4026531836]"), or "" */
     double since_t; /* the same in seconds since 1970 (-1: unreadable) */
     double age;     /* seconds since it was last refreshed */
     int alive;      /* 0: stale, for the reason in why */

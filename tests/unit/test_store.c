@@ -5,9 +5,11 @@
 #include <gsl/gsl_cdf.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -628,6 +630,22 @@ static void test_lock(void)
     }
     kill(live, SIGKILL);
     waitpid(live, NULL, 0);
+    /* another pid namespace (a container) on this host: its pid means
+     * nothing here (pid 1 is alive here), so the age decides, as for a
+     * lock of another host */
+    for (int old = 0; old < 2; old++) {
+        f = fopen(lock, "w");
+        fprintf(f, "host=%s\npid=1\nslurm_job=\nslurm_restart=0\nsince=x\npidns=pid:[1]\n", host);
+        fclose(f);
+        struct timespec ts[2] = {{time(NULL) - 3 * STORE_LOCK_STALE, 0},
+                                 {time(NULL) - 3 * STORE_LOCK_STALE, 0}};
+        if (old)
+            utimensat(AT_FDCWD, lock, ts, 0);
+        CHECK(store_lock_read(st, &li) == 1 && li.alive == !old &&
+                  (!old || strstr(li.why, "on another pid namespace")),
+              "another pid namespace, %s: alive %d %s", old ? "not refreshed" : "fresh", li.alive,
+              li.why);
+    }
     /* replaced behind its back (taken over as stale by another host) */
     f = fopen(lock, "w");
     fprintf(f, "host=elsewhere\npid=1\nslurm_job=\nslurm_restart=0\nsince=x\n");
