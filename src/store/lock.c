@@ -1,6 +1,7 @@
 /* The store lock: one sweep per store (see store.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,9 +18,25 @@ struct store_lock {
     time_t refreshed;
 };
 
+/* STORE.lock beside the store's real file: one lock whatever path names
+ * it (a symlink, a symlinked directory, ../). A store not made yet: its
+ * directory resolved, its own name as given. */
 static void lock_path(const char *store, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s.lock", store);
+    char real[PATH_MAX], dir[PATH_MAX];
+    if (realpath(store, real)) {
+        snprintf(buf, size, "%s.lock", real);
+        return;
+    }
+    const char *slash = strrchr(store, '/');
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - store) : 1, slash ? store : ".");
+    if (!dir[0]) /* "/s.h5" */
+        snprintf(dir, sizeof dir, "/");
+    if (realpath(dir, real))
+        snprintf(buf, size, "%s%s%s.lock", real, strcmp(real, "/") ? "/" : "",
+                 slash ? slash + 1 : store);
+    else
+        snprintf(buf, size, "%s.lock", store);
 }
 
 /* This process as a holder. */

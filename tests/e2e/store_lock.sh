@@ -47,6 +47,18 @@ check "B --new: in use" grep -q "in use by another sweep (host $host, pid $pid" 
 check "B --new: the store is still there" test -s "$S"
 expect_exit 1 "summarize refused" "$LESDE" summarize "$S"
 check "summarize: says a sweep writes it" grep -q "a sweep is writing it (host $host, pid $pid" "$TMP/err"
+# the same store by another path (a symlinked directory, or a link to the
+# file): the same lock, so refused too (the lock was named from the path
+# as given, and both sweeps ran)
+ln -s "$(dirname "$S")" "$TMP/linkdir"
+ln -s "$S" "$TMP/link.h5"
+for other in "$TMP/linkdir/$(basename "$S")" "$TMP/link.h5"; do
+  expect_exit 1 "B by another path ($other)" "$LESDE" sweep "$SPEC" "${LONG[@]}" --store "$other" --quiet
+  check "B by another path: in use, the lock beside the real store" \
+    grep -q "in use by another sweep (host $host, pid $pid, since .*; lock $(realpath "$S").lock," "$TMP/err"
+done
+expect_exit 0 "status by another path" "$LESDE" status "$TMP/link.h5"
+check "status by another path: in progress" grep -q "in progress: a sweep is writing it (host $host, pid $pid" "$TMP/out"
 check "the lock is still A's" sh -c "[ \"\$(md5sum <'$S.lock')\" = '$before' ]"
 check "A still runs" kill -0 "$A"
 
