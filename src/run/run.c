@@ -445,14 +445,10 @@ int run_check_data_files(const spec *s, const unsigned char *only, lesde_err *e)
             if (spec_task_get(s, st->first_task + p * st->n_seeds, &t) ||
                 spec_task_train(s, &t, &c))
                 continue; /* the spec was validated: cannot happen */
-            if (data_check_files(c.dataset, c.data_dir, &de)) {
-                char at[16] = "--set"; /* as spec errors name an override's place */
-                if (st->data_line)
-                    snprintf(at, sizeof at, "%d", st->data_line);
-                rc = err_set(e, LESDE_USAGE, "%s:%s: study '%s': %s (data_dir %s)", s->path, at,
-                             st->name, de.msg,
-                             c.data_dir && *c.data_dir ? c.data_dir : "not set: the default");
-            }
+            if (data_check_files(c.dataset, c.data_dir, &de))
+                rc = spec_error(e, s->path, st->data_line, "study '%s': %s (data_dir %s)", st->name,
+                                de.msg,
+                                c.data_dir && *c.data_dir ? c.data_dir : "not set: the default");
         }
     }
     return rc;

@@ -7,14 +7,8 @@
 
 #include "spec/spec.h"
 
-/* The "line" of a value that came from a --set override. */
-#define SPEC_LINE_SET 0
-
 /* ---- errors ---- */
 
-/* Sets e to LESDE_USAGE and "file:line: <fmt>" ("file:--set: " for line 0). */
-int spec_error(lesde_err *e, const char *file, int line, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
 int spec_nomem(lesde_err *e);
 
 /* ---- the raw INI ---- */

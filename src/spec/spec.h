@@ -56,6 +56,14 @@ typedef struct {
     int field;               /* internal: the config field it sets */
 } spec_axis;
 
+/* The "line" of a value that came from a --set override. */
+#define SPEC_LINE_SET 0
+
+/* Sets e to LESDE_USAGE and "file:line: <fmt>" ("file:--set: " for
+ * SPEC_LINE_SET): a spec error, or one found later at a spec's place. */
+int spec_error(lesde_err *e, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 typedef struct {
     char name[SPEC_NAME_MAX]; /* NAME of [study.NAME] */
     spec_kind kind;
@@ -71,7 +79,7 @@ typedef struct {
     char data_dir[4096];           /* storage behind train.data_dir */
     int line;                      /* line of the [study.NAME] header */
     int data_line;                 /* of its data_dir, else dataset, else the
-                                      header; 0: given by --set */
+                                      header; SPEC_LINE_SET: given by --set */
     int rho_given;                 /* p_err is given relative to p* = (K-1)/K:
                                       p_err = rho (K-1)/K with each task's K */
     double rho;                    /* that rho (its first value if an axis) */
