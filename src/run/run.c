@@ -17,7 +17,10 @@
 #include "store/store.h"
 #include "train/train.h"
 
-enum { TAG_REQ = 11, TAG_TASK = 12 };
+enum { TAG_REQ = 11, TAG_TASK = 12, TAG_STOP = 13 };
+/* Replies that release a worker: -1, or -2 when rank 0 sent it a stop
+ * message before (the worker then receives it, and cancels nothing). */
+enum { REPLY_END = -1, REPLY_END_STOPPED = -2 };
 /* What a rank reports of the task it just finished. */
 enum { R_NONE = 0, R_DONE = 1, R_FAILED = 2, R_ABANDONED = 3, R_FATAL = 4 };
 /* A request is {last task id, its R_ code, wants more, saw a stop signal}. */
@@ -47,6 +50,15 @@ typedef struct {
     double cost_all, cost_fin; /* master: estimated cost of the queue, and
                                   of its tasks finished (the ETA's work) */
     double stop_seen;     /* log_now() when this rank noticed the stop */
+    /* A stop that reached one rank reaches all: rank 0 sends TAG_STOP to
+     * the workers it has not released (a signal to rank 0 alone, the pid
+     * that the lock and status name, or to one worker), and a worker tests
+     * for it while it polls, so --grace holds on every rank. */
+    unsigned char *released; /* master: per rank, its task loop has ended */
+    MPI_Request *stops;      /* master: the TAG_STOP sends, per rank */
+    int stops_sent;          /* master: sent to every unreleased worker */
+    MPI_Request stop_req;    /* worker: its TAG_STOP receive */
+    int64_t stop_msg;
     MPI_Request req;
     int64_t reqbuf[REQ_LEN];
     log_progress prog;
@@ -171,21 +183,47 @@ static void gentle_barrier(void)
     wait_gently(&r);
 }
 
+/* Rank 0: tells every worker still in its task loop that the sweep stops. */
+static void send_stops(sched *m)
+{
+    if (m->stops_sent || !m->stops)
+        return;
+    m->stops_sent = 1;
+    for (int r = 1; r < m->size; r++)
+        if (!m->released[r])
+            MPI_Isend(&m->stop_msg, 1, MPI_INT64_T, r, TAG_STOP, MPI_COMM_WORLD, &m->stops[r]);
+}
+
+/* Starts this rank's stop: --grace counts from here. */
+static void begin_stop(sched *m, const char *what)
+{
+    m->stop_seen = log_now();
+    m->stopping = m->interrupted = 1;
+    if (m->rank != 0)
+        return;
+    log_progress_end(&m->prog);
+    log_info("%s: no more tasks are handed out; running tasks finish "
+             "(abandoned after %g s); the sweep resumes when run again",
+             what, m->o->grace);
+    send_stops(m);
+}
+
+/* A signal to this rank or, on a worker, rank 0's stop message. */
 static void notice_stop(sched *m)
 {
-    if (stop_signal && m->stop_seen == 0) {
-        m->stop_seen = log_now();
-        m->stopping = m->interrupted = 1;
-        if (m->rank == 0) {
-            log_progress_end(&m->prog);
-            char what[48];
-            snprintf(what, sizeof what,
-                     stop_signal == SIGPIPE ? "output closed (SIGPIPE)" : "signal %d",
-                     (int)stop_signal);
-            log_info("%s: no more tasks are handed out; running tasks finish "
-                     "(abandoned after %g s); the sweep resumes when run again",
-                     what, m->o->grace);
-        }
+    if (m->stop_seen > 0)
+        return;
+    if (stop_signal) {
+        char what[48];
+        snprintf(what, sizeof what,
+                 stop_signal == SIGPIPE ? "output closed (SIGPIPE)" : "signal %d",
+                 (int)stop_signal);
+        begin_stop(m, what);
+    } else if (m->rank != 0 && m->stop_req != MPI_REQUEST_NULL) {
+        int flag = 0;
+        MPI_Test(&m->stop_req, &flag, MPI_STATUS_IGNORE);
+        if (flag)
+            begin_stop(m, "");
     }
 }
 
@@ -234,14 +272,22 @@ static void master_service(sched *m)
         if (!flag)
             break;
         account(m, m->reqbuf[0], m->reqbuf[1]);
-        if (m->reqbuf[3]) /* that rank saw a stop signal */
-            m->stopping = m->interrupted = 1;
-        int64_t reply = -1;
+        if (m->reqbuf[3] && m->stop_seen == 0) { /* that rank saw a stop signal */
+            char what[48];
+            snprintf(what, sizeof what, "rank %d saw a stop signal", stt.MPI_SOURCE);
+            begin_stop(m, what);
+        }
+        int64_t reply = REPLY_END;
         if (m->reqbuf[2] && !m->stopping && m->next < m->nq)
             reply = m->queue[m->next++];
+        else if (m->stops_sent && !m->released[stt.MPI_SOURCE])
+            reply = REPLY_END_STOPPED;
         MPI_Send(&reply, 1, MPI_INT64_T, stt.MPI_SOURCE, TAG_TASK, MPI_COMM_WORLD);
-        if (reply < 0)
+        if (reply < 0) {
+            if (m->released)
+                m->released[stt.MPI_SOURCE] = 1;
             m->active--;
+        }
         if (m->active > 0)
             MPI_Irecv(m->reqbuf, REQ_LEN, MPI_INT64_T, MPI_ANY_SOURCE, TAG_REQ,
                       MPI_COMM_WORLD, &m->req);
@@ -317,6 +363,7 @@ static int run_task(sched *m, long id)
 static void worker_loop(sched *m)
 {
     int64_t msg[REQ_LEN] = {-1, R_NONE, 1, 0};
+    MPI_Irecv(&m->stop_msg, 1, MPI_INT64_T, 0, TAG_STOP, MPI_COMM_WORLD, &m->stop_req);
     for (;;) {
         notice_stop(m);
         msg[3] = m->stop_seen > 0;
@@ -325,8 +372,15 @@ static void worker_loop(sched *m)
         MPI_Request r;
         MPI_Irecv(&id, 1, MPI_INT64_T, 0, TAG_TASK, MPI_COMM_WORLD, &r);
         wait_gently(&r);
-        if (id < 0)
+        if (id == REPLY_END_STOPPED) { /* its stop message was sent: take it */
+            wait_gently(&m->stop_req);
             break;
+        }
+        if (id < 0) { /* no stop message comes */
+            MPI_Cancel(&m->stop_req);
+            MPI_Wait(&m->stop_req, MPI_STATUS_IGNORE);
+            break;
+        }
         int status = run_task(m, id);
         account(m, id, status);
         msg[0] = id;
@@ -338,6 +392,16 @@ static void worker_loop(sched *m)
 static void master_loop(sched *m)
 {
     m->active = m->size - 1;
+    m->released = calloc((size_t)m->size, 1);
+    m->stops = malloc(sizeof(MPI_Request) * (size_t)m->size);
+    if (!m->released || !m->stops) { /* out of memory: no stop messages */
+        free(m->released);
+        free(m->stops);
+        m->released = NULL;
+        m->stops = NULL;
+    }
+    for (int r = 0; m->stops && r < m->size; r++)
+        m->stops[r] = MPI_REQUEST_NULL;
     if (m->active > 0)
         MPI_Irecv(m->reqbuf, REQ_LEN, MPI_INT64_T, MPI_ANY_SOURCE, TAG_REQ, MPI_COMM_WORLD,
                   &m->req);
@@ -357,6 +421,10 @@ static void master_loop(sched *m)
             break;
         nap(m->trivial ? 20 : 500);
     }
+    for (int r = 1; m->stops && r < m->size; r++) /* every worker took its stop */
+        wait_gently(&m->stops[r]);
+    free(m->released);
+    free(m->stops);
     if (!m->trivial)
         progress(m, 1);
     log_progress_end(&m->prog);
@@ -490,7 +558,8 @@ static int remove_old_store(const char *path, lesde_err *e)
 /* The same code on every rank; the collective calls line up. */
 int run_sweep(const spec *s, const run_opts *o, lesde_err *e)
 {
-    sched m = {.s = s, .o = o, .rank = run_rank(), .size = run_size()};
+    sched m = {
+        .s = s, .o = o, .rank = run_rank(), .size = run_size(), .stop_req = MPI_REQUEST_NULL};
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -602,7 +671,11 @@ int run_sweep(const spec *s, const run_opts *o, lesde_err *e)
 double run_bench_overhead(long n)
 {
     static const run_opts o = {.grace = 1e9, .quiet = 1};
-    sched m = {.o = &o, .rank = run_rank(), .size = run_size(), .trivial = 1};
+    sched m = {.o = &o,
+               .rank = run_rank(),
+               .size = run_size(),
+               .trivial = 1,
+               .stop_req = MPI_REQUEST_NULL};
     log_progress_start(&m.prog, 1e9);
     if (m.rank == 0) {
         m.queue = malloc(sizeof(long) * n);
