@@ -1,6 +1,7 @@
 #include "core/log.h"
 
 #include <stdarg.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,6 +44,7 @@ void log_progress_start(log_progress *p, double interval)
     p->interval = interval;
     p->tty = isatty(2);
     p->drawn = 0;
+    p->line[0] = '\0';
 }
 
 void log_duration(char *buf, size_t n, double s)
@@ -77,9 +79,14 @@ void log_progress_update(log_progress *p, const char *label, long done, long fai
     char eta[32], elapsed[32];
     log_duration(eta, sizeof eta, work >= 1 ? 0 : work > 0 ? el * (1 - work) / work : -1);
     log_duration(elapsed, sizeof elapsed, el);
-    fprintf(stderr, "%slesde: %s: %ld done, %ld failed, %ld total, %.1f/min, elapsed %s, ETA %s%s",
-            p->tty ? "\r" : "", label, done, failed, total, rate, elapsed, eta,
-            p->tty ? "\033[K" : "\n");
+    char line[sizeof p->line];
+    snprintf(line, sizeof line,
+             "lesde: %s: %ld done, %ld failed, %ld total, %.1f/min, elapsed %s, ETA %s", label,
+             done, failed, total, rate, elapsed, eta);
+    if (!p->tty && !strcmp(line, p->line))
+        return; /* the final line, forced, just after the same periodic one */
+    memcpy(p->line, line, sizeof line);
+    fprintf(stderr, "%s%s%s", p->tty ? "\r" : "", line, p->tty ? "\033[K" : "\n");
     p->drawn = p->tty;
     fflush(stderr);
 }

@@ -23,6 +23,7 @@ typedef struct {
     double interval;        /* seconds between lines when not a terminal */
     int tty;                /* stderr is a terminal */
     int drawn;              /* a line is on screen that a final newline must end */
+    char line[256];         /* the last line printed: a forced one the same is not */
 } log_progress;
 
 void log_progress_start(log_progress *p, double interval);

@@ -68,6 +68,38 @@ static void test_progress(void)
     CHECK(strstr(line, "0.0/min, elapsed 30s, ETA ?"), "nothing done yet: '%s'", line);
 }
 
+/* A forced line the same as the periodic line just before it (a stopped
+ * sweep's final progress) is not printed twice; a changed one is. */
+static void test_progress_repeat(void)
+{
+    log_progress p;
+    log_progress_start(&p, 10.0);
+    p.start -= 30.0;
+    p.last -= 30.0; /* a periodic line is due */
+    p.tty = 0;
+    char path[] = "/tmp/lesde-test-core.XXXXXX";
+    int fd = mkstemp(path), saved = dup(2);
+    fflush(stderr);
+    dup2(fd, 2);
+    log_progress_update(&p, "s", 3, 0, 5, 3, 0.6, 0);
+    log_progress_update(&p, "s", 3, 0, 5, 3, 0.6, 1);
+    log_progress_update(&p, "s", 4, 0, 5, 4, 0.8, 1);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    FILE *f = fdopen(fd, "r");
+    rewind(f);
+    char line[256];
+    int n = 0, n3 = 0;
+    while (fgets(line, sizeof line, f)) {
+        n++;
+        n3 += strstr(line, "s: 3 done") != NULL;
+    }
+    fclose(f);
+    unlink(path);
+    CHECK(n == 2 && n3 == 1, "%d lines, %d of them '3 done': want 2 and 1", n, n3);
+}
+
 /* Wilson's interval: the published 3 of 4 (Newcombe 1998's example:
  * 0.3006-0.9544), and the ends, exactly 0 and 1. */
 static void test_wilson(void)
@@ -89,5 +121,6 @@ int main(void)
     test_wilson();
     test_duration();
     test_progress();
+    test_progress_repeat();
     return check_done("test_core");
 }
