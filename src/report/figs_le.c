@@ -153,9 +153,10 @@ static int draw_tails(report_ctx *c, const report_study *rs, const char *slice, 
             rs->st->name, slice,
             "Study %s: the slides' tail estimator 1 - avg log|Ahat(t)| / log(1+t) over the "
             "last tail_frac of the iterations, per model, median and interquartile range across "
-            "seeds. Ahat is measured from the reference Xbar(0), and at T = 1e4 log(1+t) barely "
-            "moves over the window, so this mostly measures the size of Ahat(T): moving the "
-            "reference changes it (docs/le-sde.md, section 4). Kept for comparison with the "
+            "seeds. Ahat is measured from the reference Xbar(0), and log(1+t) barely moves over "
+            "the window (9.11-9.21 over the last tenth at T = 1e4), so this mostly measures the "
+            "size of Ahat(T): moving the reference changes it (docs/le-sde.md, section 4). Kept "
+            "for comparison with the "
             "slides; Figure 3c-d above is the estimator to read.",
             g.where);
     return report_add_fig(
