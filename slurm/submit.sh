@@ -102,7 +102,7 @@ done
 # A name that is no file here is looked up as lesde sweep does it:
 # $LESDE_SPEC_PATH, then the specs beside this script (the checkout's sweep/,
 # or PREFIX/share/lesde/sweep when installed).
-if [ ! -e "$spec" ] && [[ $spec != */* ]]; then
+if { [ ! -e "$spec" ] || [ -d "$spec" ]; } && [[ $spec != */* ]]; then
   IFS=: read -r -a dirs <<<"${LESDE_SPEC_PATH:-}"
   for d in "${dirs[@]}" "$REPO/sweep"; do
     if [ -n "$d" ] && [ -f "$d/$spec" ]; then spec=$d/$spec; break; fi

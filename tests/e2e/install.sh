@@ -41,6 +41,14 @@ printf '[sweep]\nname = mine\nseeds = 0\n[study.a]\nkind = sde\nclasses = 3\nn =
 expect_exit 0 "a quickstart.ini here comes first" "$L" sweep quickstart.ini --dry-run
 check "this directory's spec" grep -q "^sweep 'mine' " "$TMP/out"
 rm quickstart.ini
+mkdir quickstart  # a directory here (a report's --out) is no spec: looked up
+expect_exit 0 "a directory quickstart here: the installed spec" "$L" sweep quickstart --dry-run
+check "the installed spec, not the directory" grep -q "^sweep 'quickstart' .*: 80 tasks" "$TMP/out"
+expect_exit 0 "submit.sh: a directory quickstart here" env -u LESDE "$P/share/lesde/slurm/submit.sh" \
+  quickstart --dry-run
+check "submit.sh: the installed spec, not the directory" \
+  grep -q "SPEC=$P/share/lesde/sweep/quickstart.ini " "$TMP/out"
+rmdir quickstart
 expect_exit 1 "installed: an unknown spec" "$L" sweep nope --dry-run
 check "says where it looked" grep -q "lesde: nope: cannot read the spec: no such file here nor in $P/share/lesde/sweep" "$TMP/err"
 check "help says where it looks" sh -c "'$L' sweep --help | grep -q 'PREFIX/share/lesde/sweep'"
