@@ -1119,6 +1119,13 @@ int store_open(const char *path, const spec *s, const store_opts *o, store **out
                      "%s: a store of layout %g, from a newer lesde; this one writes layout %d: "
                      "resume it with the lesde that made it",
                      path, layout, STORE_LAYOUT_VERSION);
+    else if (name && strcmp(name, s->name))
+        /* Another experiment's store: neither --set nor --new (which
+         * would delete its results) is the way out. */
+        rc = err_set(e, LESDE_USAGE,
+                     "%s: holds sweep '%s', not this spec's '%s': resume it with its own spec, "
+                     "or give --store for another file",
+                     path, name, s->name);
     else if (!spec_hash_matches(s, hash)) {
         /* Most often a resume without the --set the store was made with:
          * say which, so that --new (which runs every task again) is not

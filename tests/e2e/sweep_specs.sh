@@ -32,6 +32,15 @@ check "refusal says another spec" grep -q "another spec" "$TMP/err"
 check "refusal names the --set the store was made with" \
   grep -q "it was made with --set study.sde.n_obs=3, this run has no --set; give the same --set to resume it" "$TMP/err"
 check "store untouched" test "$(md5sum <"$TMP/s.h5")" = "$sum"
+# The store of another sweep (another name): no --set or --new advice,
+# which would not fit or would delete the other experiment's results.
+sed 's/^name *=.*/name = other/' "$SPEC" >"$TMP/other-name.ini"
+expect_exit 2 "another sweep's store refused" "$LESDE" sweep "$TMP/other-name.ini" \
+  --store "$TMP/s.h5" --quiet --set study.sde.n_obs=3
+check "refusal names both sweeps" \
+  grep -q "s.h5: holds sweep 'smoke', not this spec's 'other': resume it with its own spec, or give --store for another file" "$TMP/err"
+check "refusal advises neither --set nor --new" sh -c "! grep -q -e '--new' -e 'same --set' '$TMP/err'"
+check "store untouched" test "$(md5sum <"$TMP/s.h5")" = "$sum"
 expect_exit 0 "same spec resumes (nothing to do)" "$LESDE" sweep "$SPEC" --store "$TMP/s.h5" \
   --quiet --set study.sde.n_obs=3
 # A --set value with spaces (a class_ids list): the refusal quotes it, so
