@@ -17,11 +17,14 @@ out=results/quickstart
 mkdir -p "$out"
 ranks=${LESDE_RANKS:-$(nproc)}
 start=$(date +%s)
+dry=0
+for a in "$@"; do [ "$a" = --dry-run ] && dry=1; done
 set +e
 jobs/mpirun -n "$ranks" "$lesde" sweep sweep/quickstart.ini \
   --store "$out/store.h5" "$@"
 rc=$?
 set -e
+[ "$dry" = 1 ] && exit "$rc" # the estimate alone: no sweep ran, no report to draw
 if [ "$rc" -ne 0 ]; then
   [ "$rc" -eq 3 ] && echo "lesde: interrupted; run jobs/quickstart.sh again to resume" >&2
   exit "$rc"
