@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "core/mem.h"
 #include "core/version.h"
+#include "data/data.h"
 #include "nn/layers.h"
 #include "run/run.h"
 #include "spec/spec.h"
@@ -200,9 +201,10 @@ int main(int argc, char **argv)
                version_build(), mpi);
         return 0;
     }
-    /* A bad kernel choice is refused up front, not silently replaced. */
+    /* A bad kernel choice or cache size is refused up front, not silently
+     * replaced. */
     char msg[256];
-    if (nn_kernels_check_env(msg, sizeof msg)) {
+    if (nn_kernels_check_env(msg, sizeof msg) || data_cache_check_env(msg, sizeof msg)) {
         fprintf(stderr, "lesde: %s\n", msg);
         return 2;
     }

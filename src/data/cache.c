@@ -20,6 +20,9 @@
  * clock tick, or a second), so a file changed in the last 2 s is read and
  * not kept: a later write then shows in the change time (as git treats
  * "racily clean" files). */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -63,17 +66,35 @@ static struct {
     long hits, misses;
 } cache;
 
+/* The megabytes $LESDE_DATA_CACHE_MB asks for; -1 when unset, -2 when not
+ * a whole number >= 0 (of at most 2^40 MB: the byte count must fit). */
+static long env_mb(void)
+{
+    const char *v = getenv(DATA_CACHE_ENV);
+    if (!v || !*v)
+        return -1;
+    char *end;
+    errno = 0;
+    long mb = strtol(v, &end, 10);
+    return *end || errno || mb < 0 || mb > (1L << 40) || !isdigit((unsigned char)*v) ? -2 : mb;
+}
+
+int data_cache_check_env(char *msg, size_t len)
+{
+    if (env_mb() != -2)
+        return 0;
+    snprintf(msg, len, "%s=%s: not a whole number of megabytes >= 0 (0 turns the cache off)",
+             DATA_CACHE_ENV, getenv(DATA_CACHE_ENV));
+    return -1;
+}
+
 static void cache_init(void)
 {
     if (cache.init)
         return;
     cache.init = 1;
-    cache.limit = (size_t)DATA_CACHE_DEFAULT_MB << 20;
-    const char *v = getenv(DATA_CACHE_ENV);
-    char *end;
-    long mb = v && *v ? strtol(v, &end, 10) : -1;
-    if (v && *v && !*end && mb >= 0)
-        cache.limit = (size_t)mb << 20;
+    long mb = env_mb();
+    cache.limit = (size_t)(mb >= 0 ? mb : DATA_CACHE_DEFAULT_MB) << 20;
     atexit(data_cache_clear);
 }
 

@@ -67,6 +67,10 @@ int data_cache_get(const data_request *req, data_set *train, data_set *val);
 void data_cache_put(const data_request *req, const data_set *train, const data_set *val);
 /* Empties the cache (also run at exit). */
 void data_cache_clear(void);
+/* $LESDE_DATA_CACHE_MB, when set, must be a whole number of megabytes >= 0:
+ * -1 and a message otherwise, so that '1G' is refused, not read as the
+ * default. */
+int data_cache_check_env(char *msg, size_t len);
 /* Sets the limit in bytes (tests; lesde train, one task: 0), dropping
  * entries past it. */
 void data_cache_limit(size_t bytes);

@@ -107,6 +107,14 @@ check "bench measures the path's multiply-add loop" \
   awk '$1 == "lesde_fma_peak_gflops" && $2 > 0 && $2 < 1e6 { ok = 1 } END { exit !ok }' "$TMP/out"
 expect_exit 2 "LESDE_KERNELS=sse9" env LESDE_KERNELS=sse9 "$LESDE" bench --steps 20
 check "names the bad path" grep -q "LESDE_KERNELS=sse9: not a kernel path of this build" "$TMP/err"
+# A cache size that is no whole number of megabytes is refused, not read
+# as the default 256 (a '1G' meant to raise it, an 'off' to turn it off).
+for v in 1G off -1; do
+  expect_exit 2 "LESDE_DATA_CACHE_MB=$v" env LESDE_DATA_CACHE_MB=$v "$LESDE" sweep "$ROOT/tests/specs/smoke.ini" --dry-run
+  check "LESDE_DATA_CACHE_MB=$v: says why" \
+    grep -q "^lesde: LESDE_DATA_CACHE_MB=$v: not a whole number of megabytes >= 0 (0 turns the cache off)$" "$TMP/err"
+done
+expect_exit 0 "LESDE_DATA_CACHE_MB=0 (off) is taken" env LESDE_DATA_CACHE_MB=0 "$LESDE" sweep "$ROOT/tests/specs/smoke.ini" --dry-run
 
 # lesde data
 expect_exit 0 "data png" "$LESDE" data geomnist --classes 6 --per-class 8 --png "$TMP/g.png"
