@@ -513,10 +513,16 @@ int run_check_data_files(const spec *s, const unsigned char *only, lesde_err *e)
             if (spec_task_get(s, st->first_task + p * st->n_seeds, &t) ||
                 spec_task_train(s, &t, &c))
                 continue; /* the spec was validated: cannot happen */
-            if (data_check_files(c.dataset, c.data_dir, &de))
-                rc = spec_error(e, s->path, st->data_line, "study '%s': %s (data_dir %s)", st->name,
-                                de.msg,
-                                c.data_dir && *c.data_dir ? c.data_dir : "not set: the default");
+            if (!data_check_files(c.dataset, c.data_dir, &de))
+                continue;
+            /* where the directory came from: the spec, $LESDE_CIFAR10_DIR, or
+             * the built-in default */
+            const char *env = c.dataset == DATA_CIFAR10 ? getenv(DATA_CIFAR10_ENV) : NULL;
+            char from[80];
+            snprintf(from, sizeof from, "not set: %s",
+                     env && *env ? "$" DATA_CIFAR10_ENV : "the default");
+            rc = spec_error(e, s->path, st->data_line, "study '%s': %s (data_dir %s)", st->name,
+                            de.msg, c.data_dir && *c.data_dir ? c.data_dir : from);
         }
     }
     return rc;

@@ -122,6 +122,12 @@ expect_exit 2 "dry run, data_dir by --set" "$LESDE" sweep "$TMP/cf.ini" --dry-ru
   --set "study.c.data_dir=$TMP/nodir"
 check "data_dir by --set: the place is --set" \
   grep -q "^lesde: $TMP/cf.ini:--set: study 'c': cifar10 (the binary version): $TMP/nodir/" "$TMP/err"
+# no data_dir: the directory came from $LESDE_CIFAR10_DIR, and the line says so
+grep -v '^data_dir' "$TMP/cf.ini" >"$TMP/cfenv.ini"
+expect_exit 2 "dry run, the data's directory from LESDE_CIFAR10_DIR" \
+  env LESDE_CIFAR10_DIR="$TMP/envdir" "$LESDE" sweep "$TMP/cfenv.ini" --dry-run
+check "LESDE_CIFAR10_DIR: named as the directory's source, not 'the default'" \
+  grep -q ": $TMP/envdir/data_batch_.*: No such file or directory (data_dir not set: \$LESDE_CIFAR10_DIR)$" "$TMP/err"
 sed "s|data_dir = .*|data_dir = $TMP/nodir|" "$TMP/cf.ini" >"$TMP/nodir.ini"
 cd "$TMP" # the default store: results/cf/store.h5 here
 expect_exit 2 "sweep with a data_dir that does not exist, 2 ranks" \
