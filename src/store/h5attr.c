@@ -68,6 +68,20 @@ int store_h5_attr_ints(hid_t obj, const char *name, const int64_t *v, int n)
     return rc;
 }
 
+int store_h5_attr_fill(hid_t ds)
+{
+    hid_t t = H5Dget_type(ds), dcpl = H5Dget_create_plist(ds);
+    unsigned char v[16];
+    int rc = t < 0 || dcpl < 0 || H5Tget_size(t) > sizeof v || H5Pget_fill_value(dcpl, t, v) < 0
+                 ? -1
+                 : put(ds, "_FillValue", t, v);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (t >= 0)
+        H5Tclose(t);
+    return rc;
+}
+
 int store_h5_attr_f64(hid_t obj, const char *name, double value)
 {
     hid_t t = H5Tcopy(H5T_IEEE_F64LE);

@@ -44,6 +44,9 @@ int store_attr_num(hid_t obj, const char *name, double *v);
 int store_h5_attr_str(hid_t obj, const char *name, const char *value);
 int store_h5_attr_int(hid_t obj, const char *name, long long value);
 int store_h5_attr_f64(hid_t obj, const char *name, double value);
+/* CF's _FillValue of dataset ds: its fill value, in its own type, so that
+ * netCDF readers (xarray) read the unwritten entries as missing. */
+int store_h5_attr_fill(hid_t ds);
 /* Writes (or replaces) a 1-D int64 array attribute of n >= 1 values. */
 int store_h5_attr_ints(hid_t obj, const char *name, const int64_t *v, int n);
 /* Marks a float64 variable as 0/1 the CF way: flag_values 0, 1 and

@@ -485,6 +485,11 @@ static int var_attrs(hid_t ds, const field *f, const char *units, const char *lo
              store_h5_attr_str(ds, "long_name", long_name);
     if (f->type == FT_CHAR) /* xarray decodes the characters into strings */
         rc = rc || store_h5_attr_str(ds, "_Encoding", "utf-8");
+    /* -1 pads the integers (checkpoints of shorter schedules, the probe of
+     * a smaller K) and marks what was not written: missing, to a netCDF
+     * reader, as NaN is for the reals. (status's 0 is "pending", a value.) */
+    if (f->type == FT_I64 || f->type == FT_I32)
+        rc = rc || store_h5_attr_fill(ds);
     if (f->unit_range || f->indicator)
         rc = rc || store_h5_attr_f64(ds, "valid_min", 0) || store_h5_attr_f64(ds, "valid_max", 1);
     /* CF's flags: the summaries give such a field a proportion's interval */

@@ -126,6 +126,32 @@ print(f"xarray: {len(bad)} problems")
 sys.exit(1 if bad else 0)
 PY
 
+# Padding is missing, not data: schedules of different lengths (iters 40
+# and 400 on 31 log-spaced checkpoints, the shorter with fewer distinct)
+# pad t with -1 (as -1 marks any integer not written: an unrun task's rank); with the _FillValue
+# attribute both engines read them as NaN (they read -1 as data before).
+printf '[sweep]\nname = pad\nseeds = 0\n[study.a]\nkind = train\nclasses = 3\ntrain_per_class = 20\nval_per_class = 10\nprobe_per_class = 5\niters = 40, 400\ncheckpoints = 31\nspacing = log\nsnapshots = 1\n' >"$TMP/pad.ini"
+expect_exit 0 "sweep of two schedules" "$LESDE" sweep "$TMP/pad.ini" --store "$TMP/pad.h5" --quiet
+check "xarray reads the padding of t as missing" /usr/bin/python3 - "$TMP/pad.h5" <<'PY'
+import sys
+import h5py
+import numpy as np
+import xarray as xr
+
+path = sys.argv[1]
+raw = h5py.File(path, "r")["study/a/t"][...].reshape(2, -1)
+n_pad = int((raw[0] == -1).sum())
+ok = n_pad > 0 and not (raw[1] == -1).any()
+for engine in ("h5netcdf", "netcdf4"):
+    t = xr.open_dataset(path, engine=engine, group="study/a")["t"]
+    short = t.sel(iters=40).values.ravel()
+    good = int(np.isnan(short).sum()) == n_pad and not (short == -1).any() and \
+        np.array_equal(short[:-n_pad], raw[0][:-n_pad])
+    print(f"{engine}: {n_pad} padded entries of t at iters 40 read as NaN: {good}")
+    ok = ok and good
+sys.exit(0 if ok else 1)
+PY
+
 # lesde fit's file: named dimensions in both groups, coordinates the same
 # as the store's fit group (checkpoint in iterations, model, sim, ...), and
 # its values those of the store it was fitted from.
