@@ -23,6 +23,9 @@ int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(print
 /* cli_usage for what getopt_long (optstring ":h...", opterr = 0) returned
  * on the option arg: ':' "arg needs a value", else "unknown option 'arg'". */
 int cli_bad_option(const char *cmd, int ch, const char *arg);
+/* cli_usage "OPT needs a file name" when a path option's value is empty
+ * (--out ""), which would write a hidden ".tmp"; 0 otherwise. */
+int cli_empty_name(const char *cmd, const char *opt, const char *value);
 /* Writes text to stdout with every line longer than width broken at its
  * last blanks before the width (a word longer than that stays whole), the
  * continuations indented as the line they continue. */

@@ -72,6 +72,8 @@ int cmd_data(int argc, char **argv)
         default: return cli_bad_option("data", ch, argv[optind - 1]);
         }
     }
+    if (cli_empty_name("data", "--out", out) || cli_empty_name("data", "--png", png))
+        return LESDE_USAGE;
     if (optind != argc - 1)
         return cli_usage("data", "one DATASET is required (geomnist, fashion-mnist, cifar10)");
     int kind = data_kind_parse(argv[optind]);

@@ -340,6 +340,8 @@ int cmd_fit(int argc, char **argv)
         default: return cli_bad_option("fit", ch, argv[optind - 1]);
         }
     }
+    if (cli_empty_name("fit", "--out", out) || cli_empty_name("fit", "--csv", csv))
+        return LESDE_USAGE;
     if (optind != argc - 1)
         return cli_usage("fit", "one INPUT (CSV or lesde HDF5) is required");
     if (quiet && !out && !csv) /* the work would leave no trace */

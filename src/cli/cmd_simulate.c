@@ -88,6 +88,8 @@ int cmd_simulate(int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage("simulate", "unexpected argument '%s'", argv[optind]);
+    if (cli_empty_name("simulate", "--out", out))
+        return LESDE_USAGE;
     if (quiet && !out) /* the work would leave no trace */
         return cli_usage("simulate", "--quiet goes with --out: alone it would print nothing");
     int one = cli_one_process("simulate");

@@ -188,6 +188,8 @@ int cmd_train(int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage("train", "unexpected argument '%s'", argv[optind]);
+    if (cli_empty_name("train", "--out", out))
+        return LESDE_USAGE;
     int one = cli_one_process("train");
     if (one >= 0)
         return one;

@@ -97,6 +97,11 @@ void cli_put_wrapped(const char *text, int width)
     }
 }
 
+int cli_empty_name(const char *cmd, const char *opt, const char *value)
+{
+    return value && !*value ? cli_usage(cmd, "%s needs a file name, not ''", opt) : 0;
+}
+
 int cli_bad_option(const char *cmd, int ch, const char *arg)
 {
     if (ch == ':')

@@ -1,6 +1,7 @@
 /* Small self-describing HDF5 files: a dataset's images, a fit. */
 #include <hdf5.h>
 #include <hdf5_hl.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,24 @@ static int write_ds(hid_t f, const char *name, hid_t ftype, hid_t mtype, int ndi
     return rc < 0 ? -1 : 0;
 }
 
+/* Why a file could not be made: HDF5's cause (the system's reason). */
+static int create_failed(const char *path, lesde_err *e)
+{
+    char why[256];
+    store_h5_cause(why, sizeof why);
+    return err_set(e, LESDE_FAIL, "%s: cannot create the file: %s", path,
+                   why[0] ? why : "the directory is missing or not writable");
+}
+
+/* The writes (rc) or the rename of tmp to path failed: tmp goes. */
+static int write_failed(const char *tmp, const char *path, int rc, lesde_err *e)
+{
+    char why[256];
+    snprintf(why, sizeof why, "%s", rc ? "disk full?" : strerror(errno));
+    unlink(tmp);
+    return err_set(e, LESDE_FAIL, "%s: cannot write the file (%s)", path, why);
+}
+
 int store_write_images(const char *path, const data_set *ds, const char *dataset_name,
                        long seed, lesde_err *e)
 {
@@ -35,7 +54,7 @@ int store_write_images(const char *path, const data_set *ds, const char *dataset
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (f < 0)
-        return err_set(e, LESDE_FAIL, "%s: cannot create the file", path);
+        return create_failed(path, e);
     hsize_t xd[4] = {(hsize_t)ds->n, (hsize_t)ds->c, (hsize_t)ds->h, (hsize_t)ds->w};
     hsize_t ld[1] = {(hsize_t)ds->n};
     int rc = write_ds(f, "x", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 4, xd, ds->x,
@@ -49,10 +68,8 @@ int store_write_images(const char *path, const data_set *ds, const char *dataset
     rc |= store_h5_attr_int(f, "seed", seed);
     if (H5Fclose(f) < 0)
         rc = -1;
-    if (rc || rename(tmp, path)) {
-        unlink(tmp);
-        return err_set(e, LESDE_FAIL, "%s: cannot write the file", path);
-    }
+    if (rc || rename(tmp, path))
+        return write_failed(tmp, path, rc, e);
     return LESDE_OK;
 }
 
@@ -179,7 +196,7 @@ int store_write_fit(const char *path, const double *t, int C, const double *xbar
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (f < 0)
-        return err_set(e, LESDE_FAIL, "%s: cannot create the file", path);
+        return create_failed(path, e);
     H5Gclose(H5Gcreate2(f, "fit", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
     const hsize_t M = LE_NUM_MODELS, S = LE_NUM_SIMS, Q = LE_NUM_Q, W = LE_TAIL_LOCAL_N;
     hsize_t c1[1] = {(hsize_t)C}, s1[1] = {S}, w1[1] = {W};
@@ -276,9 +293,7 @@ int store_write_fit(const char *path, const double *t, int C, const double *xbar
     rc |= store_h5_attr_f64(f, "plateau_t", r->plateau_t);
     if (H5Fclose(f) < 0)
         rc = -1;
-    if (rc || rename(tmp, path)) {
-        unlink(tmp);
-        return err_set(e, LESDE_FAIL, "%s: cannot write the file", path);
-    }
+    if (rc || rename(tmp, path))
+        return write_failed(tmp, path, rc, e);
     return LESDE_OK;
 }

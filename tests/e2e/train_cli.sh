@@ -114,6 +114,20 @@ for v in 1G off -1; do
   check "LESDE_DATA_CACHE_MB=$v: says why" \
     grep -q "^lesde: LESDE_DATA_CACHE_MB=$v: not a whole number of megabytes >= 0 (0 turns the cache off)$" "$TMP/err"
 done
+# An empty file name is refused (it would write a hidden .tmp); a file
+# that cannot be made says why.
+for c in "data geomnist --out" "data geomnist --png" "fit $TMP/none.h5 --out" "fit $TMP/none.h5 --csv" \
+  "simulate --out" "train --out"; do
+  read -r -a args <<<"$c"
+  expect_exit 2 "$c ''" "$LESDE" "${args[@]}" ""
+  check "$c '': says so" grep -q "^lesde: ${args[0]}: ${args[-1]} needs a file name, not '' " "$TMP/err"
+done
+expect_exit 1 "data --out in a missing directory" "$LESDE" data geomnist --per-class 2 --out "$TMP/no/x.h5"
+check "data --out: the reason" grep -q "^lesde: $TMP/no/x.h5: cannot create the file: No such file or directory$" "$TMP/err"
+mkdir "$TMP/isdir.h5"
+expect_exit 1 "data --out a directory" "$LESDE" data geomnist --per-class 2 --out "$TMP/isdir.h5"
+check "data --out a directory: the reason, nothing left" \
+  sh -c "grep -q '^lesde: $TMP/isdir.h5: cannot write the file (Is a directory)$' '$TMP/err' && test ! -e '$TMP/isdir.h5.tmp'"
 expect_exit 0 "LESDE_DATA_CACHE_MB=0 (off) is taken" env LESDE_DATA_CACHE_MB=0 "$LESDE" sweep "$ROOT/tests/specs/smoke.ini" --dry-run
 
 # lesde data
