@@ -36,7 +36,8 @@ Options:
                          when built; else lesde on PATH)
   --no-report            submit the sweep only
   --no-check             do not check the spec here before submitting
-                         (default: lesde sweep --dry-run must accept it)
+                         (default: lesde sweep --dry-run must accept it, and
+                         the store, if there is one)
   --parsable             print "SWEEP_ID REPORT_ID" only
   --dry-run              print the sbatch commands instead of running them
   -h, --help             this help
@@ -138,9 +139,10 @@ results=$(abspath "$results")
 [ -n "$store" ] || store=$results/store.h5
 store=$(abspath "$store")
 
-# A bad spec fails here, in a second, not after its turn in the queue.
+# A bad spec, or a store this sweep would not resume, fails here, in a
+# second, not after its turn in the queue.
 if [ "$check" -eq 1 ]; then
-  if ! out=$("$lesde" sweep "$spec" "${lesde_args[@]}" --dry-run 2>&1); then
+  if ! out=$("$lesde" sweep "$spec" "${lesde_args[@]}" --store "$store" --dry-run 2>&1); then
     echo "$out" >&2
     die "the spec was refused (nothing submitted)"
   fi

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/log.h"
@@ -191,8 +192,18 @@ int cmd_sweep(int argc, char **argv)
         spec_free(&s);
         return cli_fail(&e);
     }
-    if (dry) { /* no store; missing data is refused as the sweep refuses it */
-        int rc = run_check_data_files(&s, only, &e) ? cli_fail(&e) : cli_dry_run(&s, only, wall);
+    if (dry) { /* no store made; missing data, and a store that the sweep
+                * would not resume, are refused as the sweep refuses them */
+        char def[4200];
+        const char *store = o.store_path;
+        if (!store) {
+            snprintf(def, sizeof def, "results/%s/store.h5", s.name);
+            store = def;
+        }
+        int rc = run_check_data_files(&s, only, &e) || (!o.new_store && access(store, F_OK) == 0 &&
+                                                        store_check_spec(store, &s, &e))
+                     ? cli_fail(&e)
+                     : cli_dry_run(&s, only, wall);
         free(only);
         spec_free(&s);
         return rc;

@@ -1073,40 +1073,17 @@ static void set_list(const char *sets, char *buf, size_t size)
         snprintf(buf, size, "no --set");
 }
 
-int store_open(const char *path, const spec *s, const store_opts *o, store **out,
-               lesde_err *e)
+/* Whether the store open as file may take this spec's tasks: a lesde store
+ * of this sweep, spec and --set, of a layout this lesde resumes, whose CNN
+ * kernels the ranks of comm (MPI_COMM_NULL: this process) run. */
+static int spec_check(MPI_Comm comm, hid_t file, const spec *s, const char *path, lesde_err *e)
 {
-    quiet_hdf5();
-    *out = NULL;
-    int bad = store_h5_is_file(path, e);
-    if (bad)
-        return bad;
-    store *st = store_alloc(s, o);
-    if (!st)
-        return err_set(e, LESDE_FAIL, "out of memory");
-    hid_t fapl = make_fapl(o, e);
-    if (fapl < 0) {
-        store_close(st, NULL);
-        return e ? e->code : LESDE_USAGE;
-    }
-    st->file = H5Fopen(path, H5F_ACC_RDWR, fapl);
-    char why[256];
-    store_h5_cause(why, sizeof why); /* before H5Pclose clears it */
-    H5Pclose(fapl);
-    if (st->file < 0) {
-        store_close(st, NULL);
-        /* MPI-IO seldom says why; a read-only file is the usual reason. */
-        if (!why[0] && access(path, W_OK) != 0)
-            snprintf(why, sizeof why, "read-only (%s)", strerror(errno));
-        return err_set(e, LESDE_FAIL, "%s: cannot open the store for writing: %s", path,
-                       why[0] ? why : "read-only, or damaged");
-    }
-    char *creator = store_attr_str(st->file, "creator");
-    char *hash = store_attr_str(st->file, "spec_hash");
-    char *name = store_attr_str(st->file, "sweep_name");
-    char *sets = store_attr_str(st->file, "spec_overrides");
+    char *creator = store_attr_str(file, "creator");
+    char *hash = store_attr_str(file, "spec_hash");
+    char *name = store_attr_str(file, "sweep_name");
+    char *sets = store_attr_str(file, "spec_overrides");
     double layout = 1; /* the first stores hold it too; never absent */
-    store_attr_num(st->file, "layout_version", &layout);
+    store_attr_num(file, "layout_version", &layout);
     int rc = LESDE_OK;
     if (!creator || strcmp(creator, "lesde") || !hash)
         rc = err_set(e, LESDE_USAGE, "%s: not a lesde store (no lesde attributes)", path);
@@ -1152,14 +1129,60 @@ int store_open(const char *path, const spec *s, const store_opts *o, store **out
                          "store holds; use --new to start over or --store for another file",
                          path, name ? name : "?", hash, s->hash, is);
     }
-    char *kernels = store_attr_str(st->file, "cnn_kernels");
+    char *kernels = store_attr_str(file, "cnn_kernels");
     if (!rc && kernels)
-        rc = check_kernels(st->parallel ? st->comm : MPI_COMM_NULL, s, kernels, path, e);
+        rc = check_kernels(comm, s, kernels, path, e);
     free(kernels);
     free(creator);
     free(hash);
     free(name);
     free(sets);
+    return rc;
+}
+
+int store_check_spec(const char *path, const spec *s, lesde_err *e)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (store_h5_is_file(path, e))
+        return e ? e->code : LESDE_FAIL;
+    char why[256];
+    hid_t f = store_h5_fopen(path, H5F_ACC_RDONLY, why, sizeof why);
+    if (f < 0)
+        return err_set(e, LESDE_FAIL, "%s: cannot open the store: %s", path,
+                       why[0] ? why : "damaged?");
+    int rc = spec_check(MPI_COMM_NULL, f, s, path, e);
+    H5Fclose(f);
+    return rc;
+}
+
+int store_open(const char *path, const spec *s, const store_opts *o, store **out, lesde_err *e)
+{
+    quiet_hdf5();
+    *out = NULL;
+    int bad = store_h5_is_file(path, e);
+    if (bad)
+        return bad;
+    store *st = store_alloc(s, o);
+    if (!st)
+        return err_set(e, LESDE_FAIL, "out of memory");
+    hid_t fapl = make_fapl(o, e);
+    if (fapl < 0) {
+        store_close(st, NULL);
+        return e ? e->code : LESDE_USAGE;
+    }
+    st->file = H5Fopen(path, H5F_ACC_RDWR, fapl);
+    char why[256];
+    store_h5_cause(why, sizeof why); /* before H5Pclose clears it */
+    H5Pclose(fapl);
+    if (st->file < 0) {
+        store_close(st, NULL);
+        /* MPI-IO seldom says why; a read-only file is the usual reason. */
+        if (!why[0] && access(path, W_OK) != 0)
+            snprintf(why, sizeof why, "read-only (%s)", strerror(errno));
+        return err_set(e, LESDE_FAIL, "%s: cannot open the store for writing: %s", path,
+                       why[0] ? why : "read-only, or damaged");
+    }
+    int rc = spec_check(st->parallel ? st->comm : MPI_COMM_NULL, st->file, s, path, e);
     for (int i = 0; i < s->n_studies && !rc; i++) {
         rc = study_setup(st, i, 0, e);
         if (!rc) {

@@ -41,6 +41,21 @@ check "refusal names both sweeps" \
   grep -q "s.h5: holds sweep 'smoke', not this spec's 'other': resume it with its own spec, or give --store for another file" "$TMP/err"
 check "refusal advises neither --set nor --new" sh -c "! grep -q -e '--new' -e 'same --set' '$TMP/err'"
 check "store untouched" test "$(md5sum <"$TMP/s.h5")" = "$sum"
+# A dry run refuses what the sweep would (slurm/submit.sh runs one before it
+# submits: a resubmission with other --set fails on the login node, not
+# after its wait in the queue); with --new, which replaces the store, not.
+expect_exit 2 "dry run on the store without its --set" "$LESDE" sweep "$SPEC" --store "$TMP/s.h5" --dry-run
+check "dry run: the sweep's refusal" grep -q "it was made with --set study.sde.n_obs=3, this run has no --set" "$TMP/err"
+expect_exit 2 "dry run of another sweep on the store" "$LESDE" sweep "$TMP/other-name.ini" --store "$TMP/s.h5" \
+  --dry-run --set study.sde.n_obs=3
+expect_exit 0 "dry run with its --set" "$LESDE" sweep "$SPEC" --store "$TMP/s.h5" --dry-run --set study.sde.n_obs=3
+expect_exit 0 "dry run with --new" "$LESDE" sweep "$SPEC" --store "$TMP/s.h5" --dry-run --new
+expect_exit 2 "submit.sh on the store without its --set" "$ROOT/slurm/submit.sh" "$SPEC" --store "$TMP/s.h5" \
+  --lesde "$LESDE" --dry-run
+check "submit.sh: the sweep's refusal, nothing submitted" sh -c "grep -q 'it was made with --set study.sde.n_obs=3' '$TMP/err' && grep -q 'nothing submitted' '$TMP/err'"
+expect_exit 0 "submit.sh with its --set" "$ROOT/slurm/submit.sh" "$SPEC" --store "$TMP/s.h5" \
+  --lesde "$LESDE" --dry-run --set study.sde.n_obs=3
+check "store untouched by the dry runs" test "$(md5sum <"$TMP/s.h5")" = "$sum"
 expect_exit 0 "same spec resumes (nothing to do)" "$LESDE" sweep "$SPEC" --store "$TMP/s.h5" \
   --quiet --set study.sde.n_obs=3
 # A --set value with spaces (a class_ids list): the refusal quotes it, so
