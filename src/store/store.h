@@ -58,7 +58,8 @@ double store_size(const spec *s, int save_data);
 int store_create(const char *path, const spec *s, const store_opts *o, store **out,
                  lesde_err *e);
 /* store_open's refusals without opening for writing, in this process
- * alone (a dry run's check of the store it would resume). */
+ * alone (a dry run's check of the store it would resume), but the CNN
+ * kernels': the sweep's ranks, not this process, will run them. */
 int store_check_spec(const char *path, const spec *s, lesde_err *e);
 /* Opens an existing store for writing; refuses one whose spec hash differs
  * from s's (LESDE_USAGE, naming both sweeps). Collective. */
