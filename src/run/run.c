@@ -543,18 +543,8 @@ int run_check_data(const spec *s, const unsigned char *only, lesde_err *e)
  * refused (e says why). */
 static int remove_old_store(const char *path, lesde_err *e)
 {
-    const char *name = "creator";
-    char *creator = NULL;
-    if (store_read_root_strs(path, &name, 1, &creator, e)) {
-        char why[sizeof e->msg];
-        snprintf(why, sizeof why, "%s", e->msg);
-        err_set(e, LESDE_USAGE,
-                "%s; --new replaces only a lesde store: move the file away or give another "
-                "--store",
-                why);
+    if (store_check_replaceable(path, e))
         return -3;
-    }
-    free(creator);
     if (unlink(path) != 0)
         return -1;
     log_info("%s: removed the old store (--new)", path);

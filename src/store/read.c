@@ -52,6 +52,21 @@ int store_read_root_strs(const char *path, const char *const *names, int n, char
     return LESDE_OK;
 }
 
+int store_check_replaceable(const char *path, lesde_err *e)
+{
+    hid_t f = open_serial(path, 0, e);
+    if (f < 0) {
+        char why[sizeof e->msg];
+        snprintf(why, sizeof why, "%s", e->msg);
+        return err_set(e, LESDE_USAGE,
+                       "%s; --new replaces only a lesde store: move the file away or give "
+                       "another --store",
+                       why);
+    }
+    H5Fclose(f);
+    return LESDE_OK;
+}
+
 int store_read_spec(const char *path, char **text, char *hash17, lesde_err *e)
 {
     hid_t f = open_serial(path, 0, e);

@@ -1102,9 +1102,11 @@ static int spec_check(MPI_Comm comm, int kernels_too, hid_t file, const spec *s,
                      "%s: a store of layout %g, from a newer lesde; this one writes layout %d: "
                      "resume it with the lesde that made it",
                      path, layout, STORE_LAYOUT_VERSION);
-    else if (name && strcmp(name, s->name))
+    else if (name && strcmp(name, s->name) &&
+             !strcmp(sets ? sets : "", s->overrides ? s->overrides : ""))
         /* Another experiment's store: neither --set nor --new (which
-         * would delete its results) is the way out. */
+         * would delete its results) is the way out. (A name given by
+         * --set differs with the --set: the next branch names them.) */
         rc = err_set(e, LESDE_USAGE,
                      "%s: holds sweep '%s', not this spec's '%s': resume it with its own spec, "
                      "or give --store for another file",

@@ -41,6 +41,13 @@ check "refusal names both sweeps" \
   grep -q "s.h5: holds sweep 'smoke', not this spec's 'other': resume it with its own spec, or give --store for another file" "$TMP/err"
 check "refusal advises neither --set nor --new" sh -c "! grep -q -e '--new' -e 'same --set' '$TMP/err'"
 check "store untouched" test "$(md5sum <"$TMP/s.h5")" = "$sum"
+# A name given by --set is the --set's matter: the refusal names the --set.
+expect_exit 0 "a sweep named by --set" "$LESDE" sweep "$SPEC" --store "$TMP/named.h5" --quiet \
+  --set sweep.name=renamed --set study.sde.n_obs=3 --set study.train.iters=50
+expect_exit 2 "its resume without the --set" "$LESDE" sweep "$SPEC" --store "$TMP/named.h5" --quiet \
+  --set study.sde.n_obs=3 --set study.train.iters=50
+check "the refusal names the --set, not another sweep" \
+  grep -q "holds sweep 'renamed' of another spec .*: it was made with --set sweep.name=renamed --set study.sde.n_obs=3 --set study.train.iters=50, this run has" "$TMP/err"
 # A dry run refuses what the sweep would (slurm/submit.sh runs one before it
 # submits: a resubmission with other --set fails on the login node, not
 # after its wait in the queue); with --new, which replaces the store, not.
@@ -50,6 +57,11 @@ expect_exit 2 "dry run of another sweep on the store" "$LESDE" sweep "$TMP/other
   --dry-run --set study.sde.n_obs=3
 expect_exit 0 "dry run with its --set" "$LESDE" sweep "$SPEC" --store "$TMP/s.h5" --dry-run --set study.sde.n_obs=3
 expect_exit 0 "dry run with --new" "$LESDE" sweep "$SPEC" --store "$TMP/s.h5" --dry-run --new
+echo a,b >"$TMP/data.csv"  # --new replaces only a lesde store: the dry run says so too
+expect_exit 2 "dry run with --new on a CSV" "$LESDE" sweep "$SPEC" --store "$TMP/data.csv" --dry-run --new
+check "dry run with --new on a CSV: the sweep's refusal" \
+  grep -q "data.csv: not an HDF5 file, or damaged (truncated?); --new replaces only a lesde store" "$TMP/err"
+check "the CSV untouched" test "$(cat "$TMP/data.csv")" = a,b
 expect_exit 2 "submit.sh on the store without its --set" "$ROOT/slurm/submit.sh" "$SPEC" --store "$TMP/s.h5" \
   --lesde "$LESDE" --dry-run
 check "submit.sh: the sweep's refusal, nothing submitted" sh -c "grep -q 'it was made with --set study.sde.n_obs=3' '$TMP/err' && grep -q 'nothing submitted' '$TMP/err'"
