@@ -23,13 +23,17 @@ if [ -n "${SLURM_JOB_ID:-}" ] && srun --mpi=list 2>&1 | grep -q pmix; then
 else
   launch=(jobs/mpirun -n "${LESDE_RANKS:-$(nproc)}")
 fi
-dry=0
-for a in "$@"; do [ "$a" = --dry-run ] && dry=1; done
+# --dry-run (or an abbreviation lesde takes: --dry, --d): the estimate
+# alone, from one process; no sweep runs, so no report follows.
+for a in "$@"; do
+  if [ "${#a}" -ge 3 ] && [[ --dry-run == "$a"* ]]; then
+    exec "$lesde" sweep sweep/paper.ini --store "$out/store.h5" "$@"
+  fi
+done
 set +e
 "${launch[@]}" "$lesde" sweep sweep/paper.ini --store "$out/store.h5" "$@"
 rc=$?
 set -e
-[ "$dry" = 1 ] && exit "$rc" # the estimate alone: no sweep ran, no report to draw
 if [ "$rc" -ne 0 ] && [ "$rc" -ne 1 ]; then
   [ "$rc" -eq 3 ] && echo "lesde: interrupted; run jobs/paper.sh again to resume" >&2
   exit "$rc"

@@ -17,14 +17,19 @@ out=results/quickstart
 mkdir -p "$out"
 ranks=${LESDE_RANKS:-$(nproc)}
 start=$(date +%s)
-dry=0
-for a in "$@"; do [ "$a" = --dry-run ] && dry=1; done
+# --dry-run (or an abbreviation lesde takes: --dry, --d): the estimate
+# alone, from one process (under mpirun every rank would print one); no
+# sweep runs, so no report follows.
+for a in "$@"; do
+  if [ "${#a}" -ge 3 ] && [[ --dry-run == "$a"* ]]; then
+    exec "$lesde" sweep sweep/quickstart.ini --store "$out/store.h5" "$@"
+  fi
+done
 set +e
 jobs/mpirun -n "$ranks" "$lesde" sweep sweep/quickstart.ini \
   --store "$out/store.h5" "$@"
 rc=$?
 set -e
-[ "$dry" = 1 ] && exit "$rc" # the estimate alone: no sweep ran, no report to draw
 if [ "$rc" -ne 0 ]; then
   [ "$rc" -eq 3 ] && echo "lesde: interrupted; run jobs/quickstart.sh again to resume" >&2
   exit "$rc"

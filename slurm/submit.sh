@@ -103,14 +103,14 @@ done
 # A name that is no file here is looked up as lesde sweep does it:
 # $LESDE_SPEC_PATH, then the specs beside this script (the checkout's sweep/,
 # or PREFIX/share/lesde/sweep when installed).
-if { [ ! -e "$spec" ] || [ -d "$spec" ]; } && [[ $spec != */* ]]; then
+if [ ! -f "$spec" ] && [[ $spec != */* ]]; then
   IFS=: read -r -a dirs <<<"${LESDE_SPEC_PATH:-}"
   for d in "${dirs[@]}" "$REPO/sweep"; do
     if [ -n "$d" ] && [ -f "$d/$spec" ]; then spec=$d/$spec; break; fi
     if [ -n "$d" ] && [ -f "$d/$spec.ini" ]; then spec=$d/$spec.ini; break; fi
   done
 fi
-[ -r "$spec" ] || die "cannot read the spec '$spec'"
+{ [ -f "$spec" ] && [ -r "$spec" ]; } || die "cannot read the spec '$spec' (no readable file)"
 [[ $nodes =~ ^[1-9][0-9]*$ ]] || die "--nodes: a positive integer, not '$nodes'"
 [ -z "$ntasks" ] || [[ $ntasks =~ ^[1-9][0-9]*$ ]] || die "--ntasks-per-node: a positive integer, not '$ntasks'"
 [[ $grace =~ ^[0-9]+$ ]] || die "--grace: whole seconds, not '$grace'"
@@ -144,7 +144,7 @@ store=$(abspath "$store")
 if [ "$check" -eq 1 ]; then
   if ! out=$("$lesde" sweep "$spec" "${lesde_args[@]}" --store "$store" --dry-run 2>&1); then
     echo "$out" >&2
-    die "the spec was refused (nothing submitted)"
+    die "the spec, or the store, was refused (nothing submitted)"
   fi
 fi
 

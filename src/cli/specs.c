@@ -54,10 +54,10 @@ static int spec_dirs(char dirs[][PATH_MAX], int max)
 
 const char *cli_spec_find(const char *arg, char *buf, size_t n, lesde_err *e)
 {
-    struct stat st;
-    if (strchr(arg, '/') || (stat(arg, &st) == 0 && !S_ISDIR(st.st_mode)))
-        return arg; /* a path, or here: spec_load says what is wrong with it;
-                     * a directory here (an --out named fig3) is no spec */
+    if (strchr(arg, '/') || is_file(arg))
+        return arg; /* a path, or a file here: spec_load says what is wrong
+                     * with it; a directory here (an --out named fig3) or a
+                     * FIFO (which would block the read) is no spec */
     size_t len = strlen(arg);
     int has_ini = len > 4 && !strcmp(arg + len - 4, ".ini");
     char dirs[8][PATH_MAX], tried[1024] = "";

@@ -49,6 +49,11 @@ expect_exit 0 "submit.sh: a directory quickstart here" env -u LESDE "$P/share/le
 check "submit.sh: the installed spec, not the directory" \
   grep -q "SPEC=$P/share/lesde/sweep/quickstart.ini " "$TMP/out"
 rmdir quickstart
+mkfifo quickstart  # nor is a FIFO, whose read would block for good
+expect_exit 0 "a FIFO quickstart here: the installed spec" timeout 60 "$L" sweep quickstart --dry-run
+expect_exit 0 "submit.sh: a FIFO quickstart here" timeout 60 env -u LESDE "$P/share/lesde/slurm/submit.sh" \
+  quickstart --dry-run
+rm quickstart
 expect_exit 1 "installed: an unknown spec" "$L" sweep nope --dry-run
 check "says where it looked" grep -q "lesde: nope: cannot read the spec: no such file here nor in $P/share/lesde/sweep" "$TMP/err"
 check "help says where it looks" sh -c "'$L' sweep --help | grep -q 'PREFIX/share/lesde/sweep'"
