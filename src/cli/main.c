@@ -210,6 +210,9 @@ int main(int argc, char **argv)
      * replaced. */
     char msg[256];
     if (nn_kernels_check_env(msg, sizeof msg) || data_cache_check_env(msg, sizeof msg)) {
+        for (char *c = msg; *c; c++) /* the value echoed: one line, whatever it holds */
+            if (*c == '\n' || *c == '\r')
+                *c = ' ';
         fprintf(stderr, "lesde: %s\n", msg);
         return 2;
     }

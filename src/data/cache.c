@@ -67,7 +67,7 @@ static struct {
 } cache;
 
 /* The megabytes $LESDE_DATA_CACHE_MB asks for; -1 when unset, -2 when not
- * a whole number >= 0 (of at most 2^40 MB: the byte count must fit). */
+ * a whole number in 0..DATA_CACHE_MAX_MB (the byte count must fit). */
 static long env_mb(void)
 {
     const char *v = getenv(DATA_CACHE_ENV);
@@ -76,15 +76,16 @@ static long env_mb(void)
     char *end;
     errno = 0;
     long mb = strtol(v, &end, 10);
-    return *end || errno || mb < 0 || mb > (1L << 40) || !isdigit((unsigned char)*v) ? -2 : mb;
+    return *end || errno || mb < 0 || mb > DATA_CACHE_MAX_MB || !isdigit((unsigned char)*v) ? -2
+                                                                                            : mb;
 }
 
 int data_cache_check_env(char *msg, size_t len)
 {
     if (env_mb() != -2)
         return 0;
-    snprintf(msg, len, "%s=%s: not a whole number of megabytes >= 0 (0 turns the cache off)",
-             DATA_CACHE_ENV, getenv(DATA_CACHE_ENV));
+    snprintf(msg, len, "%s=%s: not a whole number of megabytes from 0 (no cache) to %ld",
+             DATA_CACHE_ENV, getenv(DATA_CACHE_ENV), DATA_CACHE_MAX_MB);
     return -1;
 }
 

@@ -63,6 +63,7 @@ int data_load(const data_request *req, data_set *train, data_set *val, lesde_err
  * halves (get returns 1 on a hit, the copies in train and val). */
 #define DATA_CACHE_ENV "LESDE_DATA_CACHE_MB"
 #define DATA_CACHE_DEFAULT_MB 256
+#define DATA_CACHE_MAX_MB (1L << 40) /* its bytes fit in 64 bits */
 int data_cache_get(const data_request *req, data_set *train, data_set *val);
 void data_cache_put(const data_request *req, const data_set *train, const data_set *val);
 /* Empties the cache (also run at exit). */

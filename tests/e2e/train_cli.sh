@@ -112,7 +112,7 @@ check "names the bad path" grep -q "LESDE_KERNELS=sse9: not a kernel path of thi
 for v in 1G off -1; do
   expect_exit 2 "LESDE_DATA_CACHE_MB=$v" env LESDE_DATA_CACHE_MB=$v "$LESDE" sweep "$ROOT/tests/specs/smoke.ini" --dry-run
   check "LESDE_DATA_CACHE_MB=$v: says why" \
-    grep -q "^lesde: LESDE_DATA_CACHE_MB=$v: not a whole number of megabytes >= 0 (0 turns the cache off)$" "$TMP/err"
+    grep -q "^lesde: LESDE_DATA_CACHE_MB=$v: not a whole number of megabytes from 0 (no cache) to 1099511627776$" "$TMP/err"
 done
 # An empty file name is refused (it would write a hidden .tmp); a file
 # that cannot be made says why.
@@ -128,6 +128,9 @@ mkdir "$TMP/isdir.h5"
 expect_exit 1 "data --out a directory" "$LESDE" data geomnist --per-class 2 --out "$TMP/isdir.h5"
 check "data --out a directory: the reason, nothing left" \
   sh -c "grep -q '^lesde: $TMP/isdir.h5: cannot write the file (Is a directory)$' '$TMP/err' && test ! -e '$TMP/isdir.h5.tmp'"
+expect_exit 2 "LESDE_DATA_CACHE_MB over its range" env LESDE_DATA_CACHE_MB=1099511627777 "$LESDE" status "$TMP/none.h5"
+expect_exit 2 "a value with a line break" env LESDE_DATA_CACHE_MB=$'5\nx' "$LESDE" status "$TMP/none.h5"
+check "echoed on one line" test "$(wc -l <"$TMP/err")" -eq 1
 expect_exit 0 "LESDE_DATA_CACHE_MB=0 (off) is taken" env LESDE_DATA_CACHE_MB=0 "$LESDE" sweep "$ROOT/tests/specs/smoke.ini" --dry-run
 
 # lesde data
