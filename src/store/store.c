@@ -1076,8 +1076,8 @@ static void set_list(const char *sets, char *buf, size_t size)
 /* Whether the store open as file may take this spec's tasks: a lesde store
  * of this sweep, spec and --set, of a layout this lesde resumes; with
  * kernels, also one whose CNN kernels the ranks of comm run. */
-static int spec_check(MPI_Comm comm, int kernels_too, hid_t file, const spec *s, const char *path,
-                      lesde_err *e)
+static int resumes_spec(MPI_Comm comm, int kernels_too, hid_t file, const spec *s, const char *path,
+                        lesde_err *e)
 {
     char *creator = store_attr_str(file, "creator");
     char *hash = store_attr_str(file, "spec_hash");
@@ -1154,7 +1154,7 @@ int store_check_spec(const char *path, const spec *s, lesde_err *e)
         return err_set(e, LESDE_FAIL, "%s: cannot open the store: %s", path,
                        why[0] ? why : "damaged?");
     /* not the kernels: this process is not the sweep's ranks (a login node) */
-    int rc = spec_check(MPI_COMM_NULL, 0, f, s, path, e);
+    int rc = resumes_spec(MPI_COMM_NULL, 0, f, s, path, e);
     H5Fclose(f);
     return rc;
 }
@@ -1186,7 +1186,7 @@ int store_open(const char *path, const spec *s, const store_opts *o, store **out
         return err_set(e, LESDE_FAIL, "%s: cannot open the store for writing: %s", path,
                        why[0] ? why : "read-only, or damaged");
     }
-    int rc = spec_check(st->parallel ? st->comm : MPI_COMM_NULL, 1, st->file, s, path, e);
+    int rc = resumes_spec(st->parallel ? st->comm : MPI_COMM_NULL, 1, st->file, s, path, e);
     for (int i = 0; i < s->n_studies && !rc; i++) {
         rc = study_setup(st, i, 0, e);
         if (!rc) {
