@@ -210,6 +210,7 @@ int cmd_sweep(int argc, char **argv)
         spec_free(&s);
         return rc;
     }
+    run_catch_signals();
     int started = run_init(NULL, NULL);
     if (started != LESDE_OK) {
         free(only);

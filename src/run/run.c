@@ -17,13 +17,16 @@
 #include "store/store.h"
 #include "train/train.h"
 
-enum { TAG_REQ = 11, TAG_TASK = 12, TAG_STOP = 13 };
+enum { TAG_REQ = 11, TAG_TASK = 12, TAG_STOP = 13, TAG_SIGNAL = 14 };
 /* Replies that release a worker: -1, or -2 when rank 0 sent it a stop
  * message before (the worker then receives it, and cancels nothing). */
 enum { REPLY_END = -1, REPLY_END_STOPPED = -2 };
 /* What a rank reports of the task it just finished. */
 enum { R_NONE = 0, R_DONE = 1, R_FAILED = 2, R_ABANDONED = 3, R_FATAL = 4 };
-/* A request is {last task id, its R_ code, wants more, saw a stop signal}. */
+/* A request is {last task id, its R_ code, wants more, stop}; stop is
+ * SEEN_STOP once the rank has stopped, SENT_SIGNAL in the first request
+ * after it sent rank 0 a TAG_SIGNAL message of its own signal. */
+enum { SEEN_STOP = 1, SENT_SIGNAL = 2 };
 #define REQ_LEN 4
 
 /* Set by the signal handler; a handler can only talk through a global. */
@@ -53,12 +56,19 @@ typedef struct {
     /* A stop that reached one rank reaches all: rank 0 sends TAG_STOP to
      * the workers it has not released (a signal to rank 0 alone, the pid
      * that the lock and status name, or to one worker), and a worker tests
-     * for it while it polls, so --grace holds on every rank. */
+     * for it while it polls, so --grace holds on every rank. A worker's own
+     * signal reaches rank 0 at once as a TAG_SIGNAL message, which its next
+     * request announces (SENT_SIGNAL), so that rank 0 knows how many to
+     * receive before it cancels its receive of them. */
     unsigned char *released; /* master: per rank, its task loop has ended */
     MPI_Request *stops;      /* master: the TAG_STOP sends, per rank */
     int stops_sent;          /* master: sent to every unreleased worker */
     MPI_Request stop_req;    /* worker: its TAG_STOP receive */
     int64_t stop_msg;
+    MPI_Request sig_req; /* worker: its TAG_SIGNAL send; master: receive */
+    int64_t sig_msg;
+    int sig_sent, sig_told; /* worker: sent it; announced it in a request */
+    long sig_said, sig_got; /* master: announced, and received */
     MPI_Request req;
     int64_t reqbuf[REQ_LEN];
     log_progress prog;
@@ -219,6 +229,10 @@ static void notice_stop(sched *m)
                  stop_signal == SIGPIPE ? "output closed (SIGPIPE)" : "signal %d",
                  (int)stop_signal);
         begin_stop(m, what);
+        if (m->rank != 0 && !m->trivial) { /* tell rank 0 now, not after the task */
+            MPI_Isend(&m->sig_msg, 1, MPI_INT64_T, 0, TAG_SIGNAL, MPI_COMM_WORLD, &m->sig_req);
+            m->sig_sent = 1;
+        }
     } else if (m->rank != 0 && m->stop_req != MPI_REQUEST_NULL) {
         int flag = 0;
         MPI_Test(&m->stop_req, &flag, MPI_STATUS_IGNORE);
@@ -252,6 +266,38 @@ static void progress(sched *m, int force)
                         m->cost_all > 0 ? m->cost_fin / m->cost_all : 1.0, force);
 }
 
+/* Master: the workers' TAG_SIGNAL messages waiting (all: every one its
+ * worker has announced, then no receive is left posted). */
+static void take_signals(sched *m, int all)
+{
+    if (m->size < 2 || m->trivial)
+        return;
+    for (;;) {
+        int flag = 0;
+        MPI_Status stt;
+        if (all && m->sig_got >= m->sig_said) { /* no more can come */
+            MPI_Cancel(&m->sig_req);
+            MPI_Wait(&m->sig_req, MPI_STATUS_IGNORE);
+            return;
+        }
+        MPI_Test(&m->sig_req, &flag, &stt);
+        if (!flag) {
+            if (!all)
+                return;
+            nap(500);
+            continue;
+        }
+        m->sig_got++;
+        if (m->stop_seen == 0) {
+            char what[48];
+            snprintf(what, sizeof what, "rank %d saw a stop signal", stt.MPI_SOURCE);
+            begin_stop(m, what);
+        }
+        MPI_Irecv(&m->sig_msg, 1, MPI_INT64_T, MPI_ANY_SOURCE, TAG_SIGNAL, MPI_COMM_WORLD,
+                  &m->sig_req);
+    }
+}
+
 /* Master: answers every request waiting, without blocking. */
 static void master_service(sched *m)
 {
@@ -265,6 +311,7 @@ static void master_service(sched *m)
                 "may be writing the store too\n",
                 m->o->store_path, STORE_LOCK_STALE);
     }
+    take_signals(m, 0);
     while (m->size > 1 && m->active > 0) {
         int flag = 0;
         MPI_Status stt;
@@ -272,6 +319,7 @@ static void master_service(sched *m)
         if (!flag)
             break;
         account(m, m->reqbuf[0], m->reqbuf[1]);
+        m->sig_said += m->reqbuf[3] == SENT_SIGNAL;
         if (m->reqbuf[3] && m->stop_seen == 0) { /* that rank saw a stop signal */
             char what[48];
             snprintf(what, sizeof what, "rank %d saw a stop signal", stt.MPI_SOURCE);
@@ -366,19 +414,21 @@ static void worker_loop(sched *m)
     MPI_Irecv(&m->stop_msg, 1, MPI_INT64_T, 0, TAG_STOP, MPI_COMM_WORLD, &m->stop_req);
     for (;;) {
         notice_stop(m);
-        msg[3] = m->stop_seen > 0;
+        msg[3] = m->sig_sent && !m->sig_told ? SENT_SIGNAL : m->stop_seen > 0 ? SEEN_STOP : 0;
+        m->sig_told |= m->sig_sent;
         MPI_Send(msg, REQ_LEN, MPI_INT64_T, 0, TAG_REQ, MPI_COMM_WORLD);
         int64_t id = -1;
         MPI_Request r;
         MPI_Irecv(&id, 1, MPI_INT64_T, 0, TAG_TASK, MPI_COMM_WORLD, &r);
         wait_gently(&r);
-        if (id == REPLY_END_STOPPED) { /* its stop message was sent: take it */
-            wait_gently(&m->stop_req);
-            break;
-        }
-        if (id < 0) { /* no stop message comes */
-            MPI_Cancel(&m->stop_req);
-            MPI_Wait(&m->stop_req, MPI_STATUS_IGNORE);
+        if (id < 0) {
+            if (id == REPLY_END_STOPPED) { /* its stop message was sent: take it */
+                wait_gently(&m->stop_req);
+            } else { /* no stop message comes */
+                MPI_Cancel(&m->stop_req);
+                MPI_Wait(&m->stop_req, MPI_STATUS_IGNORE);
+            }
+            wait_gently(&m->sig_req); /* rank 0 receives what it was told of */
             break;
         }
         int status = run_task(m, id);
@@ -402,6 +452,9 @@ static void master_loop(sched *m)
     }
     for (int r = 0; m->stops && r < m->size; r++)
         m->stops[r] = MPI_REQUEST_NULL;
+    if (m->size > 1 && !m->trivial)
+        MPI_Irecv(&m->sig_msg, 1, MPI_INT64_T, MPI_ANY_SOURCE, TAG_SIGNAL, MPI_COMM_WORLD,
+                  &m->sig_req);
     if (m->active > 0)
         MPI_Irecv(m->reqbuf, REQ_LEN, MPI_INT64_T, MPI_ANY_SOURCE, TAG_REQ, MPI_COMM_WORLD,
                   &m->req);
@@ -423,6 +476,7 @@ static void master_loop(sched *m)
     }
     for (int r = 1; m->stops && r < m->size; r++) /* every worker took its stop */
         wait_gently(&m->stops[r]);
+    take_signals(m, 1);
     free(m->released);
     free(m->stops);
     if (!m->trivial)
@@ -551,11 +605,8 @@ static int remove_old_store(const char *path, lesde_err *e)
     return 0;
 }
 
-/* The same code on every rank; the collective calls line up. */
-int run_sweep(const spec *s, const run_opts *o, lesde_err *e)
+void run_catch_signals(void)
 {
-    sched m = {
-        .s = s, .o = o, .rank = run_rank(), .size = run_size(), .stop_req = MPI_REQUEST_NULL};
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -566,6 +617,18 @@ int run_sweep(const spec *s, const run_opts *o, lesde_err *e)
     /* Output piped into a reader that left (| head): a stop like the
      * others, not a death that leaves the lock and the running tasks. */
     sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* The same code on every rank; the collective calls line up. */
+int run_sweep(const spec *s, const run_opts *o, lesde_err *e)
+{
+    sched m = {.s = s,
+               .o = o,
+               .rank = run_rank(),
+               .size = run_size(),
+               .stop_req = MPI_REQUEST_NULL,
+               .sig_req = MPI_REQUEST_NULL};
+    run_catch_signals(); /* again: MPI_Init may have set its own */
     log_set_quiet(o->quiet || m.rank != 0);
     log_progress_start(&m.prog, o->progress_every > 0 ? o->progress_every : 10);
 
@@ -671,7 +734,8 @@ double run_bench_overhead(long n)
                .rank = run_rank(),
                .size = run_size(),
                .trivial = 1,
-               .stop_req = MPI_REQUEST_NULL};
+               .stop_req = MPI_REQUEST_NULL,
+               .sig_req = MPI_REQUEST_NULL};
     log_progress_start(&m.prog, 1e9);
     if (m.rank == 0) {
         m.queue = malloc(sizeof(long) * n);

@@ -55,6 +55,11 @@ int run_check_data(const spec *s, const unsigned char *only, lesde_err *e);
 /* The same check in this process alone (no MPI: a dry run's). */
 int run_check_data_files(const spec *s, const unsigned char *only, lesde_err *e);
 
+/* Catches the stop signals (SIGTERM, SIGINT, SIGUSR1, SIGPIPE) from here
+ * on: one that comes before run_sweep (in MPI_Init, the spec's load) is
+ * then its stop at once, not the rank's death. */
+void run_catch_signals(void);
+
 /* Runs the sweep; every rank calls it. The store's lock (store_lock_take)
  * is held by rank 0 from before the store is opened (or removed, with
  * new_store) until the end: a second sweep on the store is refused with

@@ -171,9 +171,9 @@ check "sde: both tasks left pending" sh -c "'$LESDE' status '$TMP/sdelong.h5' | 
 # (the pid that the lock and lesde status name), or to a worker. Every
 # rank abandons its task past --grace, not only the one signalled (a
 # worker used to run its SDE task of minutes to its end).
-one_rank() { # one_rank NAME WHICH(0|1)
-  local name=$1 store=$TMP/$1.h5 pid r0 target rc t0
-  "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$TMP/sdelong.ini" --store "$store" --grace 2 \
+one_rank() { # one_rank NAME WHICH(0|1) GRACE
+  local name=$1 store=$TMP/$1.h5 pid r0 target rc t0 g=$3
+  "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$TMP/sdelong.ini" --store "$store" --grace "$g" \
     >/dev/null 2>"$TMP/$name.err" &
   pid=$!
   check "$name: the store is made" wait_for 60 sh -c "'$LESDE' status '$store' >/dev/null 2>&1"
@@ -183,15 +183,19 @@ one_rank() { # one_rank NAME WHICH(0|1)
   [ "$2" = 1 ] && target=$(pgrep -f -- "[-]-store $store" | grep -vx "$r0" | grep -vx "$pid" | head -1)
   t0=$(date +%s)
   kill -TERM "$target"
+  # rank 0 says so at once: a worker's signal comes as its own message,
+  # not with the worker's next request, after its task (and its grace)
+  check "$name: rank 0 stops within 5 s of the signal (--grace $g)" \
+    wait_for 5 grep -q "no more tasks are handed out" "$TMP/$name.err"
   wait "$pid"
   rc=$?
   if [ "$rc" -eq 3 ]; then ok; else bad "$name: exit $rc, expected 3: $(tail -3 "$TMP/$name.err")"; fi
-  check "$name: every rank abandoned its task past --grace 2 (took $(($(date +%s) - t0)) s)" \
-    test $(($(date +%s) - t0)) -lt 30
+  check "$name: every rank abandoned its task past --grace $g (took $(($(date +%s) - t0)) s)" \
+    test $(($(date +%s) - t0)) -lt $((g + 30))
   check "$name: both tasks left pending" sh -c "'$LESDE' status '$store' | grep -q 'total: 0 done, 0 failed, 2 pending'"
 }
-one_rank term-rank0 0
+one_rank term-rank0 0 2
 check "term-rank0: says it stops" grep -q "signal 15: no more tasks are handed out" "$TMP/term-rank0.err"
-one_rank term-rank1 1
+one_rank term-rank1 1 10
 check "term-rank1: rank 0 says rank 1 stopped" grep -q "rank 1 saw a stop signal: no more tasks are handed out" "$TMP/term-rank1.err"
 finish
