@@ -28,6 +28,10 @@ int store_h5_is_file(const char *path, lesde_err *e);
  * process (a sweep writing its summaries, another reader) holds it briefly.
  * On failure, why holds store_h5_cause's reason. */
 hid_t store_h5_fopen(const char *path, unsigned flags, char *why, size_t size);
+/* Opens a lesde store read-only (or for summaries, read-write) that way,
+ * so `lesde status` can look at a store a sweep is writing; refuses a file
+ * that is none (e says why). */
+hid_t store_open_serial(const char *path, int write, lesde_err *e);
 
 /* A string attribute of obj (variable- or fixed-length) as a malloc'ed
  * string; NULL when absent or of another type (another program's attribute

@@ -15,10 +15,7 @@
 #include "store/h5err.h"
 #include "store/store.h"
 
-/* Opens a store read-only (or for summaries, read-write) without taking
- * HDF5's file lock, so `lesde status` can look at a store a sweep is
- * writing. Checks it is a lesde store. */
-static hid_t open_serial(const char *path, int write, lesde_err *e)
+hid_t store_open_serial(const char *path, int write, lesde_err *e)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     if (store_h5_is_file(path, e))
@@ -43,7 +40,7 @@ int store_read_root_strs(const char *path, const char *const *names, int n, char
 {
     for (int i = 0; i < n; i++)
         values[i] = NULL;
-    hid_t f = open_serial(path, 0, e);
+    hid_t f = store_open_serial(path, 0, e);
     if (f < 0)
         return e ? e->code : LESDE_FAIL;
     for (int i = 0; i < n; i++)
@@ -54,7 +51,7 @@ int store_read_root_strs(const char *path, const char *const *names, int n, char
 
 int store_check_replaceable(const char *path, lesde_err *e)
 {
-    hid_t f = open_serial(path, 0, e);
+    hid_t f = store_open_serial(path, 0, e);
     if (f < 0) {
         char why[sizeof e->msg];
         snprintf(why, sizeof why, "%s", e->msg);
@@ -69,7 +66,7 @@ int store_check_replaceable(const char *path, lesde_err *e)
 
 int store_read_spec(const char *path, char **text, char *hash17, lesde_err *e)
 {
-    hid_t f = open_serial(path, 0, e);
+    hid_t f = store_open_serial(path, 0, e);
     if (f < 0)
         return e ? e->code : LESDE_FAIL;
     *text = store_attr_str(f, "spec_text");
@@ -157,7 +154,7 @@ static void wilson_of_old(hid_t f, const char *study, const char *name, store_ar
 int store_read_array(const char *path, const char *study, const char *name,
                      store_array *a, lesde_err *e)
 {
-    hid_t f = open_serial(path, 0, e);
+    hid_t f = store_open_serial(path, 0, e);
     if (f < 0)
         return e ? e->code : LESDE_FAIL;
     int rc = read_dataset(f, study, name, a, e);
@@ -175,7 +172,7 @@ void store_array_free(store_array *a)
 
 int store_has(const char *path, const char *study, const char *name)
 {
-    hid_t f = open_serial(path, 0, NULL);
+    hid_t f = store_open_serial(path, 0, NULL);
     if (f < 0)
         return 0;
     char p[512];
@@ -197,7 +194,7 @@ int store_has(const char *path, const char *study, const char *name)
 int store_read_messages(const char *path, const char *study, char **msgs, long *n,
                         lesde_err *e)
 {
-    hid_t f = open_serial(path, 0, e);
+    hid_t f = store_open_serial(path, 0, e);
     if (f < 0)
         return e ? e->code : LESDE_FAIL;
     char p[512];
@@ -383,7 +380,7 @@ static herr_t collect(hid_t g, const char *name, const H5O_info_t *info, void *o
 
 int store_summarize(const char *path, lesde_err *e)
 {
-    hid_t f = open_serial(path, 1, e);
+    hid_t f = store_open_serial(path, 1, e);
     if (f < 0)
         return e ? e->code : LESDE_FAIL;
     int rc = LESDE_OK;

@@ -1145,14 +1145,9 @@ static int resumes_spec(MPI_Comm comm, int kernels_too, hid_t file, const spec *
 
 int store_check_spec(const char *path, const spec *s, lesde_err *e)
 {
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    if (store_h5_is_file(path, e))
-        return e ? e->code : LESDE_FAIL;
-    char why[256];
-    hid_t f = store_h5_fopen(path, H5F_ACC_RDONLY, why, sizeof why);
+    hid_t f = store_open_serial(path, 0, e);
     if (f < 0)
-        return err_set(e, LESDE_FAIL, "%s: cannot open the store: %s", path,
-                       why[0] ? why : "damaged?");
+        return e ? e->code : LESDE_FAIL;
     /* not the kernels: this process is not the sweep's ranks (a login node) */
     int rc = resumes_spec(MPI_COMM_NULL, 0, f, s, path, e);
     H5Fclose(f);
