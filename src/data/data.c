@@ -41,18 +41,27 @@ int data_kind_max_k(data_kind kind)
     return kind == DATA_GEOMNIST ? DATA_GEOMNIST_MAX_K : DATA_MAX_K;
 }
 
+/* $LESDE_CIFAR10_DIR when it names a directory, else NULL. */
+static const char *cifar10_env(void)
+{
+    const char *env = getenv(DATA_CIFAR10_ENV);
+    return env && *env ? env : NULL;
+}
+
 const char *data_default_dir(data_kind kind)
 {
     switch (kind) {
     case DATA_FASHION_MNIST:
         return DATA_FASHION_MNIST_DIR;
-    case DATA_CIFAR10: {
-        const char *env = getenv(DATA_CIFAR10_ENV);
-        return env && *env ? env : DATA_CIFAR10_DIR;
-    }
+    case DATA_CIFAR10: return cifar10_env() ? cifar10_env() : DATA_CIFAR10_DIR;
     default:
         return NULL;
     }
+}
+
+const char *data_default_origin(data_kind kind)
+{
+    return kind == DATA_CIFAR10 && cifar10_env() ? "$" DATA_CIFAR10_ENV : "the default";
 }
 
 int data_file_readable(const char *path, const char *what, lesde_err *e)

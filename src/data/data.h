@@ -114,6 +114,9 @@ void data_free(data_set *ds);
  * DATA_FASHION_MNIST_DIR; for cifar10 $LESDE_CIFAR10_DIR if set and not
  * empty, else DATA_CIFAR10_DIR; NULL for geomnist (generated). */
 const char *data_default_dir(data_kind kind);
+/* Where data_default_dir's answer comes from, for messages:
+ * "$LESDE_CIFAR10_DIR" or "the default". */
+const char *data_default_origin(data_kind kind);
 
 /* Checks, without reading them, that the files a dataset is read from are
  * there and readable (every split; GeoMNIST, generated, needs none), so

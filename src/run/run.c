@@ -266,6 +266,17 @@ static void progress(sched *m, int force)
                         m->cost_all > 0 ? m->cost_fin / m->cost_all : 1.0, force);
 }
 
+/* Master: a worker's signal, by its message or its request, is the sweep's
+ * stop (said once). */
+static void stop_from(sched *m, int worker)
+{
+    if (m->stop_seen > 0)
+        return;
+    char what[48];
+    snprintf(what, sizeof what, "rank %d saw a stop signal", worker);
+    begin_stop(m, what);
+}
+
 /* Master: the workers' TAG_SIGNAL messages waiting (all: every one its
  * worker has announced, then no receive is left posted). */
 static void take_signals(sched *m, int all)
@@ -288,11 +299,7 @@ static void take_signals(sched *m, int all)
             continue;
         }
         m->sig_got++;
-        if (m->stop_seen == 0) {
-            char what[48];
-            snprintf(what, sizeof what, "rank %d saw a stop signal", stt.MPI_SOURCE);
-            begin_stop(m, what);
-        }
+        stop_from(m, stt.MPI_SOURCE);
         MPI_Irecv(&m->sig_msg, 1, MPI_INT64_T, MPI_ANY_SOURCE, TAG_SIGNAL, MPI_COMM_WORLD,
                   &m->sig_req);
     }
@@ -320,11 +327,8 @@ static void master_service(sched *m)
             break;
         account(m, m->reqbuf[0], m->reqbuf[1]);
         m->sig_said += m->reqbuf[3] == SENT_SIGNAL;
-        if (m->reqbuf[3] && m->stop_seen == 0) { /* that rank saw a stop signal */
-            char what[48];
-            snprintf(what, sizeof what, "rank %d saw a stop signal", stt.MPI_SOURCE);
-            begin_stop(m, what);
-        }
+        if (m->reqbuf[3])
+            stop_from(m, stt.MPI_SOURCE);
         int64_t reply = REPLY_END;
         if (m->reqbuf[2] && !m->stopping && m->next < m->nq)
             reply = m->queue[m->next++];
@@ -569,12 +573,8 @@ int run_check_data_files(const spec *s, const unsigned char *only, lesde_err *e)
                 continue; /* the spec was validated: cannot happen */
             if (!data_check_files(c.dataset, c.data_dir, &de))
                 continue;
-            /* where the directory came from: the spec, $LESDE_CIFAR10_DIR, or
-             * the built-in default */
-            const char *env = c.dataset == DATA_CIFAR10 ? getenv(DATA_CIFAR10_ENV) : NULL;
-            char from[80];
-            snprintf(from, sizeof from, "not set: %s",
-                     env && *env ? "$" DATA_CIFAR10_ENV : "the default");
+            char from[80]; /* where the directory came from */
+            snprintf(from, sizeof from, "not set: %s", data_default_origin(c.dataset));
             rc = spec_error(e, s->path, st->data_line, "study '%s': %s (data_dir %s)", st->name,
                             de.msg, c.data_dir && *c.data_dir ? c.data_dir : from);
         }
