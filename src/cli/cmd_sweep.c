@@ -200,12 +200,11 @@ int cmd_sweep(int argc, char **argv)
             snprintf(def, sizeof def, "results/%s/store.h5", s.name);
             store = def;
         }
-        int there = access(store, F_OK) == 0;
-        int rc = run_check_data_files(&s, only, &e) ||
-                         (there && o.new_store && store_check_replaceable(store, &e)) ||
-                         (there && !o.new_store && store_check_spec(store, &s, &e))
-                     ? cli_fail(&e)
-                     : cli_dry_run(&s, only, wall);
+        int bad = run_check_data_files(&s, only, &e);
+        if (!bad && access(store, F_OK) == 0)
+            bad =
+                o.new_store ? store_check_replaceable(store, &e) : store_check_spec(store, &s, &e);
+        int rc = bad ? cli_fail(&e) : cli_dry_run(&s, only, wall);
         free(only);
         spec_free(&s);
         return rc;

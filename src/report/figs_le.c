@@ -156,8 +156,7 @@ static int draw_tails(report_ctx *c, const report_study *rs, const char *slice, 
             "seeds. Ahat is measured from the reference Xbar(0), and log(1+t) barely moves over "
             "the window (9.11-9.21 over the last tenth at T = 1e4), so this mostly measures the "
             "size of Ahat(T): moving the reference changes it (docs/le-sde.md, section 4). Kept "
-            "for comparison with the "
-            "slides; Figure 3c-d above is the estimator to read.",
+            "for comparison with the slides; Figure 3c-d above is the estimator to read.",
             g.where);
     return report_add_fig(
         c, g.base, "fig3cd", "Figure 3c-d: tail indices of alpha, beta, gamma", rs->st->name, slice,
