@@ -49,22 +49,31 @@ else
   slurm_log=$(cd "$build" && pwd)/slurm-tests.log
   (cd "$build" && ctest --output-on-failure --timeout 1500 -L 'slurm|idle' "$@") >"$slurm_log" 2>&1 &
   slurm_pid=$!
-  asan=${LESDE_ASAN_BUILD:-build-asan}
   # (a failed build still waits for the Slurm tests: none is left running)
+  asan=${LESDE_ASAN_BUILD:-build-asan}
   LESDE_BUILD=$asan jobs/setup.sh --test --sanitize || asan=
   # Every finding is fatal. Leaks inside Open MPI's own start-up are
-  # suppressed (tests/lsan.supp), recognised by full stacks (no fast unwind:
-  # the MPI libraries have no frame pointers). intercept_tls_get_addr=0:
-  # GCC 12's LeakSanitizer then does not track the dynamic TLS of libraries
-  # Open MPI loads and unloads, whose stale record crashes its leak scan
-  # ("Tracer caught signal 11") on some runs; those blocks stay reachable
-  # through glibc's own tables. Two tests at a time.
-  export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1:fast_unwind_on_malloc=0:intercept_tls_get_addr=0
+  # suppressed (tests/lsan.supp), recognised by the module that called
+  # malloc. ASan's fast unwinder finds that frame (the MPI libraries have no
+  # frame pointers, so it stops about there); the full unwinder, on each of
+  # HDF5's and GSL's many small allocations, made the pass take 872 s, not
+  # 498 s (docs/errors.md). tests/keep_modules.c (preloaded; ASan then lets
+  # another library come before its own) keeps the MPI components loaded
+  # to the end, so that those frames name their module.
+  # intercept_tls_get_addr=0: GCC 12's LeakSanitizer then does not track
+  # the dynamic TLS of libraries Open MPI loads, whose stale record crashed
+  # its leak scan ("Tracer caught signal 11") on some runs when they were
+  # unloaded; those blocks stay reachable through glibc's own tables. Two
+  # tests at a time.
+  export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1:fast_unwind_on_malloc=1:intercept_tls_get_addr=0:verify_asan_link_order=0
   export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
   export LSAN_OPTIONS=suppressions=$root/tests/lsan.supp:print_suppressions=0
   if [ -z "$asan" ]; then
     status=1
+  elif ! cc -shared -fPIC -O2 -o "$asan/keep_modules.so" tests/keep_modules.c; then
+    status=1
   else
+    export LD_PRELOAD=$(cd "$asan" && pwd)/keep_modules.so
     (cd "$asan" && ctest -j 2 -L 'unit|e2e' -E '^(e2e\.(sweep_resume|experiments|valgrind)|unit\.test_train_learns)$' \
        --output-on-failure --timeout 1500 "$@") || status=1
   fi
