@@ -9,9 +9,9 @@
 #      libFuzzer targets with clang (build/fuzz/) and runs each for 5 s.
 #      The Slurm tests and the idle ones (idle.lock_lost: a sweep stopped
 #      past the lock's refresh interval), which mostly wait, run beside
-#      pass 2 (their output after it).
-#   2. build-asan/ (or $LESDE_ASAN_BUILD; built beside pass 1, at nice 19,
-#      its log in build/asan-build.log): unit and end-to-end tests under
+#      the rest of pass 1 (their output after pass 2).
+#   2. build-asan/ (or $LESDE_ASAN_BUILD; built beside pass 1): unit and
+#      end-to-end tests under
 #      AddressSanitizer + UBSan; any finding aborts the test. Left out:
 #      e2e.sweep_resume (five kill -9 rounds and three signal rounds of
 #      15,000-step sweeps, timed against an uninterrupted run: minutes
@@ -43,20 +43,20 @@ build=${LESDE_BUILD:-build}
 if [ "${LESDE_SANITIZE:-1}" = 0 ]; then
   (cd "$build" && ctest --output-on-failure --timeout 1500 "$@") || status=1
 else
-  # The ASan build runs beside the first pass, at the lowest priority: that
-  # pass's tests keep about one core of the two busy (673 s of CPU in 630 s
-  # of test time), so the build takes the idle core, not the tests' time.
+  # Pass 1's other tests keep about one core of the two busy (673 s of CPU
+  # in 630 s); beside them run the Slurm tests, which mostly wait on the
+  # cluster (~10 minutes), idle.lock_lost on a stopped sweep (~2 minutes),
+  # their output printed after pass 2, and the ASan build, at the lowest
+  # priority, its log in build/asan-build.log. Beside pass 2, which keeps
+  # both cores busy, the Slurm tests made it take half as long again.
+  slurm_log=$(cd "$build" && pwd)/slurm-tests.log
+  (cd "$build" && ctest --output-on-failure --timeout 1500 -L 'slurm|idle' "$@") >"$slurm_log" 2>&1 &
+  slurm_pid=$!
   asan=${LESDE_ASAN_BUILD:-build-asan}
   asan_log=$(cd "$build" && pwd)/asan-build.log
   LESDE_BUILD=$asan nice -n 19 jobs/setup.sh --test --sanitize >"$asan_log" 2>&1 &
   asan_pid=$!
   (cd "$build" && ctest --output-on-failure --timeout 1500 -LE 'slurm|idle' "$@") || status=1
-  # The Slurm tests mostly wait on the cluster (~0.35 of a core over their
-  # ~4 minutes), idle.lock_lost on a stopped sweep (~2 minutes): they run
-  # beside the ASan build and pass, their output printed after it.
-  slurm_log=$(cd "$build" && pwd)/slurm-tests.log
-  (cd "$build" && ctest --output-on-failure --timeout 1500 -L 'slurm|idle' "$@") >"$slurm_log" 2>&1 &
-  slurm_pid=$!
   # (a failed build still waits for the Slurm tests: none is left running)
   if wait "$asan_pid"; then tail -n 1 "$asan_log"; else cat "$asan_log"; asan=; fi
   # Every finding is fatal. Leaks inside Open MPI's own start-up are
@@ -85,7 +85,7 @@ else
        --output-on-failure --timeout 1500 "$@") || status=1
   fi
   wait "$slurm_pid" || status=1
-  echo "---- the Slurm and idle tests of $build (run beside the ASan pass; $slurm_log)"
+  echo "---- the Slurm and idle tests of $build (run beside pass 1; $slurm_log)"
   cat "$slurm_log"
 fi
 exit $status

@@ -6,7 +6,7 @@
 # says nothing more), runs on, and on its way out (SIGUSR1: exit 3) leaves
 # the other sweep's lock as it found it. Two sweeps on two stores share the
 # waits, and stopped they take no CPU: this test mostly sleeps (label idle,
-# run beside the ASan pass as the Slurm tests are).
+# run beside the first pass as the Slurm tests are).
 source "$(dirname "$0")/../e2e/lib.sh"
 SPEC=$ROOT/tests/specs/smoke.ini
 LONG=(--set study.train.iters=400000) # runs until stopped
