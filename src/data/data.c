@@ -53,7 +53,10 @@ const char *data_default_dir(data_kind kind)
     switch (kind) {
     case DATA_FASHION_MNIST:
         return DATA_FASHION_MNIST_DIR;
-    case DATA_CIFAR10: return cifar10_env() ? cifar10_env() : DATA_CIFAR10_DIR;
+    case DATA_CIFAR10: {
+        const char *env = cifar10_env();
+        return env ? env : DATA_CIFAR10_DIR;
+    }
     default:
         return NULL;
     }
