@@ -125,8 +125,15 @@ static int simulate(le_sim s, const double *t, int C, const double *xbar, int K,
         rc = le_imitate_from(t, C, xbar, K, p, 0, a, b, H, r->sim[LE_VAR_T0][s], e);
     /* the reference notebooks fit the scale on class 0's logit 1 for the
      * I-model's estimates and on its logit 0 for the L-model's */
-    le_ref_opts ro = {.paths = o->ref_paths, .noise_scale = 1, .align = est == LE_MODEL_I && p > 1,
-                      .tail_iters = o->ref_tail, .seed = o->seed, .stream = (uint64_t)s};
+    le_ref_opts ro = {.paths = o->ref_paths,
+                      .noise_scale = 1,
+                      .align = est == LE_MODEL_I && p > 1,
+                      .tail_iters = o->ref_tail,
+                      .tail_n = o->ref_n,
+                      .tail_t = o->ref_t,
+                      .tail_x = o->ref_x,
+                      .seed = o->seed,
+                      .stream = (uint64_t)s};
     if (!rc)
         rc = le_imitate_reference(t, C, xbar, K, p, a, b, H, &ro, r->sim[LE_VAR_REFERENCE][s],
                                   r->ref_std[s], &r->ref_scale[s], e);

@@ -163,11 +163,11 @@ int le_imitate_reference(const double *t, int C, const double *xbar, int K, int 
         return err_set(e, LESDE_USAGE, "le_imitate_reference: the L-model needs p == K");
     int N = o->paths;
     /* Phi [D][D] row by row (column i is the image of e_i; le_euler_step),
-     * the starts y0 [N][D], one path [D], dhat [K][K], the step's scratch
-     * [(D + p + 1) D], whose first D x D hold Phi column by column at a
-     * checkpoint */
+     * the starts y0 [N][D], one path [D], their mean [D], dhat [K][K], the
+     * step's scratch [(D + p + 1) D], whose first D x D hold Phi column by
+     * column at a checkpoint */
     double *buf = malloc(sizeof(double) *
-                         (D * D + (size_t)N * D + D + (size_t)K * K + (D + (size_t)p + 1) * D));
+                         (D * D + (size_t)N * D + 2 * D + (size_t)K * K + (D + (size_t)p + 1) * D));
     gsl_rng *rng = rng_stream(o->seed, RNG_REFSIM, o->stream);
     if (!buf || !rng) {
         free(buf);
@@ -175,14 +175,25 @@ int le_imitate_reference(const double *t, int C, const double *xbar, int K, int 
             gsl_rng_free(rng);
         return err_set(e, LESDE_FAIL, "le_imitate_reference: out of memory");
     }
-    double *Phi = buf, *y0 = Phi + D * D, *yi = y0 + (size_t)N * D, *dhat = yi + D,
-           *scratch = dhat + (size_t)K * K, *cols = scratch;
+    double *Phi = buf, *y0 = Phi + D * D, *yi = y0 + (size_t)N * D, *ybar = yi + D,
+           *dhat = ybar + D, *scratch = dhat + (size_t)K * K, *cols = scratch;
     le_ode_dhat(K, dhat);
     draw_starts(rng, xbar, K, p, o, y0);
     gsl_rng_free(rng);
     memset(Phi, 0, sizeof(double) * D * D);
     for (size_t i = 0; i < D; i++)
         Phi[i * D + i] = 1;
+
+    /* the mean start: at a tail record the mean path's coordinate align of
+     * class 0 is row align of Phi times it (the dynamics are linear) */
+    memset(ybar, 0, sizeof(double) * D);
+    for (int i = 0; i < N; i++)
+        for (size_t r = 0; r < D; r++)
+            ybar[r] += y0[(size_t)i * D + r] / N;
+    double s_tail = 0;
+    int j = 0;
+    for (; j < o->tail_n && o->tail_t[j] == t[0]; j++)
+        s_tail += ybar[o->align];
 
     /* Euler from iteration t[0], step 1; at each checkpoint, every path
      * y_i = Phi y0_i, its mean and (Welford) spread */
@@ -192,6 +203,14 @@ int le_imitate_reference(const double *t, int C, const double *xbar, int K, int 
         for (; it < t[c]; it++) {
             double a = at_iter(t, alpha, C, it + 1, &ca), b = at_iter(t, beta, C, it + 1, &cb);
             le_euler_step(Phi, K, p, H, dhat, a, b, scratch);
+            if (j < o->tail_n && o->tail_t[j] == it + 1) {
+                const double *row = Phi + (size_t)o->align * D;
+                double v = 0;
+                for (size_t col = 0; col < D; col++)
+                    v += row[col] * ybar[col];
+                s_tail += v;
+                j++;
+            }
         }
         for (size_t r = 0; r < D; r++)
             for (size_t col = 0; col < D; col++)
@@ -219,17 +238,33 @@ int le_imitate_reference(const double *t, int C, const double *xbar, int K, int 
                 m2[r] = N > 1 ? sqrt(m2[r] / (N - 1)) : 0.0;
     }
     free(buf);
+    if (j < o->tail_n) {
+        fill_nan(mean, (size_t)C * D);
+        if (std)
+            fill_nan(std, (size_t)C * D);
+        return err_set(e, LESDE_USAGE,
+                       "le_imitate_reference: tail record %d (t = %g) is not an iteration "
+                       "t_0 + 1, 2, ... of [%g, %g] in increasing order",
+                       j, o->tail_t[j], t[0], t[C - 1]);
+    }
 
     /* the one scalar, from class 0's coordinate align over the last
-     * tail_iters iterations */
+     * tail_iters iterations: the records given, else the checkpoints */
     double T = t[C - 1], g = 0, s = 0;
     int n = 0;
-    for (int c = 0; c < C; c++)
-        if (t[c] >= T - o->tail_iters) {
-            g += xbar[(size_t)c * D + o->align];
-            s += mean[(size_t)c * D + o->align];
-            n++;
-        }
+    if (o->tail_n > 0) {
+        for (int r = 0; r < o->tail_n; r++)
+            g += o->tail_x[(size_t)r * D + o->align];
+        s = s_tail;
+        n = o->tail_n;
+    } else {
+        for (int c = 0; c < C; c++)
+            if (t[c] >= T - o->tail_iters) {
+                g += xbar[(size_t)c * D + o->align];
+                s += mean[(size_t)c * D + o->align];
+                n++;
+            }
+    }
     double f = n && s != 0 ? g / s : NAN;
     *scale = f;
     for (size_t i = 0; i < (size_t)C * D; i++) {

@@ -37,7 +37,9 @@ int le_imitate_from(const double *t, int C, const double *xbar, int K, int p, in
  *     beta interpolated to each iteration;
  *   * the mean across paths multiplied by one scalar, scale = the genuine
  *     Xbar^0_align averaged over the checkpoints of the last tail_iters
- *     iterations, divided by the same average of the mean path.
+ *     iterations, divided by the same average of the mean path; or, when
+ *     tail_n > 0, averaged over the tail_n records given instead (the
+ *     reference code's every iteration of that window).
  * The dynamics are linear, so every path is Phi(t) y_0 with Phi the
  * transition matrix of the Euler steps: lesde propagates Phi (K p columns)
  * rather than the paths, then gives each path its start: the same numbers,
@@ -49,6 +51,9 @@ typedef struct {
     double noise_scale; /* 1 in the reference code */
     int align;          /* the coordinate of class 0 the scale is fitted on */
     double tail_iters;  /* 1000 in the reference code */
+    int tail_n;         /* records of the genuine means in that window (0: none) */
+    const double *tail_t; /* [tail_n] their iterations: increasing, t_0 + an integer */
+    const double *tail_x; /* [tail_n][K][p] */
     uint64_t seed;
     uint64_t stream;    /* keeps the draws of several simulations of a task apart */
 } le_ref_opts;

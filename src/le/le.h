@@ -30,6 +30,13 @@ typedef struct {
     int ref_paths;         /* reference method: noisy starts averaged (default 200) */
     double ref_tail;       /* reference method: iterations of the rescaling window
                               at the end (default 1000) */
+    /* Data of one run, not a setting: the genuine means recorded at extra
+     * iterations of that window (the reference code records every one),
+     * averaged there instead of the checkpoints. ref_n of them (0, the
+     * default: the checkpoints), ref_t [ref_n] increasing integers in
+     * [t_0, T], ref_x [ref_n][K][p]. */
+    int ref_n;
+    const double *ref_t, *ref_x;
     uint64_t seed;         /* of the reference method's noise (the task's seed) */
 } le_fit_opts;
 

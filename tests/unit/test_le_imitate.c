@@ -325,6 +325,98 @@ static void test_reference(void)
     free(y0);
 }
 
+/* The scalar from records of the window (ref_every), not its checkpoints:
+ *  * records at every iteration of the last 1,000 whose coordinate align is
+ *    twice the unscaled mean path there (read off a run with a checkpoint at
+ *    every iteration) give the scale 2: the path is taken at the records'
+ *    own iterations (one off would be ~1e-3 off here);
+ *  * records at the window's checkpoints, equal to the means there, give the
+ *    checkpoints' scale;
+ *  * records off the Euler grid or out of order are refused. */
+static void test_reference_records(void)
+{
+    enum { C = 101, K = 3, p = 3, D = K * p, T = 10000, R = 1000 };
+    double t[C], al[C], be[C], x0[D] = {0.3, -0.2, 0.15, 0.1, 0.4, -0.3, -0.25, 0.2, 0.35};
+    double *td = malloc(sizeof(double) * (T + 1)), *ald = malloc(sizeof(double) * (T + 1)),
+           *bed = malloc(sizeof(double) * (T + 1)), *yd = malloc(sizeof(double) * (T + 1) * D);
+    double *x = malloc(sizeof(double) * C * D), *y = malloc(sizeof(double) * C * D);
+    double rt[R], *rx = malloc(sizeof(double) * R * D), scale_d, scale;
+    lesde_err e;
+    for (int c = 0; c < C; c++) {
+        t[c] = 100.0 * c;
+        al[c] = 2e-3;
+        be[c] = -2e-3;
+        for (int j = 0; j < D; j++) /* genuine means: only t_0 and the window matter */
+            x[c * D + j] = x0[j] * (1 + 0.01 * c);
+    }
+    for (int i = 0; i <= T; i++) {
+        td[i] = i;
+        ald[i] = 2e-3;
+        bed[i] = -2e-3;
+    }
+    memcpy(yd, x, sizeof(double) * D); /* the same t_0: the same starts */
+    for (int i = 1; i <= T; i++)
+        for (int j = 0; j < D; j++)
+            yd[i * D + j] = 1.0; /* any nonzero genuine values: only the path is read */
+    le_ref_opts o = {
+        .paths = 200, .noise_scale = 1, .align = 0, .tail_iters = 1000, .seed = 42, .stream = 1};
+    double *md = malloc(sizeof(double) * (T + 1) * D);
+    CHECK(le_imitate_reference(td, T + 1, yd, K, p, ald, bed, LE_MODEL_L, &o, md, NULL, &scale_d,
+                               &e) == 0,
+          "%s", e.msg);
+    for (int r = 0; r < R; r++) {
+        rt[r] = T - R + 1 + r;
+        for (int j = 0; j < D; j++)
+            rx[r * D + j] = 0.5;
+        rx[r * D + o.align] = 2 * md[(size_t)(T - R + 1 + r) * D + o.align] / scale_d;
+    }
+    le_ref_opts orec = o;
+    orec.tail_n = R;
+    orec.tail_t = rt;
+    orec.tail_x = rx;
+    CHECK(le_imitate_reference(t, C, x, K, p, al, be, LE_MODEL_L, &orec, y, NULL, &scale, &e) == 0,
+          "%s", e.msg);
+    CHECK(fabs(scale / 2 - 1) < 1e-12, "records at every iteration: scale %.15g (2)", scale);
+    printf("  reference method from 1,000 records: scale %.15g (2)\n", scale);
+
+    /* records at the window's 11 checkpoints, t = 9000 .. 10000 */
+    double scale_ck;
+    CHECK(le_imitate_reference(t, C, x, K, p, al, be, LE_MODEL_L, &o, y, NULL, &scale_ck, &e) == 0,
+          "%s", e.msg);
+    orec.tail_n = 11;
+    for (int r = 0; r < 11; r++) {
+        rt[r] = t[C - 11 + r];
+        memcpy(rx + r * D, x + (C - 11 + r) * D, sizeof(double) * D);
+    }
+    CHECK(le_imitate_reference(t, C, x, K, p, al, be, LE_MODEL_L, &orec, y, NULL, &scale, &e) == 0,
+          "%s", e.msg);
+    CHECK(fabs(scale / scale_ck - 1) < 1e-12, "records at the checkpoints: %.15g, %.15g", scale,
+          scale_ck);
+
+    rt[3] = rt[2]; /* out of order */
+    CHECK(le_imitate_reference(t, C, x, K, p, al, be, LE_MODEL_L, &orec, y, NULL, &scale, &e) ==
+                  LESDE_USAGE &&
+              isnan(scale),
+          "records out of order refused");
+    rt[3] = 9300.5; /* off the grid */
+    CHECK(le_imitate_reference(t, C, x, K, p, al, be, LE_MODEL_L, &orec, y, NULL, &scale, &e) ==
+              LESDE_USAGE,
+          "a record off the iterations refused");
+    rt[3] = 9300;
+    rt[10] = T + 1; /* after T */
+    CHECK(le_imitate_reference(t, C, x, K, p, al, be, LE_MODEL_L, &orec, y, NULL, &scale, &e) ==
+              LESDE_USAGE,
+          "a record after T refused: %s", e.msg);
+    free(td);
+    free(ald);
+    free(bed);
+    free(yd);
+    free(md);
+    free(x);
+    free(y);
+    free(rx);
+}
+
 /* K = 2, p = 1, I-model, beta = 0: each Euler step multiplies a path by
  * 1 + alpha(u)/2, u the iteration the step ends at (the step from it to
  * it + 1 uses alpha(it + 1)). Checkpoints 0, 2, 4 with alpha 0.1, 0.3, 0.5
@@ -475,6 +567,7 @@ int main(void)
     test_plateau();
     test_euler_step();
     test_reference();
+    test_reference_records();
     test_reference_hand();
     test_etf_baseline();
     test_cmean_baseline();
