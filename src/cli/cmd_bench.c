@@ -271,9 +271,9 @@ static int dry_study(dry_cache *dc, const spec *s, int st, double *sec)
         double data = dry_data_seconds(dc, &c, ss->name);
         /* a training loop keeps no gradient: the nograd step */
         double steps = (double)c.iters * b->us_per_step_nograd * 1e-6;
-        double infer = ((double)c.checkpoints * c.probe_per_class +
-                        (double)train_val_checkpoints(&c) * c.val_per_class) * c.k /
-                       b->infer_samples_per_s;
+        double infer = (((double)c.checkpoints + train_ref_records(&c, NULL)) * c.probe_per_class +
+                        (double)train_val_checkpoints(&c) * c.val_per_class) *
+                       c.k / b->infer_samples_per_s;
         double fit = c.fit ? (double)c.iters * dry_fit_step(dc, c.k) : 0;
         sec[p] = (data > 0 ? data : 0) + steps + infer + fit;
     }

@@ -166,6 +166,44 @@ out:
     return rc;
 }
 
+/* The records of the reference method's window of that task (ref_every),
+ * when the store has them: t [R] and xbar [R][K][K]; *R = 0 when not. */
+static int load_ref(const char *path, const char *study, long task, int K, double **t, int *R,
+                    double **xbar, lesde_err *e)
+{
+    *R = 0;
+    if (!store_has(path, study, "ref_t"))
+        return LESDE_OK;
+    store_array at, ax;
+    if (store_read_array(path, study, "ref_t", &at, e))
+        return e->code;
+    if (store_read_array(path, study, "xbar_ref", &ax, e)) {
+        store_array_free(&at);
+        return e->code;
+    }
+    long Rmax = at.dims[at.ndim - 1], Kmax = ax.dims[ax.ndim - 1];
+    const double *tt = at.data + task * Rmax, *xx = ax.data + task * Rmax * Kmax * Kmax;
+    int n = 0, rc = LESDE_OK;
+    while (n < Rmax && tt[n] >= 0) /* padded with -1 */
+        n++;
+    *t = malloc(sizeof(double) * (n ? n : 1));
+    *xbar = malloc(sizeof(double) * (n ? n : 1) * K * K);
+    if (!*t || !*xbar) {
+        rc = err_set(e, LESDE_FAIL, "out of memory");
+        n = 0;
+    }
+    for (int i = 0; i < n; i++) {
+        (*t)[i] = tt[i];
+        for (int a = 0; a < K; a++)
+            for (int b = 0; b < K; b++)
+                (*xbar)[(i * K + a) * K + b] = xx[(i * Kmax + a) * Kmax + b];
+    }
+    *R = n;
+    store_array_free(&at);
+    store_array_free(&ax);
+    return rc;
+}
+
 /* Final RD_k(T), mean over the classes; NaN when any is. */
 static double final_rd(const double *rd, int C, int K)
 {
@@ -356,13 +394,15 @@ int cmd_fit(int argc, char **argv)
     int is_h5 = got == 8 && !memcmp(sig, "\211HDF\r\n\032\n", 8);
 
     lesde_err e = {0};
-    double *t = NULL, *xbar = NULL;
-    int C = 0, K = 0, p = 0, rc;
+    double *t = NULL, *xbar = NULL, *ref_t = NULL, *ref_x = NULL;
+    int C = 0, K = 0, p = 0, R = 0, rc;
     if (is_h5) {
         char name[SPEC_NAME_MAX];
         rc = pick_study(in, study, name, sizeof name, &e);
         if (!rc)
             rc = load_store(in, name, task, &t, &C, &xbar, &K, &e);
+        if (!rc)
+            rc = load_ref(in, name, task, K, &ref_t, &R, &ref_x, &e);
         p = K;
         le_fit_opts own;
         if (!rc && task_fit_opts(in, name, task, &own) == 0) {
@@ -383,6 +423,9 @@ int cmd_fit(int argc, char **argv)
         return cli_fail(&e);
     le_fit_result r;
     fo.seed = (uint64_t)seed;
+    fo.ref_n = R; /* the run's own records of the reference window, if any */
+    fo.ref_t = ref_t;
+    fo.ref_x = ref_x;
     rc = le_fit(t, C, xbar, K, p, &fo, &r, &e);
     int fitted = rc == LESDE_OK;
     store_fit_paths paths = {.paths = (int)npaths, .noise_scale = noise_scale};
@@ -417,5 +460,7 @@ int cmd_fit(int argc, char **argv)
     }
     free(t);
     free(xbar);
+    free(ref_t);
+    free(ref_x);
     return rc ? cli_fail(&e) : 0;
 }

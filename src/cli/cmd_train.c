@@ -39,6 +39,9 @@ static void help(void)
            "                          (default: C, at most %d)\n"
            "  --probe-per-class N     probe samples per class (default %d)\n"
            "  --snapshots S           checkpoints with per-sample probe logits (default %d)\n"
+           "  --ref-every N           also record the probe every N iterations of the last\n"
+           "                          1,000, where the reference method fits its scalar\n"
+           "                          (1: as the reference code; default 0: its checkpoints)\n"
            "  --seed S                seed of data, init and sample order (default 0)\n"
            "  --no-fit                skip the LE fit\n"
            "  --sg-order N            Savitzky-Golay order (default %d)\n"
@@ -92,6 +95,8 @@ static char *spec_text(const train_config *c)
                      c->probe_per_class,
                      c->snapshots, c->fit ? "true" : "false", c->fit_opts.sg_order,
                      c->fit_opts.sg_window, c->fit_opts.tail_frac);
+    if (c->ref_every)
+        n += snprintf(t + n, 8192 - n, "ref_every = %d\n", c->ref_every);
     if (c->data_dir)
         n += snprintf(t + n, 8192 - n, "data_dir = %s\n", c->data_dir);
     if (c->n_class_ids)
@@ -106,7 +111,7 @@ int cmd_train(int argc, char **argv)
         {"class-ids", 1, 0, 'I'}, {"train-per-class", 1, 0, 'n'},
         {"val-per-class", 1, 0, 'v'}, {"p-err", 1, 0, 'p'}, {"iters", 1, 0, 'T'},
         {"lr", 1, 0, 'l'}, {"checkpoints", 1, 0, 'c'}, {"log-spacing", 0, 0, 'L'},
-        {"val-checkpoints", 1, 0, 'A'},
+        {"val-checkpoints", 1, 0, 'A'}, {"ref-every", 1, 0, 'R'},
         {"probe-per-class", 1, 0, 'P'}, {"snapshots", 1, 0, 'S'}, {"seed", 1, 0, 's'},
         {"no-fit", 0, 0, 'F'}, {"sg-order", 1, 0, 'o'}, {"sg-window", 1, 0, 'w'},
         {"tail-frac", 1, 0, 'f'}, {"save-data", 0, 0, 'X'}, {"out", 1, 0, 'O'},
@@ -140,14 +145,15 @@ int cmd_train(int argc, char **argv)
             break;
         }
         case 'k': case 'n': case 'v': case 'T': case 'c': case 'P': case 'S':
-        case 's': case 'o': case 'A':
+        case 's': case 'o': case 'A': case 'R':
             if (cli_long(optarg, &v))
                 return cli_usage("train", "--%s needs an integer, not '%s'",
                                  ch == 'k' ? "classes" : ch == 'n' ? "train-per-class"
                                  : ch == 'v' ? "val-per-class" : ch == 'T' ? "iters"
                                  : ch == 'c' ? "checkpoints" : ch == 'P' ? "probe-per-class"
                                  : ch == 'S' ? "snapshots" : ch == 's' ? "seed"
-                                 : ch == 'A' ? "val-checkpoints" : "sg-order",
+                                 : ch == 'A' ? "val-checkpoints" : ch == 'R' ? "ref-every"
+                                 : "sg-order",
                                  optarg);
             if (ch == 's' && v < 0)
                 return cli_usage("train", "--seed must be non-negative");
@@ -160,6 +166,7 @@ int cmd_train(int argc, char **argv)
             case 'T': c.iters = v; break;
             case 'c': c.checkpoints = (int)v; break;
             case 'A': c.val_checkpoints = (int)v; break;
+            case 'R': c.ref_every = (int)v; break;
             case 'P': c.probe_per_class = (int)v; break;
             case 'S': c.snapshots = (int)v; break;
             case 's': c.seed = (uint64_t)v; break;

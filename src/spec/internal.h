@@ -77,6 +77,7 @@ typedef enum {
     SPEC_F_SIM_WINDOW,
     SPEC_F_PLATEAU_FACTOR,
     SPEC_F_REF_PATHS,
+    SPEC_F_REF_EVERY,
     /* sde */
     SPEC_F_SDE_K,
     SPEC_F_SDE_P,

@@ -54,6 +54,7 @@ const spec_key_def spec_keys[] = {
     NUM("tail_frac", SPEC_TRAIN, SPEC_T_REAL, SPEC_F_TAIL_FRAC, 0, 1, 1, 0),
     NUM("plateau_factor", SPEC_TRAIN, SPEC_T_REAL, SPEC_F_PLATEAU_FACTOR, 1, INFINITY, 1, 1),
     NUM("ref_paths", SPEC_TRAIN, SPEC_T_INT, SPEC_F_REF_PATHS, 1, 1e5, 0, 0),
+    NUM("ref_every", SPEC_TRAIN, SPEC_T_INT, SPEC_F_REF_EVERY, 0, 1e7, 0, 0),
     NUM("seeds", SPEC_TRAIN, SPEC_T_SEEDS, SPEC_F_SEEDS, 0, BIG, 0, 0),
     /* sde: le_sde_config */
     NUM("classes", SPEC_SDE, SPEC_T_INT, SPEC_F_SDE_K, 2, 1000, 0, 0),
@@ -120,6 +121,7 @@ double spec_field_get(spec_field f, const train_config *tc, const le_sde_config 
     case SPEC_F_SIM_WINDOW: return tc->fit_opts.sim_window;
     case SPEC_F_PLATEAU_FACTOR: return tc->fit_opts.plateau_factor;
     case SPEC_F_REF_PATHS: return tc->fit_opts.ref_paths;
+    case SPEC_F_REF_EVERY: return tc->ref_every;
     case SPEC_F_SDE_K: return sc->K;
     case SPEC_F_SDE_P: return sc->p;
     case SPEC_F_SDE_N: return sc->n;
@@ -158,6 +160,7 @@ void spec_field_set(spec_field f, double v, train_config *tc, le_sde_config *sc)
     case SPEC_F_SIM_WINDOW: tc->fit_opts.sim_window = v; break;
     case SPEC_F_PLATEAU_FACTOR: tc->fit_opts.plateau_factor = v; break;
     case SPEC_F_REF_PATHS: tc->fit_opts.ref_paths = (int)v; break;
+    case SPEC_F_REF_EVERY: tc->ref_every = (int)v; break;
     case SPEC_F_SDE_K: sc->K = (int)v; break;
     case SPEC_F_SDE_P: sc->p = (int)v; break;
     case SPEC_F_SDE_N: sc->n = (int)v; break;

@@ -929,7 +929,8 @@ static double task_cost(const spec_study *st, const train_config *tc, const le_s
         double infer = tc->dataset == DATA_CIFAR10 ? 1.5 : 1.0; /* 3 input channels */
         double steps = 3.6 * (double)tc->iters;
         double record = (double)tc->k * ((double)train_val_checkpoints(tc) * tc->val_per_class +
-                                         (double)tc->checkpoints * tc->probe_per_class);
+                                         ((double)tc->checkpoints + train_ref_records(tc, NULL)) *
+                                             tc->probe_per_class);
         double data = 0.5 * tc->k * (tc->train_per_class + tc->val_per_class);
         /* the fit's reference method: Euler steps of a K^2 x K^2 propagator,
          * about 2e-4 K^4 forward passes a step (the dry run's self-benchmark

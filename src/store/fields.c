@@ -13,20 +13,70 @@
 
 enum {
     /* task bookkeeping */
-    F_STATUS, F_RANK, F_WALL, F_FINISHED, F_MESSAGE,
+    F_STATUS,
+    F_RANK,
+    F_WALL,
+    F_FINISHED,
+    F_MESSAGE,
     /* train */
-    F_T, F_VAL_T, F_XBAR_PROBE, F_XBAR_VAL, F_PROBE_LOSS, F_PROBE_ACC, F_VAL_LOSS, F_VAL_ACC,
-    F_FINAL_ACC, F_FINAL_LOSS, F_SNAP_C, F_SNAP_LOGITS, F_PROBE_INDEX, F_PROBE_LABEL,
-    F_PROBE_CLEAN, F_SAMPLE_INDEX, F_TRAIN_SEC, F_FIT_SEC, F_INIT0,
-    F_FIT_A = F_INIT0 + CNN_NUM_TENSORS, F_FIT_B, F_FIT_ALPHA, F_FIT_BETA, F_FIT_ALPHA_SIM,
-    F_FIT_BETA_SIM, F_TAIL, F_TAIL_REF0, F_TAIL_LOCAL, F_TAIL_LOCAL_T, F_PLATEAU_T,
-    F_SIM0, /* F_SIM0 + variant: fit/sim_<variant> */
+    F_T,
+    F_VAL_T,
+    F_XBAR_PROBE,
+    F_XBAR_VAL,
+    F_PROBE_LOSS,
+    F_PROBE_ACC,
+    F_VAL_LOSS,
+    F_VAL_ACC,
+    F_FINAL_ACC,
+    F_FINAL_LOSS,
+    F_SNAP_C,
+    F_SNAP_LOGITS,
+    F_PROBE_INDEX,
+    F_PROBE_LABEL,
+    F_PROBE_CLEAN,
+    F_SAMPLE_INDEX,
+    F_TRAIN_SEC,
+    F_FIT_SEC,
+    F_INIT0,
+    F_FIT_A = F_INIT0 + CNN_NUM_TENSORS,
+    F_FIT_B,
+    F_FIT_ALPHA,
+    F_FIT_BETA,
+    F_FIT_ALPHA_SIM,
+    F_FIT_BETA_SIM,
+    F_TAIL,
+    F_TAIL_REF0,
+    F_TAIL_LOCAL,
+    F_TAIL_LOCAL_T,
+    F_PLATEAU_T,
+    F_SIM0,                           /* F_SIM0 + variant: fit/sim_<variant> */
     F_RD0 = F_SIM0 + LE_NUM_VARIANTS, /* fit/rd_<variant> */
-    F_REF_SCALE = F_RD0 + LE_NUM_VARIANTS, F_REF_STD, F_S, F_RD_ETF, F_RD_CMEAN, F_ETF, F_SPREAD, F_SNAP_SEP_FRAC,
-    F_SNAP_SEP_ALL, F_SNAP_NC1, F_SNAP_SEP_FRAC_CLEAN, F_SNAP_SEP_ALL_CLEAN, F_SNAP_NC1_CLEAN,
-    F_TRAIN_X, F_TRAIN_LABEL, F_TRAIN_CLEAN, F_VAL_X, F_VAL_LABEL,
+    F_REF_SCALE = F_RD0 + LE_NUM_VARIANTS,
+    F_REF_STD,
+    F_S,
+    F_RD_ETF,
+    F_RD_CMEAN,
+    F_ETF,
+    F_SPREAD,
+    F_SNAP_SEP_FRAC,
+    F_SNAP_SEP_ALL,
+    F_SNAP_NC1,
+    F_SNAP_SEP_FRAC_CLEAN,
+    F_SNAP_SEP_ALL_CLEAN,
+    F_SNAP_NC1_CLEAN,
+    F_TRAIN_X,
+    F_TRAIN_LABEL,
+    F_TRAIN_CLEAN,
+    F_VAL_X,
+    F_VAL_LABEL,
+    F_REF_T,
+    F_XBAR_REF,
     /* sde */
-    F_OBS_T, F_SEP_ALL, F_SEP_FRAC, F_SDE_ETF, F_MARGIN
+    F_OBS_T,
+    F_SEP_ALL,
+    F_SEP_FRAC,
+    F_SDE_ETF,
+    F_MARGIN
 };
 
 size_t field_elsize(field_type t)
@@ -81,7 +131,7 @@ int field_has_axis(const field *f, const char *key)
 #define SAME_OVER_ANY                                                                              \
     "val_per_class", "p_err", "rho", "lr", "checkpoints", "spacing", "val_checkpoints",            \
         "probe_per_class", "snapshots", "fit", "sg_order", "sg_window", "sim_window", "tail_frac", \
-        "plateau_factor", "ref_paths"
+        "plateau_factor", "ref_paths", "ref_every"
 const char *const fields_same_init[] = {SAME_OVER_ANY, "train_per_class", "iters", NULL};
 const char *const fields_same_order[] = {SAME_OVER_ANY, NULL};
 #undef SAME_OVER_ANY
@@ -131,6 +181,7 @@ int fields_maxima(const spec *s, int study, int save_data, field_maxima *m)
         m->CH = MAX(m->CH, data_kind_channels(c.dataset));
         m->NT = MAX(m->NT, (long)c.train_per_class * c.k);
         m->NV = MAX(m->NV, (long)c.val_per_class * c.k);
+        m->R = MAX(m->R, (long)train_ref_records(&c, NULL));
         m->fit |= c.fit;
 #undef MAX
     }
@@ -192,6 +243,14 @@ int fields_list(spec_kind kind, const field_maxima *m, field *out)
     add(out, &n, "val_t", FT_I64, F_VAL_T, 0, "iterations", "validation checkpoint iterations", 1, V, "val_checkpoint");
     add(out, &n, "xbar_probe", FT_F64, F_XBAR_PROBE, 1, "logit", "mean probe logits by training label", 3, C, "checkpoint", K, "class", K, "feature");
     add(out, &n, "xbar_val", FT_F64, F_XBAR_VAL, 1, "logit", "mean validation logits by clean label", 3, V, "val_checkpoint", K, "class", K, "feature");
+    if (m->R > 0) { /* ref_every: the reference method's window, recorded densely */
+        add(out, &n, "ref_t", FT_I64, F_REF_T, 0, "iterations",
+            "iterations of the records in the reference method's rescaling window", 1, m->R,
+            "ref_record");
+        add(out, &n, "xbar_ref", FT_F64, F_XBAR_REF, 0, "logit",
+            "mean probe logits by training label in the reference method's rescaling window", 3,
+            m->R, "ref_record", K, "class", K, "feature");
+    }
     add(out, &n, "probe_loss", FT_F64, F_PROBE_LOSS, 1, "nats", "probe cross-entropy (training labels)", 1, C, "checkpoint");
     add(out, &n, "probe_acc", FT_F64, F_PROBE_ACC, 1, "", "probe accuracy (training labels)", 1, C, "checkpoint")->unit_range = 1;
     add(out, &n, "val_loss", FT_F64, F_VAL_LOSS, 1, "nats", "validation cross-entropy (clean labels)", 1, V, "val_checkpoint");
@@ -475,6 +534,11 @@ void fields_pack_train(const field *f, const train_result *r, void *buf)
         break;
     case F_XBAR_PROBE: put(f, buf, r->xbar_probe, 3, C, K, K); break;
     case F_XBAR_VAL: put(f, buf, r->xbar_val, 3, V, K, K); break;
+    case F_REF_T:
+        for (long j = 0; j < r->R; j++)
+            ((int64_t *)buf)[j] = r->ref_t[j];
+        break;
+    case F_XBAR_REF: put(f, buf, r->xbar_ref, 3, (long)r->R, K, K); break;
     case F_PROBE_LOSS: put(f, buf, r->probe_loss, 1, C); break;
     case F_PROBE_ACC: put(f, buf, r->probe_acc, 1, C); break;
     case F_VAL_LOSS: put(f, buf, r->val_loss, 1, V); break;

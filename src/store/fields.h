@@ -44,7 +44,7 @@ typedef struct {
 } field;
 
 typedef struct {
-    long K, C, S, NP, T, CH, NT, NV, O, V; /* maxima over the study's grid */
+    long K, C, S, NP, T, CH, NT, NV, O, V, R; /* maxima over the study's grid */
     int fit, save_data;
     int ckpt_shared;      /* every task has the same checkpoint schedule... */
     long *ckpt_t;         /* ...these C iterations (malloc'ed; else NULL) */

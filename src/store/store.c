@@ -560,6 +560,7 @@ static void study_params(hid_t g, const spec_study *ss)
         param_real(g, ss, "sim_window", c->fit_opts.sim_window);
         param_real(g, ss, "plateau_factor", c->fit_opts.plateau_factor);
         param_int(g, ss, "ref_paths", c->fit_opts.ref_paths);
+        param_int(g, ss, "ref_every", c->ref_every); /* absent (older stores): 0 */
         if (c->data_dir) /* where the files were read (not hashed: not a parameter) */
             param_word(g, ss, "data_dir", c->data_dir);
         store_h5_attr_int(g, "batch_size", 1);

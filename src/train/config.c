@@ -58,6 +58,9 @@ int train_config_check(const train_config *c, lesde_err *e)
     if (c->snapshots < 0 || c->snapshots > c->checkpoints)
         return err_set(e, LESDE_USAGE, "snapshots must be in 0..%d, not %d",
                        c->checkpoints, c->snapshots);
+    if (c->ref_every < 0)
+        return err_set(e, LESDE_USAGE, "ref_every must be 0 (off) or positive, not %d",
+                       c->ref_every);
     if (c->fit_opts.sg_order < 1 || c->fit_opts.sg_order > 6)
         return err_set(e, LESDE_USAGE, "Savitzky-Golay order must be in 1..6");
     if (!(c->fit_opts.tail_frac > 0 && c->fit_opts.tail_frac <= 1))
@@ -70,6 +73,19 @@ int train_val_checkpoints(const train_config *c)
     if (c->val_checkpoints > 0)
         return c->val_checkpoints;
     return c->checkpoints < TRAIN_VAL_CHECKPOINTS ? c->checkpoints : TRAIN_VAL_CHECKPOINTS;
+}
+
+int train_ref_records(const train_config *c, long *out)
+{
+    if (c->ref_every <= 0 || c->iters < 1)
+        return 0;
+    long every = c->ref_every, n = (long)(c->fit_opts.ref_tail / every), fit = c->iters / every + 1;
+    n = n < fit ? n : fit;
+    if (n < 1)
+        n = 1; /* a window shorter than the stride still records T */
+    for (long j = 0; out && j < n; j++)
+        out[j] = c->iters - every * (n - 1 - j);
+    return (int)n;
 }
 
 int train_checkpoints(long T, int count, int log_spacing, long *out)

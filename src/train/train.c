@@ -104,6 +104,8 @@ static int alloc_result(train_result *o, const train_config *cfg, int n_train, i
     int K = cfg->k, C = o->C, S = o->S, V = o->V;
     o->t = xcalloc(C, sizeof(long), fail);
     o->val_t = xcalloc(V, sizeof(long), fail);
+    o->ref_t = xcalloc(o->R, sizeof(long), fail);
+    o->xbar_ref = xcalloc((size_t)o->R * K * K, sizeof(double), fail);
     o->xbar_probe = xcalloc((size_t)C * K * K, sizeof(double), fail);
     o->xbar_val = xcalloc((size_t)V * K * K, sizeof(double), fail);
     o->probe_loss = xcalloc(C, sizeof(double), fail);
@@ -164,6 +166,7 @@ int train_run(const train_config *cfg, train_result *out, lesde_err *e)
     out->C = train_checkpoints(cfg->iters, cfg->checkpoints, cfg->log_spacing, ckpt);
     out->V = train_checkpoints(cfg->iters, train_val_checkpoints(cfg), 0, vckpt);
     out->S = cfg->snapshots < out->C ? cfg->snapshots : out->C;
+    out->R = train_ref_records(cfg, NULL);
     int fail = 0;
     cnn *net = cnn_create(tr.c, K);
     size_t img = (size_t)tr.c * tr.h * tr.w;
@@ -176,6 +179,7 @@ int train_run(const train_config *cfg, train_result *out, lesde_err *e)
     }
     memcpy(out->t, ckpt, sizeof(long) * out->C);
     memcpy(out->val_t, vckpt, sizeof(long) * out->V);
+    train_ref_records(cfg, out->ref_t);
     for (int s = 0; s < out->S; s++) /* snapshots spread evenly, first and last included */
         out->snap_c[s] = out->S == 1 ? out->C - 1
                                      : (int)lround((double)s * (out->C - 1) / (out->S - 1));
@@ -209,7 +213,7 @@ int train_run(const train_config *cfg, train_result *out, lesde_err *e)
     }
 
     double t0 = log_now();
-    int c = 0, s = 0, v = 0;
+    int c = 0, s = 0, v = 0, r = 0;
     for (long it = 0;; it++) {
         /* checkpoints: the state after `it` steps; both schedules end at T */
         if (c < out->C && it == out->t[c]) {
@@ -227,7 +231,12 @@ int train_run(const train_config *cfg, train_result *out, lesde_err *e)
                       &out->val_loss[v], &out->val_acc[v]);
             v++;
         }
-        if (c == out->C && v == out->V)
+        if (r < out->R && it == out->ref_t[r]) {
+            double loss, acc; /* the window wants the means alone */
+            cnn_infer(net, probe_x, np, logits);
+            summarise(logits, probe_lab, np, K, out->xbar_ref + (size_t)r++ * K * K, &loss, &acc);
+        }
+        if (c == out->C && v == out->V && r == out->R)
             break;
         int i = (int)gsl_rng_uniform_int(sgd, (unsigned long)tr.n);
         out->sample_index[it] = i;
@@ -249,7 +258,7 @@ int train_run(const train_config *cfg, train_result *out, lesde_err *e)
 
     if (cfg->fit) {
         t0 = log_now();
-        double *tt = malloc(sizeof *tt * (size_t)(out->C > 0 ? out->C : 1));
+        double *tt = malloc(sizeof *tt * (size_t)(out->C + out->R));
         if (!tt) {
             rc = err_set(e, LESDE_FAIL, "out of memory");
             goto done;
@@ -258,6 +267,11 @@ int train_run(const train_config *cfg, train_result *out, lesde_err *e)
             tt[k] = (double)out->t[k];
         le_fit_opts fo = cfg->fit_opts;
         fo.seed = cfg->seed; /* the reference method's noise: the task's own stream */
+        for (int k = 0; k < out->R; k++)
+            tt[out->C + k] = (double)out->ref_t[k];
+        fo.ref_n = out->R;
+        fo.ref_t = tt + out->C;
+        fo.ref_x = out->xbar_ref;
         rc = le_fit(tt, out->C, out->xbar_probe, K, K, &fo, &out->fit, e);
         free(tt);
         if (rc) /* its message says "LE fit: " */
@@ -309,6 +323,8 @@ void train_result_free(train_result *r)
 {
     free(r->t);
     free(r->val_t);
+    free(r->ref_t);
+    free(r->xbar_ref);
     free(r->xbar_probe);
     free(r->xbar_val);
     free(r->probe_loss);

@@ -30,6 +30,11 @@ typedef struct {
                                  (0: min(C, TRAIN_VAL_CHECKPOINTS)) */
     int probe_per_class;      /* probe set size per class (training samples) */
     int snapshots;            /* checkpoints with per-sample probe logits */
+    int ref_every;            /* 0 (default), or also record the probe's means
+                                 every ref_every iterations of the reference
+                                 method's rescaling window (the last
+                                 fit_opts.ref_tail), as the reference code
+                                 does at every iteration */
     uint64_t seed;
     int fit;                  /* run the LE fit after training */
     le_fit_opts fit_opts;
@@ -52,6 +57,12 @@ int train_config_check(const train_config *c, lesde_err *e);
 /* V of a config: val_checkpoints, or its default. */
 int train_val_checkpoints(const train_config *c);
 
+/* The reference window's records of a config: how many (0 when ref_every
+ * is 0), and their iterations into out [that many] unless NULL: T, T - e,
+ * T - 2e, ... (e = ref_every) after T - ref_tail and from 0, in increasing
+ * order. */
+int train_ref_records(const train_config *c, long *out);
+
 /* Checkpoint iterations [count]: 0 = t_0 < ... < t_{count-1} = T, linear or
  * log-spaced (distinct integers; returns how many, which is fewer than asked
  * only when T is too small for that many distinct log-spaced points). */
@@ -63,6 +74,9 @@ typedef struct {
     int n_probe;          /* probe samples (probe_per_class * K) */
     long *t;              /* [C] checkpoint iterations (probe) */
     long *val_t;          /* [V] validation checkpoint iterations (linear) */
+    int R;                /* records in the reference window (train_ref_records) */
+    long *ref_t;          /* [R] their iterations */
+    double *xbar_ref;     /* [R][K][K] mean probe logits there, by training label */
     double *xbar_probe;   /* [C][K][K] mean logits by training label */
     double *xbar_val;     /* [V][K][K] mean logits by clean label */
     double *probe_loss, *probe_acc; /* [C] against training labels */

@@ -28,6 +28,30 @@ ok = all(np.allclose(np.asarray(a['fit/' + n]), np.asarray(g['fit/' + n])[0], rt
                    'tail_local', 'rd_plateau', 'rd_reference', 'rd_t0', 'ref_scale', 'S', 'rd_etf', 'rd_cmean'))
 sys.exit(0 if ok else 1)"
 check "CSV summary has a row per checkpoint" test "$(grep -vc '^#' "$TMP/a.csv")" -eq 42
+
+# --ref-every 1: the same run, its probe also recorded at each of the last
+# 1,000 iterations, where the reference method fits its scalar; lesde fit of
+# the file reads those records and gives the scalar lesde train wrote.
+expect_exit 0 "train --ref-every 1" "$LESDE" train --quiet --iters 2000 --train-per-class 60 \
+  --val-per-class 30 --checkpoints 41 --probe-per-class 20 --ref-every 1 --out "$TMP/runr.h5"
+expect_exit 0 "fit that store" "$LESDE" fit "$TMP/runr.h5" --quiet --out "$TMP/r.h5"
+check "records 1001..2000; the same run; only the reference scalar moves; lesde fit agrees" \
+  /usr/bin/python3 - "$TMP/run.h5" "$TMP/runr.h5" "$TMP/r.h5" <<'PY'
+import sys, h5py, numpy as np
+a, b = (h5py.File(p, "r")["study/train"] for p in sys.argv[1:3])
+f = h5py.File(sys.argv[3], "r")
+t = np.asarray(b["ref_t"])[0]
+ok = list(t) == list(range(1001, 2001)) and b["xbar_ref"].shape[1:] == (1000, 3, 3)
+ok &= np.array_equal(np.asarray(a["xbar_probe"]), np.asarray(b["xbar_probe"]))
+ok &= np.array_equal(np.asarray(b["xbar_ref"])[0, -1], np.asarray(b["xbar_probe"])[0, -1])
+ok &= np.array_equal(np.asarray(a["fit/A"]), np.asarray(b["fit/A"]))
+sa, sb = np.asarray(a["fit/ref_scale"])[0], np.asarray(b["fit/ref_scale"])[0]
+ok &= bool(np.all(np.isfinite(sb)) and np.all(sa != sb))
+ok &= np.array_equal(np.asarray(f["fit/ref_scale"]), sb) and int(f.attrs["ref_records"]) == 1000
+ok &= int(b.attrs["ref_every"]) == 1 and int(a.attrs["ref_every"]) == 0
+print("scalars, checkpoints:", sa, "every iteration:", sb)
+sys.exit(0 if ok else 1)
+PY
 # lesde fit of a sweep's task uses its study's fit settings (none of them
 # the defaults here) and seed, as the sweep did: the same fit, bit for bit;
 # an option given still wins.

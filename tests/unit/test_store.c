@@ -714,7 +714,8 @@ static void test_same_over(void)
         {"val_checkpoints", "0, 3"}, {"probe_per_class", "2, 4"}, {"snapshots", "1, 2"},
         {"fit", "true, false"},      {"sg_order", "2, 3"},        {"sg_window", "151, 9"},
         {"sim_window", "21, 5"},     {"tail_frac", "0.1, 0.5"},   {"plateau_factor", "10, 2"},
-        {"ref_paths", "200, 3"},     {"train_per_class", "6, 9"}, {"iters", "30, 45"}};
+        {"ref_paths", "200, 3"},     {"ref_every", "0, 2"},       {"train_per_class", "6, 9"},
+        {"iters", "30, 45"}};
     const int na = (int)(sizeof axes / sizeof axes[0]);
     const char *const *lists[2] = {fields_same_init, fields_same_order};
     for (int l = 0; l < 2; l++)
