@@ -10,6 +10,8 @@
 # with named dimensions too. The string coordinates (fit/model, sim) hold
 # their values in both the parallel store and the serial train file; the
 # class_ids attribute names the dataset classes of the class coordinate.
+# The train file's records of the reference window (--ref-every) read with
+# their own dimension, ref_record.
 source "$(dirname "$0")/lib.sh"
 if ! /usr/bin/python3 -c "import xarray, h5netcdf, netCDF4" 2>/dev/null; then
   echo "SKIP: needs python3-xarray, python3-h5netcdf and python3-netcdf4 (jobs/setup.sh --test)" >&2
@@ -19,7 +21,8 @@ SPEC=$ROOT/tests/specs/smoke.ini
 expect_exit 0 "sweep" "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" --store "$TMP/s.h5" --quiet
 expect_exit 0 "report of the sweep" "$LESDE" report "$TMP/s.h5" --out "$TMP/rs" --quiet
 expect_exit 0 "train" "$LESDE" train --quiet --iters 300 --train-per-class 40 --val-per-class 20 \
-  --checkpoints 11 --probe-per-class 10 --p-err 0.25 --seed 4 --class-ids 5,0,7 --out "$TMP/t.h5"
+  --checkpoints 11 --probe-per-class 10 --p-err 0.25 --seed 4 --class-ids 5,0,7 --ref-every 50 \
+  --out "$TMP/t.h5"
 expect_exit 0 "report of the train file" "$LESDE" report "$TMP/t.h5" --out "$TMP/rt" --quiet
 check "the train file has its summaries (no warning)" test ! -s "$TMP/err"
 
@@ -104,6 +107,12 @@ for engine in ("h5netcdf", "netcdf4"):
            abs(acc - float(r["final_val_acc"])) > 1e-5 or \
            float(run_mean.final_val_acc) != acc:
             bad.append(f"{engine}: train file: {acc}, p_err {run_ds.attrs['p_err']} vs {r}")
+        # --ref-every 50: the reference window's records, 0, 50, .., 300
+        if list(run_ds.ref_t.sel(seed=4).values) != list(range(0, 301, 50)) or \
+           run_ds.xbar_ref.dims[-3:] != ("ref_record", "class", "feature") or \
+           run_ds.attrs.get("ref_every") != 50:
+            bad.append(f"{engine}: train file's ref_t {run_ds.ref_t.values}, "
+                       f"xbar_ref {run_ds.xbar_ref.dims}")
         if not isinstance(run_ds.attrs["iters"], (int, np.integer)):
             bad.append(f"{engine}: iters is {type(run_ds.attrs['iters'])}")
         # which dataset classes the class coordinate's 0..K-1 are
