@@ -11,7 +11,8 @@ L=$P/bin/lesde
 check "the binary" test -x "$L"
 check "the man page" test -s "$P/share/man/man1/lesde.1"
 check "the specs" test -s "$P/share/lesde/sweep/quickstart.ini"
-check "every spec of sweep/" test "$(ls "$P/share/lesde/sweep" | wc -l)" -eq "$(ls "$ROOT"/sweep/*.ini | wc -l)"
+check "every spec of sweep/, and the smoke sweep" \
+  test "$(ls "$P/share/lesde/sweep" | wc -l)" -eq "$(($(ls "$ROOT"/sweep/*.ini | wc -l) + 1))"
 check "the docs" sh -c "test -s '$P/share/lesde/docs/README.md' && test -s '$P/share/lesde/docs/errors.md'"
 check "the Slurm scripts" test -x "$P/share/lesde/slurm/submit.sh"
 
@@ -54,6 +55,8 @@ expect_exit 0 "a FIFO quickstart here: the installed spec" timeout 60 "$L" sweep
 expect_exit 0 "submit.sh: a FIFO quickstart here" timeout 60 env -u LESDE "$P/share/lesde/slurm/submit.sh" \
   quickstart --dry-run
 rm quickstart
+expect_exit 0 "installed: sweep smoke --dry-run (the docs' trial sweep)" "$L" sweep smoke --dry-run
+check "the smoke sweep's 20 tasks" grep -q "^sweep 'smoke' .*: 20 tasks" "$TMP/out"
 expect_exit 1 "installed: an unknown spec" "$L" sweep nope --dry-run
 check "says where it looked" grep -q "lesde: nope: cannot read the spec: no such file here nor in $P/share/lesde/sweep" "$TMP/err"
 check "help says where it looks" sh -c "'$L' sweep --help | grep -q 'PREFIX/share/lesde/sweep'"
