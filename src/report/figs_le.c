@@ -412,11 +412,11 @@ static int draw_imit_k(report_ctx *c, const report_study *rs, const char *slice,
         "the genuine mean logits and the L-model's LE-ODE driven by its own alphahat, betahat, "
         "from the end of the plateau (blue) and by the slides' reference method (orange: from "
         "noise, rescaled by one scalar fitted on class 0's own logit over the last 1,000 "
-        "iterations), against the ETF baseline (black dashed) and the class-average baseline "
+        "iterations: %s), against the ETF baseline (black dashed) and the class-average baseline "
         "(grey dashed) of the same class; median and interquartile range across seeds. Where "
         "the reference method beats the baseline in class 0 only, that is its fitted scale, "
         "not the dynamics. Per class and seed counts: imitation_k.csv.",
-        g.where);
+        g.where, report_ref_window(rs));
 }
 
 /* imit: the final RD (mean over classes) of the imitations and baselines
@@ -801,7 +801,7 @@ static int draw_fig4(report_ctx *c, const report_study *rs, long p, int variant)
             "Study %s at %s, seed %llu, the seed of median final RD among %d: per class k "
             "(columns), the K coordinates of the genuine mean probe logits of the samples "
             "trained as class k (points) against the LE-ODE under the L-model driven by the "
-            "I-model's (top) and L-model's (bottom) alphahat, betahat (lines)%s, and the ETF "
+            "I-model's (top) and L-model's (bottom) alphahat, betahat (lines)%s%s%s, and the ETF "
             "baseline S(t) dhat_k (dashed; genuine scale, no dynamics). Final RD of this seed "
             "(L-model's estimates) %.3g, of the baseline %.3g; across seeds median %.3g [IQR "
             "%.3g, %.3g] against the baseline's %.3g [%.3g, %.3g].%s%s",
@@ -809,9 +809,11 @@ static int draw_fig4(report_ctx *c, const report_study *rs, long p, int variant)
             (unsigned long long)rs->st->seeds[sm], rs->pt[p].n_done,
             variant == LE_VAR_REFERENCE
                 ? ", started from the mean of noisy starts and rescaled by one scalar fitted "
-                  "on the last 1,000 iterations (the slides' method)"
+                  "on the last 1,000 iterations (the slides' method; its scalar "
                 : ", started from the genuine Xbar(t0) at the end of the plateau",
-            rd_sm, etf_sm, rd_q[0], rd_q[1], rd_q[2], etf_q[0], etf_q[1], etf_q[2], tnote,
+            variant == LE_VAR_REFERENCE ? report_ref_window(rs) : "",
+            variant == LE_VAR_REFERENCE ? ")" : "", rd_sm, etf_sm, rd_q[0], rd_q[1], rd_q[2],
+            etf_q[0], etf_q[1], etf_q[2], tnote,
             K > nk ? " Only the first 5 classes are drawn." : "");
     }
 out:

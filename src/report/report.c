@@ -256,6 +256,24 @@ void *report_grow(report_ctx *c, void *a, int n, int *cap, size_t size)
     return na;
 }
 
+const char *report_ref_window(const report_study *rs)
+{
+    static char buf[160];
+    double v;
+    const char *w;
+    if (spec_scalar(rs->st, "ref_every", &v, &w))
+        return "averaged over the records of ref_every, which varies in this study";
+    if (v == 0)
+        return "averaged over the checkpoints in that window (ref_every = 0: one, t = T, at "
+               "fig3.ini's 501 log-spaced checkpoints to 1e5)";
+    if (v == 1)
+        return "averaged over every iteration of that window, as the reference code does "
+               "(ref_every = 1)";
+    snprintf(buf, sizeof buf, "averaged over every %.0f-th iteration of that window (ref_every)",
+             v);
+    return buf;
+}
+
 int report_add_fig(report_ctx *c, const char *base, const char *kind, const char *title,
                    const char *study, const char *slice, const char *caption, ...)
 {
