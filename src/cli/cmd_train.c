@@ -41,7 +41,7 @@ static void help(void)
            "  --snapshots S           checkpoints with per-sample probe logits (default %d)\n"
            "  --ref-every N           also record the probe every N iterations of the last\n"
            "                          1,000, where the reference method fits its scalar\n"
-           "                          (1: as the reference code; default 0: its checkpoints)\n"
+           "                          (1: as the reference code; 0, default: checkpoints)\n"
            "  --seed S                seed of data, init and sample order (default 0)\n"
            "  --no-fit                skip the LE fit\n"
            "  --sg-order N            Savitzky-Golay order (default %d)\n"
