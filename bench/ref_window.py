@@ -1,0 +1,93 @@
+#!/usr/bin/python3
+"""The reference method's scalar fitted on its checkpoints or on every
+iteration of its window, side by side on the same runs (sweep/ref-window.ini).
+
+    /usr/bin/python3 bench/ref_window.py results/ref-window/store.h5
+
+The store's two studies train the same tasks (checked: their probe means are
+the same bytes); `checkpoints` fits the reference method's one scalar on the
+checkpoints in the last 1,000 iterations (one, t = T), `every` on each of
+those iterations (ref_every = 1), as the reference code does. Per p_err and
+class, for the L-model's estimates under the L-model ODE: the scalars'
+ratio per seed, how far the value at T is from the window's mean and how
+noisy the window is (what a one-point fit picks up), whether every 10th
+iteration would do, and RD_k at T against the ETF and class-average
+baselines of the same class (median [IQR]; seeds beating both, with Wilson's
+95% interval when pooled over the polluted points).
+"""
+import argparse
+import sys
+
+import h5py
+import numpy as np
+
+LL = 1  # fit/sim index of the L-model's estimates under the L-model ODE
+
+
+def q(a):
+    a = a[np.isfinite(a)]
+    lo, hi = np.percentile(a, [25, 75])
+    return f"{np.median(a):.3f} [{lo:.3f}, {hi:.3f}]"
+
+
+def wilson(k, n, z=1.959964):
+    p, d = k / n, 1 + z * z / n
+    c = (p + z * z / (2 * n)) / d
+    h = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+    return c - h, c + h
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("store", help="the store of sweep/ref-window.ini")
+    a = ap.parse_args()
+    try:
+        f = h5py.File(a.store, "r")
+        ck, ev = f["study/checkpoints"], f["study/every"]
+    except (OSError, KeyError) as e:
+        sys.exit(f"ref_window.py: {a.store}: not a store of sweep/ref-window.ini ({e})")
+    for g in (ck, ev):
+        st = np.asarray(g["status"])
+        if not np.all(st == 1):
+            sys.exit(f"ref_window.py: {g.name}: {int(np.sum(st != 1))} tasks not done")
+    if not np.array_equal(np.asarray(ck["xbar_probe"]), np.asarray(ev["xbar_probe"]),
+                          equal_nan=True):
+        sys.exit("ref_window.py: the two studies' probe means differ: not the same runs")
+    perr = np.asarray(ck["p_err"])
+    s0, s1 = np.asarray(ck["fit/ref_scale"])[..., LL], np.asarray(ev["fit/ref_scale"])[..., LL]
+    r0 = np.asarray(ck["fit/rd_reference"])[:, :, LL, -1, :]  # [P, S, K] at T
+    r1 = np.asarray(ev["fit/rd_reference"])[:, :, LL, -1, :]
+    etf = np.asarray(ck["fit/rd_etf"])[:, :, -1, :]
+    cm = np.asarray(ck["fit/rd_cmean"])[:, :, -1, :]
+    x = np.asarray(ev["xbar_ref"])[:, :, :, 0, 0]  # [P, S, R]: class 0's logit 0, fitted on
+    P, S, K = r0.shape
+    print(f"{S} seeds x {P} p_err, the scalar's window: {x.shape[2]} iterations; median [IQR]")
+    for p in range(P):
+        m = x[p].mean(axis=1)
+        strided = np.array([[x[p, s, o::10].mean() / m[s] - 1 for o in range(10)] for s in range(S)])
+        print(f"\np_err {perr[p]:g}: scalar every / checkpoints {q(s1[p] / s0[p])}; "
+              f"class 0's logit at T / its window mean {q(x[p, :, -1] / m)}; its sd over the "
+              f"window / |mean| {q(x[p].std(axis=1) / np.abs(m))}; every 10th iteration "
+              f"instead, the mean off by at most {q(np.abs(strided).max(axis=1))} (relative)")
+        for k in range(K):
+            w0 = np.sum((r0[p, :, k] < etf[p, :, k]) & (r0[p, :, k] < cm[p, :, k]))
+            w1 = np.sum((r1[p, :, k] < etf[p, :, k]) & (r1[p, :, k] < cm[p, :, k]))
+            print(f"  class {k}: RD_k(T) checkpoints {q(r0[p, :, k])}, every {q(r1[p, :, k])}, "
+                  f"ETF baseline {q(etf[p, :, k])}; beats both baselines on {w0} -> {w1} of {S}")
+    pol = perr > 0
+    n = int(pol.sum()) * S
+    print(f"\npooled over p_err > 0 ({n} runs):")
+    for k in range(K):
+        a0, a1 = r0[pol, :, k].ravel(), r1[pol, :, k].ravel()
+        e, c = etf[pol, :, k].ravel(), cm[pol, :, k].ravel()
+        w0, w1 = (a0 < e) & (a0 < c), (a1 < e) & (a1 < c)
+        print(f"  class {k}: beats both: checkpoints {w0.sum()}/{n} "
+              f"[{wilson(w0.sum(), n)[0]:.2f}, {wilson(w0.sum(), n)[1]:.2f}], every {w1.sum()}/{n} "
+              f"[{wilson(w1.sum(), n)[0]:.2f}, {wilson(w1.sum(), n)[1]:.2f}] ({(w0 & ~w1).sum()} "
+              f"lost, {(~w0 & w1).sum()} gained); RD_k - ETF per run: checkpoints {q(a0 - e)}, "
+              f"every {q(a1 - e)}")
+
+
+if __name__ == "__main__":
+    main()
