@@ -618,6 +618,36 @@ static int pair_cell(report_table *t, int row, int col, double a, double b)
     return report_table_set(t, row, col, "%s | %s", x, y);
 }
 
+/* The records of point p's reference window (ref_every), averaged over
+ * its seeds that have them (t [R] the same for every seed), into t [R] and
+ * x [R][K][K] for the seed-averaged fit; 0 records when there are none.
+ * at and ax are the study's ref_t and xbar_ref, [P S][R] and [P S][R][Km][Km]. */
+static int seedavg_ref(const store_array *at, const store_array *ax, long p, long S, int K,
+                       double *t, double *x)
+{
+    long R = at->dims[at->ndim - 1], Km = ax->dims[ax->ndim - 1];
+    int n = 0, got = 0;
+    memset(x, 0, sizeof(double) * R * K * K);
+    for (long s = 0; s < S; s++) {
+        const double *ts = at->data + (p * S + s) * R, *xs = ax->data + (p * S + s) * R * Km * Km;
+        int r = 0;
+        while (r < R && ts[r] >= 0) /* padded with -1; not done: -1 */
+            r++;
+        if (r == 0 || (got && (r != n || memcmp(ts, t, sizeof(double) * r))))
+            continue;
+        n = r;
+        memcpy(t, ts, sizeof(double) * r);
+        for (long j = 0; j < r; j++)
+            for (int a = 0; a < K; a++)
+                for (int b = 0; b < K; b++)
+                    x[(j * K + a) * K + b] += xs[(j * Km + a) * Km + b];
+        got++;
+    }
+    for (long i = 0; got && i < (long)n * K * K; i++)
+        x[i] /= got;
+    return got ? n : 0;
+}
+
 /* seedavg.csv and its Markdown table: le_fit of the mean over seeds. */
 static int seedavg_table(report_ctx *c, report_table *csv, const report_study *rs,
                          const le_data *d)
@@ -627,6 +657,13 @@ static int seedavg_table(report_ctx *c, report_table *csv, const report_study *r
         return LESDE_OK;
     if (report_read(c, rs, "summary/mean/xbar_probe", &mx))
         return c->e->code;
+    store_array at = {0}, ax = {0}; /* the reference window's records, if any */
+    if (store_has(c->o->store, rs->st->name, "ref_t") &&
+        (report_read(c, rs, "ref_t", &at) || report_read(c, rs, "xbar_ref", &ax))) {
+        store_array_free(&at);
+        store_array_free(&mx);
+        return c->e->code;
+    }
     static const char *const mh[] = {"point", "seeds", "r_gamma I: of the mean | median",
                                      "r_gamma L: of the mean | median",
                                      "plateau RD (L): of the mean | median",
@@ -641,8 +678,9 @@ static int seedavg_table(report_ctx *c, report_table *csv, const report_study *r
                  "fits each run. Here the LE fit (the same options) of the mean over the done "
                  "seeds of the probe means, beside the median across the seeds' own fits: tail "
                  "index of gamma by differences, and the final RD of the L-model's imitation "
-                 "from the plateau and by the reference method, and of the ETF baseline. Every "
-                 "quantity is in seedavg.csv.");
+                 "from the plateau and by the reference method (its scalar from the mean over "
+                 "seeds of the window's records when the study has them, ref_every), and of "
+                 "the ETF baseline. Every quantity is in seedavg.csv.");
     long Km = mx.dims[mx.ndim - 1], Cm = mx.dims[mx.ndim - 3];
     for (long p = 0; p < rs->P && !rc; p++) {
         if (!report_summarized(rs, p))
@@ -655,7 +693,8 @@ static int seedavg_table(report_ctx *c, report_table *csv, const report_study *r
         if (!tv || nt < 2 || spec_task_get(&c->s, rs->st->first_task + p * rs->S, &task) ||
             spec_task_train(&c->s, &task, &tc))
             continue;
-        double *x = malloc(sizeof(double) * nt * K * K);
+        long R = at.data ? at.dims[at.ndim - 1] : 0;
+        double *x = malloc(sizeof(double) * ((nt + R) * K * K + R)); /* + the records */
         if (!x) {
             rc = err_set(c->e, LESDE_FAIL, "out of memory");
             break;
@@ -666,6 +705,12 @@ static int seedavg_table(report_ctx *c, report_table *csv, const report_study *r
                     x[(k * K + a) * K + b] = mx.data[((p * Cm + k) * Km + a) * Km + b];
         le_fit_opts fo = tc.fit_opts;
         fo.seed = task.seed;
+        if (R > 0) {
+            double *rt = x + nt * K * K, *rx = rt + R;
+            fo.ref_n = seedavg_ref(&at, &ax, p, rs->S, K, rt, rx);
+            fo.ref_t = rt;
+            fo.ref_x = rx;
+        }
         le_fit_result fr;
         lesde_err fe;
         if (le_fit(tv, (int)nt, x, K, K, &fo, &fr, &fe)) {
@@ -723,6 +768,8 @@ static int seedavg_table(report_ctx *c, report_table *csv, const report_study *r
         le_fit_free(&fr);
         free(x);
     }
+    store_array_free(&at);
+    store_array_free(&ax);
     store_array_free(&mx);
     return rc && rc != c->e->code ? err_set(c->e, LESDE_FAIL, "out of memory") : rc;
 }

@@ -52,6 +52,23 @@ ok &= int(b.attrs["ref_every"]) == 1 and int(a.attrs["ref_every"]) == 0
 print("scalars, checkpoints:", sa, "every iteration:", sb)
 sys.exit(0 if ok else 1)
 PY
+# The report's seed-averaged fit uses the records too: of one seed it is
+# the run's own fit, whose reference RD differs from the checkpoints' one.
+expect_exit 0 "report of both files" sh -c "'$LESDE' report '$TMP/run.h5' --out '$TMP/rep0' --quiet &&
+  '$LESDE' report '$TMP/runr.h5' --out '$TMP/rep1' --quiet"
+check "seedavg.csv: the reference RD of the run's own fit, records or not" \
+  /usr/bin/python3 - "$TMP" <<'PY'
+import csv, sys, h5py, numpy as np
+ok, got = True, []
+for run, rep in (("run", "rep0"), ("runr", "rep1")):
+    (row,) = csv.DictReader(open(f"{sys.argv[1]}/{rep}/seedavg.csv"))
+    g = h5py.File(f"{sys.argv[1]}/{run}.h5", "r")["study/train"]
+    own = np.asarray(g["fit/rd_reference"])[0, 1, -1, :].mean()  # L-est/L-ODE at T
+    got.append(float(row["rd_reference_LL_mean"]))
+    ok &= abs(got[-1] - own) <= 1e-5 * abs(own)  # the table's 6 digits
+print("seed-averaged reference RD, checkpoints and records:", got)
+sys.exit(0 if ok and got[0] != got[1] else 1)
+PY
 # lesde fit of a sweep's task uses its study's fit settings (none of them
 # the defaults here) and seed, as the sweep did: the same fit, bit for bit;
 # an option given still wins.
