@@ -2,7 +2,7 @@
 """The reference method's scalar fitted on its checkpoints or on every
 iteration of its window, side by side on the same runs (sweep/ref-window.ini).
 
-    /usr/bin/python3 bench/ref_window.py results/ref-window/store.h5
+    /usr/bin/python3 bench/ref_window.py results/ref-window/store.h5 [ORDERS]
 
 The store's two studies train the same tasks (checked: their probe means are
 the same bytes); `checkpoints` fits the reference method's one scalar on the
@@ -14,6 +14,12 @@ noisy the window is (what a one-point fit picks up), whether every 10th
 iteration would do, and RD_k at T against the ETF and class-average
 baselines of the same class (median [IQR]; seeds beating both, with Wilson's
 95% interval when pooled over the polluted points).
+
+ORDERS, optional: a store of sweep/class-order.ini's two rotated studies with
+the window's scalar, seeds 0-19 at p_err 0.1-0.5, which
+results/reference/ref-window/README.md gives the command of. With it, per
+label and shape, whether what is left of label 0's advantage follows the
+label (the scalar's fit) or the shape.
 """
 import argparse
 import sys
@@ -37,10 +43,46 @@ def wilson(k, n, z=1.959964):
     return c - h, c + h
 
 
+def beats(g, sl):
+    """RD_k(T) of L/L below both baselines, and RD_k - ETF: [points, seeds, K] each."""
+    rd = np.asarray(g["fit/rd_reference"])[sl][:, :, LL, -1, :]
+    e = np.asarray(g["fit/rd_etf"])[sl][:, :, -1, :]
+    c = np.asarray(g["fit/rd_cmean"])[sl][:, :, -1, :]
+    return (rd < e) & (rd < c), rd - e
+
+
+def orders(every, perr, path):
+    """Label 0 against labels 1 and 2, in three rotations of the shapes."""
+    try:
+        f = h5py.File(path, "r")
+        studies = [("order012", [0, 1, 2], every, perr > 0)]
+        for name, ids in (("order120", [1, 2, 0]), ("order201", [2, 0, 1])):
+            g = f["study/" + name]
+            studies.append((name, ids, g, np.isin(np.asarray(g["p_err"]), perr[perr > 0])))
+    except (OSError, KeyError) as e:
+        sys.exit(f"ref_window.py: {path}: not a store of class-order.ini's rotations ({e})")
+    shape = ["ellipse", "rectangle", "triangle"]
+    print("\nthe labels' shapes rotated (sweep/class-order.ini), the window's scalar, p_err > 0:")
+    tot = np.zeros((2, 2), int)  # [label 0, labels 1-2] x [beats, runs]
+    for name, ids, g, sl in studies:
+        if int(g.attrs.get("ref_every", 0)) != 1 or not np.all(np.asarray(g["status"])[sl] == 1):
+            sys.exit(f"ref_window.py: {g.name}: not all done with ref_every = 1")
+        w, d = beats(g, sl)
+        for k in range(w.shape[2]):
+            lo, hi = wilson(w[..., k].sum(), w[..., k].size)
+            print(f"  {name} label {k} ({shape[ids[k]]}): beats both {w[..., k].sum()}/"
+                  f"{w[..., k].size} [{lo:.2f}, {hi:.2f}], RD_k - ETF {q(d[..., k].ravel())}")
+            tot[int(k > 0)] += [w[..., k].sum(), w[..., k].size]
+    for i, what in enumerate(("label 0", "labels 1 and 2")):
+        lo, hi = wilson(*tot[i])
+        print(f"  pooled, {what}: {tot[i][0]}/{tot[i][1]} [{lo:.2f}, {hi:.2f}]")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("store", help="the store of sweep/ref-window.ini")
+    ap.add_argument("orders", nargs="?", help="class-order.ini's rotations, ref_every = 1")
     a = ap.parse_args()
     try:
         f = h5py.File(a.store, "r")
@@ -87,6 +129,8 @@ def main():
               f"[{wilson(w1.sum(), n)[0]:.2f}, {wilson(w1.sum(), n)[1]:.2f}] ({(w0 & ~w1).sum()} "
               f"lost, {(~w0 & w1).sum()} gained); RD_k - ETF per run: checkpoints {q(a0 - e)}, "
               f"every {q(a1 - e)}")
+    if a.orders:
+        orders(ev, perr, a.orders)
 
 
 if __name__ == "__main__":
