@@ -230,6 +230,7 @@ static void notice_stop(sched *m)
                  (int)stop_signal);
         begin_stop(m, what);
         if (m->rank != 0 && !m->trivial) { /* tell rank 0 now, not after the task */
+            m->sig_msg = stop_signal;      /* which one, for rank 0's line */
             MPI_Isend(&m->sig_msg, 1, MPI_INT64_T, 0, TAG_SIGNAL, MPI_COMM_WORLD, &m->sig_req);
             m->sig_sent = 1;
         }
@@ -267,13 +268,18 @@ static void progress(sched *m, int force)
 }
 
 /* Master: a worker's signal, by its message or its request, is the sweep's
- * stop (said once). */
-static void stop_from(sched *m, int worker)
+ * stop (said once). sig: the signal's number, or 0 when unknown. */
+static void stop_from(sched *m, int worker, int64_t sig)
 {
     if (m->stop_seen > 0)
         return;
-    char what[48];
-    snprintf(what, sizeof what, "rank %d saw a stop signal", worker);
+    char what[64];
+    if (sig == SIGPIPE)
+        snprintf(what, sizeof what, "rank %d: output closed (SIGPIPE)", worker);
+    else if (sig > 0)
+        snprintf(what, sizeof what, "rank %d saw signal %d", worker, (int)sig);
+    else
+        snprintf(what, sizeof what, "rank %d saw a stop signal", worker);
     begin_stop(m, what);
 }
 
@@ -299,7 +305,7 @@ static void take_signals(sched *m, int all)
             continue;
         }
         m->sig_got++;
-        stop_from(m, stt.MPI_SOURCE);
+        stop_from(m, stt.MPI_SOURCE, m->sig_msg);
         MPI_Irecv(&m->sig_msg, 1, MPI_INT64_T, MPI_ANY_SOURCE, TAG_SIGNAL, MPI_COMM_WORLD,
                   &m->sig_req);
     }
@@ -328,7 +334,7 @@ static void master_service(sched *m)
         account(m, m->reqbuf[0], m->reqbuf[1]);
         m->sig_said += m->reqbuf[3] == SENT_SIGNAL;
         if (m->reqbuf[3])
-            stop_from(m, stt.MPI_SOURCE);
+            stop_from(m, stt.MPI_SOURCE, 0); /* the request names no signal */
         int64_t reply = REPLY_END;
         if (m->reqbuf[2] && !m->stopping && m->next < m->nq)
             reply = m->queue[m->next++];

@@ -197,5 +197,6 @@ one_rank() { # one_rank NAME WHICH(0|1) GRACE
 one_rank term-rank0 0 2
 check "term-rank0: says it stops" grep -q "signal 15: no more tasks are handed out" "$TMP/term-rank0.err"
 one_rank term-rank1 1 10
-check "term-rank1: rank 0 says rank 1 stopped" grep -q "rank 1 saw a stop signal: no more tasks are handed out" "$TMP/term-rank1.err"
+check "term-rank1: rank 0 says rank 1 stopped, and on which signal" \
+  grep -q "rank 1 saw signal 15: no more tasks are handed out" "$TMP/term-rank1.err"
 finish

@@ -154,7 +154,7 @@ usr1_requeue() {
   check "the batch shell got SIGUSR1" grep -q "SIGUSR1: passing it on" "$log"
   # (under srun every rank gets it: rank 0 names its own, or a worker's
   # message of its own that came first)
-  check "lesde saw the signal" grep -Eq "lesde: (signal 10|rank [0-9]+ saw a stop signal):" "$log"
+  check "lesde saw the signal" grep -Eq "lesde: (signal 10|rank [0-9]+ saw (signal 10|a stop signal)):" "$log"
   check "lesde exited 3" grep -q "lesde exited 3" "$log"
   check "the job requeued itself" grep -q "requeueing job $sweep" "$log"
   check "the second run resumed" grep -Eq "lesde: smoke: 32 tasks, [1-9][0-9]* done" "$log"
