@@ -2,7 +2,7 @@
 """The reference method's scalar fitted on its checkpoints or on every
 iteration of its window, side by side on the same runs (sweep/ref-window.ini).
 
-    /usr/bin/python3 bench/ref_window.py results/ref-window/store.h5 [ORDERS]
+    /usr/bin/python3 bench/ref_window.py STORE [STORE ...] [--orders ORDERS]
 
 The store's two studies train the same tasks (checked: their probe means are
 the same bytes); `checkpoints` fits the reference method's one scalar on the
@@ -15,11 +15,12 @@ iteration would do, and RD_k at T against the ETF and class-average
 baselines of the same class (median [IQR]; seeds beating both, with Wilson's
 95% interval when pooled over the polluted points).
 
-ORDERS, optional: a store of sweep/class-order.ini's two rotated studies with
-the window's scalar, seeds 0-19 at p_err 0.1-0.5, which
-results/reference/ref-window/README.md gives the command of. With it, per
-label and shape, whether what is left of label 0's advantage follows the
-label (the scalar's fit) or the shape.
+Several stores (the spec run again with --set sweep.seeds=...) pool their
+seeds. ORDERS, optional: a store of sweep/class-order.ini's two rotated
+studies with the window's scalar at p_err 0.1-0.5, on the first store's
+seeds (results/reference/ref-window/README.md has the commands). With it,
+per label and shape, whether what is left of label 0's advantage follows
+the label (the scalar's fit) or the shape.
 """
 import argparse
 import sys
@@ -78,31 +79,51 @@ def orders(every, perr, path):
         print(f"  pooled, {what}: {tot[i][0]}/{tot[i][1]} [{lo:.2f}, {hi:.2f}]")
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("store", help="the store of sweep/ref-window.ini")
-    ap.add_argument("orders", nargs="?", help="class-order.ini's rotations, ref_every = 1")
-    a = ap.parse_args()
+def load(path):
+    """One store of sweep/ref-window.ini: its arrays, seeds on axis 1."""
     try:
-        f = h5py.File(a.store, "r")
+        f = h5py.File(path, "r")
         ck, ev = f["study/checkpoints"], f["study/every"]
     except (OSError, KeyError) as e:
-        sys.exit(f"ref_window.py: {a.store}: not a store of sweep/ref-window.ini ({e})")
+        sys.exit(f"ref_window.py: {path}: not a store of sweep/ref-window.ini ({e})")
     for g in (ck, ev):
         st = np.asarray(g["status"])
         if not np.all(st == 1):
-            sys.exit(f"ref_window.py: {g.name}: {int(np.sum(st != 1))} tasks not done")
+            sys.exit(f"ref_window.py: {path}{g.name}: {int(np.sum(st != 1))} tasks not done")
     if not np.array_equal(np.asarray(ck["xbar_probe"]), np.asarray(ev["xbar_probe"]),
                           equal_nan=True):
-        sys.exit("ref_window.py: the two studies' probe means differ: not the same runs")
-    perr = np.asarray(ck["p_err"])
-    s0, s1 = np.asarray(ck["fit/ref_scale"])[..., LL], np.asarray(ev["fit/ref_scale"])[..., LL]
-    r0 = np.asarray(ck["fit/rd_reference"])[:, :, LL, -1, :]  # [P, S, K] at T
-    r1 = np.asarray(ev["fit/rd_reference"])[:, :, LL, -1, :]
-    etf = np.asarray(ck["fit/rd_etf"])[:, :, -1, :]
-    cm = np.asarray(ck["fit/rd_cmean"])[:, :, -1, :]
-    x = np.asarray(ev["xbar_ref"])[:, :, :, 0, 0]  # [P, S, R]: class 0's logit 0, fitted on
+        sys.exit(f"ref_window.py: {path}: the two studies' probe means differ: not the same runs")
+    return {
+        "perr": np.asarray(ck["p_err"]),
+        "seed": np.asarray(ck["seed"]),
+        "s0": np.asarray(ck["fit/ref_scale"])[..., LL],
+        "s1": np.asarray(ev["fit/ref_scale"])[..., LL],
+        "r0": np.asarray(ck["fit/rd_reference"])[:, :, LL, -1, :],  # [P, S, K] at T
+        "r1": np.asarray(ev["fit/rd_reference"])[:, :, LL, -1, :],
+        "etf": np.asarray(ck["fit/rd_etf"])[:, :, -1, :],
+        "cm": np.asarray(ck["fit/rd_cmean"])[:, :, -1, :],
+        "x": np.asarray(ev["xbar_ref"])[:, :, :, 0, 0],  # [P, S, R]: class 0's logit 0
+    }, ev
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("stores", nargs="+",
+                    help="stores of sweep/ref-window.ini (other seeds by --set sweep.seeds): "
+                         "their seeds are pooled")
+    ap.add_argument("--orders", help="class-order.ini's rotations, ref_every = 1, seeds as "
+                                     "the first store's")
+    a = ap.parse_args()
+    parts = [load(path) for path in a.stores]
+    d = {k: np.concatenate([pt[0][k] for pt in parts], axis=0 if k == "seed" else 1)
+         for k in parts[0][0] if k != "perr"}
+    perr = parts[0][0]["perr"]
+    if any(not np.array_equal(pt[0]["perr"], perr) for pt in parts) or \
+            len(set(d["seed"])) != len(d["seed"]):
+        sys.exit("ref_window.py: the stores differ in p_err or share seeds")
+    s0, s1, r0, r1 = d["s0"], d["s1"], d["r0"], d["r1"]
+    etf, cm, x = d["etf"], d["cm"], d["x"]
     P, S, K = r0.shape
     print(f"{S} seeds x {P} p_err, the scalar's window: {x.shape[2]} iterations; median [IQR]")
     for p in range(P):
@@ -112,6 +133,8 @@ def main():
               f"class 0's logit at T / its window mean {q(x[p, :, -1] / m)}; its sd over the "
               f"window / |mean| {q(x[p].std(axis=1) / np.abs(m))}; every 10th iteration "
               f"instead, the mean off by at most {q(np.abs(strided).max(axis=1))} (relative)")
+        print(f"  mean over classes: RD(T) checkpoints {q(r0[p].mean(axis=1))}, every "
+              f"{q(r1[p].mean(axis=1))}, ETF baseline {q(etf[p].mean(axis=1))}")
         for k in range(K):
             w0 = np.sum((r0[p, :, k] < etf[p, :, k]) & (r0[p, :, k] < cm[p, :, k]))
             w1 = np.sum((r1[p, :, k] < etf[p, :, k]) & (r1[p, :, k] < cm[p, :, k]))
@@ -130,7 +153,7 @@ def main():
               f"lost, {(~w0 & w1).sum()} gained); RD_k - ETF per run: checkpoints {q(a0 - e)}, "
               f"every {q(a1 - e)}")
     if a.orders:
-        orders(ev, perr, a.orders)
+        orders(parts[0][1], perr, a.orders)
 
 
 if __name__ == "__main__":
