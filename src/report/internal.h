@@ -131,11 +131,11 @@ void report_file_base(char *out, size_t size, const char *kind, const char *stud
  * room doubled by realloc when full): a or where it moved, NULL when out
  * of memory (c->e set, a kept). */
 void *report_grow(report_ctx *c, void *a, int n, int *cap, size_t size);
-/* Records a written figure, BASE.png, with its caption (printf-style) / a
- * skipped one (also printed on o->log). */
 /* How a study's reference method fitted its scalar (spec key ref_every):
  * "averaged over ..." for a caption. */
 const char *report_ref_window(const report_study *rs);
+/* Records a written figure, BASE.png, with its caption (printf-style) / a
+ * skipped one (also printed on o->log). */
 int report_add_fig(report_ctx *c, const char *base, const char *kind, const char *title,
                    const char *study, const char *slice, const char *caption, ...)
     __attribute__((format(printf, 7, 8)));
