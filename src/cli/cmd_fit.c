@@ -118,14 +118,17 @@ static int pick_study(const char *path, const char *want, char *out, size_t n, l
     return rc;
 }
 
-/* Loads t [C] and xbar [C][K][K] of task `task` of a train study. */
-static int load_store(const char *path, const char *study, long task, double **t, int *C,
-                      double **xbar, int *K, lesde_err *e)
+/* Task `task`'s part of a per-task series of a train study: the iterations
+ * tname [n] (padded with -1 past n) and the K x K means xname [n][K][K]
+ * (K 0: as many classes as its first row has finite values), malloc'ed
+ * into *t and *xbar. */
+static int load_series(const char *path, const char *study, const char *tname, const char *xname,
+                       long task, double **t, int *n, double **xbar, int *K, lesde_err *e)
 {
     store_array at, ax;
-    if (store_read_array(path, study, "t", &at, e))
+    if (store_read_array(path, study, tname, &at, e))
         return e->code;
-    if (store_read_array(path, study, "xbar_probe", &ax, e)) {
+    if (store_read_array(path, study, xname, &ax, e)) {
         store_array_free(&at);
         return e->code;
     }
@@ -138,18 +141,13 @@ static int load_store(const char *path, const char *study, long task, double **t
         goto out;
     }
     const double *tt = at.data + task * Cmax, *xx = ax.data + task * Cmax * Kmax * Kmax;
-    int c = 0, k = 0;
+    int c = 0, k = *K;
     while (c < Cmax && tt[c] >= 0)
         c++;
-    while (k < Kmax && isfinite(xx[k * Kmax]))
+    while (!*K && k < Kmax && isfinite(xx[k * Kmax]))
         k++;
-    if (c < 2 || k < 2) {
-        rc = err_set(e, LESDE_USAGE, "%s: task %ld of study %s has no trajectory (not done?)",
-                     path, task, study);
-        goto out;
-    }
-    *t = malloc(sizeof(double) * c);
-    *xbar = malloc(sizeof(double) * c * k * k);
+    *t = malloc(sizeof(double) * (c ? c : 1));
+    *xbar = malloc(sizeof(double) * (c ? c : 1) * k * k);
     if (!*t || !*xbar) {
         rc = err_set(e, LESDE_FAIL, "out of memory");
         goto out;
@@ -160,11 +158,23 @@ static int load_store(const char *path, const char *study, long task, double **t
             for (int b = 0; b < k; b++)
                 (*xbar)[(i * k + a) * k + b] = xx[(i * Kmax + a) * Kmax + b];
     }
-    *C = c;
+    *n = c;
     *K = k;
 out:
     store_array_free(&at);
     store_array_free(&ax);
+    return rc;
+}
+
+/* Loads t [C] and xbar [C][K][K] of task `task` of a train study. */
+static int load_store(const char *path, const char *study, long task, double **t, int *C,
+                      double **xbar, int *K, lesde_err *e)
+{
+    *K = 0;
+    int rc = load_series(path, study, "t", "xbar_probe", task, t, C, xbar, K, e);
+    if (!rc && (*C < 2 || *K < 2))
+        rc = err_set(e, LESDE_USAGE, "%s: task %ld of study %s has no trajectory (not done?)", path,
+                     task, study);
     return rc;
 }
 
@@ -176,34 +186,7 @@ static int load_ref(const char *path, const char *study, long task, int K, doubl
     *R = 0;
     if (!store_has(path, study, "ref_t"))
         return LESDE_OK;
-    store_array at, ax;
-    if (store_read_array(path, study, "ref_t", &at, e))
-        return e->code;
-    if (store_read_array(path, study, "xbar_ref", &ax, e)) {
-        store_array_free(&at);
-        return e->code;
-    }
-    long Rmax = at.dims[at.ndim - 1], Kmax = ax.dims[ax.ndim - 1];
-    const double *tt = at.data + task * Rmax, *xx = ax.data + task * Rmax * Kmax * Kmax;
-    int n = 0, rc = LESDE_OK;
-    while (n < Rmax && tt[n] >= 0) /* padded with -1 */
-        n++;
-    *t = malloc(sizeof(double) * (n ? n : 1));
-    *xbar = malloc(sizeof(double) * (n ? n : 1) * K * K);
-    if (!*t || !*xbar) {
-        rc = err_set(e, LESDE_FAIL, "out of memory");
-        n = 0;
-    }
-    for (int i = 0; i < n; i++) {
-        (*t)[i] = tt[i];
-        for (int a = 0; a < K; a++)
-            for (int b = 0; b < K; b++)
-                (*xbar)[(i * K + a) * K + b] = xx[(i * Kmax + a) * Kmax + b];
-    }
-    *R = n;
-    store_array_free(&at);
-    store_array_free(&ax);
-    return rc;
+    return load_series(path, study, "ref_t", "xbar_ref", task, t, R, xbar, &K, e);
 }
 
 /* Final RD_k(T), mean over the classes; NaN when any is. */
@@ -421,8 +404,13 @@ int cmd_fit(int argc, char **argv)
     } else {
         rc = le_csv_read(in, !interp, &t, &C, &xbar, &K, &p, &e);
     }
-    if (rc)
+    if (rc) { /* a task without a trajectory, or records that failed, after the first read */
+        free(t);
+        free(xbar);
+        free(ref_t);
+        free(ref_x);
         return cli_fail(&e);
+    }
     le_fit_result r;
     fo.seed = (uint64_t)seed;
     fo.ref_n = R; /* the run's own records of the reference window, if any */
