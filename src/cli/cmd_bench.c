@@ -280,6 +280,32 @@ static int dry_study(dry_cache *dc, const spec *s, int st, double *sec)
     return 0;
 }
 
+/* A study whose reference scalar would rest on few checkpoints says so:
+ * log-spaced checkpoints put ~1 in the last ref_tail iterations, where the
+ * reference code averages every iteration (le-sde.md section 5). */
+static void dry_ref_note(const spec *s, const spec_study *ss)
+{
+    spec_task t;
+    train_config c;
+    spec_task_get(s, ss->first_task, &t);
+    spec_task_train(s, &t, &c);
+    long *ts = malloc(sizeof(long) * (size_t)c.checkpoints);
+    if (!c.fit || c.ref_every > 0 || !ts) {
+        free(ts);
+        return;
+    }
+    int n = train_checkpoints(c.iters, c.checkpoints, c.log_spacing, ts), in = 0;
+    for (int i = 0; i < n; i++)
+        in += ts[i] >= c.iters - c.fit_opts.ref_tail;
+    free(ts);
+    c.ref_every = 10;
+    if (in < 10)
+        printf("      note: the reference scalar's window (the last %.0f iterations) holds %d "
+               "checkpoint%s;\n            ref_every = 10 fits it on %d records "
+               "(docs/spec.md)\n",
+               c.fit_opts.ref_tail, in, in == 1 ? "" : "s", train_ref_records(&c, NULL));
+}
+
 int cli_dry_run(const spec *s, const unsigned char *only, double wall_hours)
 {
     long chosen = 0;
@@ -326,6 +352,8 @@ int cli_dry_run(const spec *s, const unsigned char *only, double wall_hours)
                 printf(" %s", ss->axes[a].labels[v]);
             printf(ss->axes[a].n > 12 ? " ...\n" : "\n");
         }
+        if (ss->kind == SPEC_TRAIN)
+            dry_ref_note(s, ss);
     }
     int bad = dc->bad_data;
     free(dc);
