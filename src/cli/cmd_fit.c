@@ -46,6 +46,10 @@ static void help(void)
            "  --tail-frac F         tail window of the slides' estimator (default 0.1)\n"
            "                        (for a store task, these six default to its study's\n"
            "                        settings, as its sweep used them: the same fit)\n"
+           "  --ref-records CSV     with a CSV INPUT: its means at iterations of the last\n"
+           "                        1,000 (two or more; INPUT's format), on which the\n"
+           "                        reference method's scalar is fitted, as the reference\n"
+           "                        code fits it on every one (a store's ref_every)\n"
            "  --interpolate         accept unevenly spaced t (interpolated for the\n"
            "                        derivative); without it uneven spacing is an error\n"
            "  --paths N             also simulate N noisy LE-SDE paths per model from\n"
@@ -284,6 +288,27 @@ static int simulate_paths(const double *t, int C, const double *xbar, int K, int
     return rc;
 }
 
+/* The reference window's records from a CSV in INPUT's format: the same K
+ * and p, all in the last `tail` iterations before T (the fit itself refuses
+ * records off INPUT's integer grid or out of order). */
+static int load_ref_csv(const char *path, double T, int K, int p, double tail, double **t, int *R,
+                        double **x, lesde_err *e)
+{
+    int Kr = 0, pr = 0;
+    int rc = le_csv_read(path, 0, t, R, x, &Kr, &pr, e);
+    if (rc)
+        return rc;
+    if (Kr != K || pr != p)
+        return err_set(e, LESDE_USAGE, "%s: %d classes of %d logits, INPUT has %d of %d", path, Kr,
+                       pr, K, p);
+    if ((*t)[0] < T - tail || (*t)[*R - 1] > T)
+        return err_set(e, LESDE_USAGE,
+                       "%s: records at t = %g .. %g, outside the reference window, the last "
+                       "%g iterations: [%g, %g]",
+                       path, (*t)[0], (*t)[*R - 1], tail, T - tail, T);
+    return LESDE_OK;
+}
+
 int cmd_fit(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -291,13 +316,14 @@ int cmd_fit(int argc, char **argv)
         {"sg-order", 1, 0, 'O'}, {"sg-window", 1, 0, 'w'}, {"tail-frac", 1, 0, 'f'},
         {"interpolate", 0, 0, 'i'}, {"paths", 1, 0, 'P'}, {"noise-scale", 1, 0, 'N'},
         {"seed", 1, 0, 'S'}, {"sim-window", 1, 0, 'W'}, {"plateau-factor", 1, 0, 'F'},
-        {"ref-paths", 1, 0, 'R'}, {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+        {"ref-paths", 1, 0, 'R'}, {"ref-records", 1, 0, 'r'}, {"quiet", 0, 0, 'q'},
+        {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     le_fit_opts fo;
     le_fit_opts_default(&fo);
     /* the options given, which a store task's own settings do not replace */
     enum { G_ORDER = 1, G_WINDOW = 2, G_TAIL = 4, G_SIM = 8, G_PLATEAU = 16, G_REF = 32 };
     int given = 0;
-    const char *out = NULL, *csv = NULL, *study = NULL;
+    const char *out = NULL, *csv = NULL, *study = NULL, *refcsv = NULL;
     long task = 0, v, npaths = 0, seed = 0;
     double noise_scale = 0.05;
     int interp = 0, seed_given = 0, quiet = 0;
@@ -345,6 +371,7 @@ int cmd_fit(int argc, char **argv)
             fo.ref_paths = (int)v;
             given |= G_REF;
             break;
+        case 'r': refcsv = optarg; break;
         case 'i': interp = 1; break;
         case 'q': quiet = 1; break;
         case 'P':
@@ -363,7 +390,8 @@ int cmd_fit(int argc, char **argv)
         default: return cli_bad_option("fit", ch, argv[optind - 1]);
         }
     }
-    if (cli_empty_name("fit", "--out", out) || cli_empty_name("fit", "--csv", csv))
+    if (cli_empty_name("fit", "--out", out) || cli_empty_name("fit", "--csv", csv) ||
+        cli_empty_name("fit", "--ref-records", refcsv))
         return LESDE_USAGE;
     if (optind != argc - 1)
         return cli_usage("fit", "one INPUT (CSV or lesde HDF5) is required");
@@ -377,6 +405,9 @@ int cmd_fit(int argc, char **argv)
     size_t got = fread(sig, 1, 8, f);
     fclose(f);
     int is_h5 = got == 8 && !memcmp(sig, "\211HDF\r\n\032\n", 8);
+    if (is_h5 && refcsv)
+        return cli_usage("fit", "--ref-records goes with a CSV INPUT: a store task's records "
+                                "are its own (ref_every)");
 
     lesde_err e = {0};
     double *t = NULL, *xbar = NULL, *ref_t = NULL, *ref_x = NULL;
@@ -403,6 +434,8 @@ int cmd_fit(int argc, char **argv)
         }
     } else {
         rc = le_csv_read(in, !interp, &t, &C, &xbar, &K, &p, &e);
+        if (!rc && refcsv)
+            rc = load_ref_csv(refcsv, t[C - 1], K, p, fo.ref_tail, &ref_t, &R, &ref_x, &e);
     }
     if (rc) { /* a task without a trajectory, or records that failed, after the first read */
         free(t);
@@ -426,7 +459,10 @@ int cmd_fit(int argc, char **argv)
     if (!rc && csv)
         rc = write_csv(csv, t, &r, &e);
     if (!rc && !quiet) {
-        printf("%s: %d checkpoints (t = %g .. %g), K = %d, p = %d\n", in, C, t[0], t[C - 1], K, p);
+        printf("%s: %d checkpoints (t = %g .. %g), K = %d, p = %d", in, C, t[0], t[C - 1], K, p);
+        if (R > 0) /* what the reference method's scalar was fitted on */
+            printf("; %d records of the reference window", R);
+        printf("\n");
         print_fit(&r);
         if (npaths > 0) {
             double spread[LE_NUM_MODELS] = {0, 0};

@@ -6,17 +6,21 @@ source "$(dirname "$0")/lib.sh"
 
 expect_exit 0 "train" "$LESDE" train --quiet --iters 2000 --train-per-class 60 --val-per-class 30 \
   --checkpoints 41 --probe-per-class 20 --out "$TMP/run.h5"
-# The run's probe means as the CSV a PyTorch log would give.
-/usr/bin/python3 - "$TMP/run.h5" "$TMP/xbar.csv" <<'PY'
+# A run's means as the CSV a PyTorch log would give: to_csv FILE.h5 T X OUT,
+# T and X the datasets of their iterations and means.
+to_csv() {
+  /usr/bin/python3 - "$@" <<'PY'
 import sys, h5py, numpy as np
 g = h5py.File(sys.argv[1], "r")["study/train"]
-t, x = np.asarray(g["t"])[0], np.asarray(g["xbar_probe"])[0]
-with open(sys.argv[2], "w") as f:
+t, x = np.asarray(g[sys.argv[2]])[0], np.asarray(g[sys.argv[3]])[0]
+with open(sys.argv[4], "w") as f:
     f.write("t,class," + ",".join(f"x{j}" for j in range(x.shape[2])) + "\n")
     for c in range(len(t)):
         for k in range(x.shape[1]):
             f.write(f"{t[c]},{k}," + ",".join(repr(v) for v in x[c, k]) + "\n")
 PY
+}
+to_csv "$TMP/run.h5" t xbar_probe "$TMP/xbar.csv"
 expect_exit 0 "fit a CSV" "$LESDE" fit "$TMP/xbar.csv" --csv "$TMP/a.csv" --out "$TMP/a.h5"
 expect_exit 0 "fit a store" "$LESDE" fit "$TMP/run.h5" --csv "$TMP/b.csv"
 check "CSV and store fits agree" cmp -s "$TMP/a.csv" "$TMP/b.csv"
@@ -52,6 +56,31 @@ ok &= int(b.attrs["ref_every"]) == 1 and int(a.attrs["ref_every"]) == 0
 print("scalars, checkpoints:", sa, "every iteration:", sb)
 sys.exit(0 if ok else 1)
 PY
+# The same records as a CSV beside the trajectory's (--ref-records): the
+# fit of the file lesde train wrote, to the last bit.
+to_csv "$TMP/runr.h5" ref_t xbar_ref "$TMP/rec.csv"
+expect_exit 0 "fit a CSV with --ref-records" "$LESDE" fit "$TMP/xbar.csv" --ref-records "$TMP/rec.csv" \
+  --out "$TMP/rc.h5"
+check "--ref-records: the count said" grep -q "K = 3, p = 3; 1000 records of the reference window" "$TMP/out"
+check "--ref-records: the fit lesde train --ref-every 1 wrote" /usr/bin/python3 -c "
+import h5py, numpy as np, sys
+a = h5py.File('$TMP/rc.h5', 'r'); g = h5py.File('$TMP/runr.h5', 'r')['study/train']
+ok = all(np.array_equal(np.asarray(a['fit/' + n]), np.asarray(g['fit/' + n])[0], equal_nan=True)
+         for n in ('A', 'rd_plateau', 'rd_reference', 'ref_scale', 'sim_reference'))
+sys.exit(0 if ok and int(a.attrs['ref_records']) == 1000 else 1)"
+expect_exit 2 "--ref-records with a store" "$LESDE" fit "$TMP/run.h5" --ref-records "$TMP/rec.csv"
+check "--ref-records with a store: why" grep -q "goes with a CSV INPUT" "$TMP/err"
+sed -n '1p;/^1[0-4][0-9][0-9],/p' "$TMP/rec.csv" >"$TMP/rec-early.csv"  # iterations 1001..1499
+sed -i '2s/^1001,/999,/;3s/^1001,/999,/;4s/^1001,/999,/' "$TMP/rec-early.csv"
+expect_exit 2 "--ref-records before the window" "$LESDE" fit "$TMP/xbar.csv" --ref-records "$TMP/rec-early.csv"
+check "--ref-records before the window: named" grep -q "records at t = 999 .. 1499, outside the reference window, the last 1000 iterations: \[1000, 2000\]" "$TMP/err"
+cut -d, -f1-4 "$TMP/rec.csv" >"$TMP/rec-p2.csv"
+expect_exit 2 "--ref-records of other logits" "$LESDE" fit "$TMP/xbar.csv" --ref-records "$TMP/rec-p2.csv"
+check "--ref-records of other logits: named" grep -q "rec-p2.csv: 3 classes of 2 logits, INPUT has 3 of 3" "$TMP/err"
+sed '2,4s/^1001,/1001.5,/' "$TMP/rec.csv" >"$TMP/rec-off.csv"
+expect_exit 2 "--ref-records off the grid" "$LESDE" fit "$TMP/xbar.csv" --ref-records "$TMP/rec-off.csv"
+check "--ref-records off the grid: named" grep -q "tail record 0 (t = 1001.5) is not an iteration" "$TMP/err"
+
 # The report's seed-averaged fit uses the records too: of one seed it is
 # the run's own fit, whose reference RD differs from the checkpoints' one.
 expect_exit 0 "report of both files" sh -c "'$LESDE' report '$TMP/run.h5' --out '$TMP/rep0' --quiet &&
