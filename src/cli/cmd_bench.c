@@ -289,11 +289,11 @@ static void dry_ref_note(const spec *s, const spec_study *ss)
     train_config c;
     spec_task_get(s, ss->first_task, &t);
     spec_task_train(s, &t, &c);
-    long *ts = malloc(sizeof(long) * (size_t)c.checkpoints);
-    if (!c.fit || c.ref_every > 0 || !ts) {
-        free(ts);
+    if (!c.fit || c.ref_every > 0)
         return;
-    }
+    long *ts = malloc(sizeof(long) * (size_t)c.checkpoints);
+    if (!ts)
+        return;
     int n = train_checkpoints(c.iters, c.checkpoints, c.log_spacing, ts), in = 0;
     for (int i = 0; i < n; i++)
         in += ts[i] >= c.iters - c.fit_opts.ref_tail;
