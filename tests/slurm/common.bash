@@ -105,6 +105,16 @@ store_complete() {
   "$LESDE" status "$1" >"$TMP/status.out" 2>&1 &&
     grep -Eq '^total: [1-9][0-9]* done, 0 failed, 0 pending' "$TMP/status.out"
 }
+# rank_pid JOB RANK: the pid of lesde's rank RANK of a job on this machine
+# (its environment names both), or nothing
+rank_pid() {
+  local p
+  for p in $(pgrep -x lesde); do
+    tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "SLURM_JOB_ID=$1" || continue
+    tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "SLURM_PROCID=$2" && { echo "$p"; return 0; }
+  done
+  return 1
+}
 # not_before T1 T2: ISO time T1 is T2 or later (and both are set)
 not_before() { [ -n "$1" ] && [ -n "$2" ] && [ "$1" != Unknown ] && [[ ! $1 < $2 ]]; }
 show_log() { # show_log FILE: the job log, on stderr, when a check failed

@@ -8,7 +8,7 @@
 #   2. submitted with --no-requeue: the job fails, a resubmission resumes it.
 # Either way the store completes, equals the uninterrupted run, and no task
 # finished before the failure is computed again (its finished_at and rank
-# are unchanged).
+# are unchanged). 3. One rank of a job dies, its node lives.
 SLURM_NODES=3
 export LESDE_SLURMD_TIMEOUT=10   # read when this test starts the cluster
 source "$(dirname "$0")/../e2e/lib.sh"
@@ -63,4 +63,34 @@ finished_at "$TMP/b.h5" >"$TMP/b.final"
 check "tasks finished before the failure not computed again" unchanged "$TMP/killed.$failed" "$TMP/b.final"
 check "tasks finished by the failed job not computed again" unchanged "$TMP/b.failed" "$TMP/b.final"
 [ "$FAIL" -eq "$fails" ] || { show_log "$failed_log"; show_log "$LOG"; }
+
+# 3. A rank dies, its node lives (a crash, the kernel's OOM killer): the
+#    others would wait for it until the time limit, since MPI under srun
+#    does not end them. lesde.sbatch runs srun --wait=$RANK_WAIT, so the
+#    step ends RANK_WAIT s after; the job fails, is not requeued, and a
+#    resubmission resumes the store.
+fails=$FAIL
+export RANK_WAIT=5
+submit_longer "$TMP/c.h5" --nodes 2 --ntasks-per-node 1 --grace 30 || { finish; exit 1; }
+unset RANK_WAIT
+crashed=$JOB crashed_log=$LOG
+check "some tasks done before the rank dies" wait_done "$TMP/c.h5" 3 "$crashed"
+victim=$(rank_pid "$crashed" 1)
+check "rank 1 of job $crashed found (pid ${victim:-none})" test -n "$victim"
+kill -KILL "$victim" 2>/dev/null
+killed_at=$SECONDS
+finished_at "$TMP/c.h5" >"$TMP/killed.$crashed"
+state=$(wait_job "$crashed" 90)
+echo "job $crashed: rank 1 killed, job $state $((SECONDS - killed_at)) s later" >&2
+check "job failed (state $state)" test "$state" = FAILED
+check "it ended within RANK_WAIT + KillWait + 20 s ($((SECONDS - killed_at)) s)" \
+  test $((SECONDS - killed_at)) -le 30
+check "not requeued (Restarts=$(job_field "$crashed" Restarts))" test "$(job_field "$crashed" Restarts)" = 0
+check "the log says a rank died by a signal" grep -q "a rank was killed by signal 9" "$crashed_log"
+check "store not complete" sh -c "'$LESDE' status '$TMP/c.h5' | grep -Eq '^total: .* [1-9][0-9]* pending'"
+finished_at "$TMP/c.h5" >"$TMP/c.failed"
+resubmit_completes "$TMP/c.h5" --nodes 2 --ntasks-per-node 1
+finished_at "$TMP/c.h5" >"$TMP/c.final"
+check "tasks finished before the rank died not computed again" unchanged "$TMP/killed.$crashed" "$TMP/c.final"
+[ "$FAIL" -eq "$fails" ] || { show_log "$crashed_log"; show_log "$LOG"; }
 finish
