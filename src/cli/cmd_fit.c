@@ -446,10 +446,8 @@ int cmd_fit(int argc, char **argv)
     }
     le_fit_result r;
     fo.seed = (uint64_t)seed;
-    fo.ref_n = R; /* the run's own records of the reference window, if any */
-    fo.ref_t = ref_t;
-    fo.ref_x = ref_x;
-    rc = le_fit(t, C, xbar, K, p, &fo, &r, &e);
+    le_ref_records ref = {R, ref_t, ref_x}; /* the run's own records of its window, if any */
+    rc = le_fit(t, C, xbar, K, p, &ref, &fo, &r, &e);
     int fitted = rc == LESDE_OK;
     store_fit_paths paths = {.paths = (int)npaths, .noise_scale = noise_scale};
     if (!rc && npaths > 0)

@@ -11,8 +11,6 @@ void le_fit_opts_default(le_fit_opts *o)
     o->tail_frac = 0.1;
     o->plateau_factor = 10;
     o->ref_paths = 200;
-    o->ref_n = 0;
-    o->ref_t = o->ref_x = NULL;
     o->ref_tail = 1000;
     o->seed = 0;
 }

@@ -106,7 +106,7 @@ static int fit_model(le_model m, const double *t, int C, const double *xbar, int
 
 /* Every start of simulation s, and its RD. */
 static int simulate(le_sim s, const double *t, int C, const double *xbar, int K, int p,
-                    const le_fit_opts *o, le_fit_result *r, lesde_err *e)
+                    const le_ref_records *ref, const le_fit_opts *o, le_fit_result *r, lesde_err *e)
 {
     size_t ckp = (size_t)C * K * p;
     le_model est = le_sim_estimate(s), H = le_sim_ode(s);
@@ -129,9 +129,9 @@ static int simulate(le_sim s, const double *t, int C, const double *xbar, int K,
                       .noise_scale = 1,
                       .align = est == LE_MODEL_I && p > 1,
                       .tail_iters = o->ref_tail,
-                      .tail_n = o->ref_n,
-                      .tail_t = o->ref_t,
-                      .tail_x = o->ref_x,
+                      .tail_n = ref->n,
+                      .tail_t = ref->t,
+                      .tail_x = ref->x,
                       .seed = o->seed,
                       .stream = (uint64_t)s};
     if (!rc)
@@ -173,7 +173,7 @@ static int alloc_result(le_fit_result *r, int C, int K, int p)
     return ok ? 0 : -1;
 }
 
-int le_fit(const double *t, int C, const double *xbar, int K, int p,
+int le_fit(const double *t, int C, const double *xbar, int K, int p, const le_ref_records *ref,
            const le_fit_opts *opts, le_fit_result *out, lesde_err *e)
 {
     memset(out, 0, sizeof *out);
@@ -193,10 +193,14 @@ int le_fit(const double *t, int C, const double *xbar, int K, int p,
         le_fit_opts_default(&o);
     if (!(o.ref_paths >= 1))
         o.ref_paths = 1;
+    static const le_ref_records none = {0};
+    if (!ref)
+        ref = &none;
 
     out->C = C;
     out->K = K;
     out->p = p;
+    out->ref_n = ref->n;
     double *G = malloc(sizeof(double) * C), *etf = malloc(sizeof(double) * C * K * (K > p ? K : p));
     if (alloc_result(out, C, K, p) || !G || !etf) {
         free(G);
@@ -212,7 +216,7 @@ int le_fit(const double *t, int C, const double *xbar, int K, int p,
     out->plateau_c = le_plateau_index(xbar, C, K, p, o.plateau_factor);
     out->plateau_t = out->plateau_c >= 0 ? t[out->plateau_c] : NAN;
     for (int s = 0; s < LE_NUM_SIMS && !rc; s++)
-        rc = simulate((le_sim)s, t, C, xbar, K, p, &o, out, e);
+        rc = simulate((le_sim)s, t, C, xbar, K, p, ref, &o, out, e);
     if (!rc && p == K) {
         le_etf_baseline(xbar, C, K, out->S, etf);
         le_rd(xbar, etf, C, K, p, out->rd_etf);

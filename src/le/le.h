@@ -30,17 +30,19 @@ typedef struct {
     int ref_paths;         /* reference method: noisy starts averaged (default 200) */
     double ref_tail;       /* reference method: iterations of the rescaling window
                               at the end (default 1000) */
-    /* Data of one run, not a setting: the genuine means recorded at extra
-     * iterations of that window (the reference code records every one),
-     * averaged there instead of the checkpoints. ref_n of them (0, the
-     * default: the checkpoints), ref_t [ref_n] increasing integers in
-     * [t_0, T], ref_x [ref_n][K][p]. */
-    int ref_n;
-    const double *ref_t, *ref_x;
     uint64_t seed;         /* of the reference method's noise (the task's seed) */
 } le_fit_opts;
 
 void le_fit_opts_default(le_fit_opts *o);
+
+/* A run's genuine means recorded at extra iterations of the reference
+ * method's window (the reference code records every one), whose mean its
+ * scalar matches instead of the checkpoints': n of them, t [n] increasing
+ * integers in [t_0, T], x [n][K][p]. NULL or n = 0: the checkpoints. */
+typedef struct {
+    int n;
+    const double *t, *x;
+} le_ref_records;
 
 /* The simulations of a fit: whose estimates drive which LE-ODE. The slides'
  * Figure 4 runs both models' estimates under the L-model. */
@@ -84,6 +86,7 @@ typedef struct {
     double *sim[LE_NUM_VARIANTS][LE_NUM_SIMS]; /* [C][K][p] (NaN before plateau_c for plateau) */
     double *rd[LE_NUM_VARIANTS][LE_NUM_SIMS];  /* [C][K] RD_k(t) against the genuine means */
     double ref_scale[LE_NUM_SIMS];             /* the reference method's fitted scalar */
+    int ref_n;                                 /* records it was fitted on (0: checkpoints) */
     double *ref_std[LE_NUM_SIMS];              /* [C][K][p] std across its paths, rescaled */
     /* of the genuine trajectory: */
     double *S;              /* [C] S(t) = mean_k <Xbar^k, dhat_k> (NaN unless p == K) */
@@ -97,9 +100,10 @@ typedef struct {
 
 /* Fits trajectory xbar [C][K][p] recorded at iterations t[C] (t[0] = 0,
  * increasing; uneven spacing is interpolated onto an even grid for the
- * derivative). Non-finite values never crash: they give NaN where they
- * make a quantity undefined. */
-int le_fit(const double *t, int C, const double *xbar, int K, int p,
+ * derivative), with the reference window's records ref (may be NULL).
+ * Non-finite values never crash: they give NaN where they make a quantity
+ * undefined. opts NULL: the defaults. */
+int le_fit(const double *t, int C, const double *xbar, int K, int p, const le_ref_records *ref,
            const le_fit_opts *opts, le_fit_result *out, lesde_err *e);
 void le_fit_free(le_fit_result *r);
 

@@ -705,15 +705,14 @@ static int seedavg_table(report_ctx *c, report_table *csv, const report_study *r
                     x[(k * K + a) * K + b] = mx.data[((p * Cm + k) * Km + a) * Km + b];
         le_fit_opts fo = tc.fit_opts;
         fo.seed = task.seed;
+        le_ref_records ref = {0};
         if (R > 0) {
             double *rt = x + nt * K * K, *rx = rt + R;
-            fo.ref_n = seedavg_ref(&at, &ax, p, rs->S, K, rt, rx);
-            fo.ref_t = rt;
-            fo.ref_x = rx;
+            ref = (le_ref_records){seedavg_ref(&at, &ax, p, rs->S, K, rt, rx), rt, rx};
         }
         le_fit_result fr;
         lesde_err fe;
-        if (le_fit(tv, (int)nt, x, K, K, &fo, &fr, &fe)) {
+        if (le_fit(tv, (int)nt, x, K, K, &ref, &fo, &fr, &fe)) {
             free(x);
             rc = report_skip(c, "seed-averaged fit of %s at %s failed: %s", rs->st->name,
                              rs->label[p], fe.msg);

@@ -291,7 +291,7 @@ int store_write_fit(const char *path, const double *t, int C, const double *xbar
     rc |= store_h5_attr_f64(f, "plateau_factor", o->plateau_factor);
     rc |= store_h5_attr_int(f, "ref_paths", o->ref_paths);
     /* 0: the reference scalar averaged the checkpoints of its window */
-    rc |= store_h5_attr_int(f, "ref_records", o->ref_n);
+    rc |= store_h5_attr_int(f, "ref_records", r->ref_n);
     rc |= store_h5_attr_f64(f, "plateau_t", r->plateau_t);
     if (H5Fclose(f) < 0)
         rc = -1;

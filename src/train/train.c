@@ -269,10 +269,8 @@ int train_run(const train_config *cfg, train_result *out, lesde_err *e)
         fo.seed = cfg->seed; /* the reference method's noise: the task's own stream */
         for (int k = 0; k < out->R; k++)
             tt[out->C + k] = (double)out->ref_t[k];
-        fo.ref_n = out->R;
-        fo.ref_t = tt + out->C;
-        fo.ref_x = out->xbar_ref;
-        rc = le_fit(tt, out->C, out->xbar_probe, K, K, &fo, &out->fit, e);
+        le_ref_records ref = {out->R, tt + out->C, out->xbar_ref};
+        rc = le_fit(tt, out->C, out->xbar_probe, K, K, &ref, &fo, &out->fit, e);
         free(tt);
         if (rc) /* its message says "LE fit: " */
             goto done;

@@ -519,7 +519,7 @@ static void test_nonfinite(void)
     }
     double t[C] = {0, 10, 20, 30, 40};
     le_fit_result fr;
-    CHECK(le_fit(t, C, x, K, p, NULL, &fr, &e) == 0, "%s", e.msg);
+    CHECK(le_fit(t, C, x, K, p, NULL, NULL, &fr, &e) == 0, "%s", e.msg);
     CHECK(isnan(fr.tail[0][LE_Q_ALPHA]) && isnan(fr.tail_ref0[1][0]) && isnan(fr.alpha[1][2]) &&
               fr.plateau_c == -1 && isnan(fr.rd[LE_VAR_T0][LE_SIM_L_UNDER_L][3]) &&
               isnan(fr.etf_dev[0]) && isnan(fr.norm_spread[0]),
@@ -529,10 +529,10 @@ static void test_nonfinite(void)
     double xw[C * 2 * 3];
     for (int i = 0; i < C * 2 * 3; i++)
         xw[i] = 1 + 0.1 * i * (i % 3 + 1);
-    CHECK(le_fit(t, C, xw, 2, 3, NULL, &fr, &e) == 0, "%s", e.msg);
+    CHECK(le_fit(t, C, xw, 2, 3, NULL, NULL, &fr, &e) == 0, "%s", e.msg);
     CHECK(isnan(fr.A[LE_MODEL_L][1]) && isfinite(fr.A[LE_MODEL_I][1]), "p != K");
     le_fit_free(&fr);
-    CHECK(le_fit(t, 1, xw, 2, 3, NULL, &fr, &e) == LESDE_USAGE, "C = 1 refused");
+    CHECK(le_fit(t, 1, xw, 2, 3, NULL, NULL, &fr, &e) == LESDE_USAGE, "C = 1 refused");
 }
 
 /* ---- le_fit end to end ---- */
@@ -570,7 +570,7 @@ static void test_fit_end_to_end(void)
             CHECK(le_ode_integrate(x0, K, p, m, NULL, sched_E, &s, t, C, 1e-12, x, &e) == 0, "%s",
                   e.msg);
         le_fit_result fr;
-        CHECK(le_fit(t, C, x, K, p, NULL, &fr, &e) == 0, "%s", e.msg);
+        CHECK(le_fit(t, C, x, K, p, NULL, NULL, &fr, &e) == 0, "%s", e.msg);
         double ea = 0, eb = 0, amax = 0, bmax = 0;
         for (int c = 0; c < C; c++) {
             if (t[c] < 0.1 * T || t[c] > 0.9 * T)

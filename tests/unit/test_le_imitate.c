@@ -548,7 +548,7 @@ static void test_cmean_baseline(void)
                 x[(c * K + k) * K + j] = 0.1 * j - 0.05 + 1e-3 * c * (j + 1);
     }
     le_fit_result fr;
-    CHECK(le_fit(t, C, x, K, K, NULL, &fr, &e) == 0, "%s", e.msg);
+    CHECK(le_fit(t, C, x, K, K, NULL, NULL, &fr, &e) == 0, "%s", e.msg);
     double worst = 0;
     for (int i = 0; i < C * K; i++)
         worst = fmax(worst, fabs(fr.rd_cmean[i]));
