@@ -627,6 +627,37 @@ static void test_fit_end_to_end(void)
                   "sim %d: the reference curve", si);
             free(ym);
         }
+        /* the window's records (le_ref_records) replace its checkpoints:
+         * the checkpoints themselves as records give the same scalar (to
+         * rounding: the records' simulation is the mean start's path, the
+         * checkpoints' the mean of the paths), twice their values exactly
+         * twice it, and the result counts them */
+        if (m == LE_MODEL_I) {
+            le_fit_opts fo;
+            le_fit_opts_default(&fo);
+            int c0 = 0;
+            while (t[c0] < T - fo.ref_tail)
+                c0++;
+            int n = C - c0;
+            double *rx2 = malloc(sizeof(double) * n * K * p);
+            for (int i = 0; i < n * K * p; i++)
+                rx2[i] = 2 * x[(size_t)c0 * K * p + i];
+            le_ref_records same = {n, t + c0, x + (size_t)c0 * K * p}, twice = {n, t + c0, rx2};
+            le_fit_result f1, f2;
+            CHECK(le_fit(t, C, x, K, p, &same, NULL, &f1, &e) == 0, "%s", e.msg);
+            CHECK(le_fit(t, C, x, K, p, &twice, NULL, &f2, &e) == 0, "%s", e.msg);
+            CHECK(fr.ref_n == 0 && f1.ref_n == n && n == 21, "records counted: %d, %d of %d",
+                  fr.ref_n, f1.ref_n, n);
+            for (int si = 0; si < LE_NUM_SIMS; si++) {
+                CHECK_NEAR(f1.ref_scale[si] / fr.ref_scale[si], 1, 1e-12);
+                CHECK(f2.ref_scale[si] == 2 * f1.ref_scale[si],
+                      "sim %d: twice the records: %.17g, %.17g", si, f2.ref_scale[si],
+                      f1.ref_scale[si]);
+            }
+            le_fit_free(&f1);
+            le_fit_free(&f2);
+            free(rx2);
+        }
         CHECK(fr.etf_dev[C - 1] == le_etf_dev(x + (C - 1) * K * p, K, p) &&
                   fr.norm_spread[7] == le_norm_spread(x + 7 * K * p, K, p),
               "etf / norm spread of the genuine trajectory");
