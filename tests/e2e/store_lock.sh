@@ -176,6 +176,9 @@ wait "$K"
 rc=$?
 check "SIGTERM to mpirun: it ends the job, exit 1 (got $rc)" test "$rc" -eq 1
 check "the killed sweep's lock is left" test -s "$S.lock"
+# mpirun may exit a moment before its ranks are reaped (seen once under
+# ASan: status still found rank 0's process): wait until it is gone.
+check "rank 0 (pid $kpid) gone within 10 s of mpirun" wait_for 10 sh -c "! kill -0 $kpid 2>/dev/null"
 expect_exit 0 "status: not running" "$LESDE" status "$S"
 check "status: a lock of a sweep that ended is left" grep -q "not running: .*pid $kpid.*its process $kpid is gone" "$TMP/out"
 expect_exit 0 "resume after the kill takes the lock over" "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" --store "$S" --new --quiet
