@@ -106,12 +106,15 @@ store_complete() {
     grep -Eq '^total: [1-9][0-9]* done, 0 failed, 0 pending' "$TMP/status.out"
 }
 # rank_pid JOB RANK: the pid of lesde's rank RANK of a job on this machine
-# (its environment names both), or nothing
+# (its environment names both), or nothing; one grep over every
+# environment, as local-cluster.sh's kill-node
 rank_pid() {
-  local p
-  for p in $(pgrep -x lesde); do
-    tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "SLURM_JOB_ID=$1" || continue
-    tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "SLURM_PROCID=$2" && { echo "$p"; return 0; }
+  local env p
+  for env in $(grep -lzx -- "SLURM_JOB_ID=$1" /proc/[0-9]*/environ 2>/dev/null); do
+    grep -qzx -- "SLURM_PROCID=$2" "$env" 2>/dev/null || continue
+    p=${env#/proc/}
+    p=${p%/environ}
+    [ "$(cat "/proc/$p/comm" 2>/dev/null)" = lesde ] && { echo "$p"; return 0; }
   done
   return 1
 }
