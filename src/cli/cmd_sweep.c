@@ -219,8 +219,12 @@ int cmd_sweep(int argc, char **argv)
     }
     int rank = run_rank();
     int rc = early ? LESDE_OK : path ? spec_load(&s, path, sets, n_sets, &e) : e.code;
-    if (rc)
-        return run_finalize(rank == 0 ? cli_fail(&e) : rc);
+    int loaded = rc == LESDE_OK;
+    if ((rc = run_agree_spec(rc, loaded ? s.hash : NULL, &e)) != LESDE_OK) {
+        if (loaded)
+            spec_free(&s);
+        return run_finalize(e.msg[0] ? cli_fail(&e) : rc);
+    }
     /* every rank loaded the same spec: the same answer on each */
     if (!early && studies && (rc = pick_studies(&s, studies, &only, &e))) {
         free(only);

@@ -597,6 +597,64 @@ int run_check_data(const spec *s, const unsigned char *only, lesde_err *e)
     return rc;
 }
 
+/* Why agree: a rank left out alone (a node without the spec file) would
+ * wait in MPI_Finalize for the others, which wait for its tasks: the job
+ * would hang until its time limit. A node reading another version of the
+ * file would compute other tasks under the same store. */
+int run_agree_spec(int rc, const char *hash, lesde_err *e)
+{
+    int n = run_size(), rank = run_rank();
+    char mine[17] = {0};
+    if (rc == LESDE_OK && hash)
+        snprintf(mine, sizeof mine, "%s", hash);
+    int *rcs = malloc((size_t)n * sizeof *rcs);
+    char *hashes = malloc((size_t)n * sizeof mine);
+    if (!rcs || !hashes)
+        MPI_Abort(MPI_COMM_WORLD, LESDE_FAIL);
+    MPI_Allgather(&rc, 1, MPI_INT, rcs, 1, MPI_INT, MPI_COMM_WORLD);
+    MPI_Allgather(mine, sizeof mine, MPI_CHAR, hashes, sizeof mine, MPI_CHAR, MPI_COMM_WORLD);
+    int failed = -1, n_failed = 0, differs = -1;
+    for (int r = 0; r < n; r++) {
+        if (rcs[r] != LESDE_OK) {
+            n_failed++;
+            if (failed < 0 || failed == 0)
+                failed = r; /* the first rank but 0, which speaks for itself */
+        } else if (rcs[0] == LESDE_OK && differs < 0 &&
+                   strcmp(hashes + r * sizeof mine, hashes) != 0)
+            differs = r;
+    }
+    int code = n_failed ? rcs[failed] : differs >= 0 ? LESDE_USAGE : LESDE_OK;
+    if (code == LESDE_OK) {
+        free(rcs);
+        free(hashes);
+        return LESDE_OK;
+    }
+    if (rc != LESDE_OK) { /* its own error: every failing rank says it */
+        if (rank != 0) {
+            char msg[sizeof e->msg];
+            snprintf(msg, sizeof msg, "%s", e->msg);
+            err_set(e, rc, "rank %d of %d: %s", rank, n, msg);
+        }
+    } else if (rank == 0 && failed > 0)
+        err_set(e, code,
+                "rank %d%s could not load the spec (its message: 'lesde: rank %d of %d: ...'): "
+                "every rank reads the spec file itself, so it must be readable at the same "
+                "path on every node",
+                failed, n_failed > 1 ? " and others" : "", failed, n);
+    else if (rank == 0 && differs > 0)
+        err_set(e, code,
+                "rank %d read another spec than rank 0 (hash %s, rank 0's %s): every rank "
+                "reads the spec file itself, so it must be the same file on every node",
+                differs, hashes + differs * sizeof mine, hashes);
+    else {
+        e->code = code;
+        e->msg[0] = '\0'; /* rank 0 or the failing rank says it */
+    }
+    free(rcs);
+    free(hashes);
+    return code;
+}
+
 /* --new, on rank 0: removes the store at path, saying so, when it is a
  * lesde store; anything else (another HDF5 file, a typo naming someone's
  * data) is refused, not deleted. 0: removed; -1: cannot remove; -3:

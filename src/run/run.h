@@ -55,6 +55,14 @@ int run_check_data(const spec *s, const unsigned char *only, lesde_err *e);
 /* The same check in this process alone (no MPI: a dry run's). */
 int run_check_data_files(const spec *s, const unsigned char *only, lesde_err *e);
 
+/* Every rank loads the spec itself. rc is this rank's spec_load result
+ * (e its error), hash the loaded spec's (NULL when rc is not 0). All ranks
+ * go on or none: LESDE_OK when every rank loaded the same spec (its hash),
+ * else a nonzero code on every rank, with e's message set where it is to
+ * be said (a rank's own load error, rank 0 naming the rank that failed or
+ * differs) and empty elsewhere. Collective. */
+int run_agree_spec(int rc, const char *hash, lesde_err *e);
+
 /* Catches the stop signals (SIGTERM, SIGINT, SIGUSR1, SIGPIPE) from here
  * on: one that comes before run_sweep (in MPI_Init, the spec's load) is
  * then its stop at once, not the rank's death. */

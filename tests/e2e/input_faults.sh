@@ -135,6 +135,33 @@ expect_exit 2 "sweep with a data_dir that does not exist, 2 ranks" \
 cd "$ROOT"
 check "missing data_dir: says so" grep -q "$TMP/nodir/.*: No such file or directory" "$TMP/err"
 check "missing data_dir: no results folder" test ! -e "$TMP/results"
+# Every rank loads the spec itself. One that cannot (a node without the
+# file) or that reads another version must stop them all at once: before,
+# it waited in MPI_Finalize for the others, which waited for its tasks,
+# until the job's time limit (timeout: a hang fails here, with 124).
+cat >"$TMP/rank1.sh" <<EOF
+#!/bin/bash
+# rank 1 alone: another spec file (WHAT=missing) or one more seed (WHAT=seed)
+[ "\${OMPI_COMM_WORLD_RANK:-0}" = 1 ] || exec "$LESDE" "\$@"
+case \$WHAT in
+  missing) exec "$LESDE" sweep "$TMP/none.ini" "\${@:3}" ;;
+  seed) exec "$LESDE" "\$@" --set sweep.seeds=0..3 ;;
+esac
+EOF
+chmod +x "$TMP/rank1.sh"
+expect_exit 1 "rank 1 of 3 cannot read the spec" env WHAT=missing timeout 120 \
+  "${MPIRUN[@]}" -n 3 "$TMP/rank1.sh" sweep "$SPEC" --store "$TMP/r1.h5" --quiet
+check "rank 1 says its own error" \
+  grep -q "^lesde: rank 1 of 3: $TMP/none.ini: cannot read the spec: No such file" "$TMP/err"
+check "rank 0 says which rank and what to do" \
+  grep -q "^lesde: rank 1 could not load the spec .*readable at the same path on every node" "$TMP/err"
+check "no store made" test ! -e "$TMP/r1.h5"
+expect_exit 2 "rank 1 of 2 reads another spec" env WHAT=seed timeout 120 \
+  "${MPIRUN[@]}" -n 2 "$TMP/rank1.sh" sweep "$SPEC" --store "$TMP/r1.h5" --quiet
+check "rank 0 names the two hashes" grep -Eq \
+  "^lesde: rank 1 read another spec than rank 0 \(hash [0-9a-f]{16}, rank 0's [0-9a-f]{16}\): .* the same file on every node" \
+  "$TMP/err"
+check "no store made" test ! -e "$TMP/r1.h5"
 # Files there but unreadable as CIFAR-10: the task fails with that message
 # and the sweep goes on.
 for f in data_batch_3 test_batch; do head -c 3073 /dev/zero >"$TMP/cf/$f.bin"; done
