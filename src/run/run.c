@@ -655,6 +655,68 @@ int run_agree_spec(int rc, const char *hash, lesde_err *e)
     return code;
 }
 
+/* Does every rank see the store rank 0 has locked? A node with another
+ * filesystem at that path (node-local /tmp, a share not mounted there, a
+ * relative path from another directory) would make a file of its own and
+ * write its tasks there, or hang the collective open. The lock rank 0 has
+ * just written is the witness: each rank must read it back, the same
+ * host, pid and time. A file system slow to show a new file gets a few
+ * seconds. LESDE_OK on every rank, or LESDE_USAGE on every rank, rank 0's
+ * e naming the first rank that does not see it (which says what it saw). */
+static int check_same_store(const sched *m, const char *path, lesde_err *e)
+{
+    store_lock_info mine;
+    int have = m->rank != 0 || (m->lock && store_lock_read(path, &mine));
+    MPI_Allreduce(MPI_IN_PLACE, &have, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    if (!have || m->size == 1) /* no lock to compare (no directory lesde can write in) */
+        return LESDE_OK;
+    char witness[sizeof mine.host + 64 + sizeof mine.since];
+    if (m->rank == 0)
+        snprintf(witness, sizeof witness, "host %s, pid %ld, since %s", mine.host, mine.pid,
+                 mine.since);
+    MPI_Bcast(witness, sizeof witness, MPI_CHAR, 0, MPI_COMM_WORLD);
+    int ok = 1;
+    if (m->rank != 0) {
+        char seen[sizeof witness] = "";
+        for (int tries = 0; tries < 50; tries++) {
+            store_lock_info l;
+            snprintf(seen, sizeof seen, "no lock");
+            if (store_lock_read(path, &l))
+                snprintf(seen, sizeof seen, "host %s, pid %ld, since %s", l.host, l.pid, l.since);
+            if (strcmp(seen, witness) == 0)
+                break;
+            nap(100000);
+        }
+        ok = strcmp(seen, witness) == 0;
+        if (!ok) {
+            char host[256] = "?";
+            gethostname(host, sizeof host - 1);
+            fprintf(stderr,
+                    "lesde: rank %d of %d (host %s): %s.lock: finds %s%s where rank 0 wrote its "
+                    "own (%s)\n",
+                    m->rank, m->size, host, path, strcmp(seen, "no lock") ? "a lock of " : "", seen,
+                    witness);
+        }
+    }
+    int *oks = malloc((size_t)m->size * sizeof *oks);
+    if (!oks)
+        MPI_Abort(MPI_COMM_WORLD, LESDE_FAIL);
+    MPI_Allgather(&ok, 1, MPI_INT, oks, 1, MPI_INT, MPI_COMM_WORLD);
+    int bad = 0;
+    while (bad < m->size && oks[bad])
+        bad++;
+    free(oks);
+    if (bad == m->size)
+        return LESDE_OK;
+    if (m->rank != 0)
+        return err_set(e, LESDE_USAGE, "rank %d does not see the store", bad);
+    return err_set(e, LESDE_USAGE,
+                   "%s: rank %d does not see the store's directory as rank 0 does (its line "
+                   "above): the store must be on a filesystem that every node shares, at the "
+                   "same path, not node-local storage such as /tmp (docs/cluster.md)",
+                   path, bad);
+}
+
 /* --new, on rank 0: removes the store at path, saying so, when it is a
  * lesde store; anything else (another HDF5 file, a typo naming someone's
  * data) is refused, not deleted. 0: removed; -1: cannot remove; -3:
@@ -729,6 +791,10 @@ int run_sweep(const spec *s, const run_opts *o, lesde_err *e)
         store_lock_release(m.lock);
         return err_set(e, LESDE_FAIL, "%s: cannot remove the old store for --new",
                        o->store_path);
+    }
+    if ((rc = check_same_store(&m, o->store_path, e)) != LESDE_OK) {
+        store_lock_release(m.lock);
+        return rc;
     }
     store_opts so = {.comm = MPI_COMM_WORLD, .mpi_info = o->mpi_info};
     rc = exists ? store_open(o->store_path, s, &so, &m.st, e)

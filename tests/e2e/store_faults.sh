@@ -124,4 +124,28 @@ expect_exit 1 "missing directory" "$LESDE" sweep "$SPEC" --store "$TMP/nope/s.h5
 check "missing directory: says so" grep -q "^lesde: $TMP/nope/s.h5: cannot create the store: no such file or directory" "$TMP/err"
 expect_exit 2 "status of a missing store" "$LESDE" status "$TMP/nope/s.h5"
 check "missing store: says so" grep -q "no such store" "$TMP/err"
+
+# A rank that sees another filesystem at the store's path (node-local /tmp,
+# a share not mounted on its node) would make a store of its own and write
+# its tasks there, or hang the collective open. Here rank 1 of 3 runs in
+# another directory, so the relative --store is another file for it; every
+# rank must stop at once, with no store made and the lock gone.
+mkdir -p "$TMP/n0" "$TMP/n1"
+cat >"$TMP/elsewhere.sh" <<EOF
+#!/bin/bash
+[ "\${OMPI_COMM_WORLD_RANK:-0}" = 1 ] && cd "$TMP/n1"
+exec "$LESDE" "\$@"
+EOF
+chmod +x "$TMP/elsewhere.sh"
+cd "$TMP/n0"
+expect_exit 2 "rank 1 of 3 sees another store directory" timeout 120 \
+  "${MPIRUN[@]}" -n 3 "$TMP/elsewhere.sh" sweep "$SPEC" --store s.h5 --quiet
+cd "$ROOT"
+check "rank 1 says what it found" grep -q \
+  "^lesde: rank 1 of 3 (host .*): s.h5.lock: finds no lock where rank 0 wrote its own (host .*, pid [0-9]*, since " \
+  "$TMP/err"
+check "rank 0 names rank 1 and the cure" grep -q \
+  "^lesde: s.h5: rank 1 does not see the store's directory as rank 0 does .*a filesystem that every node shares" \
+  "$TMP/err"
+check "no store, no lock, on either side" test -z "$(find "$TMP/n0" "$TMP/n1" -mindepth 1)"
 finish
