@@ -629,7 +629,9 @@ int run_agree_spec(int rc, const char *hash, lesde_err *e)
         free(hashes);
         return LESDE_OK;
     }
-    if (rc != LESDE_OK) { /* its own error: every failing rank says it */
+    /* One line of each kind, not one a rank: rank 0's own error when it
+     * failed, else the first failing rank's and rank 0's naming it. */
+    if (rc != LESDE_OK && (rank == 0 || (rcs[0] == LESDE_OK && rank == failed))) {
         if (rank != 0) {
             char msg[sizeof e->msg];
             snprintf(msg, sizeof msg, "%s", e->msg);

@@ -156,6 +156,11 @@ check "rank 1 says its own error" \
 check "rank 0 says which rank and what to do" \
   grep -q "^lesde: rank 1 could not load the spec .*readable at the same path on every node" "$TMP/err"
 check "no store made" test ! -e "$TMP/r1.h5"
+check "one line from rank 1, one from rank 0" test "$(grep -c '^lesde: ' "$TMP/err")" -eq 2
+expect_exit 1 "3 ranks cannot read the spec" timeout 120 \
+  "${MPIRUN[@]}" -n 3 "$LESDE" sweep "$TMP/none.ini" --store "$TMP/r1.h5" --quiet
+check "3 ranks cannot read the spec: rank 0 alone says it, once" \
+  test "$(grep -c '^lesde: ' "$TMP/err")" -eq 1 -a "$(grep -c "^lesde: $TMP/none.ini: cannot read the spec" "$TMP/err")" -eq 1
 expect_exit 2 "rank 1 of 2 reads another spec" env WHAT=seed timeout 120 \
   "${MPIRUN[@]}" -n 2 "$TMP/rank1.sh" sweep "$SPEC" --store "$TMP/r1.h5" --quiet
 check "rank 0 names the two hashes" grep -Eq \
