@@ -570,6 +570,8 @@ int run_check_data_files(const spec *s, const unsigned char *only, lesde_err *e)
         const spec_study *st = &s->studies[i];
         if (only && !only[i])
             continue;
+        int last = -1;            /* the dataset and data_dir just checked: not again, */
+        char last_dir[4096] = ""; /* as every rank checks (a million points) */
         for (long p = 0; st->kind == SPEC_TRAIN && p < st->n_points && !rc; p++) {
             spec_task t;
             train_config c;
@@ -577,6 +579,11 @@ int run_check_data_files(const spec *s, const unsigned char *only, lesde_err *e)
             if (spec_task_get(s, st->first_task + p * st->n_seeds, &t) ||
                 spec_task_train(s, &t, &c))
                 continue; /* the spec was validated: cannot happen */
+            const char *dir = c.data_dir ? c.data_dir : "";
+            if ((int)c.dataset == last && strcmp(dir, last_dir) == 0)
+                continue;
+            last = (int)c.dataset;
+            snprintf(last_dir, sizeof last_dir, "%s", dir);
             if (!data_check_files(c.dataset, c.data_dir, &de))
                 continue;
             char from[80]; /* where the directory came from */
@@ -588,13 +595,36 @@ int run_check_data_files(const spec *s, const unsigned char *only, lesde_err *e)
     return rc;
 }
 
+/* Every rank checks: a node without the data would fail each task it took
+ * at once, take the next and fail it too, and so drain the queue of tasks
+ * the other nodes would have run. */
 int run_check_data(const spec *s, const unsigned char *only, lesde_err *e)
 {
-    int rc = run_rank() == 0 ? run_check_data_files(s, only, e) : LESDE_OK;
-    MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    if (rc && run_rank() != 0)
-        err_set(e, rc, "the sweep's data is missing");
-    return rc;
+    int rc = run_check_data_files(s, only, e), n = run_size(), rank = run_rank();
+    int *rcs = malloc((size_t)n * sizeof *rcs);
+    if (!rcs)
+        MPI_Abort(MPI_COMM_WORLD, LESDE_FAIL);
+    MPI_Allgather(&rc, 1, MPI_INT, rcs, 1, MPI_INT, MPI_COMM_WORLD);
+    int bad = 0; /* rank 0 when it failed (it says why), else the first that did */
+    while (bad < n && rcs[bad] == LESDE_OK)
+        bad++;
+    int code = bad < n ? rcs[bad] : LESDE_OK;
+    free(rcs);
+    if (code == LESDE_OK)
+        return LESDE_OK;
+    if (bad == 0) /* its own error, which rank 0 prints */
+        return rank == 0 ? code : err_set(e, code, "the sweep's data is missing");
+    if (rank == bad) { /* only rank 0 prints e: this rank says its own */
+        char host[256] = "?";
+        gethostname(host, sizeof host - 1);
+        fprintf(stderr, "lesde: rank %d of %d (host %s): %s\n", rank, n, host, e->msg);
+    }
+    if (rank == 0)
+        return err_set(e, code,
+                       "rank %d does not find the sweep's data that rank 0 finds (its line "
+                       "above): every node needs the data files at the same path",
+                       bad);
+    return err_set(e, code, "the sweep's data is missing");
 }
 
 /* Why agree: a rank left out alone (a node without the spec file) would

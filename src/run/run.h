@@ -47,10 +47,12 @@ int run_launched(void);
  * cut at its first comma or line break; callable before run_init. */
 void run_mpi_library(char *buf, int n);
 
-/* Checks that the files every train study reads are there (rank 0, the
- * result on every rank), before a store or a folder is made: LESDE_USAGE
- * and "spec:line: study 'NAME': what: path: reason" otherwise. Only the
- * studies only[] marks, unless only is NULL. Collective. */
+/* Checks that the files every train study reads are there (on every
+ * rank, the result on every rank), before a store or a folder is made:
+ * LESDE_USAGE and "spec:line: study 'NAME': what: path: reason" otherwise
+ * (a rank but 0 that lacks them prints that line itself, "rank R of N
+ * (host H): ...", and rank 0's e names it). Only the studies only[]
+ * marks, unless only is NULL. Collective. */
 int run_check_data(const spec *s, const unsigned char *only, lesde_err *e);
 /* The same check in this process alone (no MPI: a dry run's). */
 int run_check_data_files(const spec *s, const unsigned char *only, lesde_err *e);

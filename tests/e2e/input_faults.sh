@@ -179,6 +179,23 @@ check "dry run with bad data: says why and what follows" sh -c \
    grep -q '^lesde: 1 of the data sets the tasks need cannot be built (above): the sweep would record those tasks as failed' '$TMP/err'"
 expect_exit 0 "status names the bad file" "$LESDE" status "$TMP/cf.h5"
 check "status names the bad file" grep -q "failed: task 1 .*data_batch_1.bin: record 0 has label 42" "$TMP/out"
+# Every rank checks the data: a node without it would fail each task it
+# took at once and drain the queue. Rank 1 of 3 is given a directory
+# without the files (LESDE_CIFAR10_DIR: the spec has no data_dir).
+cat >"$TMP/nodata.sh" <<EOF
+#!/bin/bash
+[ "\${OMPI_COMM_WORLD_RANK:-0}" = 1 ] && export LESDE_CIFAR10_DIR="$TMP/envdir"
+exec "$LESDE" "\$@"
+EOF
+chmod +x "$TMP/nodata.sh"
+expect_exit 2 "rank 1 of 3 without the data" env LESDE_CIFAR10_DIR="$TMP/cf" timeout 120 \
+  "${MPIRUN[@]}" -n 3 "$TMP/nodata.sh" sweep "$TMP/cfenv.ini" --store "$TMP/nd.h5" --quiet
+check "rank 1 names the missing file" grep -q \
+  "^lesde: rank 1 of 3 (host .*): $TMP/cfenv.ini:[0-9]*: study 'c': cifar10 (the binary version): $TMP/envdir/data_batch_1.bin: No such file" \
+  "$TMP/err"
+check "rank 0 names rank 1" grep -q "^lesde: rank 1 does not find the sweep's data that rank 0 finds" "$TMP/err"
+check "two lines" test "$(grep -c '^lesde: ' "$TMP/err")" -eq 2
+check "rank 1 without the data: nothing made" test ! -e "$TMP/nd.h5" -a ! -e "$TMP/nd.h5.lock"
 
 # Arguments of the other commands.
 refused 2 "status: one STORE is required" status
