@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/version.h"
 #include "data/data.h"
 #include "le/le.h"
 #include "store/store.h"
@@ -643,6 +644,31 @@ int run_agree_spec(int rc, const char *hash, lesde_err *e)
         MPI_Abort(MPI_COMM_WORLD, LESDE_FAIL);
     MPI_Allgather(&rc, 1, MPI_INT, rcs, 1, MPI_INT, MPI_COMM_WORLD);
     MPI_Allgather(mine, sizeof mine, MPI_CHAR, hashes, sizeof mine, MPI_CHAR, MPI_COMM_WORLD);
+    /* The same binary too: a task's bytes depend on the build, and a node
+     * with a stale install of its own would mix two into one store. */
+    char build[200], build0[200];
+    snprintf(build, sizeof build, "git %s, %s", version_git_rev(), version_build());
+    memcpy(build0, build, sizeof build);
+    MPI_Bcast(build0, sizeof build0, MPI_CHAR, 0, MPI_COMM_WORLD);
+    int other = strcmp(build, build0) != 0 ? rank : n, other_build = n;
+    MPI_Allreduce(&other, &other_build, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    if (other_build < n) { /* before the spec: another build may parse it otherwise */
+        if (rank == other_build)
+            fprintf(stderr, "lesde: rank %d of %d runs lesde %s\n", rank, n, build);
+        free(rcs);
+        free(hashes);
+        if (rank != 0) { /* rank 0 says it */
+            e->code = LESDE_USAGE;
+            e->msg[0] = '\0';
+            return LESDE_USAGE;
+        }
+        return err_set(e, LESDE_USAGE,
+                       "rank %d runs another lesde build than rank 0 (rank 0's: %s; rank %d's "
+                       "in its line above): "
+                       "a task's results depend on the build, so every node must run the "
+                       "same lesde binary",
+                       other_build, build0, other_build);
+    }
     int failed = -1, n_failed = 0, differs = -1;
     for (int r = 0; r < n; r++) {
         if (rcs[r] != LESDE_OK) {

@@ -59,7 +59,8 @@ int run_check_data_files(const spec *s, const unsigned char *only, lesde_err *e)
 
 /* Every rank loads the spec itself. rc is this rank's spec_load result
  * (e its error), hash the loaded spec's (NULL when rc is not 0). All ranks
- * go on or none: LESDE_OK when every rank loaded the same spec (its hash),
+ * go on or none: LESDE_OK when every rank runs the same lesde build
+ * (version_git_rev, version_build) and loaded the same spec (its hash),
  * else a nonzero code on every rank, with e's message set where it is to
  * be said (a rank's own load error, rank 0 naming the rank that failed or
  * differs) and empty elsewhere. Collective. */

@@ -161,6 +161,28 @@ expect_exit 1 "3 ranks cannot read the spec" timeout 120 \
   "${MPIRUN[@]}" -n 3 "$LESDE" sweep "$TMP/none.ini" --store "$TMP/r1.h5" --quiet
 check "3 ranks cannot read the spec: rank 0 alone says it, once" \
   test "$(grep -c '^lesde: ' "$TMP/err")" -eq 1 -a "$(grep -c "^lesde: $TMP/none.ini: cannot read the spec" "$TMP/err")" -eq 1
+# Another lesde build on one node (a stale install of its own): this
+# binary with another git revision, the same length, patched in.
+rev=$("$LESDE" --version | sed -n '1s/.*(git \([0-9a-f]\{12\}\).*/\1/p')
+if [ -n "$rev" ]; then
+  sed "s/$rev/000000000000/" "$LESDE" >"$TMP/other-lesde" && chmod +x "$TMP/other-lesde"
+  cat >"$TMP/other.sh" <<EOF
+#!/bin/bash
+[ "\${OMPI_COMM_WORLD_RANK:-0}" = 1 ] && exec "$TMP/other-lesde" "\$@"
+exec "$LESDE" "\$@"
+EOF
+  chmod +x "$TMP/other.sh"
+  check "the patched copy says its revision" sh -c "'$TMP/other-lesde' --version | grep -q 'git 000000000000'"
+  expect_exit 2 "rank 1 of 3 runs another build" timeout 120 \
+    "${MPIRUN[@]}" -n 3 "$TMP/other.sh" sweep "$SPEC" --store "$TMP/r1.h5" --quiet
+  check "rank 1 says its build" grep -q "^lesde: rank 1 of 3 runs lesde git 000000000000" "$TMP/err"
+  check "rank 0 names rank 1 and its own build" \
+    grep -q "^lesde: rank 1 runs another lesde build than rank 0 (rank 0's: git $rev" "$TMP/err"
+  check "another build: two lines, no store" \
+    test "$(grep -c '^lesde: ' "$TMP/err")" -eq 2 -a ! -e "$TMP/r1.h5"
+else
+  echo "skipped: another build on rank 1 (this lesde has no git revision to patch)" >&2
+fi
 expect_exit 2 "rank 1 of 2 reads another spec" env WHAT=seed timeout 120 \
   "${MPIRUN[@]}" -n 2 "$TMP/rank1.sh" sweep "$SPEC" --store "$TMP/r1.h5" --quiet
 check "rank 0 names the two hashes" grep -Eq \
