@@ -596,30 +596,40 @@ int run_check_data_files(const spec *s, const unsigned char *only, lesde_err *e)
     return rc;
 }
 
+/* The lowest rank where cond holds, on every rank; run_size() where it
+ * holds nowhere. Collective. */
+static int first_rank_where(int cond)
+{
+    int r = cond ? run_rank() : run_size(), first = r;
+    MPI_Allreduce(&r, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    return first;
+}
+
+/* A rank but 0 says what it found itself, with its host: only rank 0
+ * prints the error a command returns. */
+static void rank_says(const char *what)
+{
+    char host[256] = "?";
+    gethostname(host, sizeof host - 1);
+    fprintf(stderr, "lesde: rank %d of %d (host %s): %s\n", run_rank(), run_size(), host, what);
+}
+
 /* Every rank checks: a node without the data would fail each task it took
  * at once, take the next and fail it too, and so drain the queue of tasks
  * the other nodes would have run. */
 int run_check_data(const spec *s, const unsigned char *only, lesde_err *e)
 {
-    int rc = run_check_data_files(s, only, e), n = run_size(), rank = run_rank();
-    int *rcs = malloc((size_t)n * sizeof *rcs);
-    if (!rcs)
-        MPI_Abort(MPI_COMM_WORLD, LESDE_FAIL);
-    MPI_Allgather(&rc, 1, MPI_INT, rcs, 1, MPI_INT, MPI_COMM_WORLD);
-    int bad = 0; /* rank 0 when it failed (it says why), else the first that did */
-    while (bad < n && rcs[bad] == LESDE_OK)
-        bad++;
-    int code = bad < n ? rcs[bad] : LESDE_OK;
-    free(rcs);
-    if (code == LESDE_OK)
+    int rc = run_check_data_files(s, only, e), rank = run_rank();
+    /* rank 0 when it failed (it says why), else the first that did */
+    int bad = first_rank_where(rc != LESDE_OK);
+    if (bad == run_size())
         return LESDE_OK;
+    int code = rc;
+    MPI_Bcast(&code, 1, MPI_INT, bad, MPI_COMM_WORLD);
     if (bad == 0) /* its own error, which rank 0 prints */
         return rank == 0 ? code : err_set(e, code, "the sweep's data is missing");
-    if (rank == bad) { /* only rank 0 prints e: this rank says its own */
-        char host[256] = "?";
-        gethostname(host, sizeof host - 1);
-        fprintf(stderr, "lesde: rank %d of %d (host %s): %s\n", rank, n, host, e->msg);
-    }
+    if (rank == bad)
+        rank_says(e->msg);
     if (rank == 0)
         return err_set(e, code,
                        "rank %d does not find the sweep's data that rank 0 finds (its line "
@@ -650,8 +660,7 @@ int run_agree_spec(int rc, const char *hash, lesde_err *e)
     snprintf(build, sizeof build, "git %s, %s", version_git_rev(), version_build());
     memcpy(build0, build, sizeof build);
     MPI_Bcast(build0, sizeof build0, MPI_CHAR, 0, MPI_COMM_WORLD);
-    int other = strcmp(build, build0) != 0 ? rank : n, other_build = n;
-    MPI_Allreduce(&other, &other_build, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    int other_build = first_rank_where(strcmp(build, build0) != 0);
     if (other_build < n) { /* before the spec: another build may parse it otherwise */
         if (rank == other_build)
             fprintf(stderr, "lesde: rank %d of %d runs lesde %s\n", rank, n, build);
@@ -728,10 +737,9 @@ static int check_same_store(const sched *m, const char *path, lesde_err *e)
     MPI_Allreduce(MPI_IN_PLACE, &have, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
     if (!have || m->size == 1) /* no lock to compare (no directory lesde can write in) */
         return LESDE_OK;
-    char witness[sizeof mine.host + 64 + sizeof mine.since];
+    char witness[512]; /* "host H, pid P, since T", as lesde status names a lock */
     if (m->rank == 0)
-        snprintf(witness, sizeof witness, "host %s, pid %ld, since %s", mine.host, mine.pid,
-                 mine.since);
+        store_lock_describe(&mine, witness, sizeof witness);
     MPI_Bcast(witness, sizeof witness, MPI_CHAR, 0, MPI_COMM_WORLD);
     int ok = 1;
     if (m->rank != 0) {
@@ -740,30 +748,20 @@ static int check_same_store(const sched *m, const char *path, lesde_err *e)
             store_lock_info l;
             snprintf(seen, sizeof seen, "no lock");
             if (store_lock_read(path, &l))
-                snprintf(seen, sizeof seen, "host %s, pid %ld, since %s", l.host, l.pid, l.since);
+                store_lock_describe(&l, seen, sizeof seen);
             if (strcmp(seen, witness) == 0)
                 break;
             nap(100000);
         }
         ok = strcmp(seen, witness) == 0;
         if (!ok) {
-            char host[256] = "?";
-            gethostname(host, sizeof host - 1);
-            fprintf(stderr,
-                    "lesde: rank %d of %d (host %s): %s.lock: finds %s%s where rank 0 wrote its "
-                    "own (%s)\n",
-                    m->rank, m->size, host, path, strcmp(seen, "no lock") ? "a lock of " : "", seen,
-                    witness);
+            char what[1400];
+            snprintf(what, sizeof what, "%s.lock: finds %s%s where rank 0 wrote its own (%s)", path,
+                     strcmp(seen, "no lock") ? "a lock of " : "", seen, witness);
+            rank_says(what);
         }
     }
-    int *oks = malloc((size_t)m->size * sizeof *oks);
-    if (!oks)
-        MPI_Abort(MPI_COMM_WORLD, LESDE_FAIL);
-    MPI_Allgather(&ok, 1, MPI_INT, oks, 1, MPI_INT, MPI_COMM_WORLD);
-    int bad = 0;
-    while (bad < m->size && oks[bad])
-        bad++;
-    free(oks);
+    int bad = first_rank_where(!ok);
     if (bad == m->size)
         return LESDE_OK;
     if (m->rank != 0)
