@@ -22,8 +22,26 @@ for tool in slurmctld slurmd munged sbatch; do
   fi
 done
 
+# A rank that crashes leaves a core in its working directory, $TMP (the
+# jobs inherit this limit), and the test prints its stack on exit: a rare
+# crash in CI is otherwise known only by Open MPI's one-line backtrace
+# (a rank's SIGSEGV at a requeued start, stops 56 and 58).
+ulimit -c unlimited 2>/dev/null || true
+show_cores() {
+  local c
+  for c in "$TMP"/core* "$TMP"/*/core* "$TMP"/*/*/core*; do
+    [ -f "$c" ] && [ "$(head -c 4 "$c" | od -An -c | tr -d ' ')" = '177ELF' ] || continue
+    echo "---- $c: a process crashed; its threads' stacks (gdb):" >&2
+    if command -v gdb >/dev/null; then
+      gdb -batch -q -ex 'info threads' -ex 'thread apply all bt 25' "$LESDE" "$c" 2>&1 |
+        grep -v -e '^warning:' -e '^$' | head -200 >&2
+    else echo "(no gdb to read it)" >&2; fi
+  done
+}
+
 slurm_cleanup() {
   local rc=$?
+  show_cores
   if [ ${#JOBS[@]} -gt 0 ]; then scancel "${JOBS[@]}" 2>/dev/null; fi
   if [ "$STARTED_CLUSTER" -eq 1 ]; then "$CLUSTER" stop >/dev/null 9>&-; fi
   cd / && rm -rf "$TMP"
