@@ -829,6 +829,11 @@ int run_sweep(const spec *s, const run_opts *o, lesde_err *e)
         rc = store_lock_take(o->store_path, studies, &m.lock, note, sizeof note, e);
         if (!rc && m.lock && note[0]) /* taken over */
             fprintf(stderr, "lesde: %s: %s\n", o->store_path, note);
+        int left = !rc && m.lock ? store_remove_ompio_leftovers(o->store_path) : 0;
+        if (left)
+            log_info("%s: removed %d file%s that Open MPI's MPI-IO left beside the store "
+                     "when a sweep was killed (%s-<job>-<pid>.lock)",
+                     o->store_path, left, left > 1 ? "s" : "", o->store_path);
         if (rc)
             exists = -2;
         else if (o->new_store && access(o->store_path, F_OK) == 0)

@@ -1,4 +1,6 @@
 /* The store lock: one sweep per store (see store.h). */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -391,4 +393,46 @@ void store_lock_release(store_lock *l)
     if (ours(l))
         unlink(l->path);
     free(l);
+}
+
+/* NAME-<digits>-<digits>.lock, NAME the store's file name */
+static int is_ompio_leftover(const char *entry, const char *name)
+{
+    size_t n = strlen(name);
+    if (strncmp(entry, name, n) != 0 || entry[n] != '-')
+        return 0;
+    const char *p = entry + n + 1;
+    for (int part = 0; part < 2; part++) {
+        if (!isdigit((unsigned char)*p))
+            return 0;
+        while (isdigit((unsigned char)*p))
+            p++;
+        if (part == 0 && *p++ != '-')
+            return 0;
+    }
+    return strcmp(p, ".lock") == 0;
+}
+
+int store_remove_ompio_leftovers(const char *store_path)
+{
+    const char *slash = strrchr(store_path, '/');
+    const char *name = slash ? slash + 1 : store_path;
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - store_path) : 1,
+             slash ? store_path : ".");
+    if (!dir[0]) /* "/s.h5" */
+        snprintf(dir, sizeof dir, "/");
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int removed = 0;
+    struct dirent *ent;
+    char path[PATH_MAX + 256];
+    while ((ent = readdir(d)))
+        if (is_ompio_leftover(ent->d_name, name)) {
+            snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
+            removed += unlink(path) == 0;
+        }
+    closedir(d);
+    return removed;
 }

@@ -93,4 +93,12 @@ resubmit_completes "$TMP/c.h5" --nodes 2 --ntasks-per-node 1
 finished_at "$TMP/c.h5" >"$TMP/c.final"
 check "tasks finished before the rank died not computed again" unchanged "$TMP/killed.$crashed" "$TMP/c.final"
 [ "$FAIL" -eq "$fails" ] || { show_log "$crashed_log"; show_log "$LOG"; }
+
+# A rank killed with the store open, its ranks on two nodes, leaves OMPIO's
+# STORE-<job>-<pid>.lock (its shared file pointer) beside the store: the
+# next run removes it, and says so.
+check "a resumed run removed what Open MPI left beside its store" \
+  grep -q "that Open MPI's MPI-IO left beside the store" "$TMP"/results/smoke/slurm-*.out
+check "nothing Open MPI left beside the stores ($(cd "$TMP" && echo *.h5-*.lock))" \
+  test -z "$(find "$TMP" -maxdepth 1 -name '*.h5-*-*.lock')"
 finish

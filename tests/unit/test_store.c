@@ -549,6 +549,36 @@ static void test_other_version(const char *path)
     unlink(other);
 }
 
+/* What OMPIO leaves beside a store a killed sweep had open: only
+ * STORE-<digits>-<digits>.lock goes, nothing else of that directory. */
+static void test_ompio_leftovers(void)
+{
+    char dir[] = "/tmp/lesde_test_ompioXXXXXX", st[64], p[128];
+    CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+    snprintf(st, sizeof st, "%s/s.h5", dir);
+    const char *gone[] = {"s.h5-3850583901-27175.lock", "s.h5-1-2.lock"};
+    const char *kept[] = {"s.h5",           "s.h5.lock",       "s.h5-1.lock",    "s.h5-a-2.lock",
+                          "s.h5-1-2.lockx", "s.h5-1-2-3.lock", "t.h5-1-2.lock",  "s.h5x-1-2.lock",
+                          "s.h5--2.lock",   "s.h5-1-.lock",    "s.h5.lock.vm.12"};
+    int ng = (int)(sizeof gone / sizeof *gone), nk = (int)(sizeof kept / sizeof *kept);
+    for (int i = 0; i < ng + nk; i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, i < ng ? gone[i] : kept[i - ng]);
+        FILE *f = fopen(p, "w");
+        if (f)
+            fclose(f);
+    }
+    CHECK(store_remove_ompio_leftovers(st) == ng, "removed %d", ng);
+    for (int i = 0; i < ng + nk; i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, i < ng ? gone[i] : kept[i - ng]);
+        CHECK((access(p, F_OK) == 0) == (i >= ng), "%s %s", i < ng ? "removed" : "kept",
+              i < ng ? gone[i] : kept[i - ng]);
+        unlink(p);
+    }
+    CHECK(store_remove_ompio_leftovers(st) == 0, "none left");
+    CHECK(store_remove_ompio_leftovers("/nonexistent-dir/s.h5") == 0, "no directory: none");
+    rmdir(dir);
+}
+
 /* The lock, within one process: a second take is refused naming the
  * holder; a lock of a pid that is gone is taken over; a lock replaced
  * behind the holder's back is no longer its own. */
@@ -1010,5 +1040,6 @@ int main(void)
     test_shared_slots();
     test_summaries();
     test_lock();
+    test_ompio_leftovers();
     return check_done("test_store");
 }
