@@ -428,11 +428,16 @@ int store_remove_ompio_leftovers(const char *store_path)
     int removed = 0;
     struct dirent *ent;
     char path[PATH_MAX + 256];
-    while ((ent = readdir(d)))
-        if (is_ompio_leftover(ent->d_name, name)) {
-            snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
+    while ((ent = readdir(d))) {
+        if (!is_ompio_leftover(ent->d_name, name))
+            continue;
+        /* OMPIO's holds one offset (MPI_Offset, 8 bytes; 0 if killed
+         * before writing it): a user's file of that name is left alone */
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
+        if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_size == 0 || st.st_size == 8))
             removed += unlink(path) == 0;
-        }
+    }
     closedir(d);
     return removed;
 }

@@ -202,9 +202,10 @@ int store_lock_read(const char *store_path, store_lock_info *info);
 /* "host H, pid P, Slurm job J, since T" */
 void store_lock_describe(const store_lock_info *info, char *buf, size_t size);
 /* Open MPI's MPI-IO (OMPIO) makes STORE-<job>-<pid>.lock beside a file it
- * opens, for its shared file pointer, and removes it at the close: a sweep
- * killed with its store open leaves one. With the store's lock held and the
- * store not open, nothing can be using one: removes them; how many. */
+ * opens, for its shared file pointer (8 bytes), and removes it at the
+ * close: a sweep killed with its store open leaves one. With the store's
+ * lock held and the store not open, nothing can be using one: removes them
+ * (such names, of 0 or 8 bytes); how many. */
 int store_remove_ompio_leftovers(const char *store_path);
 
 /* Root attributes of a store (provenance: sweep_name, spec_hash, created,

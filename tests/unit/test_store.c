@@ -564,10 +564,22 @@ static void test_ompio_leftovers(void)
     for (int i = 0; i < ng + nk; i++) {
         snprintf(p, sizeof p, "%s/%s", dir, i < ng ? gone[i] : kept[i - ng]);
         FILE *f = fopen(p, "w");
+        long long offset = 0; /* the first as OMPIO leaves it, the rest empty */
+        if (f && i == 0)
+            fwrite(&offset, sizeof offset, 1, f);
         if (f)
             fclose(f);
     }
+    /* a user's file of that name, not OMPIO's 8 bytes */
+    snprintf(p, sizeof p, "%s/s.h5-2024-01.lock", dir);
+    FILE *own = fopen(p, "w");
+    if (own) {
+        fputs("my notes about the January run\n", own);
+        fclose(own);
+    }
     CHECK(store_remove_ompio_leftovers(st) == ng, "removed %d", ng);
+    CHECK(access(p, F_OK) == 0, "kept a file of another size: %s", p);
+    unlink(p);
     for (int i = 0; i < ng + nk; i++) {
         snprintf(p, sizeof p, "%s/%s", dir, i < ng ? gone[i] : kept[i - ng]);
         CHECK((access(p, F_OK) == 0) == (i >= ng), "%s %s", i < ng ? "removed" : "kept",
