@@ -20,6 +20,17 @@ struct store_lock {
     time_t refreshed;
 };
 
+/* The directory of a store's path as given into dir ("." when it names
+ * none, "/" for the root); returns its file name. */
+static const char *split_path(const char *store, char *dir, size_t size)
+{
+    const char *slash = strrchr(store, '/');
+    snprintf(dir, size, "%.*s", slash ? (int)(slash - store) : 1, slash ? store : ".");
+    if (!dir[0]) /* "/s.h5" */
+        snprintf(dir, size, "/");
+    return slash ? slash + 1 : store;
+}
+
 /* STORE.lock beside the store's real file: one lock whatever path names
  * it (a symlink, a symlinked directory, ../). A store not made yet: its
  * directory resolved, its own name as given. */
@@ -30,13 +41,9 @@ static void lock_path(const char *store, char *buf, size_t size)
         snprintf(buf, size, "%s.lock", real);
         return;
     }
-    const char *slash = strrchr(store, '/');
-    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - store) : 1, slash ? store : ".");
-    if (!dir[0]) /* "/s.h5" */
-        snprintf(dir, sizeof dir, "/");
+    const char *name = split_path(store, dir, sizeof dir);
     if (realpath(dir, real))
-        snprintf(buf, size, "%s%s%s.lock", real, strcmp(real, "/") ? "/" : "",
-                 slash ? slash + 1 : store);
+        snprintf(buf, size, "%s%s%s.lock", real, strcmp(real, "/") ? "/" : "", name);
     else
         snprintf(buf, size, "%s.lock", store);
 }
@@ -415,13 +422,8 @@ static int is_ompio_leftover(const char *entry, const char *name)
 
 int store_remove_ompio_leftovers(const char *store_path)
 {
-    const char *slash = strrchr(store_path, '/');
-    const char *name = slash ? slash + 1 : store_path;
     char dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - store_path) : 1,
-             slash ? store_path : ".");
-    if (!dir[0]) /* "/s.h5" */
-        snprintf(dir, sizeof dir, "/");
+    const char *name = split_path(store_path, dir, sizeof dir);
     DIR *d = opendir(dir);
     if (!d)
         return 0;
