@@ -55,7 +55,7 @@ static void help(void)
            "  --paths N             also simulate N noisy LE-SDE paths per model from\n"
            "                        Xbar(0) (noise on the start and Brownian noise of scale\n"
            "                        noise-scale |Xbar^k(0)| / sqrt(K)); mean and std go to\n"
-           "                        --out\n"
+           "                        --out (the L-model's NaN when p != K, as its fit)\n"
            "  --noise-scale X       noise scale of the paths (default 0.05)\n"
            "  --seed S              seed of the paths and of the reference method (default:\n"
            "                        a store task's own seed, as its sweep used; else 0)\n"
@@ -262,7 +262,8 @@ static void print_fit(const le_fit_result *r)
 }
 
 /* Noisy LE-SDE paths (le-sde.md section 5) from each model's fitted
- * alphahat, betahat, integrated by the trapezoid rule. */
+ * alphahat, betahat, integrated by the trapezoid rule; the L-model's are
+ * NaN when p != K, as its fit is. */
 static int simulate_paths(const double *t, int C, const double *xbar, int K, int p,
                           const le_fit_result *r, uint64_t seed, store_fit_paths *out,
                           lesde_err *e)
@@ -275,6 +276,11 @@ static int simulate_paths(const double *t, int C, const double *xbar, int K, int
         if (!out->mean[m] || !out->std[m]) {
             rc = err_set(e, LESDE_FAIL, "out of memory");
             break;
+        }
+        if (m == LE_MODEL_L && p != K) { /* undefined, as in the fit: NaN, not an error */
+            for (size_t i = 0; i < (size_t)C * K * p; i++)
+                out->mean[m][i] = out->std[m][i] = NAN;
+            continue;
         }
         le_cumtrapz(t, r->alpha[m], C, A);
         le_cumtrapz(t, r->beta[m], C, B);

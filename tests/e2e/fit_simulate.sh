@@ -33,6 +33,27 @@ ok = all(np.allclose(np.asarray(a['fit/' + n]), np.asarray(g['fit/' + n])[0], rt
 sys.exit(0 if ok else 1)"
 check "CSV summary has a row per checkpoint" test "$(grep -vc '^#' "$TMP/a.csv")" -eq 42
 
+# --paths: noisy LE-SDE paths of both models beside the fit (le-sde.md
+# section 5); with p != K (the first two coordinates) the L-model is
+# undefined: its paths are NaN, as its fit, and the I-model's still come.
+expect_exit 0 "fit --paths" "$LESDE" fit "$TMP/xbar.csv" --paths 20 --seed 3 --out "$TMP/p.h5"
+check "--paths: the spread said" grep -q "^20 noisy paths: mean std at T across coordinates: I [0-9.e+-]*, L [0-9.e+-]*$" "$TMP/out"
+cut -d, -f1-4 "$TMP/xbar.csv" >"$TMP/xbar2.csv"
+expect_exit 0 "fit --paths, p != K" "$LESDE" fit "$TMP/xbar2.csv" --paths 20 --seed 3 --out "$TMP/p2.h5"
+check "--paths, p != K: said L nan" grep -q "^20 noisy paths: .* I [0-9.e+-]*, L nan$" "$TMP/out"
+check "--paths: both models' paths, finite and spread; p != K: I's only" \
+  /usr/bin/python3 - "$TMP/p.h5" "$TMP/p2.h5" <<'PY'
+import sys, h5py, numpy as np
+ok = True
+for path, p in zip(sys.argv[1:], (3, 2)):
+    f = h5py.File(path, "r")
+    m, s = np.asarray(f["fit/paths_mean"]), np.asarray(f["fit/paths_std"])
+    ok &= m.shape == s.shape == (2, 41, 3, p)
+    ok &= bool(np.all(np.isfinite(m[0])) and np.all(s[0] >= 0) and np.any(s[0] > 0))
+    ok &= bool(np.all(np.isfinite(m[1])) if p == 3 else np.all(np.isnan(m[1])) and np.all(np.isnan(s[1])))
+sys.exit(0 if ok else 1)
+PY
+
 # --ref-every 1: the same run, its probe also recorded at each of the last
 # 1,000 iterations, where the reference method fits its scalar; lesde fit of
 # the file reads those records and gives the scalar lesde train wrote.
