@@ -137,6 +137,30 @@ int le_estimate(le_model m, const double *xbar, int C, int K, int p, double *A, 
     return le_estimate_ref(m, xbar, C, K, p, 0, A, B, e);
 }
 
+/* RD of a, b [p] divided by s > 0 (RD does not change): where the plain
+ * sums overflow; s = inf (an infinite coordinate) is the limit, 2. */
+static double rd_scaled(const double *a, const double *b, int p)
+{
+    double s = 0;
+    int ia = 0, ib = 0;
+    for (int j = 0; j < p; j++) {
+        if (isnan(a[j]) || isnan(b[j]))
+            return NAN;
+        ia |= isinf(a[j]), ib |= isinf(b[j]);
+        s = fmax(s, fmax(fabs(a[j]), fabs(b[j])));
+    }
+    if (ia && ib)
+        return NAN; /* inf against inf: no direction to compare */
+    if (ia || ib)
+        return 2.0;
+    double na = 0, nb = 0, nd = 0;
+    for (int j = 0; j < p; j++) {
+        double u = a[j] / s, v = b[j] / s;
+        na += u * u, nb += v * v, nd += (u - v) * (u - v);
+    }
+    return sqrt(nd) / ((sqrt(na) + sqrt(nb)) / 2);
+}
+
 void le_rd(const double *x, const double *y, int C, int K, int p, double *rd)
 {
     for (long ck = 0; ck < (long)C * K; ck++) {
@@ -149,7 +173,7 @@ void le_rd(const double *x, const double *y, int C, int K, int p, double *rd)
         }
         double den = (sqrt(na) + sqrt(nb)) / 2;
         if (!isfinite(den) || !isfinite(nd))
-            rd[ck] = NAN;
+            rd[ck] = rd_scaled(a, b, p);
         else
             rd[ck] = den > 0 ? sqrt(nd) / den : 0.0;
     }

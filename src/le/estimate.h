@@ -83,7 +83,10 @@ double le_tail_index_diff(const double *t, const double *A, int C, double t_lo, 
 void le_tail_local(const double *t, const double *A, int C, int R, double *t_end, double *r);
 
 /* RD_k(c) = |x^k - y^k| / ((|x^k| + |y^k|) / 2) for x, y [C][K][p] into
- * rd [C][K]; 0 when both are zero, NaN when either is non-finite. */
+ * rd [C][K]; 0 when both are zero. A side that diverged (an infinite
+ * coordinate, or a norm beyond double's range) gives RD's limit, 2, the
+ * worst: a blown-up imitation counts as the worst, not as missing. NaN
+ * when a coordinate is NaN, or both sides are infinite. */
 void le_rd(const double *x, const double *y, int C, int K, int p, double *rd);
 
 #endif

@@ -525,6 +525,25 @@ static void test_etf_baseline(void)
         CHECK(r2[0] == 0 && fabs(r2[1] - 2) < 1e-15, "RD of zero and non-zero: %g %g", r2[0],
               r2[1]);
     }
+    /* A diverged side: RD's limit 2 (the worst), not a NaN a median would
+     * drop. Beyond double's range of the sums, RD(s a, s b) = RD(a, b). */
+    {
+        const double a[3 * 3] = {1, 2, 0, 1, 0, 0, 1, 0, 0};
+        const double b[3 * 3] = {INFINITY, 0, 0, 1e200, -1e200, 0, 1, 0.1, 0};
+        double big_a[3 * 3], big_b[3 * 3], r3[3], r4[3];
+        le_rd(a, b, 1, 3, 3, r3);
+        CHECK(r3[0] == 2 && fabs(r3[1] - 2) < 1e-15, "a diverged side: %.17g %.17g", r3[0], r3[1]);
+        for (int i = 0; i < 9; i++)
+            big_a[i] = a[i] * 1e200, big_b[i] = b[i] * 1e200;
+        le_rd(big_a, big_b, 1, 3, 3, r4);
+        CHECK(fabs(r4[2] - r3[2]) < 1e-15 && fabs(r3[2] - 0.1 / ((1 + sqrt(1.01)) / 2)) < 1e-15,
+              "RD beyond the sums' range: %.17g, in range %.17g", r4[2], r3[2]);
+        const double n_a[3] = {1, 0, 0}, n_b[3] = {NAN, 0, 0}, i_a[3] = {-INFINITY, 0, 0};
+        le_rd(n_a, n_b, 1, 1, 3, r4);
+        le_rd(i_a, b, 1, 1, 3, r4 + 1);
+        CHECK(isnan(r4[0]) && isnan(r4[1]), "NaN, and inf against inf: undefined: %g %g", r4[0],
+              r4[1]);
+    }
     /* a common component along 1_K is no part of the baseline */
     for (int c = 0; c < C; c++)
         for (int i = 0; i < K * K; i++)
