@@ -539,7 +539,8 @@ int report_plateau_table(report_ctx *c)
 #define REPORT_PLATEAU_RATIO_METHOD                                                                \
     "The interval: the 95% expanded percentile interval over 10000 bootstrap resamples of the "    \
     "seeds (as p_hat*'s), a seed's tasks at every point of the ratio or difference resampled "     \
-    "together; resamples where a clean median is beyond T are left out; a fixed stream, so the "   \
+    "together; resamples whose value is undefined (a clean median beyond T, or for a difference "  \
+    "both medians beyond T) are left out, their share in boot_undefined; a fixed stream, so the "  \
     "same interval every run."
 
 /* A contrast: R(pb) - R(pa), or R(pb) alone when pa < 0; c* the clean
@@ -578,10 +579,12 @@ static double contrast_value(const report_study *rs, const store_array *pt, cons
 }
 
 /* The contrast on every done seed into *est, its interval into ci (NaN
- * with fewer than two seeds). boot: REPORT_BOOT values, draw and use rs->S
- * indices, v rs->S values of scratch. */
+ * with fewer than two seeds) and the share of resamples left out of it as
+ * undefined into *undef (NaN without an interval). boot: REPORT_BOOT
+ * values, draw and use rs->S indices, v rs->S values of scratch. */
 static void contrast_spread(const report_study *rs, const store_array *pt, const size_contrast *k,
-                            double *est, double ci[2], double *boot, int *draw, int *use, double *v)
+                            double *est, double ci[2], double *undef, double *boot, int *draw,
+                            int *use, double *v)
 {
     int m = 0;
     for (int s = 0; s < rs->S; s++) {
@@ -593,15 +596,18 @@ static void contrast_spread(const report_study *rs, const store_array *pt, const
             use[m++] = s;
     }
     *est = contrast_value(rs, pt, k, NULL, rs->S, v);
-    ci[0] = ci[1] = NAN;
+    ci[0] = ci[1] = *undef = NAN;
     if (m < 2 || isnan(*est)) /* no estimate (a clean median beyond T): no interval */
         return;
     uint64_t ctr = 0; /* a fixed stream: the same interval every run */
+    int left = 0;
     for (int b = 0; b < REPORT_BOOT; b++) {
         for (int i = 0; i < m; i++)
             draw[i] = use[rng_mix64(0x9e3779b97f4a7c15ULL * ++ctr) % (uint64_t)m];
         boot[b] = contrast_value(rs, pt, k, draw, m, v);
+        left += isnan(boot[b]);
     }
+    *undef = (double)left / REPORT_BOOT;
     report_boot_interval(boot, REPORT_BOOT, m, ci);
 }
 
@@ -665,12 +671,16 @@ static int ratio_study(report_ctx *c, const report_study *rs)
 }
 
 /* "v [lo, hi]" at 3 significant digits, inf as such; "-" for NaN. */
-static int put_ci(report_table *t, int row, int col, double v, const double *ci)
+/* "v [lo, hi]", and the share of resamples the interval left out, if any */
+static int put_ci(report_table *t, int row, int col, double v, const double *ci, double undef)
 {
     if (isnan(v))
         return report_table_set(t, row, col, "-");
     if (isnan(ci[0]))
         return report_table_set(t, row, col, "%.3g", v);
+    if (undef > 0)
+        return report_table_set(t, row, col, "%.3g [%.3g, %.3g] (%.2g%% of resamples undefined)", v,
+                                ci[0], ci[1], 100 * undef);
     return report_table_set(t, row, col, "%.3g [%.3g, %.3g]", v, ci[0], ci[1]);
 }
 
@@ -745,8 +755,8 @@ static int ratio_rows(report_ctx *c, report_table *csv, const report_study *rs, 
             for (int a = pairs ? 0 : -1; a < (pairs ? b : 0) && !rc; a++) {
                 size_contrast k = {pts[b], g.clean[pts[b]], a < 0 ? -1 : pts[a],
                                    a < 0 ? -1 : g.clean[pts[a]]};
-                double est, ci[2];
-                contrast_spread(rs, &pt, &k, &est, ci, boot, draw, use, v);
+                double est, ci[2], undef;
+                contrast_spread(rs, &pt, &k, &est, ci, &undef, boot, draw, use, v);
                 long p = pts[b];
                 const char *nb = rs->st->axes[a_n].labels[spec_point_coord(rs->st, p, a_n)];
                 int r = report_table_row(csv), mr = report_table_row(&mt->t), col = 0, bad = 0;
@@ -787,7 +797,8 @@ static int ratio_rows(report_ctx *c, report_table *csv, const report_study *rs, 
                 bad |= put_num(csv, r, col++, est);
                 bad |= put_num(csv, r, col++, ci[0]);
                 bad |= put_num(csv, r, col++, ci[1]);
-                bad |= put_ci(&mt->t, mr, 3, est, ci);
+                bad |= put_num(csv, r, col++, undef);
+                bad |= put_ci(&mt->t, mr, 3, est, ci, undef);
                 if (bad)
                     rc = err_set(c->e, LESDE_FAIL, "out of memory");
             }
@@ -819,8 +830,8 @@ static int ratio_pairs(report_ctx *c, report_table *csv, const report_study *rs)
 int report_plateau_size_tables(report_ctx *c)
 {
     static const char *const h[] = {
-        "study",    "point",          "K",     "p_err",    "rho",     "train_per_class", "n_done",
-        "t_median", "t_median_clean", "ratio", "ratio_lo", "ratio_hi"};
+        "study",    "point",          "K",     "p_err",    "rho",      "train_per_class", "n_done",
+        "t_median", "t_median_clean", "ratio", "ratio_lo", "ratio_hi", "boot_undefined"};
     static const char *const hp[] = {"study",
                                      "line",
                                      "K",
@@ -832,7 +843,8 @@ int report_plateau_size_tables(report_ctx *c)
                                      "ratio_b",
                                      "b_minus_a",
                                      "b_minus_a_lo",
-                                     "b_minus_a_hi"};
+                                     "b_minus_a_hi",
+                                     "boot_undefined"};
     int rc = report_study_csv(c, "plateausize.csv", h, (int)(sizeof h / sizeof h[0]), ratio_study,
                               ratio_points);
     return rc ? rc

@@ -317,8 +317,9 @@ def spread(f):
             ctr += 1
             d.append(mix((0x9E3779B97F4A7C15 * ctr) & M) % S)
         b.append(f(d))
+    undef = math.nan if math.isnan(est) else sum(math.isnan(x) for x in b) / len(b)
     b = np.sort([x for x in b if not math.isnan(x)])
-    return est, [quantile(b, q) for q in (tail, 1 - tail)]
+    return est, [quantile(b, q) for q in (tail, 1 - tail)], undef
 def same(got, want):
     got = float(got)
     return got == want or math.isnan(got) and math.isnan(want) or \
@@ -326,17 +327,19 @@ def same(got, want):
 rows = list(csv.DictReader(open(sys.argv[2])))
 assert [(r["train_per_class"], r["p_err"]) for r in rows] == [("20", "0.3"), ("40", "0.3")], rows
 for i, r in enumerate(rows):
-    est, (lo, hi) = spread(lambda d: ratio(i, d))
+    est, (lo, hi), undef = spread(lambda d: ratio(i, d))
     assert same(r["t_median"], med(1, i, range(S))) and same(r["t_median_clean"], med(0, i, range(S))), r
     assert same(r["ratio"], est) and same(r["ratio_lo"], lo) and same(r["ratio_hi"], hi), (r, est, lo, hi)
-    print("ratio at", r["train_per_class"], "per class:", est, [lo, hi])
+    assert same(r["boot_undefined"], undef), (r, undef)
+    print("ratio at", r["train_per_class"], "per class:", est, [lo, hi], "undefined resamples:", undef)
 pairs = list(csv.DictReader(open(sys.argv[3])))
 assert len(pairs) == 1 and (pairs[0]["train_per_class_a"], pairs[0]["train_per_class_b"]) == ("20", "40"), pairs
 r = pairs[0]
-est, (lo, hi) = spread(lambda d: ratio(1, d) - ratio(0, d))
+est, (lo, hi), undef = spread(lambda d: ratio(1, d) - ratio(0, d))
 assert same(r["ratio_a"], ratio(0, range(S))) and same(r["ratio_b"], ratio(1, range(S))), r
 assert same(r["b_minus_a"], est) and same(r["b_minus_a_lo"], lo) and same(r["b_minus_a_hi"], hi), (r, est, lo, hi)
-print("difference:", est, [lo, hi])
+assert same(r["boot_undefined"], undef), (r, undef)
+print("difference:", est, [lo, hi], "undefined resamples:", undef)
 PY
 }
 RATIO=$TMP/ratio.h5
@@ -357,6 +360,8 @@ check "plateausize pairs mid-sweep: none, and summary.md says why" \
   grep -q "No line has two sizes with a ratio yet" "$TMP/ratio-part/summary.md"
 check "summary.md: the plateausize tables" \
   grep -q "^## Study pollution: the slowing toward p\\* against the training set's size" "$TMP/ratio/summary.md"
+check "summary.md: an interval that left resamples out says how many (the pairs: 50%)" \
+  grep -q "^| .* | 20 -> 40 | .* | inf \\[[0-9.]*, inf\\] (50% of resamples undefined) |$" "$TMP/ratio/summary.md"
 check "no plateausize.csv without a train_per_class axis" test ! -e "$OUT/plateausize.csv"
 check "skipped plateausize without the axis" \
   grep -q '^skipped plateausize: no fitted train study with a train_per_class axis' "$TMP/report.out"
