@@ -670,8 +670,8 @@ static int ratio_study(report_ctx *c, const report_study *rs)
     return n != 0; /* out of memory: taken, to fail in the rows */
 }
 
-/* "v [lo, hi]" at 3 significant digits, inf as such; "-" for NaN. */
-/* "v [lo, hi]", and the share of resamples the interval left out, if any */
+/* "v [lo, hi]" at 3 significant digits, inf as such, and the share of
+ * resamples the interval left out, if any; "-" for NaN. */
 static int put_ci(report_table *t, int row, int col, double v, const double *ci, double undef)
 {
     if (isnan(v))
