@@ -802,6 +802,14 @@ void run_catch_signals(void)
 }
 
 /* The same code on every rank; the collective calls line up. */
+/* "STORE: removed N files that WHAT (STORE<PATTERN>)", when N > 0 */
+static void say_removed(const char *store, int n, const char *what, const char *pattern)
+{
+    if (n > 0)
+        log_info("%s: removed %d file%s that %s (%s%s)", store, n, n > 1 ? "s" : "", what, store,
+                 pattern);
+}
+
 int run_sweep(const spec *s, const run_opts *o, lesde_err *e)
 {
     sched m = {.s = s,
@@ -829,11 +837,14 @@ int run_sweep(const spec *s, const run_opts *o, lesde_err *e)
         rc = store_lock_take(o->store_path, studies, &m.lock, note, sizeof note, e);
         if (!rc && m.lock && note[0]) /* taken over */
             fprintf(stderr, "lesde: %s: %s\n", o->store_path, note);
-        int left = !rc && m.lock ? store_remove_ompio_leftovers(o->store_path) : 0;
-        if (left)
-            log_info("%s: removed %d file%s that Open MPI's MPI-IO left beside the store "
-                     "when a sweep was killed (%s-<job>-<pid>.lock)",
-                     o->store_path, left, left > 1 ? "s" : "", o->store_path);
+        if (!rc && m.lock) {
+            say_removed(o->store_path, store_remove_ompio_leftovers(o->store_path),
+                        "Open MPI's MPI-IO left beside the store when a sweep was killed",
+                        "-<job>-<pid>.lock");
+            say_removed(o->store_path, store_remove_lock_leftovers(o->store_path),
+                        "a sweep killed while taking the lock left beside the store",
+                        ".lock.<host>.<pid>");
+        }
         if (rc)
             exists = -2;
         else if (o->new_store && access(o->store_path, F_OK) == 0)

@@ -420,10 +420,11 @@ static int is_ompio_leftover(const char *entry, const char *name)
     return strcmp(p, ".lock") == 0;
 }
 
-int store_remove_ompio_leftovers(const char *store_path)
+/* Removes the regular files of directory dir whose entry gone(path, entry,
+ * name) names; how many. */
+static int remove_where(const char *dir, const char *name,
+                        int (*gone)(const char *path, const char *entry, const char *name))
 {
-    char dir[PATH_MAX];
-    const char *name = split_path(store_path, dir, sizeof dir);
     DIR *d = opendir(dir);
     if (!d)
         return 0;
@@ -431,15 +432,63 @@ int store_remove_ompio_leftovers(const char *store_path)
     struct dirent *ent;
     char path[PATH_MAX + 256];
     while ((ent = readdir(d))) {
-        if (!is_ompio_leftover(ent->d_name, name))
-            continue;
-        /* OMPIO's holds one offset (MPI_Offset, 8 bytes; 0 if killed
-         * before writing it): a user's file of that name is left alone */
         struct stat st;
         snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
-        if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_size == 0 || st.st_size == 8))
+        if (gone(path, ent->d_name, name) && lstat(path, &st) == 0 && S_ISREG(st.st_mode))
             removed += unlink(path) == 0;
     }
     closedir(d);
     return removed;
+}
+
+/* OMPIO's holds one offset (MPI_Offset, 8 bytes; 0 if killed before
+ * writing it): a user's file of that name is left alone */
+static int ompio_gone(const char *path, const char *entry, const char *name)
+{
+    struct stat st;
+    return is_ompio_leftover(entry, name) && stat(path, &st) == 0 &&
+           (st.st_size == 0 || st.st_size == 8);
+}
+
+int store_remove_ompio_leftovers(const char *store_path)
+{
+    char dir[PATH_MAX];
+    const char *name = split_path(store_path, dir, sizeof dir);
+    return remove_where(dir, name, ompio_gone);
+}
+
+/* LOCK.<host>.<pid>, a take's own file before its link (its text names
+ * that host and pid), or LOCK.stale.<host>.<pid>, a stale lock moved
+ * aside (its text the dead holder's); LOCK the lock's file name */
+static int is_lock_leftover(const char *entry, const char *lock, const store_lock_info *i)
+{
+    size_t n = strlen(lock);
+    if (strncmp(entry, lock, n) != 0 || entry[n] != '.')
+        return 0;
+    const char *mid = entry + n + 1, *dot = strrchr(mid, '.');
+    if (!dot || dot == mid || !dot[1] || strspn(dot + 1, "0123456789") != strlen(dot + 1))
+        return 0;
+    if (!strncmp(mid, "stale.", 6))
+        return dot > mid + 6;
+    char own[sizeof i->host + 32];
+    snprintf(own, sizeof own, "%s.%ld", i->host, i->pid);
+    return !strcmp(mid, own);
+}
+
+/* Judged as a lock, dead: a take in progress is alive (its process runs,
+ * or on another host its file is fresh) */
+static int lock_gone(const char *path, const char *entry, const char *name)
+{
+    store_lock_info i;
+    char raw[STORE_LOCK_STUDIES + 512];
+    return !strncmp(entry, name, strlen(name)) && read_judge(path, &i, raw, sizeof raw) == 0 &&
+           is_lock_leftover(entry, name, &i) && !i.alive;
+}
+
+int store_remove_lock_leftovers(const char *store_path)
+{
+    char lock[4200], dir[PATH_MAX];
+    lock_path(store_path, lock, sizeof lock);
+    const char *name = split_path(lock, dir, sizeof dir);
+    return remove_where(dir, name, lock_gone);
 }

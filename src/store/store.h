@@ -207,6 +207,12 @@ void store_lock_describe(const store_lock_info *info, char *buf, size_t size);
  * lock held and the store not open, nothing can be using one: removes them
  * (such names, of 0 or 8 bytes); how many. */
 int store_remove_ompio_leftovers(const char *store_path);
+/* A sweep killed while it took the lock (between writing its text and
+ * linking it, a few microseconds) leaves STORE.lock.<host>.<pid>, or
+ * STORE.lock.stale.<host>.<pid> while taking over a stale one. With the
+ * lock held: removes those whose text, judged as a lock, is dead; how
+ * many. */
+int store_remove_lock_leftovers(const char *store_path);
 
 /* Root attributes of a store (provenance: sweep_name, spec_hash, created,
  * lesde_version, git_revision, library versions, ...) as text, sorted by

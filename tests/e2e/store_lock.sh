@@ -181,9 +181,16 @@ check "the killed sweep's lock is left" test -s "$S.lock"
 check "rank 0 (pid $kpid) gone within 10 s of mpirun" wait_for 10 sh -c "! kill -0 $kpid 2>/dev/null"
 expect_exit 0 "status: not running" "$LESDE" status "$S"
 check "status: a lock of a sweep that ended is left" grep -q "not running: .*pid $kpid.*its process $kpid is gone" "$TMP/out"
-expect_exit 0 "resume after the kill takes the lock over" "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" --store "$S" --new --quiet
+# As if it had been killed while taking the lock: its text under the name
+# it writes it to before the link, and a dead lock moved aside.
+cp "$S.lock" "$S.lock.$host.$kpid"
+cp "$S.lock" "$S.lock.stale.$host.$kpid"
+expect_exit 0 "resume after the kill takes the lock over" "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" --store "$S" --new
 check "says it took over from the dead pid" \
   grep -q "^lesde: $S: took over the lock of a dead sweep (host $host, pid $kpid, since .*): its process $kpid is gone" "$TMP/err"
+check "says it removed the two files of a lock being taken" \
+  grep -q "$S: removed 2 files that a sweep killed while taking the lock left beside the store" "$TMP/err"
+check "neither is left" sh -c "! ls '$S'.lock.* 2>/dev/null"
 check "the store is complete" sh -c "'$LESDE' status '$S' | grep -q 'total: 20 done, 0 failed, 0 pending'"
 check "no lock left" test ! -e "$S.lock"
 

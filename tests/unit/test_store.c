@@ -591,6 +591,59 @@ static void test_ompio_leftovers(void)
     rmdir(dir);
 }
 
+/* What a sweep killed while taking the lock leaves: its own text under
+ * STORE.lock.<host>.<pid>, or a dead holder's moved aside under
+ * STORE.lock.stale.<host>.<pid>. Removed when dead (a reaped child's pid),
+ * kept when alive (this process), misnamed, or another file. */
+static void test_lock_leftovers(void)
+{
+    char dir[] = "/tmp/lesde_test_lockleftXXXXXX", st[64], p[160], host[256] = "";
+    CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+    snprintf(st, sizeof st, "%s/s.h5", dir);
+    gethostname(host, sizeof host - 1);
+    pid_t child = fork();
+    if (child == 0)
+        _exit(0);
+    waitpid(child, NULL, 0); /* its pid: gone */
+    long dead = (long)child, live = (long)getpid();
+    struct {
+        char name[96];
+        long pid; /* in the text */
+        int gone;
+    } f[] = {{"", dead, 1}, {"", live, 0}, {"", dead, 1}, {"", dead, 0},
+             {"", dead, 0}, {"", dead, 0}, {"", dead, 0}};
+    snprintf(f[0].name, sizeof f[0].name, "s.h5.lock.%s.%ld", host, dead);
+    snprintf(f[1].name, sizeof f[1].name, "s.h5.lock.%s.%ld", host, live);
+    snprintf(f[2].name, sizeof f[2].name, "s.h5.lock.stale.%s.%ld", host, live);
+    snprintf(f[3].name, sizeof f[3].name, "s.h5.lock.%s.%ld", host, dead + 1); /* not its pid */
+    snprintf(f[4].name, sizeof f[4].name, "s.h5.lock.backup");
+    snprintf(f[5].name, sizeof f[5].name, "t.h5.lock.%s.%ld", host, dead);
+    snprintf(f[6].name, sizeof f[6].name, "s.h5.lock.stale.%ld", dead);
+    int n = (int)(sizeof f / sizeof *f), ng = 0;
+    char since[32]; /* now: after this process started, as a lock's is */
+    time_t now = time(NULL);
+    strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    for (int i = 0; i < n; i++) {
+        snprintf(p, sizeof p, "%s/%.96s", dir, f[i].name);
+        FILE *fp = fopen(p, "w");
+        if (fp) {
+            fprintf(fp, "host=%s\npid=%ld\nslurm_job=\nslurm_restart=0\nsince=%s\n", host, f[i].pid,
+                    since);
+            fclose(fp);
+        }
+        ng += f[i].gone;
+    }
+    CHECK(store_remove_lock_leftovers(st) == ng, "removed %d", ng);
+    for (int i = 0; i < n; i++) {
+        snprintf(p, sizeof p, "%s/%.96s", dir, f[i].name);
+        CHECK((access(p, F_OK) != 0) == f[i].gone, "%s %s", f[i].gone ? "removed" : "kept",
+              f[i].name);
+        unlink(p);
+    }
+    CHECK(store_remove_lock_leftovers("/nonexistent-dir/s.h5") == 0, "no directory: none");
+    rmdir(dir);
+}
+
 /* The lock, within one process: a second take is refused naming the
  * holder; a lock of a pid that is gone is taken over; a lock replaced
  * behind the holder's back is no longer its own. */
@@ -1053,5 +1106,6 @@ int main(void)
     test_summaries();
     test_lock();
     test_ompio_leftovers();
+    test_lock_leftovers();
     return check_done("test_store");
 }
