@@ -169,7 +169,7 @@ static void rd_stats_k(const report_study *rs, const le_data *d, long p, int v, 
         report_final_rd_q(rs, &d->etf, p, -1, cl, cls, NULL, e);
         report_final_rd_q(rs, &d->cmean, p, -1, cl, cls, NULL, m);
         for (int s = 0; s < rs->S; s++) {
-            double base = fmin(e[s], m[s]);
+            double base = isnan(e[s]) || isnan(m[s]) ? NAN : fmin(e[s], m[s]); /* fmin drops NaN */
             if (report_task_done(rs, p, s) && isfinite(x[s]) && isfinite(base)) {
                 (*both)++;
                 *beats += x[s] < base;
