@@ -109,7 +109,9 @@ int cmd_status(int argc, char **argv)
                       "later) and, at that pace, the time the pending ones need (tasks\n"
                       "weighed by their estimated costs, as the sweep hands them out\n"
                       "longest first). A sweep run with --study counts only its studies'\n"
-                      "pending tasks in that time, and the status names them.\n\n"
+                      "pending tasks in that time, and the status names them. With no\n"
+                      "sweep running, it counts the files a killed sweep left beside the\n"
+                      "store, which the next sweep removes.\n\n"
                       "Options:\n"
                       "  --json        the same as one JSON object, for scripts: store, sweep,\n"
                       "                spec_hash, tasks, in_progress, lock (the holder, or\n"
@@ -190,6 +192,13 @@ int cmd_status(int argc, char **argv)
                 "(%s: %s); the next sweep takes it over\n",
                 who, li.why);
     }
+    int left = !json && !(locked && li.alive) ? store_count_leftovers(path) : 0;
+    if (left)
+        fprintf(
+            out,
+            "  beside the store: %d file%s a killed sweep left (Open MPI's %s-<job>-<pid>.lock, "
+            "lesde's %s.lock.<host>.<pid>); the next sweep removes them\n",
+            left, left > 1 ? "s" : "", path, path);
     if (s.overrides[0]) { /* one per line in the store */
         if (!json)
             fprintf(out, "  with");

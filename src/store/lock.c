@@ -420,10 +420,10 @@ static int is_ompio_leftover(const char *entry, const char *name)
     return strcmp(p, ".lock") == 0;
 }
 
-/* Removes the regular files of directory dir whose entry gone(path, entry,
- * name) names; how many. */
+/* Removes (or with dry, counts) the regular files of directory dir whose
+ * entry gone(path, entry, name) names; how many. */
 static int remove_where(const char *dir, const char *name,
-                        int (*gone)(const char *path, const char *entry, const char *name))
+                        int (*gone)(const char *path, const char *entry, const char *name), int dry)
 {
     DIR *d = opendir(dir);
     if (!d)
@@ -435,7 +435,7 @@ static int remove_where(const char *dir, const char *name,
         struct stat st;
         snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
         if (gone(path, ent->d_name, name) && lstat(path, &st) == 0 && S_ISREG(st.st_mode))
-            removed += unlink(path) == 0;
+            removed += dry || unlink(path) == 0;
     }
     closedir(d);
     return removed;
@@ -450,11 +450,16 @@ static int ompio_gone(const char *path, const char *entry, const char *name)
            (st.st_size == 0 || st.st_size == 8);
 }
 
-int store_remove_ompio_leftovers(const char *store_path)
+static int ompio_leftovers(const char *store_path, int dry)
 {
     char dir[PATH_MAX];
     const char *name = split_path(store_path, dir, sizeof dir);
-    return remove_where(dir, name, ompio_gone);
+    return remove_where(dir, name, ompio_gone, dry);
+}
+
+int store_remove_ompio_leftovers(const char *store_path)
+{
+    return ompio_leftovers(store_path, 0);
 }
 
 /* LOCK.<host>.<pid>, a take's own file before its link (its text names
@@ -485,10 +490,20 @@ static int lock_gone(const char *path, const char *entry, const char *name)
            is_lock_leftover(entry, name, &i) && !i.alive;
 }
 
-int store_remove_lock_leftovers(const char *store_path)
+static int lock_leftovers(const char *store_path, int dry)
 {
     char lock[4200], dir[PATH_MAX];
     lock_path(store_path, lock, sizeof lock);
     const char *name = split_path(lock, dir, sizeof dir);
-    return remove_where(dir, name, lock_gone);
+    return remove_where(dir, name, lock_gone, dry);
+}
+
+int store_remove_lock_leftovers(const char *store_path)
+{
+    return lock_leftovers(store_path, 0);
+}
+
+int store_count_leftovers(const char *store_path)
+{
+    return ompio_leftovers(store_path, 1) + lock_leftovers(store_path, 1);
 }

@@ -213,6 +213,9 @@ int store_remove_ompio_leftovers(const char *store_path);
  * lock held: removes those whose text, judged as a lock, is dead; how
  * many. */
 int store_remove_lock_leftovers(const char *store_path);
+/* How many files of both kinds above lie beside the store; removes none.
+ * (While a multi-node sweep has the store open, OMPIO's is in use.) */
+int store_count_leftovers(const char *store_path);
 
 /* Root attributes of a store (provenance: sweep_name, spec_hash, created,
  * lesde_version, git_revision, library versions, ...) as text, sorted by

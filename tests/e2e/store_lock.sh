@@ -179,12 +179,14 @@ check "the killed sweep's lock is left" test -s "$S.lock"
 # mpirun may exit a moment before its ranks are reaped (seen once under
 # ASan: status still found rank 0's process): wait until it is gone.
 check "rank 0 (pid $kpid) gone within 10 s of mpirun" wait_for 10 sh -c "! kill -0 $kpid 2>/dev/null"
-expect_exit 0 "status: not running" "$LESDE" status "$S"
-check "status: a lock of a sweep that ended is left" grep -q "not running: .*pid $kpid.*its process $kpid is gone" "$TMP/out"
 # As if it had been killed while taking the lock: its text under the name
 # it writes it to before the link, and a dead lock moved aside.
 cp "$S.lock" "$S.lock.$host.$kpid"
 cp "$S.lock" "$S.lock.stale.$host.$kpid"
+expect_exit 0 "status: not running" "$LESDE" status "$S"
+check "status: a lock of a sweep that ended is left" grep -q "not running: .*pid $kpid.*its process $kpid is gone" "$TMP/out"
+check "status: counts the two files left, removes none" sh -c \
+  "grep -q '^  beside the store: 2 files a killed sweep left .*the next sweep removes them' '$TMP/out' && test -e '$S.lock.$host.$kpid'"
 expect_exit 0 "resume after the kill takes the lock over" "${MPIRUN[@]}" -n 2 "$LESDE" sweep "$SPEC" --store "$S" --new
 check "says it took over from the dead pid" \
   grep -q "^lesde: $S: took over the lock of a dead sweep (host $host, pid $kpid, since .*): its process $kpid is gone" "$TMP/err"

@@ -577,6 +577,7 @@ static void test_ompio_leftovers(void)
         fputs("my notes about the January run\n", own);
         fclose(own);
     }
+    CHECK(store_count_leftovers(st) == ng, "counted %d", ng);
     CHECK(store_remove_ompio_leftovers(st) == ng, "removed %d", ng);
     CHECK(access(p, F_OK) == 0, "kept a file of another size: %s", p);
     unlink(p);
@@ -633,6 +634,7 @@ static void test_lock_leftovers(void)
         }
         ng += f[i].gone;
     }
+    CHECK(store_count_leftovers(st) == ng, "counted %d", ng);
     CHECK(store_remove_lock_leftovers(st) == ng, "removed %d", ng);
     for (int i = 0; i < n; i++) {
         snprintf(p, sizeof p, "%s/%.96s", dir, f[i].name);
