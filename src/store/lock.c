@@ -434,7 +434,8 @@ static int remove_where(const char *dir, const char *name,
     while ((ent = readdir(d))) {
         struct stat st;
         snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
-        if (gone(path, ent->d_name, name) && lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+        /* regular first: a FIFO of such a name would block gone's read */
+        if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && gone(path, ent->d_name, name))
             removed += dry || unlink(path) == 0;
     }
     closedir(d);

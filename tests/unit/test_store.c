@@ -634,8 +634,13 @@ static void test_lock_leftovers(void)
         }
         ng += f[i].gone;
     }
+    char fifo[160]; /* a FIFO of such a name: not read (it would block), kept */
+    snprintf(fifo, sizeof fifo, "%s/s.h5.lock.stale.fifo.1", dir);
+    CHECK(mkfifo(fifo, 0600) == 0, "mkfifo");
     CHECK(store_count_leftovers(st) == ng, "counted %d", ng);
     CHECK(store_remove_lock_leftovers(st) == ng, "removed %d", ng);
+    CHECK(access(fifo, F_OK) == 0, "kept the FIFO");
+    unlink(fifo);
     for (int i = 0; i < n; i++) {
         snprintf(p, sizeof p, "%s/%.96s", dir, f[i].name);
         CHECK((access(p, F_OK) != 0) == f[i].gone, "%s %s", f[i].gone ? "removed" : "kept",
