@@ -801,7 +801,6 @@ void run_catch_signals(void)
     sigaction(SIGPIPE, &sa, NULL);
 }
 
-/* The same code on every rank; the collective calls line up. */
 /* "STORE: removed N files that WHAT (STORE<PATTERN>)", when N > 0 */
 static void say_removed(const char *store, int n, const char *what, const char *pattern)
 {
@@ -810,6 +809,7 @@ static void say_removed(const char *store, int n, const char *what, const char *
                  pattern);
 }
 
+/* The same code on every rank; the collective calls line up. */
 int run_sweep(const spec *s, const run_opts *o, lesde_err *e)
 {
     sched m = {.s = s,
