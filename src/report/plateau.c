@@ -600,15 +600,13 @@ static void contrast_spread(const report_study *rs, const store_array *pt, const
     if (m < 2 || isnan(*est)) /* no estimate (a clean median beyond T): no interval */
         return;
     uint64_t ctr = 0; /* a fixed stream: the same interval every run */
-    int left = 0;
     for (int b = 0; b < REPORT_BOOT; b++) {
         for (int i = 0; i < m; i++)
             draw[i] = use[rng_mix64(0x9e3779b97f4a7c15ULL * ++ctr) % (uint64_t)m];
         boot[b] = contrast_value(rs, pt, k, draw, m, v);
-        left += isnan(boot[b]);
     }
-    *undef = (double)left / REPORT_BOOT;
-    report_boot_interval(boot, REPORT_BOOT, m, ci);
+    int kept = report_boot_interval(boot, REPORT_BOOT, m, ci);
+    *undef = (double)(REPORT_BOOT - kept) / REPORT_BOOT;
 }
 
 /* A study's points grouped for the ratio: line[p] by every axis but

@@ -194,8 +194,8 @@ double report_boot_tail(int m);
 /* The 95% expanded percentile interval (as REPORT_PSTAR_SPREAD_METHOD) of
  * an estimate over m seeds from its n bootstrap values b: NaN values
  * dropped, infinite ones kept (an interval bound may be +-inf); NaN for
- * m < 2 or no value. Reorders b. */
-void report_boot_interval(double *b, int n, int m, double ci[2]);
+ * m < 2 or no value. Reorders b; returns how many values it kept. */
+int report_boot_interval(double *b, int n, int m, double ci[2]);
 /* A finite estimate v as the report and lesde report's last lines write
  * it: "v [lo, hi]", "v [lo, beyond the grid]", or "v" without an interval. */
 void report_pstar_with_ci(char *out, size_t size, double v, const report_pstar_spread *sp);

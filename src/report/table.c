@@ -405,7 +405,7 @@ double report_boot_tail(int m)
     return gsl_cdf_ugaussian_P(-sqrt((double)m / (m - 1)) * t);
 }
 
-void report_boot_interval(double *b, int n, int m, double ci[2])
+int report_boot_interval(double *b, int n, int m, double ci[2])
 {
     int k = 0;
     for (int i = 0; i < n; i++)
@@ -415,6 +415,7 @@ void report_boot_interval(double *b, int n, int m, double ci[2])
     double tail = report_boot_tail(m); /* NaN for one seed: no interval */
     for (int j = 0; j < 2; j++)
         ci[j] = k > 0 && m > 1 ? quantile_sorted(b, k, j ? 1 - tail : tail) : NAN;
+    return k;
 }
 
 int report_pstar_seeds(const double *x, const double *y, int n, int S, double level,
