@@ -420,10 +420,12 @@ static int is_ompio_leftover(const char *entry, const char *name)
     return strcmp(p, ".lock") == 0;
 }
 
-/* Removes (or with dry, counts) the regular files of directory dir whose
- * entry gone(path, entry, name) names; how many. */
-static int remove_where(const char *dir, const char *name,
-                        int (*gone)(const char *path, const char *entry, const char *name), int dry)
+typedef int leftover_fn(const char *path, const char *entry, const struct stat *st,
+                        const char *name);
+
+/* Removes (or with dry, counts) the regular files of directory dir that
+ * gone(path, entry, its lstat, name) names; how many. */
+static int remove_where(const char *dir, const char *name, leftover_fn *gone, int dry)
 {
     DIR *d = opendir(dir);
     if (!d)
@@ -435,7 +437,7 @@ static int remove_where(const char *dir, const char *name,
         struct stat st;
         snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
         /* regular first: a FIFO of such a name would block gone's read */
-        if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && gone(path, ent->d_name, name))
+        if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && gone(path, ent->d_name, &st, name))
             removed += dry || unlink(path) == 0;
     }
     closedir(d);
@@ -444,11 +446,10 @@ static int remove_where(const char *dir, const char *name,
 
 /* OMPIO's holds one offset (MPI_Offset, 8 bytes; 0 if killed before
  * writing it): a user's file of that name is left alone */
-static int ompio_gone(const char *path, const char *entry, const char *name)
+static int ompio_gone(const char *path, const char *entry, const struct stat *st, const char *name)
 {
-    struct stat st;
-    return is_ompio_leftover(entry, name) && stat(path, &st) == 0 &&
-           (st.st_size == 0 || st.st_size == 8);
+    (void)path;
+    return is_ompio_leftover(entry, name) && (st->st_size == 0 || st->st_size == 8);
 }
 
 static int ompio_leftovers(const char *store_path, int dry)
@@ -483,8 +484,9 @@ static int is_lock_leftover(const char *entry, const char *lock, const store_loc
 
 /* Judged as a lock, dead: a take in progress is alive (its process runs,
  * or on another host its file is fresh) */
-static int lock_gone(const char *path, const char *entry, const char *name)
+static int lock_gone(const char *path, const char *entry, const struct stat *st, const char *name)
 {
+    (void)st;
     store_lock_info i;
     char raw[STORE_LOCK_STUDIES + 512];
     return !strncmp(entry, name, strlen(name)) && read_judge(path, &i, raw, sizeof raw) == 0 &&
