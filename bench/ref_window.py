@@ -3,6 +3,7 @@
 iteration of its window, side by side on the same runs (sweep/ref-window.ini).
 
     /usr/bin/python3 bench/ref_window.py STORE [STORE ...] [--orders ORDERS]
+    /usr/bin/python3 bench/ref_window.py STORE --tenth TENTH
 
 The store's two studies train the same tasks (checked: their probe means are
 the same bytes); `checkpoints` fits the reference method's one scalar on the
@@ -21,6 +22,13 @@ studies with the window's scalar at p_err 0.1-0.5, on the first store's
 seeds (results/reference/ref-window/README.md has the commands). With it,
 per label and shape, whether what is left of label 0's advantage follows
 the label (the scalar's fit) or the shape.
+
+TENTH: a store of the same spec whose `checkpoints` study ran with
+ref_every = 10 (`--set study.checkpoints.ref_every=10`) on some of the first
+store's tasks. Task by task, it prints that scalar against every iteration's
+(as the runs record it, not subsampled afterwards) and the RD_k(T) it gives,
+beside the one-point scalar's: whether every 10th iteration does in the
+imitation itself.
 """
 import argparse
 import sys
@@ -59,7 +67,7 @@ def orders(every, perr, path):
         studies = [("order012", [0, 1, 2], every, perr > 0)]
         for name, ids in (("order120", [1, 2, 0]), ("order201", [2, 0, 1])):
             g = f["study/" + name]
-            studies.append((name, ids, g, np.isin(np.asarray(g["p_err"]), perr[perr > 0])))
+            studies.append((name, ids, g, np.isin(axis(g, "p_err"), perr[perr > 0])))
     except (OSError, KeyError) as e:
         sys.exit(f"ref_window.py: {path}: not a store of class-order.ini's rotations ({e})")
     shape = ["ellipse", "rectangle", "triangle"]
@@ -79,6 +87,54 @@ def orders(every, perr, path):
         print(f"  pooled, {what}: {tot[i][0]}/{tot[i][1]} [{lo:.2f}, {hi:.2f}]")
 
 
+def tenth(path, first):
+    """Task by task: the scalar from every 10th iteration against every iteration's."""
+    try:
+        f = h5py.File(path, "r")
+        g = f["study/checkpoints"]
+    except (OSError, KeyError) as e:
+        sys.exit(f"ref_window.py: {path}: not a store of sweep/ref-window.ini ({e})")
+    if int(g.attrs.get("ref_every", 0)) != 10:
+        sys.exit(f"ref_window.py: {path}: its checkpoints study has not ref_every = 10")
+    ck, ev = first["study/checkpoints"], first["study/every"]
+    perr, seed = axis(g, "p_err"), np.asarray(g["seed"])
+    pi = [int(np.flatnonzero(axis(ck, "p_err") == v)[0]) for v in perr]
+    si = [int(np.flatnonzero(np.asarray(ck["seed"]) == v)[0]) for v in seed]
+    ix = np.ix_(pi, si)
+    done = arr(g, "status") == 1
+    if not np.array_equal(arr(ck, "xbar_probe")[ix][done], arr(g, "xbar_probe")[done]):
+        sys.exit(f"ref_window.py: {path}: its probe means differ from the first store's")
+    s10, s1 = arr(g, "fit/ref_scale")[..., LL], arr(ev, "fit/ref_scale")[ix][..., LL]
+    s0 = arr(ck, "fit/ref_scale")[ix][..., LL]
+    r10 = arr(g, "fit/rd_reference")[:, :, LL, -1, :]
+    r1 = arr(ev, "fit/rd_reference")[ix][:, :, LL, -1, :]
+    r0 = arr(ck, "fit/rd_reference")[ix][:, :, LL, -1, :]
+    print(f"\nevery 10th iteration of the window, as recorded (ref_every = 10, {path}), "
+          f"against every iteration's: {int(done.sum())} tasks")
+    print("  p_err seed  scalar: tenth/every  one point/every   RD_0(T): every  tenth-every  "
+          "one point-every   max over classes |tenth-every|")
+    for p, s in zip(*np.nonzero(done)):
+        print(f"  {perr[p]:5g} {seed[s]:4d}  {s10[p, s] / s1[p, s]:19.4f}  {s0[p, s] / s1[p, s]:15.3f}  "
+              f"{r1[p, s, 0]:14.4f}  {r10[p, s, 0] - r1[p, s, 0]:+11.4f}  "
+              f"{r0[p, s, 0] - r1[p, s, 0]:+15.3f}   {np.abs(r10[p, s] - r1[p, s]).max():.4f}")
+    d = done
+    print(f"  largest: |tenth/every - 1| {np.abs(s10[d] / s1[d] - 1).max():.4f}, "
+          f"|RD_k tenth - every| {np.abs(r10[d] - r1[d]).max():.4f}; one point/every "
+          f"{(s0[d] / s1[d]).min():.3f}-{(s0[d] / s1[d]).max():.3f}, "
+          f"|RD_0 one point - every| {np.abs(r0[d][:, 0] - r1[d][:, 0]).max():.3f}")
+
+
+def axis(g, name):
+    """A grid axis: a dataset, or an attribute when it holds one value."""
+    return np.atleast_1d(np.asarray(g[name] if name in g else g.attrs[name]))
+
+
+def arr(g, name):
+    """A per-task array, [p_err, seed, ...] even where the store drops a one-value p_err."""
+    a = np.asarray(g[name])
+    return a if "p_err" in g else a[np.newaxis]
+
+
 def load(path):
     """One store of sweep/ref-window.ini: its arrays, seeds on axis 1."""
     try:
@@ -87,22 +143,22 @@ def load(path):
     except (OSError, KeyError) as e:
         sys.exit(f"ref_window.py: {path}: not a store of sweep/ref-window.ini ({e})")
     for g in (ck, ev):
-        st = np.asarray(g["status"])
+        st = arr(g, "status")
         if not np.all(st == 1):
             sys.exit(f"ref_window.py: {path}{g.name}: {int(np.sum(st != 1))} tasks not done")
-    if not np.array_equal(np.asarray(ck["xbar_probe"]), np.asarray(ev["xbar_probe"]),
+    if not np.array_equal(arr(ck, "xbar_probe"), arr(ev, "xbar_probe"),
                           equal_nan=True):
         sys.exit(f"ref_window.py: {path}: the two studies' probe means differ: not the same runs")
     return {
-        "perr": np.asarray(ck["p_err"]),
+        "perr": axis(ck, "p_err"),
         "seed": np.asarray(ck["seed"]),
-        "s0": np.asarray(ck["fit/ref_scale"])[..., LL],
-        "s1": np.asarray(ev["fit/ref_scale"])[..., LL],
-        "r0": np.asarray(ck["fit/rd_reference"])[:, :, LL, -1, :],  # [P, S, K] at T
-        "r1": np.asarray(ev["fit/rd_reference"])[:, :, LL, -1, :],
-        "etf": np.asarray(ck["fit/rd_etf"])[:, :, -1, :],
-        "cm": np.asarray(ck["fit/rd_cmean"])[:, :, -1, :],
-        "x": np.asarray(ev["xbar_ref"])[:, :, :, 0, 0],  # [P, S, R]: class 0's logit 0
+        "s0": arr(ck, "fit/ref_scale")[..., LL],
+        "s1": arr(ev, "fit/ref_scale")[..., LL],
+        "r0": arr(ck, "fit/rd_reference")[:, :, LL, -1, :],  # [P, S, K] at T
+        "r1": arr(ev, "fit/rd_reference")[:, :, LL, -1, :],
+        "etf": arr(ck, "fit/rd_etf")[:, :, -1, :],
+        "cm": arr(ck, "fit/rd_cmean")[:, :, -1, :],
+        "x": arr(ev, "xbar_ref")[:, :, :, 0, 0],  # [P, S, R]: class 0's logit 0
     }, ev
 
 
@@ -114,6 +170,8 @@ def main():
                          "their seeds are pooled")
     ap.add_argument("--orders", help="class-order.ini's rotations, ref_every = 1, seeds as "
                                      "the first store's")
+    ap.add_argument("--tenth", help="the same spec's checkpoints study with ref_every = 10, "
+                                    "on tasks of the first store")
     a = ap.parse_args()
     parts = [load(path) for path in a.stores]
     d = {k: np.concatenate([pt[0][k] for pt in parts], axis=0 if k == "seed" else 1)
@@ -154,6 +212,8 @@ def main():
               f"every {q(a1 - e)}")
     if a.orders:
         orders(parts[0][1], perr, a.orders)
+    if a.tenth:
+        tenth(a.tenth, parts[0][1].file)
 
 
 if __name__ == "__main__":
