@@ -91,7 +91,7 @@ int cmd_bench(int argc, char **argv)
     if (k < 2 || k > 10 || (ch != 1 && ch != 3))
         return cli_usage("bench", "--classes in 2..10 and --channels 1 or 3");
     cnn_bench_result r;
-    if (cnn_bench((int)ch, (int)k, (int)steps, (int)infer, &r)) {
+    if (cnn_bench((int)ch, (int)k, (int)steps, (int)infer, CNN_BENCH_ALL, &r)) {
         fprintf(stderr, "lesde: bench failed\n");
         return 1;
     }
@@ -138,7 +138,7 @@ static const cnn_bench_result *dry_bench(dry_cache *dc, int c, int k)
     dry_shape *sh = &dc->shape[dc->n_shape < DRY_MAX_KINDS ? dc->n_shape++ : DRY_MAX_KINDS - 1];
     sh->c = c;
     sh->k = k;
-    if (cnn_bench(c, k, 2000, 500, &sh->b))
+    if (cnn_bench(c, k, 2000, 500, CNN_BENCH_SWEEP, &sh->b))
         return NULL;
     printf("self-benchmark, %d channel%s, K = %d: %.1f us per training step (as a sweep runs it), "
            "%.0f inference "

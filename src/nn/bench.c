@@ -151,10 +151,19 @@ static double bench_fma_peak(const char *path)
     return best;
 }
 
-int cnn_bench(int in_channels, int k, int steps, int infer_n, cnn_bench_result *out)
+int cnn_bench(int in_channels, int k, int steps, int infer_n, cnn_bench_what what,
+              cnn_bench_result *out)
 {
     if (!out || steps < 1 || infer_n < 1 || in_channels < 1 || k < 2)
         return LESDE_USAGE;
+    *out = (cnn_bench_result){.us_per_step = NAN,
+                              .us_per_step_best = NAN,
+                              .us_per_step_cpu = NAN,
+                              .fma_peak_gflops = NAN,
+                              .blas_infer_gflops = NAN,
+                              .blas_gemm_gflops = NAN,
+                              .blas_max_diff = NAN,
+                              .blas_fc1_us_per_step = NAN};
     cnn *net = cnn_create(in_channels, k);
     if (!net)
         return LESDE_FAIL;
@@ -191,7 +200,7 @@ int cnn_bench(int in_channels, int k, int steps, int infer_n, cnn_bench_result *
     const double lr = 0.005;
     double sink = 0.0; /* keeps the loss live */
     /* mode 0: cnn_train_step, 1: cnn_train_step_nograd */
-    for (int mode = 0; mode < 2; mode++) {
+    for (int mode = what == CNN_BENCH_SWEEP; mode < 2; mode++) {
         double (*step)(cnn *, const double *, int, double) =
             mode ? cnn_train_step_nograd : cnn_train_step;
         int warm = steps / 10 > 200 ? steps / 10 : 200;
@@ -237,10 +246,13 @@ int cnn_bench(int in_channels, int k, int steps, int infer_n, cnn_bench_result *
     out->infer_samples_per_s = infer_n / t;
     out->infer_gflops = cnn_forward_flops(net) * infer_n / t * 1e-9;
 
-    int rc = bench_blas(net, xi, infer_n, logits, times, out);
-    if (!rc)
-        rc = bench_blas_fc1(net, nblocks, block, times, out);
-    out->fma_peak_gflops = bench_fma_peak(out->kernels);
+    int rc = LESDE_OK;
+    if (what == CNN_BENCH_ALL) {
+        rc = bench_blas(net, xi, infer_n, logits, times, out);
+        if (!rc)
+            rc = bench_blas_fc1(net, nblocks, block, times, out);
+        out->fma_peak_gflops = bench_fma_peak(out->kernels);
+    }
     free(xs), free(xi), free(logits), free(times);
     cnn_free(net);
     if (rc)

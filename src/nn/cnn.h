@@ -138,6 +138,12 @@ typedef struct {
     double blas_fc1_us_per_step;
 } cnn_bench_result;
 
+/* What cnn_bench measures: everything (lesde bench), or only what a
+ * sweep's estimate needs (lesde sweep --dry-run): the step as a sweep
+ * trains and cnn_infer; the other figures are then NaN (blas_config NULL,
+ * blas_chunk 0). The OpenBLAS comparison alone took half a dry run. */
+typedef enum { CNN_BENCH_ALL, CNN_BENCH_SWEEP } cnn_bench_what;
+
 /* Times cnn_train_step (forward + backward + SGD, batch 1, lr 0.005) on
  * 64 random inputs and labels from a fixed seed, cycled, after a warm-up of
  * max(200, steps/10) steps, in blocks of 20 steps (wall clock and thread
@@ -148,7 +154,8 @@ typedef struct {
  * plain multiply-add loop (nn_kernels.fma_loop), the bound. Sets
  * OpenBLAS to one thread. Returns 0 (LESDE_OK), or LESDE_USAGE on bad
  * arguments, LESDE_FAIL when out of memory or the loss went NaN. */
-int cnn_bench(int in_channels, int k, int steps, int infer_n, cnn_bench_result *out);
+int cnn_bench(int in_channels, int k, int steps, int infer_n, cnn_bench_what what,
+              cnn_bench_result *out);
 /* Prints r as "name value" lines, first "lesde_us_per_step <v>" (the
  * format bench/compare.sh reads, matching bench/torch_peer.py's
  * "torch_us_per_step <v>"), last "lesde_kernels <path>". */

@@ -1145,6 +1145,42 @@ static void test_paths_agree(void)
         free(pr[i]), free(gr[i]), free(lg[i]);
 }
 
+/* cnn_bench: everything (lesde bench), or only what a dry run's estimate
+ * needs, the rest NaN; figures finite and positive, OpenBLAS's logits
+ * equal to the kernels'. On the default path, as lesde bench runs. */
+static void test_bench(void)
+{
+    cnn_bench_result r;
+    CHECK(cnn_bench(1, 3, 0, 8, CNN_BENCH_ALL, &r) == LESDE_USAGE, "bench: 0 steps refused");
+    CHECK(cnn_bench(1, 1, 40, 8, CNN_BENCH_ALL, &r) == LESDE_USAGE, "bench: K = 1 refused");
+    for (int what = 0; what < 2; what++) {
+        memset(&r, 0, sizeof r);
+        CHECK(cnn_bench(1, 3, 40, 8, what ? CNN_BENCH_SWEEP : CNN_BENCH_ALL, &r) == LESDE_OK,
+              "bench %d runs", what);
+        CHECK(r.kernels && !strcmp(r.kernels, nn_kernels_default()->name),
+              "bench %d: ran on the default path", what);
+        CHECK(r.steps == 40 && r.infer_n == 8 && r.in_channels == 1 && r.k == 3,
+              "bench %d: its configuration", what);
+        CHECK(r.us_per_step_nograd > 0 && r.infer_samples_per_s > 0 && r.infer_gflops > 0 &&
+                  isfinite(r.us_per_step_nograd) && isfinite(r.infer_samples_per_s),
+              "bench %d: the step %g us, inference %g samples/s", what, r.us_per_step_nograd,
+              r.infer_samples_per_s);
+        double rest[] = {r.us_per_step,         r.us_per_step_best,  r.us_per_step_cpu,
+                         r.fma_peak_gflops,     r.blas_infer_gflops, r.blas_gemm_gflops,
+                         r.blas_fc1_us_per_step};
+        for (size_t i = 0; i < sizeof rest / sizeof *rest; i++)
+            CHECK(what ? isnan(rest[i]) : rest[i] > 0 && isfinite(rest[i]),
+                  "bench %d: figure %zu is %g", what, i, rest[i]);
+        if (what)
+            CHECK(!r.blas_config && r.blas_chunk == 0 && isnan(r.blas_max_diff),
+                  "bench (sweep): no OpenBLAS figures");
+        else
+            CHECK(r.blas_config && r.blas_chunk >= 1 && r.blas_max_diff < 1e-12,
+                  "bench (all): OpenBLAS's logits off by %g, chunk %d", r.blas_max_diff,
+                  r.blas_chunk);
+    }
+}
+
 int main(void)
 {
     test_tensors();
@@ -1182,5 +1218,6 @@ int main(void)
         test_training();
     }
     test_paths_agree();
+    test_bench();
     return check_done("test_nn");
 }
