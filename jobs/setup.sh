@@ -4,7 +4,9 @@
 # package is present. Usage: jobs/setup.sh [--test] [--sanitize]
 #   --test      also the packages the test suite needs
 #   --sanitize  build with AddressSanitizer + UBSan (-DLESDE_SANITIZE=ON),
-#               into build-asan/ unless $LESDE_BUILD says otherwise
+#               into build-asan/ unless $LESDE_BUILD says otherwise, with
+#               only the CNN kernel paths this machine runs (and c): a
+#               build to test here (-DLESDE_KERNELS_HERE=ON)
 set -euo pipefail
 case ${1:-} in -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 cd "$(dirname "$0")/.."
@@ -50,7 +52,7 @@ fi
 
 # A sanitized build never lands in the shared build/ by accident.
 if [ "$sanitize" = ON ]; then build=${LESDE_BUILD:-build-asan}; else build=${LESDE_BUILD:-build}; fi
-cmake_args=(-DCMAKE_BUILD_TYPE=Release -DLESDE_SANITIZE=$sanitize)
+cmake_args=(-DCMAKE_BUILD_TYPE=Release -DLESDE_SANITIZE=$sanitize -DLESDE_KERNELS_HERE=$sanitize)
 [ "${CI:-}" = true ] && cmake_args+=(-DLESDE_WERROR=ON)
 cmake -S . -B "$build" "${cmake_args[@]}" >/dev/null
 cmake --build "$build" -j "$(nproc)" >/dev/null

@@ -10,9 +10,10 @@
 #      The Slurm tests and the idle ones (idle.lock_lost: a sweep stopped
 #      past the lock's refresh interval), which mostly wait, run beside
 #      the rest of pass 1 (their output after pass 2).
-#   2. build-asan/ (or $LESDE_ASAN_BUILD; built beside pass 1): unit and
-#      end-to-end tests under
-#      AddressSanitizer + UBSan; any finding aborts the test. Left out:
+#   2. build-asan/ (or $LESDE_ASAN_BUILD; built beside pass 1, with the
+#      CNN kernel paths this machine runs: pass 1 runs every one it can,
+#      and the plain build compiles all three): unit and end-to-end tests
+#      under AddressSanitizer + UBSan; any finding aborts the test. Left out:
 #      e2e.sweep_resume (five kill -9 rounds and three signal rounds of
 #      15,000-step sweeps, timed against an uninterrupted run: minutes
 #      under ASan, and it tests timing, not memory), e2e.experiments (the

@@ -9,27 +9,37 @@
 
 #include "nn/layers.h"
 
+/* The paths this build has (CMakeLists.txt: every one, or with
+ * LESDE_KERNELS_HERE those its machine runs), fastest first. */
 extern const nn_kernels nn_kernels_c;
-#ifdef LESDE_KERNELS_X86
-extern const nn_kernels nn_kernels_avx2, nn_kernels_avx512;
+#ifdef LESDE_KERNELS_HAVE_AVX512
+extern const nn_kernels nn_kernels_avx512;
+#endif
+#ifdef LESDE_KERNELS_HAVE_AVX2
+extern const nn_kernels nn_kernels_avx2;
 #endif
 
-/* Fastest first. */
 static const nn_kernels *const paths[] = {
-#ifdef LESDE_KERNELS_X86
-    &nn_kernels_avx512, &nn_kernels_avx2,
+#ifdef LESDE_KERNELS_HAVE_AVX512
+    &nn_kernels_avx512,
+#endif
+#ifdef LESDE_KERNELS_HAVE_AVX2
+    &nn_kernels_avx2,
 #endif
     &nn_kernels_c};
 #define N_PATHS (int)(sizeof paths / sizeof paths[0])
 
 static int runs_here(const nn_kernels *k)
 {
-#ifdef LESDE_KERNELS_X86
     /* The ISA levels the paths are compiled for (-march=x86-64-v4, -v3);
      * libgcc also checks that the OS saves the vector registers. */
+#ifdef LESDE_KERNELS_HAVE_AVX512
     __builtin_cpu_init();
     if (k == &nn_kernels_avx512)
         return __builtin_cpu_supports("x86-64-v4");
+#endif
+#ifdef LESDE_KERNELS_HAVE_AVX2
+    __builtin_cpu_init();
     if (k == &nn_kernels_avx2)
         return __builtin_cpu_supports("x86-64-v3");
 #endif

@@ -55,12 +55,36 @@ import h5py, sys
 v = h5py.File(sys.argv[1], 'r').attrs['git_revision']
 sys.exit(0 if (v.decode() if isinstance(v, bytes) else str(v)) == sys.argv[2] else 1)" "$TMP/run.h5" "$built"
 # ... and how it was built (type, -march, compiler): the same line in both
-check "--version: the build line" grep -Eq "^build: [A-Za-z]+, (-march=native|no -march=native)(, sanitizers)?, (GCC|clang) [0-9]" "$TMP/version.out"
+check "--version: the build line" grep -Eq "^build: [A-Za-z]+, (-march=native|no -march=native)(, sanitizers)?(, kernel paths [a-z0-9]+( [a-z0-9]+)*)?, (GCC|clang) [0-9]" "$TMP/version.out"
 build=$(sed -n 's/^build: //p' "$TMP/version.out")
 check "the file's build: $build" /usr/bin/python3 -c "
 import h5py, sys
 v = h5py.File(sys.argv[1], 'r').attrs['build']
 sys.exit(0 if (v.decode() if isinstance(v, bytes) else str(v)) == sys.argv[2] else 1)" "$TMP/run.h5" "$build"
+# A build of the paths its machine runs (LESDE_KERNELS_HERE: tests/run.sh's
+# ASan build) has each path this CPU runs and none it cannot (the x86-64
+# levels' flags), and refuses those as not built; a plain build has all.
+paths=$(sed -n 's/^build: .*, kernel paths \([a-z0-9 ]*\), .*/\1/p' "$TMP/version.out")
+if [ -n "$paths" ] && [ "$(uname -m)" = x86_64 ]; then
+  fl=" $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2) "
+  has() { for f in "$@"; do [[ $fl == *" $f "* ]] || return 1; done; }
+  for p in avx512 avx2 c; do
+    case $p in
+      avx512) has avx512f avx512bw avx512cd avx512dq avx512vl avx2 fma && want=1 || want=0 ;;
+      avx2) has avx2 fma bmi1 bmi2 movbe f16c && want=1 || want=0 ;;
+      c) want=1 ;;
+    esac
+    in=0
+    [[ " $paths " == *" $p "* ]] && in=1
+    check "kernel paths '$paths': $p built ($in) iff this CPU runs it ($want)" test "$in" = "$want"
+    LESDE_KERNELS=$p "$LESDE" status "$TMP/none.h5" >/dev/null 2>"$TMP/path.err"
+    if [ "$in" = 1 ]; then
+      check "kernel paths: $p taken" sh -c "! grep -q 'LESDE_KERNELS' '$TMP/path.err'"
+    else
+      check "kernel paths: $p refused as not built" grep -q "LESDE_KERNELS=$p: not a kernel path of this build ($(echo "$paths" | sed 's/ /, /g'))" "$TMP/path.err"
+    fi
+  done
+fi
 # a fit's file records them too
 printf 't,class,x0,x1\n0,0,1,0\n0,1,0,1\n1,0,2,0\n1,1,0,2\n2,0,3,0\n2,1,0,3\n3,0,4,0\n3,1,0,4\n' >"$TMP/m.csv"
 expect_exit 0 "a fit" "$LESDE" fit "$TMP/m.csv" --quiet --out "$TMP/fit.h5"
