@@ -33,13 +33,14 @@ static int runs_here(const nn_kernels *k)
 {
     /* The ISA levels the paths are compiled for (-march=x86-64-v4, -v3);
      * libgcc also checks that the OS saves the vector registers. */
-#ifdef LESDE_KERNELS_HAVE_AVX512
+#if defined LESDE_KERNELS_HAVE_AVX512 || defined LESDE_KERNELS_HAVE_AVX2
     __builtin_cpu_init();
+#endif
+#ifdef LESDE_KERNELS_HAVE_AVX512
     if (k == &nn_kernels_avx512)
         return __builtin_cpu_supports("x86-64-v4");
 #endif
 #ifdef LESDE_KERNELS_HAVE_AVX2
-    __builtin_cpu_init();
     if (k == &nn_kernels_avx2)
         return __builtin_cpu_supports("x86-64-v3");
 #endif
