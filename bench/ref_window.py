@@ -87,8 +87,9 @@ def orders(every, perr, path):
         print(f"  pooled, {what}: {tot[i][0]}/{tot[i][1]} [{lo:.2f}, {hi:.2f}]")
 
 
-def tenth(path, first):
-    """Task by task: the scalar from every 10th iteration against every iteration's."""
+def tenth(path, d0, ev):
+    """Task by task: the scalar from every 10th iteration against every iteration's.
+    d0: the first store's arrays (load), ev: its study `every`."""
     try:
         f = h5py.File(path, "r")
         g = f["study/checkpoints"]
@@ -96,19 +97,16 @@ def tenth(path, first):
         sys.exit(f"ref_window.py: {path}: not a store of sweep/ref-window.ini ({e})")
     if int(g.attrs.get("ref_every", 0)) != 10:
         sys.exit(f"ref_window.py: {path}: its checkpoints study has not ref_every = 10")
-    ck, ev = first["study/checkpoints"], first["study/every"]
     perr, seed = axis(g, "p_err"), np.asarray(g["seed"])
-    pi = [int(np.flatnonzero(axis(ck, "p_err") == v)[0]) for v in perr]
-    si = [int(np.flatnonzero(np.asarray(ck["seed"]) == v)[0]) for v in seed]
+    pi = [int(np.flatnonzero(d0["perr"] == v)[0]) for v in perr]
+    si = [int(np.flatnonzero(d0["seed"] == v)[0]) for v in seed]
     ix = np.ix_(pi, si)
     done = arr(g, "status") == 1
-    if not np.array_equal(arr(ck, "xbar_probe")[ix][done], arr(g, "xbar_probe")[done]):
+    # load checked that the first store's two studies have the same probe means
+    if not np.array_equal(arr(ev, "xbar_probe")[ix][done], arr(g, "xbar_probe")[done]):
         sys.exit(f"ref_window.py: {path}: its probe means differ from the first store's")
-    s10, s1 = arr(g, "fit/ref_scale")[..., LL], arr(ev, "fit/ref_scale")[ix][..., LL]
-    s0 = arr(ck, "fit/ref_scale")[ix][..., LL]
-    r10 = arr(g, "fit/rd_reference")[:, :, LL, -1, :]
-    r1 = arr(ev, "fit/rd_reference")[ix][:, :, LL, -1, :]
-    r0 = arr(ck, "fit/rd_reference")[ix][:, :, LL, -1, :]
+    s10, r10 = arr(g, "fit/ref_scale")[..., LL], arr(g, "fit/rd_reference")[:, :, LL, -1, :]
+    s0, s1, r0, r1 = (d0[k][ix] for k in ("s0", "s1", "r0", "r1"))
     print(f"\nevery 10th iteration of the window, as recorded (ref_every = 10, {path}), "
           f"against every iteration's: {int(done.sum())} tasks")
     print("  p_err seed  scalar: tenth/every  one point/every   RD_0(T): every  tenth-every  "
@@ -213,7 +211,7 @@ def main():
     if a.orders:
         orders(parts[0][1], perr, a.orders)
     if a.tenth:
-        tenth(a.tenth, parts[0][1].file)
+        tenth(a.tenth, parts[0][0], parts[0][1])
 
 
 if __name__ == "__main__":
