@@ -24,7 +24,15 @@ expect_exit() {
   "$@" >"$TMP/out" 2>"$TMP/err"
   local rc=$?
   if [ "$rc" -eq "$code" ]; then ok; else
-    bad "$what: exit $rc, expected $code; stderr: $(head -c 400 "$TMP/err")"; fi
+    bad "$what: exit $rc, expected $code; stderr: $(err_ends "$TMP/err")"; fi
+}
+# err_ends FILE: its first 400 bytes and, when longer, its last 1,200: a
+# sanitizer's or a library's report comes last, after the normal output.
+err_ends() {
+  local n
+  n=$(wc -c <"$1")
+  if [ "$n" -le 1600 ]; then cat "$1"; else
+    head -c 400 "$1"; printf '\n[... %d bytes ...]\n' $((n - 1600)); tail -c 1200 "$1"; fi
 }
 # finished_at STORE: "study task finished_at rank" of every done task, so
 # that a task computed again (a new time, another rank) shows in a diff.
