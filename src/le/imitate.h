@@ -23,8 +23,10 @@ int le_plateau_index(const double *xbar, int C, int K, int p, double factor);
  * linear alpha, beta: y [C][K][p], NaN before c0 (all NaN for c0 < 0).
  * I: the closed form with A, B the trapezoid integrals from t_c0, exact for
  * that alpha, beta; L: odeiv2 (rk8pd, 1e-10), since for K >= 3 the L-model's
- * solution is not a function of A, B alone (ode.c). A failure of the
- * integration (NaN alpha, blow-up) leaves NaN from there on. */
+ * solution is not a function of A, B alone (ode.c). A blow-up beyond
+ * double's range is +-inf from there on under either model (RD's limit 2:
+ * it stays in the medians, le-sde.md section 5); a NaN alpha or beta, or
+ * another failure of the integration, leaves NaN. */
 int le_imitate_from(const double *t, int C, const double *xbar, int K, int p, int c0,
                     const double *alpha, const double *beta, le_model H, double *y,
                     lesde_err *e);

@@ -63,7 +63,32 @@ void le_ode_closed_form_j(const double *x0, int K, int p, le_model H, double A,
 {
     if (H == LE_MODEL_I) {
         /* c(t) = c(0) e^{(A+(K-1)B)/K}, D_k(t) = D_k(0) e^{(A-B)/K}, per coordinate */
-        le_centre(x0, K, p, exp((A + (K - 1) * B) / K), exp((A - B) / K), xt);
+        double gc = (A + (K - 1) * B) / K, gd = (A - B) / K;
+        double ec = exp(gc), ed = exp(gd);
+        if (!isinf(ec) && !isinf(ed)) {
+            le_centre(x0, K, p, ec, ed, xt);
+            return;
+        }
+        /* Beyond double's range: inf - inf would be a NaN that leaves the
+         * medians, where a diverged simulation must score RD's limit 2.
+         * Each term as a logarithm: +-inf only where the value is. */
+        for (int j = 0; j < p; j++) {
+            double c = 0;
+            for (int k = 0; k < K; k++)
+                c += x0[k * p + j];
+            c /= K;
+            for (int k = 0; k < K; k++) {
+                double d = x0[k * p + j] - c;
+                double lc = c != 0 ? log(fabs(c)) + gc : -INFINITY;
+                double ld = d != 0 ? log(fabs(d)) + gd : -INFINITY;
+                double m = fmax(lc, ld), v = 0;
+                if (m > -INFINITY) {
+                    v = copysign(exp(lc - m), c) + copysign(exp(ld - m), d);
+                    v = v != 0 ? copysign(exp(m + log(fabs(v))), v) : 0;
+                }
+                xt[k * p + j] = v;
+            }
+        }
         return;
     }
     /* L-model (needs p == K) */
@@ -123,6 +148,7 @@ typedef struct {
     le_E_fn E;
     void *ctx;
     double *Ebuf; /* [K][K] */
+    int overflow; /* the right-hand side outgrew double, E being finite */
     double *s;    /* [K] s_l = <X^l, dhat_l> (L-model) */
     double *dhat; /* [K][K] */
 } ode_sys;
@@ -166,8 +192,10 @@ static int ode_rhs(double t, const double y[], double f[], void *params)
         }
     }
     for (int i = 0; i < K * p; i++)
-        if (!isfinite(f[i]))
+        if (!isfinite(f[i])) {
+            sy->overflow = 1;
             return GSL_EBADFUNC;
+        }
     return GSL_SUCCESS;
 }
 
@@ -222,6 +250,19 @@ int le_ode_integrate(const double *x0, int K, int p, le_model H, const double *p
     for (int i = 0; i < n; i++) {
         if (times[i] > t) {
             int st = gsl_odeiv2_driver_apply(d, &t, times[i], y);
+            if (st != GSL_SUCCESS && sy.overflow) {
+                /* Diverged: +-inf from here on (RD's limit 2, le-sde.md
+                 * section 5), signed as the last finite state. */
+                const double *last = y;
+                for (size_t m = 0; m < dim; m++)
+                    if (!isfinite(y[m]))
+                        last = i > 0 ? out + (size_t)(i - 1) * dim : x0;
+                for (size_t m = (size_t)i * dim; m < (size_t)n * dim; m++) {
+                    double v = last[m % dim];
+                    out[m] = v == 0 ? 0 : copysign(INFINITY, v);
+                }
+                break;
+            }
             if (st != GSL_SUCCESS) {
                 rc = err_set(e, LESDE_FAIL, "le_ode_integrate: odeiv2 failed at t = %g on the way "
                              "to %g (%s)", t, times[i], gsl_strerror(st));

@@ -8,7 +8,8 @@
 
 /* Closed form, balanced pi and two-parameter E: Xbar(t) from Xbar(0) given
  * A = int_0^t alpha and B = int_0^t beta, under H = I or L (L: p == K).
- * x0 and xt are [K][p]; xt may not alias x0. */
+ * x0 and xt are [K][p]; xt may not alias x0. Under I, a solution beyond
+ * double's range is +-inf, signed by its faster mode (never inf - inf). */
 void le_ode_closed_form(const double *x0, int K, int p, le_model H, double A,
                         double B, double *xt);
 
@@ -36,7 +37,11 @@ typedef void (*le_E_fn)(double t, double *E, int K, void *ctx);
 
 /* Integrates the general LE-ODE with GSL odeiv2 (rk8pd, absolute and
  * relative tolerance tol) from x0 at t=0 to each of times[n] (increasing,
- * >= 0), writing Xbar(times[i]) into out [n][K][p]. pi [K] (NULL: 1/K). */
+ * >= 0), writing Xbar(times[i]) into out [n][K][p]. pi [K] (NULL: 1/K).
+ * A solution that outgrows double (its right-hand side overflows) is
+ * +-inf from there on, signed as its last finite state, and is no error;
+ * any other failure (a non-finite E, the step cap) leaves NaN from there
+ * on and returns LESDE_FAIL. */
 int le_ode_integrate(const double *x0, int K, int p, le_model H, const double *pi,
                      le_E_fn E, void *ctx, const double *times, int n, double tol,
                      double *out, lesde_err *e);

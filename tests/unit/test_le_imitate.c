@@ -578,6 +578,85 @@ static void test_cmean_baseline(void)
     le_fit_free(&fr);
 }
 
+/* ---- a simulation beyond double's range ---- */
+
+/* A blow-up is +-inf, so RD scores its limit 2 and the seed stays in the
+ * medians (le-sde.md section 5), never a NaN a median would drop; an
+ * undefined rate (NaN alpha) stays NaN. */
+static void test_diverged(void)
+{
+    enum { K = 3, p = 3, D = K * p };
+    lesde_err e;
+    double rd[K];
+    /* I-model, both modes beyond range, c_j and x - c_j of opposite signs
+     * (c * inf + (x - c) * inf was NaN): the value's sign, infinite */
+    {
+        const double x0[D] = {1, 0.2, -3, -0.5, 0.1, 2, 2, -0.4, 0.5}, tt[2] = {0, 1};
+        double al[2] = {3000, 3000}, be[2] = {0, 0}, y[2 * D], xb[2 * D];
+        memcpy(xb, x0, sizeof x0);
+        memcpy(xb + D, x0, sizeof x0);
+        CHECK(le_imitate_from(tt, 2, xb, K, p, 0, al, be, LE_MODEL_I, y, &e) == 0, "%s", e.msg);
+        int ok = 1;
+        for (int i = 0; i < D; i++)
+            ok &= isinf(y[D + i]) && (y[D + i] > 0) == (x0[i] > 0);
+        CHECK(ok, "I-model blow-up: +-inf with the signs of x0 (alpha alone: x0 e^(A/K))");
+        le_rd(y + D, x0, 1, K, p, rd);
+        CHECK(rd[0] == 2 && rd[1] == 2 && rd[2] == 2, "I-model blow-up: RD 2: %g %g %g", rd[0],
+              rd[1], rd[2]);
+    }
+    /* I-model, the mean mode beyond range and the deviations' within it:
+     * a coordinate whose class mean c_j is 0 keeps its finite value
+     * (x - c_j) e^((A - B)/K) (0 * inf was NaN) */
+    {
+        const double x0[D] = {1, 2, 0.5, -1, 1, 0.25, 0, 0, 0.75}, tt[2] = {0, 1};
+        double al[2] = {1000, 1000}, be[2] = {600, 600}, y[2 * D], xb[2 * D];
+        memcpy(xb, x0, sizeof x0);
+        memcpy(xb + D, x0, sizeof x0);
+        CHECK(le_imitate_from(tt, 2, xb, K, p, 0, al, be, LE_MODEL_I, y, &e) == 0, "%s", e.msg);
+        double ed = exp(400.0 / 3), worst = 0; /* c_0 = 0: coordinate 0 of each class */
+        for (int k = 0; k < 2; k++) {          /* (class 2's is 0, and stays 0) */
+            double rel = fabs(y[D + k * p] - x0[k * p] * ed) / (fabs(x0[k * p]) * ed);
+            worst = isnan(rel) || rel > worst ? rel : worst; /* a NaN is kept: fmax drops it */
+        }
+        CHECK(worst < 1e-11 && y[D + 2 * p] == 0,
+              "c_j = 0 under an infinite mean mode: finite, relative error %g", worst);
+        CHECK(isinf(y[D + 1]) && y[D + 1] > 0 && isinf(y[D + 2]) && y[D + 2] > 0,
+              "the coordinates with c_j > 0: +inf: %g %g", y[D + 1], y[D + 2]);
+    }
+    /* L-model (odeiv2): s_k grows as e^(alpha t / K), past double's range
+     * near t = 426 at alpha = 5 */
+    {
+        enum { C = 11 };
+        double tt[C], al[C], be[C], xb[C * D], y[C * D];
+        const double x0[D] = {1.5, -0.2, -0.9, -0.3, 0.8, -0.1, -0.6, -0.4, 1.2};
+        for (int c = 0; c < C; c++) {
+            tt[c] = 100.0 * c, al[c] = 5, be[c] = 0;
+            memcpy(xb + c * D, x0, sizeof x0);
+        }
+        CHECK(le_imitate_from(tt, C, xb, K, p, 0, al, be, LE_MODEL_L, y, &e) == 0, "%s", e.msg);
+        int fin = 1, inf = 1, nan = 0;
+        for (int c = 0; c < C; c++)
+            for (int i = 0; i < D; i++) {
+                double v = y[c * D + i];
+                nan |= isnan(v);
+                if (c <= 4)
+                    fin &= isfinite(v);
+                else
+                    inf &= isinf(v) || v == 0;
+            }
+        CHECK(fin && inf && !nan, "L-model blow-up: finite to t = 400, +-inf from 500, no NaN");
+        le_rd(y + (C - 1) * D, x0, 1, K, p, rd);
+        CHECK(rd[0] == 2 && rd[1] == 2 && rd[2] == 2, "L-model blow-up: RD 2: %g %g %g", rd[0],
+              rd[1], rd[2]);
+        /* an undefined rate is no blow-up: NaN from where it enters */
+        al[2] = NAN;
+        le_imitate_from(tt, C, xb, K, p, 0, al, be, LE_MODEL_L, y, &e);
+        CHECK(isnan(y[(C - 1) * D]), "L-model, NaN alpha: NaN, not inf: %g", y[(C - 1) * D]);
+        le_imitate_from(tt, C, xb, K, p, 0, al, be, LE_MODEL_I, y, &e);
+        CHECK(isnan(y[(C - 1) * D]), "I-model, NaN alpha: NaN, not inf: %g", y[(C - 1) * D]);
+    }
+}
+
 int main(void)
 {
     test_tail_diff();
@@ -590,5 +669,6 @@ int main(void)
     test_reference_hand();
     test_etf_baseline();
     test_cmean_baseline();
+    test_diverged();
     return check_done("test_le_imitate");
 }
