@@ -900,25 +900,37 @@ int run_sweep(const spec *s, const run_opts *o, lesde_err *e)
     lesde_err ce = {0};
     int crc = store_close(m.st, &ce);
     int code = rc ? rc : LESDE_OK;
+    int stopped = all[0] && m.done + m.failed < m.total; /* a stop after the last task: done */
     if (m.rank == 0 && !rc) {
         if (crc)
             code = err_set(e, LESDE_FAIL, "%s", ce.msg);
         else if (all[1]) /* no summaries on a store that fails writes: a resume makes them */
             code = err_set(e, LESDE_FAIL, "the store could not be written (see above); "
                            "finished tasks are kept and resume");
-        else if (!m.trivial && store_summarize(o->store_path, e))
-            code = LESDE_FAIL;
-        else if (all[0] && m.done + m.failed < m.total) /* a stop after the last task: done */
-            code = err_set(e, LESDE_INTERRUPTED, "interrupted: %ld of %ld tasks done; "
-                           "run the same command again to resume", m.done, m.total);
-        else if (m.any_failed)
-            code = err_set(e, LESDE_FAIL,
-                           "%ld of %ld tasks failed (lesde status %s says why; --retry-failed "
-                           "runs them again)",
-                           m.failed, m.total, o->store_path);
-        else
-            log_info("%s: all %ld tasks%s done", s->name, m.total,
-                     o->only ? " of the chosen studies" : "");
+        else {
+            int sum_rc = m.trivial ? LESDE_OK : store_summarize(o->store_path, e);
+            /* A stopped sweep still exits 3: the batch script requeues on it alone. */
+            if (sum_rc && stopped)
+                fprintf(stderr,
+                        "lesde: the summaries were not written (%s); the resumed sweep "
+                        "writes them\n",
+                        e->msg);
+            if (stopped)
+                code = err_set(e, LESDE_INTERRUPTED,
+                               "interrupted: %ld of %ld tasks done; "
+                               "run the same command again to resume",
+                               m.done, m.total);
+            else if (sum_rc)
+                code = LESDE_FAIL;
+            else if (m.any_failed)
+                code = err_set(e, LESDE_FAIL,
+                               "%ld of %ld tasks failed (lesde status %s says why; --retry-failed "
+                               "runs them again)",
+                               m.failed, m.total, o->store_path);
+            else
+                log_info("%s: all %ld tasks%s done", s->name, m.total,
+                         o->only ? " of the chosen studies" : "");
+        }
     }
     store_lock_release(m.lock); /* after the summaries: they write the store too */
     gentle_barrier();

@@ -7,7 +7,8 @@
 # when the sweep ends, interrupted too. A lock left by a killed sweep (same
 # host, pid gone), an old one from another host, and one of the same Slurm
 # job before its requeue are taken over, saying so; a fresh one from
-# another host is not. HDF5's own file lock, forced on, is waited for.
+# another host is not. HDF5's own file lock, forced on, is waited for; a
+# stopped sweep whose summaries it keeps out still exits 3.
 source "$(dirname "$0")/lib.sh"
 SPEC=$ROOT/tests/specs/smoke.ini
 S=$TMP/s.h5
@@ -289,4 +290,27 @@ hold 9 & sleep 1
 expect_exit 1 "HDF5's lock held 9 s: status gives up" env HDF5_USE_FILE_LOCKING=TRUE "$LESDE" status "$S"
 check "says who holds what" grep -q "another process holds HDF5's file lock on it, and HDF5_USE_FILE_LOCKING=TRUE makes lesde respect it: unset it" "$TMP/err"
 wait
+
+# A stopped sweep whose summaries cannot be written (HDF5's lock held by a
+# reader past the 5 s wait) still exits 3, on which slurm/lesde.sbatch
+# alone requeues, and says so; the resumed sweep writes them.
+H=$TMP/h.h5
+HDF5_USE_FILE_LOCKING=TRUE "$LESDE" sweep "$SPEC" "${LONG[@]}" --store "$H" --grace 0 --quiet \
+  >/dev/null 2>"$TMP/h.err" &
+HP=$!
+check "summaries held: the store is made" wait_for 60 sh -c "'$LESDE' status '$H' >/dev/null 2>&1"
+HDF5_USE_FILE_LOCKING=TRUE /usr/bin/python3 -c "
+import h5py, time
+f = h5py.File('$H', 'r'); print('held', flush=True); time.sleep(60)" >"$TMP/held" &
+RP=$!
+check "summaries held: h5py holds the store" wait_for 30 grep -q held "$TMP/held"
+kill -TERM "$HP"
+wait "$HP"
+rc=$?
+check "summaries held: still exit 3 (got $rc)" test "$rc" -eq 3
+check "summaries held: says the resumed sweep writes them" \
+  grep -q "^lesde: the summaries were not written ($H: .*); the resumed sweep writes them$" "$TMP/h.err"
+check "summaries held: no lock left" test ! -e "$H.lock"
+kill "$RP"
+wait "$RP" 2>/dev/null
 finish
