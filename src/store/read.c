@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gsl/gsl_cdf.h>
@@ -51,6 +52,17 @@ int store_read_root_strs(const char *path, const char *const *names, int n, char
 
 int store_check_replaceable(const char *path, lesde_err *e)
 {
+    /* Its lock lies beside the store the link names (lock.c), while --new
+     * would put a new file in the link's place: a second sweep would then
+     * lock another name and write the same store. */
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        char real[PATH_MAX];
+        return err_set(e, LESDE_USAGE,
+                       "%s: a symbolic link (to %s); --new replaces a store only at its own "
+                       "path: give that path",
+                       path, realpath(path, real) ? real : "a missing file");
+    }
     hid_t f = store_open_serial(path, 0, e);
     if (f < 0) {
         char why[sizeof e->msg];

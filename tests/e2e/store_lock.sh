@@ -71,6 +71,18 @@ if [ "$rc" -eq 3 ]; then ok; else bad "A: exit $rc, expected 3: $(tail -2 "$TMP/
 check "A left no lock" test ! -e "$S.lock"
 check "no lock file of any kind left" sh -c "! ls '$S'.lock* 2>/dev/null | grep -q ."
 unset HDF5_USE_FILE_LOCKING
+# --new through a link to the store file is refused: the lock lies beside
+# the store the link names, the new file would take the link's place, and
+# a second sweep by the link's path would lock another name (a symlinked
+# directory is fine: the file is the same).
+sum=$(md5sum <"$S")
+for dry in "" --dry-run; do
+  expect_exit 2 "--new $dry through a link to the store" "$LESDE" sweep "$SPEC" --store "$TMP/link.h5" --new $dry --quiet
+  check "--new $dry through a link: says so, naming the store" \
+    grep -qx "lesde: $TMP/link.h5: a symbolic link (to $(realpath "$S")); --new replaces a store only at its own path: give that path" "$TMP/err"
+done
+check "--new through a link: the link and the store untouched" \
+  sh -c "[ -L '$TMP/link.h5' ] && [ \"\$(md5sum <'$S')\" = '$sum' ]"
 
 # The pace of a sweep whose tasks finish: status counts the tasks done since
 # it took the lock (the window is 15 min) and the time the pending need,
