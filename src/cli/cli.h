@@ -44,6 +44,12 @@ const char *cli_spec_find(const char *arg, char *buf, size_t n, lesde_err *e);
  * rank 0 before its line was out). */
 int cli_one_process(const char *cmd);
 
+/* For --out of train and simulate, before any work: an existing file there
+ * is replaced only when it is a lesde store no sweep is writing, so that a
+ * slip of the path loses nothing. 0: go on; else the exit status, the
+ * line printed (1: a sweep holds it; 2: not a lesde store). */
+int cli_out_replaceable(const char *out);
+
 /* Strict number parsing: the whole string must be a number. 0 on success. */
 int cli_long(const char *s, long *out);
 int cli_double(const char *s, double *out);

@@ -38,7 +38,8 @@ static void help(void)
            "  --n-obs N           observation times (default %d)\n"
            "  --seed S            first seed (default 0)\n"
            "  --reps R            seeds S .. S+R-1 (default 20)\n"
-           "  --out FILE.h5       write the tasks as a store (study 'sde')\n"
+           "  --out FILE.h5       write the tasks as a store (study 'sde'; replaces only\n"
+           "                      a lesde store no sweep is writing)\n"
            "  --quiet             print nothing but errors (with --out)\n"
            "  -h, --help          this help\n\n%s",
            d.K, d.n, d.c, d.s, d.b, d.s_b, d.noise, d.T, d.n_obs, cli_exit_codes);
@@ -115,6 +116,11 @@ int cmd_simulate(int argc, char **argv)
     }
     char tmp[4200];
     store *st = NULL;
+    int keep = out ? cli_out_replaceable(out) : 0;
+    if (keep) {
+        spec_free(&sp);
+        return keep;
+    }
     if (out) {
         snprintf(tmp, sizeof tmp, "%s.tmp", out);
         unlink(tmp);

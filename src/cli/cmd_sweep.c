@@ -202,8 +202,8 @@ int cmd_sweep(int argc, char **argv)
         }
         int bad = run_check_data_files(&s, only, &e);
         if (!bad && access(store, F_OK) == 0)
-            bad =
-                o.new_store ? store_check_replaceable(store, &e) : store_check_spec(store, &s, &e);
+            bad = o.new_store ? store_check_replaceable(store, "--new", &e)
+                              : store_check_spec(store, &s, &e);
         int rc = bad ? cli_fail(&e) : cli_dry_run(&s, only, wall);
         free(only);
         spec_free(&s);

@@ -48,7 +48,8 @@ static void help(void)
            "  --sg-window ITERS       Savitzky-Golay window in iterations (default %g)\n"
            "  --tail-frac F           tail window for tail indices (default %g)\n"
            "  --save-data             also store the training and validation images\n"
-           "  --out FILE.h5           output file (required; FILE.h5.tmp until complete)\n"
+           "  --out FILE.h5           output file (required; FILE.h5.tmp until complete;\n"
+           "                          replaces only a lesde store no sweep is writing)\n"
            "  --quiet                 no progress\n"
            "  -h, --help              this help\n\n"
            "One training on one process: under mpirun with more ranks it refuses (many\n"
@@ -205,6 +206,9 @@ int cmd_train(int argc, char **argv)
     lesde_err e = {0};
     if (train_config_check(&c, &e))
         return cli_usage("train", "%s", e.msg);
+    int keep = cli_out_replaceable(out);
+    if (keep)
+        return keep;
 
     char *text = spec_text(&c);
     spec s;

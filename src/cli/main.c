@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cblas.h>
 #include <gsl/gsl_errno.h>
@@ -17,6 +18,7 @@
 #include "nn/layers.h"
 #include "run/run.h"
 #include "spec/spec.h"
+#include "store/store.h"
 
 const char cli_exit_codes[] =
     "Exit status: 0 ok; 1 runtime failure (I/O, numerical, some tasks failed);\n"
@@ -141,6 +143,24 @@ int cli_one_process(const char *cmd)
                          "sweep: lesde sweep)",
                          n);
     return 0;
+}
+
+int cli_out_replaceable(const char *out)
+{
+    struct stat st;
+    if (lstat(out, &st) != 0)
+        return 0;
+    lesde_err e = {0};
+    store_lock_info li;
+    if (store_lock_read(out, &li) && li.alive) {
+        char who[512];
+        store_lock_describe(&li, who, sizeof who);
+        err_set(&e, LESDE_FAIL,
+                "%s: a sweep is writing it (%s); --out would replace it: give another file", out,
+                who);
+        return cli_fail(&e);
+    }
+    return store_check_replaceable(out, "--out", &e) ? cli_fail(&e) : 0;
 }
 
 int cli_long(const char *s, long *out)

@@ -779,7 +779,7 @@ static int check_same_store(const sched *m, const char *path, lesde_err *e)
  * refused (e says why). */
 static int remove_old_store(const char *path, lesde_err *e)
 {
-    if (store_check_replaceable(path, e))
+    if (store_check_replaceable(path, "--new", e))
         return -3;
     if (unlink(path) != 0)
         return -1;

@@ -50,7 +50,7 @@ int store_read_root_strs(const char *path, const char *const *names, int n, char
     return LESDE_OK;
 }
 
-int store_check_replaceable(const char *path, lesde_err *e)
+int store_check_replaceable(const char *path, const char *opt, lesde_err *e)
 {
     /* Its lock lies beside the store the link names (lock.c), while --new
      * would put a new file in the link's place: a second sweep would then
@@ -59,18 +59,18 @@ int store_check_replaceable(const char *path, lesde_err *e)
     if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
         char real[PATH_MAX];
         return err_set(e, LESDE_USAGE,
-                       "%s: a symbolic link (to %s); --new replaces a store only at its own "
+                       "%s: a symbolic link (to %s); %s replaces a store only at its own "
                        "path: give that path",
-                       path, realpath(path, real) ? real : "a missing file");
+                       path, realpath(path, real) ? real : "a missing file", opt);
     }
     hid_t f = store_open_serial(path, 0, e);
     if (f < 0) {
         char why[sizeof e->msg];
         snprintf(why, sizeof why, "%s", e->msg);
         return err_set(e, LESDE_USAGE,
-                       "%s; --new replaces only a lesde store: move the file away or give "
-                       "another --store",
-                       why);
+                       "%s; %s replaces only a lesde store: move the file away or give "
+                       "another %s",
+                       why, opt, strcmp(opt, "--new") ? opt : "--store");
     }
     H5Fclose(f);
     return LESDE_OK;

@@ -57,9 +57,10 @@ double store_size(const spec *s, int save_data);
  * half-way (a full disk) removes the file. */
 int store_create(const char *path, const spec *s, const store_opts *o, store **out,
                  lesde_err *e);
-/* Whether --new may replace path: a lesde store (LESDE_USAGE and why not
- * otherwise: another file, a directory, a damaged store). Serial. */
-int store_check_replaceable(const char *path, lesde_err *e);
+/* Whether opt (--new of a sweep, --out of train and simulate) may replace
+ * path: a lesde store at its own path (LESDE_USAGE and why not otherwise:
+ * another file, a directory, a damaged store, a symbolic link). Serial. */
+int store_check_replaceable(const char *path, const char *opt, lesde_err *e);
 /* store_open's refusals without opening for writing, in this process
  * alone (a dry run's check of the store it would resume), but the CNN
  * kernels': the sweep's ranks, not this process, will run them. */

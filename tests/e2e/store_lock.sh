@@ -48,6 +48,13 @@ check "B --new: in use" grep -q "in use by another sweep (host $host, pid $pid" 
 check "B --new: the store is still there" test -s "$S"
 expect_exit 1 "summarize refused" "$LESDE" summarize "$S"
 check "summarize: says a sweep writes it" grep -q "a sweep is writing it (host $host, pid $pid" "$TMP/err"
+# train and simulate --out would rename a new file over it: refused
+for c in "train --quiet --iters 50 --checkpoints 6" "simulate --quiet --reps 1 --T 10 --n-obs 2"; do
+  read -r -a args <<<"$c"
+  expect_exit 1 "${args[0]} --out onto the store" "$LESDE" "${args[@]}" --out "$S"
+  check "${args[0]} --out onto the store: says a sweep writes it" \
+    grep -q "^lesde: $S: a sweep is writing it (host $host, pid $pid, .*); --out would replace it: give another file$" "$TMP/err"
+done
 # the same store by another path (a symlinked directory, or a link to the
 # file): the same lock, so refused too (the lock was named from the path
 # as given, and both sweeps ran)

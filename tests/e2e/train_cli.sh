@@ -128,6 +128,23 @@ mkdir "$TMP/isdir.h5"
 expect_exit 1 "data --out a directory" "$LESDE" data geomnist --per-class 2 --out "$TMP/isdir.h5"
 check "data --out a directory: the reason, nothing left" \
   sh -c "grep -q '^lesde: $TMP/isdir.h5: cannot write the file (Is a directory)$' '$TMP/err' && test ! -e '$TMP/isdir.h5.tmp'"
+# --out of train and simulate replaces a lesde store (the run above) but
+# not another file, nor a directory: a slip of the path loses nothing.
+# (A store that a sweep is writing: e2e.store_lock.)
+echo "a,b" >"$TMP/notes.csv"
+for c in "train --quiet --iters 50 --checkpoints 6" "simulate --quiet --reps 1 --T 10 --n-obs 2"; do
+  read -r -a args <<<"$c"
+  for f in "$TMP/notes.csv" "$TMP/isdir.h5"; do
+    expect_exit 2 "${args[0]} --out onto $(basename "$f")" "$LESDE" "${args[@]}" --out "$f"
+    check "${args[0]} --out onto $(basename "$f"): says why" \
+      grep -q "^lesde: $f: .*; --out replaces only a lesde store: move the file away or give another --out$" "$TMP/err"
+  done
+  check "${args[0]} --out: the file and the directory untouched" \
+    sh -c "[ \"\$(cat '$TMP/notes.csv')\" = a,b ] && [ -d '$TMP/isdir.h5' ] && [ ! -e '$TMP/isdir.h5.tmp' ]"
+done
+cp "$TMP/run.h5" "$TMP/again.h5"
+expect_exit 0 "train --out onto a lesde store: replaced" "$LESDE" train --quiet --iters 50 --checkpoints 6 --out "$TMP/again.h5"
+check "the store replaced" sh -c "! cmp -s '$TMP/run.h5' '$TMP/again.h5'"
 expect_exit 2 "LESDE_DATA_CACHE_MB over its range" env LESDE_DATA_CACHE_MB=1099511627777 "$LESDE" status "$TMP/none.h5"
 expect_exit 2 "a value with a line break" env LESDE_DATA_CACHE_MB=$'5\nx' "$LESDE" status "$TMP/none.h5"
 check "echoed on one line" test "$(wc -l <"$TMP/err")" -eq 1
